@@ -1,0 +1,33 @@
+//===- SeqDialect.td - seq dialect definition --------------*- tablegen -*-===//
+//
+// The `seq` dialect: graph-level tensor ops for sequence models. Generic
+// numpy-style elementwise/shape ops live next to the sequence-model ops
+// (attention, norms, ...) so that the raising patterns and the cascade
+// lowering all work on one dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQ_DIALECT_TD
+#define SEQ_DIALECT_TD
+
+include "mlir/IR/OpBase.td"
+
+def Seq_Dialect : Dialect {
+  let name = "seq";
+  let summary = "Sequence-model tensor dialect (attention, norms, scans, MoE).";
+  let description = [{
+    Value-semantics ops on ranked tensors. Elementwise ops broadcast with numpy
+    (ONNX multidirectional) rules. Sequence-model ops carry their semantics as
+    attributes (heads, scale, causal masking, ...) so that one op serves every
+    exporter's spelling of the same computation.
+  }];
+  let cppNamespace = "::mlir::seq";
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+class Seq_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Seq_Dialect, mnemonic, traits>;
+
+#endif // SEQ_DIALECT_TD

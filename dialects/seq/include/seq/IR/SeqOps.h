@@ -1,0 +1,25 @@
+//===- SeqOps.h - seq dialect operations ------------------------*- C++ -*-===//
+
+#ifndef SEQ_IR_SEQOPS_H
+#define SEQ_IR_SEQOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "seq/IR/SeqDialect.h"
+
+#include "seq/IR/SeqEnums.h.inc"
+#include "seq/IR/SeqInterfaces.h.inc"
+
+namespace mlir::seq {
+/// Numpy (ONNX multidirectional) broadcast of `shapes`; dynamic dims stay
+/// dynamic unless another operand fixes them. Fails on incompatible dims.
+FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes);
+} // namespace mlir::seq
+
+#define GET_OP_CLASSES
+#include "seq/IR/SeqOps.h.inc"
+
+#endif // SEQ_IR_SEQOPS_H

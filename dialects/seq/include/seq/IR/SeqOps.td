@@ -1,0 +1,257 @@
+//===- SeqOps.td - seq dialect operations ------------------*- tablegen -*-===//
+
+#ifndef SEQ_OPS_TD
+#define SEQ_OPS_TD
+
+include "seq/IR/SeqDialect.td"
+include "seq/IR/SeqInterfaces.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops (numpy broadcasting).
+//===----------------------------------------------------------------------===//
+
+// Every elementwise op: its scalar semantics (`scalar`, C++ returning the
+// result element from `args`) and a result type inferred by broadcasting.
+// `resultElt` names the result element type: "" keeps the first operand's.
+class Seq_ElementwiseOp<string mnemonic, string scalar, string resultElt,
+                        list<Trait> traits = []>
+    : Seq_Op<mnemonic, traits # [Pure,
+        DeclareOpInterfaceMethods<Seq_ElementwiseOpInterface>,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat =
+      "operands attr-dict `:` functional-type(operands, results)";
+  let extraClassDefinition = [{
+    ::mlir::Value $cppClass::buildScalar(::mlir::OpBuilder &b,
+        ::mlir::Location loc, ::mlir::ValueRange args,
+        ::mlir::Type resultType) {
+      }] # scalar # [{
+    }
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *ctx, ::std::optional<::mlir::Location> loc,
+        ::mlir::ValueRange operands, ::mlir::DictionaryAttr,
+        ::mlir::OpaqueProperties, ::mlir::RegionRange,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return inferElementwiseResult(ctx, loc, operands, "}] # resultElt #
+        [{", inferred);
+    }
+  }];
+}
+
+class Seq_UnaryOp<string mnemonic, string scalar, list<Trait> traits = []>
+    : Seq_ElementwiseOp<mnemonic, scalar, "", traits> {
+  let summary = "elementwise " # mnemonic;
+  let arguments = (ins AnyRankedTensor:$input);
+}
+
+class Seq_BinaryOp<string mnemonic, string scalar, string resultElt = "",
+                   list<Trait> traits = []>
+    : Seq_ElementwiseOp<mnemonic, scalar, resultElt, traits> {
+  let summary = "elementwise " # mnemonic # " with numpy broadcasting";
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+}
+
+// Arithmetic: float and integer spellings of the same scalar op.
+class Seq_ArithOp<string mnemonic, string fop, string iop,
+                  list<Trait> traits = []>
+    : Seq_BinaryOp<mnemonic, "return buildFloatOrInt<" # fop # ", " # iop #
+                   ">(b, loc, args, resultType);", "", traits>;
+
+def Seq_AddOp : Seq_ArithOp<"add", "arith::AddFOp", "arith::AddIOp", [Commutative]>;
+def Seq_SubOp : Seq_ArithOp<"sub", "arith::SubFOp", "arith::SubIOp">;
+def Seq_MulOp : Seq_ArithOp<"mul", "arith::MulFOp", "arith::MulIOp", [Commutative]>;
+def Seq_DivOp : Seq_ArithOp<"div", "arith::DivFOp", "arith::DivSIOp">;
+def Seq_MaxOp : Seq_ArithOp<"max", "arith::MaximumFOp", "arith::MaxSIOp", [Commutative]>;
+def Seq_MinOp : Seq_ArithOp<"min", "arith::MinimumFOp", "arith::MinSIOp", [Commutative]>;
+def Seq_PowOp : Seq_BinaryOp<"pow", "return buildPow(b, loc, args, resultType);">;
+def Seq_AndOp : Seq_BinaryOp<"and", "return arith::AndIOp::create(b, loc, args[0], args[1]);", "", [Commutative]>;
+def Seq_OrOp : Seq_BinaryOp<"or", "return arith::OrIOp::create(b, loc, args[0], args[1]);", "", [Commutative]>;
+def Seq_XorOp : Seq_BinaryOp<"xor", "return arith::XOrIOp::create(b, loc, args[0], args[1]);", "", [Commutative]>;
+
+// Comparisons produce i1.
+class Seq_CompareOp<string mnemonic, string fpred, string ipred>
+    : Seq_BinaryOp<mnemonic, "return buildCompare(b, loc, args, arith::CmpFPredicate::" #
+                   fpred # ", arith::CmpIPredicate::" # ipred # ");", "i1">;
+def Seq_EqualOp : Seq_CompareOp<"equal", "OEQ", "eq">;
+def Seq_LessOp : Seq_CompareOp<"less", "OLT", "slt">;
+def Seq_LessEqualOp : Seq_CompareOp<"less_equal", "OLE", "sle">;
+def Seq_GreaterOp : Seq_CompareOp<"greater", "OGT", "sgt">;
+def Seq_GreaterEqualOp : Seq_CompareOp<"greater_equal", "OGE", "sge">;
+
+def Seq_NegOp : Seq_UnaryOp<"neg", "return buildNeg(b, loc, args[0]);">;
+def Seq_AbsOp : Seq_UnaryOp<"abs", "return buildFloatOrInt<math::AbsFOp, math::AbsIOp>(b, loc, args, resultType);">;
+def Seq_ExpOp : Seq_UnaryOp<"exp", "return math::ExpOp::create(b, loc, args[0]);">;
+def Seq_LogOp : Seq_UnaryOp<"log", "return math::LogOp::create(b, loc, args[0]);">;
+def Seq_SqrtOp : Seq_UnaryOp<"sqrt", "return math::SqrtOp::create(b, loc, args[0]);">;
+def Seq_TanhOp : Seq_UnaryOp<"tanh", "return math::TanhOp::create(b, loc, args[0]);">;
+def Seq_ErfOp : Seq_UnaryOp<"erf", "return math::ErfOp::create(b, loc, args[0]);">;
+def Seq_ReciprocalOp : Seq_UnaryOp<"reciprocal", "return buildReciprocal(b, loc, args[0]);">;
+def Seq_SigmoidOp : Seq_UnaryOp<"sigmoid", "return buildSigmoid(b, loc, args[0]);">;
+def Seq_NotOp : Seq_UnaryOp<"not", "return buildNot(b, loc, args[0]);">;
+def Seq_IsNaNOp : Seq_ElementwiseOp<"is_nan",
+    "return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, args[0], args[0]);", "i1"> {
+  let summary = "elementwise NaN test";
+  let arguments = (ins AnyRankedTensor:$input);
+}
+
+def Seq_SelectOp : Seq_ElementwiseOp<"select",
+    "return arith::SelectOp::create(b, loc, args[0], args[1], args[2]);", "rhs"> {
+  let summary = "elementwise `cond ? lhs : rhs` with numpy broadcasting";
+  let arguments = (ins AnyRankedTensor:$cond, AnyRankedTensor:$lhs,
+                       AnyRankedTensor:$rhs);
+  let hasVerifier = 1;
+}
+
+def Seq_CastOp : Seq_Op<"cast", [Pure, SameOperandsAndResultShape,
+    DeclareOpInterfaceMethods<Seq_ElementwiseOpInterface>]> {
+  let summary = "elementwise element-type conversion (ONNX Cast semantics)";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra and shape ops.
+//===----------------------------------------------------------------------===//
+
+def Seq_MatMulOp : Seq_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "numpy matmul: [..., M, K] x [..., K, N] -> [..., M, N]";
+  let description = [{
+    Both operands have rank >= 2; leading (batch) dimensions broadcast.
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Seq_TransposeOp : Seq_Op<"transpose", [Pure]> {
+  let summary = "permutes dimensions: result dim i is input dim perm[i]";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input $permutation attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Seq_ReshapeOp : Seq_Op<"reshape", [Pure]> {
+  let summary = "row-major reshape to the (static) result type";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Seq_BroadcastOp : Seq_Op<"broadcast", [Pure]> {
+  let summary = "numpy broadcast to the result shape (ONNX Expand)";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Seq_GatherOp : Seq_Op<"gather", [Pure]> {
+  let summary = "ONNX Gather: index `data` along `axis` (negative indices wrap)";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $data `[` $indices `]` `axis` `=` $axis attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Seq_ReduceKind : I32EnumAttr<"ReduceKind", "reduction combiner", [
+    I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"mean", 1>,
+    I32EnumAttrCase<"max", 2>, I32EnumAttrCase<"min", 3>,
+    I32EnumAttrCase<"prod", 4>]> {
+  let cppNamespace = "::mlir::seq";
+}
+
+def Seq_ReduceOp : Seq_Op<"reduce", [Pure]> {
+  let summary = "reduction over `axes` (kept as size-1 dims if keep_dims)";
+  let arguments = (ins AnyRankedTensor:$input, Seq_ReduceKind:$kind,
+                       DenseI64ArrayAttr:$axes, UnitAttr:$keep_dims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $kind $input `axes` `=` $axes (`keep_dims` $keep_dims^)? attr-dict `:`
+    type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Sequence-model ops.
+//===----------------------------------------------------------------------===//
+
+def Seq_SoftmaxOp : Seq_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax (or log-softmax) along `axis`";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, UnitAttr:$log);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat =
+      "$input `axis` `=` $axis (`log` $log^)? attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Seq_LayerNormOp : Seq_Op<"layer_norm", [Pure]> {
+  let summary = "layer normalization over dims [axis, rank)";
+  let description = [{
+    `(x - mean) / sqrt(var + epsilon) * scale + bias`, statistics over the
+    trailing dims starting at `axis`. `scale`/`bias` broadcast to those dims.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
+                       Optional<AnyRankedTensor>:$bias, I64Attr:$axis,
+                       F32Attr:$epsilon);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $bias^)? `axis` `=` $axis `epsilon` `=` $epsilon
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Seq_RMSNormOp : Seq_Op<"rms_norm", [Pure]> {
+  let summary = "RMS normalization over dims [axis, rank)";
+  let description = [{
+    `x / sqrt(mean(x^2) + epsilon) * scale`, the mean over the trailing dims
+    starting at `axis`.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
+                       I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale `axis` `=` $axis `epsilon` `=` $epsilon attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Seq_AttentionOp : Seq_Op<"attention", [Pure]> {
+  let summary = "scaled dot-product attention (MHA / GQA / MQA)";
+  let description = [{
+    `softmax(scale * Q Kᵀ + mask) V` per head. Q is [B, Hq, Sq, D], K is
+    [B, Hkv, Skv, D], V is [B, Hkv, Skv, Dv] with Hq a multiple of Hkv
+    (query head h reads kv head h / (Hq / Hkv)). The optional mask
+    broadcasts to [B, Hq, Sq, Skv]: i1 masks keep `true` positions, float
+    masks are added to the scores. `causal` masks key j > query i
+    (top-left aligned, as ONNX Attention without a KV cache); `softcap` > 0 applies
+    `softcap * tanh(s / softcap)` before masking.
+  }];
+  let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
+                       AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
+                       F32Attr:$scale, UnitAttr:$causal,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`mask` $mask^)? `scale` `=` $scale
+    (`causal` $causal^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // SEQ_OPS_TD

@@ -1,0 +1,445 @@
+//===- SeqOps.cpp - seq dialect operations --------------------------------===//
+
+#include "seq/IR/SeqOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallBitVector.h"
+
+using namespace mlir;
+using namespace mlir::seq;
+
+#include "seq/IR/SeqEnums.cpp.inc"
+#include "seq/IR/SeqInterfaces.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+static std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (i)
+      s += ",";
+    s += ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+  }
+  return s + "]";
+}
+
+FailureOr<SmallVector<int64_t>>
+mlir::seq::broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes) {
+  size_t rank = 0;
+  for (ArrayRef<int64_t> s : shapes)
+    rank = std::max(rank, s.size());
+  SmallVector<int64_t> result(rank, 1);
+  for (ArrayRef<int64_t> s : shapes) {
+    size_t lead = rank - s.size();
+    for (auto [i, d] : llvm::enumerate(s)) {
+      int64_t &r = result[lead + i];
+      if (d == 1)
+        continue;
+      if (r == 1 || ShapedType::isDynamic(r)) {
+        r = ShapedType::isDynamic(r) && ShapedType::isDynamic(d) ? r : d;
+        continue;
+      }
+      if (!ShapedType::isDynamic(d) && d != r)
+        return failure();
+    }
+  }
+  return result;
+}
+
+static LogicalResult inferElementwiseResult(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            ValueRange operands,
+                                            StringRef resultElt,
+                                            SmallVectorImpl<Type> &inferred) {
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value v : operands) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t)
+      return emitOptionalError(loc, "expects ranked tensor operands");
+    shapes.push_back(t.getShape());
+  }
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(shapes);
+  if (failed(shape)) {
+    std::string msg;
+    for (auto [i, s] : llvm::enumerate(shapes))
+      msg += (i ? ", " : "") + shapeStr(s);
+    return emitOptionalError(loc, "operand shapes ", msg,
+                             " are not broadcast-compatible");
+  }
+  Type elt = cast<RankedTensorType>(operands.front().getType()).getElementType();
+  if (resultElt == "i1")
+    elt = IntegerType::get(ctx, 1);
+  else if (resultElt == "rhs")
+    elt = cast<RankedTensorType>(operands.back().getType()).getElementType();
+  inferred.push_back(RankedTensorType::get(*shape, elt));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Scalar semantics used by the elementwise ops' buildScalar.
+//===----------------------------------------------------------------------===//
+
+template <typename FOp, typename IOp>
+static Value buildFloatOrInt(OpBuilder &b, Location loc, ValueRange args,
+                             Type resultType) {
+  if (isa<FloatType>(args[0].getType()))
+    return FOp::create(b, loc, args).getResult();
+  return IOp::create(b, loc, args).getResult();
+}
+
+static Value buildPow(OpBuilder &b, Location loc, ValueRange args, Type) {
+  Value base = args[0], exp = args[1];
+  if (isa<FloatType>(base.getType())) {
+    if (exp.getType() != base.getType())
+      exp = isa<FloatType>(exp.getType())
+                ? (Value)arith::TruncFOp::create(b, loc, base.getType(), exp)
+                : (Value)arith::SIToFPOp::create(b, loc, base.getType(), exp);
+    return math::PowFOp::create(b, loc, base, exp);
+  }
+  if (exp.getType() != base.getType())
+    exp = arith::TruncIOp::create(b, loc, base.getType(), exp);
+  return math::IPowIOp::create(b, loc, base, exp);
+}
+
+static Value buildCompare(OpBuilder &b, Location loc, ValueRange args,
+                          arith::CmpFPredicate fpred,
+                          arith::CmpIPredicate ipred) {
+  if (isa<FloatType>(args[0].getType()))
+    return arith::CmpFOp::create(b, loc, fpred, args[0], args[1]);
+  return arith::CmpIOp::create(b, loc, ipred, args[0], args[1]);
+}
+
+static Value buildNeg(OpBuilder &b, Location loc, Value x) {
+  if (isa<FloatType>(x.getType()))
+    return arith::NegFOp::create(b, loc, x);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
+  return arith::SubIOp::create(b, loc, zero, x);
+}
+
+static Value buildReciprocal(OpBuilder &b, Location loc, Value x) {
+  Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(x.getType(), 1.0));
+  return arith::DivFOp::create(b, loc, one, x);
+}
+
+static Value buildSigmoid(OpBuilder &b, Location loc, Value x) {
+  Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(x.getType(), 1.0));
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+}
+
+static Value buildNot(OpBuilder &b, Location loc, Value x) {
+  Value ones = arith::ConstantOp::create(b, loc, b.getIntegerAttr(x.getType(), -1));
+  return arith::XOrIOp::create(b, loc, x, ones);
+}
+
+/// ONNX Cast semantics between any two float/integer/i1 element types.
+static Value castScalar(OpBuilder &b, Location loc, Value x, Type to) {
+  Type from = x.getType();
+  if (from == to)
+    return x;
+  auto fromF = dyn_cast<FloatType>(from), toF = dyn_cast<FloatType>(to);
+  if (fromF && toF)
+    return fromF.getWidth() < toF.getWidth()
+               ? (Value)arith::ExtFOp::create(b, loc, to, x)
+               : (Value)arith::TruncFOp::create(b, loc, to, x);
+  if (toF)
+    return from.isInteger(1) ? (Value)arith::UIToFPOp::create(b, loc, to, x)
+                             : (Value)arith::SIToFPOp::create(b, loc, to, x);
+  if (to.isInteger(1)) {
+    if (fromF) {
+      Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0.0));
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
+    }
+    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(from, 0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero);
+  }
+  if (fromF)
+    return arith::FPToSIOp::create(b, loc, to, x);
+  unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+  if (fw > tw)
+    return arith::TruncIOp::create(b, loc, to, x);
+  if (fw == 1)
+    return arith::ExtUIOp::create(b, loc, to, x);
+  return arith::ExtSIOp::create(b, loc, to, x);
+}
+
+Value CastOp::buildScalar(OpBuilder &b, Location loc, ValueRange args,
+                          Type resultType) {
+  return castScalar(b, loc, args[0], resultType);
+}
+
+//===----------------------------------------------------------------------===//
+// Verifiers and type inference
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// Normalizes a possibly negative axis; fails if out of [-rank, rank).
+static FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return failure();
+  return axis < 0 ? axis + rank : axis;
+}
+
+static bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+LogicalResult SelectOp::verify() {
+  if (!tensorType(getCond()).getElementType().isInteger(1))
+    return emitOpError("condition must have i1 elements, got ")
+           << tensorType(getCond()).getElementType();
+  if (tensorType(getLhs()).getElementType() !=
+      tensorType(getRhs()).getElementType())
+    return emitOpError("branches must have the same element type");
+  return success();
+}
+
+LogicalResult MatMulOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferred) {
+  auto lhs = dyn_cast<RankedTensorType>(operands[0].getType());
+  auto rhs = dyn_cast<RankedTensorType>(operands[1].getType());
+  if (!lhs || !rhs || lhs.getRank() < 2 || rhs.getRank() < 2)
+    return emitOptionalError(loc, "operands must be ranked tensors of rank >= 2");
+  if (lhs.getElementType() != rhs.getElementType())
+    return emitOptionalError(loc, "operand element types differ: ",
+                             lhs.getElementType(), " vs ",
+                             rhs.getElementType());
+  ArrayRef<int64_t> ls = lhs.getShape(), rs = rhs.getShape();
+  int64_t k1 = ls.back(), k2 = rs[rs.size() - 2];
+  if (!dimsCompatible(k1, k2))
+    return emitOptionalError(loc, "contraction dims differ: lhs ",
+                             shapeStr(ls), " rhs ", shapeStr(rs));
+  FailureOr<SmallVector<int64_t>> batch =
+      broadcastShapes({ls.drop_back(2), rs.drop_back(2)});
+  if (failed(batch))
+    return emitOptionalError(loc, "batch dims of ", shapeStr(ls), " and ",
+                             shapeStr(rs), " are not broadcast-compatible");
+  SmallVector<int64_t> shape = *batch;
+  shape.push_back(ls[ls.size() - 2]);
+  shape.push_back(rs.back());
+  inferred.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  auto in = tensorType(getInput()), out = tensorType(getResult());
+  ArrayRef<int64_t> perm = getPermutation();
+  if ((int64_t)perm.size() != in.getRank())
+    return emitOpError("permutation has ")
+           << perm.size() << " entries for an input of rank " << in.getRank();
+  llvm::SmallBitVector seen(perm.size());
+  for (int64_t p : perm) {
+    if (p < 0 || p >= (int64_t)perm.size() || seen.test(p))
+      return emitOpError("permutation is not a permutation of [0, ")
+             << perm.size() << ")";
+    seen.set(p);
+  }
+  for (auto [i, p] : llvm::enumerate(perm))
+    if (!dimsCompatible(out.getDimSize(i), in.getDimSize(p)))
+      return emitOpError("result dim ")
+             << i << " is " << out.getDimSize(i) << " but input dim " << p
+             << " is " << in.getDimSize(p);
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = tensorType(getInput()), out = tensorType(getResult());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element types differ");
+  if (in.hasStaticShape() && out.hasStaticShape() &&
+      in.getNumElements() != out.getNumElements())
+    return emitOpError("cannot reshape ")
+           << shapeStr(in.getShape()) << " (" << in.getNumElements()
+           << " elements) to " << shapeStr(out.getShape()) << " ("
+           << out.getNumElements() << " elements)";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  // reshape(reshape(x)) -> reshape(x)
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(getType());
+  return {};
+}
+
+LogicalResult BroadcastOp::verify() {
+  auto in = tensorType(getInput()), out = tensorType(getResult());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element types differ");
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes({in.getShape(), out.getShape()});
+  if (in.getRank() > out.getRank() || failed(shape) ||
+      !llvm::all_of(llvm::zip(*shape, out.getShape()), [](auto p) {
+        return dimsCompatible(std::get<0>(p), std::get<1>(p));
+      }))
+    return emitOpError("cannot broadcast ")
+           << shapeStr(in.getShape()) << " to " << shapeStr(out.getShape());
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  auto data = tensorType(getData()), idx = tensorType(getIndices()),
+       out = tensorType(getResult());
+  if (!isa<IntegerType>(idx.getElementType()))
+    return emitOpError("indices must be integers");
+  FailureOr<int64_t> axis = normalizeAxis(getAxis(), data.getRank());
+  if (failed(axis))
+    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+                                << data.getRank();
+  SmallVector<int64_t> shape(data.getShape().take_front(*axis));
+  llvm::append_range(shape, idx.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
+  if (out.getRank() != (int64_t)shape.size() ||
+      !llvm::all_of(llvm::zip(shape, out.getShape()), [](auto p) {
+        return dimsCompatible(std::get<0>(p), std::get<1>(p));
+      }))
+    return emitOpError("result shape ")
+           << shapeStr(out.getShape()) << " does not match expected "
+           << shapeStr(shape);
+  return success();
+}
+
+LogicalResult ReduceOp::verify() {
+  auto in = tensorType(getInput()), out = tensorType(getResult());
+  llvm::SmallBitVector reduced(in.getRank());
+  for (int64_t a : getAxes()) {
+    FailureOr<int64_t> axis = normalizeAxis(a, in.getRank());
+    if (failed(axis))
+      return emitOpError("axis ") << a << " is out of range for rank "
+                                  << in.getRank();
+    if (reduced.test(*axis))
+      return emitOpError("axis ") << a << " is repeated";
+    reduced.set(*axis);
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    if (!reduced.test(i))
+      shape.push_back(in.getDimSize(i));
+    else if (getKeepDims())
+      shape.push_back(1);
+  }
+  if (out.getRank() != (int64_t)shape.size() ||
+      !llvm::all_of(llvm::zip(shape, out.getShape()), [](auto p) {
+        return dimsCompatible(std::get<0>(p), std::get<1>(p));
+      }))
+    return emitOpError("result shape ")
+           << shapeStr(out.getShape()) << " does not match expected "
+           << shapeStr(shape);
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (failed(normalizeAxis(getAxis(), tensorType(getInput()).getRank())))
+    return emitOpError("axis ") << getAxis() << " is out of range for rank "
+                                << tensorType(getInput()).getRank();
+  if (!isa<FloatType>(tensorType(getInput()).getElementType()))
+    return emitOpError("expects floating-point elements");
+  return success();
+}
+
+/// Shared checks of layer_norm / rms_norm: a float input whose normalized
+/// trailing dims [axis, rank) the scale (and bias) broadcast to.
+static LogicalResult verifyNorm(Operation *op, Value input, int64_t axis,
+                                ValueRange params) {
+  auto in = tensorType(input);
+  if (!isa<FloatType>(in.getElementType()))
+    return op->emitOpError("expects floating-point input");
+  FailureOr<int64_t> a = normalizeAxis(axis, in.getRank());
+  if (failed(a))
+    return op->emitOpError("axis ") << axis << " is out of range for rank "
+                                    << in.getRank();
+  if (tensorType(op->getResult(0)) != in)
+    return op->emitOpError("result type must match the input type");
+  for (Value p : params) {
+    auto pt = tensorType(p);
+    FailureOr<SmallVector<int64_t>> shape =
+        broadcastShapes({in.getShape(), pt.getShape()});
+    if (failed(shape) || *shape != SmallVector<int64_t>(in.getShape()))
+      return op->emitOpError("parameter of shape ")
+             << shapeStr(pt.getShape()) << " does not broadcast to input "
+             << shapeStr(in.getShape());
+  }
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  SmallVector<Value> params{getScale()};
+  if (getBias())
+    params.push_back(getBias());
+  return verifyNorm(*this, getInput(), getAxis(), params);
+}
+
+LogicalResult RMSNormOp::verify() {
+  return verifyNorm(*this, getInput(), getAxis(), {getScale()});
+}
+
+LogicalResult AttentionOp::verify() {
+  auto q = tensorType(getQuery()), k = tensorType(getKey()),
+       v = tensorType(getValue()), out = tensorType(getResult());
+  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
+    return emitOpError("query, key and value must be 4-D [B, H, S, D]");
+  if (!isa<FloatType>(q.getElementType()))
+    return emitOpError("expects floating-point query");
+  if (!dimsCompatible(q.getDimSize(0), k.getDimSize(0)) ||
+      !dimsCompatible(k.getDimSize(0), v.getDimSize(0)))
+    return emitOpError("batch sizes differ");
+  if (!dimsCompatible(q.getDimSize(3), k.getDimSize(3)))
+    return emitOpError("query head dim ")
+           << q.getDimSize(3) << " differs from key head dim "
+           << k.getDimSize(3);
+  if (!dimsCompatible(k.getDimSize(1), v.getDimSize(1)) ||
+      !dimsCompatible(k.getDimSize(2), v.getDimSize(2)))
+    return emitOpError("key ") << shapeStr(k.getShape())
+                               << " and value " << shapeStr(v.getShape())
+                               << " differ in heads or length";
+  int64_t hq = q.getDimSize(1), hkv = k.getDimSize(1);
+  if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
+      (hkv == 0 || hq % hkv != 0))
+    return emitOpError("query heads (")
+           << hq << ") must be a multiple of kv heads (" << hkv << ")";
+  SmallVector<int64_t> expect{q.getDimSize(0), hq, q.getDimSize(2),
+                              v.getDimSize(3)};
+  if (out.getElementType() != q.getElementType() ||
+      !llvm::all_of(llvm::zip(expect, out.getShape()), [](auto p) {
+        return dimsCompatible(std::get<0>(p), std::get<1>(p));
+      }) || out.getRank() != 4)
+    return emitOpError("result type ")
+           << out << " does not match expected " << shapeStr(expect);
+  if (Value mask = getMask()) {
+    auto m = tensorType(mask);
+    Type me = m.getElementType();
+    if (!me.isInteger(1) && me != q.getElementType())
+      return emitOpError("mask must be i1 or ")
+             << q.getElementType() << ", got " << me;
+    SmallVector<int64_t> scores{q.getDimSize(0), hq, q.getDimSize(2),
+                                k.getDimSize(2)};
+    FailureOr<SmallVector<int64_t>> shape =
+        broadcastShapes({scores, m.getShape()});
+    if (m.getRank() > 4 || failed(shape))
+      return emitOpError("mask of shape ")
+             << shapeStr(m.getShape())
+             << " does not broadcast to the scores " << shapeStr(scores);
+  }
+  if (getSoftcap().convertToFloat() < 0)
+    return emitOpError("softcap must be >= 0");
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "seq/IR/SeqOps.cpp.inc"

@@ -1,0 +1,33 @@
+//===- Passes.td - seqc conversion passes ------------------*- tablegen -*-===//
+
+#ifndef SEQC_CONVERSION_PASSES
+#define SEQC_CONVERSION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def SeqToLinalg : Pass<"seq-to-linalg"> {
+  let summary = "Lower seq ops to linalg/tensor/arith/math on tensors";
+  let description = [{
+    Elementwise ops become one linalg.generic each (broadcasting through
+    indexing maps, scalar body from ElementwiseOpInterface); matmul and
+    attention become Einsum-style generics; reductions, softmax and norms
+    become short cascades of generics.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def SeqEmitCEntryPoint : Pass<"seq-emit-c-entry-point", "::mlir::ModuleOp"> {
+  let summary = "Emit the artifact's C entry point and model description";
+  let description = [{
+    Runs on the LLVM-dialect module. Adds `seqc_model_entry(void **args)`,
+    which forwards the array of memref-descriptor pointers to
+    `_mlir_ciface_main`, and the `seqc_model_desc` string the runtime parses,
+    taken from the module's `seq.abi_desc` attribute.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // SEQC_CONVERSION_PASSES

@@ -1,0 +1,35 @@
+//===- Compiler.h - the seqc compilation driver -----------------*- C++ -*-===//
+
+#ifndef SEQC_DRIVER_COMPILER_H
+#define SEQC_DRIVER_COMPILER_H
+
+#include "seqc/Target/CPU.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include <functional>
+#include <string>
+
+namespace seqc {
+
+/// The stage at which compilation stops and what it writes.
+enum class EmitKind { Onnx, Seq, Linalg, LLVMDialect, LLVMIR, Obj, So };
+
+struct CompileOptions {
+  std::string inputPath;
+  std::string outputPath = "-"; // "-" = stdout (text stages only)
+  EmitKind emit = EmitKind::So;
+  std::string modelName;
+  CPUTargetOptions cpu;
+  bool printWeights = false; // print resource blobs instead of eliding them
+  /// Applied to every PassManager the driver creates (IR printing, timing...).
+  std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
+};
+
+/// Runs the pipeline up to `opts.emit`. Diagnostics go through `ctx`; on
+/// failure no output file is left behind.
+mlir::LogicalResult compile(mlir::MLIRContext &ctx, const CompileOptions &opts);
+
+} // namespace seqc
+
+#endif

@@ -1,0 +1,18 @@
+//===- Pipelines.h - seqc's named compilation stages ------------*- C++ -*-===//
+
+#ifndef SEQC_DRIVER_PIPELINES_H
+#define SEQC_DRIVER_PIPELINES_H
+
+#include <string>
+
+namespace seqc {
+/// seq (graph level) -> linalg on tensors: `seq-lower-to-linalg`.
+std::string seqToLinalgPipeline();
+/// linalg on tensors -> LLVM dialect with the C entry point:
+/// `seq-lower-to-llvm`.
+std::string linalgToLLVMPipeline();
+/// Registers both as named pass pipelines (for seq-opt).
+void registerPipelines();
+} // namespace seqc
+
+#endif

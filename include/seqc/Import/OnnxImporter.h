@@ -1,0 +1,59 @@
+//===- OnnxImporter.h - ONNX protobuf -> seq IR ----------------*- C++ -*-===//
+//
+// Imports an ONNX model (binary protobuf, or protobuf text format) into a
+// module holding `func.func @main` written with seq / tensor / arith ops.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_IMPORT_ONNXIMPORTER_H
+#define SEQC_IMPORT_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <string>
+
+namespace onnx {
+class ModelProto;
+} // namespace onnx
+
+namespace seqc {
+
+struct ImportOptions {
+  /// Value of the module's `seq.model_name` attribute; the file stem when
+  /// empty.
+  std::string modelName;
+};
+
+/// Parses the ONNX model at `path` (binary protobuf, or protobuf text format
+/// when the file ends in .pbtxt/.onnxtxt/.textproto) and returns a module with
+/// `func.func @main`. Emits diagnostics through `ctx` and returns null on any
+/// error. The returned module is not verified.
+mlir::OwningOpRef<mlir::ModuleOp>
+importOnnxFile(mlir::MLIRContext &ctx, llvm::StringRef path,
+               const ImportOptions &opts = {});
+
+/// Loads the ModelProto at `path` with the same checks and diagnostics as
+/// importOnnxFile (missing file, not a protobuf, no graph, ...). Returns null
+/// on error.
+std::unique_ptr<onnx::ModelProto> loadOnnxModel(mlir::MLIRContext &ctx,
+                                                llvm::StringRef path);
+
+/// Prints `model` as protobuf text format, with tensor payloads over 16
+/// elements elided (a note in the tensor's doc_string says how many bytes /
+/// values were dropped).
+void printOnnxModelText(const onnx::ModelProto &model, llvm::raw_ostream &os);
+
+/// Loads `path` and prints it as printOnnxModelText does (`seqc --emit=onnx`).
+mlir::LogicalResult printOnnxFileText(mlir::MLIRContext &ctx,
+                                      llvm::StringRef path,
+                                      llvm::raw_ostream &os);
+
+} // namespace seqc
+
+#endif // SEQC_IMPORT_ONNXIMPORTER_H

@@ -1,0 +1,89 @@
+/*===- seqc_runtime.h - C ABI of seqc artifacts --------------------*- C -*-===*
+ *
+ * Every artifact built by `seqc` (model.so) exports this interface. The
+ * generated model.h includes this header and documents the model's own
+ * inputs and outputs.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef SEQC_RUNTIME_H
+#define SEQC_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SEQC_ABI_VERSION 1
+#define SEQC_MAX_RANK 8
+
+/* Element types use ONNX TensorProto.DataType codes. */
+typedef enum seqc_dtype {
+  SEQC_FLOAT = 1,
+  SEQC_UINT8 = 2,
+  SEQC_INT8 = 3,
+  SEQC_UINT16 = 4,
+  SEQC_INT16 = 5,
+  SEQC_INT32 = 6,
+  SEQC_INT64 = 7,
+  SEQC_BOOL = 9, /* one byte per element */
+  SEQC_FLOAT16 = 10,
+  SEQC_DOUBLE = 11,
+  SEQC_UINT32 = 12,
+  SEQC_UINT64 = 13,
+  SEQC_BFLOAT16 = 16
+} seqc_dtype;
+
+typedef enum seqc_status {
+  SEQC_OK = 0,
+  SEQC_ERR_ARGUMENT = 1, /* wrong count, dtype, rank or shape */
+  SEQC_ERR_INTERNAL = 2
+} seqc_status;
+
+/* Static description of one input or output; dims[i] == -1 is dynamic. */
+typedef struct seqc_tensor_info {
+  const char *name;
+  int32_t dtype;
+  int32_t rank;
+  int64_t dims[SEQC_MAX_RANK];
+} seqc_tensor_info;
+
+typedef struct seqc_model_info {
+  int32_t abi_version;
+  const char *model_name;
+  const char *target; /* "cpu" or "cuda" */
+  int32_t num_inputs;
+  int32_t num_outputs;
+  const seqc_tensor_info *inputs;
+  const seqc_tensor_info *outputs;
+} seqc_model_info;
+
+/* A dense row-major host tensor. The caller owns `data`. */
+typedef struct seqc_tensor {
+  void *data;
+  int32_t dtype;
+  int32_t rank;
+  int64_t dims[SEQC_MAX_RANK];
+} seqc_tensor;
+
+/* The model's signature. Valid for the lifetime of the loaded library. */
+const seqc_model_info *seqc_get_model_info(void);
+
+/* Runs the model. `outputs[i].data` must point to a caller-allocated buffer
+ * of the size given by the output's info (dtype/rank/dims are filled in).
+ * Returns SEQC_OK or an error; seqc_last_error() then says why. Thread-safe
+ * for concurrent calls with distinct buffers. */
+int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
+             seqc_tensor *outputs, int32_t num_outputs);
+
+/* A description of the last error on this thread ("" if none). */
+const char *seqc_last_error(void);
+
+/* Size in bytes of one element of `dtype` (0 if unknown). */
+int64_t seqc_dtype_size(int32_t dtype);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SEQC_RUNTIME_H */

@@ -1,0 +1,36 @@
+//===- CPU.h - CPU object emission and artifact linking --------*- C++ -*-===//
+
+#ifndef SEQC_TARGET_CPU_H
+#define SEQC_TARGET_CPU_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/Module.h"
+#include <memory>
+#include <string>
+
+namespace seqc {
+struct CPUTargetOptions {
+  std::string cpu = "native"; // "native" = the host CPU and its features
+  unsigned optLevel = 3;
+};
+
+/// Translates an LLVM-dialect module to LLVM IR, configured and optimized
+/// for the target. Errors are emitted on the module.
+std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
+                                                   llvm::LLVMContext &ctx,
+                                                   const CPUTargetOptions &opts);
+
+/// Emits an object file for `module` into `bytes` with the in-process
+/// TargetMachine.
+mlir::LogicalResult emitObject(llvm::Module &module,
+                               const CPUTargetOptions &opts,
+                               std::string &bytes, std::string &error);
+
+/// Links `objectPath` with the seqc runtime into the shared library
+/// `outputPath` (atomically: written beside it, then renamed).
+mlir::LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
+                                      llvm::StringRef outputPath,
+                                      std::string &error);
+} // namespace seqc
+
+#endif

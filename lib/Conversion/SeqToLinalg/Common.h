@@ -1,0 +1,48 @@
+//===- Common.h - helpers shared by the seq-to-linalg patterns --*- C++ -*-===//
+
+#ifndef SEQC_LIB_CONVERSION_SEQTOLINALG_COMMON_H
+#define SEQC_LIB_CONVERSION_SEQTOLINALG_COMMON_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace seqc::lowering {
+using namespace mlir;
+
+/// tensor.empty of `type`; each dynamic dim is read (tensor.dim) from the
+/// first of `sources` that, right-aligned, has a non-unit dim there.
+Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type,
+                  ValueRange sources);
+
+/// createEmpty followed by linalg.fill with `value`.
+Value createFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                   TypedAttr value, ValueRange sources);
+
+/// The indexing map reading an operand of `operandShape` inside a loop nest
+/// over `loopShape` with numpy broadcasting: dims are right-aligned and a
+/// unit dim under a non-unit loop reads index 0.
+AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> loopShape);
+
+/// A float constant of `type` (scalar).
+Value floatConst(OpBuilder &b, Location loc, Type type, double value);
+
+/// Reshape `v` (row-major) to `shape` with collapse/expand_shape.
+Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape);
+
+/// Iterator types: `n` parallel loops then `r` reductions.
+SmallVector<utils::IteratorType> iterators(unsigned n, unsigned r = 0);
+
+/// A linalg.generic whose body is produced by `body(b, loc, blockArgs)`
+/// returning the values to yield.
+using BodyFn = function_ref<SmallVector<Value>(OpBuilder &, Location,
+                                               ValueRange)>;
+linalg::GenericOp buildGeneric(OpBuilder &b, Location loc, TypeRange results,
+                               ValueRange inputs, ValueRange inits,
+                               ArrayRef<AffineMap> maps,
+                               ArrayRef<utils::IteratorType> iters,
+                               BodyFn body);
+} // namespace seqc::lowering
+
+#endif

@@ -1,0 +1,64 @@
+//===- ContractionToLinalg.cpp - seq.matmul -> Einsum linalg.generic ------===//
+
+#include "Common.h"
+#include "Patterns.h"
+#include "seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace seqc::lowering {
+namespace {
+
+/// matmul as the Einsum `...mk,...kn->...mn`: loops (batch..., m, n, k),
+/// batch dims broadcast through the operand maps.
+struct MatMulLowering : OpRewritePattern<seq::MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::MatMulOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t nb = type.getRank() - 2, loops = nb + 3;
+    ArrayRef<int64_t> batch = type.getShape().take_front(nb);
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    auto operandMap = [&](Value v, AffineExpr row, AffineExpr col) {
+      ArrayRef<int64_t> shape = cast<RankedTensorType>(v.getType()).getShape();
+      AffineMap bmap = broadcastMap(ctx, shape.drop_back(2), batch);
+      SmallVector<AffineExpr> exprs(bmap.getResults());
+      exprs.push_back(row);
+      exprs.push_back(col);
+      return AffineMap::get(loops, 0, exprs, ctx);
+    };
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t i = 0; i < nb + 2; ++i)
+      outExprs.push_back(d(i));
+    SmallVector<AffineMap> maps{operandMap(op.getLhs(), d(nb), d(nb + 2)),
+                                operandMap(op.getRhs(), d(nb + 2), d(nb + 1)),
+                                AffineMap::get(loops, 0, outExprs, ctx)};
+    Type elt = type.getElementType();
+    Value init = createFilled(rw, loc, type, rw.getZeroAttr(elt),
+                              {op.getLhs(), op.getRhs()});
+    bool isFloat = isa<FloatType>(elt);
+    auto g = buildGeneric(
+        rw, loc, type, {op.getLhs(), op.getRhs()}, init, maps,
+        iterators(nb + 2, 1), [&](OpBuilder &b, Location l, ValueRange a) {
+          Value prod = isFloat ? (Value)arith::MulFOp::create(b, l, a[0], a[1])
+                               : (Value)arith::MulIOp::create(b, l, a[0], a[1]);
+          Value sum = isFloat ? (Value)arith::AddFOp::create(b, l, prod, a[2])
+                              : (Value)arith::AddIOp::create(b, l, prod, a[2]);
+          return SmallVector<Value>{sum};
+        });
+    rw.replaceOp(op, g.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateContractionPatterns(RewritePatternSet &patterns) {
+  patterns.add<MatMulLowering>(patterns.getContext());
+}
+
+} // namespace seqc::lowering

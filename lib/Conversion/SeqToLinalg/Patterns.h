@@ -1,0 +1,16 @@
+//===- Patterns.h - seq-to-linalg pattern groups ----------------*- C++ -*-===//
+
+#ifndef SEQC_LIB_CONVERSION_SEQTOLINALG_PATTERNS_H
+#define SEQC_LIB_CONVERSION_SEQTOLINALG_PATTERNS_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace seqc::lowering {
+void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateShapePatterns(mlir::RewritePatternSet &patterns);
+void populateContractionPatterns(mlir::RewritePatternSet &patterns);
+void populateNormPatterns(mlir::RewritePatternSet &patterns);
+void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
+} // namespace seqc::lowering
+
+#endif

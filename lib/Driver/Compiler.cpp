@@ -1,0 +1,195 @@
+//===- Compiler.cpp - the seqc compilation driver -------------------------===//
+//
+// import -> seq -> linalg -> LLVM dialect -> LLVM IR -> object -> .so; each
+// stage can be printed (`--emit`). Outputs are written to a temporary file
+// and renamed, so a failed compile never leaves a half-written artifact.
+//
+//===----------------------------------------------------------------------===//
+
+#include "seqc/Driver/Compiler.h"
+
+#include "seqc/Driver/Pipelines.h"
+#include "seqc/Import/OnnxImporter.h"
+#include "seqc/Target/ModelABI.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+namespace seqc {
+
+namespace {
+/// Writes one output atomically: to `<path>.tmp`, renamed by commit().
+class AtomicOutput {
+public:
+  explicit AtomicOutput(StringRef path) : path(path.str()) {}
+  ~AtomicOutput() {
+    if (!committed && !tmp.empty())
+      llvm::sys::fs::remove(tmp);
+  }
+  LogicalResult write(MLIRContext &ctx, StringRef bytes) {
+    if (path == "-") {
+      llvm::outs() << bytes;
+      llvm::outs().flush();
+      return success();
+    }
+    tmp = path + ".tmp";
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tmp, ec, llvm::sys::fs::OF_None);
+    if (!ec) {
+      os << bytes;
+      os.close();
+      ec = os.error();
+    }
+    if (!ec)
+      ec = llvm::sys::fs::rename(tmp, path);
+    if (ec)
+      return emitError(UnknownLoc::get(&ctx))
+             << "cannot write '" << path << "': " << ec.message();
+    committed = true;
+    return success();
+  }
+
+private:
+  std::string path, tmp;
+  bool committed = false;
+};
+} // namespace
+
+static LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module,
+                                 const std::string &pipeline,
+                                 const CompileOptions &opts) {
+  PassManager pm(&ctx, ModuleOp::getOperationName());
+  if (opts.configurePassManager && failed(opts.configurePassManager(pm)))
+    return failure();
+  std::string errors;
+  llvm::raw_string_ostream es(errors);
+  if (failed(parsePassPipeline(pipeline, pm, es)))
+    return emitError(module.getLoc()) << "invalid pipeline: " << errors;
+  return pm.run(module);
+}
+
+static std::string printModule(ModuleOp module, bool printWeights) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  OpPrintingFlags flags;
+  if (!printWeights)
+    flags.elideLargeResourceString(64).elideLargeElementsAttrs(64);
+  module.print(os, flags);
+  return text;
+}
+
+static std::string defaultModelName(const CompileOptions &opts) {
+  if (!opts.modelName.empty())
+    return opts.modelName;
+  return llvm::sys::path::stem(opts.inputPath).str();
+}
+
+/// Renames the importer's @main, requests the C interface and records the
+/// ABI description the entry-point pass turns into `seqc_model_desc`.
+static LogicalResult prepareABI(ModuleOp module, StringRef modelName,
+                                func::FuncOp &graph) {
+  graph = module.lookupSymbol<func::FuncOp>("main");
+  if (!graph)
+    return module.emitError("imported module has no @main function");
+  FailureOr<std::string> desc = describeModelABI(graph, modelName, "cpu");
+  if (failed(desc))
+    return failure();
+  module->setAttr("seq.abi_desc", StringAttr::get(module.getContext(), *desc));
+  graph.setName(kGraphFunction);
+  // Names and dims now live in the description; LLVM has no use for them.
+  for (unsigned i = 0, e = graph.getNumArguments(); i < e; ++i)
+    graph.setArgAttrs(i, ArrayRef<NamedAttribute>{});
+  for (unsigned i = 0, e = graph.getNumResults(); i < e; ++i)
+    graph.setResultAttrs(i, ArrayRef<NamedAttribute>{});
+  graph->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
+  return success();
+}
+
+LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
+  AtomicOutput out(opts.outputPath);
+  if (opts.emit == EmitKind::Onnx) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    if (failed(printOnnxFileText(ctx, opts.inputPath, os)))
+      return failure();
+    return out.write(ctx, text);
+  }
+
+  std::string modelName = defaultModelName(opts);
+  ImportOptions importOpts;
+  importOpts.modelName = modelName;
+  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.inputPath, importOpts);
+  if (!module || failed(verify(*module)))
+    return failure();
+  if (opts.emit == EmitKind::Seq)
+    return out.write(ctx, printModule(*module, opts.printWeights));
+
+  if (failed(runPipeline(ctx, *module, seqToLinalgPipeline(), opts)))
+    return failure();
+  if (opts.emit == EmitKind::Linalg)
+    return out.write(ctx, printModule(*module, opts.printWeights));
+
+  func::FuncOp graph;
+  if (failed(prepareABI(*module, modelName, graph)))
+    return failure();
+  std::string header = generateHeader(graph, modelName);
+  if (failed(runPipeline(ctx, *module, linalgToLLVMPipeline(), opts)))
+    return failure();
+  if (opts.emit == EmitKind::LLVMDialect)
+    return out.write(ctx, printModule(*module, opts.printWeights));
+
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(*module, llvmCtx, opts.cpu);
+  if (!llvmModule)
+    return failure();
+  if (opts.emit == EmitKind::LLVMIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvmModule->print(os, nullptr);
+    return out.write(ctx, text);
+  }
+
+  std::string object, error;
+  if (failed(emitObject(*llvmModule, opts.cpu, object, error)))
+    return emitError(module->getLoc()) << error;
+  if (opts.emit == EmitKind::Obj)
+    return out.write(ctx, object);
+
+  // EmitKind::So: object in a temporary file, linked beside the output.
+  if (opts.outputPath == "-")
+    return emitError(module->getLoc())
+           << "a shared library cannot be written to stdout; use -o";
+  llvm::SmallString<128> objPath;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("seqc", "o", fd, objPath))
+    return emitError(module->getLoc())
+           << "cannot create a temporary object file: " << ec.message();
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << object;
+  }
+  LogicalResult linked = linkSharedLibrary(objPath, opts.outputPath, error);
+  llvm::sys::fs::remove(objPath);
+  if (failed(linked))
+    return emitError(module->getLoc()) << error;
+  llvm::SmallString<128> headerPath(opts.outputPath);
+  llvm::sys::path::replace_extension(headerPath, "h");
+  AtomicOutput headerOut(headerPath);
+  if (failed(headerOut.write(ctx, header))) {
+    llvm::sys::fs::remove(opts.outputPath);
+    return failure();
+  }
+  return success();
+}
+
+} // namespace seqc

@@ -1,0 +1,55 @@
+//===- Pipelines.cpp - seqc's named compilation stages --------------------===//
+//
+// The stages are textual pipelines so that `seqc --emit=<stage>` and
+// `seq-opt --pass-pipeline=...` run exactly the same passes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "seqc/Driver/Pipelines.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+namespace seqc {
+
+std::string seqToLinalgPipeline() {
+  return "canonicalize,cse,seq-to-linalg,canonicalize,cse,"
+         "linalg-fuse-elementwise-ops,canonicalize,cse";
+}
+
+std::string linalgToLLVMPipeline() {
+  return "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+         "canonicalize,buffer-deallocation-pipeline,"
+         "convert-bufferization-to-memref,"
+         "convert-linalg-to-loops,lower-affine,convert-scf-to-cf,"
+         "expand-strided-metadata,lower-affine,"
+         "convert-math-to-funcs{convert-ctlz=false},"
+         "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+         "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
+         "convert-func-to-llvm,reconcile-unrealized-casts,"
+         "seq-emit-c-entry-point";
+}
+
+static void registerTextPipeline(StringRef name, StringRef summary,
+                                 std::string text) {
+  PassPipelineRegistration<>(
+      name, summary, [text](OpPassManager &pm) {
+        if (failed(parsePassPipeline(text, pm)))
+          llvm::report_fatal_error("invalid built-in pipeline");
+      });
+}
+
+void registerPipelines() {
+  registerTextPipeline("seq-lower-to-linalg",
+                       "Lower the seq dialect to linalg on tensors",
+                       seqToLinalgPipeline());
+  registerTextPipeline("seq-lower-to-llvm",
+                       "Bufferize and lower linalg to the LLVM dialect",
+                       linalgToLLVMPipeline());
+}
+
+} // namespace seqc

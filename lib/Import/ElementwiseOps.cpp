@@ -1,0 +1,158 @@
+//===- ElementwiseOps.cpp - elementwise ONNX ops ---------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "seq/IR/SeqDialect.h"
+#include "seq/IR/SeqOps.h"
+
+using namespace mlir;
+
+namespace seqc::import {
+namespace {
+
+/// Checks same element types and broadcast-compatible shapes, then creates
+/// the op with its inferred result type.
+template <typename OpTy>
+LogicalResult binary(NodeContext &nc, Value l, Value r, Value &out) {
+  SmallVector<int64_t> shape;
+  if (failed(nc.sameElementType({l, r})) || failed(nc.broadcast({l, r}, shape)))
+    return failure();
+  out = OpTy::create(nc.b(), nc.loc(), l, r);
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult convertBinary(NodeContext &nc) {
+  Value out;
+  if (failed(binary<OpTy>(nc, nc.input(0), nc.input(1), out)))
+    return failure();
+  nc.setOutput(0, out);
+  return success();
+}
+
+/// Max/Min/Sum take one or more inputs.
+template <typename OpTy>
+LogicalResult convertVariadic(NodeContext &nc) {
+  Value acc = nc.input(0);
+  for (unsigned i = 1; i < nc.numInputs(); ++i)
+    if (failed(binary<OpTy>(nc, acc, nc.input(i), acc)))
+      return failure();
+  nc.setOutput(0, acc);
+  return success();
+}
+
+enum class Operand { Any, Float, Bool };
+
+template <typename OpTy, Operand kind = Operand::Any>
+LogicalResult convertUnary(NodeContext &nc) {
+  Type elt = nc.inputType(0).getElementType();
+  if (kind == Operand::Float && !isa<FloatType>(elt))
+    return nc.error() << "expects a floating-point operand, got " << elt;
+  if (kind == Operand::Bool && !elt.isInteger(1))
+    return nc.error() << "expects a bool operand, got " << elt;
+  nc.setOutput(0, OpTy::create(nc.b(), nc.loc(), nc.input(0)));
+  return success();
+}
+
+LogicalResult convertPow(NodeContext &nc) {
+  Value x = nc.input(0), y = nc.input(1);
+  SmallVector<int64_t> shape;
+  if (failed(nc.broadcast({x, y}, shape)))
+    return failure();
+  std::optional<double> e = nc.constScalar(1);
+  auto xt = nc.inputType(0);
+  if (e && *e == 2.0 && xt.getShape() == ArrayRef<int64_t>(shape)) {
+    nc.setOutput(0, seq::MulOp::create(nc.b(), nc.loc(), x, x));
+    return success();
+  }
+  if (e && *e == 1.0 && xt.getShape() == ArrayRef<int64_t>(shape)) {
+    nc.setOutput(0, x);
+    return success();
+  }
+  Type elt = xt.getElementType();
+  auto yt = nc.inputType(1);
+  if (yt.getElementType() != elt)
+    y = seq::CastOp::create(nc.b(), nc.loc(), yt.clone(elt), y);
+  nc.setOutput(0, seq::PowOp::create(nc.b(), nc.loc(), x, y));
+  return success();
+}
+
+LogicalResult convertWhere(NodeContext &nc) {
+  Value c = nc.input(0), x = nc.input(1), y = nc.input(2);
+  if (!nc.inputType(0).getElementType().isInteger(1))
+    return nc.error() << "condition must be bool, got "
+                      << nc.inputType(0).getElementType();
+  SmallVector<int64_t> shape;
+  if (failed(nc.sameElementType({x, y})) ||
+      failed(nc.broadcast({c, x, y}, shape)))
+    return failure();
+  nc.setOutput(0, seq::SelectOp::create(nc.b(), nc.loc(), c, x, y));
+  return success();
+}
+
+LogicalResult convertCast(NodeContext &nc) {
+  const onnx::AttributeProto *to = nc.attr("to");
+  if (!to)
+    return nc.error() << "missing required attribute 'to'";
+  Type elt = convertElementType(nc.ctx(), to->i());
+  if (!elt)
+    return nc.error() << "unsupported target type " << onnxTypeName(to->i());
+  auto t = nc.inputType(0);
+  if (t.getElementType() == elt) {
+    nc.setOutput(0, nc.input(0));
+    return success();
+  }
+  nc.setOutput(0, seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt),
+                                      nc.input(0)));
+  return success();
+}
+
+LogicalResult convertRelu(NodeContext &nc) {
+  Value x = nc.input(0);
+  Value zero = nc.scalarConstant(nc.inputType(0).getElementType(), 0.0);
+  nc.setOutput(0, seq::MaxOp::create(nc.b(), nc.loc(), x, zero));
+  return success();
+}
+
+LogicalResult convertIdentity(NodeContext &nc) {
+  nc.setOutput(0, nc.input(0));
+  return success();
+}
+
+} // namespace
+
+void registerElementwiseOps(OpRegistry &r) {
+  r["Add"] = {convertBinary<seq::AddOp>, 2, 2};
+  r["Sub"] = {convertBinary<seq::SubOp>, 2, 2};
+  r["Mul"] = {convertBinary<seq::MulOp>, 2, 2};
+  r["Div"] = {convertBinary<seq::DivOp>, 2, 2};
+  r["And"] = {convertBinary<seq::AndOp>, 2, 2};
+  r["Or"] = {convertBinary<seq::OrOp>, 2, 2};
+  r["Xor"] = {convertBinary<seq::XorOp>, 2, 2};
+  r["Equal"] = {convertBinary<seq::EqualOp>, 2, 2};
+  r["Less"] = {convertBinary<seq::LessOp>, 2, 2};
+  r["LessOrEqual"] = {convertBinary<seq::LessEqualOp>, 2, 2};
+  r["Greater"] = {convertBinary<seq::GreaterOp>, 2, 2};
+  r["GreaterOrEqual"] = {convertBinary<seq::GreaterEqualOp>, 2, 2};
+  r["Max"] = {convertVariadic<seq::MaxOp>, 1, ~0u};
+  r["Min"] = {convertVariadic<seq::MinOp>, 1, ~0u};
+  r["Sum"] = {convertVariadic<seq::AddOp>, 1, ~0u};
+  r["Pow"] = {convertPow, 2, 2};
+  r["Neg"] = {convertUnary<seq::NegOp>, 1, 1};
+  r["Abs"] = {convertUnary<seq::AbsOp>, 1, 1};
+  r["Sqrt"] = {convertUnary<seq::SqrtOp, Operand::Float>, 1, 1};
+  r["Reciprocal"] = {convertUnary<seq::ReciprocalOp, Operand::Float>, 1, 1};
+  r["Tanh"] = {convertUnary<seq::TanhOp, Operand::Float>, 1, 1};
+  r["Sigmoid"] = {convertUnary<seq::SigmoidOp, Operand::Float>, 1, 1};
+  r["Exp"] = {convertUnary<seq::ExpOp, Operand::Float>, 1, 1};
+  r["Log"] = {convertUnary<seq::LogOp, Operand::Float>, 1, 1};
+  r["Erf"] = {convertUnary<seq::ErfOp, Operand::Float>, 1, 1};
+  r["IsNaN"] = {convertUnary<seq::IsNaNOp, Operand::Float>, 1, 1};
+  r["Not"] = {convertUnary<seq::NotOp, Operand::Bool>, 1, 1};
+  r["Where"] = {convertWhere, 3, 3};
+  r["Cast"] = {convertCast, 1, 1};
+  r["Relu"] = {convertRelu, 1, 1};
+  r["Identity"] = {convertIdentity, 1, 1};
+}
+
+} // namespace seqc::import

@@ -1,0 +1,148 @@
+//===- ImporterInternal.h - shared state of the ONNX importer --*- C++ -*-===//
+//
+// Private to lib/Import. `NodeContext` is what an op converter sees: the
+// node, its (already imported) operands, attribute and constant helpers, and
+// a way to report errors at the node's location.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_LIB_IMPORT_IMPORTERINTERNAL_H
+#define SEQC_LIB_IMPORT_IMPORTERINTERNAL_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+#include "onnx.pb.h"
+
+#include <optional>
+#include <string>
+
+namespace seqc::import {
+
+using mlir::Location;
+using mlir::LogicalResult;
+using mlir::RankedTensorType;
+using mlir::Type;
+using mlir::Value;
+
+/// Maps an ONNX TensorProto data type to a builtin element type; null for
+/// unsupported types (string, complex, float8...).
+Type convertElementType(mlir::MLIRContext *ctx, int32_t onnxType);
+/// Human-readable ONNX data type name, for diagnostics.
+std::string onnxTypeName(int32_t onnxType);
+
+/// Converts a TensorProto into a constant attribute: DenseElementsAttr for at
+/// most 16 elements (and for bool), DenseResourceElementsAttr (blob keyed by
+/// the sanitized tensor name) otherwise. `baseDir` resolves external data.
+/// Emits an error at `loc` and returns null on failure.
+mlir::ElementsAttr convertTensor(const onnx::TensorProto &t, Location loc,
+                                 llvm::StringRef baseDir, llvm::StringRef what);
+
+/// Shape helpers.
+std::string shapeStr(llvm::ArrayRef<int64_t> shape);
+std::string typeStr(Type t);
+
+class NodeContext {
+public:
+  NodeContext(mlir::OpBuilder &builder, const llvm::StringSet<> &usedNames,
+              llvm::StringMap<Value> &values, const onnx::NodeProto &node,
+              int64_t opset, Location loc, llvm::SmallVector<Value> inputs)
+      : builder(builder), usedNames(usedNames), values(values),
+        nodeProto(node), opsetVersion(opset), location(loc),
+        operands(std::move(inputs)) {}
+
+  const onnx::NodeProto &node() const { return nodeProto; }
+  int64_t opset() const { return opsetVersion; }
+  Location loc() const { return location; }
+  mlir::OpBuilder &b() { return builder; }
+  mlir::MLIRContext *ctx() { return builder.getContext(); }
+
+  /// Number of inputs as written (trailing empty names included).
+  unsigned numInputs() const { return operands.size(); }
+  /// Operand `i`; null when absent (past the end, or an empty name).
+  Value input(unsigned i) const {
+    return i < operands.size() ? operands[i] : Value();
+  }
+  RankedTensorType inputType(unsigned i) const;
+  bool hasInput(unsigned i) const { return static_cast<bool>(input(i)); }
+
+  unsigned numOutputs() const { return nodeProto.output_size(); }
+  /// True when output `i` is named and consumed (by a node or the graph).
+  bool isOutputUsed(unsigned i) const;
+  void setOutput(unsigned i, Value v);
+
+  /// Error at the node, prefixed by "<op_type> node '<name>': ".
+  mlir::InFlightDiagnostic error();
+
+  // Attributes.
+  const onnx::AttributeProto *attr(llvm::StringRef name) const;
+  int64_t attrInt(llvm::StringRef name, int64_t dflt) const;
+  float attrFloat(llvm::StringRef name, float dflt) const;
+  std::string attrString(llvm::StringRef name, llvm::StringRef dflt) const;
+  std::optional<llvm::SmallVector<int64_t>>
+  attrInts(llvm::StringRef name) const;
+
+  /// Reads operand `i` as a constant integer vector (any integer element
+  /// type). Emits an error naming `what` and fails if it is not a constant.
+  LogicalResult constInts(unsigned i, llvm::SmallVector<int64_t> &out,
+                          llvm::StringRef what);
+  /// Reads operand `i` as a constant scalar (any rank, one element) as double.
+  std::optional<double> constScalar(unsigned i) const;
+
+  /// Normalizes `axis` into [0, rank); emits an error and fails when out of
+  /// range.
+  LogicalResult normalizeAxis(int64_t &axis, int64_t rank,
+                              llvm::StringRef what);
+
+  /// Builds a rank-0 (or `shape`d splat) constant of `elt` with `value`.
+  Value scalarConstant(Type elt, double value);
+
+  /// Numpy broadcast of the operand types; emits an error naming the node on
+  /// incompatible shapes.
+  LogicalResult broadcast(llvm::ArrayRef<Value> vals,
+                          llvm::SmallVector<int64_t> &shape);
+  /// Requires that all `vals` have the same element type.
+  LogicalResult sameElementType(llvm::ArrayRef<Value> vals);
+
+  /// seq.reshape / seq.transpose with the result type computed here.
+  Value reshape(Value v, llvm::ArrayRef<int64_t> shape);
+  Value transpose(Value v, llvm::ArrayRef<int64_t> perm);
+
+private:
+  mlir::OpBuilder &builder;
+  const llvm::StringSet<> &usedNames;
+  llvm::StringMap<Value> &values;
+  const onnx::NodeProto &nodeProto;
+  int64_t opsetVersion;
+  Location location;
+  llvm::SmallVector<Value> operands;
+};
+
+/// One ONNX op converter. Inputs are checked against [minInputs, maxInputs]
+/// before `fn` runs.
+struct OpConverter {
+  LogicalResult (*fn)(NodeContext &);
+  unsigned minInputs;
+  unsigned maxInputs;
+};
+
+using OpRegistry = llvm::StringMap<OpConverter>;
+
+/// Registration, one function per op family (file).
+void registerElementwiseOps(OpRegistry &r);
+void registerShapeOps(OpRegistry &r);
+void registerLinalgOps(OpRegistry &r);
+void registerNormOps(OpRegistry &r);
+void registerAttentionOps(OpRegistry &r);
+
+/// The registry for the default ("" / "ai.onnx") domain.
+const OpRegistry &getDefaultDomainRegistry();
+
+} // namespace seqc::import
+
+#endif // SEQC_LIB_IMPORT_IMPORTERINTERNAL_H

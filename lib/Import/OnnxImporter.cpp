@@ -1,0 +1,439 @@
+//===- OnnxImporter.cpp - ONNX graph -> func.func @main -------------------===//
+//
+// Walks the (topologically sorted) ONNX graph and dispatches every node to
+// the converter registered for its op type. Graph inputs become function
+// arguments, initializers and Constant nodes arith.constant ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+#include "seqc/Import/OnnxImporter.h"
+
+#include "seq/IR/SeqDialect.h"
+#include "seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/Path.h"
+
+#include <queue>
+
+using namespace mlir;
+using namespace seqc::import;
+
+namespace seqc::import {
+const OpRegistry &getDefaultDomainRegistry() {
+  static const OpRegistry registry = [] {
+    OpRegistry r;
+    registerElementwiseOps(r);
+    registerShapeOps(r);
+    registerLinalgOps(r);
+    registerNormOps(r);
+    registerAttentionOps(r);
+    return r;
+  }();
+  return registry;
+}
+} // namespace seqc::import
+
+namespace {
+
+bool isDefaultDomain(StringRef d) { return d.empty() || d == "ai.onnx"; }
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, StringRef path, const onnx::ModelProto &model)
+      : ctx(ctx), b(&ctx), path(path), model(model), graph(model.graph()),
+        fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {
+    baseDir = llvm::sys::path::parent_path(path).str();
+  }
+
+  OwningOpRef<ModuleOp> run(StringRef modelName);
+
+private:
+  Location nodeLoc(const onnx::NodeProto &n) {
+    StringRef name = n.name().empty() ? StringRef(n.op_type()) : n.name();
+    return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
+  }
+  Location nameLoc(StringRef name) {
+    return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
+  }
+  InFlightDiagnostic fileError() {
+    return emitError(UnknownLoc::get(&ctx)) << path << ": ";
+  }
+
+  LogicalResult readOpsets();
+  LogicalResult checkSupported();
+  FailureOr<RankedTensorType> convertValueInfo(const onnx::ValueInfoProto &vi,
+                                               StringRef what,
+                                               SmallVector<std::string> *names);
+  LogicalResult topoSort(SmallVector<const onnx::NodeProto *> &order);
+  LogicalResult importConstantNode(const onnx::NodeProto &n);
+  LogicalResult importNode(const onnx::NodeProto &n);
+  LogicalResult checkOutputType(const onnx::ValueInfoProto &vi, Value v);
+
+  MLIRContext &ctx;
+  OpBuilder b;
+  std::string path, baseDir;
+  const onnx::ModelProto &model;
+  const onnx::GraphProto &graph;
+  Location fileLoc;
+  int64_t opset = 0;
+  llvm::StringSet<> importedDomains;
+  llvm::StringMap<Value> values;
+  llvm::StringSet<> used;
+};
+
+LogicalResult Importer::readOpsets() {
+  for (const auto &o : model.opset_import()) {
+    importedDomains.insert(isDefaultDomain(o.domain()) ? "" : o.domain());
+    if (isDefaultDomain(o.domain()))
+      opset = o.version();
+  }
+  if (opset <= 0)
+    return fileError() << "model imports no version of the default ONNX "
+                          "domain (opset_import)";
+  return success();
+}
+
+LogicalResult Importer::checkSupported() {
+  const OpRegistry &reg = getDefaultDomainRegistry();
+  struct Info {
+    unsigned count = 0;
+    std::string first;
+  };
+  std::vector<std::pair<std::string, Info>> unsupported;
+  llvm::StringMap<unsigned> index;
+  for (const auto &n : graph.node()) {
+    StringRef domain = isDefaultDomain(n.domain()) ? "" : StringRef(n.domain());
+    if (!importedDomains.contains(domain))
+      return emitError(nodeLoc(n))
+             << n.op_type() << " node '" << n.name() << "' uses domain '"
+             << n.domain() << "', which the model does not import";
+    std::string key = n.op_type();
+    if (!domain.empty())
+      key = domain.str() + "." + key;
+    else if (n.op_type() == "Constant" || reg.contains(n.op_type()))
+      continue;
+    auto [it, inserted] = index.try_emplace(key, unsupported.size());
+    if (inserted)
+      unsupported.push_back({key, Info()});
+    Info &info = unsupported[it->second].second;
+    if (info.count++ == 0)
+      info.first = n.name().empty() ? n.op_type() : n.name();
+  }
+  if (unsupported.empty())
+    return success();
+  InFlightDiagnostic d = fileError();
+  d << "unsupported ONNX ops: ";
+  bool firstOp = true;
+  for (auto &[op, info] : unsupported) {
+    d << (firstOp ? "" : ", ") << op << " (" << info.count
+      << (info.count == 1 ? " node, '" : " nodes, first '") << info.first
+      << "')";
+    firstOp = false;
+  }
+  return d;
+}
+
+FailureOr<RankedTensorType>
+Importer::convertValueInfo(const onnx::ValueInfoProto &vi, StringRef what,
+                           SmallVector<std::string> *names) {
+  Location loc = nameLoc(vi.name());
+  if (!vi.type().has_tensor_type())
+    return emitError(loc) << what << " '" << vi.name()
+                          << "' is not a tensor (sequence/map/optional types "
+                             "are not supported)";
+  const auto &tt = vi.type().tensor_type();
+  Type elt = convertElementType(&ctx, tt.elem_type());
+  if (!elt)
+    return emitError(loc) << what << " '" << vi.name()
+                          << "' has unsupported element type "
+                          << onnxTypeName(tt.elem_type());
+  if (!tt.has_shape())
+    return emitError(loc) << what << " '" << vi.name()
+                          << "' has no shape (unranked tensors are not "
+                             "supported)";
+  SmallVector<int64_t> shape;
+  for (const auto &d : tt.shape().dim()) {
+    if (d.has_dim_value() && d.dim_value() >= 0) {
+      shape.push_back(d.dim_value());
+      if (names)
+        names->push_back("");
+    } else {
+      shape.push_back(ShapedType::kDynamic);
+      if (names)
+        names->push_back(d.has_dim_param() ? d.dim_param() : "");
+    }
+  }
+  return RankedTensorType::get(shape, elt);
+}
+
+LogicalResult
+Importer::topoSort(SmallVector<const onnx::NodeProto *> &order) {
+  llvm::StringMap<unsigned> producer;
+  int numNodes = graph.node_size();
+  for (int i = 0; i < numNodes; ++i)
+    for (const std::string &o : graph.node(i).output()) {
+      if (o.empty())
+        continue;
+      if (values.count(o) || !producer.try_emplace(o, i).second)
+        return emitError(nodeLoc(graph.node(i)))
+               << graph.node(i).op_type() << " node '" << graph.node(i).name()
+               << "': value '" << o << "' is defined more than once";
+    }
+  std::vector<SmallVector<unsigned>> users(numNodes);
+  std::vector<unsigned> pending(numNodes, 0);
+  for (int i = 0; i < numNodes; ++i) {
+    const onnx::NodeProto &n = graph.node(i);
+    for (const std::string &in : n.input()) {
+      if (in.empty() || values.count(in))
+        continue;
+      auto it = producer.find(in);
+      if (it == producer.end())
+        return emitError(nodeLoc(n))
+               << n.op_type() << " node '" << n.name() << "': input '" << in
+               << "' is not produced by any node, initializer or graph input";
+      users[it->second].push_back(i);
+      ++pending[i];
+    }
+  }
+  std::priority_queue<unsigned, std::vector<unsigned>, std::greater<unsigned>>
+      ready;
+  for (int i = 0; i < numNodes; ++i)
+    if (!pending[i])
+      ready.push(i);
+  while (!ready.empty()) {
+    unsigned i = ready.top();
+    ready.pop();
+    order.push_back(&graph.node(i));
+    for (unsigned u : users[i])
+      if (--pending[u] == 0)
+        ready.push(u);
+  }
+  if (order.size() != static_cast<size_t>(numNodes)) {
+    for (int i = 0; i < numNodes; ++i)
+      if (pending[i])
+        return emitError(nodeLoc(graph.node(i)))
+               << "the graph has a cycle through " << graph.node(i).op_type()
+               << " node '" << graph.node(i).name() << "'";
+  }
+  return success();
+}
+
+LogicalResult Importer::importConstantNode(const onnx::NodeProto &n) {
+  Location loc = nodeLoc(n);
+  if (n.output_size() != 1 || n.input_size() != 0 || n.attribute_size() != 1)
+    return emitError(loc) << "Constant node '" << n.name()
+                          << "' must have no inputs, one output and one "
+                             "attribute";
+  const onnx::AttributeProto &a = n.attribute(0);
+  ElementsAttr attr;
+  if (a.name() == "value") {
+    onnx::TensorProto t = a.t();
+    if (t.name().empty())
+      t.set_name(n.output(0));
+    attr = convertTensor(t, loc, baseDir, "Constant");
+    if (!attr)
+      return failure();
+  } else if (a.name() == "value_float" || a.name() == "value_floats") {
+    SmallVector<float> v;
+    if (a.name() == "value_float")
+      v.push_back(a.f());
+    else
+      v.append(a.floats().begin(), a.floats().end());
+    SmallVector<int64_t> shape;
+    if (a.name() == "value_floats")
+      shape.push_back(v.size());
+    attr = DenseElementsAttr::get(RankedTensorType::get(shape, b.getF32Type()),
+                                  ArrayRef<float>(v));
+  } else if (a.name() == "value_int" || a.name() == "value_ints") {
+    SmallVector<int64_t> v;
+    if (a.name() == "value_int")
+      v.push_back(a.i());
+    else
+      v.append(a.ints().begin(), a.ints().end());
+    SmallVector<int64_t> shape;
+    if (a.name() == "value_ints")
+      shape.push_back(v.size());
+    attr = DenseElementsAttr::get(
+        RankedTensorType::get(shape, b.getI64Type()), ArrayRef<int64_t>(v));
+  } else {
+    return emitError(loc) << "Constant node '" << n.name()
+                          << "': attribute '" << a.name()
+                          << "' is not supported";
+  }
+  values[n.output(0)] =
+      arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+  return success();
+}
+
+LogicalResult Importer::importNode(const onnx::NodeProto &n) {
+  if (n.op_type() == "Constant")
+    return importConstantNode(n);
+  const OpConverter &conv = getDefaultDomainRegistry().find(n.op_type())->second;
+  SmallVector<Value> inputs;
+  for (const std::string &in : n.input())
+    inputs.push_back(in.empty() ? Value() : values.lookup(in));
+  NodeContext nc(b, used, values, n, opset, nodeLoc(n), inputs);
+  unsigned numIn = n.input_size();
+  if (numIn < conv.minInputs || numIn > conv.maxInputs) {
+    InFlightDiagnostic d = nc.error();
+    d << "expects ";
+    if (conv.minInputs == conv.maxInputs)
+      d << conv.minInputs;
+    else if (conv.maxInputs == ~0u)
+      d << "at least " << conv.minInputs;
+    else
+      d << conv.minInputs << " to " << conv.maxInputs;
+    return d << " inputs, got " << numIn;
+  }
+  for (unsigned i = 0; i < conv.minInputs; ++i)
+    if (!inputs[i])
+      return nc.error() << "required input " << i << " is empty";
+  for (Value v : inputs)
+    if (v && !isa<RankedTensorType>(v.getType()))
+      return nc.error() << "operands must be ranked tensors";
+  if (failed(conv.fn(nc)))
+    return failure();
+  for (unsigned i = 0, e = n.output_size(); i < e; ++i)
+    if (nc.isOutputUsed(i) && !values.count(n.output(i)))
+      return nc.error() << "output " << i << " ('" << n.output(i)
+                        << "') is not supported";
+  return success();
+}
+
+LogicalResult Importer::checkOutputType(const onnx::ValueInfoProto &vi,
+                                        Value v) {
+  auto computed = cast<RankedTensorType>(v.getType());
+  Location loc = nameLoc(vi.name());
+  if (!vi.has_type() || !vi.type().has_tensor_type())
+    return success();
+  const auto &tt = vi.type().tensor_type();
+  auto conflict = [&]() {
+    return emitError(loc) << "graph output '" << vi.name()
+                          << "': declared type conflicts with the computed "
+                          << computed;
+  };
+  if (tt.elem_type() != 0) {
+    Type elt = convertElementType(&ctx, tt.elem_type());
+    if (elt != computed.getElementType())
+      return conflict() << " (declared element type "
+                        << onnxTypeName(tt.elem_type()) << ")";
+  }
+  if (!tt.has_shape())
+    return success();
+  SmallVector<int64_t> declared;
+  for (const auto &d : tt.shape().dim())
+    declared.push_back(d.has_dim_value() ? d.dim_value()
+                                         : ShapedType::kDynamic);
+  bool ok = declared.size() == static_cast<size_t>(computed.getRank());
+  for (size_t i = 0; ok && i < declared.size(); ++i)
+    ok = ShapedType::isDynamic(declared[i]) ||
+         computed.isDynamicDim(i) || declared[i] == computed.getDimSize(i);
+  if (!ok)
+    return conflict() << " (declared shape " << shapeStr(declared) << ")";
+  return success();
+}
+
+OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
+  if (failed(readOpsets()) || failed(checkSupported()))
+    return nullptr;
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  (*module)->setAttr("seq.model_name", b.getStringAttr(modelName));
+  b.setInsertionPointToEnd(module->getBody());
+
+  llvm::StringSet<> initNames;
+  for (const auto &t : graph.initializer())
+    initNames.insert(t.name());
+  for (const auto &n : graph.node())
+    for (const std::string &in : n.input())
+      if (!in.empty())
+        used.insert(in);
+  for (const auto &o : graph.output())
+    used.insert(o.name());
+
+  // Arguments.
+  SmallVector<Type> argTypes;
+  SmallVector<const onnx::ValueInfoProto *> args;
+  SmallVector<SmallVector<std::string>> dimNames;
+  for (const auto &in : graph.input()) {
+    if (initNames.contains(in.name()))
+      continue;
+    dimNames.emplace_back();
+    FailureOr<RankedTensorType> t =
+        convertValueInfo(in, "graph input", &dimNames.back());
+    if (failed(t))
+      return nullptr;
+    argTypes.push_back(*t);
+    args.push_back(&in);
+  }
+  auto fn = func::FuncOp::create(b, fileLoc, "main",
+                                 b.getFunctionType(argTypes, {}));
+  Block *entry = fn.addEntryBlock();
+  for (auto [i, vi] : llvm::enumerate(args)) {
+    values[vi->name()] = entry->getArgument(i);
+    fn.setArgAttr(i, "seq.name", b.getStringAttr(vi->name()));
+    if (llvm::any_of(dimNames[i], [](auto &s) { return !s.empty(); })) {
+      SmallVector<StringRef> refs(dimNames[i].begin(), dimNames[i].end());
+      fn.setArgAttr(i, "seq.dim_names", b.getStrArrayAttr(refs));
+    }
+  }
+  b.setInsertionPointToStart(entry);
+
+  // Initializers.
+  for (const auto &t : graph.initializer()) {
+    Location loc = nameLoc(t.name());
+    ElementsAttr attr = convertTensor(t, loc, baseDir, "initializer");
+    if (!attr)
+      return nullptr;
+    values[t.name()] = arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+  }
+
+  SmallVector<const onnx::NodeProto *> order;
+  if (failed(topoSort(order)))
+    return nullptr;
+  for (const onnx::NodeProto *n : order)
+    if (failed(importNode(*n)))
+      return nullptr;
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const auto &o : graph.output()) {
+    Value v = values.lookup(o.name());
+    if (!v) {
+      emitError(nameLoc(o.name()))
+          << "graph output '" << o.name() << "' is not produced by any node";
+      return nullptr;
+    }
+    if (failed(checkOutputType(o, v)))
+      return nullptr;
+    results.push_back(v);
+    resultTypes.push_back(v.getType());
+  }
+  func::ReturnOp::create(b, fileLoc, results);
+  fn.setFunctionType(b.getFunctionType(argTypes, resultTypes));
+  for (auto [i, o] : llvm::enumerate(graph.output()))
+    fn.setResultAttr(i, "seq.name", b.getStringAttr(o.name()));
+  return module;
+}
+
+} // namespace
+
+namespace seqc {
+
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
+                                     const ImportOptions &opts) {
+  ctx.loadDialect<func::FuncDialect, arith::ArithDialect,
+                  tensor::TensorDialect, mlir::seq::SeqDialect>();
+  std::unique_ptr<onnx::ModelProto> model = loadOnnxModel(ctx, path);
+  if (!model)
+    return nullptr;
+  std::string name = opts.modelName;
+  if (name.empty())
+    name = llvm::sys::path::stem(path).str();
+  return Importer(ctx, path, *model).run(name);
+}
+
+} // namespace seqc

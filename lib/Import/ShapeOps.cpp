@@ -1,0 +1,431 @@
+//===- ShapeOps.cpp - shape-manipulating ONNX ops --------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "seq/IR/SeqDialect.h"
+#include "seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <climits>
+
+using namespace mlir;
+
+namespace seqc::import {
+namespace {
+
+bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
+
+/// Product of `dims`, or kDynamic when one is dynamic.
+int64_t product(ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims) {
+    if (isDyn(d))
+      return ShapedType::kDynamic;
+    p *= d;
+  }
+  return p;
+}
+
+/// Non-rank-reducing tensor.extract_slice; `sizes` entries that are dynamic
+/// take the whole (dynamic) source dim.
+Value extractSlice(NodeContext &nc, Value src, ArrayRef<int64_t> offsets,
+                   ArrayRef<int64_t> sizes, ArrayRef<int64_t> strides) {
+  auto t = cast<RankedTensorType>(src.getType());
+  OpBuilder &b = nc.b();
+  SmallVector<OpFoldResult> offs, szs, strs;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    offs.push_back(b.getIndexAttr(offsets[i]));
+    strs.push_back(b.getIndexAttr(strides[i]));
+    if (isDyn(sizes[i]))
+      szs.push_back(tensor::DimOp::create(b, nc.loc(), src, i).getResult());
+    else
+      szs.push_back(b.getIndexAttr(sizes[i]));
+  }
+  auto type = RankedTensorType::get(sizes, t.getElementType());
+  return tensor::ExtractSliceOp::create(b, nc.loc(), type, src, offs, szs,
+                                        strs);
+}
+
+LogicalResult convertReshape(NodeContext &nc) {
+  SmallVector<int64_t> spec;
+  if (failed(nc.constInts(1, spec, "shape")))
+    return failure();
+  auto t = nc.inputType(0);
+  bool allowZero = nc.attrInt("allowzero", 0) != 0;
+  SmallVector<int64_t> out;
+  int inferred = -1;
+  for (auto [i, s] : llvm::enumerate(spec)) {
+    if (s == 0 && !allowZero) {
+      if (static_cast<int64_t>(i) >= t.getRank())
+        return nc.error() << "shape entry " << i
+                          << " is 0 (copy) but the input has rank "
+                          << t.getRank();
+      out.push_back(t.getDimSize(i));
+    } else if (s == -1) {
+      if (inferred >= 0)
+        return nc.error() << "shape " << shapeStr(spec)
+                          << " has more than one -1";
+      inferred = i;
+      out.push_back(-1);
+    } else if (s < -1) {
+      return nc.error() << "invalid shape entry " << s;
+    } else {
+      out.push_back(s);
+    }
+  }
+  int64_t total = product(t.getShape());
+  if (inferred >= 0) {
+    SmallVector<int64_t> known(out);
+    known.erase(known.begin() + inferred);
+    int64_t k = product(known);
+    if (isDyn(total) || isDyn(k))
+      out[inferred] = ShapedType::kDynamic;
+    else if (k == 0 || total % k != 0)
+      return nc.error() << "cannot reshape " << shapeStr(t.getShape())
+                        << " to " << shapeStr(spec);
+    else
+      out[inferred] = total / k;
+  }
+  int64_t outTotal = product(out);
+  if (!isDyn(total) && !isDyn(outTotal) && total != outTotal)
+    return nc.error() << "cannot reshape " << shapeStr(t.getShape()) << " ("
+                      << total << " elements) to " << shapeStr(out) << " ("
+                      << outTotal << " elements)";
+  nc.setOutput(0, nc.reshape(nc.input(0), out));
+  return success();
+}
+
+LogicalResult convertFlatten(NodeContext &nc) {
+  auto t = nc.inputType(0);
+  int64_t r = t.getRank(), axis = nc.attrInt("axis", 1);
+  if (axis < -r || axis > r)
+    return nc.error() << "axis " << axis << " is out of range for rank " << r;
+  if (axis < 0)
+    axis += r;
+  SmallVector<int64_t> out = {product(t.getShape().take_front(axis)),
+                              product(t.getShape().drop_front(axis))};
+  nc.setOutput(0, nc.reshape(nc.input(0), out));
+  return success();
+}
+
+/// Axes of Squeeze/Unsqueeze: an attribute before opset 13, an input after.
+LogicalResult squeezeAxes(NodeContext &nc, SmallVector<int64_t> &axes,
+                          bool &present) {
+  present = true;
+  if (nc.opset() < 13) {
+    auto a = nc.attrInts("axes");
+    present = a.has_value();
+    if (a)
+      axes = *a;
+    return success();
+  }
+  if (!nc.hasInput(1)) {
+    present = false;
+    return success();
+  }
+  return nc.constInts(1, axes, "axes");
+}
+
+LogicalResult convertSqueeze(NodeContext &nc) {
+  auto t = nc.inputType(0);
+  SmallVector<int64_t> axes;
+  bool present;
+  if (failed(squeezeAxes(nc, axes, present)))
+    return failure();
+  SmallVector<bool> drop(t.getRank(), false);
+  if (!present) {
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      drop[i] = t.getDimSize(i) == 1;
+  }
+  for (int64_t a : axes) {
+    if (failed(nc.normalizeAxis(a, t.getRank(), "axis")))
+      return failure();
+    if (!t.isDynamicDim(a) && t.getDimSize(a) != 1)
+      return nc.error() << "cannot squeeze dimension " << a << " of size "
+                        << t.getDimSize(a);
+    drop[a] = true;
+  }
+  SmallVector<int64_t> out;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    if (!drop[i])
+      out.push_back(t.getDimSize(i));
+  nc.setOutput(0, nc.reshape(nc.input(0), out));
+  return success();
+}
+
+LogicalResult convertUnsqueeze(NodeContext &nc) {
+  auto t = nc.inputType(0);
+  SmallVector<int64_t> axes;
+  bool present;
+  if (failed(squeezeAxes(nc, axes, present)))
+    return failure();
+  if (!present)
+    return nc.error() << "missing axes";
+  int64_t r = t.getRank() + axes.size();
+  SmallVector<bool> isNew(r, false);
+  for (int64_t a : axes) {
+    if (failed(nc.normalizeAxis(a, r, "axis")))
+      return failure();
+    if (isNew[a])
+      return nc.error() << "duplicate axis " << a;
+    isNew[a] = true;
+  }
+  SmallVector<int64_t> out;
+  unsigned k = 0;
+  for (int64_t i = 0; i < r; ++i)
+    out.push_back(isNew[i] ? 1 : t.getDimSize(k++));
+  nc.setOutput(0, nc.reshape(nc.input(0), out));
+  return success();
+}
+
+LogicalResult convertConcat(NodeContext &nc) {
+  const onnx::AttributeProto *a = nc.attr("axis");
+  if (!a)
+    return nc.error() << "missing required attribute 'axis'";
+  SmallVector<Value> ins;
+  for (unsigned i = 0; i < nc.numInputs(); ++i)
+    if (nc.hasInput(i))
+      ins.push_back(nc.input(i));
+  if (ins.empty())
+    return nc.error() << "needs at least one input";
+  if (failed(nc.sameElementType(ins)))
+    return failure();
+  auto t0 = cast<RankedTensorType>(ins[0].getType());
+  int64_t axis = a->i();
+  if (failed(nc.normalizeAxis(axis, t0.getRank(), "axis")))
+    return failure();
+  for (Value v : ins) {
+    auto t = cast<RankedTensorType>(v.getType());
+    bool ok = t.getRank() == t0.getRank();
+    for (int64_t i = 0; ok && i < t.getRank(); ++i)
+      ok = i == axis || t.isDynamicDim(i) || t0.isDynamicDim(i) ||
+           t.getDimSize(i) == t0.getDimSize(i);
+    if (!ok)
+      return nc.error() << "inputs of shapes " << shapeStr(t0.getShape())
+                        << " and " << shapeStr(t.getShape())
+                        << " cannot be concatenated along axis " << axis;
+  }
+  if (ins.size() == 1) {
+    nc.setOutput(0, ins[0]);
+    return success();
+  }
+  nc.setOutput(0, tensor::ConcatOp::create(nc.b(), nc.loc(), axis, ins));
+  return success();
+}
+
+LogicalResult convertExpand(NodeContext &nc) {
+  SmallVector<int64_t> shape;
+  if (failed(nc.constInts(1, shape, "shape")))
+    return failure();
+  auto t = nc.inputType(0);
+  FailureOr<SmallVector<int64_t>> out =
+      seq::broadcastShapes({t.getShape(), ArrayRef<int64_t>(shape)});
+  if (failed(out))
+    return nc.error() << "cannot expand " << shapeStr(t.getShape()) << " to "
+                      << shapeStr(shape);
+  if (ArrayRef<int64_t>(*out) == t.getShape()) {
+    nc.setOutput(0, nc.input(0));
+    return success();
+  }
+  nc.setOutput(0, seq::BroadcastOp::create(nc.b(), nc.loc(), t.clone(*out),
+                                           nc.input(0)));
+  return success();
+}
+
+LogicalResult convertGather(NodeContext &nc) {
+  auto dt = nc.inputType(0), it = nc.inputType(1);
+  if (!isa<IntegerType>(it.getElementType()))
+    return nc.error() << "indices must be integers, got "
+                      << it.getElementType();
+  int64_t axis = nc.attrInt("axis", 0);
+  if (failed(nc.normalizeAxis(axis, dt.getRank(), "axis")))
+    return failure();
+  SmallVector<int64_t> out(dt.getShape().take_front(axis));
+  llvm::append_range(out, it.getShape());
+  llvm::append_range(out, dt.getShape().drop_front(axis + 1));
+  nc.setOutput(0, seq::GatherOp::create(nc.b(), nc.loc(), dt.clone(out),
+                                        nc.input(0), nc.input(1), axis));
+  return success();
+}
+
+LogicalResult convertTranspose(NodeContext &nc) {
+  auto t = nc.inputType(0);
+  int64_t r = t.getRank();
+  SmallVector<int64_t> perm;
+  if (auto p = nc.attrInts("perm"))
+    perm = *p;
+  else
+    for (int64_t i = r - 1; i >= 0; --i)
+      perm.push_back(i);
+  SmallVector<bool> seen(r, false);
+  bool ok = static_cast<int64_t>(perm.size()) == r;
+  for (int64_t p : perm) {
+    ok = ok && p >= 0 && p < r && !seen[p];
+    if (ok)
+      seen[p] = true;
+  }
+  if (!ok)
+    return nc.error() << "perm " << shapeStr(perm)
+                      << " is not a permutation of rank " << r;
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, r))) {
+    nc.setOutput(0, nc.input(0));
+    return success();
+  }
+  nc.setOutput(0, nc.transpose(nc.input(0), perm));
+  return success();
+}
+
+LogicalResult convertSlice(NodeContext &nc) {
+  auto t = nc.inputType(0);
+  int64_t r = t.getRank();
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (nc.opset() < 10) {
+    auto s = nc.attrInts("starts"), e = nc.attrInts("ends");
+    if (!s || !e)
+      return nc.error() << "missing 'starts'/'ends' attributes";
+    starts = *s;
+    ends = *e;
+    if (auto a = nc.attrInts("axes"))
+      axes = *a;
+  } else {
+    if (nc.numInputs() < 3)
+      return nc.error() << "expects at least 3 inputs";
+    if (failed(nc.constInts(1, starts, "starts")) ||
+        failed(nc.constInts(2, ends, "ends")) ||
+        (nc.hasInput(3) && failed(nc.constInts(3, axes, "axes"))) ||
+        (nc.hasInput(4) && failed(nc.constInts(4, steps, "steps"))))
+      return failure();
+  }
+  size_t n = starts.size();
+  if (axes.empty())
+    for (size_t i = 0; i < n; ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(n, 1);
+  if (ends.size() != n || axes.size() != n || steps.size() != n)
+    return nc.error() << "starts/ends/axes/steps have different lengths";
+  SmallVector<int64_t> offsets(r, 0), sizes(t.getShape()), strides(r, 1);
+  SmallVector<bool> seen(r, false);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t a = axes[i];
+    if (failed(nc.normalizeAxis(a, r, "axis")))
+      return failure();
+    if (seen[a])
+      return nc.error() << "axis " << a << " is sliced twice";
+    seen[a] = true;
+    int64_t step = steps[i], dim = t.getDimSize(a);
+    if (step == 0)
+      return nc.error() << "step must not be 0";
+    if (step < 0)
+      return nc.error() << "negative steps are not supported yet (axis " << a
+                        << ", step " << step << ")";
+    if (isDyn(dim)) {
+      if (starts[i] == 0 && ends[i] >= INT32_MAX && step == 1)
+        continue; // the whole dynamic dim
+      return nc.error() << "slicing dynamic dimension " << a
+                        << " is not supported";
+    }
+    int64_t s = starts[i] < 0 ? starts[i] + dim : starts[i];
+    int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
+    s = std::clamp<int64_t>(s, 0, dim);
+    e = std::clamp<int64_t>(e, 0, dim);
+    offsets[a] = s;
+    strides[a] = step;
+    sizes[a] = e > s ? (e - s + step - 1) / step : 0;
+  }
+  if (ArrayRef<int64_t>(sizes) == t.getShape()) {
+    nc.setOutput(0, nc.input(0));
+    return success();
+  }
+  nc.setOutput(0, extractSlice(nc, nc.input(0), offsets, sizes, strides));
+  return success();
+}
+
+LogicalResult convertSplit(NodeContext &nc) {
+  auto t = nc.inputType(0);
+  int64_t axis = nc.attrInt("axis", 0);
+  if (failed(nc.normalizeAxis(axis, t.getRank(), "axis")))
+    return failure();
+  int64_t dim = t.getDimSize(axis);
+  if (isDyn(dim))
+    return nc.error() << "splitting dynamic dimension " << axis
+                      << " is not supported";
+  unsigned numOut = nc.numOutputs();
+  SmallVector<int64_t> split;
+  if (nc.opset() < 13) {
+    if (auto s = nc.attrInts("split"))
+      split = *s;
+  } else if (nc.hasInput(1)) {
+    if (failed(nc.constInts(1, split, "split")))
+      return failure();
+  }
+  if (split.empty()) {
+    int64_t parts = nc.attrInt("num_outputs", numOut);
+    if (parts <= 0 || static_cast<unsigned>(parts) != numOut)
+      return nc.error() << "num_outputs " << parts << " does not match the "
+                        << numOut << " outputs";
+    int64_t chunk = (dim + parts - 1) / parts;
+    for (int64_t i = 0; i < parts; ++i)
+      split.push_back(std::max<int64_t>(0, std::min(chunk, dim - i * chunk)));
+  }
+  int64_t sum = 0;
+  for (int64_t s : split)
+    sum += s;
+  if (split.size() != numOut || sum != dim)
+    return nc.error() << "split sizes " << shapeStr(split)
+                      << " do not partition dimension " << axis << " of size "
+                      << dim << " into " << numOut << " outputs";
+  int64_t r = t.getRank(), off = 0;
+  for (unsigned i = 0; i < numOut; ++i) {
+    SmallVector<int64_t> offsets(r, 0), sizes(t.getShape()), strides(r, 1);
+    offsets[axis] = off;
+    sizes[axis] = split[i];
+    off += split[i];
+    if (nc.isOutputUsed(i))
+      nc.setOutput(i,
+                   extractSlice(nc, nc.input(0), offsets, sizes, strides));
+  }
+  return success();
+}
+
+LogicalResult convertShape(NodeContext &nc) {
+  auto t = nc.inputType(0);
+  int64_t r = t.getRank();
+  int64_t start = nc.attrInt("start", 0), end = nc.attrInt("end", r);
+  if (start < 0)
+    start += r;
+  if (end < 0)
+    end += r;
+  start = std::clamp<int64_t>(start, 0, r);
+  end = std::clamp<int64_t>(end, start, r);
+  SmallVector<int64_t> dims(t.getShape().slice(start, end - start));
+  if (llvm::any_of(dims, isDyn))
+    return nc.error() << "shape of a tensor with dynamic dimensions ("
+                      << shapeStr(t.getShape()) << ") is not supported";
+  auto type = RankedTensorType::get({static_cast<int64_t>(dims.size())},
+                                    nc.b().getI64Type());
+  nc.setOutput(0, arith::ConstantOp::create(
+                      nc.b(), nc.loc(),
+                      DenseElementsAttr::get(type, ArrayRef<int64_t>(dims))));
+  return success();
+}
+
+} // namespace
+
+void registerShapeOps(OpRegistry &r) {
+  r["Reshape"] = {convertReshape, 2, 2};
+  r["Flatten"] = {convertFlatten, 1, 1};
+  r["Squeeze"] = {convertSqueeze, 1, 2};
+  r["Unsqueeze"] = {convertUnsqueeze, 1, 2};
+  r["Concat"] = {convertConcat, 1, ~0u};
+  r["Expand"] = {convertExpand, 2, 2};
+  r["Gather"] = {convertGather, 2, 2};
+  r["Transpose"] = {convertTranspose, 1, 1};
+  r["Slice"] = {convertSlice, 1, 5};
+  r["Split"] = {convertSplit, 1, 2};
+  r["Shape"] = {convertShape, 1, 1};
+}
+
+} // namespace seqc::import

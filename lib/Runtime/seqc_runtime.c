@@ -1,0 +1,378 @@
+/*===- seqc_runtime.c - C runtime linked into seqc artifacts -------*- C -*-===*
+ *
+ * Implements the C ABI of include/seqc/Runtime/seqc_runtime.h on top of the
+ * two symbols that the compiled model provides:
+ *
+ *   const char seqc_model_desc[];      textual signature, one record a line
+ *   void seqc_model_entry(void **args); one memref descriptor per input, then
+ *                                       one per (caller-allocated) output
+ *
+ * Only the functions of the header are visible outside the artifact.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "seqc/Runtime/seqc_runtime.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEQC_API __attribute__((visibility("default")))
+#define SEQC_HIDDEN __attribute__((visibility("hidden")))
+
+/* Provided by the compiled model (model.o), linked into the same .so. */
+SEQC_HIDDEN extern const char seqc_model_desc[];
+SEQC_HIDDEN extern void seqc_model_entry(void **args);
+
+/*===----------------------------------------------------------------------===*
+ * Errors
+ *===----------------------------------------------------------------------===*/
+
+static _Thread_local char last_error[512];
+
+static int fail(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int fail(int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_error, sizeof(last_error), fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+SEQC_API const char *seqc_last_error(void) { return last_error; }
+
+SEQC_API int64_t seqc_dtype_size(int32_t dtype) {
+  switch (dtype) {
+  case SEQC_UINT8:
+  case SEQC_INT8:
+  case SEQC_BOOL:
+    return 1;
+  case SEQC_UINT16:
+  case SEQC_INT16:
+  case SEQC_FLOAT16:
+  case SEQC_BFLOAT16:
+    return 2;
+  case SEQC_FLOAT:
+  case SEQC_INT32:
+  case SEQC_UINT32:
+    return 4;
+  case SEQC_INT64:
+  case SEQC_DOUBLE:
+  case SEQC_UINT64:
+    return 8;
+  default:
+    return 0;
+  }
+}
+
+/*===----------------------------------------------------------------------===*
+ * Parsing seqc_model_desc
+ *===----------------------------------------------------------------------===*/
+
+static pthread_once_t info_once = PTHREAD_ONCE_INIT;
+static seqc_model_info info;
+static int info_ok;
+static char info_error[256];
+
+/* Returns the next whitespace-delimited token of *p (NUL-terminated in place)
+ * or NULL at the end of the line. */
+static char *next_token(char **p) {
+  char *s = *p;
+  while (*s == ' ' || *s == '\t' || *s == '\r')
+    ++s;
+  if (*s == '\0')
+    return NULL;
+  char *start = s;
+  while (*s && *s != ' ' && *s != '\t' && *s != '\r')
+    ++s;
+  if (*s)
+    *s++ = '\0';
+  *p = s;
+  return start;
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes %XX escapes in place. */
+static void percent_decode(char *s) {
+  char *out = s;
+  for (; *s; ++s) {
+    int hi, lo;
+    if (s[0] == '%' && (hi = hex_value(s[1])) >= 0 &&
+        (lo = hex_value(s[2])) >= 0) {
+      *out++ = (char)(hi * 16 + lo);
+      s += 2;
+    } else {
+      *out++ = *s;
+    }
+  }
+  *out = '\0';
+}
+
+static int parse_int64(const char *s, int64_t *value) {
+  char *end;
+  if (!s)
+    return 0;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || *end != '\0')
+    return 0;
+  *value = (int64_t)v;
+  return 1;
+}
+
+/* Parses "<name> <dtype> <rank> <d0> ..." into `t`. */
+static int parse_tensor(char *rest, seqc_tensor_info *t) {
+  char *name = next_token(&rest);
+  int64_t dtype, rank;
+  if (!name || !parse_int64(next_token(&rest), &dtype) ||
+      !parse_int64(next_token(&rest), &rank) || rank < 0 ||
+      rank > SEQC_MAX_RANK || seqc_dtype_size((int32_t)dtype) == 0)
+    return 0;
+  percent_decode(name);
+  t->name = name;
+  t->dtype = (int32_t)dtype;
+  t->rank = (int32_t)rank;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!parse_int64(next_token(&rest), &t->dims[i]) || t->dims[i] < -1)
+      return 0;
+  return next_token(&rest) == NULL;
+}
+
+static void parse_desc(void) {
+  /* The text is copied once and the names point into the copy; both live as
+   * long as the library. */
+  size_t len = strlen(seqc_model_desc);
+  char *text = malloc(len + 1);
+  size_t lines = 1;
+  for (size_t i = 0; i < len; ++i)
+    lines += seqc_model_desc[i] == '\n';
+  seqc_tensor_info *inputs = calloc(lines, sizeof(seqc_tensor_info));
+  seqc_tensor_info *outputs = calloc(lines, sizeof(seqc_tensor_info));
+  if (!text || !inputs || !outputs) {
+    snprintf(info_error, sizeof(info_error), "out of memory");
+    return;
+  }
+  memcpy(text, seqc_model_desc, len + 1);
+
+  info.abi_version = 0;
+  info.model_name = "";
+  info.target = "cpu";
+  info.inputs = inputs;
+  info.outputs = outputs;
+  int line_no = 0;
+  for (char *line = text; line;) {
+    char *nl = strchr(line, '\n');
+    if (nl)
+      *nl = '\0';
+    ++line_no;
+    char *rest = line;
+    char *key = next_token(&rest);
+    int ok = 1;
+    if (!key) {
+      /* blank line */
+    } else if (line_no == 1 || info.abi_version == 0) {
+      int64_t version;
+      ok = strcmp(key, "seqc") == 0 && parse_int64(next_token(&rest), &version);
+      if (ok && version != SEQC_ABI_VERSION) {
+        snprintf(info_error, sizeof(info_error),
+                 "model description has ABI version %lld, runtime expects %d",
+                 (long long)version, SEQC_ABI_VERSION);
+        return;
+      }
+      info.abi_version = SEQC_ABI_VERSION;
+    } else if (strcmp(key, "model") == 0 || strcmp(key, "target") == 0) {
+      char *value = next_token(&rest);
+      ok = value != NULL;
+      if (ok) {
+        percent_decode(value);
+        *(key[0] == 'm' ? &info.model_name : &info.target) = value;
+      }
+    } else if (strcmp(key, "input") == 0) {
+      ok = parse_tensor(rest, &inputs[info.num_inputs++]);
+    } else if (strcmp(key, "output") == 0) {
+      ok = parse_tensor(rest, &outputs[info.num_outputs++]);
+    }
+    /* Unknown records are ignored so that newer compilers can add some. */
+    if (!ok) {
+      snprintf(info_error, sizeof(info_error),
+               "malformed model description at line %d", line_no);
+      return;
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  if (info.abi_version == 0) {
+    snprintf(info_error, sizeof(info_error),
+             "model description does not start with 'seqc %d'",
+             SEQC_ABI_VERSION);
+    return;
+  }
+  info_ok = 1;
+}
+
+SEQC_API const seqc_model_info *seqc_get_model_info(void) {
+  pthread_once(&info_once, parse_desc);
+  if (!info_ok) {
+    fail(SEQC_ERR_INTERNAL, "%s", info_error);
+    return NULL;
+  }
+  return &info;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Running
+ *===----------------------------------------------------------------------===*/
+
+/* An MLIR memref descriptor of rank <= SEQC_MAX_RANK: for rank r the sizes
+ * are shape[0..r) and the strides shape[r..2r), exactly the layout of
+ * struct { T *allocated, *aligned; int64_t offset, sizes[r], strides[r]; }. */
+typedef struct memref_desc {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t shape[2 * SEQC_MAX_RANK];
+} memref_desc;
+
+/* Formats dims as "[1,16]" ("?" for dynamic ones) into buf. */
+static const char *format_dims(char *buf, size_t size, int32_t rank,
+                               const int64_t *dims) {
+  size_t n = (size_t)snprintf(buf, size, "[");
+  for (int32_t i = 0; i < rank && n < size; ++i) {
+    const char *sep = i ? "," : "";
+    if (dims[i] < 0)
+      n += (size_t)snprintf(buf + n, size - n, "%s?", sep);
+    else
+      n += (size_t)snprintf(buf + n, size - n, "%s%lld", sep,
+                            (long long)dims[i]);
+  }
+  if (n < size)
+    snprintf(buf + n, size - n, "]");
+  return buf;
+}
+
+/* Checks `t` against `ti`; `what` is "input" or "output". */
+static int check_tensor(const char *what, const seqc_tensor_info *ti,
+                        const seqc_tensor *t) {
+  char want[160], got[160];
+  if (t->dtype != ti->dtype)
+    return fail(SEQC_ERR_ARGUMENT, "%s '%s': expected dtype %d, got %d", what,
+                ti->name, ti->dtype, t->dtype);
+  int shape_ok = t->rank == ti->rank;
+  if (t->rank < 0 || t->rank > SEQC_MAX_RANK)
+    shape_ok = 0;
+  for (int32_t i = 0; shape_ok && i < ti->rank; ++i)
+    shape_ok =
+        t->dims[i] >= 0 && (ti->dims[i] < 0 || t->dims[i] == ti->dims[i]);
+  if (!shape_ok)
+    return fail(
+        SEQC_ERR_ARGUMENT, "%s '%s': expected shape %s, got %s", what, ti->name,
+        format_dims(want, sizeof(want), ti->rank, ti->dims),
+        format_dims(got, sizeof(got),
+                    t->rank < 0 || t->rank > SEQC_MAX_RANK ? 0 : t->rank,
+                    t->dims));
+  if (!t->data) {
+    int64_t count = 1;
+    for (int32_t i = 0; i < t->rank; ++i)
+      count *= t->dims[i];
+    if (count != 0)
+      return fail(SEQC_ERR_ARGUMENT, "%s '%s': data is NULL", what, ti->name);
+  }
+  return SEQC_OK;
+}
+
+static void fill_desc(memref_desc *d, void *data, int32_t rank,
+                      const int64_t *dims) {
+  d->allocated = data;
+  d->aligned = data;
+  d->offset = 0;
+  int64_t stride = 1;
+  for (int32_t i = rank - 1; i >= 0; --i) {
+    d->shape[i] = dims[i];
+    d->shape[rank + i] = stride;
+    stride *= dims[i] > 0 ? dims[i] : 1;
+  }
+}
+
+SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
+                      seqc_tensor *outputs, int32_t num_outputs) {
+  const seqc_model_info *mi = seqc_get_model_info();
+  if (!mi)
+    return SEQC_ERR_INTERNAL;
+  if (num_inputs != mi->num_inputs || num_outputs != mi->num_outputs)
+    return fail(SEQC_ERR_ARGUMENT,
+                "model '%s' expects %d inputs and %d outputs, got %d and %d",
+                mi->model_name, mi->num_inputs, mi->num_outputs, num_inputs,
+                num_outputs);
+  if ((num_inputs && !inputs) || (num_outputs && !outputs))
+    return fail(SEQC_ERR_ARGUMENT, "inputs or outputs array is NULL");
+
+  for (int32_t i = 0; i < num_inputs; ++i)
+    if (check_tensor("input", &mi->inputs[i], &inputs[i]) != SEQC_OK)
+      return SEQC_ERR_ARGUMENT;
+  for (int32_t i = 0; i < num_outputs; ++i) {
+    const seqc_tensor_info *ti = &mi->outputs[i];
+    for (int32_t d = 0; d < ti->rank; ++d)
+      if (ti->dims[d] < 0) {
+        char want[160];
+        return fail(SEQC_ERR_ARGUMENT,
+                    "output '%s': dynamic shape %s is not supported yet",
+                    ti->name,
+                    format_dims(want, sizeof(want), ti->rank, ti->dims));
+      }
+    /* The runtime fills in dtype/rank/dims of outputs; a caller that already
+     * set a dtype gets them checked instead of silently overwritten. */
+    seqc_tensor probe = outputs[i];
+    if (probe.dtype == 0) {
+      probe.dtype = ti->dtype;
+      probe.rank = ti->rank;
+      memcpy(probe.dims, ti->dims, sizeof(probe.dims));
+    }
+    if (check_tensor("output", ti, &probe) != SEQC_OK)
+      return SEQC_ERR_ARGUMENT;
+    outputs[i].dtype = ti->dtype;
+    outputs[i].rank = ti->rank;
+    memset(outputs[i].dims, 0, sizeof(outputs[i].dims));
+    memcpy(outputs[i].dims, ti->dims, (size_t)ti->rank * sizeof(int64_t));
+  }
+
+  int32_t n = num_inputs + num_outputs;
+  memref_desc stack_descs[16];
+  void *stack_args[16];
+  memref_desc *descs = stack_descs;
+  void **args = stack_args;
+  if (n > 16) {
+    descs = malloc((size_t)n * sizeof(memref_desc));
+    args = malloc((size_t)n * sizeof(void *));
+    if (!descs || !args) {
+      free(descs);
+      free(args);
+      return fail(SEQC_ERR_INTERNAL, "out of memory");
+    }
+  }
+  for (int32_t i = 0; i < num_inputs; ++i)
+    fill_desc(&descs[i], inputs[i].data, inputs[i].rank, inputs[i].dims);
+  for (int32_t i = 0; i < num_outputs; ++i)
+    fill_desc(&descs[num_inputs + i], outputs[i].data, outputs[i].rank,
+              outputs[i].dims);
+  for (int32_t i = 0; i < n; ++i)
+    args[i] = &descs[i];
+
+  seqc_model_entry(args);
+  last_error[0] = '\0';
+
+  if (descs != stack_descs) {
+    free(descs);
+    free(args);
+  }
+  return SEQC_OK;
+}

@@ -1,0 +1,183 @@
+"""Loading a seqc artifact (model.so) through its C ABI with ctypes.
+
+The structures mirror include/seqc/Runtime/seqc_runtime.h.
+"""
+import ctypes
+import os
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+
+MAX_RANK = 8
+ABI_VERSION = 1
+
+# ONNX TensorProto.DataType codes -> numpy dtypes.
+ONNX_TO_NUMPY = {
+    1: np.dtype(np.float32),
+    2: np.dtype(np.uint8),
+    3: np.dtype(np.int8),
+    4: np.dtype(np.uint16),
+    5: np.dtype(np.int16),
+    6: np.dtype(np.int32),
+    7: np.dtype(np.int64),
+    9: np.dtype(np.bool_),
+    10: np.dtype(np.float16),
+    11: np.dtype(np.float64),
+    12: np.dtype(np.uint32),
+    13: np.dtype(np.uint64),
+}
+try:  # bfloat16 needs ml_dtypes (installed with recent onnx)
+    import ml_dtypes
+
+    ONNX_TO_NUMPY[16] = np.dtype(ml_dtypes.bfloat16)
+except ImportError:  # pragma: no cover
+    pass
+
+
+class _TensorInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int32),
+                ("rank", ctypes.c_int32), ("dims", ctypes.c_int64 * MAX_RANK)]
+
+
+class _ModelInfo(ctypes.Structure):
+    _fields_ = [("abi_version", ctypes.c_int32),
+                ("model_name", ctypes.c_char_p),
+                ("target", ctypes.c_char_p),
+                ("num_inputs", ctypes.c_int32),
+                ("num_outputs", ctypes.c_int32),
+                ("inputs", ctypes.POINTER(_TensorInfo)),
+                ("outputs", ctypes.POINTER(_TensorInfo))]
+
+
+class _Tensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int32),
+                ("rank", ctypes.c_int32), ("dims", ctypes.c_int64 * MAX_RANK)]
+
+
+class SeqcError(RuntimeError):
+    """An error reported by the artifact (seqc_last_error())."""
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    name: str
+    dtype: np.dtype  # numpy dtype
+    onnx_dtype: int  # TensorProto.DataType code
+    shape: Tuple[Optional[int], ...]  # None for a dynamic dimension
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    abi_version: int
+    name: str
+    target: str
+    inputs: Tuple[TensorSpec, ...]
+    outputs: Tuple[TensorSpec, ...]
+
+
+def _spec(ti: _TensorInfo) -> TensorSpec:
+    name = ti.name.decode()
+    if ti.dtype not in ONNX_TO_NUMPY:
+        raise SeqcError(f"tensor '{name}': unsupported dtype {ti.dtype}")
+    shape = tuple(None if d < 0 else int(d) for d in ti.dims[:ti.rank])
+    return TensorSpec(name, ONNX_TO_NUMPY[ti.dtype], ti.dtype, shape)
+
+
+class Artifact:
+    """A loaded artifact. `info` describes its signature; `run` calls it."""
+
+    def __init__(self, so_path):
+        # An absolute path: dlopen() searches the library path for bare names.
+        self.path = os.path.abspath(str(so_path))
+        try:
+            self._lib = ctypes.CDLL(self.path, mode=ctypes.RTLD_LOCAL)
+        except OSError as e:
+            raise SeqcError(f"{self.path}: cannot load: {e}") from None
+        lib = self._lib
+        try:
+            lib.seqc_get_model_info.restype = ctypes.POINTER(_ModelInfo)
+            lib.seqc_get_model_info.argtypes = []
+            lib.seqc_run.restype = ctypes.c_int
+            lib.seqc_run.argtypes = [ctypes.POINTER(_Tensor), ctypes.c_int32,
+                                     ctypes.POINTER(_Tensor), ctypes.c_int32]
+            lib.seqc_last_error.restype = ctypes.c_char_p
+            lib.seqc_last_error.argtypes = []
+        except AttributeError as e:
+            raise SeqcError(f"{self.path}: not a seqc artifact ({e})") from None
+        ptr = lib.seqc_get_model_info()
+        if not ptr:
+            raise SeqcError(f"{self.path}: invalid model description: "
+                            f"{self._last_error()}")
+        mi = ptr.contents
+        self.info = ModelInfo(
+            mi.abi_version, mi.model_name.decode(), mi.target.decode(),
+            tuple(_spec(mi.inputs[i]) for i in range(mi.num_inputs)),
+            tuple(_spec(mi.outputs[i]) for i in range(mi.num_outputs)))
+
+    def _last_error(self) -> str:
+        return (self._lib.seqc_last_error() or b"").decode(errors="replace")
+
+    def run(self, *arrays, **named):
+        """Runs the model on inputs given in order or by name; returns the
+        outputs as a list of numpy arrays."""
+        specs = self.info.inputs
+        if arrays and named:
+            raise TypeError("pass inputs either positionally or by name")
+        if named:
+            unknown = set(named) - {s.name for s in specs}
+            if unknown:
+                raise TypeError(f"unknown input(s) {sorted(unknown)}; "
+                                f"the model has {[s.name for s in specs]}")
+            missing = [s.name for s in specs if s.name not in named]
+            if missing:
+                raise TypeError(f"missing input(s) {missing}")
+            arrays = tuple(named[s.name] for s in specs)
+        if len(arrays) != len(specs):
+            raise TypeError(f"model '{self.info.name}' takes {len(specs)} "
+                            f"inputs, got {len(arrays)}")
+
+        keep = []  # keeps the contiguous copies alive during the call
+        ins = (_Tensor * max(len(arrays), 1))()
+        for i, (a, spec) in enumerate(zip(arrays, specs)):
+            a = np.asarray(a)
+            if a.dtype != spec.dtype and not np.can_cast(a.dtype, spec.dtype,
+                                                         "same_kind"):
+                raise SeqcError(f"input '{spec.name}': expected dtype "
+                                f"{spec.dtype}, got {a.dtype}")
+            a = np.ascontiguousarray(a, dtype=spec.dtype)
+            if a.ndim > MAX_RANK:
+                raise SeqcError(f"input '{spec.name}': rank {a.ndim} exceeds "
+                                f"{MAX_RANK}")
+            keep.append(a)
+            ins[i].data = a.ctypes.data
+            ins[i].dtype = spec.onnx_dtype
+            ins[i].rank = a.ndim
+            for d, n in enumerate(a.shape):
+                ins[i].dims[d] = n
+
+        outs = (_Tensor * max(len(self.info.outputs), 1))()
+        results = []
+        for i, spec in enumerate(self.info.outputs):
+            if any(d is None for d in spec.shape):
+                results.append(None)  # seqc_run reports dynamic outputs
+                continue
+            out = np.empty(spec.shape, dtype=spec.dtype)
+            results.append(out)
+            outs[i].data = out.ctypes.data
+        status = self._lib.seqc_run(ins, len(arrays), outs,
+                                    len(self.info.outputs))
+        if status != 0:
+            raise SeqcError(self._last_error())
+        return results
+
+    def __repr__(self):
+        sig = lambda ts: ", ".join(
+            f"{t.name}: {t.dtype}{list(t.shape)}" for t in ts)
+        return (f"<seqc.Artifact '{self.info.name}' ({sig(self.info.inputs)}) "
+                f"-> ({sig(self.info.outputs)})>")
+
+
+def load(so_path) -> Artifact:
+    """Loads a compiled artifact."""
+    return Artifact(so_path)

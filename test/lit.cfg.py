@@ -1,0 +1,36 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "SEQC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".pbtxt", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.seqc_obj_root, "test")
+
+llvm_config.with_system_environment(["HOME", "PATH", "PYTHONPATH", "TMPDIR"])
+llvm_config.use_default_substitutions()
+
+python = config.python_executable or "python3"
+shared = os.path.normpath(os.path.join(config.seqc_src_root, "..", "shared"))
+if os.path.isdir(shared):
+    config.available_features.add("shared")
+config.substitutions.append(("%shared", shared))
+config.substitutions.append(("%python", python))
+config.substitutions.append(("%cc", config.host_cc or "cc"))
+config.substitutions.append(
+    ("%seqc_runtime_lib", os.path.join(config.seqc_lib_dir, "libseqc_runtime.a")))
+config.substitutions.append(("%src_root", config.seqc_src_root))
+
+tool_dirs = [config.seqc_tools_dir, config.llvm_tools_dir]
+tools = [
+    ToolSubst("%seqc", command=os.path.join(config.seqc_tools_dir, "seqc"), unresolved="ignore"),
+    "seq-opt",
+    "seqc",
+    "seq-run",
+]
+llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -1,0 +1,665 @@
+//===- seq-run.cpp - Run and check a seqc artifact ------------------------===//
+//
+// seq-run model.so [--data DIR] [--rtol R] [--atol A] [--bench N]
+//                  [--warmup K] [--print]
+//
+// Loads a compiled artifact through its C ABI (seqc_runtime.h), feeds it the
+// ONNX test-data inputs DIR/input_K.pb, compares its outputs with
+// DIR/output_K.pb when present, and optionally times it. Does not link
+// MLIR/LLVM: it only needs libdl and protobuf.
+//
+//===----------------------------------------------------------------------===//
+
+#include "seqc/Runtime/seqc_runtime.h"
+
+#include "onnx.pb.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+namespace {
+
+[[noreturn]] void die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+void die(const char *fmt, ...) {
+  std::fprintf(stderr, "seq-run: error: ");
+  va_list ap;
+  va_start(ap, fmt);
+  std::vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  std::fprintf(stderr, "\n");
+  std::exit(1);
+}
+
+//===----------------------------------------------------------------------===//
+// The artifact's API
+//===----------------------------------------------------------------------===//
+
+struct Artifact {
+  decltype(&seqc_get_model_info) getModelInfo = nullptr;
+  decltype(&seqc_run) run = nullptr;
+  decltype(&seqc_last_error) lastError = nullptr;
+  decltype(&seqc_dtype_size) dtypeSize = nullptr;
+  const seqc_model_info *info = nullptr;
+};
+
+template <typename F>
+void bind(void *lib, const char *path, const char *name, F &fn) {
+  fn = reinterpret_cast<F>(dlsym(lib, name));
+  if (!fn)
+    die("%s: not a seqc artifact (no symbol '%s'; was libseqc_runtime.a "
+        "linked in?)",
+        path, name);
+}
+
+Artifact loadArtifact(const std::string &path) {
+  // dlopen() searches the library path for names without a slash.
+  std::string dlPath = path.find('/') == std::string::npos ? "./" + path : path;
+  struct stat st;
+  if (stat(dlPath.c_str(), &st) != 0)
+    die("%s: no such file", path.c_str());
+  void *lib = dlopen(dlPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib)
+    die("%s: cannot load: %s", path.c_str(), dlerror());
+  Artifact a;
+  bind(lib, path.c_str(), "seqc_get_model_info", a.getModelInfo);
+  bind(lib, path.c_str(), "seqc_run", a.run);
+  bind(lib, path.c_str(), "seqc_last_error", a.lastError);
+  bind(lib, path.c_str(), "seqc_dtype_size", a.dtypeSize);
+  a.info = a.getModelInfo();
+  if (!a.info)
+    die("%s: invalid model description: %s", path.c_str(), a.lastError());
+  return a;
+}
+
+//===----------------------------------------------------------------------===//
+// Tensors
+//===----------------------------------------------------------------------===//
+
+struct Tensor {
+  int32_t dtype = 0;
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> data; // row-major, dtype-sized elements
+
+  int64_t numElements() const {
+    int64_t n = 1;
+    for (int64_t d : dims)
+      n *= d;
+    return n;
+  }
+};
+
+const char *dtypeName(int32_t dtype) {
+  switch (dtype) {
+  case SEQC_FLOAT:
+    return "float";
+  case SEQC_UINT8:
+    return "uint8";
+  case SEQC_INT8:
+    return "int8";
+  case SEQC_UINT16:
+    return "uint16";
+  case SEQC_INT16:
+    return "int16";
+  case SEQC_INT32:
+    return "int32";
+  case SEQC_INT64:
+    return "int64";
+  case SEQC_BOOL:
+    return "bool";
+  case SEQC_FLOAT16:
+    return "float16";
+  case SEQC_DOUBLE:
+    return "double";
+  case SEQC_UINT32:
+    return "uint32";
+  case SEQC_UINT64:
+    return "uint64";
+  case SEQC_BFLOAT16:
+    return "bfloat16";
+  default:
+    return "unknown";
+  }
+}
+
+std::string formatDims(const int64_t *dims, int64_t rank) {
+  std::string s = "[";
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i)
+      s += ",";
+    s += dims[i] < 0 ? "?" : std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+std::string formatDims(const std::vector<int64_t> &dims) {
+  return formatDims(dims.data(), (int64_t)dims.size());
+}
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f,
+           mant = h & 0x3ff, bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000 | (mant << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else {
+    float f = std::ldexp((float)mant, -24); // subnormal or zero
+    return sign ? -f : f;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t floatToHalf(float f) { // truncating; only used for bench inputs
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  uint16_t sign = (bits >> 16) & 0x8000;
+  int32_t exp = (int32_t)((bits >> 23) & 0xff) - 112;
+  if (exp <= 0)
+    return sign;
+  if (exp >= 0x1f)
+    return sign | 0x7c00;
+  return sign | (uint16_t)(exp << 10) | (uint16_t)((bits >> 13) & 0x3ff);
+}
+
+float bf16ToFloat(uint16_t h) {
+  uint32_t bits = (uint32_t)h << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// Element i of t as a double (floating and integer types).
+double elementAsDouble(const Tensor &t, int64_t i) {
+  const uint8_t *p = t.data.data();
+  switch (t.dtype) {
+  case SEQC_FLOAT:
+    return ((const float *)p)[i];
+  case SEQC_DOUBLE:
+    return ((const double *)p)[i];
+  case SEQC_FLOAT16:
+    return halfToFloat(((const uint16_t *)p)[i]);
+  case SEQC_BFLOAT16:
+    return bf16ToFloat(((const uint16_t *)p)[i]);
+  case SEQC_UINT8:
+    return ((const uint8_t *)p)[i];
+  case SEQC_INT8:
+    return ((const int8_t *)p)[i];
+  case SEQC_UINT16:
+    return ((const uint16_t *)p)[i];
+  case SEQC_INT16:
+    return ((const int16_t *)p)[i];
+  case SEQC_INT32:
+    return ((const int32_t *)p)[i];
+  case SEQC_INT64:
+    return (double)((const int64_t *)p)[i];
+  case SEQC_BOOL:
+    return p[i] != 0;
+  case SEQC_UINT32:
+    return ((const uint32_t *)p)[i];
+  case SEQC_UINT64:
+    return (double)((const uint64_t *)p)[i];
+  default:
+    return 0;
+  }
+}
+
+bool isFloating(int32_t dtype) {
+  return dtype == SEQC_FLOAT || dtype == SEQC_DOUBLE || dtype == SEQC_FLOAT16 ||
+         dtype == SEQC_BFLOAT16;
+}
+
+// Copies a typed repeated field into t.data, converting each value to the
+// dtype's storage type.
+template <typename Storage, typename Field>
+void copyTyped(const Field &field, Tensor &t) {
+  Storage *out = reinterpret_cast<Storage *>(t.data.data());
+  for (int i = 0; i < field.size(); ++i)
+    out[i] = static_cast<Storage>(field.Get(i));
+}
+
+bool fileExists(const std::string &path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+// Reads an onnx::TensorProto file; dies with a message naming the file.
+Tensor readTensor(const std::string &path, const Artifact &a) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    die("%s: cannot open file", path.c_str());
+  std::stringstream buf;
+  buf << in.rdbuf();
+  onnx::TensorProto proto;
+  if (!proto.ParseFromString(buf.str()))
+    die("%s: not a valid onnx TensorProto", path.c_str());
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL)
+    die("%s: external tensor data is not supported", path.c_str());
+  Tensor t;
+  t.dtype = proto.data_type();
+  int64_t elemSize = a.dtypeSize(t.dtype);
+  if (elemSize == 0)
+    die("%s: unsupported data type %d", path.c_str(), t.dtype);
+  if (proto.dims_size() > SEQC_MAX_RANK)
+    die("%s: rank %d exceeds the maximum of %d", path.c_str(),
+        proto.dims_size(), SEQC_MAX_RANK);
+  int64_t count = 1;
+  for (int64_t d : proto.dims()) {
+    if (d < 0 || (d > 0 && count > (INT64_MAX / 16) / d))
+      die("%s: invalid shape", path.c_str());
+    t.dims.push_back(d);
+    count *= d;
+  }
+  if (proto.has_raw_data()) {
+    const std::string &raw = proto.raw_data();
+    if ((int64_t)raw.size() != count * elemSize)
+      die("%s: raw_data has %zu bytes, shape %s of %s needs %lld", path.c_str(),
+          raw.size(), formatDims(t.dims).c_str(), dtypeName(t.dtype),
+          (long long)(count * elemSize));
+    t.data.assign(raw.begin(), raw.end());
+    return t;
+  }
+  int64_t have;
+  switch (t.dtype) {
+  case SEQC_FLOAT:
+    have = proto.float_data_size();
+    break;
+  case SEQC_DOUBLE:
+    have = proto.double_data_size();
+    break;
+  case SEQC_INT64:
+    have = proto.int64_data_size();
+    break;
+  case SEQC_UINT32:
+  case SEQC_UINT64:
+    have = proto.uint64_data_size();
+    break;
+  default:
+    have = proto.int32_data_size();
+    break;
+  }
+  if (have != count)
+    die("%s: has %lld values, shape %s needs %lld", path.c_str(),
+        (long long)have, formatDims(t.dims).c_str(), (long long)count);
+  t.data.resize(count * elemSize);
+  switch (t.dtype) {
+  case SEQC_FLOAT:
+    copyTyped<float>(proto.float_data(), t);
+    break;
+  case SEQC_DOUBLE:
+    copyTyped<double>(proto.double_data(), t);
+    break;
+  case SEQC_INT64:
+    copyTyped<int64_t>(proto.int64_data(), t);
+    break;
+  case SEQC_UINT32:
+    copyTyped<uint32_t>(proto.uint64_data(), t);
+    break;
+  case SEQC_UINT64:
+    copyTyped<uint64_t>(proto.uint64_data(), t);
+    break;
+  case SEQC_INT32:
+    copyTyped<int32_t>(proto.int32_data(), t);
+    break;
+  case SEQC_INT16:
+    copyTyped<int16_t>(proto.int32_data(), t);
+    break;
+  case SEQC_INT8:
+    copyTyped<int8_t>(proto.int32_data(), t);
+    break;
+  case SEQC_UINT16:
+  case SEQC_FLOAT16: // stored as bit patterns in int32_data
+  case SEQC_BFLOAT16:
+    copyTyped<uint16_t>(proto.int32_data(), t);
+    break;
+  case SEQC_UINT8:
+  case SEQC_BOOL:
+    copyTyped<uint8_t>(proto.int32_data(), t);
+    break;
+  }
+  return t;
+}
+
+// Checks a tensor read from `path` against the model's input info.
+void checkInput(const std::string &path, const seqc_tensor_info &ti,
+                const Tensor &t) {
+  if (t.dtype != ti.dtype)
+    die("%s: input '%s': expected dtype %s, got %s", path.c_str(), ti.name,
+        dtypeName(ti.dtype), dtypeName(t.dtype));
+  bool ok = (int32_t)t.dims.size() == ti.rank;
+  for (int32_t i = 0; ok && i < ti.rank; ++i)
+    ok = ti.dims[i] < 0 || ti.dims[i] == t.dims[i];
+  if (!ok)
+    die("%s: input '%s': expected shape %s, got %s", path.c_str(), ti.name,
+        formatDims(ti.dims, ti.rank).c_str(), formatDims(t.dims).c_str());
+}
+
+// Deterministic inputs for --bench without --data: random floats, zeros else.
+Tensor generateInput(const seqc_tensor_info &ti, const Artifact &a,
+                     std::mt19937 &rng) {
+  Tensor t;
+  t.dtype = ti.dtype;
+  for (int32_t i = 0; i < ti.rank; ++i) {
+    if (ti.dims[i] < 0)
+      die("input '%s' has dynamic shape %s: pass --data DIR", ti.name,
+          formatDims(ti.dims, ti.rank).c_str());
+    t.dims.push_back(ti.dims[i]);
+  }
+  int64_t n = t.numElements();
+  t.data.assign(n * a.dtypeSize(ti.dtype), 0);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (int64_t i = 0; i < n; ++i) {
+    float v = dist(rng);
+    switch (ti.dtype) {
+    case SEQC_FLOAT:
+      ((float *)t.data.data())[i] = v;
+      break;
+    case SEQC_DOUBLE:
+      ((double *)t.data.data())[i] = v;
+      break;
+    case SEQC_FLOAT16:
+      ((uint16_t *)t.data.data())[i] = floatToHalf(v);
+      break;
+    case SEQC_BFLOAT16: {
+      uint32_t bits;
+      std::memcpy(&bits, &v, 4);
+      ((uint16_t *)t.data.data())[i] = (uint16_t)(bits >> 16);
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  return t;
+}
+
+seqc_tensor asSeqcTensor(Tensor &t) {
+  seqc_tensor s;
+  std::memset(&s, 0, sizeof(s));
+  s.data = t.data.data();
+  s.dtype = t.dtype;
+  s.rank = (int32_t)t.dims.size();
+  std::copy(t.dims.begin(), t.dims.end(), s.dims);
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// Comparing and printing
+//===----------------------------------------------------------------------===//
+
+// Compares `got` with the reference; prints one line; returns true if OK.
+bool compareOutput(const seqc_tensor_info &ti, const Tensor &got,
+                   const Tensor &want, double rtol, double atol) {
+  std::printf("output '%s' %s %s: ", ti.name, formatDims(got.dims).c_str(),
+              dtypeName(got.dtype));
+  if (want.dtype != got.dtype || want.dims != got.dims) {
+    std::printf("MISMATCH\n  reference is %s %s\n",
+                formatDims(want.dims).c_str(), dtypeName(want.dtype));
+    return false;
+  }
+  bool floating = isFloating(got.dtype);
+  double maxAbs = 0, maxRel = 0;
+  int64_t bad = 0, firstBad = -1, n = got.numElements();
+  for (int64_t i = 0; i < n; ++i) {
+    double a = elementAsDouble(got, i), b = elementAsDouble(want, i);
+    bool ok;
+    double err;
+    if (!floating) {
+      // Exact, and on the integer values (doubles lose 64-bit precision).
+      ok = (got.dtype == SEQC_INT64 || got.dtype == SEQC_UINT64)
+               ? ((const int64_t *)got.data.data())[i] ==
+                     ((const int64_t *)want.data.data())[i]
+               : a == b;
+      err = ok ? 0 : std::fabs(a - b);
+    } else if (std::isnan(a) || std::isnan(b)) {
+      ok = std::isnan(a) && std::isnan(b);
+      err = ok ? 0 : INFINITY;
+    } else if (a == b) { // also equal infinities
+      ok = true;
+      err = 0;
+    } else {
+      err = std::fabs(a - b);
+      ok = err <= atol + rtol * std::fabs(b);
+    }
+    maxAbs = std::max(maxAbs, err);
+    if (b != 0 && !std::isnan(b))
+      maxRel = std::max(maxRel, err / std::fabs(b));
+    if (!ok && bad++ == 0)
+      firstBad = i;
+  }
+  std::printf("max_abs_err=%.3g max_rel_err=%.3g %s\n", maxAbs, maxRel,
+              bad ? "MISMATCH" : "OK");
+  if (bad) {
+    std::printf("  %lld of %lld elements differ; first at flat index %lld: "
+                "got %.9g, expected %.9g\n",
+                (long long)bad, (long long)n, (long long)firstBad,
+                elementAsDouble(got, firstBad),
+                elementAsDouble(want, firstBad));
+  }
+  return bad == 0;
+}
+
+void printSummary(const seqc_tensor_info &ti, const Tensor &t) {
+  std::printf("output '%s' %s %s:", ti.name, formatDims(t.dims).c_str(),
+              dtypeName(t.dtype));
+  int64_t n = t.numElements(), shown = std::min<int64_t>(n, 8);
+  for (int64_t i = 0; i < shown; ++i) {
+    if (t.dtype == SEQC_INT64)
+      std::printf(" %lld", (long long)((const int64_t *)t.data.data())[i]);
+    else if (t.dtype == SEQC_UINT64)
+      std::printf(" %llu",
+                  (unsigned long long)((const uint64_t *)t.data.data())[i]);
+    else
+      std::printf(" %.6g", elementAsDouble(t, i));
+  }
+  std::printf("%s\n", n > shown ? " ..." : "");
+}
+
+//===----------------------------------------------------------------------===//
+// Command line
+//===----------------------------------------------------------------------===//
+
+struct Options {
+  std::string model, dataDir;
+  double rtol = 1e-4, atol = 1e-5;
+  long bench = 0, warmup = 3;
+  bool print = false;
+};
+
+void usage(FILE *out) {
+  std::fprintf(out,
+               "usage: seq-run model.so [--data DIR] [--rtol R] [--atol A] "
+               "[--bench N] [--warmup K] [--print]\n"
+               "  --data DIR   inputs DIR/input_K.pb, references "
+               "DIR/output_K.pb (onnx TensorProto)\n"
+               "  --rtol R     relative tolerance (default 1e-4)\n"
+               "  --atol A     absolute tolerance (default 1e-5)\n"
+               "  --bench N    time N runs after the warmup runs\n"
+               "  --warmup K   warmup runs before timing (default 3)\n"
+               "  --print      print the shape and first values of each "
+               "output\n");
+}
+
+double parseDouble(const char *flag, const char *s) {
+  char *end;
+  double v = std::strtod(s, &end);
+  if (end == s || *end || !(v >= 0))
+    die("%s: expected a non-negative number, got '%s'", flag, s);
+  return v;
+}
+
+long parseCount(const char *flag, const char *s) {
+  char *end;
+  long v = std::strtol(s, &end, 10);
+  if (end == s || *end || v < 0)
+    die("%s: expected a non-negative integer, got '%s'", flag, s);
+  return v;
+}
+
+Options parseArgs(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    // Accept both "--flag value" and "--flag=value".
+    std::string value;
+    bool hasInline = false;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      value = arg.substr(arg.find('=') + 1);
+      arg = arg.substr(0, arg.find('='));
+      hasInline = true;
+    }
+    auto next = [&]() -> const char * {
+      if (hasInline)
+        return value.c_str();
+      if (i + 1 >= argc)
+        die("%s: missing value", arg.c_str());
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      usage(stdout);
+      std::exit(0);
+    } else if (arg == "--data") {
+      o.dataDir = next();
+    } else if (arg == "--rtol") {
+      o.rtol = parseDouble("--rtol", next());
+    } else if (arg == "--atol") {
+      o.atol = parseDouble("--atol", next());
+    } else if (arg == "--bench") {
+      o.bench = parseCount("--bench", next());
+    } else if (arg == "--warmup") {
+      o.warmup = parseCount("--warmup", next());
+    } else if (arg == "--print") {
+      o.print = true;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      die("unknown option '%s' (see --help)", arg.c_str());
+    } else if (o.model.empty()) {
+      o.model = arg;
+    } else {
+      die("unexpected argument '%s' (one model at a time)", arg.c_str());
+    }
+  }
+  if (o.model.empty()) {
+    usage(stderr);
+    std::exit(1);
+  }
+  return o;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options opt = parseArgs(argc, argv);
+  Artifact a = loadArtifact(opt.model);
+  const seqc_model_info &info = *a.info;
+
+  // Inputs: from DIR or generated.
+  std::vector<Tensor> inputs(info.num_inputs);
+  if (!opt.dataDir.empty()) {
+    struct stat st;
+    if (stat(opt.dataDir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      die("%s: no such directory", opt.dataDir.c_str());
+    for (int32_t i = 0; i < info.num_inputs; ++i) {
+      std::string path = opt.dataDir + "/input_" + std::to_string(i) + ".pb";
+      if (!fileExists(path))
+        die("%s: missing input file: model '%s' has %d inputs", path.c_str(),
+            info.model_name, info.num_inputs);
+      inputs[i] = readTensor(path, a);
+      checkInput(path, info.inputs[i], inputs[i]);
+    }
+    std::string extra =
+        opt.dataDir + "/input_" + std::to_string(info.num_inputs) + ".pb";
+    if (fileExists(extra))
+      die("%s: unexpected input file: model '%s' has %d inputs", extra.c_str(),
+          info.model_name, info.num_inputs);
+  } else {
+    std::mt19937 rng(0);
+    for (int32_t i = 0; i < info.num_inputs; ++i)
+      inputs[i] = generateInput(info.inputs[i], a, rng);
+  }
+
+  // Outputs: allocated from the info; seqc_run rejects dynamic ones for now.
+  std::vector<Tensor> outputs(info.num_outputs);
+  for (int32_t i = 0; i < info.num_outputs; ++i) {
+    const seqc_tensor_info &ti = info.outputs[i];
+    outputs[i].dtype = ti.dtype;
+    outputs[i].dims.assign(ti.dims, ti.dims + ti.rank);
+    bool dynamic = std::any_of(outputs[i].dims.begin(), outputs[i].dims.end(),
+                               [](int64_t d) { return d < 0; });
+    if (!dynamic)
+      outputs[i].data.assign(outputs[i].numElements() * a.dtypeSize(ti.dtype),
+                             0);
+  }
+  std::vector<seqc_tensor> in, out;
+  for (Tensor &t : inputs)
+    in.push_back(asSeqcTensor(t));
+  for (Tensor &t : outputs) {
+    out.push_back(asSeqcTensor(t));
+    out.back().dtype = 0; // let the runtime fill in and check dtype/shape
+  }
+
+  auto runOnce = [&]() {
+    if (a.run(in.data(), (int32_t)in.size(), out.data(), (int32_t)out.size()) !=
+        SEQC_OK)
+      die("%s: %s", opt.model.c_str(), a.lastError());
+  };
+  runOnce();
+
+  bool ok = true;
+  if (!opt.dataDir.empty()) {
+    int compared = 0;
+    for (int32_t i = 0; i < info.num_outputs; ++i) {
+      std::string path = opt.dataDir + "/output_" + std::to_string(i) + ".pb";
+      if (!fileExists(path))
+        continue;
+      Tensor want = readTensor(path, a);
+      ok &=
+          compareOutput(info.outputs[i], outputs[i], want, opt.rtol, opt.atol);
+      ++compared;
+    }
+    if (compared == 0)
+      std::printf("no reference outputs in %s\n", opt.dataDir.c_str());
+  }
+  if (opt.print)
+    for (int32_t i = 0; i < info.num_outputs; ++i)
+      printSummary(info.outputs[i], outputs[i]);
+
+  if (opt.bench > 0) {
+    for (long i = 0; i < opt.warmup; ++i)
+      runOnce();
+    std::vector<double> ms;
+    for (long i = 0; i < opt.bench; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      runOnce();
+      auto end = std::chrono::steady_clock::now();
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(end - start).count());
+    }
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    size_t n = sorted.size();
+    double median =
+        n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    double mean = 0;
+    for (double v : ms)
+      mean += v;
+    mean /= (double)n;
+    std::printf(
+        "median latency: %.4f ms (%zu runs); min %.4f ms, mean %.4f ms\n",
+        median, n, sorted.front(), mean);
+  }
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,93 @@
+//===- seqc.cpp - ONNX model -> AOT artifact ------------------------------===//
+
+#include "seqc/Driver/Compiler.h"
+#include "seqc/Driver/Registration.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace llvm;
+
+static cl::OptionCategory seqcCat("seqc options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
+                                      cl::Required, cl::cat(seqcCat));
+static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
+                                       cl::value_desc("path"), cl::init(""),
+                                       cl::cat(seqcCat));
+static cl::opt<seqc::EmitKind> emit(
+    "emit", cl::desc("Stage to stop at and write"), cl::init(seqc::EmitKind::So),
+    cl::values(
+        clEnumValN(seqc::EmitKind::Onnx, "onnx", "the ONNX model as text"),
+        clEnumValN(seqc::EmitKind::Seq, "seq", "seq dialect after import"),
+        clEnumValN(seqc::EmitKind::Linalg, "linalg", "linalg on tensors"),
+        clEnumValN(seqc::EmitKind::LLVMDialect, "llvm-dialect",
+                   "MLIR LLVM dialect"),
+        clEnumValN(seqc::EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
+        clEnumValN(seqc::EmitKind::Obj, "obj", "object file"),
+        clEnumValN(seqc::EmitKind::So, "so", "shared library + header")),
+    cl::cat(seqcCat));
+static cl::opt<std::string> modelName("name",
+                                      cl::desc("Model name (default: file stem)"),
+                                      cl::init(""), cl::cat(seqcCat));
+static cl::opt<std::string> targetCPU(
+    "mcpu", cl::desc("Target CPU for the artifact (default: native = host)"),
+    cl::init("native"), cl::cat(seqcCat));
+static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
+                                  cl::init(3), cl::Prefix, cl::cat(seqcCat));
+static cl::opt<bool> printWeights(
+    "print-weights", cl::desc("Print weight blobs in IR output (not elided)"),
+    cl::init(false), cl::cat(seqcCat));
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "seqc: ONNX sequence models to AOT artifacts\n");
+
+  mlir::DialectRegistry registry;
+  seqc::registerAllDialects(registry);
+  seqc::registerAllPasses();
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+
+  // One line per diagnostic: "seqc: error: <location>: <message>".
+  ctx.getDiagEngine().registerHandler([](mlir::Diagnostic &d) {
+    auto &os = d.getSeverity() == mlir::DiagnosticSeverity::Error
+                   ? WithColor::error(errs(), "seqc")
+                   : WithColor::warning(errs(), "seqc");
+    std::string loc;
+    raw_string_ostream ls(loc);
+    d.getLocation().print(ls);
+    if (loc != "loc(unknown)")
+      os << loc << ": ";
+    os << d.str() << "\n";
+    for (auto &note : d.getNotes())
+      errs() << "  note: " << note.str() << "\n";
+    return mlir::success();
+  });
+
+  seqc::CompileOptions opts;
+  opts.inputPath = inputFile;
+  opts.emit = emit;
+  opts.modelName = modelName;
+  opts.cpu.cpu = targetCPU;
+  opts.cpu.optLevel = optLevel;
+  opts.printWeights = printWeights;
+  bool binary = emit == seqc::EmitKind::So || emit == seqc::EmitKind::Obj;
+  if (!outputFile.empty())
+    opts.outputPath = outputFile;
+  else if (binary)
+    opts.outputPath = emit == seqc::EmitKind::So ? "model.so" : "model.o";
+  opts.configurePassManager = [](mlir::PassManager &pm) {
+    return mlir::applyPassManagerCLOptions(pm);
+  };
+  return mlir::failed(seqc::compile(ctx, opts)) ? 1 : 0;
+}
