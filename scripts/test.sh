@@ -24,12 +24,13 @@ fi
 scripts/build.sh check-seqc 2>&1 | tee "$logs/lit.log"
 if ! grep -q '^Total Discovered Tests:' "$logs/lit.log" && [ -f "$build/test/lit.site.cfg.py" ]; then
   echo "test: check-seqc did not run lit; running lit directly"
-  /usr/lib/llvm-22/bin/lit -sv "$build/test" 2>&1 | tee "$logs/lit.log"
+  python3 /usr/lib/llvm-22/bin/lit -sv "$build/test" 2>&1 | tee "$logs/lit.log"
 fi
 if grep -q '^Total Discovered Tests:' "$logs/lit.log"; then
-  lit_pass=$(grep -E '^  (Passed|Expectedly Failed) *: ' "$logs/lit.log" | awk '{ n += $(NF-1) } END { print n + 0 }')
-  lit_fail=$(grep -E '^  (Failed|Unexpectedly Passed|Unresolved|Timed Out) *: ' "$logs/lit.log" | awk '{ n += $(NF-1) } END { print n + 0 }')
-  lit_skip=$(grep -E '^  (Unsupported|Skipped) *: ' "$logs/lit.log" | awk '{ n += $(NF-1) } END { print n + 0 }')
+  litsum() { grep -E "^  ($1) *: " "$logs/lit.log" | awk '{ n += $(NF-1) } END { print n + 0 }'; }
+  lit_pass=$(litsum 'Passed|Expectedly Failed')
+  lit_fail=$(litsum 'Failed|Unexpectedly Passed|Unresolved|Timed Out')
+  lit_skip=$(litsum 'Unsupported|Skipped')
   passed=$((passed + lit_pass)) failed=$((failed + lit_fail)) skipped=$((skipped + lit_skip))
 else
   echo "test: lit did not run"

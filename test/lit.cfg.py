@@ -27,6 +27,8 @@ config.substitutions.append(
 config.substitutions.append(("%src_root", config.seqc_src_root))
 
 tool_dirs = [config.seqc_tools_dir, config.llvm_tools_dir]
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.seqc_tools_dir, append_path=True)
 tools = [
     ToolSubst("%seqc", command=os.path.join(config.seqc_tools_dir, "seqc"), unresolved="ignore"),
     "seq-opt",

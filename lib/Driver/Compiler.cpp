@@ -95,10 +95,7 @@ static std::string defaultModelName(const CompileOptions &opts) {
 /// Renames the importer's @main, requests the C interface and records the
 /// ABI description the entry-point pass turns into `seqc_model_desc`.
 static LogicalResult prepareABI(ModuleOp module, StringRef modelName,
-                                func::FuncOp &graph) {
-  graph = module.lookupSymbol<func::FuncOp>("main");
-  if (!graph)
-    return module.emitError("imported module has no @main function");
+                                func::FuncOp graph) {
   FailureOr<std::string> desc = describeModelABI(graph, modelName, "cpu");
   if (failed(desc))
     return failure();
@@ -137,10 +134,12 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.emit == EmitKind::Linalg)
     return out.write(ctx, printModule(*module, opts.printWeights));
 
-  func::FuncOp graph;
+  func::FuncOp graph = module->lookupSymbol<func::FuncOp>("main");
+  if (!graph)
+    return module->emitError("imported module has no @main function");
+  std::string header = generateHeader(graph, modelName);
   if (failed(prepareABI(*module, modelName, graph)))
     return failure();
-  std::string header = generateHeader(graph, modelName);
   if (failed(runPipeline(ctx, *module, linalgToLLVMPipeline(), opts)))
     return failure();
   if (opts.emit == EmitKind::LLVMDialect)

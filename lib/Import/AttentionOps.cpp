@@ -1,4 +1,5 @@
-//===- AttentionOps.cpp - ONNX-23 Attention --------------------------------===//
+//===- AttentionOps.cpp - ONNX-23 Attention
+//--------------------------------===//
 
 #include "ImporterInternal.h"
 
@@ -21,10 +22,9 @@ FailureOr<Value> splitHeads(NodeContext &nc, Value v, int64_t heads,
   int64_t hidden = t.getDimSize(2);
   if (isDyn(hidden) || hidden % heads != 0)
     return nc.error() << what << " hidden size " << shapeStr(t.getShape())
-                      << " is not a (static) multiple of " << heads
-                      << " heads";
-  Value r = nc.reshape(
-      v, {t.getDimSize(0), t.getDimSize(1), heads, hidden / heads});
+                      << " is not a (static) multiple of " << heads << " heads";
+  Value r =
+      nc.reshape(v, {t.getDimSize(0), t.getDimSize(1), heads, hidden / heads});
   return nc.transpose(r, {0, 2, 1, 3});
 }
 
@@ -113,9 +113,9 @@ LogicalResult convertAttention(NodeContext &nc) {
   if (rank == 3) {
     out = nc.transpose(out, {0, 2, 1, 3});
     int64_t dv = shape[3];
-    out = nc.reshape(out, {shape[0], sq,
-                           isDyn(hq) || isDyn(dv) ? ShapedType::kDynamic
-                                                  : hq * dv});
+    out = nc.reshape(out,
+                     {shape[0], sq,
+                      isDyn(hq) || isDyn(dv) ? ShapedType::kDynamic : hq * dv});
   }
   nc.setOutput(0, out);
   return success();

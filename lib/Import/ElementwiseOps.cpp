@@ -1,4 +1,5 @@
-//===- ElementwiseOps.cpp - elementwise ONNX ops ---------------------------===//
+//===- ElementwiseOps.cpp - elementwise ONNX ops
+//---------------------------===//
 
 #include "ImporterInternal.h"
 
@@ -21,8 +22,7 @@ LogicalResult binary(NodeContext &nc, Value l, Value r, Value &out) {
   return success();
 }
 
-template <typename OpTy>
-LogicalResult convertBinary(NodeContext &nc) {
+template <typename OpTy> LogicalResult convertBinary(NodeContext &nc) {
   Value out;
   if (failed(binary<OpTy>(nc, nc.input(0), nc.input(1), out)))
     return failure();
@@ -31,8 +31,7 @@ LogicalResult convertBinary(NodeContext &nc) {
 }
 
 /// Max/Min/Sum take one or more inputs.
-template <typename OpTy>
-LogicalResult convertVariadic(NodeContext &nc) {
+template <typename OpTy> LogicalResult convertVariadic(NodeContext &nc) {
   Value acc = nc.input(0);
   for (unsigned i = 1; i < nc.numInputs(); ++i)
     if (failed(binary<OpTy>(nc, acc, nc.input(i), acc)))
@@ -102,8 +101,8 @@ LogicalResult convertCast(NodeContext &nc) {
     nc.setOutput(0, nc.input(0));
     return success();
   }
-  nc.setOutput(0, seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt),
-                                      nc.input(0)));
+  nc.setOutput(
+      0, seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), nc.input(0)));
   return success();
 }
 

@@ -52,9 +52,8 @@ public:
   NodeContext(mlir::OpBuilder &builder, const llvm::StringSet<> &usedNames,
               llvm::StringMap<Value> &values, const onnx::NodeProto &node,
               int64_t opset, Location loc, llvm::SmallVector<Value> inputs)
-      : builder(builder), usedNames(usedNames), values(values),
-        nodeProto(node), opsetVersion(opset), location(loc),
-        operands(std::move(inputs)) {}
+      : builder(builder), usedNames(usedNames), values(values), nodeProto(node),
+        opsetVersion(opset), location(loc), operands(std::move(inputs)) {}
 
   const onnx::NodeProto &node() const { return nodeProto; }
   int64_t opset() const { return opsetVersion; }

@@ -1,4 +1,5 @@
-//===- LinalgOps.cpp - MatMul and Gemm -------------------------------------===//
+//===- LinalgOps.cpp - MatMul and Gemm
+//-------------------------------------===//
 
 #include "ImporterInternal.h"
 
@@ -17,9 +18,8 @@ FailureOr<Value> matmul(NodeContext &nc, Value a, Value b) {
   if (at.getRank() == 0 || bt.getRank() == 0)
     return nc.error() << "operands must have rank >= 1";
   if (at.getElementType() != bt.getElementType())
-    return nc.error() << "operand element types differ ("
-                      << at.getElementType() << " vs " << bt.getElementType()
-                      << ")";
+    return nc.error() << "operand element types differ (" << at.getElementType()
+                      << " vs " << bt.getElementType() << ")";
   bool dropM = at.getRank() == 1, dropN = bt.getRank() == 1;
   if (dropM)
     a = nc.reshape(a, {1, at.getDimSize(0)});
@@ -84,8 +84,7 @@ LogicalResult convertGemm(NodeContext &nc) {
         failed(nc.broadcast({out, c}, shape)))
       return failure();
     if (ArrayRef<int64_t>(shape) != yt.getShape())
-      return nc.error() << "C of shape "
-                        << shapeStr(nc.inputType(2).getShape())
+      return nc.error() << "C of shape " << shapeStr(nc.inputType(2).getShape())
                         << " does not broadcast to " << shapeStr(yt.getShape());
     if (beta != 1.0f)
       c = seq::MulOp::create(nc.b(), nc.loc(), c, nc.scalarConstant(elt, beta));

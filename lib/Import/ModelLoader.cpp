@@ -1,4 +1,5 @@
-//===- ModelLoader.cpp - reading and printing ONNX ModelProtos -------------===//
+//===- ModelLoader.cpp - reading and printing ONNX ModelProtos
+//-------------===//
 
 #include "ImporterInternal.h"
 #include "seqc/Import/OnnxImporter.h"
@@ -35,8 +36,8 @@ std::unique_ptr<onnx::ModelProto> loadOnnxModel(MLIRContext &ctx,
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                          /*RequiresNullTerminator=*/false);
   if (!buf) {
-    emitError(loc) << path << ": cannot open ONNX model: "
-                   << buf.getError().message();
+    emitError(loc) << path
+                   << ": cannot open ONNX model: " << buf.getError().message();
     return nullptr;
   }
   auto model = std::make_unique<onnx::ModelProto>();
@@ -51,7 +52,8 @@ std::unique_ptr<onnx::ModelProto> loadOnnxModel(MLIRContext &ctx,
       return nullptr;
     }
   } else if (data.size() > static_cast<size_t>(INT_MAX) ||
-             !model->ParseFromArray(data.data(), static_cast<int>(data.size()))) {
+             !model->ParseFromArray(data.data(),
+                                    static_cast<int>(data.size()))) {
     emitError(loc) << path
                    << ": not a valid ONNX model (protobuf parse failed; "
                       "truncated or not a protobuf)";
@@ -79,9 +81,9 @@ static void elideTensor(onnx::TensorProto &t) {
     note = std::to_string(t.raw_data().size()) + " bytes of raw_data";
     t.clear_raw_data();
   }
-  auto count = t.float_data_size() + t.int32_data_size() +
-               t.int64_data_size() + t.double_data_size() +
-               t.uint64_data_size() + t.string_data_size();
+  auto count = t.float_data_size() + t.int32_data_size() + t.int64_data_size() +
+               t.double_data_size() + t.uint64_data_size() +
+               t.string_data_size();
   if (count) {
     note = std::to_string(count) + " values";
     t.clear_float_data();

@@ -1,4 +1,5 @@
-//===- NodeContext.cpp - helpers for op converters -------------------------===//
+//===- NodeContext.cpp - helpers for op converters
+//-------------------------===//
 
 #include "ImporterInternal.h"
 
@@ -62,7 +63,8 @@ std::string NodeContext::attrString(StringRef name, StringRef dflt) const {
   return a ? a->s() : dflt.str();
 }
 
-std::optional<SmallVector<int64_t>> NodeContext::attrInts(StringRef name) const {
+std::optional<SmallVector<int64_t>>
+NodeContext::attrInts(StringRef name) const {
   const onnx::AttributeProto *a = attr(name);
   if (!a)
     return std::nullopt;
@@ -108,8 +110,7 @@ LogicalResult NodeContext::constInts(unsigned i, SmallVector<int64_t> &out,
 std::optional<double> NodeContext::constScalar(unsigned i) const {
   Value v = input(i);
   DenseElementsAttr dense;
-  if (!v || !matchPattern(v, m_Constant(&dense)) ||
-      dense.getNumElements() != 1)
+  if (!v || !matchPattern(v, m_Constant(&dense)) || dense.getNumElements() != 1)
     return std::nullopt;
   Type elt = dense.getElementType();
   if (isa<FloatType>(elt)) {
@@ -167,8 +168,8 @@ LogicalResult NodeContext::sameElementType(ArrayRef<Value> vals) {
   for (Value v : vals.drop_front()) {
     Type t = cast<RankedTensorType>(v.getType()).getElementType();
     if (t != first)
-      return error() << "operand element types differ (" << first << " vs "
-                     << t << ")";
+      return error() << "operand element types differ (" << first << " vs " << t
+                     << ")";
   }
   return success();
 }

@@ -1,4 +1,5 @@
-//===- NormOps.cpp - normalizations, reductions, softmax -------------------===//
+//===- NormOps.cpp - normalizations, reductions, softmax
+//-------------------===//
 
 #include "ImporterInternal.h"
 
@@ -98,16 +99,15 @@ LogicalResult convertReduce(NodeContext &nc) {
       shape.push_back(1);
   }
   OpBuilder &b = nc.b();
-  nc.setOutput(0, seq::ReduceOp::create(
-                      b, nc.loc(), t.clone(shape), nc.input(0),
-                      seq::ReduceKindAttr::get(nc.ctx(), kind),
-                      b.getDenseI64ArrayAttr(axes),
-                      keep ? b.getUnitAttr() : UnitAttr()));
+  nc.setOutput(0,
+               seq::ReduceOp::create(b, nc.loc(), t.clone(shape), nc.input(0),
+                                     seq::ReduceKindAttr::get(nc.ctx(), kind),
+                                     b.getDenseI64ArrayAttr(axes),
+                                     keep ? b.getUnitAttr() : UnitAttr()));
   return success();
 }
 
-template <bool log>
-LogicalResult convertSoftmax(NodeContext &nc) {
+template <bool log> LogicalResult convertSoftmax(NodeContext &nc) {
   auto t = nc.inputType(0);
   int64_t axis = nc.attrInt("axis", nc.opset() < 13 ? 1 : -1);
   if (failed(checkFloat(nc, 0)) ||

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ImporterInternal.h"
 #include "seqc/Import/OnnxImporter.h"
+#include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
 #include "seq/IR/SeqOps.h"
@@ -109,7 +109,7 @@ LogicalResult Importer::checkSupported() {
     StringRef domain = isDefaultDomain(n.domain()) ? "" : StringRef(n.domain());
     if (!importedDomains.contains(domain))
       return emitError(nodeLoc(n))
-             << n.op_type() << " node '" << n.name() << "' uses domain '"
+             << n.op_type() << " node '" << n.name() << "': uses domain '"
              << n.domain() << "', which the model does not import";
     std::string key = n.op_type();
     if (!domain.empty())
@@ -170,8 +170,7 @@ Importer::convertValueInfo(const onnx::ValueInfoProto &vi, StringRef what,
   return RankedTensorType::get(shape, elt);
 }
 
-LogicalResult
-Importer::topoSort(SmallVector<const onnx::NodeProto *> &order) {
+LogicalResult Importer::topoSort(SmallVector<const onnx::NodeProto *> &order) {
   llvm::StringMap<unsigned> producer;
   int numNodes = graph.node_size();
   for (int i = 0; i < numNodes; ++i)
@@ -257,12 +256,11 @@ LogicalResult Importer::importConstantNode(const onnx::NodeProto &n) {
     SmallVector<int64_t> shape;
     if (a.name() == "value_ints")
       shape.push_back(v.size());
-    attr = DenseElementsAttr::get(
-        RankedTensorType::get(shape, b.getI64Type()), ArrayRef<int64_t>(v));
+    attr = DenseElementsAttr::get(RankedTensorType::get(shape, b.getI64Type()),
+                                  ArrayRef<int64_t>(v));
   } else {
-    return emitError(loc) << "Constant node '" << n.name()
-                          << "': attribute '" << a.name()
-                          << "' is not supported";
+    return emitError(loc) << "Constant node '" << n.name() << "': attribute '"
+                          << a.name() << "' is not supported";
   }
   values[n.output(0)] =
       arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
@@ -272,7 +270,8 @@ LogicalResult Importer::importConstantNode(const onnx::NodeProto &n) {
 LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   if (n.op_type() == "Constant")
     return importConstantNode(n);
-  const OpConverter &conv = getDefaultDomainRegistry().find(n.op_type())->second;
+  const OpConverter &conv =
+      getDefaultDomainRegistry().find(n.op_type())->second;
   SmallVector<Value> inputs;
   for (const std::string &in : n.input())
     inputs.push_back(in.empty() ? Value() : values.lookup(in));
@@ -314,7 +313,7 @@ LogicalResult Importer::checkOutputType(const onnx::ValueInfoProto &vi,
   auto conflict = [&]() {
     return emitError(loc) << "graph output '" << vi.name()
                           << "': declared type conflicts with the computed "
-                          << computed;
+                          << typeStr(computed);
   };
   if (tt.elem_type() != 0) {
     Type elt = convertElementType(&ctx, tt.elem_type());
@@ -330,8 +329,8 @@ LogicalResult Importer::checkOutputType(const onnx::ValueInfoProto &vi,
                                          : ShapedType::kDynamic);
   bool ok = declared.size() == static_cast<size_t>(computed.getRank());
   for (size_t i = 0; ok && i < declared.size(); ++i)
-    ok = ShapedType::isDynamic(declared[i]) ||
-         computed.isDynamicDim(i) || declared[i] == computed.getDimSize(i);
+    ok = ShapedType::isDynamic(declared[i]) || computed.isDynamicDim(i) ||
+         declared[i] == computed.getDimSize(i);
   if (!ok)
     return conflict() << " (declared shape " << shapeStr(declared) << ")";
   return success();
@@ -369,8 +368,8 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
     argTypes.push_back(*t);
     args.push_back(&in);
   }
-  auto fn = func::FuncOp::create(b, fileLoc, "main",
-                                 b.getFunctionType(argTypes, {}));
+  auto fn =
+      func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
   Block *entry = fn.addEntryBlock();
   for (auto [i, vi] : llvm::enumerate(args)) {
     values[vi->name()] = entry->getArgument(i);
@@ -425,8 +424,8 @@ namespace seqc {
 
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
                                      const ImportOptions &opts) {
-  ctx.loadDialect<func::FuncDialect, arith::ArithDialect,
-                  tensor::TensorDialect, mlir::seq::SeqDialect>();
+  ctx.loadDialect<func::FuncDialect, arith::ArithDialect, tensor::TensorDialect,
+                  mlir::seq::SeqDialect>();
   std::unique_ptr<onnx::ModelProto> model = loadOnnxModel(ctx, path);
   if (!model)
     return nullptr;

@@ -1,4 +1,5 @@
-//===- ShapeOps.cpp - shape-manipulating ONNX ops --------------------------===//
+//===- ShapeOps.cpp - shape-manipulating ONNX ops
+//--------------------------===//
 
 #include "ImporterInternal.h"
 
@@ -83,8 +84,8 @@ LogicalResult convertReshape(NodeContext &nc) {
     if (isDyn(total) || isDyn(k))
       out[inferred] = ShapedType::kDynamic;
     else if (k == 0 || total % k != 0)
-      return nc.error() << "cannot reshape " << shapeStr(t.getShape())
-                        << " to " << shapeStr(spec);
+      return nc.error() << "cannot reshape " << shapeStr(t.getShape()) << " to "
+                        << shapeStr(spec);
     else
       out[inferred] = total / k;
   }
@@ -384,8 +385,7 @@ LogicalResult convertSplit(NodeContext &nc) {
     sizes[axis] = split[i];
     off += split[i];
     if (nc.isOutputUsed(i))
-      nc.setOutput(i,
-                   extractSlice(nc, nc.input(0), offsets, sizes, strides));
+      nc.setOutput(i, extractSlice(nc, nc.input(0), offsets, sizes, strides));
   }
   return success();
 }

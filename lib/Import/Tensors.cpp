@@ -1,4 +1,5 @@
-//===- Tensors.cpp - ONNX TensorProto -> constant attributes ---------------===//
+//===- Tensors.cpp - ONNX TensorProto -> constant attributes
+//---------------===//
 
 #include "ImporterInternal.h"
 
@@ -139,15 +140,16 @@ static LogicalResult readExternal(const onnx::TensorProto &t, Location loc,
   if (length < 0)
     length = expected;
   if (static_cast<size_t>(length) != expected)
-    return emitError(loc) << what << " '" << t.name() << "': external data length "
-                          << length << " does not match the expected "
-                          << expected << " bytes";
+    return emitError(loc) << what << " '" << t.name()
+                          << "': external data length " << length
+                          << " does not match the expected " << expected
+                          << " bytes";
   size_t size = (*buf)->getBufferSize();
   if (offset < 0 || static_cast<size_t>(offset) + expected > size)
-    return emitError(loc) << what << " '" << t.name() << "': external data file '"
-                          << file << "' is too short (" << size
-                          << " bytes; need " << expected << " at offset "
-                          << offset << ")";
+    return emitError(loc) << what << " '" << t.name()
+                          << "': external data file '" << file
+                          << "' is too short (" << size << " bytes; need "
+                          << expected << " at offset " << offset << ")";
   const char *p = (*buf)->getBufferStart() + offset;
   out.assign(p, p + expected);
   return success();
@@ -163,14 +165,16 @@ ElementsAttr convertTensor(const onnx::TensorProto &t, Location loc,
     return {};
   }
   if (t.has_segment()) {
-    emitError(loc) << what << " '" << t.name() << "': segmented tensors are not supported";
+    emitError(loc) << what << " '" << t.name()
+                   << "': segmented tensors are not supported";
     return {};
   }
   SmallVector<int64_t> shape;
   int64_t n = 1;
   for (int64_t d : t.dims()) {
     if (d < 0) {
-      emitError(loc) << what << " '" << t.name() << "' has negative dimension " << d;
+      emitError(loc) << what << " '" << t.name() << "' has negative dimension "
+                     << d;
       return {};
     }
     shape.push_back(d);
@@ -186,9 +190,10 @@ ElementsAttr convertTensor(const onnx::TensorProto &t, Location loc,
       return {};
   } else if (t.has_raw_data()) {
     if (t.raw_data().size() != expected) {
-      emitError(loc) << what << " '" << t.name() << "' has " << t.raw_data().size()
-                     << " bytes of raw_data; shape " << shapeStr(shape)
-                     << " of " << onnxTypeName(dt) << " needs " << expected;
+      emitError(loc) << what << " '" << t.name() << "' has "
+                     << t.raw_data().size() << " bytes of raw_data; shape "
+                     << shapeStr(shape) << " of " << onnxTypeName(dt)
+                     << " needs " << expected;
       return {};
     }
     data.assign(t.raw_data().begin(), t.raw_data().end());
@@ -232,7 +237,8 @@ ElementsAttr convertTensor(const onnx::TensorProto &t, Location loc,
   }
   if (n <= 16) {
     bool splat = false;
-    if (!DenseElementsAttr::isValidRawBuffer(type, ArrayRef<char>(data), splat)) {
+    if (!DenseElementsAttr::isValidRawBuffer(type, ArrayRef<char>(data),
+                                             splat)) {
       emitError(loc) << what << " '" << t.name() << "': invalid tensor payload";
       return {};
     }

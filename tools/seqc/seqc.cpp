@@ -46,6 +46,8 @@ static cl::opt<bool> printWeights(
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // Passes first: the IR-printing options list the registered pass names.
+  seqc::registerAllPasses();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
@@ -54,7 +56,6 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   seqc::registerAllDialects(registry);
-  seqc::registerAllPasses();
   mlir::MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
 
