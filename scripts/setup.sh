@@ -28,16 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq
-  # LLVM 22 is not in Debian 12 itself: use apt.llvm.org when apt has no candidate.
+  # Debian's packages are the only registry seqc installs from.
   policy=$(apt-cache policy libmlir-22-dev 2>/dev/null || true)
   if ! grep -q 'Candidate: [0-9]' <<<"$policy"; then
-    echo "setup: adding apt.llvm.org (llvm-toolchain-bookworm-22)"
-    "${sudo[@]}" apt-get install -y -qq wget gnupg ca-certificates >/dev/null
-    wget -qO- https://apt.llvm.org/llvm-snapshot.gpg.key |
-      "${sudo[@]}" gpg --dearmor --yes -o /usr/share/keyrings/apt.llvm.org.gpg
-    echo "deb [signed-by=/usr/share/keyrings/apt.llvm.org.gpg] http://apt.llvm.org/bookworm/ llvm-toolchain-bookworm-22 main" |
-      "${sudo[@]}" tee /etc/apt/sources.list.d/llvm-22.list >/dev/null
-    "${sudo[@]}" apt-get update -qq
+    echo "setup: error: Debian has no libmlir-22-dev candidate (check the bookworm and bookworm-security sources)" >&2
+    exit 1
   fi
   "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
 fi

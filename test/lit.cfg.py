@@ -20,6 +20,9 @@ shared = os.path.normpath(os.path.join(config.seqc_src_root, "..", "shared"))
 if os.path.isdir(shared):
     config.available_features.add("shared")
 config.substitutions.append(("%shared", shared))
+# lit's defaults define %python as lit's own interpreter; use the one CMake
+# found (with numpy/onnx) instead.
+config.substitutions = [s for s in config.substitutions if s[0] != "%python"]
 config.substitutions.append(("%python", python))
 config.substitutions.append(("%cc", config.host_cc or "cc"))
 config.substitutions.append(
