@@ -126,6 +126,9 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.inputPath, importOpts);
   if (!module || failed(verify(*module)))
     return failure();
+  if (opts.fuse &&
+      failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
+    return failure();
   if (opts.emit == EmitKind::Seq)
     return out.write(ctx, printModule(*module, opts.printWeights));
 

@@ -14,9 +14,11 @@ using namespace mlir;
 
 namespace seqc {
 
+std::string seqFusionPipeline() { return "seq-raise,canonicalize,cse"; }
+
 std::string seqToLinalgPipeline() {
   return "canonicalize,cse,seq-to-linalg,canonicalize,cse,"
-         "linalg-fuse-elementwise-ops,canonicalize,cse";
+         "seq-fuse-elementwise,canonicalize,cse";
 }
 
 std::string linalgToLLVMPipeline() {
@@ -44,6 +46,9 @@ static void registerTextPipeline(StringRef name, StringRef summary,
 }
 
 void registerPipelines() {
+  registerTextPipeline("seq-fusion",
+                       "Raise decomposed exporter patterns into seq ops",
+                       seqFusionPipeline());
   registerTextPipeline("seq-lower-to-linalg",
                        "Lower the seq dialect to linalg on tensors",
                        seqToLinalgPipeline());

@@ -5,6 +5,7 @@
 #include "seq/IR/SeqDialect.h"
 #include "seqc/Conversion/Passes.h"
 #include "seqc/Driver/Pipelines.h"
+#include "seqc/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -25,6 +26,7 @@ void registerAllDialects(mlir::DialectRegistry &registry) {
 void registerAllPasses() {
   mlir::registerAllPasses();
   seqc::registerSeqcConversionPasses();
+  seqc::registerSeqcTransformsPasses();
   registerPipelines();
 }
 

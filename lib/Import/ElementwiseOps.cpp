@@ -89,13 +89,8 @@ LogicalResult convertWhere(NodeContext &nc) {
   return success();
 }
 
-LogicalResult convertCast(NodeContext &nc) {
-  const onnx::AttributeProto *to = nc.attr("to");
-  if (!to)
-    return nc.error() << "missing required attribute 'to'";
-  Type elt = convertElementType(nc.ctx(), to->i());
-  if (!elt)
-    return nc.error() << "unsupported target type " << onnxTypeName(to->i());
+/// Casts input 0 to `elt` (no-op when it already has that type).
+LogicalResult castTo(NodeContext &nc, Type elt) {
   auto t = nc.inputType(0);
   if (t.getElementType() == elt) {
     nc.setOutput(0, nc.input(0));
@@ -104,6 +99,21 @@ LogicalResult convertCast(NodeContext &nc) {
   nc.setOutput(
       0, seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), nc.input(0)));
   return success();
+}
+
+LogicalResult convertCast(NodeContext &nc) {
+  const onnx::AttributeProto *to = nc.attr("to");
+  if (!to)
+    return nc.error() << "missing required attribute 'to'";
+  Type elt = convertElementType(nc.ctx(), to->i());
+  if (!elt)
+    return nc.error() << "unsupported target type " << onnxTypeName(to->i());
+  return castTo(nc, elt);
+}
+
+/// CastLike: cast input 0 to the element type of input 1.
+LogicalResult convertCastLike(NodeContext &nc) {
+  return castTo(nc, nc.inputType(1).getElementType());
 }
 
 LogicalResult convertRelu(NodeContext &nc) {
@@ -150,6 +160,7 @@ void registerElementwiseOps(OpRegistry &r) {
   r["Not"] = {convertUnary<seq::NotOp, Operand::Bool>, 1, 1};
   r["Where"] = {convertWhere, 3, 3};
   r["Cast"] = {convertCast, 1, 1};
+  r["CastLike"] = {convertCastLike, 2, 2};
   r["Relu"] = {convertRelu, 1, 1};
   r["Identity"] = {convertIdentity, 1, 1};
 }

@@ -31,7 +31,7 @@ using mlir::Type;
 using mlir::Value;
 
 /// Maps an ONNX TensorProto data type to a builtin element type; null for
-/// unsupported types (string, complex, float8...).
+/// unsupported types (unsigned, string, complex, float8...).
 Type convertElementType(mlir::MLIRContext *ctx, int32_t onnxType);
 /// Human-readable ONNX data type name, for diagnostics.
 std::string onnxTypeName(int32_t onnxType);

@@ -412,6 +412,40 @@ LogicalResult convertShape(NodeContext &nc) {
   return success();
 }
 
+LogicalResult convertSize(NodeContext &nc) {
+  auto t = nc.inputType(0);
+  int64_t n = product(t.getShape());
+  if (isDyn(n))
+    return nc.error() << "size of a tensor with dynamic dimensions ("
+                      << shapeStr(t.getShape()) << ") is not supported";
+  nc.setOutput(0, nc.scalarConstant(nc.b().getI64Type(), n));
+  return success();
+}
+
+/// ConstantOfShape with a constant shape operand: a splat constant.
+LogicalResult convertConstantOfShape(NodeContext &nc) {
+  SmallVector<int64_t> shape;
+  if (failed(nc.constInts(0, shape, "shape (input 0)")))
+    return failure();
+  if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
+    return nc.error() << "negative dimension in shape " << shapeStr(shape);
+  Attribute value = nc.b().getF32FloatAttr(0.0f);
+  if (const onnx::AttributeProto *a = nc.attr("value")) {
+    ElementsAttr t = convertTensor(a->t(), nc.loc(), "", "value");
+    if (!t)
+      return failure();
+    auto dense = dyn_cast<DenseElementsAttr>(t);
+    if (!dense || dense.getNumElements() != 1)
+      return nc.error() << "'value' must be a one-element tensor";
+    value = *dense.value_begin<Attribute>();
+  }
+  auto elt = cast<TypedAttr>(value).getType();
+  auto type = RankedTensorType::get(shape, elt);
+  nc.setOutput(0, arith::ConstantOp::create(
+                      nc.b(), nc.loc(), DenseElementsAttr::get(type, value)));
+  return success();
+}
+
 } // namespace
 
 void registerShapeOps(OpRegistry &r) {
@@ -426,6 +460,8 @@ void registerShapeOps(OpRegistry &r) {
   r["Slice"] = {convertSlice, 1, 5};
   r["Split"] = {convertSplit, 1, 2};
   r["Shape"] = {convertShape, 1, 1};
+  r["Size"] = {convertSize, 1, 1};
+  r["ConstantOfShape"] = {convertConstantOfShape, 1, 1};
 }
 
 } // namespace seqc::import

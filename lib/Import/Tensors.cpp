@@ -28,17 +28,16 @@ Type convertElementType(MLIRContext *ctx, int32_t t) {
     return b.getBF16Type();
   case onnx::TensorProto::DOUBLE:
     return b.getF64Type();
+  // Unsigned types are rejected: `seq` integers are signless and lower with
+  // signed semantics (division, min/max, comparisons, widening casts), and
+  // the artifact ABI has no unsigned dtypes.
   case onnx::TensorProto::INT8:
-  case onnx::TensorProto::UINT8:
     return b.getIntegerType(8);
   case onnx::TensorProto::INT16:
-  case onnx::TensorProto::UINT16:
     return b.getIntegerType(16);
   case onnx::TensorProto::INT32:
-  case onnx::TensorProto::UINT32:
     return b.getIntegerType(32);
   case onnx::TensorProto::INT64:
-  case onnx::TensorProto::UINT64:
     return b.getIntegerType(64);
   case onnx::TensorProto::BOOL:
     return b.getI1Type();

@@ -44,6 +44,12 @@ static cl::opt<bool> printWeights(
     "print-weights", cl::desc("Print weight blobs in IR output (not elided)"),
     cl::init(false), cl::cat(seqcCat));
 
+static cl::opt<bool> noFuse(
+    "no-fuse",
+    cl::desc("Keep the imported seq IR as is (skip raising decomposed "
+             "patterns into seq ops)"),
+    cl::init(false), cl::cat(seqcCat));
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   // Passes first: the IR-printing options list the registered pass names.
@@ -82,6 +88,7 @@ int main(int argc, char **argv) {
   opts.cpu.cpu = targetCPU;
   opts.cpu.optLevel = optLevel;
   opts.printWeights = printWeights;
+  opts.fuse = !noFuse;
   bool binary = emit == seqc::EmitKind::So || emit == seqc::EmitKind::Obj;
   if (!outputFile.empty())
     opts.outputPath = outputFile;

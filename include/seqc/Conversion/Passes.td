@@ -19,6 +19,17 @@ def SeqToLinalg : Pass<"seq-to-linalg"> {
                            "::mlir::math::MathDialect"];
 }
 
+def SeqFuseElementwise : Pass<"seq-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg producers into parallel consumers";
+  let description = [{
+    Like upstream `linalg-fuse-elementwise-ops`, but never fuses a producer
+    into a consumer with reduction loops: there the producer would be
+    recomputed once per reduction step (e.g. a GELU recomputed for every
+    output column of the following matmul).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def SeqEmitCEntryPoint : Pass<"seq-emit-c-entry-point", "::mlir::ModuleOp"> {
   let summary = "Emit the artifact's C entry point and model description";
   let description = [{

@@ -22,6 +22,7 @@ struct CompileOptions {
   std::string modelName;
   CPUTargetOptions cpu;
   bool printWeights = false; // print resource blobs instead of eliding them
+  bool fuse = true; // run seqFusionPipeline() right after import
   /// Applied to every PassManager the driver creates (IR printing, timing...).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
 };

@@ -6,12 +6,15 @@
 #include <string>
 
 namespace seqc {
+/// seq -> seq: raises decomposed exporter patterns (RMSNorm, attention) into
+/// seq ops, right after import: `seq-fusion`.
+std::string seqFusionPipeline();
 /// seq (graph level) -> linalg on tensors: `seq-lower-to-linalg`.
 std::string seqToLinalgPipeline();
 /// linalg on tensors -> LLVM dialect with the C entry point:
 /// `seq-lower-to-llvm`.
 std::string linalgToLLVMPipeline();
-/// Registers both as named pass pipelines (for seq-opt).
+/// Registers them as named pass pipelines (for seq-opt).
 void registerPipelines();
 } // namespace seqc
 

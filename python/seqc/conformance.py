@@ -1,0 +1,381 @@
+"""ONNX node conformance runner.
+
+Compiles every case of the ONNX node test suite (``../shared/onnx-node-tests``
+beside the repository root, or ``--cases DIR``) with ``seqc``, runs it with
+``seq-run`` against ``test_data_set_0`` and classifies the result:
+
+* ``pass``        compiled, ran, outputs match;
+* ``wrong``       compiled, but ``seq-run`` reported a mismatch or an error;
+* ``unsupported`` ``seqc`` exited 1 with a clean ``error:`` diagnostic;
+* ``crash``       ``seqc`` or ``seq-run`` was killed by a signal, timed out or
+                  exited with a code other than 0/1 (or ``seqc`` exited 1
+                  without an ``error:`` line). Crashes are bugs.
+
+Writes a Markdown report (``docs/conformance.md`` by default), prints the
+totals and exits 1 if any case crashed. Usage::
+
+    PYTHONPATH=python python3 -m seqc.conformance [-j N] [--filter REGEX]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Dict, List, NamedTuple, Optional
+
+STATUSES = ("pass", "wrong", "unsupported", "crash")
+COMPILE_TIMEOUT_S = 60
+RUN_TIMEOUT_S = 120
+FLOAT_TOL = (1e-3, 1e-4)  # rtol, atol
+HALF_TOL = (1e-2, 1e-2)  # float16 / bfloat16 outputs
+
+
+def _repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+class Result(NamedTuple):
+    case: str
+    op: str
+    status: str
+    detail: str  # first line of the diagnostic ("" on pass)
+    seconds: float
+
+
+# --------------------------------------------------------------------------
+# Model inspection (op name, output dtypes)
+# --------------------------------------------------------------------------
+
+_SCHEMA_NAMES: Optional[Dict[str, str]] = None
+
+
+def _schema_names() -> Dict[str, str]:
+    """Lower-case op name -> ONNX op name, for every known schema."""
+    global _SCHEMA_NAMES
+    if _SCHEMA_NAMES is None:
+        names: Dict[str, str] = {}
+        try:
+            from onnx import defs
+
+            for s in defs.get_all_schemas_with_history():
+                if s.domain in ("", "ai.onnx"):
+                    names.setdefault(s.name.lower(), s.name)
+        except Exception:  # pragma: no cover - onnx without defs
+            pass
+        _SCHEMA_NAMES = names
+    return _SCHEMA_NAMES
+
+
+# Case-name spellings that are not the op name with underscores removed.
+_NAME_ALIASES = {
+    "greaterequal": "GreaterOrEqual",
+    "lessequal": "LessOrEqual",
+    "sce": "SoftmaxCrossEntropyLoss",
+    "nllloss": "NegativeLogLikelihoodLoss",
+}
+
+
+def _op_from_case_name(case: str) -> Optional[str]:
+    """Longest run of leading name tokens that spells an ONNX op name."""
+    tokens = re.sub(r"^test_", "", case).split("_")
+    names = _schema_names()
+    for k in range(len(tokens), 0, -1):
+        key = "".join(tokens[:k]).lower()
+        op = _NAME_ALIASES.get(key) or names.get(key)
+        if op:
+            return op
+    return None
+
+
+def _inspect_model(case_dir: Path):
+    """Returns (op name, list of output elem types) for a case."""
+    case = case_dir.name
+    first_op = None
+    out_types: List[int] = []
+    try:
+        import onnx
+
+        m = onnx.load(str(case_dir / "model.onnx"), load_external_data=False)
+        for n in m.graph.node:
+            if n.op_type != "Constant":
+                first_op = n.op_type
+                break
+        for o in m.graph.output:
+            if o.type.HasField("tensor_type"):
+                out_types.append(o.type.tensor_type.elem_type)
+    except Exception:
+        pass
+    if "_expanded" in case or first_op is None:
+        op = _op_from_case_name(case) or first_op
+    else:
+        op = first_op
+    if op is None:
+        op = re.sub(r"^test_", "", case).split("_")[0]
+    if "_expanded" in case:
+        op += " (expanded)"
+    return op, out_types
+
+
+def _tolerances(out_types: List[int]):
+    # TensorProto.FLOAT16 = 10, BFLOAT16 = 16
+    if any(t in (10, 16) for t in out_types):
+        return HALF_TOL
+    return FLOAT_TOL
+
+
+# --------------------------------------------------------------------------
+# Running one case
+# --------------------------------------------------------------------------
+
+
+def _first_line(text: str, prefer: str = "error:") -> str:
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    for l in lines:
+        if prefer in l:
+            return l
+    return lines[0] if lines else ""
+
+
+def _shorten(s: str, n: int = 120) -> str:
+    s = s.replace("|", "\\|")
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+def _exec(cmd: List[str], timeout: int):
+    """Returns (rc, output); rc None on timeout."""
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout, text=True, errors="replace")
+        return p.returncode, p.stdout
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout or ""
+        if isinstance(out, bytes):
+            out = out.decode(errors="replace")
+        return None, out
+
+
+def _crash_detail(tool: str, rc: Optional[int], out: str, timeout: int) -> str:
+    if rc is None:
+        what = f"{tool}: timeout after {timeout} s"
+    elif rc < 0:
+        what = f"{tool}: killed by signal {-rc}"
+    else:
+        what = f"{tool}: exit code {rc}"
+    line = _first_line(out)
+    return f"{what}: {line}" if line else what
+
+
+def run_case(case_dir: Path, seqc: str, seq_run: str, tmp: Path) -> Result:
+    case = case_dir.name
+    op, out_types = _inspect_model(case_dir)
+    start = time.monotonic()
+
+    def done(status, detail=""):
+        # Drop the (long, repeated) case paths from diagnostics.
+        detail = detail.replace(str(case_dir) + "/", "").replace(str(tmp) + "/", "")
+        return Result(case, op, status, detail, time.monotonic() - start)
+
+    so = tmp / f"{case}.so"
+    rc, out = _exec([seqc, str(case_dir / "model.onnx"), "-o", str(so)],
+                    COMPILE_TIMEOUT_S)
+    if rc != 0:
+        if rc == 1 and "error:" in out:
+            return done("unsupported", _first_line(out))
+        return done("crash", _crash_detail("seqc", rc, out, COMPILE_TIMEOUT_S))
+    data = case_dir / "test_data_set_0"
+    rtol, atol = _tolerances(out_types)
+    rc, out = _exec([seq_run, str(so), "--data", str(data), "--rtol",
+                     str(rtol), "--atol", str(atol)], RUN_TIMEOUT_S)
+    try:
+        so.unlink()
+    except OSError:
+        pass
+    if rc == 0:
+        return done("pass")
+    if rc == 1:
+        bad = [l for l in out.splitlines()
+               if l.strip() and not l.rstrip().endswith(" OK")]
+        return done("wrong", _first_line("\n".join(bad)))
+    return done("crash", _crash_detail("seq-run", rc, out, RUN_TIMEOUT_S))
+
+
+# --------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{100.0 * n / total:.1f}%" if total else "-"
+
+
+def totals_line(results: List[Result]) -> str:
+    n = len(results)
+    parts = []
+    for s in STATUSES:
+        k = sum(1 for r in results if r.status == s)
+        parts.append(f"{s} {k} ({_pct(k, n)})")
+    return f"{n} cases: " + ", ".join(parts)
+
+
+def write_report(path: Path, results: List[Result], wall: float, jobs: int,
+                 cases_dir: Path, filt: Optional[str]) -> None:
+    n = len(results)
+    lines = ["# ONNX node conformance", ""]
+    lines.append("Generated by `scripts/conformance.sh` (`python3 -m "
+                 "seqc.conformance`) over the ONNX node tests in "
+                 "`../shared/onnx-node-tests` (`test_data_set_0` of each "
+                 "case). Tolerances: rtol 1e-3, atol 1e-4; rtol/atol 1e-2 "
+                 "when an output is float16/bfloat16.")
+    lines.append("")
+    if filt:
+        lines.append(f"Filter: `{filt}`.")
+        lines.append("")
+    lines.append(f"Wall time: {wall:.0f} s with `-j {jobs}`.")
+    lines.append("")
+    lines += ["| status | cases | % |", "| --- | ---: | ---: |"]
+    for s in STATUSES:
+        k = sum(1 for r in results if r.status == s)
+        lines.append(f"| {s} | {k} | {_pct(k, n)} |")
+    lines.append(f"| total | {n} | |")
+    lines.append("")
+    lines.append("Status: **pass** (matches the reference), **wrong** "
+                 "(compiled, but mismatched or failed at run time), "
+                 "**unsupported** (seqc rejected it with an `error:` "
+                 "diagnostic), **crash** (a signal, a timeout, or an "
+                 "unexpected exit code: a bug).")
+    lines.append("")
+
+    lines += ["## Per op", "",
+              "| op | cases | pass | wrong | unsupported | crash |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    per_op: Dict[str, Dict[str, int]] = {}
+    for r in results:
+        d = per_op.setdefault(r.op, {s: 0 for s in STATUSES})
+        d[r.status] += 1
+    for op in sorted(per_op, key=str.lower):
+        d = per_op[op]
+        lines.append(f"| {op} | {sum(d.values())} | " +
+                     " | ".join(str(d[s]) for s in STATUSES) + " |")
+    lines.append("")
+
+    # Ops named by "unsupported ONNX ops: A (...), B (...)" diagnostics.
+    missing: Dict[str, int] = {}
+    for r in results:
+        m = re.search(r"unsupported ONNX ops: (.*)", r.detail)
+        if r.status == "unsupported" and m:
+            for op in re.findall(r"(?:^|, )([A-Za-z0-9_.]+) \(", m.group(1)):
+                missing[op] = missing.get(op, 0) + 1
+    if missing:
+        lines += ["## Ops missing from the importer", "",
+                  "Cases whose diagnostic names the op as unsupported "
+                  "(a case can name several).", "",
+                  "| op | cases |", "| --- | ---: |"]
+        for op, k in sorted(missing.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"| {op} | {k} |")
+        lines.append("")
+
+    lines += ["## Failing cases", ""]
+    for s in ("crash", "wrong", "unsupported"):
+        bad = [r for r in results if r.status == s]
+        lines.append(f"### {s} ({len(bad)})")
+        lines.append("")
+        if bad:
+            lines += ["| case | op | diagnostic |", "| --- | --- | --- |"]
+            for r in bad:
+                lines.append(f"| {r.case} | {r.op} | `{_shorten(r.detail)}` |"
+                             if r.detail else f"| {r.case} | {r.op} | |")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+
+def _find_tool(name: str, build: Path) -> Optional[str]:
+    p = build / "bin" / name
+    if p.is_file() and os.access(p, os.X_OK):
+        return str(p)
+    return shutil.which(name)
+
+
+def main(argv=None) -> int:
+    root = _repo_root()
+    ap = argparse.ArgumentParser(prog="seqc.conformance",
+                                 description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=Path,
+                    default=root.parent / "shared" / "onnx-node-tests",
+                    help="directory of ONNX node test cases")
+    ap.add_argument("--build", type=Path,
+                    default=Path(os.environ.get("SEQC_BUILD_DIR",
+                                                root / "build")),
+                    help="build directory holding bin/seqc and bin/seq-run")
+    ap.add_argument("--filter", help="only cases whose name matches REGEX "
+                    "(re.search)")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("-o", "--report", type=Path,
+                    default=root / "docs" / "conformance.md",
+                    help="Markdown report to write ('-' for none)")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="print every case's status")
+    args = ap.parse_args(argv)
+
+    if not args.cases.is_dir():
+        print(f"conformance: skipped: {args.cases} not found (the ONNX node "
+              "tests live in ../shared beside the repository root)")
+        return 0
+    seqc = _find_tool("seqc", args.build)
+    seq_run = _find_tool("seq-run", args.build)
+    if not seqc or not seq_run:
+        print("conformance: error: seqc / seq-run not found; build them with "
+              "scripts/build.sh seqc seq-run seqc_runtime", file=sys.stderr)
+        return 2
+
+    cases = sorted(d for d in args.cases.iterdir()
+                   if (d / "model.onnx").is_file())
+    if args.filter:
+        rx = re.compile(args.filter)
+        cases = [d for d in cases if rx.search(d.name)]
+    if not cases:
+        print("conformance: no cases selected")
+        return 0
+
+    start = time.monotonic()
+    results: List[Result] = []
+    with tempfile.TemporaryDirectory(prefix="seqc-conformance-") as tmp:
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = [pool.submit(run_case, d, seqc, seq_run, Path(tmp))
+                       for d in cases]
+            for i, f in enumerate(futures):
+                r = f.result()
+                results.append(r)
+                if args.verbose or r.status == "crash":
+                    msg = f"  {r.detail}" if r.status != "pass" else ""
+                    print(f"[{i + 1}/{len(cases)}] {r.status:11} {r.case}{msg}",
+                          flush=True)
+    wall = time.monotonic() - start
+
+    if str(args.report) != "-":
+        write_report(args.report, results, wall, args.jobs, args.cases,
+                     args.filter)
+        print(f"conformance: wrote {args.report}")
+    print(f"conformance: {totals_line(results)}; wall time {wall:.0f} s")
+    crashes = [r for r in results if r.status == "crash"]
+    if crashes:
+        print(f"conformance: {len(crashes)} crash(es):")
+        for r in crashes:
+            print(f"  {r.case}: {_shorten(r.detail, 200)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
