@@ -7,6 +7,7 @@
 //   L = mask(softcap(scale * S))                          (elementwise)
 //   P = softmax_j(L)                                      (max, exp, sum, div)
 //   O[b,h,g,i,e] = sum_j P[b,h,g,i,j] V[b,h,j,e]          (PV)
+// Loop orders keep the innermost loop contiguous for the vectorizer.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,12 +30,16 @@ static AffineMap dims(MLIRContext *ctx, unsigned n, ArrayRef<unsigned> ids) {
   return AffineMap::get(n, 0, e, ctx);
 }
 
+/// A 6-loop contraction; `reductionLoop` is the summed loop (the others are
+/// parallel).
 static Value contract(OpBuilder &b, Location loc, RankedTensorType type,
-                      Value lhs, Value rhs, ArrayRef<AffineMap> maps) {
+                      Value lhs, Value rhs, ArrayRef<AffineMap> maps,
+                      unsigned reductionLoop) {
   Value init = createFilled(b, loc, type, b.getZeroAttr(type.getElementType()),
                             {});
-  return buildGeneric(b, loc, type, {lhs, rhs}, init, maps,
-                      iterators(5, 1),
+  SmallVector<utils::IteratorType> iters = iterators(6);
+  iters[reductionLoop] = utils::IteratorType::reduction;
+  return buildGeneric(b, loc, type, {lhs, rhs}, init, maps, iters,
                       [](OpBuilder &nb, Location l, ValueRange a) {
                         Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
                         return SmallVector<Value>{
@@ -64,7 +69,8 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
     auto sType = RankedTensorType::get({B, Hkv, G, Sq, Skv}, elt);
     Value s = contract(rw, loc, sType, q, op.getKey(),
                        {dims(ctx, 6, {0, 1, 2, 3, 5}), dims(ctx, 6, {0, 1, 4, 5}),
-                        dims(ctx, 6, {0, 1, 2, 3, 4})});
+                        dims(ctx, 6, {0, 1, 2, 3, 4})},
+                       /*reductionLoop=*/5);
 
     // Scale, softcap, mask and causal bias in one elementwise generic.
     SmallVector<Value> ins{s};
@@ -123,11 +129,12 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
     Value p = seq::SoftmaxOp::create(rw, loc, sType, logits,
                                      rw.getI64IntegerAttr(4), UnitAttr());
 
-    // PV: loops (b, h, g, i, e, j).
+    // PV: loops (b, h, g, i, j, e); e innermost reads V rows contiguously.
     auto oType = RankedTensorType::get({B, Hkv, G, Sq, Dv}, elt);
     Value o = contract(rw, loc, oType, p, op.getValue(),
-                       {dims(ctx, 6, {0, 1, 2, 3, 5}), dims(ctx, 6, {0, 1, 5, 4}),
-                        dims(ctx, 6, {0, 1, 2, 3, 4})});
+                       {dims(ctx, 6, {0, 1, 2, 3, 4}), dims(ctx, 6, {0, 1, 4, 5}),
+                        dims(ctx, 6, {0, 1, 2, 3, 5})},
+                       /*reductionLoop=*/4);
     rw.replaceOp(op, reshapeTo(rw, loc, o, {B, Hq, Sq, Dv}));
     return success();
   }

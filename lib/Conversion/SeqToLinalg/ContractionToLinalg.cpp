@@ -11,8 +11,9 @@ using namespace mlir;
 namespace seqc::lowering {
 namespace {
 
-/// matmul as the Einsum `...mk,...kn->...mn`: loops (batch..., m, n, k),
-/// batch dims broadcast through the operand maps.
+/// matmul as the Einsum `...mk,...kn->...mn`: loops (batch..., m, k, n),
+/// batch dims broadcast through the operand maps. n innermost makes the
+/// inner loop a contiguous, dependence-free axpy that LLVM vectorizes.
 struct MatMulLowering : OpRewritePattern<seq::MatMulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::MatMulOp op,
@@ -32,18 +33,21 @@ struct MatMulLowering : OpRewritePattern<seq::MatMulOp> {
       return AffineMap::get(loops, 0, exprs, ctx);
     };
     SmallVector<AffineExpr> outExprs;
-    for (int64_t i = 0; i < nb + 2; ++i)
+    for (int64_t i = 0; i < nb + 1; ++i)
       outExprs.push_back(d(i));
-    SmallVector<AffineMap> maps{operandMap(op.getLhs(), d(nb), d(nb + 2)),
-                                operandMap(op.getRhs(), d(nb + 2), d(nb + 1)),
+    outExprs.push_back(d(nb + 2));
+    SmallVector<AffineMap> maps{operandMap(op.getLhs(), d(nb), d(nb + 1)),
+                                operandMap(op.getRhs(), d(nb + 1), d(nb + 2)),
                                 AffineMap::get(loops, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iters = iterators(nb + 1, 1);
+    iters.push_back(utils::IteratorType::parallel);
     Type elt = type.getElementType();
     Value init = createFilled(rw, loc, type, rw.getZeroAttr(elt),
                               {op.getLhs(), op.getRhs()});
     bool isFloat = isa<FloatType>(elt);
     auto g = buildGeneric(
         rw, loc, type, {op.getLhs(), op.getRhs()}, init, maps,
-        iterators(nb + 2, 1), [&](OpBuilder &b, Location l, ValueRange a) {
+        iters, [&](OpBuilder &b, Location l, ValueRange a) {
           Value prod = isFloat ? (Value)arith::MulFOp::create(b, l, a[0], a[1])
                                : (Value)arith::MulIOp::create(b, l, a[0], a[1]);
           Value sum = isFloat ? (Value)arith::AddFOp::create(b, l, prod, a[2])
