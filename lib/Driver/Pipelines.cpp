@@ -14,7 +14,7 @@ using namespace mlir;
 
 namespace seqc {
 
-std::string seqFusionPipeline() { return "seq-raise,canonicalize,cse"; }
+std::string seqFusionPipeline() { return "seq-raise"; }
 
 std::string seqToLinalgPipeline() {
   return "canonicalize,cse,seq-to-linalg,canonicalize,cse,"

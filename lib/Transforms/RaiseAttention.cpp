@@ -114,8 +114,7 @@ static Value stripReshapes(Value v) {
 /// `x` (row-major layout of the static 4-D `shape` [B,Hq,S,D]) repeats every
 /// head of a [B,Hkv,S,D] tensor G = Hq / Hkv times, i.e. is the layout of
 /// broadcast([B,Hkv,1,S,D] -> [B,Hkv,G,S,D]). Returns the [B,Hkv,S,D] tensor.
-static std::optional<Reshaped> matchRepeatKV(Value x,
-                                             ArrayRef<int64_t> shape) {
+static std::optional<Reshaped> matchRepeatKV(Value x, ArrayRef<int64_t> shape) {
   auto bcast = stripReshapes(x).getDefiningOp<seq::BroadcastOp>();
   if (!bcast)
     return std::nullopt;
@@ -125,8 +124,8 @@ static std::optional<Reshaped> matchRepeatKV(Value x,
       !inType.hasStaticShape())
     return std::nullopt;
   ArrayRef<int64_t> in = inType.getShape();
-  if (out[0] != shape[0] || out[1] * out[2] != shape[1] ||
-      out[3] != shape[2] || out[4] != shape[3])
+  if (out[0] != shape[0] || out[1] * out[2] != shape[1] || out[3] != shape[2] ||
+      out[4] != shape[3])
     return std::nullopt;
   if (in[0] != out[0] || in[1] != out[1] || in[2] != 1 || in[3] != out[3] ||
       in[4] != out[4])
@@ -146,15 +145,13 @@ static std::optional<Reshaped> matchRepeatKV(Value x,
 }
 
 /// `p` is where(is_nan(sm), 0, sm): returns sm and the ops to absorb.
-static Value matchNaNGuard(Value p, seq::SelectOp &guard,
-                           seq::IsNaNOp &isNaN) {
+static Value matchNaNGuard(Value p, seq::SelectOp &guard, seq::IsNaNOp &isNaN) {
   guard = p.getDefiningOp<seq::SelectOp>();
   if (!guard)
     return {};
   isNaN = guard.getCond().getDefiningOp<seq::IsNaNOp>();
   std::optional<double> zero = getSplatFloat(guard.getLhs());
-  if (!isNaN || !zero || *zero != 0.0 ||
-      isNaN.getInput() != guard.getRhs() ||
+  if (!isNaN || !zero || *zero != 0.0 || isNaN.getInput() != guard.getRhs() ||
       guard.getType() != guard.getRhs().getType())
     return {};
   return guard.getRhs();
@@ -171,7 +168,8 @@ static bool isAllFiniteConstant(Value mask) {
                         [](const APFloat &f) { return f.isFinite(); });
   if (auto res = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
     std::optional<ArrayRef<float>> data = res.tryGetAsArrayRef();
-    return data && llvm::all_of(*data, [](float f) { return std::isfinite(f); });
+    return data &&
+           llvm::all_of(*data, [](float f) { return std::isfinite(f); });
   }
   if (auto res = dyn_cast<DenseF64ResourceElementsAttr>(attr)) {
     std::optional<ArrayRef<double>> data = res.tryGetAsArrayRef();
@@ -204,7 +202,8 @@ struct RaiseAttention : OpRewritePattern<seq::MatMulOp> {
     auto softmax = probs.getDefiningOp<seq::SoftmaxOp>();
     if (!softmax || softmax.getLog() ||
         normalizeAxis(softmax.getAxis(), 4) != 3)
-      return rw.notifyMatchFailure(pv, "lhs is not a softmax over the last axis");
+      return rw.notifyMatchFailure(pv,
+                                   "lhs is not a softmax over the last axis");
     for (Operation *user : softmax->getUsers())
       if (user != pv && (!guard || (user != guard && user != isNaN)))
         return rw.notifyMatchFailure(pv, "softmax has other users");

@@ -60,8 +60,7 @@ static Value matchRootMeanSquare(Value v, double &eps) {
 }
 
 /// x * reciprocal(rms(x)) or x / rms(x) -> seq.rms_norm(x, ones).
-template <typename OpTy>
-struct RaiseRMSNorm : OpRewritePattern<OpTy> {
+template <typename OpTy> struct RaiseRMSNorm : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rw) const override {
     constexpr bool isDiv = std::is_same_v<OpTy, seq::DivOp>;

@@ -20,8 +20,19 @@ struct SeqRaisePass : impl::SeqRaiseBase<SeqRaisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateSeqRaisePatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Only seq ops (and the ops the patterns create) are visited, without
+    // folding or constant CSE: everything the patterns do not match (and
+    // `--emit=seq` shows) stays exactly as imported.
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<seq::SeqDialect>(op->getDialect()))
+        ops.push_back(op);
+    });
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps)
+        .enableFolding(false)
+        .enableConstantCSE(false);
+    (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
   }
 };
 } // namespace
