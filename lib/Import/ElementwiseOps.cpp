@@ -6,6 +6,8 @@
 #include "seq/IR/SeqDialect.h"
 #include "seq/IR/SeqOps.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace seqc::import {
@@ -123,6 +125,135 @@ LogicalResult convertRelu(NodeContext &nc) {
   return success();
 }
 
+/// Requires a floating-point input 0; returns its element type (null after
+/// emitting an error).
+Type floatInput(NodeContext &nc) {
+  Type elt = nc.inputType(0).getElementType();
+  if (!isa<FloatType>(elt)) {
+    nc.error() << "expects a floating-point operand, got " << elt;
+    return {};
+  }
+  return elt;
+}
+
+/// Mean: the sum of the inputs divided by their count.
+LogicalResult convertMean(NodeContext &nc) {
+  Value acc = nc.input(0);
+  Type elt = nc.inputType(0).getElementType();
+  if (!isa<FloatType>(elt))
+    return nc.error() << "expects floating-point operands, got " << elt;
+  for (unsigned i = 1; i < nc.numInputs(); ++i)
+    if (failed(binary<seq::AddOp>(nc, acc, nc.input(i), acc)))
+      return failure();
+  if (nc.numInputs() > 1)
+    acc = seq::DivOp::create(nc.b(), nc.loc(), acc,
+                             nc.scalarConstant(elt, nc.numInputs()));
+  nc.setOutput(0, acc);
+  return success();
+}
+
+/// Clip: max(min_bound, min(x, max_bound)); bounds are optional inputs 1 and
+/// 2 (opset >= 11) or float attributes `min`/`max` (opset < 11).
+LogicalResult convertClip(NodeContext &nc) {
+  Value x = nc.input(0);
+  Type elt = nc.inputType(0).getElementType();
+  Value lo, hi;
+  if (nc.opset() < 11) {
+    if (!isa<FloatType>(elt))
+      return nc.error() << "expects a floating-point operand, got " << elt;
+    if (nc.attr("min"))
+      lo = nc.scalarConstant(elt, nc.attrFloat("min", 0.0f));
+    if (nc.attr("max"))
+      hi = nc.scalarConstant(elt, nc.attrFloat("max", 0.0f));
+  } else {
+    lo = nc.input(1);
+    hi = nc.input(2);
+    for (Value bound : {lo, hi})
+      if (bound && cast<RankedTensorType>(bound.getType()).getRank() != 0)
+        return nc.error() << "min/max must be scalars, got " << bound.getType();
+    if (failed(nc.sameElementType({x, lo ? lo : x, hi ? hi : x})))
+      return failure();
+  }
+  if (lo)
+    x = seq::MaxOp::create(nc.b(), nc.loc(), x, lo);
+  if (hi)
+    x = seq::MinOp::create(nc.b(), nc.loc(), x, hi);
+  nc.setOutput(0, x);
+  return success();
+}
+
+/// HardSigmoid: max(0, min(1, alpha * x + beta)).
+LogicalResult convertHardSigmoid(NodeContext &nc) {
+  Type elt = floatInput(nc);
+  if (!elt)
+    return failure();
+  OpBuilder &b = nc.b();
+  Location loc = nc.loc();
+  Value y = seq::MulOp::create(
+      b, loc, nc.input(0), nc.scalarConstant(elt, nc.attrFloat("alpha", 0.2f)));
+  y = seq::AddOp::create(b, loc, y,
+                         nc.scalarConstant(elt, nc.attrFloat("beta", 0.5f)));
+  y = seq::MinOp::create(b, loc, y, nc.scalarConstant(elt, 1.0));
+  nc.setOutput(0, seq::MaxOp::create(b, loc, y, nc.scalarConstant(elt, 0.0)));
+  return success();
+}
+
+/// Softplus: log(exp(x) + 1).
+LogicalResult convertSoftplus(NodeContext &nc) {
+  Type elt = floatInput(nc);
+  if (!elt)
+    return failure();
+  OpBuilder &b = nc.b();
+  Value e = seq::ExpOp::create(b, nc.loc(), nc.input(0));
+  e = seq::AddOp::create(b, nc.loc(), e, nc.scalarConstant(elt, 1.0));
+  nc.setOutput(0, seq::LogOp::create(b, nc.loc(), e));
+  return success();
+}
+
+/// Swish: x * sigmoid(alpha * x).
+LogicalResult convertSwish(NodeContext &nc) {
+  Type elt = floatInput(nc);
+  if (!elt)
+    return failure();
+  OpBuilder &b = nc.b();
+  Value x = nc.input(0);
+  Value ax = seq::MulOp::create(
+      b, nc.loc(), x, nc.scalarConstant(elt, nc.attrFloat("alpha", 1.0f)));
+  Value s = seq::SigmoidOp::create(b, nc.loc(), ax);
+  nc.setOutput(0, seq::MulOp::create(b, nc.loc(), x, s));
+  return success();
+}
+
+/// Gelu: 0.5 * x * (1 + erf(x / sqrt(2))), or with approximate = "tanh"
+/// 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))).
+LogicalResult convertGelu(NodeContext &nc) {
+  Type elt = floatInput(nc);
+  if (!elt)
+    return failure();
+  std::string approx = nc.attrString("approximate", "none");
+  if (approx != "none" && approx != "tanh")
+    return nc.error() << "unsupported approximate = '" << approx << "'";
+  OpBuilder &b = nc.b();
+  Location loc = nc.loc();
+  Value x = nc.input(0);
+  auto cst = [&](double v) { return nc.scalarConstant(elt, v); };
+  Value inner;
+  if (approx == "none") {
+    inner = seq::ErfOp::create(b, loc,
+                               seq::MulOp::create(b, loc, x, cst(M_SQRT1_2)));
+  } else {
+    Value x3 = seq::MulOp::create(b, loc, seq::MulOp::create(b, loc, x, x), x);
+    Value t = seq::AddOp::create(b, loc, x,
+                                 seq::MulOp::create(b, loc, x3, cst(0.044715)));
+    t = seq::MulOp::create(b, loc, t, cst(std::sqrt(2.0 / M_PI)));
+    inner = seq::TanhOp::create(b, loc, t);
+  }
+  Value y = seq::AddOp::create(b, loc, inner, cst(1.0));
+  y = seq::MulOp::create(b, loc, seq::MulOp::create(b, loc, x, cst(0.5)), y);
+  nc.setOutput(0, y);
+  return success();
+}
+
 LogicalResult convertIdentity(NodeContext &nc) {
   nc.setOutput(0, nc.input(0));
   return success();
@@ -162,6 +293,12 @@ void registerElementwiseOps(OpRegistry &r) {
   r["Cast"] = {convertCast, 1, 1};
   r["CastLike"] = {convertCastLike, 2, 2};
   r["Relu"] = {convertRelu, 1, 1};
+  r["Mean"] = {convertMean, 1, ~0u};
+  r["Clip"] = {convertClip, 1, 3};
+  r["HardSigmoid"] = {convertHardSigmoid, 1, 1};
+  r["Softplus"] = {convertSoftplus, 1, 1};
+  r["Swish"] = {convertSwish, 1, 1};
+  r["Gelu"] = {convertGelu, 1, 1};
   r["Identity"] = {convertIdentity, 1, 1};
 }
 

@@ -425,7 +425,7 @@ LogicalResult convertSize(NodeContext &nc) {
 /// ConstantOfShape with a constant shape operand: a splat constant.
 LogicalResult convertConstantOfShape(NodeContext &nc) {
   SmallVector<int64_t> shape;
-  if (failed(nc.constInts(0, shape, "shape (input 0)")))
+  if (failed(nc.constInts(0, shape, "shape")))
     return failure();
   if (llvm::any_of(shape, [](int64_t d) { return d < 0; }))
     return nc.error() << "negative dimension in shape " << shapeStr(shape);
