@@ -192,6 +192,19 @@ static bool dimsCompatible(int64_t a, int64_t b) {
   return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
 }
 
+/// Checks `result` against the expected shape (dynamic dims match anything).
+static LogicalResult verifyResultShape(Operation *op, RankedTensorType result,
+                                       ArrayRef<int64_t> expected) {
+  if (result.getRank() != (int64_t)expected.size() ||
+      !llvm::all_of(llvm::zip(expected, result.getShape()), [](auto p) {
+        return dimsCompatible(std::get<0>(p), std::get<1>(p));
+      }))
+    return op->emitOpError("result shape ")
+           << shapeStr(result.getShape()) << " does not match expected "
+           << shapeStr(expected);
+  return success();
+}
+
 LogicalResult SelectOp::verify() {
   if (!tensorType(getCond()).getElementType().isInteger(1))
     return emitOpError("condition must have i1 elements, got ")
@@ -305,14 +318,7 @@ LogicalResult GatherOp::verify() {
   SmallVector<int64_t> shape(data.getShape().take_front(*axis));
   llvm::append_range(shape, idx.getShape());
   llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
-  if (out.getRank() != (int64_t)shape.size() ||
-      !llvm::all_of(llvm::zip(shape, out.getShape()), [](auto p) {
-        return dimsCompatible(std::get<0>(p), std::get<1>(p));
-      }))
-    return emitOpError("result shape ")
-           << shapeStr(out.getShape()) << " does not match expected "
-           << shapeStr(shape);
-  return success();
+  return verifyResultShape(*this, out, shape);
 }
 
 LogicalResult ReduceOp::verify() {
@@ -334,14 +340,7 @@ LogicalResult ReduceOp::verify() {
     else if (getKeepDims())
       shape.push_back(1);
   }
-  if (out.getRank() != (int64_t)shape.size() ||
-      !llvm::all_of(llvm::zip(shape, out.getShape()), [](auto p) {
-        return dimsCompatible(std::get<0>(p), std::get<1>(p));
-      }))
-    return emitOpError("result shape ")
-           << shapeStr(out.getShape()) << " does not match expected "
-           << shapeStr(shape);
-  return success();
+  return verifyResultShape(*this, out, shape);
 }
 
 LogicalResult SoftmaxOp::verify() {
