@@ -62,8 +62,7 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
     int64_t B = qt.getDimSize(0), Hq = qt.getDimSize(1), Sq = qt.getDimSize(2),
             D = qt.getDimSize(3), Hkv = kt.getDimSize(1),
             Skv = kt.getDimSize(2), Dv = vt.getDimSize(3), G = Hq / Hkv;
-    (void)D;
-    Value q = reshapeTo(rw, loc, op.getQuery(), {B, Hkv, G, Sq, qt.getDimSize(3)});
+    Value q = reshapeTo(rw, loc, op.getQuery(), {B, Hkv, G, Sq, D});
 
     // QK: loops (b, h, g, i, j, d).
     auto sType = RankedTensorType::get({B, Hkv, G, Sq, Skv}, elt);

@@ -16,16 +16,14 @@ struct TransposeLowering : OpRewritePattern<seq::TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::TransposeOp op,
                                 PatternRewriter &rw) const override {
-    SmallVector<Value> sources;
     // The result's dim i is the input's dim perm[i]: read it from there.
-    Value init;
     auto type = op.getType();
     SmallVector<Value> dyn;
     for (int64_t i = 0; i < type.getRank(); ++i)
       if (type.isDynamicDim(i))
         dyn.push_back(tensor::DimOp::create(rw, op.getLoc(), op.getInput(),
                                             op.getPermutation()[i]));
-    init = tensor::EmptyOp::create(rw, op.getLoc(), type.getShape(),
+    Value init = tensor::EmptyOp::create(rw, op.getLoc(), type.getShape(),
                                    type.getElementType(), dyn);
     auto t = linalg::TransposeOp::create(rw, op.getLoc(), op.getInput(), init,
                                          op.getPermutation());
