@@ -22,7 +22,8 @@ std::string seqToLinalgPipeline() {
 }
 
 std::string linalgToLLVMPipeline() {
-  return "one-shot-bufferize{bufferize-function-boundaries "
+  return "seq-strip-signedness,"
+         "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
          "canonicalize,buffer-deallocation-pipeline,"

@@ -98,8 +98,10 @@ LogicalResult castTo(NodeContext &nc, Type elt) {
     nc.setOutput(0, nc.input(0));
     return success();
   }
-  nc.setOutput(
-      0, seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), nc.input(0)));
+  // `saturate` (opset >= 19) only affects 8-bit float results.
+  bool saturate = nc.attrInt("saturate", 1) != 0;
+  nc.setOutput(0, seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt),
+                                      nc.input(0), saturate));
   return success();
 }
 
@@ -287,6 +289,7 @@ void registerElementwiseOps(OpRegistry &r) {
   r["Exp"] = {convertUnary<seq::ExpOp, Operand::Float>, 1, 1};
   r["Log"] = {convertUnary<seq::LogOp, Operand::Float>, 1, 1};
   r["Erf"] = {convertUnary<seq::ErfOp, Operand::Float>, 1, 1};
+  r["Round"] = {convertUnary<seq::RoundOp, Operand::Float>, 1, 1};
   r["IsNaN"] = {convertUnary<seq::IsNaNOp, Operand::Float>, 1, 1};
   r["Not"] = {convertUnary<seq::NotOp, Operand::Bool>, 1, 1};
   r["Where"] = {convertWhere, 3, 3};

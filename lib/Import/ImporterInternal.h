@@ -141,6 +141,7 @@ void registerAttentionOps(OpRegistry &r);
 
 /// The registry for the default ("" / "ai.onnx") domain.
 const OpRegistry &getDefaultDomainRegistry();
+void registerQuantizeOps(OpRegistry &r);
 
 } // namespace seqc::import
 

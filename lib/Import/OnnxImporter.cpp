@@ -31,6 +31,7 @@ const OpRegistry &getDefaultDomainRegistry() {
     registerLinalgOps(r);
     registerNormOps(r);
     registerAttentionOps(r);
+    registerQuantizeOps(r);
     return r;
   }();
   return registry;

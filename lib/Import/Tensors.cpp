@@ -2,6 +2,7 @@
 //---------------===//
 
 #include "ImporterInternal.h"
+#include "OnnxDataTypes.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -28,9 +29,9 @@ Type convertElementType(MLIRContext *ctx, int32_t t) {
     return b.getBF16Type();
   case onnx::TensorProto::DOUBLE:
     return b.getF64Type();
-  // Unsigned types are rejected: `seq` integers are signless and lower with
-  // signed semantics (division, min/max, comparisons, widening casts), and
-  // the artifact ABI has no unsigned dtypes.
+  // Signed (and signless) integers are signless; unsigned ONNX types stay
+  // unsigned at the `seq` level so that division, comparisons, min/max and
+  // widening casts use unsigned semantics (seq-to-linalg strips signedness).
   case onnx::TensorProto::INT8:
     return b.getIntegerType(8);
   case onnx::TensorProto::INT16:
@@ -39,6 +40,34 @@ Type convertElementType(MLIRContext *ctx, int32_t t) {
     return b.getIntegerType(32);
   case onnx::TensorProto::INT64:
     return b.getIntegerType(64);
+  case dtype::Int4:
+    return b.getIntegerType(4);
+  case dtype::Int2:
+    return b.getIntegerType(2);
+  case onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, /*isSigned=*/false);
+  case dtype::UInt4:
+    return b.getIntegerType(4, /*isSigned=*/false);
+  case dtype::UInt2:
+    return b.getIntegerType(2, /*isSigned=*/false);
+  case dtype::Float8E4M3FN:
+    return Float8E4M3FNType::get(ctx);
+  case dtype::Float8E4M3FNUZ:
+    return Float8E4M3FNUZType::get(ctx);
+  case dtype::Float8E5M2:
+    return Float8E5M2Type::get(ctx);
+  case dtype::Float8E5M2FNUZ:
+    return Float8E5M2FNUZType::get(ctx);
+  case dtype::Float8E8M0:
+    return Float8E8M0FNUType::get(ctx);
+  case dtype::Float4E2M1:
+    return Float4E2M1FNType::get(ctx);
   case onnx::TensorProto::BOOL:
     return b.getI1Type();
   default:
@@ -100,6 +129,21 @@ static void packValues(const google::protobuf::RepeatedField<T> &vals,
     T v = vals.Get(i);
     std::memcpy(out.data() + i * width, &v, width);
   }
+}
+
+/// Unpacks `n` elements of `bits` bits (low bits of each byte first) into one
+/// byte per element, the layout of sub-byte element types in MLIR's dense
+/// attributes and in seqc's memory ABI.
+static std::vector<char> unpackSubByte(const std::vector<char> &packed,
+                                       int64_t n, int bits) {
+  std::vector<char> out(n);
+  int perByte = 8 / bits;
+  unsigned mask = (1u << bits) - 1;
+  for (int64_t i = 0; i < n; ++i) {
+    unsigned byte = static_cast<unsigned char>(packed[i / perByte]);
+    out[i] = static_cast<char>((byte >> ((i % perByte) * bits)) & mask);
+  }
+  return out;
 }
 
 static std::string sanitize(llvm::StringRef name) {
@@ -180,7 +224,10 @@ ElementsAttr convertTensor(const onnx::TensorProto &t, Location loc,
     n *= d;
   }
   size_t width = elementBytes(t.data_type());
-  size_t expected = static_cast<size_t>(n) * width;
+  int32_t subBits = dtype::subByteBits(t.data_type());
+  // Sub-byte types are packed in storage; unpacked below.
+  size_t expected = subBits ? (static_cast<size_t>(n) * subBits + 7) / 8
+                            : static_cast<size_t>(n) * width;
   std::vector<char> data;
   int64_t have = -1; // element count of a typed field
   int32_t dt = t.data_type();
@@ -220,12 +267,16 @@ ElementsAttr convertTensor(const onnx::TensorProto &t, Location loc,
       have = t.int32_data_size();
       break;
     }
-    if (have != n) {
+    int64_t need = subBits ? static_cast<int64_t>(expected) : n;
+    if (have != need) {
       emitError(loc) << what << " '" << t.name() << "' has " << have
-                     << " values; shape " << shapeStr(shape) << " needs " << n;
+                     << " values; shape " << shapeStr(shape) << " needs "
+                     << need;
       return {};
     }
   }
+  if (subBits)
+    data = unpackSubByte(data, n, subBits);
 
   auto type = RankedTensorType::get(shape, elt);
   if (elt.isInteger(1)) {

@@ -49,6 +49,16 @@ SEQC_API int64_t seqc_dtype_size(int32_t dtype) {
   case SEQC_UINT8:
   case SEQC_INT8:
   case SEQC_BOOL:
+  case SEQC_FLOAT8E4M3FN:
+  case SEQC_FLOAT8E4M3FNUZ:
+  case SEQC_FLOAT8E5M2:
+  case SEQC_FLOAT8E5M2FNUZ:
+  case SEQC_FLOAT8E8M0:
+  case SEQC_UINT4:
+  case SEQC_INT4:
+  case SEQC_FLOAT4E2M1:
+  case SEQC_UINT2:
+  case SEQC_INT2:
     return 1;
   case SEQC_UINT16:
   case SEQC_INT16:

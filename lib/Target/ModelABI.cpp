@@ -3,6 +3,7 @@
 #include "seqc/Target/ModelABI.h"
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -12,25 +13,38 @@ namespace seqc {
 
 /// ONNX TensorProto.DataType code of an element type, or 0.
 static int dtypeCode(Type t) {
-  if (t.isF32())
-    return 1;
-  if (t.isInteger(8))
-    return 3;
-  if (t.isInteger(16))
-    return 5;
-  if (t.isInteger(32))
-    return 6;
-  if (t.isInteger(64))
-    return 7;
-  if (t.isInteger(1))
-    return 9;
-  if (t.isF16())
-    return 10;
-  if (t.isF64())
-    return 11;
-  if (t.isBF16())
-    return 16;
-  return 0;
+  if (auto it = dyn_cast<IntegerType>(t)) {
+    bool u = it.isUnsigned();
+    switch (it.getWidth()) {
+    case 1:
+      return u ? 0 : 9;
+    case 2:
+      return u ? 25 : 26;
+    case 4:
+      return u ? 21 : 22;
+    case 8:
+      return u ? 2 : 3;
+    case 16:
+      return u ? 4 : 5;
+    case 32:
+      return u ? 12 : 6;
+    case 64:
+      return u ? 13 : 7;
+    }
+    return 0;
+  }
+  return llvm::TypeSwitch<Type, int>(t)
+      .Case([](Float32Type) { return 1; })
+      .Case([](Float16Type) { return 10; })
+      .Case([](Float64Type) { return 11; })
+      .Case([](BFloat16Type) { return 16; })
+      .Case([](Float8E4M3FNType) { return 17; })
+      .Case([](Float8E4M3FNUZType) { return 18; })
+      .Case([](Float8E5M2Type) { return 19; })
+      .Case([](Float8E5M2FNUZType) { return 20; })
+      .Case([](Float4E2M1FNType) { return 23; })
+      .Case([](Float8E8M0FNUType) { return 24; })
+      .Default([](Type) { return 0; });
 }
 
 static const char *dtypeName(int code) {
@@ -38,14 +52,28 @@ static const char *dtypeName(int code) {
   case 1: return "float";
   case 3: return "int8";
   case 5: return "int16";
+  case 2: return "uint8";
   case 6: return "int32";
+  case 4: return "uint16";
   case 7: return "int64";
   case 9: return "bool";
   case 10: return "float16";
   case 11: return "double";
   case 16: return "bfloat16";
   }
+  case 12: return "uint32";
+  case 13: return "uint64";
   return "?";
+  case 17: return "float8e4m3fn";
+  case 18: return "float8e4m3fnuz";
+  case 19: return "float8e5m2";
+  case 20: return "float8e5m2fnuz";
+  case 21: return "uint4";
+  case 22: return "int4";
+  case 23: return "float4e2m1";
+  case 24: return "float8e8m0";
+  case 25: return "uint2";
+  case 26: return "int2";
 }
 
 static std::string percentEncode(StringRef s) {

@@ -31,8 +31,19 @@ try:  # bfloat16 needs ml_dtypes (installed with recent onnx)
     import ml_dtypes
 
     ONNX_TO_NUMPY[16] = np.dtype(ml_dtypes.bfloat16)
+    # 8-, 4- and 2-bit types: one element per byte, as seqc's ABI (and
+    # ml_dtypes) store them.
+    for _code, _name in [(17, "float8_e4m3fn"), (18, "float8_e4m3fnuz"),
+                         (19, "float8_e5m2"), (20, "float8_e5m2fnuz"),
+                         (21, "uint4"), (22, "int4"), (23, "float4_e2m1fn"),
+                         (24, "float8_e8m0fnu"), (25, "uint2"), (26, "int2")]:
+        if hasattr(ml_dtypes, _name):
+            ONNX_TO_NUMPY[_code] = np.dtype(getattr(ml_dtypes, _name))
 except ImportError:  # pragma: no cover
     pass
+
+# Sub-byte types: bits per element (outputs' upper bits are unspecified).
+_SUB_BYTE_BITS = {21: 4, 22: 4, 23: 4, 25: 2, 26: 2}
 
 
 class _TensorInfo(ctypes.Structure):
@@ -169,6 +180,10 @@ class Artifact:
                                     len(self.info.outputs))
         if status != 0:
             raise SeqcError(self._last_error())
+        for out, spec in zip(results, self.info.outputs):
+            bits = _SUB_BYTE_BITS.get(spec.onnx_dtype)
+            if bits and out is not None:
+                out.view(np.uint8)[...] &= (1 << bits) - 1
         return results
 
     def __repr__(self):

@@ -14,6 +14,10 @@
 
 #include "onnx.pb.h"
 
+// From libseqc_runtime.a (lib/Runtime/float8.c): decodes an 8- or 4-bit float
+// bit pattern of ONNX type `format`.
+extern "C" float seqc_small_float_to_f32(uint8_t bits, int32_t format);
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -130,6 +134,26 @@ const char *dtypeName(int32_t dtype) {
     return "uint64";
   case SEQC_BFLOAT16:
     return "bfloat16";
+  case SEQC_FLOAT8E4M3FN:
+    return "float8e4m3fn";
+  case SEQC_FLOAT8E4M3FNUZ:
+    return "float8e4m3fnuz";
+  case SEQC_FLOAT8E5M2:
+    return "float8e5m2";
+  case SEQC_FLOAT8E5M2FNUZ:
+    return "float8e5m2fnuz";
+  case SEQC_FLOAT8E8M0:
+    return "float8e8m0";
+  case SEQC_FLOAT4E2M1:
+    return "float4e2m1";
+  case SEQC_UINT4:
+    return "uint4";
+  case SEQC_INT4:
+    return "int4";
+  case SEQC_UINT2:
+    return "uint2";
+  case SEQC_INT2:
+    return "int2";
   default:
     return "unknown";
   }
@@ -183,6 +207,21 @@ float bf16ToFloat(uint16_t h) {
   return f;
 }
 
+// Bits per element of the sub-byte types, 0 for the others.
+int subByteBits(int32_t dtype) {
+  switch (dtype) {
+  case SEQC_UINT4:
+  case SEQC_INT4:
+  case SEQC_FLOAT4E2M1:
+    return 4;
+  case SEQC_UINT2:
+  case SEQC_INT2:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
 // Element i of t as a double (floating and integer types).
 double elementAsDouble(const Tensor &t, int64_t i) {
   const uint8_t *p = t.data.data();
@@ -213,14 +252,43 @@ double elementAsDouble(const Tensor &t, int64_t i) {
     return ((const uint32_t *)p)[i];
   case SEQC_UINT64:
     return (double)((const uint64_t *)p)[i];
+  case SEQC_FLOAT8E4M3FN:
+  case SEQC_FLOAT8E4M3FNUZ:
+  case SEQC_FLOAT8E5M2:
+  case SEQC_FLOAT8E5M2FNUZ:
+  case SEQC_FLOAT8E8M0:
+  case SEQC_FLOAT4E2M1:
+    return seqc_small_float_to_f32(p[i], t.dtype);
+  case SEQC_UINT4:
+  case SEQC_UINT2:
+    return p[i] & ((1u << subByteBits(t.dtype)) - 1);
+  case SEQC_INT4:
+  case SEQC_INT2: { // sign-extend the low bits
+    int bits = subByteBits(t.dtype);
+    int v = p[i] & ((1 << bits) - 1);
+    return v >= (1 << (bits - 1)) ? v - (1 << bits) : v;
+  }
   default:
     return 0;
   }
 }
 
 bool isFloating(int32_t dtype) {
-  return dtype == SEQC_FLOAT || dtype == SEQC_DOUBLE || dtype == SEQC_FLOAT16 ||
-         dtype == SEQC_BFLOAT16;
+  switch (dtype) {
+  case SEQC_FLOAT:
+  case SEQC_DOUBLE:
+  case SEQC_FLOAT16:
+  case SEQC_BFLOAT16:
+  case SEQC_FLOAT8E4M3FN:
+  case SEQC_FLOAT8E4M3FNUZ:
+  case SEQC_FLOAT8E5M2:
+  case SEQC_FLOAT8E5M2FNUZ:
+  case SEQC_FLOAT8E8M0:
+  case SEQC_FLOAT4E2M1:
+    return true;
+  default:
+    return false;
+  }
 }
 
 // Copies a typed repeated field into t.data, converting each value to the
@@ -263,6 +331,27 @@ Tensor readTensor(const std::string &path, const Artifact &a) {
       die("%s: invalid shape", path.c_str());
     t.dims.push_back(d);
     count *= d;
+  }
+  if (int bits = subByteBits(t.dtype)) {
+    // Packed in storage (raw bytes, or one byte per int32_data entry); the
+    // ABI wants one element per byte.
+    int64_t packedSize = (count * bits + 7) / 8;
+    std::vector<uint8_t> packed;
+    if (proto.has_raw_data())
+      packed.assign(proto.raw_data().begin(), proto.raw_data().end());
+    else
+      for (int32_t v : proto.int32_data())
+        packed.push_back((uint8_t)v);
+    if ((int64_t)packed.size() != packedSize)
+      die("%s: has %zu packed bytes, shape %s of %s needs %lld", path.c_str(),
+          packed.size(), formatDims(t.dims).c_str(), dtypeName(t.dtype),
+          (long long)packedSize);
+    t.data.resize(count);
+    int perByte = 8 / bits;
+    for (int64_t i = 0; i < count; ++i)
+      t.data[i] = (packed[i / perByte] >> ((i % perByte) * bits)) &
+                  ((1u << bits) - 1);
+    return t;
   }
   if (proto.has_raw_data()) {
     const std::string &raw = proto.raw_data();
@@ -326,8 +415,7 @@ Tensor readTensor(const std::string &path, const Artifact &a) {
   case SEQC_BFLOAT16:
     copyTyped<uint16_t>(proto.int32_data(), t);
     break;
-  case SEQC_UINT8:
-  case SEQC_BOOL:
+  default: // uint8, bool and the 8-bit floats (bit patterns)
     copyTyped<uint8_t>(proto.int32_data(), t);
     break;
   }

@@ -84,11 +84,22 @@ static LogicalResult inferElementwiseResult(MLIRContext *ctx,
 // Scalar semantics used by the elementwise ops' buildScalar.
 //===----------------------------------------------------------------------===//
 
-template <typename FOp, typename IOp>
+/// True when an elementwise op computes on unsigned integers. The scalar
+/// body always sees signless values (arith has no unsigned types); the op's
+/// own operand types say which semantics to use.
+static bool isUnsignedElementwise(Operation *op) {
+  return llvm::any_of(op->getOperandTypes(), [](Type t) {
+    return cast<ShapedType>(t).getElementType().isUnsignedInteger();
+  });
+}
+
+template <typename FOp, typename IOp, typename UOp>
 static Value buildFloatOrInt(OpBuilder &b, Location loc, ValueRange args,
-                             Type resultType) {
+                             bool isUnsigned) {
   if (isa<FloatType>(args[0].getType()))
     return FOp::create(b, loc, args).getResult();
+  if (isUnsigned)
+    return UOp::create(b, loc, args).getResult();
   return IOp::create(b, loc, args).getResult();
 }
 
@@ -137,40 +148,56 @@ static Value buildNot(OpBuilder &b, Location loc, Value x) {
   return arith::XOrIOp::create(b, loc, x, ones);
 }
 
-/// ONNX Cast semantics between any two float/integer/i1 element types.
-static Value castScalar(OpBuilder &b, Location loc, Value x, Type to) {
-  Type from = x.getType();
+Value mlir::seq::buildCastScalar(OpBuilder &b, Location loc, Value x,
+                                 Type from, Type to) {
   if (from == to)
     return x;
   auto fromF = dyn_cast<FloatType>(from), toF = dyn_cast<FloatType>(to);
+  // Arithmetic is on signless integers; `from`/`to` carry the signedness.
+  Type sto = toF ? to : IntegerType::get(b.getContext(), to.getIntOrFloatBitWidth());
+  bool fromU = from.isUnsignedInteger() || from.isInteger(1);
+  bool toU = to.isUnsignedInteger();
   if (fromF && toF)
     return fromF.getWidth() < toF.getWidth()
                ? (Value)arith::ExtFOp::create(b, loc, to, x)
                : (Value)arith::TruncFOp::create(b, loc, to, x);
   if (toF)
-    return from.isInteger(1) ? (Value)arith::UIToFPOp::create(b, loc, to, x)
-                             : (Value)arith::SIToFPOp::create(b, loc, to, x);
+    return fromU ? (Value)arith::UIToFPOp::create(b, loc, to, x)
+                 : (Value)arith::SIToFPOp::create(b, loc, to, x);
   if (to.isInteger(1)) {
     if (fromF) {
       Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(from, 0.0));
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero);
     }
-    Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(from, 0));
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(x.getType(), 0));
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero);
   }
-  if (fromF)
-    return arith::FPToSIOp::create(b, loc, to, x);
-  unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+  unsigned tw = to.getIntOrFloatBitWidth();
+  if (fromF) {
+    if (tw == 64 && toU)
+      return arith::FPToUIOp::create(b, loc, sto, x);
+    if (!toU && tw >= 8)
+      return arith::FPToSIOp::create(b, loc, sto, x);
+    // Unsigned and sub-byte results wrap like numpy's astype: convert
+    // through i64, then keep the low bits.
+    Value wide = arith::FPToSIOp::create(b, loc, b.getI64Type(), x);
+    return arith::TruncIOp::create(b, loc, sto, wide);
+  }
+  unsigned fw = from.getIntOrFloatBitWidth();
   if (fw > tw)
-    return arith::TruncIOp::create(b, loc, to, x);
-  if (fw == 1)
-    return arith::ExtUIOp::create(b, loc, to, x);
-  return arith::ExtSIOp::create(b, loc, to, x);
+    return arith::TruncIOp::create(b, loc, sto, x);
+  if (fw == tw)
+    return x;
+  if (fromU)
+    return arith::ExtUIOp::create(b, loc, sto, x);
+  return arith::ExtSIOp::create(b, loc, sto, x);
 }
 
 Value CastOp::buildScalar(OpBuilder &b, Location loc, ValueRange args,
                           Type resultType) {
-  return castScalar(b, loc, args[0], resultType);
+  return buildCastScalar(b, loc, args[0], getInput().getType().getElementType(),
+                         resultType);
 }
 
 //===----------------------------------------------------------------------===//

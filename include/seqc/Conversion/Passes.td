@@ -42,3 +42,15 @@ def SeqEmitCEntryPoint : Pass<"seq-emit-c-entry-point", "::mlir::ModuleOp"> {
 }
 
 #endif // SEQC_CONVERSION_PASSES
+def SeqStripSignedness : Pass<"seq-strip-signedness", "::mlir::ModuleOp"> {
+  let summary = "Make every integer type signless (after seq-to-linalg)";
+  let description = [{
+    seq-to-linalg keeps unsigned element types on tensors (the artifact's ABI
+    reports them) but computes on signless integers, bridging the two with
+    `builtin.unrealized_conversion_cast`. This pass rewrites all types and
+    attributes (function signatures, block arguments, constants) to signless
+    integers and removes the casts, which have become identities, so that
+    bufferization and the LLVM lowering only see signless integers.
+  }];
+}
+

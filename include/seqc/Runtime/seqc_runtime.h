@@ -17,7 +17,14 @@ extern "C" {
 #define SEQC_ABI_VERSION 1
 #define SEQC_MAX_RANK 8
 
-/* Element types use ONNX TensorProto.DataType codes. */
+/* Element types use ONNX TensorProto.DataType codes.
+ *
+ * Memory layout: every element occupies a whole number of bytes, also the
+ * sub-byte types, which ONNX packs in TensorProto storage but seqc keeps one
+ * element per byte: INT4/UINT4/INT2/UINT2 and FLOAT4E2M1 use the low 4 (or 2)
+ * bits of their byte. Inputs' upper bits are ignored; outputs' upper bits are
+ * unspecified, so readers mask (and sign-extend INT4/INT2) themselves. The
+ * 8-bit floats are their ONNX bit patterns, one byte each. */
 typedef enum seqc_dtype {
   SEQC_FLOAT = 1,
   SEQC_UINT8 = 2,
@@ -31,7 +38,17 @@ typedef enum seqc_dtype {
   SEQC_DOUBLE = 11,
   SEQC_UINT32 = 12,
   SEQC_UINT64 = 13,
-  SEQC_BFLOAT16 = 16
+  SEQC_BFLOAT16 = 16,
+  SEQC_FLOAT8E4M3FN = 17,
+  SEQC_FLOAT8E4M3FNUZ = 18,
+  SEQC_FLOAT8E5M2 = 19,
+  SEQC_FLOAT8E5M2FNUZ = 20,
+  SEQC_UINT4 = 21,       /* one element per byte (low 4 bits) */
+  SEQC_INT4 = 22,        /* one element per byte (low 4 bits) */
+  SEQC_FLOAT4E2M1 = 23,  /* one element per byte (low 4 bits) */
+  SEQC_FLOAT8E8M0 = 24,
+  SEQC_UINT2 = 25,       /* one element per byte (low 2 bits) */
+  SEQC_INT2 = 26         /* one element per byte (low 2 bits) */
 } seqc_dtype;
 
 typedef enum seqc_status {

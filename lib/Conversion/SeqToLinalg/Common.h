@@ -43,6 +43,15 @@ linalg::GenericOp buildGeneric(OpBuilder &b, Location loc, TypeRange results,
                                ArrayRef<AffineMap> maps,
                                ArrayRef<utils::IteratorType> iters,
                                BodyFn body);
+
+/// Unsigned integer element types (seq carries ONNX's uint8..uint64) have no
+/// arith semantics: scalar bodies compute on signless integers. `signless`
+/// maps a type (scalar or shaped) to its signless twin; `castToSignless` /
+/// `castFromSignless` bridge tensors with unrealized_conversion_cast, which
+/// `seq-strip-signedness` removes once the whole module is signless.
+Type signless(Type t);
+Value castToSignless(OpBuilder &b, Location loc, Value v);
+Value castFromSignless(OpBuilder &b, Location loc, Value v, Type original);
 } // namespace seqc::lowering
 
 #endif

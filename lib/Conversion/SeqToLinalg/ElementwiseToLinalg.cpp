@@ -42,13 +42,18 @@ struct ElementwiseLowering
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
   LogicalResult matchAndRewrite(seq::ElementwiseOpInterface op,
                                 PatternRewriter &rw) const override {
+    // Unsigned element types: compute on signless tensors; buildScalar
+    // still gets the op's own result element type.
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    SmallVector<Value> operands;
+    for (Value v : op->getOperands())
+      operands.push_back(castToSignless(rw, op->getLoc(), v));
     Value result = lowerBroadcastingMap(
-        rw, op->getLoc(), resultType, op->getOperands(),
-        [&](OpBuilder &b, Location l, ValueRange args) {
+        rw, op->getLoc(), cast<RankedTensorType>(signless(resultType)),
+        operands, [&](OpBuilder &b, Location l, ValueRange args) {
           return op.buildScalar(b, l, args, resultType.getElementType());
         });
-    rw.replaceOp(op, result);
+    rw.replaceOp(op, castFromSignless(rw, op->getLoc(), result, resultType));
     return success();
   }
 };
@@ -69,6 +74,7 @@ struct BroadcastLowering : OpRewritePattern<seq::BroadcastOp> {
 
 void populateElementwisePatterns(RewritePatternSet &patterns) {
   patterns.add<ElementwiseLowering, BroadcastLowering>(patterns.getContext());
+  populateSmallFloatCastPatterns(patterns);
 }
 
 } // namespace seqc::lowering

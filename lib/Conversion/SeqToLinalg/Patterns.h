@@ -7,6 +7,7 @@
 
 namespace seqc::lowering {
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateSmallFloatCastPatterns(mlir::RewritePatternSet &patterns);
 void populateShapePatterns(mlir::RewritePatternSet &patterns);
 void populateContractionPatterns(mlir::RewritePatternSet &patterns);
 void populateNormPatterns(mlir::RewritePatternSet &patterns);

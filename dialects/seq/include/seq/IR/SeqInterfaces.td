@@ -15,7 +15,9 @@ def Seq_ElementwiseOpInterface : OpInterface<"ElementwiseOpInterface"> {
   let methods = [
     InterfaceMethod<
       "Builds the scalar computation for one element. `args` are the operand "
-      "elements (in operand order); `resultType` is the result element type.",
+      "elements (in operand order); `resultType` is the result element type. "
+      "Integer `args` and the returned value are signless even where the op's "
+      "element types are unsigned (the op checks its own types for that).",
       "::mlir::Value", "buildScalar",
       (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
            "::mlir::ValueRange":$args, "::mlir::Type":$resultType)>

@@ -17,6 +17,11 @@ namespace mlir::seq {
 /// Numpy (ONNX multidirectional) broadcast of `shapes`; dynamic dims stay
 /// dynamic unless another operand fixes them. Fails on incompatible dims.
 FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes);
+
+/// ONNX Cast of one element `x` from element type `from` to `to`. Integers
+/// travel signless (`x` and the result); `from`/`to` may be unsigned and
+/// select unsigned semantics.
+Value buildCastScalar(OpBuilder &b, Location loc, Value x, Type from, Type to);
 } // namespace mlir::seq
 
 #define GET_OP_CLASSES

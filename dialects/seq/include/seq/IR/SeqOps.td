@@ -54,40 +54,48 @@ class Seq_BinaryOp<string mnemonic, string scalar, string resultElt = "",
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
 }
 
-// Arithmetic: float and integer spellings of the same scalar op.
-class Seq_ArithOp<string mnemonic, string fop, string iop,
+// Arithmetic: float, signed and unsigned integer spellings of the same scalar
+// op (`uop` for unsigned element types, where the semantics differ).
+class Seq_ArithOp<string mnemonic, string fop, string iop, string uop = iop,
                   list<Trait> traits = []>
     : Seq_BinaryOp<mnemonic, "return buildFloatOrInt<" # fop # ", " # iop #
-                   ">(b, loc, args, resultType);", "", traits>;
+                   ", " # uop # ">(b, loc, args, isUnsignedElementwise(*this));",
+                   "", traits>;
 
-def Seq_AddOp : Seq_ArithOp<"add", "arith::AddFOp", "arith::AddIOp", [Commutative]>;
+def Seq_AddOp : Seq_ArithOp<"add", "arith::AddFOp", "arith::AddIOp", "arith::AddIOp", [Commutative]>;
 def Seq_SubOp : Seq_ArithOp<"sub", "arith::SubFOp", "arith::SubIOp">;
-def Seq_MulOp : Seq_ArithOp<"mul", "arith::MulFOp", "arith::MulIOp", [Commutative]>;
-def Seq_DivOp : Seq_ArithOp<"div", "arith::DivFOp", "arith::DivSIOp">;
-def Seq_MaxOp : Seq_ArithOp<"max", "arith::MaximumFOp", "arith::MaxSIOp", [Commutative]>;
-def Seq_MinOp : Seq_ArithOp<"min", "arith::MinimumFOp", "arith::MinSIOp", [Commutative]>;
+def Seq_MulOp : Seq_ArithOp<"mul", "arith::MulFOp", "arith::MulIOp", "arith::MulIOp", [Commutative]>;
+def Seq_DivOp : Seq_ArithOp<"div", "arith::DivFOp", "arith::DivSIOp", "arith::DivUIOp">;
+def Seq_MaxOp : Seq_ArithOp<"max", "arith::MaximumFOp", "arith::MaxSIOp", "arith::MaxUIOp", [Commutative]>;
+def Seq_MinOp : Seq_ArithOp<"min", "arith::MinimumFOp", "arith::MinSIOp", "arith::MinUIOp", [Commutative]>;
+// Remainder with the sign of the dividend (C fmod / ONNX Mod fmod=1).
+def Seq_RemOp : Seq_ArithOp<"rem", "arith::RemFOp", "arith::RemSIOp", "arith::RemUIOp">;
 def Seq_PowOp : Seq_BinaryOp<"pow", "return buildPow(b, loc, args, resultType);">;
 def Seq_AndOp : Seq_BinaryOp<"and", "return arith::AndIOp::create(b, loc, args[0], args[1]);", "", [Commutative]>;
 def Seq_OrOp : Seq_BinaryOp<"or", "return arith::OrIOp::create(b, loc, args[0], args[1]);", "", [Commutative]>;
 def Seq_XorOp : Seq_BinaryOp<"xor", "return arith::XOrIOp::create(b, loc, args[0], args[1]);", "", [Commutative]>;
 
-// Comparisons produce i1.
-class Seq_CompareOp<string mnemonic, string fpred, string ipred>
+// Comparisons produce i1 (`upred` for unsigned operands).
+class Seq_CompareOp<string mnemonic, string fpred, string ipred, string upred>
     : Seq_BinaryOp<mnemonic, "return buildCompare(b, loc, args, arith::CmpFPredicate::" #
-                   fpred # ", arith::CmpIPredicate::" # ipred # ");", "i1">;
-def Seq_EqualOp : Seq_CompareOp<"equal", "OEQ", "eq">;
-def Seq_LessOp : Seq_CompareOp<"less", "OLT", "slt">;
-def Seq_LessEqualOp : Seq_CompareOp<"less_equal", "OLE", "sle">;
-def Seq_GreaterOp : Seq_CompareOp<"greater", "OGT", "sgt">;
-def Seq_GreaterEqualOp : Seq_CompareOp<"greater_equal", "OGE", "sge">;
+                   fpred # ", isUnsignedElementwise(*this) ? arith::CmpIPredicate::" #
+                   upred # " : arith::CmpIPredicate::" # ipred # ");", "i1">;
+def Seq_EqualOp : Seq_CompareOp<"equal", "OEQ", "eq", "eq">;
+def Seq_LessOp : Seq_CompareOp<"less", "OLT", "slt", "ult">;
+def Seq_LessEqualOp : Seq_CompareOp<"less_equal", "OLE", "sle", "ule">;
+def Seq_GreaterOp : Seq_CompareOp<"greater", "OGT", "sgt", "ugt">;
+def Seq_GreaterEqualOp : Seq_CompareOp<"greater_equal", "OGE", "sge", "uge">;
 
 def Seq_NegOp : Seq_UnaryOp<"neg", "return buildNeg(b, loc, args[0]);">;
-def Seq_AbsOp : Seq_UnaryOp<"abs", "return buildFloatOrInt<math::AbsFOp, math::AbsIOp>(b, loc, args, resultType);">;
+def Seq_AbsOp : Seq_UnaryOp<"abs", "return isUnsignedElementwise(*this) ? args[0] : buildFloatOrInt<math::AbsFOp, math::AbsIOp, math::AbsIOp>(b, loc, args, false);">;
 def Seq_ExpOp : Seq_UnaryOp<"exp", "return math::ExpOp::create(b, loc, args[0]);">;
 def Seq_LogOp : Seq_UnaryOp<"log", "return math::LogOp::create(b, loc, args[0]);">;
 def Seq_SqrtOp : Seq_UnaryOp<"sqrt", "return math::SqrtOp::create(b, loc, args[0]);">;
 def Seq_TanhOp : Seq_UnaryOp<"tanh", "return math::TanhOp::create(b, loc, args[0]);">;
 def Seq_ErfOp : Seq_UnaryOp<"erf", "return math::ErfOp::create(b, loc, args[0]);">;
+def Seq_RoundOp : Seq_UnaryOp<"round", "return math::RoundEvenOp::create(b, loc, args[0]);"> {
+  let summary = "elementwise round to nearest integer, ties to even";
+}
 def Seq_ReciprocalOp : Seq_UnaryOp<"reciprocal", "return buildReciprocal(b, loc, args[0]);">;
 def Seq_SigmoidOp : Seq_UnaryOp<"sigmoid", "return buildSigmoid(b, loc, args[0]);">;
 def Seq_NotOp : Seq_UnaryOp<"not", "return buildNot(b, loc, args[0]);">;
@@ -108,7 +116,14 @@ def Seq_SelectOp : Seq_ElementwiseOp<"select",
 def Seq_CastOp : Seq_Op<"cast", [Pure, SameOperandsAndResultShape,
     DeclareOpInterfaceMethods<Seq_ElementwiseOpInterface>]> {
   let summary = "elementwise element-type conversion (ONNX Cast semantics)";
-  let arguments = (ins AnyRankedTensor:$input);
+  let description = [{
+    Integers wrap, float -> integer truncates toward zero; unsigned element
+    types convert as unsigned. `saturate` applies to 8-bit float results:
+    out-of-range values become the largest finite value instead of
+    infinity/NaN.
+  }];
+  let arguments = (ins AnyRankedTensor:$input,
+                       DefaultValuedAttr<BoolAttr, "true">:$saturate);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
 }
