@@ -246,25 +246,76 @@ def Seq_RMSNormOp : Seq_Op<"rms_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Seq_AttentionOp : Seq_Op<"attention", [Pure]> {
+def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let summary = "scaled dot-product attention (MHA / GQA / MQA)";
   let description = [{
     `softmax(scale * Q Kᵀ + mask) V` per head. Q is [B, Hq, Sq, D], K is
     [B, Hkv, Skv, D], V is [B, Hkv, Skv, Dv] with Hq a multiple of Hkv
     (query head h reads kv head h / (Hq / Hkv)). The optional mask
     broadcasts to [B, Hq, Sq, Skv]: i1 masks keep `true` positions, float
-    masks are added to the scores. `causal` masks key j > query i
-    (top-left aligned, as ONNX Attention without a KV cache); `softcap` > 0 applies
+    masks are added to the scores. `softcap` > 0 applies
     `softcap * tanh(s / softcap)` before masking.
+
+    Positional masks (ONNX Attention-23/24/25 semantics). Query i sits at
+    absolute position `p = i + offset`, where `offset` is `query_offset`
+    (the number of cached keys before this query block; 0 = top-left
+    aligned) or, when `kv_seqlen` is given, `kv_seqlen[b] - Sq` per batch
+    (bottom-right aligned on the valid keys; `query_offset` must then be 0):
+      * `causal`: key j is allowed iff `j <= p`;
+      * `window_left` >= 0: allowed iff `p - j <= window_left`;
+      * `window_right` >= 0: allowed iff `j - p <= window_right`
+        (-1 leaves that side of the sliding window unbounded);
+      * `kv_seqlen` (1-D integer [B]): keys `j >= kv_seqlen[b]` are padding.
+    A query row with no allowed key yields probabilities (and output) 0.
+
+    `scores_mode` (present iff the optional `scores` result is) exposes the
+    [B, Hq, Sq, Skv] scores at one stage: 0 = `scale * Q Kᵀ`, 1 = after
+    softcap, 2 = after softcap and all masks (masked = -inf or mask added),
+    3 = softmax probabilities.
   }];
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
+                       Optional<AnyRankedTensor>:$kv_seqlen,
                        F32Attr:$scale, UnitAttr:$causal,
-                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap);
-  let results = (outs AnyRankedTensor:$result);
+                       DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
+                       DefaultValuedAttr<I64Attr, "0">:$query_offset,
+                       DefaultValuedAttr<I64Attr, "-1">:$window_left,
+                       DefaultValuedAttr<I64Attr, "-1">:$window_right,
+                       OptionalAttr<I64Attr>:$scores_mode);
+  let results = (outs AnyRankedTensor:$result,
+                      Optional<AnyRankedTensor>:$scores);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`mask` $mask^)? `scale` `=` $scale
-    (`causal` $causal^)? attr-dict `:` functional-type(operands, results)
+    $query `,` $key `,` $value (`mask` $mask^)? (`kv_seqlen` $kv_seqlen^)?
+    `scale` `=` $scale (`causal` $causal^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let builders = [
+    // The plain form (no positional extras, no scores result).
+    OpBuilder<(ins "Type":$result, "Value":$query, "Value":$key,
+                   "Value":$value, "Value":$mask, "FloatAttr":$scale,
+                   "UnitAttr":$causal, "FloatAttr":$softcap), [{
+      build($_builder, $_state, result, /*scores=*/Type(), query, key, value,
+            mask, /*kv_seqlen=*/Value(), scale, causal, softcap,
+            /*query_offset=*/nullptr, /*window_left=*/nullptr,
+            /*window_right=*/nullptr, /*scores_mode=*/nullptr);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// True when only the plain features are used (no kv_seqlen, offset,
+    /// window or scores result): what simple lowerings can handle.
+    bool isPlain() {
+      return !getKvSeqlen() && getQueryOffset() == 0 &&
+             getSignedWindowLeft() < 0 && getSignedWindowRight() < 0 &&
+             !getScores();
+    }
+    /// I64Attr getters are unsigned; these read the signed values (-1 =
+    /// unbounded).
+    int64_t getSignedQueryOffset() { return getQueryOffsetAttr().getInt(); }
+    int64_t getSignedWindowLeft() { return getWindowLeftAttr().getInt(); }
+    int64_t getSignedWindowRight() { return getWindowRightAttr().getInt(); }
+  private:
+    ::llvm::LogicalResult verifyPositionalAndScores();
+  public:
   }];
   let hasVerifier = 1;
 }
