@@ -124,6 +124,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   ImportOptions importOpts;
   importOpts.modelName = modelName;
   OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.inputPath, importOpts);
+  importOpts.constInputs = opts.constInputs;
   if (!module || failed(verify(*module)))
     return failure();
   if (opts.fuse &&

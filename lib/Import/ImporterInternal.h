@@ -139,6 +139,24 @@ void registerLinalgOps(OpRegistry &r);
 void registerNormOps(OpRegistry &r);
 void registerAttentionOps(OpRegistry &r);
 
+/// Import-time constant folding (ConstantFolding.cpp): when every input of
+/// the node is known at compile time, evaluates it on the host, sets its
+/// outputs to constants and returns true; false leaves it to the converter.
+bool isFoldableOp(llvm::StringRef opType);
+bool foldNode(NodeContext &nc);
+
+/// When `v` is a graph input, appends to `d` that it must be known at compile
+/// time and how to bind it (--const-input).
+void noteGraphInput(mlir::InFlightDiagnostic &d, Value v);
+/// Parses the value of `seqc --const-input NAME=SPEC` for graph input
+/// `name` declared as `declared` (ConstInputs.cpp). Emits an error at `loc`
+/// and returns null on failure.
+mlir::ElementsAttr parseConstInput(llvm::StringRef name, llvm::StringRef spec,
+                                   RankedTensorType declared, Location loc);
+
+void registerArithOps(OpRegistry &r); // Mod, Floor, Ceil, Range
+void registerPadOps(OpRegistry &r);
+
 /// The registry for the default ("" / "ai.onnx") domain.
 const OpRegistry &getDefaultDomainRegistry();
 void registerQuantizeOps(OpRegistry &r);

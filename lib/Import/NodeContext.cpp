@@ -7,6 +7,7 @@
 #include "seq/IR/SeqOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
@@ -103,8 +104,24 @@ LogicalResult NodeContext::constInts(unsigned i, SmallVector<int64_t> &out,
       }
     }
   }
-  return error() << what << " (input " << i
-                 << ") must be a constant integer tensor";
+  InFlightDiagnostic d = error() << what << " (input " << i
+                                 << ") must be a constant integer tensor";
+  noteGraphInput(d, v);
+  return d;
+}
+
+void noteGraphInput(InFlightDiagnostic &d, Value v) {
+  auto arg = dyn_cast_or_null<BlockArgument>(v);
+  auto fn = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
+                : func::FuncOp();
+  if (!fn)
+    return;
+  if (auto name =
+          fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "seq.name"))
+    d << "; it is graph input '" << name.getValue()
+      << "', which must be known at compile time: specialize it with "
+         "--const-input "
+      << name.getValue() << "=VALUES (or =FILE.pb)";
 }
 
 std::optional<double> NodeContext::constScalar(unsigned i) const {

@@ -31,6 +31,8 @@ const OpRegistry &getDefaultDomainRegistry() {
     registerLinalgOps(r);
     registerNormOps(r);
     registerAttentionOps(r);
+    registerArithOps(r);
+    registerPadOps(r);
     registerQuantizeOps(r);
     return r;
   }();
@@ -55,6 +57,10 @@ public:
 private:
   Location nodeLoc(const onnx::NodeProto &n) {
     StringRef name = n.name().empty() ? StringRef(n.op_type()) : n.name();
+  void setConstInputs(
+      const std::vector<std::pair<std::string, std::string>> &specs) {
+    constInputs = specs;
+  }
     return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
   }
   Location nameLoc(StringRef name) {
@@ -88,6 +94,7 @@ private:
 
 LogicalResult Importer::readOpsets() {
   for (const auto &o : model.opset_import()) {
+  std::vector<std::pair<std::string, std::string>> constInputs;
     importedDomains.insert(isDefaultDomain(o.domain()) ? "" : o.domain());
     if (isDefaultDomain(o.domain()))
       opset = o.version();
@@ -299,6 +306,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     return failure();
   for (unsigned i = 0, e = n.output_size(); i < e; ++i)
     if (nc.isOutputUsed(i) && !values.count(n.output(i)))
+  if (foldNode(nc))
+    return success();
       return nc.error() << "output " << i << " ('" << n.output(i)
                         << "') is not supported";
   return success();
@@ -373,6 +382,29 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
       func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
   Block *entry = fn.addEntryBlock();
   for (auto [i, vi] : llvm::enumerate(args)) {
+  // Inputs bound at compile time (--const-input) keep their argument.
+  SmallVector<ElementsAttr> bound(args.size());
+  for (const auto &binding : constInputs) {
+    const std::string &name = binding.first, &spec = binding.second;
+    auto it = llvm::find_if(
+        args, [&](const onnx::ValueInfoProto *vi) { return vi->name() == name; });
+    if (it == args.end()) {
+      InFlightDiagnostic d = fileError();
+      d << "--const-input " << name << ": no graph input of that name (inputs:";
+      for (const onnx::ValueInfoProto *vi : args)
+        d << " '" << vi->name() << "'";
+      d << ")";
+      return nullptr;
+    }
+    unsigned i = it - args.begin();
+    auto declared = cast<RankedTensorType>(argTypes[i]);
+    bound[i] = parseConstInput(name, spec, declared, nameLoc(name));
+    if (!bound[i])
+      return nullptr;
+    argTypes[i] = RankedTensorType::get(
+        cast<ShapedType>(bound[i].getType()).getShape(),
+        declared.getElementType());
+  }
     values[vi->name()] = entry->getArgument(i);
     fn.setArgAttr(i, "seq.name", b.getStringAttr(vi->name()));
     if (llvm::any_of(dimNames[i], [](auto &s) { return !s.empty(); })) {
@@ -385,6 +417,13 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
   // Initializers.
   for (const auto &t : graph.initializer()) {
     Location loc = nameLoc(t.name());
+  for (auto [i, attr] : llvm::enumerate(bound)) {
+    if (!attr)
+      continue;
+    fn.setArgAttr(i, "seq.bound_value", attr);
+    values[args[i]->name()] = arith::ConstantOp::create(
+        b, nameLoc(args[i]->name()), cast<TypedAttr>(attr));
+  }
     ElementsAttr attr = convertTensor(t, loc, baseDir, "initializer");
     if (!attr)
       return nullptr;
@@ -433,7 +472,9 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
   std::string name = opts.modelName;
   if (name.empty())
     name = llvm::sys::path::stem(path).str();
-  return Importer(ctx, path, *model).run(name);
+  Importer importer(ctx, path, *model);
+  importer.setConstInputs(opts.constInputs);
+  return importer.run(name);
 }
 
 } // namespace seqc

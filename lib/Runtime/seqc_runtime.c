@@ -86,6 +86,10 @@ static pthread_once_t info_once = PTHREAD_ONCE_INIT;
 static seqc_model_info info;
 static int info_ok;
 static char info_error[256];
+/* Inputs bound at compile time (seqc --const-input): the bytes each must
+ * equal, NULL for free inputs. Indexed like info.inputs. */
+static const unsigned char **bound_data;
+static size_t *bound_size;
 
 /* Returns the next whitespace-delimited token of *p (NUL-terminated in place)
  * or NULL at the end of the line. */
@@ -141,6 +145,30 @@ static int parse_int64(const char *s, int64_t *value) {
   return 1;
 }
 
+/* Parses "bound <hex>" (the value input `i` was specialized to) in place;
+ * a bare "bound" is an empty value. */
+static int parse_bound(char *rest, int32_t i) {
+  static char empty[1];
+  char *hex = next_token(&rest);
+  if (!hex)
+    hex = empty;
+  if (i < 0 || next_token(&rest) != NULL)
+    return 0;
+  size_t len = strlen(hex);
+  if (len % 2)
+    return 0;
+  unsigned char *out = (unsigned char *)hex;
+  for (size_t k = 0; k < len / 2; ++k) {
+    int hi = hex_value(hex[2 * k]), lo = hex_value(hex[2 * k + 1]);
+    if (hi < 0 || lo < 0)
+      return 0;
+    out[k] = (unsigned char)(hi * 16 + lo);
+  }
+  bound_data[i] = out;
+  bound_size[i] = len / 2;
+  return 1;
+}
+
 /* Parses "<name> <dtype> <rank> <d0> ..." into `t`. */
 static int parse_tensor(char *rest, seqc_tensor_info *t) {
   char *name = next_token(&rest);
@@ -169,7 +197,9 @@ static void parse_desc(void) {
     lines += seqc_model_desc[i] == '\n';
   seqc_tensor_info *inputs = calloc(lines, sizeof(seqc_tensor_info));
   seqc_tensor_info *outputs = calloc(lines, sizeof(seqc_tensor_info));
-  if (!text || !inputs || !outputs) {
+  bound_data = calloc(lines, sizeof(*bound_data));
+  bound_size = calloc(lines, sizeof(*bound_size));
+  if (!text || !inputs || !outputs || !bound_data || !bound_size) {
     snprintf(info_error, sizeof(info_error), "out of memory");
     return;
   }
@@ -210,6 +240,8 @@ static void parse_desc(void) {
       }
     } else if (strcmp(key, "input") == 0) {
       ok = parse_tensor(rest, &inputs[info.num_inputs++]);
+    } else if (strcmp(key, "bound") == 0) {
+      ok = parse_bound(rest, info.num_inputs - 1);
     } else if (strcmp(key, "output") == 0) {
       ok = parse_tensor(rest, &outputs[info.num_outputs++]);
     }
@@ -270,6 +302,84 @@ static const char *format_dims(char *buf, size_t size, int32_t rank,
   return buf;
 }
 
+/* Formats element `k` of `data` (dtype `dtype`) into buf. */
+static const char *format_element(char *buf, size_t size, int32_t dtype,
+                                  const unsigned char *data, int64_t k) {
+  int64_t w = seqc_dtype_size(dtype);
+  const unsigned char *p = data + k * w;
+  switch (dtype) {
+  case SEQC_INT64: {
+    int64_t v;
+    memcpy(&v, p, 8);
+    snprintf(buf, size, "%lld", (long long)v);
+    return buf;
+  }
+  case SEQC_INT32: {
+    int32_t v;
+    memcpy(&v, p, 4);
+    snprintf(buf, size, "%d", v);
+    return buf;
+  }
+  case SEQC_INT8:
+    snprintf(buf, size, "%d", (int)(signed char)p[0]);
+    return buf;
+  case SEQC_BOOL:
+  case SEQC_UINT8:
+    snprintf(buf, size, "%u", (unsigned)p[0]);
+    return buf;
+  case SEQC_FLOAT: {
+    float v;
+    memcpy(&v, p, 4);
+    snprintf(buf, size, "%g", (double)v);
+    return buf;
+  }
+  case SEQC_DOUBLE: {
+    double v;
+    memcpy(&v, p, 8);
+    snprintf(buf, size, "%g", v);
+    return buf;
+  }
+  default: {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int64_t b = w - 1; b >= 0 && n + 3 < size; --b)
+      n += (size_t)snprintf(buf + n, size - n, "%s%02x", b == w - 1 ? "0x" : "",
+                            p[b]);
+    return buf;
+  }
+  }
+}
+
+/* Input `i` bound at compile time must hold exactly the bound value: the
+ * artifact was specialized to it (shapes, axes...), any other value would
+ * compute a silently wrong result. */
+static int check_bound(int32_t i, const seqc_tensor_info *ti,
+                       const seqc_tensor *t) {
+  if (!bound_data || !bound_data[i])
+    return SEQC_OK;
+  int64_t w = seqc_dtype_size(ti->dtype), count = 1;
+  for (int32_t d = 0; d < t->rank; ++d)
+    count *= t->dims[d];
+  if ((size_t)(count * w) != bound_size[i])
+    return fail(SEQC_ERR_ARGUMENT,
+                "input '%s' was bound at compile time (seqc --const-input) "
+                "to %zu bytes, got %lld",
+                ti->name, bound_size[i], (long long)(count * w));
+  const unsigned char *got = (const unsigned char *)t->data;
+  for (int64_t k = 0; k < count; ++k)
+    if (memcmp(got + k * w, bound_data[i] + k * w, (size_t)w) != 0) {
+      char want[64], have[64];
+      return fail(SEQC_ERR_ARGUMENT,
+                  "input '%s' was bound at compile time (seqc --const-input) "
+                  "and must equal that value: element %lld is %s, expected %s",
+                  ti->name, (long long)k,
+                  format_element(have, sizeof(have), ti->dtype, got, k),
+                  format_element(want, sizeof(want), ti->dtype, bound_data[i],
+                                 k));
+    }
+  return SEQC_OK;
+}
+
 /* Checks `t` against `ti`; `what` is "input" or "output". */
 static int check_tensor(const char *what, const seqc_tensor_info *ti,
                         const seqc_tensor *t) {
@@ -327,7 +437,8 @@ SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
     return fail(SEQC_ERR_ARGUMENT, "inputs or outputs array is NULL");
 
   for (int32_t i = 0; i < num_inputs; ++i)
-    if (check_tensor("input", &mi->inputs[i], &inputs[i]) != SEQC_OK)
+    if (check_tensor("input", &mi->inputs[i], &inputs[i]) != SEQC_OK ||
+        check_bound(i, &mi->inputs[i], &inputs[i]) != SEQC_OK)
       return SEQC_ERR_ARGUMENT;
   for (int32_t i = 0; i < num_outputs; ++i) {
     const seqc_tensor_info *ti = &mi->outputs[i];

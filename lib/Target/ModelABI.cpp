@@ -3,6 +3,8 @@
 #include "seqc/Target/ModelABI.h"
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -87,6 +89,35 @@ static std::string percentEncode(StringRef s) {
   return out;
 }
 
+/// The bytes of a constant in the artifact's layout (little-endian, one
+/// byte per bool): the value an input bound with --const-input must equal.
+static std::optional<std::string> naturalBytes(ElementsAttr attr) {
+  auto type = cast<ShapedType>(attr.getType());
+  int64_t n = type.getNumElements();
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> data = blob->getData();
+    return std::string(data.begin(), data.end());
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  std::string out;
+  if (type.getElementType().isInteger(1)) {
+    for (bool b : dense.getValues<bool>())
+      out.push_back(b ? 1 : 0);
+    return out;
+  }
+  ArrayRef<char> raw = dense.getRawData();
+  if (!dense.isSplat())
+    return std::string(raw.begin(), raw.end());
+  for (int64_t i = 0; i < n; ++i)
+    out.append(raw.begin(), raw.end());
+  return out;
+}
+
 namespace {
 struct TensorSig {
   std::string name;
@@ -123,7 +154,7 @@ FailureOr<std::string> describeModelABI(func::FuncOp fn, StringRef modelName,
   os << "seqc 1\nmodel " << percentEncode(modelName) << "\ntarget " << target
      << "\n";
   for (bool inputs : {true, false}) {
-    for (const TensorSig &s : signature(fn, inputs)) {
+    for (auto [idx, s] : llvm::enumerate(signature(fn, inputs))) {
       int code = s.type ? dtypeCode(s.type.getElementType()) : 0;
       if (!code || s.type.getRank() > 8)
         return fn.emitError("the C ABI cannot pass ")
@@ -134,6 +165,17 @@ FailureOr<std::string> describeModelABI(func::FuncOp fn, StringRef modelName,
       for (int64_t d : s.type.getShape())
         os << " " << (ShapedType::isDynamic(d) ? -1 : d);
       os << "\n";
+      if (inputs)
+        if (auto bound =
+                fn.getArgAttrOfType<ElementsAttr>(idx, "seq.bound_value")) {
+          std::optional<std::string> bytes = naturalBytes(bound);
+          if (!bytes)
+            return fn.emitError("cannot serialize the bound value of input '")
+                   << s.name << "'";
+          // An empty value is a bare "bound".
+          os << "bound" << (bytes->empty() ? "" : " ")
+             << llvm::toHex(*bytes, /*LowerCase=*/true) << "\n";
+        }
     }
   }
   return text;

@@ -53,6 +53,13 @@ static cl::opt<bool> noFuse(
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   // Passes first: the IR-printing options list the registered pass names.
+static cl::list<std::string> constInputs(
+    "const-input",
+    cl::desc("Bind graph input NAME at compile time (NAME=v1,v2,... or "
+             "NAME=FILE.pb, a TensorProto); the artifact keeps the input and "
+             "checks at run time that it equals the bound value"),
+    cl::value_desc("NAME=VALUES"), cl::cat(seqcCat));
+
   seqc::registerAllPasses();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
@@ -92,6 +99,16 @@ int main(int argc, char **argv) {
   bool binary = emit == seqc::EmitKind::So || emit == seqc::EmitKind::Obj;
   if (!outputFile.empty())
     opts.outputPath = outputFile;
+  for (const std::string &spec : constInputs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      WithColor::error(errs(), "seqc")
+          << "--const-input expects NAME=VALUES or NAME=FILE.pb, got '" << spec
+          << "'\n";
+      return 1;
+    }
+    opts.constInputs.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+  }
   else if (binary)
     opts.outputPath = emit == seqc::EmitKind::So ? "model.so" : "model.o";
   opts.configurePassManager = [](mlir::PassManager &pm) {

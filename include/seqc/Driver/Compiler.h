@@ -9,6 +9,8 @@
 #include "mlir/Pass/PassManager.h"
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace seqc {
 
@@ -23,6 +25,8 @@ struct CompileOptions {
   CPUTargetOptions cpu;
   bool printWeights = false; // print resource blobs instead of eliding them
   bool fuse = true; // run seqFusionPipeline() right after import
+  /// Graph inputs bound at compile time: (NAME, SPEC) of --const-input.
+  std::vector<std::pair<std::string, std::string>> constInputs;
   /// Applied to every PassManager the driver creates (IR printing, timing...).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
 };

@@ -17,6 +17,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace onnx {
 class ModelProto;
@@ -28,6 +30,10 @@ struct ImportOptions {
   /// Value of the module's `seq.model_name` attribute; the file stem when
   /// empty.
   std::string modelName;
+  /// Graph inputs bound at compile time (`seqc --const-input NAME=SPEC`):
+  /// (NAME, SPEC) pairs; SPEC is a TensorProto file or comma-separated
+  /// values. The input stays in the ABI; the runtime checks its value.
+  std::vector<std::pair<std::string, std::string>> constInputs;
 };
 
 /// Parses the ONNX model at `path` (binary protobuf, or protobuf text format

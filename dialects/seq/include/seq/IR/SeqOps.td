@@ -96,6 +96,8 @@ def Seq_ErfOp : Seq_UnaryOp<"erf", "return math::ErfOp::create(b, loc, args[0]);
 def Seq_RoundOp : Seq_UnaryOp<"round", "return math::RoundEvenOp::create(b, loc, args[0]);"> {
   let summary = "elementwise round to nearest integer, ties to even";
 }
+def Seq_FloorOp : Seq_UnaryOp<"floor", "return math::FloorOp::create(b, loc, args[0]);">;
+def Seq_CeilOp : Seq_UnaryOp<"ceil", "return math::CeilOp::create(b, loc, args[0]);">;
 def Seq_ReciprocalOp : Seq_UnaryOp<"reciprocal", "return buildReciprocal(b, loc, args[0]);">;
 def Seq_SigmoidOp : Seq_UnaryOp<"sigmoid", "return buildSigmoid(b, loc, args[0]);">;
 def Seq_NotOp : Seq_UnaryOp<"not", "return buildNot(b, loc, args[0]);">;
