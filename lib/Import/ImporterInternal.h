@@ -138,6 +138,8 @@ void registerShapeOps(OpRegistry &r);
 void registerLinalgOps(OpRegistry &r);
 void registerNormOps(OpRegistry &r);
 void registerAttentionOps(OpRegistry &r);
+void registerIndexingOps(OpRegistry &r);
+void registerConvNormOps(OpRegistry &r);
 
 /// Import-time constant folding (ConstantFolding.cpp): when every input of
 /// the node is known at compile time, evaluates it on the host, sets its

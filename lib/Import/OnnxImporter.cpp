@@ -31,6 +31,8 @@ const OpRegistry &getDefaultDomainRegistry() {
     registerLinalgOps(r);
     registerNormOps(r);
     registerAttentionOps(r);
+    registerIndexingOps(r);
+    registerConvNormOps(r);
     registerArithOps(r);
     registerPadOps(r);
     registerQuantizeOps(r);

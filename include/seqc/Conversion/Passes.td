@@ -16,7 +16,8 @@ def SeqToLinalg : Pass<"seq-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def SeqFuseElementwise : Pass<"seq-fuse-elementwise"> {

@@ -18,6 +18,9 @@ void populateSeqToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateContractionPatterns(patterns);
   lowering::populateNormPatterns(patterns);
   lowering::populateAttentionPatterns(patterns);
+  lowering::populateEinsumPatterns(patterns);
+  lowering::populateIndexingPatterns(patterns);
+  lowering::populateConvPatterns(patterns);
 }
 
 namespace {

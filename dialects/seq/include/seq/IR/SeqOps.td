@@ -322,4 +322,6 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+include "seq/IR/SeqIndexingOps.td"
+
 #endif // SEQ_OPS_TD

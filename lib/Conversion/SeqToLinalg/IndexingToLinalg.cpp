@@ -1,0 +1,428 @@
+//===- IndexingToLinalg.cpp - arg/top-k/cumsum/gather/scatter lowering ----===//
+//
+// Gathers and arg reductions are linalg.generics that compute indices with
+// linalg.index and read with tensor.extract. TopK and CumSum are O(n^2)
+// generics along the axis (rank by comparison count; masked prefix sums):
+// simple, fusable and correct for ties. Scatters must apply duplicate
+// indices in order, so they are scf.for nests over the updates that
+// tensor.insert into a copy of `data` (bufferized in place).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+#include "Patterns.h"
+#include "seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+
+namespace seqc::lowering {
+namespace {
+
+Value indexConst(OpBuilder &b, Location l, int64_t v) {
+  return arith::ConstantIndexOp::create(b, l, v);
+}
+
+/// Casts an integer index element to `index`, wrapping negatives by `size`.
+Value wrapIndex(OpBuilder &b, Location l, Value idx, Value size) {
+  idx = arith::IndexCastOp::create(b, l, b.getIndexType(), idx);
+  Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx,
+                                    indexConst(b, l, 0));
+  Value wrapped = arith::AddIOp::create(b, l, idx, size);
+  return arith::SelectOp::create(b, l, neg, wrapped, idx);
+}
+
+Value dimOf(OpBuilder &b, Location l, Value t, int64_t d) {
+  return tensor::DimOp::create(b, l, t, d);
+}
+
+/// The most negative (max) / most positive (min) value of `elt`.
+TypedAttr lowestOrHighest(OpBuilder &b, Type elt, bool lowest) {
+  if (auto ft = dyn_cast<FloatType>(elt))
+    return b.getFloatAttr(elt, APFloat::getInf(ft.getFloatSemantics(), lowest));
+  unsigned w = elt.getIntOrFloatBitWidth();
+  return b.getIntegerAttr(elt, lowest ? APInt::getSignedMinValue(w)
+                                      : APInt::getSignedMaxValue(w));
+}
+
+/// a > b (or a < b when !greater), a >= b / a <= b when `orEqual`.
+Value compare(OpBuilder &b, Location l, Value x, Value y, bool greater,
+              bool orEqual) {
+  if (isa<FloatType>(x.getType())) {
+    auto p =
+        greater
+            ? (orEqual ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
+            : (orEqual ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT);
+    return arith::CmpFOp::create(b, l, p, x, y);
+  }
+  auto p =
+      greater
+          ? (orEqual ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sgt)
+          : (orEqual ? arith::CmpIPredicate::sle : arith::CmpIPredicate::slt);
+  return arith::CmpIOp::create(b, l, p, x, y);
+}
+
+/// (d0, ..., d(n-1)) over `numLoops` loops (getMajorSubMap(0) is null).
+AffineMap leadingDims(MLIRContext *ctx, int64_t numLoops, int64_t n) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < n; ++i)
+    exprs.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(numLoops, 0, exprs, ctx);
+}
+
+/// `axis` in [0, rank) (the I64Attr getter is unsigned: compare as signed).
+int64_t normAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Loop dims with `axis` moved last: the map from those loops to the input.
+AffineMap axisLastMap(MLIRContext *ctx, int64_t rank, int64_t axis) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0, next = 0; i < rank; ++i)
+    exprs.push_back(getAffineDimExpr(i == axis ? rank - 1 : next++, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+template <typename OpT, bool isMax>
+struct ArgReduceLowering : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpT op, PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    auto in = op.getInput().getType();
+    if (!in.hasStaticShape())
+      return rw.notifyMatchFailure(op, "dynamic shape");
+    int64_t rank = in.getRank();
+    int64_t axis = normAxis(op.getAxis(), rank);
+    SmallVector<int64_t> kept(in.getShape());
+    kept.erase(kept.begin() + axis);
+    Type elt = in.getElementType();
+    Value accV = createFilled(rw, loc, RankedTensorType::get(kept, elt),
+                              lowestOrHighest(rw, elt, isMax), {});
+    auto idxType = RankedTensorType::get(kept, rw.getI64Type());
+    Value accI = createFilled(rw, loc, idxType, rw.getI64IntegerAttr(0), {});
+    auto outMap = leadingDims(ctx, rank, rank - 1);
+    bool last = op.getSelectLastIndex();
+    auto g = buildGeneric(
+        rw, loc, TypeRange{accV.getType(), idxType}, op.getInput(),
+        ValueRange{accV, accI}, {axisLastMap(ctx, rank, axis), outMap, outMap},
+        iterators(rank - 1, 1), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value i = linalg::IndexOp::create(b, l, rank - 1);
+          i = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+          Value take = compare(b, l, args[0], args[1], isMax, last);
+          return SmallVector<Value>{
+              arith::SelectOp::create(b, l, take, args[0], args[1]),
+              arith::SelectOp::create(b, l, take, i, args[2])};
+        });
+    rw.replaceOp(op,
+                 reshapeTo(rw, loc, g.getResult(1), op.getType().getShape()));
+    return success();
+  }
+};
+
+/// TopK: rank[i] = #{j : x_j beats x_i} (ties: lower index wins), then
+/// out[t] = the x_i with rank[i] == t.
+struct TopKLowering : OpRewritePattern<seq::TopKOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::TopKOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    auto in = op.getInput().getType();
+    if (!in.hasStaticShape())
+      return rw.notifyMatchFailure(op, "dynamic shape");
+    int64_t rank = in.getRank();
+    int64_t axis = normAxis(op.getAxis(), rank);
+    bool largest = op.getLargest();
+    Type elt = in.getElementType();
+    Value x = op.getInput();
+
+    // Loops: input dims (parallel, i at `axis`) + j (reduction).
+    auto id = leadingDims(ctx, rank + 1, rank);
+    SmallVector<AffineExpr> jExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      jExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    auto jMap = AffineMap::get(rank + 1, 0, jExprs, ctx);
+    auto rankType = RankedTensorType::get(in.getShape(), rw.getIndexType());
+    Value zeros = createFilled(rw, loc, rankType, rw.getIndexAttr(0), {});
+    Value ranks =
+        buildGeneric(
+            rw, loc, rankType, ValueRange{x, x}, zeros, {id, jMap, id},
+            iterators(rank, 1),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value i = linalg::IndexOp::create(b, l, axis);
+              Value j = linalg::IndexOp::create(b, l, rank);
+              Value better = compare(b, l, args[1], args[0], largest, false);
+              Value eq = compare(b, l, args[1], args[0], true, true);
+              eq = arith::AndIOp::create(
+                  b, l, eq, compare(b, l, args[0], args[1], true, true));
+              Value before =
+                  arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, j, i);
+              Value beats = arith::OrIOp::create(
+                  b, l, better, arith::AndIOp::create(b, l, eq, before));
+              Value one = arith::SelectOp::create(
+                  b, l, beats, indexConst(b, l, 1), indexConst(b, l, 0));
+              return SmallVector<Value>{
+                  arith::AddIOp::create(b, l, args[2], one)};
+            })
+            .getResult(0);
+
+    // Loops: output dims (parallel, t at `axis`) + i (reduction).
+    auto valType = op.getValues().getType();
+    auto idxType = op.getIndices().getType();
+    Value v0 = createFilled(rw, loc, valType, rw.getZeroAttr(elt), {});
+    Value i0 = createFilled(rw, loc, idxType, rw.getI64IntegerAttr(0), {});
+    auto g = buildGeneric(
+        rw, loc, TypeRange{valType, idxType}, ValueRange{x, ranks},
+        ValueRange{v0, i0}, {jMap, jMap, id, id}, iterators(rank, 1),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value t = linalg::IndexOp::create(b, l, axis);
+          Value i = linalg::IndexOp::create(b, l, rank);
+          Value hit =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, args[1], t);
+          Value i64 = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
+          return SmallVector<Value>{
+              arith::SelectOp::create(b, l, hit, args[0], args[2]),
+              arith::SelectOp::create(b, l, hit, i64, args[3])};
+        });
+    rw.replaceOp(op, g.getResults());
+    return success();
+  }
+};
+
+/// CumSum: out[i] = sum_j [j in prefix(i)] x[j] along the axis.
+struct CumSumLowering : OpRewritePattern<seq::CumSumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::CumSumOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    auto type = op.getType();
+    if (!type.hasStaticShape())
+      return rw.notifyMatchFailure(op, "dynamic shape");
+    int64_t rank = type.getRank();
+    int64_t axis = normAxis(op.getAxis(), rank);
+    SmallVector<AffineExpr> jExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      jExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    auto jMap = AffineMap::get(rank + 1, 0, jExprs, ctx);
+    auto id = leadingDims(ctx, rank + 1, rank);
+    Type elt = type.getElementType();
+    Value init = createFilled(rw, loc, type, rw.getZeroAttr(elt), {});
+    // j is in i's prefix when j <= i (j < i exclusive); reversed: j >= i.
+    arith::CmpIPredicate pred =
+        op.getReverse() ? (op.getExclusive() ? arith::CmpIPredicate::ugt
+                                             : arith::CmpIPredicate::uge)
+                        : (op.getExclusive() ? arith::CmpIPredicate::ult
+                                             : arith::CmpIPredicate::ule);
+    auto g = buildGeneric(
+        rw, loc, type, op.getInput(), init, {jMap, id}, iterators(rank, 1),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value i = linalg::IndexOp::create(b, l, axis);
+          Value j = linalg::IndexOp::create(b, l, rank);
+          Value in = arith::CmpIOp::create(b, l, pred, j, i);
+          Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(elt));
+          Value x = arith::SelectOp::create(b, l, in, args[0], zero);
+          Value s = isa<FloatType>(elt)
+                        ? (Value)arith::AddFOp::create(b, l, args[1], x)
+                        : (Value)arith::AddIOp::create(b, l, args[1], x);
+          return SmallVector<Value>{s};
+        });
+    rw.replaceOp(op, g.getResult(0));
+    return success();
+  }
+};
+
+struct GatherElementsLowering : OpRewritePattern<seq::GatherElementsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::GatherElementsOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    auto type = op.getType();
+    int64_t rank = type.getRank();
+    int64_t axis = normAxis(op.getAxis(), rank);
+    Value data = op.getData();
+    Value axisSize = dimOf(rw, loc, data, axis);
+    auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    Value init = createEmpty(rw, loc, type, op.getIndices());
+    auto g = buildGeneric(
+        rw, loc, type, op.getIndices(), init, {id, id}, iterators(rank),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < rank; ++d)
+            coords.push_back(d == axis
+                                 ? wrapIndex(b, l, args[0], axisSize)
+                                 : (Value)linalg::IndexOp::create(b, l, d));
+          return SmallVector<Value>{
+              tensor::ExtractOp::create(b, l, data, coords)};
+        });
+    rw.replaceOp(op, g.getResult(0));
+    return success();
+  }
+};
+
+/// result[o, s] = data[o[:b], idx[o, :]..., s]: o ranges over indices[:-1].
+struct GatherNDLowering : OpRewritePattern<seq::GatherNDOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::GatherNDOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    auto type = op.getType();
+    if (!type.hasStaticShape())
+      return rw.notifyMatchFailure(op, "dynamic shape");
+    Value data = op.getData(), indices = op.getIndices();
+    auto it = cast<RankedTensorType>(indices.getType());
+    int64_t rank = type.getRank(), q = it.getRank(), bd = op.getBatchDims();
+    int64_t m = it.getDimSize(q - 1);
+    SmallVector<Value> sizes;
+    for (int64_t t = 0; t < m; ++t)
+      sizes.push_back(dimOf(rw, loc, data, bd + t));
+    auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    Value init = createEmpty(rw, loc, type, {});
+    auto g =
+        buildGeneric(rw, loc, type, ValueRange{}, init, {id}, iterators(rank),
+                     [&](OpBuilder &b, Location l, ValueRange) {
+                       SmallVector<Value> outer, coords;
+                       for (int64_t d = 0; d < q - 1; ++d)
+                         outer.push_back(linalg::IndexOp::create(b, l, d));
+                       coords.append(outer.begin(), outer.begin() + bd);
+                       for (int64_t t = 0; t < m; ++t) {
+                         SmallVector<Value> ic(outer);
+                         ic.push_back(indexConst(b, l, t));
+                         Value raw =
+                             tensor::ExtractOp::create(b, l, indices, ic);
+                         coords.push_back(wrapIndex(b, l, raw, sizes[t]));
+                       }
+                       for (int64_t d = q - 1; d < rank; ++d)
+                         coords.push_back(linalg::IndexOp::create(b, l, d));
+                       return SmallVector<Value>{
+                           tensor::ExtractOp::create(b, l, data, coords)};
+                     });
+    rw.replaceOp(op, g.getResult(0));
+    return success();
+  }
+};
+
+Value combineScatter(OpBuilder &b, Location l, seq::ScatterReduction r,
+                     Value old, Value upd) {
+  bool f = isa<FloatType>(old.getType());
+  switch (r) {
+  case seq::ScatterReduction::none:
+    return upd;
+  case seq::ScatterReduction::add:
+    return f ? (Value)arith::AddFOp::create(b, l, old, upd)
+             : (Value)arith::AddIOp::create(b, l, old, upd);
+  case seq::ScatterReduction::mul:
+    return f ? (Value)arith::MulFOp::create(b, l, old, upd)
+             : (Value)arith::MulIOp::create(b, l, old, upd);
+  case seq::ScatterReduction::max:
+    return f ? (Value)arith::MaximumFOp::create(b, l, old, upd)
+             : (Value)arith::MaxSIOp::create(b, l, old, upd);
+  case seq::ScatterReduction::min:
+    return f ? (Value)arith::MinimumFOp::create(b, l, old, upd)
+             : (Value)arith::MinSIOp::create(b, l, old, upd);
+  }
+  llvm_unreachable("unknown scatter reduction");
+}
+
+/// A fresh copy of `data` (so the in-place scatter never writes an input).
+Value copyOf(OpBuilder &b, Location l, Value data) {
+  auto t = cast<RankedTensorType>(data.getType());
+  Value empty = createEmpty(b, l, t, data);
+  return linalg::CopyOp::create(b, l, data, empty).getResult(0);
+}
+
+/// Loops over `shape` (read from `src`) carrying the scattered tensor;
+/// `coordsFn(b, l, ivs)` returns the destination of update `ivs`.
+template <typename CoordsFn>
+Value scatterLoop(OpBuilder &b, Location l, Value data, Value updates,
+                  seq::ScatterReduction r, CoordsFn coordsFn) {
+  auto ut = cast<RankedTensorType>(updates.getType());
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t d = 0; d < ut.getRank(); ++d) {
+    lbs.push_back(indexConst(b, l, 0));
+    ubs.push_back(dimOf(b, l, updates, d));
+    steps.push_back(indexConst(b, l, 1));
+  }
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, l, lbs, ubs, steps, ValueRange{copyOf(b, l, data)},
+      [&](OpBuilder &nb, Location nl, ValueRange ivs, ValueRange iter) {
+        SmallVector<Value> coords = coordsFn(nb, nl, ivs);
+        Value upd = tensor::ExtractOp::create(nb, nl, updates, ivs);
+        Value v = upd;
+        if (r != seq::ScatterReduction::none)
+          v = combineScatter(nb, nl, r,
+                             tensor::ExtractOp::create(nb, nl, iter[0], coords),
+                             upd);
+        return scf::ValueVector{
+            tensor::InsertOp::create(nb, nl, v, iter[0], coords)};
+      });
+  return nest.results.front();
+}
+
+struct ScatterElementsLowering : OpRewritePattern<seq::ScatterElementsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::ScatterElementsOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    int64_t rank = op.getType().getRank();
+    int64_t axis = normAxis(op.getAxis(), rank);
+    Value axisSize = dimOf(rw, loc, op.getData(), axis);
+    Value indices = op.getIndices();
+    Value r = scatterLoop(
+        rw, loc, op.getData(), op.getUpdates(), op.getReduction(),
+        [&](OpBuilder &b, Location l, ValueRange ivs) {
+          SmallVector<Value> coords(ivs);
+          coords[axis] = wrapIndex(
+              b, l, tensor::ExtractOp::create(b, l, indices, ivs), axisSize);
+          return coords;
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct ScatterNDLowering : OpRewritePattern<seq::ScatterNDOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::ScatterNDOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value indices = op.getIndices();
+    auto it = cast<RankedTensorType>(indices.getType());
+    int64_t q = it.getRank(), m = it.getDimSize(q - 1);
+    SmallVector<Value> sizes;
+    for (int64_t t = 0; t < m; ++t)
+      sizes.push_back(dimOf(rw, loc, op.getData(), t));
+    Value r = scatterLoop(
+        rw, loc, op.getData(), op.getUpdates(), op.getReduction(),
+        [&](OpBuilder &b, Location l, ValueRange ivs) {
+          SmallVector<Value> outer(ivs.take_front(q - 1)), coords;
+          for (int64_t t = 0; t < m; ++t) {
+            SmallVector<Value> ic(outer);
+            ic.push_back(indexConst(b, l, t));
+            coords.push_back(wrapIndex(
+                b, l, tensor::ExtractOp::create(b, l, indices, ic), sizes[t]));
+          }
+          llvm::append_range(coords, ivs.drop_front(q - 1));
+          return coords;
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateIndexingPatterns(RewritePatternSet &patterns) {
+  patterns.add<ArgReduceLowering<seq::ArgMaxOp, true>,
+               ArgReduceLowering<seq::ArgMinOp, false>, TopKLowering,
+               CumSumLowering, GatherElementsLowering, GatherNDLowering,
+               ScatterElementsLowering, ScatterNDLowering>(
+      patterns.getContext());
+}
+
+} // namespace seqc::lowering
