@@ -72,3 +72,23 @@ func.func @casts(%a: tensor<4xui8>, %f: tensor<4xf32>, %i: tensor<4xi4>)
   %4 = seq.cast %i : tensor<4xi4> to tensor<4xi8>
   return %0, %1, %2, %3, %4 : tensor<4xf32>, tensor<4xi32>, tensor<4xui16>, tensor<4xi4>, tensor<4xi8>
 }
+
+// -----
+
+// Reductions: unsigned max starts from 0 and combines with maxui; matmul
+// computes on signless integers.
+// CHECK-LABEL: func @reduce_matmul_u8
+// CHECK-DAG: arith.constant 0 : i8
+// CHECK-DAG: arith.constant -1 : i8
+// CHECK: linalg.generic
+// CHECK: arith.maxui
+// CHECK: arith.minui
+// CHECK: arith.muli
+// CHECK: arith.addi
+// CHECK: builtin.unrealized_conversion_cast %{{.*}} : tensor<4x2xi8> to tensor<4x2xui8>
+func.func @reduce_matmul_u8(%a: tensor<4x3xui8>, %b: tensor<3x2xui8>) -> (tensor<4xui8>, tensor<4xui8>, tensor<4x2xui8>) {
+  %0 = seq.reduce max %a axes = [1] : tensor<4x3xui8> -> tensor<4xui8>
+  %1 = seq.reduce min %a axes = [1] : tensor<4x3xui8> -> tensor<4xui8>
+  %2 = seq.matmul %a, %b : (tensor<4x3xui8>, tensor<3x2xui8>) -> tensor<4x2xui8>
+  return %0, %1, %2 : tensor<4xui8>, tensor<4xui8>, tensor<4x2xui8>
+}

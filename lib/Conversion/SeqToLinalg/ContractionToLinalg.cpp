@@ -41,12 +41,17 @@ struct MatMulLowering : OpRewritePattern<seq::MatMulOp> {
                                 AffineMap::get(loops, 0, outExprs, ctx)};
     SmallVector<utils::IteratorType> iters = iterators(nb + 1, 1);
     iters.push_back(utils::IteratorType::parallel);
-    Type elt = type.getElementType();
-    Value init = createFilled(rw, loc, type, rw.getZeroAttr(elt),
-                              {op.getLhs(), op.getRhs()});
+    // Unsigned elements: wrapping mul/add are sign-agnostic; compute on
+    // signless integers (see Signedness.cpp).
+    Value lhs = castToSignless(rw, loc, op.getLhs());
+    Value rhs = castToSignless(rw, loc, op.getRhs());
+    auto computeType = cast<RankedTensorType>(signless(type));
+    Type elt = computeType.getElementType();
+    Value init =
+        createFilled(rw, loc, computeType, rw.getZeroAttr(elt), {lhs, rhs});
     bool isFloat = isa<FloatType>(elt);
     auto g = buildGeneric(
-        rw, loc, type, {op.getLhs(), op.getRhs()}, init, maps,
+        rw, loc, computeType, {lhs, rhs}, init, maps,
         iters, [&](OpBuilder &b, Location l, ValueRange a) {
           Value prod = isFloat ? (Value)arith::MulFOp::create(b, l, a[0], a[1])
                                : (Value)arith::MulIOp::create(b, l, a[0], a[1]);
@@ -54,7 +59,7 @@ struct MatMulLowering : OpRewritePattern<seq::MatMulOp> {
                               : (Value)arith::AddIOp::create(b, l, prod, a[2]);
           return SmallVector<Value>{sum};
         });
-    rw.replaceOp(op, g.getResult(0));
+    rw.replaceOp(op, castFromSignless(rw, loc, g.getResult(0), type));
     return success();
   }
 };

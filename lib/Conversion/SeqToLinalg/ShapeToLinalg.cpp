@@ -89,8 +89,10 @@ struct GatherLowering : OpRewritePattern<seq::GatherOp> {
   }
 };
 
-/// The neutral element of a reduction.
-static TypedAttr reduceInit(OpBuilder &b, seq::ReduceKind kind, Type elt) {
+/// The neutral element of a reduction (`elt` is signless; `isUnsigned`
+/// selects unsigned max/min).
+static TypedAttr reduceInit(OpBuilder &b, seq::ReduceKind kind, Type elt,
+                            bool isUnsigned) {
   bool isFloat = isa<FloatType>(elt);
   switch (kind) {
   case seq::ReduceKind::sum:
@@ -104,19 +106,21 @@ static TypedAttr reduceInit(OpBuilder &b, seq::ReduceKind kind, Type elt) {
       return b.getFloatAttr(
           elt, APFloat::getInf(cast<FloatType>(elt).getFloatSemantics(), true));
     return b.getIntegerAttr(
-        elt, APInt::getSignedMinValue(elt.getIntOrFloatBitWidth()));
+        elt, isUnsigned ? APInt::getMinValue(elt.getIntOrFloatBitWidth())
+                        : APInt::getSignedMinValue(elt.getIntOrFloatBitWidth()));
   case seq::ReduceKind::min:
     if (isFloat)
       return b.getFloatAttr(
           elt, APFloat::getInf(cast<FloatType>(elt).getFloatSemantics(), false));
     return b.getIntegerAttr(
-        elt, APInt::getSignedMaxValue(elt.getIntOrFloatBitWidth()));
+        elt, isUnsigned ? APInt::getMaxValue(elt.getIntOrFloatBitWidth())
+                        : APInt::getSignedMaxValue(elt.getIntOrFloatBitWidth()));
   }
   llvm_unreachable("unknown reduce kind");
 }
 
 static Value combine(OpBuilder &b, Location l, seq::ReduceKind kind, Value x,
-                     Value acc) {
+                     Value acc, bool isUnsigned) {
   bool isFloat = isa<FloatType>(x.getType());
   switch (kind) {
   case seq::ReduceKind::sum:
@@ -127,11 +131,15 @@ static Value combine(OpBuilder &b, Location l, seq::ReduceKind kind, Value x,
     return isFloat ? (Value)arith::MulFOp::create(b, l, x, acc)
                    : (Value)arith::MulIOp::create(b, l, x, acc);
   case seq::ReduceKind::max:
-    return isFloat ? (Value)arith::MaximumFOp::create(b, l, x, acc)
-                   : (Value)arith::MaxSIOp::create(b, l, x, acc);
+    if (isFloat)
+      return arith::MaximumFOp::create(b, l, x, acc);
+    return isUnsigned ? (Value)arith::MaxUIOp::create(b, l, x, acc)
+                      : (Value)arith::MaxSIOp::create(b, l, x, acc);
   case seq::ReduceKind::min:
-    return isFloat ? (Value)arith::MinimumFOp::create(b, l, x, acc)
-                   : (Value)arith::MinSIOp::create(b, l, x, acc);
+    if (isFloat)
+      return arith::MinimumFOp::create(b, l, x, acc);
+    return isUnsigned ? (Value)arith::MinUIOp::create(b, l, x, acc)
+                      : (Value)arith::MinSIOp::create(b, l, x, acc);
   }
   llvm_unreachable("unknown reduce kind");
 }
@@ -164,21 +172,25 @@ struct ReduceLowering : OpRewritePattern<seq::ReduceOp> {
         inExprs[i] = getAffineDimExpr(next++, ctx);
         count *= in.getDimSize(i);
       }
-    Type elt = in.getElementType();
+    // Unsigned elements: compute on signless integers (see Signedness.cpp).
+    bool isUnsigned = in.getElementType().isUnsignedInteger();
+    Type elt = signless(in.getElementType());
+    Value input = castToSignless(rw, loc, op.getInput());
     auto keptType = RankedTensorType::get(keptShape, elt);
     seq::ReduceKind kind = op.getKind();
-    Value init = createFilled(rw, loc, keptType, reduceInit(rw, kind, elt), {});
+    Value init = createFilled(rw, loc, keptType,
+                              reduceInit(rw, kind, elt, isUnsigned), {});
     SmallVector<AffineExpr> outExprs;
     for (int64_t i = 0; i < numKept; ++i)
       outExprs.push_back(getAffineDimExpr(i, ctx));
     SmallVector<AffineMap> maps{AffineMap::get(rank, 0, inExprs, ctx),
                                 AffineMap::get(rank, 0, outExprs, ctx)};
     Value result =
-        buildGeneric(rw, loc, keptType, op.getInput(), init, maps,
+        buildGeneric(rw, loc, keptType, input, init, maps,
                      iterators(numKept, rank - numKept),
                      [&](OpBuilder &b, Location l, ValueRange args) {
-                       return SmallVector<Value>{
-                           combine(b, l, kind, args[0], args[1])};
+                       return SmallVector<Value>{combine(
+                           b, l, kind, args[0], args[1], isUnsigned)};
                      })
             .getResult(0);
     if (kind == seq::ReduceKind::mean) {
@@ -192,14 +204,18 @@ struct ReduceLowering : OpRewritePattern<seq::ReduceOp> {
                                    ? floatConst(b, l, elt, (double)count)
                                    : (Value)arith::ConstantOp::create(
                                          b, l, b.getIntegerAttr(elt, count));
-                     Value q = isa<FloatType>(elt)
-                                   ? (Value)arith::DivFOp::create(b, l, args[0], n)
-                                   : (Value)arith::DivSIOp::create(b, l, args[0], n);
+                     Value q =
+                         isa<FloatType>(elt)
+                             ? (Value)arith::DivFOp::create(b, l, args[0], n)
+                         : isUnsigned
+                             ? (Value)arith::DivUIOp::create(b, l, args[0], n)
+                             : (Value)arith::DivSIOp::create(b, l, args[0], n);
                      return SmallVector<Value>{q};
                    })
                    .getResult(0);
     }
-    rw.replaceOp(op, reshapeTo(rw, loc, result, op.getType().getShape()));
+    result = reshapeTo(rw, loc, result, op.getType().getShape());
+    rw.replaceOp(op, castFromSignless(rw, loc, result, op.getType()));
     return success();
   }
 };
