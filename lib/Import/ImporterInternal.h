@@ -112,6 +112,9 @@ public:
   Value reshape(Value v, llvm::ArrayRef<int64_t> shape);
   Value transpose(Value v, llvm::ArrayRef<int64_t> perm);
 
+  /// The values visible at this node (subgraph bodies capture them).
+  llvm::StringMap<Value> &valueMap() { return values; }
+
 private:
   mlir::OpBuilder &builder;
   const llvm::StringSet<> &usedNames;
@@ -138,6 +141,15 @@ void registerShapeOps(OpRegistry &r);
 void registerLinalgOps(OpRegistry &r);
 void registerNormOps(OpRegistry &r);
 void registerAttentionOps(OpRegistry &r);
+void registerRecurrentOps(OpRegistry &r);
+
+/// Imports body graph `g` (e.g. Scan's `body`) at nc's insertion point: its
+/// inputs bind to `inputs`, other names resolve to the body's own values and
+/// then to the enclosing graph's (lexical capture). Appends the values of
+/// the graph outputs to `outputs`. Errors name nc's node.
+LogicalResult importSubgraph(NodeContext &nc, const onnx::GraphProto &g,
+                             llvm::ArrayRef<Value> inputs,
+                             llvm::SmallVectorImpl<Value> &outputs);
 void registerIndexingOps(OpRegistry &r);
 void registerConvNormOps(OpRegistry &r);
 

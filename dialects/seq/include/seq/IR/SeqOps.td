@@ -324,4 +324,6 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments]> {
 
 include "seq/IR/SeqIndexingOps.td"
 
+include "seq/IR/SeqScanOps.td"
+
 #endif // SEQ_OPS_TD
