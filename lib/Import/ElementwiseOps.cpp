@@ -226,8 +226,8 @@ LogicalResult convertSwish(NodeContext &nc) {
   return success();
 }
 
-/// Gelu: 0.5 * x * (1 + erf(x / sqrt(2))), or with approximate = "tanh"
-/// 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))).
+/// Gelu -> seq.gelu: 0.5 * x * (1 + erf(x / sqrt(2))), or with
+/// approximate = "tanh" 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
 LogicalResult convertGelu(NodeContext &nc) {
   Type elt = floatInput(nc);
   if (!elt)
@@ -236,23 +236,11 @@ LogicalResult convertGelu(NodeContext &nc) {
   if (approx != "none" && approx != "tanh")
     return nc.error() << "unsupported approximate = '" << approx << "'";
   OpBuilder &b = nc.b();
-  Location loc = nc.loc();
-  Value x = nc.input(0);
-  auto cst = [&](double v) { return nc.scalarConstant(elt, v); };
-  Value inner;
-  if (approx == "none") {
-    inner = seq::ErfOp::create(b, loc,
-                               seq::MulOp::create(b, loc, x, cst(M_SQRT1_2)));
-  } else {
-    Value x3 = seq::MulOp::create(b, loc, seq::MulOp::create(b, loc, x, x), x);
-    Value t = seq::AddOp::create(b, loc, x,
-                                 seq::MulOp::create(b, loc, x3, cst(0.044715)));
-    t = seq::MulOp::create(b, loc, t, cst(std::sqrt(2.0 / M_PI)));
-    inner = seq::TanhOp::create(b, loc, t);
-  }
-  Value y = seq::AddOp::create(b, loc, inner, cst(1.0));
-  y = seq::MulOp::create(b, loc, seq::MulOp::create(b, loc, x, cst(0.5)), y);
-  nc.setOutput(0, y);
+  auto kind = approx == "tanh" ? seq::GeluApproximation::tanh
+                               : seq::GeluApproximation::none;
+  nc.setOutput(0, seq::GeluOp::create(
+                      b, nc.loc(), nc.input(0).getType(), nc.input(0),
+                      seq::GeluApproximationAttr::get(nc.ctx(), kind)));
   return success();
 }
 

@@ -141,6 +141,7 @@ void registerShapeOps(OpRegistry &r);
 void registerLinalgOps(OpRegistry &r);
 void registerNormOps(OpRegistry &r);
 void registerAttentionOps(OpRegistry &r);
+void registerRotaryOps(OpRegistry &r);
 void registerRecurrentOps(OpRegistry &r);
 
 /// Imports body graph `g` (e.g. Scan's `body`) at nc's insertion point: its

@@ -31,6 +31,7 @@ const OpRegistry &getDefaultDomainRegistry() {
     registerLinalgOps(r);
     registerNormOps(r);
     registerAttentionOps(r);
+    registerRotaryOps(r);
     registerRecurrentOps(r);
     registerIndexingOps(r);
     registerConvNormOps(r);

@@ -2,6 +2,7 @@
 
 #include "seqc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
@@ -13,6 +14,9 @@ namespace seqc {
 void populateSeqRaisePatterns(RewritePatternSet &patterns) {
   populateRaiseRMSNormPatterns(patterns);
   populateRaiseAttentionPatterns(patterns);
+  populateRaiseRopePatterns(patterns);
+  populateRaiseLayerNormPatterns(patterns);
+  populateRaiseActivationPatterns(patterns);
 }
 
 namespace {
@@ -25,7 +29,8 @@ struct SeqRaisePass : impl::SeqRaiseBase<SeqRaisePass> {
     // `--emit=seq` shows) stays exactly as imported.
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<seq::SeqDialect>(op->getDialect()))
+      // Slices and concats too, so rotate-half chains die with their rope.
+      if (isa<seq::SeqDialect, tensor::TensorDialect>(op->getDialect()))
         ops.push_back(op);
     });
     GreedyRewriteConfig config;

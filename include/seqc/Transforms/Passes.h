@@ -17,6 +17,12 @@ namespace seqc {
 void populateRaiseRMSNormPatterns(mlir::RewritePatternSet &patterns);
 /// softmax(scale * Q K^T + mask) V -> seq.attention.
 void populateRaiseAttentionPatterns(mlir::RewritePatternSet &patterns);
+/// x * cos + rotate_half(x) * sin (or interleaved) -> seq.rope.
+void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns);
+/// (x - mean) / sqrt(var + eps) * w + b -> seq.layer_norm.
+void populateRaiseLayerNormPatterns(mlir::RewritePatternSet &patterns);
+/// tanh/erf GELU -> seq.gelu; silu(g) * u -> seq.swiglu.
+void populateRaiseActivationPatterns(mlir::RewritePatternSet &patterns);
 /// Every seq-raise pattern.
 void populateSeqRaisePatterns(mlir::RewritePatternSet &patterns);
 

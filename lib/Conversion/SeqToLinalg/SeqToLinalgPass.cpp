@@ -18,6 +18,7 @@ void populateSeqToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateContractionPatterns(patterns);
   lowering::populateNormPatterns(patterns);
   lowering::populateAttentionPatterns(patterns);
+  lowering::populateRopePatterns(patterns);
   lowering::populateScanPatterns(patterns);
   lowering::populateEinsumPatterns(patterns);
   lowering::populateIndexingPatterns(patterns);

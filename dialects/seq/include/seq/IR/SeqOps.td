@@ -326,4 +326,6 @@ include "seq/IR/SeqIndexingOps.td"
 
 include "seq/IR/SeqScanOps.td"
 
+include "seq/IR/SeqFusedOps.td"
+
 #endif // SEQ_OPS_TD

@@ -1,0 +1,191 @@
+//===- RaiseRope.cpp - decomposed rotary embedding -> seq.rope ------------===//
+//
+// Hugging Face exports spell RoPE as `x * cos + rot(x) * sin` with
+//   rotate-half:  rot(x) = concat(-x[..., h:], x[..., :h], axis = -1)
+//   interleaved:  rot(x) = reshape(concat(-x[..., 1::2, None],
+//                                          x[..., 0::2, None], axis = -1))
+// and cos/sin tables as wide as x's last dim (any values: channel d reads
+// entry d). That is exactly seq.rope with full-width tables, so the tables
+// need not be constants. Every match is exact: a static 4-D x, tables that
+// broadcast to x without changing its shape, the slices covering the two
+// halves (or the even/odd channels) of the same x, the negated half first.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RaiseUtils.h"
+#include "seqc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace seqc {
+namespace {
+using namespace raise;
+
+/// `v` is an extract_slice of the whole of its (static, same-rank) source
+/// except the last dim, where it reads `size` elements from `offset` with
+/// `stride`. Returns the source.
+static Value matchLastDimSlice(Value v, int64_t offset, int64_t size,
+                               int64_t stride) {
+  auto slice = v.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice)
+    return {};
+  auto src = slice.getSourceType();
+  int64_t rank = src.getRank();
+  if (!src.hasStaticShape() || slice.getType().getRank() != rank)
+    return {};
+  ArrayRef<int64_t> offs = slice.getStaticOffsets(),
+                    sizes = slice.getStaticSizes(),
+                    strides = slice.getStaticStrides();
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    if (offs[i] != 0 || sizes[i] != src.getDimSize(i) || strides[i] != 1)
+      return {};
+  if (offs.back() != offset || sizes.back() != size ||
+      strides.back() != stride)
+    return {};
+  return slice.getSource();
+}
+
+/// concat(-x[..., h:], x[..., :h]) along the last dim: returns x.
+static Value matchRotateHalf(Value v) {
+  auto concat = v.getDefiningOp<tensor::ConcatOp>();
+  auto type = rankedType(v);
+  if (!concat || concat.getInputs().size() != 2 || !type.hasStaticShape() ||
+      (int64_t)concat.getDim() != type.getRank() - 1)
+    return {};
+  int64_t d = type.getShape().back(), h = d / 2;
+  auto neg = concat.getInputs()[0].getDefiningOp<seq::NegOp>();
+  if (d % 2 != 0 || !neg)
+    return {};
+  Value x = matchLastDimSlice(neg.getInput(), h, h, 1);
+  if (!x || matchLastDimSlice(concat.getInputs()[1], 0, h, 1) != x ||
+      rankedType(x) != type)
+    return {};
+  return x;
+}
+
+/// Strips seq.reshape ops adding a trailing unit dim and (when `negated`)
+/// exactly one seq.neg, in either order.
+static Value stripUnsqueezeNeg(Value v, bool negated) {
+  int negs = 0;
+  while (true) {
+    if (auto r = v.getDefiningOp<seq::ReshapeOp>()) {
+      ArrayRef<int64_t> in = rankedType(r.getInput()).getShape(),
+                        out = r.getType().getShape();
+      if (out.size() != in.size() + 1 || out.back() != 1 ||
+          out.drop_back() != in)
+        return {};
+      v = r.getInput();
+    } else if (auto n = v.getDefiningOp<seq::NegOp>()) {
+      ++negs;
+      v = n.getInput();
+    } else {
+      break;
+    }
+  }
+  return negs == (negated ? 1 : 0) ? v : Value();
+}
+
+/// reshape(concat(-x[..., 1::2, None], x[..., 0::2, None], axis = -1)) back
+/// to x's shape: returns x.
+static Value matchRotateEveryTwo(Value v) {
+  auto reshape = v.getDefiningOp<seq::ReshapeOp>();
+  if (!reshape)
+    return {};
+  auto concat = reshape.getInput().getDefiningOp<tensor::ConcatOp>();
+  auto type = rankedType(v);
+  if (!concat || concat.getInputs().size() != 2 || !type.hasStaticShape())
+    return {};
+  auto ct = rankedType(concat.getResult());
+  int64_t d = type.getShape().back(), h = d / 2;
+  SmallVector<int64_t> expect(type.getShape().drop_back());
+  expect.append({h, 2});
+  if (d % 2 != 0 || ct.getShape() != ArrayRef<int64_t>(expect) ||
+      (int64_t)concat.getDim() != ct.getRank() - 1)
+    return {};
+  Value odd = stripUnsqueezeNeg(concat.getInputs()[0], /*negated=*/true);
+  Value even = stripUnsqueezeNeg(concat.getInputs()[1], /*negated=*/false);
+  if (!odd || !even)
+    return {};
+  Value x = matchLastDimSlice(odd, 1, h, 2);
+  if (!x || matchLastDimSlice(even, 0, h, 2) != x || rankedType(x) != type)
+    return {};
+  return x;
+}
+
+/// A table that broadcasts onto `x` (rank 4) without changing its shape and
+/// is as wide as its last dim.
+static bool isFullTable(Value table, RankedTensorType x) {
+  auto t = rankedType(table);
+  if (!t || t.getRank() > 4 || t.getRank() == 0 || !t.hasStaticShape() ||
+      t.getElementType() != x.getElementType() ||
+      t.getShape().back() != x.getShape().back())
+    return false;
+  int64_t lead = 4 - t.getRank();
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    if (t.getDimSize(i) != 1 && t.getDimSize(i) != x.getDimSize(lead + i))
+      return false;
+  return true;
+}
+
+/// x * cos + rot(x) * sin -> seq.rope(x, cos, sin) with full tables.
+struct RaiseRope : OpRewritePattern<seq::AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::AddOp add,
+                                PatternRewriter &rw) const override {
+    auto type = add.getType();
+    if (type.getRank() != 4 || !type.hasStaticShape() ||
+        !isa<FloatType>(type.getElementType()))
+      return rw.notifyMatchFailure(add, "not a static 4-D float add");
+    for (int swap = 0; swap < 2; ++swap) {
+      auto cosMul = (swap ? add.getRhs() : add.getLhs())
+                        .getDefiningOp<seq::MulOp>();
+      auto sinMul = (swap ? add.getLhs() : add.getRhs())
+                        .getDefiningOp<seq::MulOp>();
+      if (!cosMul || !sinMul || cosMul.getType() != type ||
+          sinMul.getType() != type)
+        continue;
+      for (int i = 0; i < 4; ++i) {
+        Value rot = (i & 1) ? sinMul.getRhs() : sinMul.getLhs();
+        Value sin = (i & 1) ? sinMul.getLhs() : sinMul.getRhs();
+        Value x = (i & 2) ? cosMul.getRhs() : cosMul.getLhs();
+        Value cos = (i & 2) ? cosMul.getLhs() : cosMul.getRhs();
+        bool interleaved = false;
+        Value rx = matchRotateHalf(rot);
+        if (!rx) {
+          rx = matchRotateEveryTwo(rot);
+          interleaved = true;
+        }
+        if (!rx || rx != x || rankedType(x) != type ||
+            cos.getType() != sin.getType() || !isFullTable(cos, type))
+          continue;
+        // Tables as 4-D (leading unit dims) in x's layout.
+        auto tt = rankedType(cos);
+        SmallVector<int64_t> shape(4 - tt.getRank(), 1);
+        llvm::append_range(shape, tt.getShape());
+        auto t4 = RankedTensorType::get(shape, tt.getElementType());
+        Location loc = add.getLoc();
+        if (tt != t4) {
+          cos = seq::ReshapeOp::create(rw, loc, t4, cos);
+          sin = seq::ReshapeOp::create(rw, loc, t4, sin);
+        }
+        rw.replaceOpWithNewOp<seq::RopeOp>(
+            add, type, x, cos, sin, /*position_ids=*/Value(),
+            interleaved ? rw.getUnitAttr() : UnitAttr(),
+            rw.getI64IntegerAttr(0),
+            seq::RopeLayoutAttr::get(rw.getContext(), seq::RopeLayout::bhsd));
+        return success();
+      }
+    }
+    return rw.notifyMatchFailure(add, "not x * cos + rotate(x) * sin");
+  }
+};
+
+} // namespace
+
+void populateRaiseRopePatterns(RewritePatternSet &patterns) {
+  patterns.add<RaiseRope>(patterns.getContext());
+}
+
+} // namespace seqc

@@ -1,0 +1,154 @@
+// RUN: seq-opt %s --split-input-file --seq-raise | FileCheck %s
+
+// The Hugging Face / torch.onnx export (llama): x * cos + rotate_half(x) * sin
+// with [1, 1, S, D] tables.
+// CHECK-LABEL: func @rope_rotate_half
+// CHECK-SAME: (%[[X:.*]]: tensor<1x8x16x16xf32>, %[[C:.*]]: tensor<1x1x16x16xf32>, %[[S:.*]]: tensor<1x1x16x16xf32>)
+// CHECK: %[[R:.*]] = seq.rope %[[X]], %[[C]], %[[S]] : (tensor<1x8x16x16xf32>, tensor<1x1x16x16xf32>, tensor<1x1x16x16xf32>) -> tensor<1x8x16x16xf32>
+// CHECK-NOT: seq.
+// CHECK-NOT: tensor.
+// CHECK: return %[[R]]
+func.func @rope_rotate_half(%x: tensor<1x8x16x16xf32>, %cos: tensor<1x1x16x16xf32>, %sin: tensor<1x1x16x16xf32>) -> tensor<1x8x16x16xf32> {
+  %0 = seq.mul %x, %cos : (tensor<1x8x16x16xf32>, tensor<1x1x16x16xf32>) -> tensor<1x8x16x16xf32>
+  %lo = tensor.extract_slice %x[0, 0, 0, 0] [1, 8, 16, 8] [1, 1, 1, 1] : tensor<1x8x16x16xf32> to tensor<1x8x16x8xf32>
+  %hi = tensor.extract_slice %x[0, 0, 0, 8] [1, 8, 16, 8] [1, 1, 1, 1] : tensor<1x8x16x16xf32> to tensor<1x8x16x8xf32>
+  %1 = seq.neg %hi : (tensor<1x8x16x8xf32>) -> tensor<1x8x16x8xf32>
+  %rot = tensor.concat dim(3) %1, %lo : (tensor<1x8x16x8xf32>, tensor<1x8x16x8xf32>) -> tensor<1x8x16x16xf32>
+  %2 = seq.mul %rot, %sin : (tensor<1x8x16x16xf32>, tensor<1x1x16x16xf32>) -> tensor<1x8x16x16xf32>
+  %3 = seq.add %0, %2 : (tensor<1x8x16x16xf32>, tensor<1x8x16x16xf32>) -> tensor<1x8x16x16xf32>
+  return %3 : tensor<1x8x16x16xf32>
+}
+
+// -----
+
+// Operands in the other orders, [S, D] tables (reshaped to 4-D).
+// CHECK-LABEL: func @rope_commuted_2d_tables
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4x6x8xf32>, %[[C:.*]]: tensor<6x8xf32>, %[[S:.*]]: tensor<6x8xf32>)
+// CHECK-DAG: %[[C4:.*]] = seq.reshape %[[C]] : tensor<6x8xf32> -> tensor<1x1x6x8xf32>
+// CHECK-DAG: %[[S4:.*]] = seq.reshape %[[S]] : tensor<6x8xf32> -> tensor<1x1x6x8xf32>
+// CHECK: %[[R:.*]] = seq.rope %[[X]], %[[C4]], %[[S4]] :
+// CHECK: return %[[R]]
+func.func @rope_commuted_2d_tables(%x: tensor<2x4x6x8xf32>, %cos: tensor<6x8xf32>, %sin: tensor<6x8xf32>) -> tensor<2x4x6x8xf32> {
+  %lo = tensor.extract_slice %x[0, 0, 0, 0] [2, 4, 6, 4] [1, 1, 1, 1] : tensor<2x4x6x8xf32> to tensor<2x4x6x4xf32>
+  %hi = tensor.extract_slice %x[0, 0, 0, 4] [2, 4, 6, 4] [1, 1, 1, 1] : tensor<2x4x6x8xf32> to tensor<2x4x6x4xf32>
+  %1 = seq.neg %hi : (tensor<2x4x6x4xf32>) -> tensor<2x4x6x4xf32>
+  %rot = tensor.concat dim(3) %1, %lo : (tensor<2x4x6x4xf32>, tensor<2x4x6x4xf32>) -> tensor<2x4x6x8xf32>
+  %2 = seq.mul %sin, %rot : (tensor<6x8xf32>, tensor<2x4x6x8xf32>) -> tensor<2x4x6x8xf32>
+  %0 = seq.mul %cos, %x : (tensor<6x8xf32>, tensor<2x4x6x8xf32>) -> tensor<2x4x6x8xf32>
+  %3 = seq.add %2, %0 : (tensor<2x4x6x8xf32>, tensor<2x4x6x8xf32>) -> tensor<2x4x6x8xf32>
+  return %3 : tensor<2x4x6x8xf32>
+}
+
+// -----
+
+// GPT-J style rotate_every_two: stack((-x[..., 1::2], x[..., ::2]), -1)
+// flattened back, with repeat-interleaved tables.
+// CHECK-LABEL: func @rope_interleaved
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x8xf32>, %[[C:.*]]: tensor<1x1x4x8xf32>, %[[S:.*]]: tensor<1x1x4x8xf32>)
+// CHECK: %[[R:.*]] = seq.rope %[[X]], %[[C]], %[[S]] interleaved :
+// CHECK-NOT: seq.
+// CHECK: return %[[R]]
+func.func @rope_interleaved(%x: tensor<1x2x4x8xf32>, %cos: tensor<1x1x4x8xf32>, %sin: tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %ev = tensor.extract_slice %x[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 1, 2] : tensor<1x2x4x8xf32> to tensor<1x2x4x4xf32>
+  %od = tensor.extract_slice %x[0, 0, 0, 1] [1, 2, 4, 4] [1, 1, 1, 2] : tensor<1x2x4x8xf32> to tensor<1x2x4x4xf32>
+  %n = seq.neg %od : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %a = seq.reshape %n : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x1xf32>
+  %b = seq.reshape %ev : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x1xf32>
+  %st = tensor.concat dim(4) %a, %b : (tensor<1x2x4x4x1xf32>, tensor<1x2x4x4x1xf32>) -> tensor<1x2x4x4x2xf32>
+  %rot = seq.reshape %st : tensor<1x2x4x4x2xf32> -> tensor<1x2x4x8xf32>
+  %0 = seq.mul %x, %cos : (tensor<1x2x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %1 = seq.mul %rot, %sin : (tensor<1x2x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %2 = seq.add %0, %1 : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %2 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// Negated second half: concat(x1, -x2) rotates the other way. Not a rope.
+// CHECK-LABEL: func @no_rope_wrong_sign
+// CHECK-NOT: seq.rope
+func.func @no_rope_wrong_sign(%x: tensor<1x2x4x8xf32>, %cos: tensor<1x1x4x8xf32>, %sin: tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %lo = tensor.extract_slice %x[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] : tensor<1x2x4x8xf32> to tensor<1x2x4x4xf32>
+  %hi = tensor.extract_slice %x[0, 0, 0, 4] [1, 2, 4, 4] [1, 1, 1, 1] : tensor<1x2x4x8xf32> to tensor<1x2x4x4xf32>
+  %n = seq.neg %lo : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %rot = tensor.concat dim(3) %hi, %n : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x8xf32>
+  %0 = seq.mul %x, %cos : (tensor<1x2x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %1 = seq.mul %rot, %sin : (tensor<1x2x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %2 = seq.add %0, %1 : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %2 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// The rotated tensor is not the one multiplied by cos.
+// CHECK-LABEL: func @no_rope_other_x
+// CHECK-NOT: seq.rope
+func.func @no_rope_other_x(%x: tensor<1x2x4x8xf32>, %y: tensor<1x2x4x8xf32>, %cos: tensor<1x1x4x8xf32>, %sin: tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %lo = tensor.extract_slice %y[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] : tensor<1x2x4x8xf32> to tensor<1x2x4x4xf32>
+  %hi = tensor.extract_slice %y[0, 0, 0, 4] [1, 2, 4, 4] [1, 1, 1, 1] : tensor<1x2x4x8xf32> to tensor<1x2x4x4xf32>
+  %n = seq.neg %hi : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %rot = tensor.concat dim(3) %n, %lo : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x8xf32>
+  %0 = seq.mul %x, %cos : (tensor<1x2x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %1 = seq.mul %rot, %sin : (tensor<1x2x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %2 = seq.add %0, %1 : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %2 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+// Halves split at the wrong channel (a [3, 5] split) and a rotation over
+// another axis: not a rope.
+// CHECK-LABEL: func @no_rope_bad_split
+// CHECK-NOT: seq.rope
+func.func @no_rope_bad_split(%x: tensor<1x2x8x8xf32>, %cos: tensor<1x1x8x8xf32>, %sin: tensor<1x1x8x8xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) {
+  %lo = tensor.extract_slice %x[0, 0, 0, 0] [1, 2, 8, 3] [1, 1, 1, 1] : tensor<1x2x8x8xf32> to tensor<1x2x8x3xf32>
+  %hi = tensor.extract_slice %x[0, 0, 0, 3] [1, 2, 8, 5] [1, 1, 1, 1] : tensor<1x2x8x8xf32> to tensor<1x2x8x5xf32>
+  %n = seq.neg %hi : (tensor<1x2x8x5xf32>) -> tensor<1x2x8x5xf32>
+  %rot = tensor.concat dim(3) %n, %lo : (tensor<1x2x8x5xf32>, tensor<1x2x8x3xf32>) -> tensor<1x2x8x8xf32>
+  %0 = seq.mul %x, %cos : (tensor<1x2x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %1 = seq.mul %rot, %sin : (tensor<1x2x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %2 = seq.add %0, %1 : (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %slo = tensor.extract_slice %x[0, 0, 0, 0] [1, 2, 4, 8] [1, 1, 1, 1] : tensor<1x2x8x8xf32> to tensor<1x2x4x8xf32>
+  %shi = tensor.extract_slice %x[0, 0, 4, 0] [1, 2, 4, 8] [1, 1, 1, 1] : tensor<1x2x8x8xf32> to tensor<1x2x4x8xf32>
+  %sn = seq.neg %shi : (tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %srot = tensor.concat dim(2) %sn, %slo : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x8x8xf32>
+  %3 = seq.mul %srot, %sin : (tensor<1x2x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %4 = seq.add %0, %3 : (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  return %2, %4 : tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// Tables of different shapes (cos per batch, sin shared) or a table that
+// broadcasts x up: the op cannot express them.
+// CHECK-LABEL: func @no_rope_table_shapes
+// CHECK-NOT: seq.rope
+func.func @no_rope_table_shapes(%x: tensor<2x2x4x8xf32>, %cos: tensor<2x1x4x8xf32>, %sin: tensor<1x1x4x8xf32>) -> tensor<2x2x4x8xf32> {
+  %lo = tensor.extract_slice %x[0, 0, 0, 0] [2, 2, 4, 4] [1, 1, 1, 1] : tensor<2x2x4x8xf32> to tensor<2x2x4x4xf32>
+  %hi = tensor.extract_slice %x[0, 0, 0, 4] [2, 2, 4, 4] [1, 1, 1, 1] : tensor<2x2x4x8xf32> to tensor<2x2x4x4xf32>
+  %n = seq.neg %hi : (tensor<2x2x4x4xf32>) -> tensor<2x2x4x4xf32>
+  %rot = tensor.concat dim(3) %n, %lo : (tensor<2x2x4x4xf32>, tensor<2x2x4x4xf32>) -> tensor<2x2x4x8xf32>
+  %0 = seq.mul %x, %cos : (tensor<2x2x4x8xf32>, tensor<2x1x4x8xf32>) -> tensor<2x2x4x8xf32>
+  %1 = seq.mul %rot, %sin : (tensor<2x2x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<2x2x4x8xf32>
+  %2 = seq.add %0, %1 : (tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>) -> tensor<2x2x4x8xf32>
+  return %2 : tensor<2x2x4x8xf32>
+}
+
+// -----
+
+// Interleaved form with the even channels negated: not a rope.
+// CHECK-LABEL: func @no_rope_interleaved_sign
+// CHECK-NOT: seq.rope
+func.func @no_rope_interleaved_sign(%x: tensor<1x2x4x8xf32>, %cos: tensor<1x1x4x8xf32>, %sin: tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  %ev = tensor.extract_slice %x[0, 0, 0, 0] [1, 2, 4, 4] [1, 1, 1, 2] : tensor<1x2x4x8xf32> to tensor<1x2x4x4xf32>
+  %od = tensor.extract_slice %x[0, 0, 0, 1] [1, 2, 4, 4] [1, 1, 1, 2] : tensor<1x2x4x8xf32> to tensor<1x2x4x4xf32>
+  %n = seq.neg %ev : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %a = seq.reshape %od : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x1xf32>
+  %b = seq.reshape %n : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x1xf32>
+  %st = tensor.concat dim(4) %a, %b : (tensor<1x2x4x4x1xf32>, tensor<1x2x4x4x1xf32>) -> tensor<1x2x4x4x2xf32>
+  %rot = seq.reshape %st : tensor<1x2x4x4x2xf32> -> tensor<1x2x4x8xf32>
+  %0 = seq.mul %x, %cos : (tensor<1x2x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %1 = seq.mul %rot, %sin : (tensor<1x2x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %2 = seq.add %0, %1 : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %2 : tensor<1x2x4x8xf32>
+}
