@@ -1,10 +1,20 @@
-//===- AttentionOps.cpp - ONNX-23 Attention
-//--------------------------------===//
+//===- AttentionOps.cpp - ONNX Attention (opsets 23-25) -------------------===//
+//
+// Follows the ONNX reference implementation: 3-D inputs are split into heads,
+// past_key/past_value are concatenated in front of K/V (present_* outputs),
+// a mask shorter than the key length is padded with "masked", causal and
+// sliding-window masks are bottom-right aligned on the cache length (or on
+// nonpad_kv_seqlen), and qk_matmul_output is the op's scores result.
+//
+//===----------------------------------------------------------------------===//
 
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
 #include "seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
 
@@ -28,18 +38,54 @@ FailureOr<Value> splitHeads(NodeContext &nc, Value v, int64_t heads,
   return nc.transpose(r, {0, 2, 1, 3});
 }
 
+/// present = concat(past, cur) along the sequence axis (2) of [B, H, S, D].
+FailureOr<Value> appendPast(NodeContext &nc, unsigned pastIdx, Value cur,
+                            StringRef what) {
+  Value past = nc.input(pastIdx);
+  auto pt = nc.inputType(pastIdx);
+  auto ct = cast<RankedTensorType>(cur.getType());
+  if (pt.getRank() != 4 || pt.getElementType() != ct.getElementType())
+    return nc.error() << "past_" << what << " must be a 4-D "
+                      << ct.getElementType() << " tensor [B, H, P, D], got "
+                      << pt;
+  for (unsigned d : {0u, 1u, 3u})
+    if (!isDyn(pt.getDimSize(d)) && !isDyn(ct.getDimSize(d)) &&
+        pt.getDimSize(d) != ct.getDimSize(d))
+      return nc.error() << "past_" << what << " " << shapeStr(pt.getShape())
+                        << " does not match the " << what << " heads "
+                        << shapeStr(ct.getShape())
+                        << " outside the sequence axis";
+  return tensor::ConcatOp::create(nc.b(), nc.loc(), 2, ValueRange{past, cur})
+      .getResult();
+}
+
+/// Pads the mask's last axis up to `skv` keys with "masked" (false / -inf),
+/// as the reference does for masks shorter than the (cache + new) keys.
+FailureOr<Value> padMask(NodeContext &nc, Value mask, int64_t skv) {
+  auto mt = cast<RankedTensorType>(mask.getType());
+  int64_t last = mt.getDimSize(mt.getRank() - 1);
+  if (isDyn(skv) || isDyn(last) || last >= skv)
+    return mask;
+  SmallVector<int64_t> padShape(mt.getShape());
+  padShape.back() = skv - last;
+  if (llvm::any_of(padShape, isDyn))
+    return nc.error() << "attn_mask " << shapeStr(mt.getShape())
+                      << " shorter than " << skv
+                      << " keys needs static leading dims to be padded";
+  auto padType = RankedTensorType::get(padShape, mt.getElementType());
+  Attribute fill;
+  if (auto ft = dyn_cast<FloatType>(mt.getElementType()))
+    fill = FloatAttr::get(ft, APFloat::getInf(ft.getFloatSemantics(), true));
+  else
+    fill = IntegerAttr::get(mt.getElementType(), 0);
+  Value pad = arith::ConstantOp::create(nc.b(), nc.loc(),
+                                        DenseElementsAttr::get(padType, fill));
+  return tensor::ConcatOp::create(nc.b(), nc.loc(), mt.getRank() - 1,
+                                  ValueRange{mask, pad})
+      .getResult();
+}
+
 LogicalResult convertAttention(NodeContext &nc) {
-  for (unsigned i = 1; i < 4; ++i)
-    if (nc.isOutputUsed(i))
-      return nc.error() << "output " << i << " ('" << nc.node().output(i)
-                        << "', present KV / qk_matmul_output) is unsupported";
-  if (nc.hasInput(4) || nc.hasInput(5))
-    return nc.error() << "past_key/past_value (KV cache inputs) are "
-                         "unsupported";
-  if (nc.hasInput(6))
-    return nc.error() << "nonpad_kv_seqlen is unsupported";
-  if (int64_t mode = nc.attrInt("qk_matmul_output_mode", 0))
-    return nc.error() << "qk_matmul_output_mode " << mode << " is unsupported";
   Value q = nc.input(0), k = nc.input(1), v = nc.input(2);
   int64_t rank = nc.inputType(0).getRank();
   if ((rank != 3 && rank != 4) || nc.inputType(1).getRank() != rank ||
@@ -53,6 +99,31 @@ LogicalResult convertAttention(NodeContext &nc) {
   Type elt = nc.inputType(0).getElementType();
   if (!isa<FloatType>(elt))
     return nc.error() << "expects floating-point Q/K/V, got " << elt;
+  if (nc.hasInput(4) != nc.hasInput(5))
+    return nc.error() << "past_key and past_value must be given together";
+  bool hasPast = nc.hasInput(4);
+  if (hasPast && nc.hasInput(6))
+    return nc.error() << "nonpad_kv_seqlen cannot be combined with "
+                         "past_key/past_value";
+  int64_t mode = nc.attrInt("qk_matmul_output_mode", 0);
+  if (mode < 0 || mode > 3)
+    return nc.error() << "qk_matmul_output_mode must be in [0, 3], got "
+                      << mode;
+  int64_t left = nc.attrInt("left_window_size", -1),
+          right = nc.attrInt("right_window_size", -1);
+  if (left < -1 || right < -1)
+    return nc.error() << "left_window_size/right_window_size must be -1 or "
+                         ">= 0, got "
+                      << left << "/" << right;
+  if (const onnx::AttributeProto *p = nc.attr("softmax_precision")) {
+    // The naive lowering runs softmax in at least f32; accept float types.
+    int64_t t = p->i();
+    if (t != onnx::TensorProto::FLOAT && t != onnx::TensorProto::FLOAT16 &&
+        t != onnx::TensorProto::BFLOAT16 && t != onnx::TensorProto::DOUBLE)
+      return nc.error() << "softmax_precision " << t
+                        << " is not a floating-point TensorProto type";
+  }
+
   if (rank == 3) {
     int64_t hq = nc.attrInt("q_num_heads", 0),
             hkv = nc.attrInt("kv_num_heads", 0);
@@ -70,6 +141,27 @@ LogicalResult convertAttention(NodeContext &nc) {
       return failure();
     q = *q4, k = *k4, v = *v4;
   }
+  int64_t pastLen = 0;
+  if (hasPast) {
+    pastLen =
+        nc.inputType(4).getRank() == 4 ? nc.inputType(4).getDimSize(2) : 0;
+    if (isDyn(pastLen))
+      return nc.error() << "past_key needs a static sequence length, got "
+                        << shapeStr(nc.inputType(4).getShape());
+    FailureOr<Value> pk = appendPast(nc, 4, k, "key");
+    if (failed(pk))
+      return failure();
+    FailureOr<Value> pv = appendPast(nc, 5, v, "value");
+    if (failed(pv))
+      return failure();
+    k = *pk, v = *pv;
+  }
+  // present_key/present_value are the (cache-extended) K and V.
+  if (nc.isOutputUsed(1))
+    nc.setOutput(1, k);
+  if (nc.isOutputUsed(2))
+    nc.setOutput(2, v);
+
   auto qt = cast<RankedTensorType>(q.getType());
   auto kt = cast<RankedTensorType>(k.getType());
   auto vt = cast<RankedTensorType>(v.getType());
@@ -92,24 +184,47 @@ LogicalResult convertAttention(NodeContext &nc) {
     scale = 1.0f / std::sqrt(static_cast<float>(d));
   }
   bool causal = nc.attrInt("is_causal", 0) != 0;
-  if (causal && !isDyn(sq) && !isDyn(skv) && sq != skv)
-    return nc.error() << "is_causal with query length " << sq
-                      << " != key length " << skv
-                      << " (top-left aligned) is unsupported";
+
   Value mask = nc.input(3);
   if (mask) {
-    Type mt = nc.inputType(3).getElementType();
-    if (!mt.isInteger(1) && mt != elt)
+    auto mt = nc.inputType(3);
+    if (!mt.getElementType().isInteger(1) && mt.getElementType() != elt)
       return nc.error() << "attn_mask must be bool or " << elt << ", got "
-                        << mt;
+                        << mt.getElementType();
+    if (mt.getRank() < 1 || mt.getRank() > 4)
+      return nc.error() << "attn_mask must have rank 1 to 4, got "
+                        << shapeStr(mt.getShape());
+    FailureOr<Value> padded = padMask(nc, mask, skv);
+    if (failed(padded))
+      return failure();
+    mask = *padded;
   }
+  Value lens = nc.input(6);
+  if (lens) {
+    auto lt = nc.inputType(6);
+    if (lt.getRank() != 1 || !lt.getElementType().isSignlessInteger())
+      return nc.error() << "nonpad_kv_seqlen must be a 1-D integer tensor, "
+                           "got "
+                        << lt;
+  }
+
   SmallVector<int64_t> shape = {qt.getDimSize(0), hq, sq, vt.getDimSize(3)};
   OpBuilder &b = nc.b();
-  float softcap = nc.attrFloat("softcap", 0.0f);
-  Value out = seq::AttentionOp::create(
-      b, nc.loc(), RankedTensorType::get(shape, elt), q, k, v, mask,
-      b.getF32FloatAttr(scale), causal ? b.getUnitAttr() : UnitAttr(),
-      b.getF32FloatAttr(softcap));
+  bool wantScores = nc.isOutputUsed(3);
+  // The reference exposes the softcapped scores for modes 0 and 1 alike.
+  int64_t scoresMode = mode <= 1 ? 1 : mode;
+  Type scoresType =
+      wantScores ? RankedTensorType::get({qt.getDimSize(0), hq, sq, skv}, elt)
+                 : Type();
+  auto attn = seq::AttentionOp::create(
+      b, nc.loc(), RankedTensorType::get(shape, elt), scoresType, q, k, v, mask,
+      lens, b.getF32FloatAttr(scale), causal ? b.getUnitAttr() : UnitAttr(),
+      b.getF32FloatAttr(nc.attrFloat("softcap", 0.0f)),
+      pastLen ? b.getI64IntegerAttr(pastLen) : IntegerAttr(),
+      left >= 0 ? b.getI64IntegerAttr(left) : IntegerAttr(),
+      right >= 0 ? b.getI64IntegerAttr(right) : IntegerAttr(),
+      wantScores ? b.getI64IntegerAttr(scoresMode) : IntegerAttr());
+  Value out = attn.getResult();
   if (rank == 3) {
     out = nc.transpose(out, {0, 2, 1, 3});
     int64_t dv = shape[3];
@@ -118,6 +233,8 @@ LogicalResult convertAttention(NodeContext &nc) {
                       isDyn(hq) || isDyn(dv) ? ShapedType::kDynamic : hq * dv});
   }
   nc.setOutput(0, out);
+  if (wantScores)
+    nc.setOutput(3, attn.getScores());
   return success();
 }
 

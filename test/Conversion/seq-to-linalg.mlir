@@ -125,7 +125,7 @@ func.func @rms_norm(%a: tensor<3x4xf32>, %w: tensor<4xf32>) -> tensor<3x4xf32> {
 // CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[K]], {{.*}}]
 // CHECK: linalg.index 3
 // CHECK: linalg.index 4
-// CHECK: arith.cmpi ugt
+// CHECK: arith.cmpi sle
 // CHECK: math.exp
 // CHECK: arith.divf
 // CHECK: linalg.generic {indexing_maps = [#[[P]], #[[K]], #[[Q]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "parallel"]}

@@ -464,6 +464,49 @@ LogicalResult AttentionOp::verify() {
   }
   if (getSoftcap().convertToFloat() < 0)
     return emitOpError("softcap must be >= 0");
+  return verifyPositionalAndScores();
+}
+
+LogicalResult AttentionOp::verifyPositionalAndScores() {
+  auto q = tensorType(getQuery()), k = tensorType(getKey());
+  if (getSignedQueryOffset() < 0)
+    return emitOpError("query_offset must be >= 0, got ")
+           << getSignedQueryOffset();
+  if (getSignedWindowLeft() < -1 || getSignedWindowRight() < -1)
+    return emitOpError("window_left/window_right must be -1 (unbounded) or "
+                       ">= 0, got ")
+           << getSignedWindowLeft() << "/" << getSignedWindowRight();
+  if (Value lens = getKvSeqlen()) {
+    auto lt = tensorType(lens);
+    if (lt.getRank() != 1 || !lt.getElementType().isSignlessInteger())
+      return emitOpError("kv_seqlen must be a 1-D signless integer tensor, "
+                         "got ")
+             << lt;
+    if (!dimsCompatible(lt.getDimSize(0), q.getDimSize(0)))
+      return emitOpError("kv_seqlen has ")
+             << lt.getDimSize(0) << " entries for batch " << q.getDimSize(0);
+    if (getSignedQueryOffset() != 0)
+      return emitOpError("query_offset must be 0 when kv_seqlen is given "
+                         "(the offset is kv_seqlen[b] - Sq)");
+  }
+  std::optional<int64_t> mode = getScoresMode();
+  if (mode.has_value() != static_cast<bool>(getScores()))
+    return emitOpError("scores_mode and the scores result must be given "
+                       "together");
+  if (!mode)
+    return success();
+  if (*mode < 0 || *mode > 3)
+    return emitOpError("scores_mode must be in [0, 3], got ") << *mode;
+  auto st = tensorType(getScores());
+  SmallVector<int64_t> expect{q.getDimSize(0), q.getDimSize(1),
+                              q.getDimSize(2), k.getDimSize(2)};
+  if (st.getRank() != 4 || st.getElementType() != q.getElementType() ||
+      !llvm::all_of(llvm::zip(expect, st.getShape()), [](auto p) {
+        return dimsCompatible(std::get<0>(p), std::get<1>(p));
+      }))
+    return emitOpError("scores type ")
+           << st << " does not match expected " << shapeStr(expect) << " of "
+           << q.getElementType();
   return success();
 }
 

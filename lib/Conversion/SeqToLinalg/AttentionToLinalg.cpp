@@ -4,9 +4,13 @@
 // every Einsum reads K/V through a projected permutation (GQA without
 // materializing repeated K/V):
 //   S[b,h,g,i,j] = sum_d Q[b,h,g,i,d] K[b,h,j,d]          (QK)
-//   L = mask(softcap(scale * S))                          (elementwise)
-//   P = softmax_j(L)                                      (max, exp, sum, div)
+//   L = allowed(b,i,j) ? mask(softcap(scale * S)) : -inf  (elementwise)
+//   P = softmax_j(L), 0 for rows without an allowed key   (max, exp, sum, div)
 //   O[b,h,g,i,e] = sum_j P[b,h,g,i,j] V[b,h,j,e]          (PV)
+// `allowed` folds causal, sliding window and kv_seqlen padding. Half-precision
+// inputs are computed in f32 and truncated at the end. This is the reference
+// lowering: it handles every seq.attention feature (including the scores
+// result); faster lowerings may handle a subset and defer to it.
 // Loop orders keep the innermost loop contiguous for the vectorizer.
 //
 //===----------------------------------------------------------------------===//
@@ -30,22 +34,147 @@ static AffineMap dims(MLIRContext *ctx, unsigned n, ArrayRef<unsigned> ids) {
   return AffineMap::get(n, 0, e, ctx);
 }
 
-/// A 6-loop contraction; `reductionLoop` is the summed loop (the others are
-/// parallel).
+/// `v` converted to the float type `to` (extension or truncation).
+static Value convertFloat(OpBuilder &b, Location loc, Value v, Type to) {
+  unsigned from = v.getType().getIntOrFloatBitWidth();
+  if (v.getType() == to)
+    return v;
+  if (from < to.getIntOrFloatBitWidth())
+    return arith::ExtFOp::create(b, loc, to, v);
+  return arith::TruncFOp::create(b, loc, to, v);
+}
+
+/// A 6-loop contraction accumulating in `type`'s element type;
+/// `reductionLoop` is the summed loop (the others are parallel).
 static Value contract(OpBuilder &b, Location loc, RankedTensorType type,
                       Value lhs, Value rhs, ArrayRef<AffineMap> maps,
                       unsigned reductionLoop) {
-  Value init = createFilled(b, loc, type, b.getZeroAttr(type.getElementType()),
-                            {});
+  Type ct = type.getElementType();
+  Value init = createFilled(b, loc, type, b.getZeroAttr(ct), {});
   SmallVector<utils::IteratorType> iters = iterators(6);
   iters[reductionLoop] = utils::IteratorType::reduction;
-  return buildGeneric(b, loc, type, {lhs, rhs}, init, maps, iters,
-                      [](OpBuilder &nb, Location l, ValueRange a) {
-                        Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
+  return buildGeneric(
+             b, loc, type, {lhs, rhs}, init, maps, iters,
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               Value p =
+                   arith::MulFOp::create(nb, l, convertFloat(nb, l, a[0], ct),
+                                         convertFloat(nb, l, a[1], ct));
+               return SmallVector<Value>{arith::AddFOp::create(nb, l, p, a[2])};
+             })
+      .getResult(0);
+}
+
+/// Elementwise float conversion of a whole tensor (identity when equal).
+static Value convertTensor(OpBuilder &b, Location loc, Value v, Type to) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getElementType() == to)
+    return v;
+  auto type = t.clone(to);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(t.getRank(), b.getContext());
+  return buildGeneric(b, loc, type, v, createEmpty(b, loc, type, {}), {id, id},
+                      iterators(t.getRank()),
+                      [&](OpBuilder &nb, Location l, ValueRange a) {
                         return SmallVector<Value>{
-                            arith::AddFOp::create(nb, l, p, a[2])};
+                            convertFloat(nb, l, a[0], to)};
                       })
       .getResult(0);
+}
+
+/// Softmax over the last of 5 dims; a row whose max is -inf (no allowed
+/// key) gives 0 everywhere instead of NaN.
+static Value safeSoftmax(OpBuilder &b, Location loc, Value x) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(x.getType());
+  Type ct = type.getElementType();
+  auto rowType = RankedTensorType::get(type.getShape().drop_back(), ct);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(5, ctx);
+  AffineMap row = dims(ctx, 5, {0, 1, 2, 3});
+  SmallVector<utils::IteratorType> red = iterators(4, 1);
+  auto negInf = b.getFloatAttr(
+      ct, APFloat::getInf(cast<FloatType>(ct).getFloatSemantics(), true));
+  Value max =
+      buildGeneric(b, loc, rowType, x,
+                   createFilled(b, loc, rowType, negInf, {}), {id, row}, red,
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     return SmallVector<Value>{
+                         arith::MaximumFOp::create(nb, l, a[0], a[1])};
+                   })
+          .getResult(0);
+  Value e =
+      buildGeneric(b, loc, type, {x, max}, createEmpty(b, loc, type, {}),
+                   {id, row, id}, iterators(5),
+                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                     Value ninf = arith::ConstantOp::create(nb, l, negInf);
+                     Value dead = arith::CmpFOp::create(
+                         nb, l, arith::CmpFPredicate::OEQ, a[1], ninf);
+                     Value safe = arith::SelectOp::create(
+                         nb, l, dead, floatConst(nb, l, ct, 0.0), a[1]);
+                     return SmallVector<Value>{math::ExpOp::create(
+                         nb, l, arith::SubFOp::create(nb, l, a[0], safe))};
+                   })
+          .getResult(0);
+  Value sum =
+      buildGeneric(
+          b, loc, rowType, e,
+          createFilled(b, loc, rowType, b.getZeroAttr(ct), {}), {id, row}, red,
+          [](OpBuilder &nb, Location l, ValueRange a) {
+            return SmallVector<Value>{arith::AddFOp::create(nb, l, a[0], a[1])};
+          })
+          .getResult(0);
+  return buildGeneric(b, loc, type, {e, sum}, createEmpty(b, loc, type, {}),
+                      {id, row, id}, iterators(5),
+                      [&](OpBuilder &nb, Location l, ValueRange a) {
+                        Value zero = floatConst(nb, l, ct, 0.0);
+                        Value empty = arith::CmpFOp::create(
+                            nb, l, arith::CmpFPredicate::OEQ, a[1], zero);
+                        Value den = arith::SelectOp::create(
+                            nb, l, empty, floatConst(nb, l, ct, 1.0), a[1]);
+                        return SmallVector<Value>{
+                            arith::DivFOp::create(nb, l, a[0], den)};
+                      })
+      .getResult(0);
+}
+
+/// Whether key j is visible to query i (loops 3 and 4) under the causal,
+/// window and kv_seqlen constraints; null when nothing constrains it.
+static Value buildAllowed(OpBuilder &b, Location l, seq::AttentionOp op,
+                          int64_t sq, Value lens) {
+  bool causal = op.getCausal();
+  int64_t left = op.getSignedWindowLeft(), right = op.getSignedWindowRight();
+  if (!causal && left < 0 && right < 0 && !lens)
+    return {};
+  Type i64 = b.getI64Type();
+  auto c = [&](int64_t v) {
+    return arith::ConstantOp::create(b, l, b.getI64IntegerAttr(v));
+  };
+  auto idx = [&](unsigned d) {
+    return arith::IndexCastOp::create(b, l, i64,
+                                      linalg::IndexOp::create(b, l, d));
+  };
+  Value i = idx(3), j = idx(4);
+  if (lens && lens.getType() != i64)
+    lens = arith::ExtSIOp::create(b, l, i64, lens);
+  // Absolute query position p = i + offset.
+  Value off = lens ? (Value)arith::SubIOp::create(b, l, lens, c(sq))
+                   : (Value)c(op.getSignedQueryOffset());
+  Value p = arith::AddIOp::create(b, l, i, off);
+  Value allowed;
+  auto both = [&](Value cond) {
+    allowed =
+        allowed ? (Value)arith::AndIOp::create(b, l, allowed, cond) : cond;
+  };
+  using P = arith::CmpIPredicate;
+  if (causal)
+    both(arith::CmpIOp::create(b, l, P::sle, j, p));
+  if (left >= 0)
+    both(arith::CmpIOp::create(b, l, P::sle, arith::SubIOp::create(b, l, p, j),
+                               c(left)));
+  if (right >= 0)
+    both(arith::CmpIOp::create(b, l, P::sle, arith::SubIOp::create(b, l, j, p),
+                               c(right)));
+  if (lens)
+    both(arith::CmpIOp::create(b, l, P::slt, j, lens));
+  return allowed;
 }
 
 struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
@@ -59,23 +188,30 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
     if (!qt.hasStaticShape() || !kt.hasStaticShape() || !vt.hasStaticShape())
       return rw.notifyMatchFailure(op, "dynamic shapes not supported yet");
     Type elt = qt.getElementType();
+    // Half types accumulate and softmax in f32.
+    Type ct = elt.getIntOrFloatBitWidth() < 32 ? rw.getF32Type() : elt;
     int64_t B = qt.getDimSize(0), Hq = qt.getDimSize(1), Sq = qt.getDimSize(2),
             D = qt.getDimSize(3), Hkv = kt.getDimSize(1),
             Skv = kt.getDimSize(2), Dv = vt.getDimSize(3), G = Hq / Hkv;
     Value q = reshapeTo(rw, loc, op.getQuery(), {B, Hkv, G, Sq, D});
 
     // QK: loops (b, h, g, i, j, d).
-    auto sType = RankedTensorType::get({B, Hkv, G, Sq, Skv}, elt);
-    Value s = contract(rw, loc, sType, q, op.getKey(),
-                       {dims(ctx, 6, {0, 1, 2, 3, 5}), dims(ctx, 6, {0, 1, 4, 5}),
-                        dims(ctx, 6, {0, 1, 2, 3, 4})},
-                       /*reductionLoop=*/5);
+    auto sType = RankedTensorType::get({B, Hkv, G, Sq, Skv}, ct);
+    Value s =
+        contract(rw, loc, sType, q, op.getKey(),
+                 {dims(ctx, 6, {0, 1, 2, 3, 5}), dims(ctx, 6, {0, 1, 4, 5}),
+                  dims(ctx, 6, {0, 1, 2, 3, 4})},
+                 /*reductionLoop=*/5);
+    // Loop 4 walks K/V: the seed of seq-cascade-report's pass analysis.
+    s.getDefiningOp()->setAttr("seq.kv_dim", rw.getI64IntegerAttr(4));
 
-    // Scale, softcap, mask and causal bias in one elementwise generic.
+    // Scale, softcap, mask and positional constraints in one elementwise
+    // generic; a second result captures the early scores stages (modes 0/1).
     SmallVector<Value> ins{s};
     AffineMap id5 = AffineMap::getMultiDimIdentityMap(5, ctx);
     SmallVector<AffineMap> maps{id5};
     bool boolMask = false;
+    int maskArg = -1, lensArg = -1;
     if (Value mask = op.getMask()) {
       auto mt = cast<RankedTensorType>(mask.getType());
       boolMask = mt.getElementType().isInteger(1);
@@ -86,55 +222,78 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
         m5[1] = Hkv;
         m5[2] = G;
       }
+      maskArg = ins.size();
       ins.push_back(reshapeTo(rw, loc, mask, m5));
       maps.push_back(broadcastMap(ctx, m5, sType.getShape()));
     }
+    if (Value lens = op.getKvSeqlen()) {
+      lensArg = ins.size();
+      ins.push_back(lens);
+      maps.push_back(dims(ctx, 5, {0}));
+    }
+    std::optional<int64_t> mode = op.getScoresMode();
+    bool early = mode && *mode <= 1;
+    SmallVector<Type> outTypes{sType};
+    SmallVector<Value> inits{createEmpty(rw, loc, sType, {})};
+    maps.push_back(id5);
+    if (early) {
+      outTypes.push_back(sType);
+      inits.push_back(createEmpty(rw, loc, sType, {}));
+      maps.push_back(id5);
+    }
     double scale = op.getScale().convertToDouble();
     double softcap = op.getSoftcap().convertToDouble();
-    bool causal = op.getCausal();
-    Value logits = buildGeneric(
-        rw, loc, sType, ins, createEmpty(rw, loc, sType, {}),
-        [&] {
-          SmallVector<AffineMap> all(maps);
-          all.push_back(id5);
-          return all;
-        }(),
-        iterators(5), [&](OpBuilder &b, Location l, ValueRange a) {
-          Value x = arith::MulFOp::create(b, l, a[0], floatConst(b, l, elt, scale));
+    linalg::GenericOp logitsOp = buildGeneric(
+        rw, loc, outTypes, ins, inits, maps, iterators(5),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value x =
+              arith::MulFOp::create(b, l, a[0], floatConst(b, l, ct, scale));
+          Value stage0 = x;
           if (softcap > 0) {
-            Value c = floatConst(b, l, elt, softcap);
+            Value c = floatConst(b, l, ct, softcap);
             x = arith::MulFOp::create(
-                b, l, c, math::TanhOp::create(b, l, arith::DivFOp::create(b, l, x, c)));
+                b, l, c,
+                math::TanhOp::create(b, l, arith::DivFOp::create(b, l, x, c)));
           }
+          Value captured = mode && *mode == 0 ? stage0 : x;
           Value negInf = arith::ConstantOp::create(
-              b, l, b.getFloatAttr(elt, APFloat::getInf(
-                                            cast<FloatType>(elt).getFloatSemantics(),
-                                            true)));
-          if (a.size() > 2) {
-            x = boolMask ? (Value)arith::SelectOp::create(b, l, a[1], x, negInf)
-                         : (Value)arith::AddFOp::create(b, l, x, a[1]);
+              b, l,
+              b.getFloatAttr(
+                  ct, APFloat::getInf(cast<FloatType>(ct).getFloatSemantics(),
+                                      true)));
+          if (maskArg >= 0) {
+            Value m = a[maskArg];
+            x = boolMask ? (Value)arith::SelectOp::create(b, l, m, x, negInf)
+                         : (Value)arith::AddFOp::create(
+                               b, l, x, convertFloat(b, l, m, ct));
           }
-          if (causal) {
-            Value i = linalg::IndexOp::create(b, l, 3);
-            Value j = linalg::IndexOp::create(b, l, 4);
-            Value future =
-                arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j, i);
-            x = arith::SelectOp::create(b, l, future, negInf, x);
-          }
-          return SmallVector<Value>{x};
-        })
-                       .getResult(0);
+          if (Value allowed = buildAllowed(b, l, op, Sq,
+                                           lensArg >= 0 ? a[lensArg] : Value()))
+            x = arith::SelectOp::create(b, l, allowed, x, negInf);
+          SmallVector<Value> res{x};
+          if (early)
+            res.push_back(captured);
+          return res;
+        });
+    Value logits = logitsOp.getResult(0);
 
-    Value p = seq::SoftmaxOp::create(rw, loc, sType, logits,
-                                     rw.getI64IntegerAttr(4), UnitAttr());
+    Value p = safeSoftmax(rw, loc, logits);
 
     // PV: loops (b, h, g, i, j, e); e innermost reads V rows contiguously.
-    auto oType = RankedTensorType::get({B, Hkv, G, Sq, Dv}, elt);
-    Value o = contract(rw, loc, oType, p, op.getValue(),
-                       {dims(ctx, 6, {0, 1, 2, 3, 4}), dims(ctx, 6, {0, 1, 4, 5}),
-                        dims(ctx, 6, {0, 1, 2, 3, 5})},
-                       /*reductionLoop=*/4);
-    rw.replaceOp(op, reshapeTo(rw, loc, o, {B, Hq, Sq, Dv}));
+    auto oType = RankedTensorType::get({B, Hkv, G, Sq, Dv}, ct);
+    Value o =
+        contract(rw, loc, oType, p, op.getValue(),
+                 {dims(ctx, 6, {0, 1, 2, 3, 4}), dims(ctx, 6, {0, 1, 4, 5}),
+                  dims(ctx, 6, {0, 1, 2, 3, 5})},
+                 /*reductionLoop=*/4);
+    o = convertTensor(rw, loc, o, elt);
+    SmallVector<Value> results{reshapeTo(rw, loc, o, {B, Hq, Sq, Dv})};
+    if (mode) {
+      Value scores = early ? logitsOp.getResult(1) : *mode == 2 ? logits : p;
+      scores = convertTensor(rw, loc, scores, elt);
+      results.push_back(reshapeTo(rw, loc, scores, {B, Hq, Sq, Skv}));
+    }
+    rw.replaceOp(op, results);
     return success();
   }
 };
