@@ -37,7 +37,10 @@ Value extractSlice(NodeContext &nc, Value src, ArrayRef<int64_t> offsets,
   OpBuilder &b = nc.b();
   SmallVector<OpFoldResult> offs, szs, strs;
   for (size_t i = 0; i < sizes.size(); ++i) {
-    offs.push_back(b.getIndexAttr(offsets[i]));
+    // An empty slice may start at the end (or past it, clamped by ONNX);
+    // tensor.extract_slice wants in-bounds offsets, and any offset is the
+    // same empty result.
+    offs.push_back(b.getIndexAttr(sizes[i] == 0 ? 0 : offsets[i]));
     strs.push_back(b.getIndexAttr(strides[i]));
     if (isDyn(sizes[i]))
       szs.push_back(tensor::DimOp::create(b, nc.loc(), src, i).getResult());
@@ -45,6 +48,10 @@ Value extractSlice(NodeContext &nc, Value src, ArrayRef<int64_t> offsets,
       szs.push_back(b.getIndexAttr(sizes[i]));
   }
   auto type = RankedTensorType::get(sizes, t.getElementType());
+  if (llvm::is_contained(sizes, 0)) // empty: no slice of a (maybe empty) dim
+    return arith::ConstantOp::create(
+        b, nc.loc(),
+        DenseElementsAttr::get(type, b.getZeroAttr(t.getElementType())));
   return tensor::ExtractSliceOp::create(b, nc.loc(), type, src, offs, szs,
                                         strs);
 }
@@ -208,6 +215,16 @@ LogicalResult convertConcat(NodeContext &nc) {
                         << " and " << shapeStr(t.getShape())
                         << " cannot be concatenated along axis " << axis;
   }
+  // Empty operands contribute nothing; tensor.concat's insert_slices would
+  // place them out of bounds.
+  if (ins.size() > 1) {
+    SmallVector<Value> nonEmpty;
+    for (Value v : ins)
+      if (cast<RankedTensorType>(v.getType()).getDimSize(axis) != 0)
+        nonEmpty.push_back(v);
+    if (!nonEmpty.empty())
+      ins = nonEmpty;
+  }
   if (ins.size() == 1) {
     nc.setOutput(0, ins[0]);
     return success();
@@ -309,6 +326,7 @@ LogicalResult convertSlice(NodeContext &nc) {
     return nc.error() << "starts/ends/axes/steps have different lengths";
   SmallVector<int64_t> offsets(r, 0), sizes(t.getShape()), strides(r, 1);
   SmallVector<bool> seen(r, false);
+  SmallVector<std::pair<int64_t, SmallVector<int64_t>>> reversed;
   for (size_t i = 0; i < n; ++i) {
     int64_t a = axes[i];
     if (failed(nc.normalizeAxis(a, r, "axis")))
@@ -319,9 +337,6 @@ LogicalResult convertSlice(NodeContext &nc) {
     int64_t step = steps[i], dim = t.getDimSize(a);
     if (step == 0)
       return nc.error() << "step must not be 0";
-    if (step < 0)
-      return nc.error() << "negative steps are not supported yet (axis " << a
-                        << ", step " << step << ")";
     if (isDyn(dim)) {
       if (starts[i] == 0 && ends[i] >= INT32_MAX && step == 1)
         continue; // the whole dynamic dim
@@ -330,17 +345,37 @@ LogicalResult convertSlice(NodeContext &nc) {
     }
     int64_t s = starts[i] < 0 ? starts[i] + dim : starts[i];
     int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
+    if (step < 0) {
+      // Backwards: a gather of the literal indices s, s+step, ... (below).
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      int64_t count = s > e ? (s - e - step - 1) / (-step) : 0;
+      SmallVector<int64_t> idx;
+      for (int64_t k = 0; k < count; ++k)
+        idx.push_back(s + k * step);
+      reversed.push_back({a, idx});
+      continue;
+    }
     s = std::clamp<int64_t>(s, 0, dim);
     e = std::clamp<int64_t>(e, 0, dim);
     offsets[a] = s;
     strides[a] = step;
     sizes[a] = e > s ? (e - s + step - 1) / step : 0;
   }
-  if (ArrayRef<int64_t>(sizes) == t.getShape()) {
-    nc.setOutput(0, nc.input(0));
-    return success();
+  Value x = nc.input(0);
+  if (ArrayRef<int64_t>(sizes) != t.getShape())
+    x = extractSlice(nc, x, offsets, sizes, strides);
+  for (auto &[a, idx] : reversed) {
+    auto xt = cast<RankedTensorType>(x.getType());
+    auto it = RankedTensorType::get({static_cast<int64_t>(idx.size())},
+                                    nc.b().getI64Type());
+    Value indices = arith::ConstantOp::create(
+        nc.b(), nc.loc(), DenseElementsAttr::get(it, ArrayRef<int64_t>(idx)));
+    SmallVector<int64_t> shape(xt.getShape());
+    shape[a] = idx.size();
+    x = seq::GatherOp::create(nc.b(), nc.loc(), xt.clone(shape), x, indices, a);
   }
-  nc.setOutput(0, extractSlice(nc, nc.input(0), offsets, sizes, strides));
+  nc.setOutput(0, x);
   return success();
 }
 
