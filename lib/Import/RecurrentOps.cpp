@@ -3,9 +3,9 @@
 // Every recurrence becomes a seq.scan. ONNX Scan imports its body graph
 // into the region; the RNN cells are built here: the input projection
 // X·Wᵀ (+ biases) of all steps is one matmul before the scan, the step adds
-// H·Rᵀ and applies the gates. Semantics follow the ONNX specification (and
-// onnx.reference): `sequence_lens` is accepted and, as in the reference
-// implementation, every batch entry runs the full sequence.
+// H·Rᵀ and applies the gates. Semantics follow the ONNX specification and
+// onnxruntime (which, unlike onnx.reference, honours sequence_lens,
+// activations and clip).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +16,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+#include <numeric>
 
 using namespace mlir;
 
@@ -83,9 +86,9 @@ Value expandAt(NodeContext &nc, Value v, int64_t axis) {
 }
 
 Value zerosLike(NodeContext &nc, RankedTensorType t) {
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(t, nc.b().getZeroAttr(
-                                                                t.getElementType())));
+  return arith::ConstantOp::create(
+      nc.b(), nc.loc(),
+      DenseElementsAttr::get(t, nc.b().getZeroAttr(t.getElementType())));
 }
 
 //===----------------------------------------------------------------------===//
@@ -127,8 +130,8 @@ LogicalResult buildScan(NodeContext &nc, const onnx::GraphProto &body,
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(block);
-    if (failed(importSubgraph(nc, body, SmallVector<Value>(block->getArguments()),
-                              outs))) {
+    if (failed(importSubgraph(
+            nc, body, SmallVector<Value>(block->getArguments()), outs))) {
       delete block;
       return failure();
     }
@@ -173,11 +176,10 @@ LogicalResult buildScan(NodeContext &nc, const onnx::GraphProto &body,
   SmallVector<bool> outRev;
   for (unsigned k = 0; k < nOut; ++k)
     outRev.push_back(k < outReverse.size() && outReverse[k]);
-  auto scan = seq::ScanOp::create(b, loc, resultTypes, states, scans,
-                                  b.getDenseI64ArrayAttr(inAxes),
-                                  b.getDenseBoolArrayAttr(inReverse),
-                                  b.getDenseI64ArrayAttr(outAxes),
-                                  b.getDenseBoolArrayAttr(outRev));
+  auto scan = seq::ScanOp::create(
+      b, loc, resultTypes, states, scans, b.getDenseI64ArrayAttr(inAxes),
+      b.getDenseBoolArrayAttr(inReverse), b.getDenseI64ArrayAttr(outAxes),
+      b.getDenseBoolArrayAttr(outRev));
   scan.getBody().push_back(block);
   llvm::append_range(results, scan.getResults());
   return success();
@@ -193,8 +195,8 @@ LogicalResult convertScan(NodeContext &nc) {
   unsigned first = v8 ? 1 : 0; // opset 8: optional sequence_lens first
   int64_t nInputs = static_cast<int64_t>(nc.numInputs()) - first;
   if (numScan <= 0 || numScan > nInputs)
-    return nc.error() << "num_scan_inputs = " << numScan
-                      << " must be in [1, " << nInputs << "]";
+    return nc.error() << "num_scan_inputs = " << numScan << " must be in [1, "
+                      << nInputs << "]";
   if (v8 && nc.hasInput(0))
     return nc.error() << "sequence_lens (opset 8 Scan) is not supported";
   unsigned nStates = nInputs - numScan;
@@ -219,16 +221,17 @@ LogicalResult convertScan(NodeContext &nc) {
   };
   SmallVector<bool> inRev, outRev;
   unsigned nOutputs = nc.numOutputs() - nStates;
-  if (failed(dirs(v8 ? "directions" : "scan_input_directions", numScan,
-                  inRev)) ||
+  if (failed(
+          dirs(v8 ? "directions" : "scan_input_directions", numScan, inRev)) ||
       failed(dirs("scan_output_directions", nOutputs, outRev)))
     return failure();
-  SmallVector<int64_t> outAxes = nc.attrInts("scan_output_axes")
-                                     .value_or(SmallVector<int64_t>());
+  SmallVector<int64_t> outAxes =
+      nc.attrInts("scan_output_axes").value_or(SmallVector<int64_t>());
 
   SmallVector<Value> results;
   if (!v8) {
-    std::optional<SmallVector<int64_t>> axesAttr = nc.attrInts("scan_input_axes");
+    std::optional<SmallVector<int64_t>> axesAttr =
+        nc.attrInts("scan_input_axes");
     SmallVector<int64_t> inAxes;
     for (unsigned j = 0; j < numScan; ++j) {
       int64_t axis = axesAttr && j < axesAttr->size() ? (*axesAttr)[j] : 0;
@@ -330,11 +333,11 @@ FailureOr<Value> applyActivation(NodeContext &nc, const Activation &act,
     return (Value)seq::SelectOp::create(b, loc, neg, mul(e, c(act.alpha)), x);
   }
   if (n.equals_insensitive("softsign"))
-    return (Value)seq::DivOp::create(
-        b, loc, x, add(c(1), seq::AbsOp::create(b, loc, x)));
+    return (Value)seq::DivOp::create(b, loc, x,
+                                     add(c(1), seq::AbsOp::create(b, loc, x)));
   if (n.equals_insensitive("softplus"))
-    return (Value)seq::LogOp::create(
-        b, loc, add(c(1), seq::ExpOp::create(b, loc, x)));
+    return (Value)seq::LogOp::create(b, loc,
+                                     add(c(1), seq::ExpOp::create(b, loc, x)));
   return nc.error() << "unsupported activation '" << act.name << "'";
 }
 
@@ -426,7 +429,8 @@ struct RnnCommon {
       auto take = [](SmallVector<float> &v, size_t &i, float dflt) {
         return i < v.size() ? v[i++] : dflt;
       };
-      if (n.equals_insensitive("affine") || n.equals_insensitive("scaledtanh")) {
+      if (n.equals_insensitive("affine") ||
+          n.equals_insensitive("scaledtanh")) {
         act.alpha = take(alphas, ai, 1.0f);
         act.beta = take(betas, bi, n.equals_insensitive("affine") ? 0.f : 1.f);
       } else if (n.equals_insensitive("hardsigmoid")) {
@@ -440,8 +444,7 @@ struct RnnCommon {
       }
       acts.push_back(act);
     }
-    if (nc.hasInput(4) &&
-        !isa<IntegerType>(nc.inputType(4).getElementType()))
+    if (nc.hasInput(4) && !isa<IntegerType>(nc.inputType(4).getElementType()))
       return nc.error() << "sequence_lens must be an integer tensor";
     return success();
   }
@@ -476,8 +479,8 @@ struct RnnCommon {
     if (t.getRank() != 3 || t.getElementType() != elt ||
         t.getShape() != ArrayRef<int64_t>{numDirs, batch, hidden})
       return nc.error() << "initial state (input " << i << ") must be "
-                        << shapeStr({numDirs, batch, hidden}) << " of "
-                        << elt << ", got " << typeStr(t);
+                        << shapeStr({numDirs, batch, hidden}) << " of " << elt
+                        << ", got " << typeStr(t);
     return takeIndex(nc, v, 0, d);
   }
 
@@ -513,46 +516,92 @@ struct RnnCommon {
   }
 };
 
+/// `sequence_lens` as a [B, 1] i64 column when it can shorten a sequence;
+/// null when absent or a constant equal to T everywhere.
+Value seqLensColumn(NodeContext &nc, int64_t seqLen, int64_t batch) {
+  Value lens = nc.input(4);
+  if (!lens)
+    return Value();
+  DenseIntElementsAttr dense;
+  if (matchPattern(lens, m_Constant(&dense)) &&
+      llvm::all_of(dense.getValues<APInt>(),
+                   [&](const APInt &v) { return v.getSExtValue() == seqLen; }))
+    return Value();
+  auto i64 =
+      RankedTensorType::get(typeOf(lens).getShape(), nc.b().getI64Type());
+  Value cast = seq::CastOp::create(nc.b(), nc.loc(), i64, lens);
+  return nc.reshape(cast, {batch, 1});
+}
+
 /// Builds the seq.scan of one direction: states `inits`, scanned input
 /// `xw` ([T, B, G*H]); `step(states, xw_t, newStates)` builds the cell in
 /// the region. Results: final states, then the stacked hidden states.
-LogicalResult
-buildCellScan(NodeContext &nc, ArrayRef<Value> inits, Value xw, bool reverse,
-              function_ref<LogicalResult(ValueRange, Value,
-                                         SmallVectorImpl<Value> &)>
-                  step,
-              SmallVectorImpl<Value> &results) {
+/// With `lens` ([B, 1]), steps at time t >= lens[b] keep batch entry b's
+/// states and output zeros (ONNX sequence_lens; a reverse scan thus starts
+/// at t = lens[b] - 1).
+LogicalResult buildCellScan(
+    NodeContext &nc, ArrayRef<Value> inits, Value xw, bool reverse, Value lens,
+    function_ref<LogicalResult(ValueRange, Value, SmallVectorImpl<Value> &)>
+        step,
+    SmallVectorImpl<Value> &results) {
   OpBuilder &b = nc.b();
   Location loc = nc.loc();
   auto xt = typeOf(xw);
+  int64_t seqLen = xt.getDimSize(0);
+  SmallVector<Value> scanned{xw};
   SmallVector<Type> types;
   for (Value v : inits)
     types.push_back(v.getType());
   types.push_back(xt.clone(xt.getShape().drop_front()));
+  if (lens) {
+    if (ShapedType::isDynamic(seqLen))
+      return nc.error() << "sequence_lens needs a static sequence length";
+    // The time index of every step, scanned like X.
+    SmallVector<int64_t> iota(seqLen);
+    std::iota(iota.begin(), iota.end(), 0);
+    auto t = RankedTensorType::get({seqLen}, b.getI64Type());
+    scanned.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(t, ArrayRef<int64_t>(iota))));
+    types.push_back(RankedTensorType::get({}, b.getI64Type()));
+  }
+  unsigned nStates = inits.size();
   auto *block = new Block();
   block->addArguments(types, SmallVector<Location>(types.size(), loc));
   SmallVector<Value> next;
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(block);
-    if (failed(step(block->getArguments().drop_back(),
-                    block->getArguments().back(), next))) {
+    if (failed(step(block->getArguments().take_front(nStates),
+                    block->getArgument(nStates), next))) {
       delete block;
       return failure();
     }
+    Value out = next.front(); // per-step output: the hidden state
+    if (lens) {
+      Value live = seq::LessOp::create(b, loc, block->getArgument(nStates + 1),
+                                       lens); // [B, 1]
+      for (unsigned i = 0; i < nStates; ++i)
+        next[i] =
+            seq::SelectOp::create(b, loc, live, next[i], block->getArgument(i));
+      out = seq::SelectOp::create(
+          b, loc, live, out,
+          nc.scalarConstant(typeOf(out).getElementType(), 0.0));
+    }
     SmallVector<Value> yields(next);
-    yields.push_back(next.front()); // per-step output: the hidden state
+    yields.push_back(out);
     seq::YieldOp::create(b, loc, yields);
   }
-  SmallVector<Type> resultTypes(types.begin(), types.end() - 1);
+  SmallVector<Type> resultTypes(types.begin(), types.begin() + nStates);
   auto h = typeOf(next.front());
-  SmallVector<int64_t> yShape{xt.getDimSize(0)};
+  SmallVector<int64_t> yShape{seqLen};
   llvm::append_range(yShape, h.getShape());
   resultTypes.push_back(h.clone(yShape));
+  SmallVector<int64_t> axes(scanned.size(), 0);
+  SmallVector<bool> rev(scanned.size(), reverse);
   auto scan = seq::ScanOp::create(
-      b, loc, resultTypes, inits, ValueRange{xw},
-      b.getDenseI64ArrayAttr({0}), b.getDenseBoolArrayAttr({reverse}),
-      b.getDenseI64ArrayAttr({0}), b.getDenseBoolArrayAttr({reverse}));
+      b, loc, resultTypes, inits, scanned, b.getDenseI64ArrayAttr(axes),
+      b.getDenseBoolArrayAttr(rev), b.getDenseI64ArrayAttr({0}),
+      b.getDenseBoolArrayAttr({reverse}));
   scan.getBody().push_back(block);
   llvm::append_range(results, scan.getResults());
   return success();
@@ -578,6 +627,7 @@ LogicalResult convertRNN(NodeContext &nc) {
   c.numGates = 1;
   if (failed(c.init(nc, {"Tanh"})))
     return failure();
+  Value lens = seqLensColumn(nc, c.seqLen, c.batch);
   SmallVector<Value> ys;
   SmallVector<SmallVector<Value>> finals(1);
   for (int64_t d = 0; d < c.numDirs; ++d) {
@@ -597,7 +647,7 @@ LogicalResult convertRNN(NodeContext &nc) {
       next.push_back(*h);
       return success();
     };
-    if (failed(buildCellScan(nc, {*h0}, xw, isReverse(c, d), step, r)))
+    if (failed(buildCellScan(nc, {*h0}, xw, isReverse(c, d), lens, step, r)))
       return failure();
     finals[0].push_back(r[0]);
     ys.push_back(r[1]);
@@ -611,6 +661,7 @@ LogicalResult convertGRU(NodeContext &nc) {
   c.numGates = 3;
   if (failed(c.init(nc, {"Sigmoid", "Tanh"})))
     return failure();
+  Value lens = seqLensColumn(nc, c.seqLen, c.batch);
   bool linearBeforeReset = nc.attrInt("linear_before_reset", 0) != 0;
   int64_t h = c.hidden;
   OpBuilder &b = nc.b();
@@ -622,10 +673,11 @@ LogicalResult convertGRU(NodeContext &nc) {
     combinedBias(nc, c, d, wb, rb);
     // z and r take both biases up front; h's recurrent bias stays in the
     // step (it is scaled by r when linear_before_reset).
-    Value bias = concat(nc, 0, {seq::AddOp::create(b, loc,
-                                                   lastAxisSlice(nc, wb, 0, 2 * h),
-                                                   lastAxisSlice(nc, rb, 0, 2 * h)),
-                                lastAxisSlice(nc, wb, 2 * h, h)});
+    Value bias =
+        concat(nc, 0,
+               {seq::AddOp::create(b, loc, lastAxisSlice(nc, wb, 0, 2 * h),
+                                   lastAxisSlice(nc, rb, 0, 2 * h)),
+                lastAxisSlice(nc, wb, 2 * h, h)});
     Value rbh = lastAxisSlice(nc, rb, 2 * h, h);
     Value xw = c.projectInput(nc, d, bias);
     Value rt = nc.transpose(takeIndex(nc, nc.input(2), 0, d), {1, 0}); // [H,3H]
@@ -664,7 +716,7 @@ LogicalResult convertGRU(NodeContext &nc) {
                                         seq::MulOp::create(b, loc, *z, diff)));
       return success();
     };
-    if (failed(buildCellScan(nc, {*h0}, xw, isReverse(c, d), step, r)))
+    if (failed(buildCellScan(nc, {*h0}, xw, isReverse(c, d), lens, step, r)))
       return failure();
     finals[0].push_back(r[0]);
     ys.push_back(r[1]);
@@ -678,6 +730,7 @@ LogicalResult convertLSTM(NodeContext &nc) {
   c.numGates = 4;
   if (failed(c.init(nc, {"Sigmoid", "Tanh", "Tanh"})))
     return failure();
+  Value lens = seqLensColumn(nc, c.seqLen, c.batch);
   bool inputForget = nc.attrInt("input_forget", 0) != 0;
   int64_t h = c.hidden;
   OpBuilder &b = nc.b();
@@ -709,8 +762,8 @@ LogicalResult convertLSTM(NodeContext &nc) {
     SmallVector<Value> r;
     auto step = [&](ValueRange s, Value xt, SmallVectorImpl<Value> &next) {
       Value hPrev = s[0], cPrev = s[1];
-      Value gates = seq::AddOp::create(b, loc, xt,
-                                       seq::MatMulOp::create(b, loc, hPrev, rt));
+      Value gates = seq::AddOp::create(
+          b, loc, xt, seq::MatMulOp::create(b, loc, hPrev, rt));
       auto gate = [&](int64_t k) { return lastAxisSlice(nc, gates, k * h, h); };
       auto peep = [&](Value g, Value p, Value cell) -> Value {
         if (!p)
@@ -731,9 +784,9 @@ LogicalResult convertLSTM(NodeContext &nc) {
       FailureOr<Value> g = c.act(nc, d, 1, gate(3));
       if (failed(f) || failed(g))
         return failure();
-      Value cell = seq::AddOp::create(b, loc,
-                                      seq::MulOp::create(b, loc, *f, cPrev),
-                                      seq::MulOp::create(b, loc, *i, *g));
+      Value cell =
+          seq::AddOp::create(b, loc, seq::MulOp::create(b, loc, *f, cPrev),
+                             seq::MulOp::create(b, loc, *i, *g));
       FailureOr<Value> o = c.act(nc, d, 0, peep(gate(1), po, cell));
       FailureOr<Value> hc = applyActivation(nc, c.acts[d * 3 + 2], cell);
       if (failed(o) || failed(hc))
@@ -742,7 +795,8 @@ LogicalResult convertLSTM(NodeContext &nc) {
       next.push_back(cell);
       return success();
     };
-    if (failed(buildCellScan(nc, {*h0, *c0}, xw, isReverse(c, d), step, r)))
+    if (failed(
+            buildCellScan(nc, {*h0, *c0}, xw, isReverse(c, d), lens, step, r)))
       return failure();
     finals[0].push_back(r[0]);
     finals[1].push_back(r[1]);

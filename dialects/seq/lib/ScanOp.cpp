@@ -34,8 +34,8 @@ LogicalResult ScanOp::verify() {
            << " input_axes and " << getInputReverse().size()
            << " input_reverse entries";
   if (getResults().size() < nStates)
-    return emitOpError("has ") << getResults().size() << " results for "
-                               << nStates << " states";
+    return emitOpError("has ")
+           << getResults().size() << " results for " << nStates << " states";
   unsigned nOut = getNumScanOutputs();
   if (getOutputAxes().size() != nOut || getOutputReverse().size() != nOut)
     return emitOpError("has ")
@@ -68,8 +68,8 @@ LogicalResult ScanOp::verify() {
     int64_t axis = getOutputAxes()[k];
     if (axis < 0 || axis >= t.getRank())
       return emitOpError("output_axes[")
-             << k << "] = " << axis << " is out of range for scan output "
-             << k << " of rank " << t.getRank();
+             << k << "] = " << axis << " is out of range for scan output " << k
+             << " of rank " << t.getRank();
     if (!sameDim(length, t.getDimSize(axis)))
       return emitOpError("scan output ")
              << k << " has length " << t.getDimSize(axis) << " along axis "
@@ -110,7 +110,8 @@ LogicalResult ScanOp::verifyRegions() {
              << i << " has type " << yield.getValues()[i].getType()
              << " but the init has type " << getInits()[i].getType();
   for (unsigned k = 0; k < nOut; ++k) {
-    auto step = cast<RankedTensorType>(yield.getValues()[nStates + k].getType());
+    auto step =
+        cast<RankedTensorType>(yield.getValues()[nStates + k].getType());
     auto full = cast<RankedTensorType>(getScanOutputs()[k].getType());
     int64_t axis = getOutputAxes()[k];
     RankedTensorType expected = dropDim(full, axis);
@@ -120,8 +121,8 @@ LogicalResult ScanOp::verifyRegions() {
       ok = sameDim(step.getDimSize(d), expected.getDimSize(d));
     if (!ok)
       return yield.emitOpError("per-step output ")
-             << k << " of type " << step << " does not stack into "
-             << full << " along axis " << axis;
+             << k << " of type " << step << " does not stack into " << full
+             << " along axis " << axis;
   }
   return success();
 }

@@ -86,8 +86,8 @@ struct ScanLowering : OpRewritePattern<seq::ScanOp> {
     for (auto [j, input] : llvm::enumerate(op.getInputs())) {
       SmallVector<OpFoldResult> offsets, sizes, strides;
       int64_t axis = op.getInputAxes()[j];
-      sliceAt(rw, loc, input, axis, stepIndex(op.getInputReverse()[j]),
-              offsets, sizes, strides);
+      sliceAt(rw, loc, input, axis, stepIndex(op.getInputReverse()[j]), offsets,
+              sizes, strides);
       bodyArgs.push_back(tensor::ExtractSliceOp::create(
           rw, loc, op.getSliceType(j), input, offsets, sizes, strides));
     }
@@ -102,10 +102,10 @@ struct ScanLowering : OpRewritePattern<seq::ScanOp> {
     for (unsigned i = 0; i < nStates; ++i) {
       Value carried = loop.getRegionIterArgs()[i];
       Value v = stepValues[i];
-      next.push_back(v == carried
-                         ? v
-                         : linalg::CopyOp::create(rw, loc, v, carried)
-                               .getResult(0));
+      next.push_back(
+          v == carried
+              ? v
+              : linalg::CopyOp::create(rw, loc, v, carried).getResult(0));
     }
     for (unsigned k = 0; k < op.getNumScanOutputs(); ++k) {
       Value acc = loop.getRegionIterArgs()[nStates + k];
