@@ -11,6 +11,7 @@
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Import/OnnxImporter.h"
 #include "seqc/Target/ModelABI.h"
+#include "seqc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -133,10 +134,18 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.emit == EmitKind::Seq)
     return out.write(ctx, printModule(*module, opts.printWeights));
 
-  if (failed(runPipeline(ctx, *module, seqToLinalgPipeline(), opts)))
+  if (failed(runPipeline(ctx, *module, seqToLinalgPipeline(opts.fuse), opts)))
     return failure();
   if (opts.emit == EmitKind::Linalg)
     return out.write(ctx, printModule(*module, opts.printWeights));
+  if (opts.emit == EmitKind::Cascade) {
+    // The cascade IR, then the seq-cascade-report table as comments.
+    std::string report = cascadeReport(*module);
+    std::string text = printModule(*module, opts.printWeights) + "\n";
+    for (StringRef line : llvm::split(StringRef(report).rtrim('\n'), '\n'))
+      text += ("// " + line + "\n").str();
+    return out.write(ctx, text);
+  }
 
   func::FuncOp graph = module->lookupSymbol<func::FuncOp>("main");
   if (!graph)

@@ -16,8 +16,12 @@ namespace seqc {
 
 std::string seqFusionPipeline() { return "seq-raise"; }
 
-std::string seqToLinalgPipeline() {
-  return "canonicalize,cse,seq-to-linalg,canonicalize,cse,"
+std::string seqToLinalgPipeline(bool tiledAttention) {
+  // seq-tile-attention first: what it does not handle stays seq.attention
+  // and gets the naive cascade from seq-to-linalg.
+  return std::string("canonicalize,cse,") +
+         (tiledAttention ? "seq-tile-attention," : "") +
+         "seq-to-linalg,canonicalize,cse,"
          "seq-fuse-elementwise,canonicalize,cse";
 }
 
@@ -28,6 +32,7 @@ std::string linalgToLLVMPipeline() {
          "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
          "canonicalize,buffer-deallocation-pipeline,"
          "convert-bufferization-to-memref,"
+         "scf-forall-to-parallel,"
          "convert-linalg-to-loops,lower-affine,convert-scf-to-cf,"
          "expand-strided-metadata,lower-affine,"
          "convert-math-to-funcs{convert-ctlz=false},"

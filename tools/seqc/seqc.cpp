@@ -26,6 +26,8 @@ static cl::opt<seqc::EmitKind> emit(
         clEnumValN(seqc::EmitKind::Onnx, "onnx", "the ONNX model as text"),
         clEnumValN(seqc::EmitKind::Seq, "seq", "seq dialect after import"),
         clEnumValN(seqc::EmitKind::Linalg, "linalg", "linalg on tensors"),
+        clEnumValN(seqc::EmitKind::Cascade, "cascade",
+                   "linalg on tensors + attention cascade report"),
         clEnumValN(seqc::EmitKind::LLVMDialect, "llvm-dialect",
                    "MLIR LLVM dialect"),
         clEnumValN(seqc::EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
@@ -47,7 +49,8 @@ static cl::opt<bool> printWeights(
 static cl::opt<bool> noFuse(
     "no-fuse",
     cl::desc("Keep the imported seq IR as is (skip raising decomposed "
-             "patterns into seq ops)"),
+             "patterns into seq ops) and lower attention to the naive "
+             "3-pass cascade instead of the tiled 1-pass one"),
     cl::init(false), cl::cat(seqcCat));
 
 int main(int argc, char **argv) {

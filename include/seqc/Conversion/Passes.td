@@ -20,6 +20,39 @@ def SeqToLinalg : Pass<"seq-to-linalg"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def SeqTileAttention : Pass<"seq-tile-attention"> {
+  let summary = "Lower seq.attention to the tiled 1-pass (online softmax) "
+                "Einsum cascade";
+  let description = [{
+    Rewrites the naive 3-pass cascade (QK, max, exp, sum, divide, ·V) into
+    the FuseMax / FlashAttention 1-pass cascade: an `scf.forall` over
+    (batch, kv head, group, query tile[, K/V part]) around an `scf.for` over
+    K/V tiles that carries the running max, the running denominator and the
+    unnormalized output, corrected by `exp(m_old - m_new)`. Tile
+    contractions are Einsum generics (`qd,dk->qk`, `qk,ke->qe`). K/V tiles
+    entirely right of the causal diagonal are not visited. With split-K the
+    K/V tiles of a query tile are divided into parts computed in parallel
+    and merged with a log-sum-exp. Ops with attributes or operands it does
+    not handle are left to `seq-to-linalg` (naive cascade).
+  }];
+  let options = [
+    Option<"blockQ", "block-q", "int64_t", "64",
+           "Query rows per tile (0 = all rows)">,
+    Option<"blockKv", "block-kv", "int64_t", "64",
+           "Keys per K/V tile (0 = one tile: untiled online softmax)">,
+    Option<"splitKv", "split-kv", "int64_t", "0",
+           "K/V parts per query tile merged by log-sum-exp (0 = auto: only "
+           "for a single query tile, 1 = off)">,
+    Option<"skipMasked", "skip-masked", "bool", "true",
+           "Skip K/V tiles that the causal mask hides entirely">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def SeqFuseElementwise : Pass<"seq-fuse-elementwise"> {
   let summary = "Fuse elementwise linalg producers into parallel consumers";
   let description = [{

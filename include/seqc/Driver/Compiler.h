@@ -15,7 +15,16 @@
 namespace seqc {
 
 /// The stage at which compilation stops and what it writes.
-enum class EmitKind { Onnx, Seq, Linalg, LLVMDialect, LLVMIR, Obj, So };
+enum class EmitKind {
+  Onnx,
+  Seq,
+  Linalg,
+  Cascade, // linalg on tensors + the attention cascade report
+  LLVMDialect,
+  LLVMIR,
+  Obj,
+  So
+};
 
 struct CompileOptions {
   std::string inputPath;
@@ -24,7 +33,9 @@ struct CompileOptions {
   std::string modelName;
   CPUTargetOptions cpu;
   bool printWeights = false; // print resource blobs instead of eliding them
-  bool fuse = true; // run seqFusionPipeline() right after import
+  /// Run seqFusionPipeline() right after import and lower attention to the
+  /// tiled 1-pass cascade (false: naive 3-pass cascade).
+  bool fuse = true;
   /// Graph inputs bound at compile time: (NAME, SPEC) of --const-input.
   std::vector<std::pair<std::string, std::string>> constInputs;
   /// Applied to every PassManager the driver creates (IR printing, timing...).

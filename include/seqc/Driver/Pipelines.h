@@ -9,8 +9,10 @@ namespace seqc {
 /// seq -> seq: raises decomposed exporter patterns (RMSNorm, attention) into
 /// seq ops, right after import: `seq-fusion`.
 std::string seqFusionPipeline();
-/// seq (graph level) -> linalg on tensors: `seq-lower-to-linalg`.
-std::string seqToLinalgPipeline();
+/// seq (graph level) -> linalg on tensors: `seq-lower-to-linalg`. Attention
+/// becomes the tiled 1-pass cascade (seq-tile-attention) unless
+/// `tiledAttention` is false (naive 3-pass cascade).
+std::string seqToLinalgPipeline(bool tiledAttention = true);
 /// linalg on tensors -> LLVM dialect with the C entry point:
 /// `seq-lower-to-llvm`.
 std::string linalgToLLVMPipeline();

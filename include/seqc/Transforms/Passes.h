@@ -23,6 +23,8 @@ void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseLayerNormPatterns(mlir::RewritePatternSet &patterns);
 /// tanh/erf GELU -> seq.gelu; silu(g) * u -> seq.swiglu.
 void populateRaiseActivationPatterns(mlir::RewritePatternSet &patterns);
+/// The seq-cascade-report table for the attention cascades under `root`.
+std::string cascadeReport(mlir::Operation *root);
 /// Every seq-raise pattern.
 void populateSeqRaisePatterns(mlir::RewritePatternSet &patterns);
 

@@ -28,4 +28,19 @@ def SeqRaise : Pass<"seq-raise"> {
                            "::mlir::seq::SeqDialect"];
 }
 
+def SeqCascadeReport : Pass<"seq-cascade-report", "::mlir::ModuleOp"> {
+  let summary = "Print passes over K/V, buffers, FLOPs and bytes of each "
+                "attention cascade";
+  let description = [{
+    Runs on linalg-on-tensors IR produced from seq.attention (the naive
+    cascade of `seq-to-linalg` or the tiled cascade of `seq-tile-attention`)
+    and prints one table row per cascade to stdout: passes over the K/V rank
+    derived from the dependence structure (a full K/V reduction feeding an op
+    that iterates K/V again starts a new pass; a K/V tile loop is one pass),
+    passes over each on-chip tile, working-set bytes, K/V-sized intermediates
+    crossing passes, FLOPs, exponentials, bytes moved and K/V tiles visited
+    out of the dense count. The IR is left unchanged.
+  }];
+}
+
 #endif // SEQC_TRANSFORMS_PASSES

@@ -19,6 +19,12 @@ struct FuseElementwisePass
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *fused) {
           auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+          // A K/V tile loop (seq-tile-attention) is a hand-fused cascade
+          // whose loop-carried buffers are updated in place; fusing there
+          // only recomputes and breaks the in-place chain.
+          for (Operation *p = fused->getOwner(); p; p = p->getParentOp())
+            if (p->hasAttr("seq.kv_tile_loop"))
+              return false;
           return consumer && consumer.getNumReductionLoops() == 0;
         });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -1,0 +1,659 @@
+//===- AttentionToTiledCascade.cpp - seq.attention -> 1-pass cascade ------===//
+//
+// The FuseMax 1-pass cascade with the K/V rank split into tiles (M1, M0):
+//
+//   scf.forall (b, h, g, query tile [, K/V part])       -- parallel
+//     m = -inf, l = 0, acc = 0                          -- [Br], [Br], [Br,Dv]
+//     scf.for kv tile t (only tiles not fully masked)   -- the single pass
+//       S    = Q_t · Kᵀ_t         "qd,dk->qk"
+//       L    = mask(softcap(scale * S))
+//       m'   = max(m, max_k L)
+//       P    = exp(L - m')
+//       c    = exp(m - m')                              -- correction
+//       l'   = c * l + sum_k P
+//       acc' = c * acc + P · V_t  "qk,ke->qe"
+//     O = acc / l          (or partial (m, l, acc) per part, merged after the
+//                           forall with a log-sum-exp: split-K decode)
+//
+// Every buffer in the loop is tile sized, so working memory does not grow
+// with the sequence length. K is transposed once ([.., D, Skv]) so both tile
+// contractions have a contiguous, vectorizable innermost loop. Lengths that
+// are not a multiple of the tile are padded; padded keys are masked.
+//
+// Ops carrying anything this lowering does not know (attributes or operands
+// added to seq.attention later) are left for the naive seq-to-linalg pattern.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+#include "seq/IR/SeqOps.h"
+#include "seqc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/IR/IRMapping.h"
+
+using namespace mlir;
+
+namespace seqc {
+#define GEN_PASS_DEF_SEQTILEATTENTION
+#include "seqc/Conversion/Passes.h.inc"
+
+namespace {
+using namespace lowering;
+
+struct TileConfig {
+  int64_t blockQ, blockKv, splitKv;
+  bool skipMasked;
+};
+
+static AffineMap dims(MLIRContext *ctx, unsigned n, ArrayRef<unsigned> ids) {
+  SmallVector<AffineExpr> e;
+  for (unsigned i : ids)
+    e.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(n, 0, e, ctx);
+}
+
+static Value negInfConst(OpBuilder &b, Location loc, Type elt) {
+  return arith::ConstantOp::create(
+      b, loc,
+      b.getFloatAttr(elt, APFloat::getInf(
+                              cast<FloatType>(elt).getFloatSemantics(), true)));
+}
+
+static Value idx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// `v` padded at the high end of `dim` to `size` with `pad`.
+static Value padDim(OpBuilder &b, Location loc, Value v, unsigned dim,
+                    int64_t size, TypedAttr pad) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getDimSize(dim) == size)
+    return v;
+  SmallVector<int64_t> shape(t.getShape());
+  shape[dim] = size;
+  Value padValue = arith::ConstantOp::create(b, loc, pad);
+  return tensor::createPadHighOp(t.clone(shape), v, padValue, /*nofold=*/false,
+                                 loc, b);
+}
+
+/// C[m,n] (+)= A[m,k] B[k,n] as a generic with loops (m, k, n): n innermost
+/// gives a contiguous axpy (the same form as seq.matmul's lowering).
+static Value tileMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                        Value init, int64_t kvLoop) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<utils::IteratorType> iters{utils::IteratorType::parallel,
+                                         utils::IteratorType::reduction,
+                                         utils::IteratorType::parallel};
+  auto g = buildGeneric(
+      b, loc, init.getType(), {lhs, rhs}, init,
+      {dims(ctx, 3, {0, 1}), dims(ctx, 3, {1, 2}), dims(ctx, 3, {0, 2})}, iters,
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
+        return SmallVector<Value>{arith::AddFOp::create(nb, l, p, a[2])};
+      });
+  // Which loop walks the K/V rank: read by seq-cascade-report.
+  g->setAttr("seq.kv_dim", b.getI64IntegerAttr(kvLoop));
+  return g.getResult(0);
+}
+
+struct Lowering {
+  seq::AttentionOp op;
+  TileConfig cfg;
+  Location loc;
+  MLIRContext *ctx;
+  Type elt;
+  int64_t B, Hq, Sq, D, Hkv, Skv, Dv, G;
+  int64_t Br, Bc, nQ, nKv, SqP, SkvP, parts, tilesPerPart;
+  bool causal, positional, boolMask = false, skip;
+  int64_t offset, left, right; // query position offset, window (-1 = none)
+  double scale, softcap;
+  SmallVector<int64_t> m5; // mask shape as [B, Hkv, G, Sq, Skv] (broadcast)
+
+  Lowering(seq::AttentionOp op, TileConfig cfg)
+      : op(op), cfg(cfg), loc(op.getLoc()), ctx(op.getContext()) {}
+
+  LogicalResult check() {
+    auto qt = op.getQuery().getType(), kt = op.getKey().getType(),
+         vt = op.getValue().getType();
+    if (!qt.hasStaticShape() || !kt.hasStaticShape() || !vt.hasStaticShape())
+      return failure();
+    elt = qt.getElementType();
+    if (!isa<FloatType>(elt) || kt.getElementType() != elt ||
+        vt.getElementType() != elt)
+      return failure();
+    // Only the features handled here; anything else (per-batch kv_seqlen,
+    // the scores result, half types, newer attributes) takes the naive path.
+    if (elt.getIntOrFloatBitWidth() < 32 || op.getKvSeqlen() ||
+        op->getNumResults() != 1)
+      return failure();
+    for (NamedAttribute a : op->getAttrs())
+      if (!llvm::is_contained({"scale", "causal", "softcap", "query_offset",
+                               "window_left", "window_right",
+                               "operandSegmentSizes"},
+                              a.getName().getValue()))
+        return failure();
+    if (op->getNumOperands() != 3u + (op.getMask() ? 1u : 0u))
+      return failure();
+    if (Value mask = op.getMask()) {
+      auto mt = dyn_cast<RankedTensorType>(mask.getType());
+      if (!mt || !mt.hasStaticShape() || mt.getRank() > 4)
+        return failure();
+      boolMask = mt.getElementType().isInteger(1);
+      if (!boolMask && mt.getElementType() != elt)
+        return failure();
+    }
+    B = qt.getDimSize(0), Hq = qt.getDimSize(1), Sq = qt.getDimSize(2),
+    D = qt.getDimSize(3), Hkv = kt.getDimSize(1), Skv = kt.getDimSize(2),
+    Dv = vt.getDimSize(3);
+    if (Hkv == 0 || Hq % Hkv || Sq == 0 || Skv == 0)
+      return failure();
+    G = Hq / Hkv;
+    causal = op.getCausal();
+    offset = op.getQueryOffset();
+    left = op.getWindowLeft();
+    right = op.getWindowRight();
+    positional = causal || left >= 0 || right >= 0;
+    scale = op.getScale().convertToDouble();
+    softcap = op.getSoftcap().convertToDouble();
+
+    Br = cfg.blockQ > 0 ? std::min(cfg.blockQ, Sq) : Sq;
+    Bc = cfg.blockKv > 0 ? std::min(cfg.blockKv, Skv) : Skv;
+    nQ = llvm::divideCeil(Sq, Br), nKv = llvm::divideCeil(Skv, Bc);
+    SqP = nQ * Br, SkvP = nKv * Bc;
+    skip = cfg.skipMasked && positional;
+    parts = cfg.splitKv;
+    if (parts <= 0) // auto: split the K/V pass only for a single query tile
+      parts = nQ == 1 && nKv >= 8 ? std::min<int64_t>(16, nKv / 4) : 1;
+    parts = std::clamp<int64_t>(parts, 1, nKv);
+    tilesPerPart = llvm::divideCeil(nKv, parts);
+    parts = llvm::divideCeil(nKv, tilesPerPart); // no statically empty part
+    return success();
+  }
+
+  /// [first, last] absolute key positions query rows [i0, i0 + Br) may see
+  /// (clamped to the real rows), as tile indices [lo, hi). Evaluated either on
+  /// constants (`T` = int64_t) or as IR (`T` = Value).
+  template <typename T, typename Ops>
+  std::pair<T, T> tileRangeImpl(T i0, Ops ops) {
+    T first = ops.add(i0, offset);
+    T last = ops.add(ops.min(ops.add(i0, Br - 1), Sq - 1), offset);
+    T lo = ops.cst(0), hi = ops.cst(nKv);
+    if (!skip)
+      return {lo, hi};
+    auto tileOf = [&](T key) { // floor(key / Bc) clamped to [0, nKv]
+      return ops.min(ops.max(ops.floordiv(key, Bc), ops.cst(0)), ops.cst(nKv));
+    };
+    if (causal)
+      hi = ops.min(hi, tileOf(ops.add(last, Bc)));
+    if (right >= 0)
+      hi = ops.min(hi, tileOf(ops.add(last, right + Bc)));
+    if (left >= 0)
+      lo = tileOf(ops.add(first, -left));
+    return {lo, hi};
+  }
+  struct ConstOps {
+    int64_t cst(int64_t v) { return v; }
+    int64_t add(int64_t a, int64_t c) { return a + c; }
+    int64_t min(int64_t a, int64_t c) { return std::min(a, c); }
+    int64_t max(int64_t a, int64_t c) { return std::max(a, c); }
+    int64_t floordiv(int64_t a, int64_t c) {
+      return llvm::divideFloorSigned(a, c);
+    }
+  };
+  struct IROps {
+    OpBuilder &b;
+    Location loc;
+    Value cst(int64_t v) { return idx(b, loc, v); }
+    Value add(Value a, int64_t c) {
+      return arith::AddIOp::create(b, loc, a, cst(c));
+    }
+    Value min(Value a, int64_t c) { return min(a, cst(c)); }
+    Value min(Value a, Value c) { return arith::MinSIOp::create(b, loc, a, c); }
+    Value max(Value a, Value c) { return arith::MaxSIOp::create(b, loc, a, c); }
+    Value floordiv(Value a, int64_t c) {
+      return arith::FloorDivSIOp::create(b, loc, a, cst(c));
+    }
+  };
+  std::pair<int64_t, int64_t> tileRange(int64_t i0) {
+    return tileRangeImpl<int64_t>(i0, ConstOps());
+  }
+  std::pair<Value, Value> tileRange(OpBuilder &b, Value i0) {
+    return tileRangeImpl<Value>(i0, IROps{b, loc});
+  }
+
+  /// num / den, 0 for a row without any allowed key (den == 0), as the
+  /// naive cascade gives.
+  Value safeDiv(OpBuilder &b, Location l, Value num, Value den) {
+    Value zero = floatConst(b, l, elt, 0.0);
+    Value none =
+        arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, den, zero);
+    Value d =
+        arith::SelectOp::create(b, l, none, floatConst(b, l, elt, 1.0), den);
+    return arith::DivFOp::create(b, l, num, d);
+  }
+
+  RankedTensorType tensor(ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, elt);
+  }
+
+  Value filled(OpBuilder &b, ArrayRef<int64_t> shape, double v) {
+    return createFilled(b, loc, tensor(shape), b.getFloatAttr(elt, v), {});
+  }
+
+  Value filledNegInf(OpBuilder &b, ArrayRef<int64_t> shape) {
+    return createFilled(
+        b, loc, tensor(shape),
+        b.getFloatAttr(
+            elt,
+            APFloat::getInf(cast<FloatType>(elt).getFloatSemantics(), true)),
+        {});
+  }
+
+  /// Rank-reducing slice: unit sizes in `sizes` are dropped from the result.
+  Value slice(OpBuilder &b, Value src, ArrayRef<OpFoldResult> offsets,
+              ArrayRef<int64_t> sizes, ArrayRef<int64_t> resultShape) {
+    auto srcType = cast<RankedTensorType>(src.getType());
+    SmallVector<OpFoldResult> sz, st(sizes.size(), b.getIndexAttr(1));
+    for (int64_t s : sizes)
+      sz.push_back(b.getIndexAttr(s));
+    return tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get(resultShape, srcType.getElementType()),
+        src, offsets, sz, st);
+  }
+
+  void insert(OpBuilder &b, Value src, Value dest,
+              ArrayRef<OpFoldResult> offsets, ArrayRef<int64_t> sizes) {
+    SmallVector<OpFoldResult> sz, st(sizes.size(), b.getIndexAttr(1));
+    for (int64_t s : sizes)
+      sz.push_back(b.getIndexAttr(s));
+    tensor::ParallelInsertSliceOp::create(b, loc, src, dest, offsets, sz, st);
+  }
+
+  /// Scale, softcap, mask, causal and padded-key masking of one S tile.
+  Value logits(OpBuilder &b, Value s, Value maskTile, Value i0, Value j0) {
+    SmallVector<Value> ins{s};
+    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    SmallVector<AffineMap> maps{id2};
+    if (maskTile) {
+      auto mt = cast<RankedTensorType>(maskTile.getType());
+      ins.push_back(maskTile);
+      maps.push_back(broadcastMap(ctx, mt.getShape(), {Br, Bc}));
+    }
+    maps.push_back(id2);
+    bool padKeys = SkvP != Skv;
+    auto g = buildGeneric(
+        b, loc, s.getType(), ins, s, maps, iterators(2),
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value x =
+              arith::MulFOp::create(nb, l, a[0], floatConst(nb, l, elt, scale));
+          if (softcap > 0) {
+            Value c = floatConst(nb, l, elt, softcap);
+            x = arith::MulFOp::create(
+                nb, l, c,
+                math::TanhOp::create(nb, l,
+                                     arith::DivFOp::create(nb, l, x, c)));
+          }
+          Value negInf = negInfConst(nb, l, elt);
+          if (maskTile)
+            x = boolMask
+                    ? (Value)arith::SelectOp::create(nb, l, a[1], x, negInf)
+                    : (Value)arith::AddFOp::create(nb, l, x, a[1]);
+          if (positional || padKeys) {
+            using P = arith::CmpIPredicate;
+            Value j = arith::AddIOp::create(nb, l, j0,
+                                            linalg::IndexOp::create(nb, l, 1));
+            // Absolute query position p = i + query_offset.
+            Value p = arith::AddIOp::create(
+                nb, l, i0,
+                arith::AddIOp::create(nb, l, linalg::IndexOp::create(nb, l, 0),
+                                      idx(nb, l, offset)));
+            auto hide = [&](Value cond) {
+              x = arith::SelectOp::create(nb, l, cond, negInf, x);
+            };
+            if (causal)
+              hide(arith::CmpIOp::create(nb, l, P::sgt, j, p));
+            if (left >= 0)
+              hide(arith::CmpIOp::create(nb, l, P::sgt,
+                                         arith::SubIOp::create(nb, l, p, j),
+                                         idx(nb, l, left)));
+            if (right >= 0)
+              hide(arith::CmpIOp::create(nb, l, P::sgt,
+                                         arith::SubIOp::create(nb, l, j, p),
+                                         idx(nb, l, right)));
+            if (padKeys) {
+              Value out = arith::CmpIOp::create(
+                  nb, l, arith::CmpIPredicate::uge, j, idx(nb, l, Skv));
+              x = arith::SelectOp::create(nb, l, out, negInf, x);
+            }
+          }
+          return SmallVector<Value>{x};
+        });
+    return g.getResult(0);
+  }
+
+  /// One step of the online softmax over K/V tile `t`.
+  SmallVector<Value> tileStep(OpBuilder &b, Value t, ValueRange carried,
+                              Value qTile, Value kt, Value v, Value mask,
+                              ValueRange bhg, Value i0) {
+    Value m = carried[0], l = carried[1], acc = carried[2];
+    Value j0 = arith::MulIOp::create(b, loc, t, idx(b, loc, Bc));
+    Value kTile = slice(b, kt, {bhg[0], bhg[1], b.getIndexAttr(0), j0},
+                        {1, 1, D, Bc}, {D, Bc});
+    Value vTile = slice(b, v, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
+                        {1, 1, Bc, Dv}, {Bc, Dv});
+    Value maskTile;
+    if (mask) {
+      // Broadcast mask dims keep offset 0 and size 1.
+      SmallVector<OpFoldResult> off;
+      SmallVector<int64_t> sizes, shape2;
+      Value ofs[5] = {bhg[0], bhg[1], bhg[2], i0, j0};
+      int64_t full[5] = {1, 1, 1, Br, Bc};
+      for (unsigned d = 0; d < 5; ++d) {
+        bool bcast = m5[d] == 1;
+        off.push_back(bcast ? OpFoldResult(b.getIndexAttr(0))
+                            : OpFoldResult(ofs[d]));
+        sizes.push_back(bcast ? 1 : full[d]);
+      }
+      shape2 = {sizes[3], sizes[4]};
+      maskTile = slice(b, mask, off, sizes, shape2);
+    }
+
+    Value s = tileMatmul(b, loc, qTile, kTile, filled(b, {Br, Bc}, 0.0),
+                         /*kvLoop=*/2);
+    Value x = logits(b, s, maskTile, i0, j0);
+
+    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineMap row = dims(ctx, 2, {0});
+    AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
+    auto redIters = iterators(1, 1);
+    // Tile row max, then m' = max(m, tile max) written over m in place (so
+    // the loop-carried buffers stay in place), with the correction
+    // exp(m - m') read before m is overwritten. A row that has seen only
+    // masked keys keeps m' = -inf; subtracting 0 instead keeps exp() at 0
+    // rather than NaN.
+    Value tileMax =
+        buildGeneric(b, loc, m.getType(), {x}, filledNegInf(b, {Br}),
+                     {id2, row}, redIters,
+                     [](OpBuilder &nb, Location l, ValueRange a) {
+                       return SmallVector<Value>{
+                           arith::MaximumFOp::create(nb, l, a[0], a[1])};
+                     })
+            .getResult(0);
+    Value empty1 = createEmpty(b, loc, tensor({Br}), {});
+    auto stats = buildGeneric(
+        b, loc, {m.getType(), m.getType(), m.getType()}, {tileMax},
+        {m, empty1, empty1}, {id1, id1, id1, id1}, iterators(1),
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value mNew = arith::MaximumFOp::create(nb, l, a[1], a[0]);
+          Value isInf = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                              mNew, negInfConst(nb, l, elt));
+          Value safe = arith::SelectOp::create(
+              nb, l, isInf, floatConst(nb, l, elt, 0.0), mNew);
+          Value corr = math::ExpOp::create(
+              nb, l, arith::SubFOp::create(nb, l, a[1], safe));
+          return SmallVector<Value>{mNew, safe, corr};
+        });
+    Value mNew = stats.getResult(0);
+    Value mSafe = stats.getResult(1), corr = stats.getResult(2);
+    Value p =
+        buildGeneric(b, loc, x.getType(), {x, mSafe}, x, {id2, row, id2},
+                     iterators(2),
+                     [](OpBuilder &nb, Location l, ValueRange a) {
+                       return SmallVector<Value>{math::ExpOp::create(
+                           nb, l, arith::SubFOp::create(nb, l, a[0], a[1]))};
+                     })
+            .getResult(0);
+    auto mul = [](OpBuilder &nb, Location l, ValueRange a) {
+      return SmallVector<Value>{arith::MulFOp::create(nb, l, a[0], a[1])};
+    };
+    // Rescaling reads the running values through the init block argument
+    // so they stay in place (an init only read via `ins` is canonicalized
+    // into a fresh tensor).
+    Value lScaled = buildGeneric(b, loc, l.getType(), {corr}, l, {id1, id1},
+                                 iterators(1), mul)
+                        .getResult(0);
+    Value lNew =
+        buildGeneric(b, loc, l.getType(), {p}, lScaled, {id2, row}, redIters,
+                     [](OpBuilder &nb, Location l, ValueRange a) {
+                       return SmallVector<Value>{
+                           arith::AddFOp::create(nb, l, a[0], a[1])};
+                     })
+            .getResult(0);
+    Value accScaled = buildGeneric(b, loc, acc.getType(), {corr}, acc,
+                                   {row, id2}, iterators(2), mul)
+                          .getResult(0);
+    Value accNew = tileMatmul(b, loc, p, vTile, accScaled, /*kvLoop=*/1);
+    return {mNew, lNew, accNew};
+  }
+
+  LogicalResult run(RewriterBase &rw) {
+    if (failed(check()))
+      return failure();
+    OpBuilder::InsertionGuard guard(rw);
+    rw.setInsertionPoint(op);
+    OpBuilder &b = rw;
+
+    // Operands in cascade layout: Q [B,Hkv,G,SqP,D], Kᵀ [B,Hkv,D,SkvP],
+    // V [B,Hkv,SkvP,Dv], mask [mB,Hkv|1,G|1,SqP|1,SkvP|1].
+    Value q = reshapeTo(b, loc, op.getQuery(), {B, Hkv, G, Sq, D});
+    q = padDim(b, loc, q, 3, SqP, b.getFloatAttr(elt, 0.0));
+    Value kt = buildGeneric(b, loc, tensor({B, Hkv, D, Skv}), {op.getKey()},
+                            createEmpty(b, loc, tensor({B, Hkv, D, Skv}), {}),
+                            {dims(ctx, 4, {0, 1, 3, 2}),
+                             AffineMap::getMultiDimIdentityMap(4, ctx)},
+                            iterators(4),
+                            [](OpBuilder &, Location, ValueRange a) {
+                              return SmallVector<Value>{a[0]};
+                            })
+                   .getResult(0);
+    kt = padDim(b, loc, kt, 3, SkvP, b.getFloatAttr(elt, 0.0));
+    Value v = padDim(b, loc, op.getValue(), 2, SkvP, b.getFloatAttr(elt, 0.0));
+    Value mask;
+    if (Value m = op.getMask()) {
+      auto mt = cast<RankedTensorType>(m.getType());
+      SmallVector<int64_t> m4(4 - mt.getRank(), 1);
+      llvm::append_range(m4, mt.getShape());
+      m5 = {m4[0], 1, 1, m4[2], m4[3]};
+      if (m4[1] != 1) {
+        m5[1] = Hkv;
+        m5[2] = G;
+      }
+      mask = reshapeTo(b, loc, m, m5);
+      TypedAttr zero = boolMask ? TypedAttr(b.getBoolAttr(false))
+                                : TypedAttr(b.getFloatAttr(elt, 0.0));
+      if (m5[3] != 1)
+        mask = padDim(b, loc, mask, 3, SqP, zero);
+      if (m5[4] != 1)
+        mask = padDim(b, loc, mask, 4, SkvP, zero);
+    }
+
+    // Shared outputs of the forall.
+    SmallVector<Value> outs;
+    if (parts == 1) {
+      outs.push_back(createEmpty(b, loc, tensor({B, Hkv, G, SqP, Dv}), {}));
+    } else {
+      outs.push_back(
+          createEmpty(b, loc, tensor({B, Hkv, G, parts, SqP, Dv}), {}));
+      outs.push_back(createEmpty(b, loc, tensor({B, Hkv, G, parts, SqP}), {}));
+      outs.push_back(createEmpty(b, loc, tensor({B, Hkv, G, parts, SqP}), {}));
+    }
+    SmallVector<OpFoldResult> ubs{b.getIndexAttr(B), b.getIndexAttr(Hkv),
+                                  b.getIndexAttr(G), b.getIndexAttr(nQ)};
+    if (parts > 1)
+      ubs.push_back(b.getIndexAttr(parts));
+    auto forall = scf::ForallOp::create(b, loc, ubs, outs, std::nullopt);
+    int64_t visited = 0;
+    for (int64_t t = 0; t < nQ; ++t) {
+      auto [lo, hi] = tileRange(t * Br);
+      visited += std::max<int64_t>(0, hi - lo);
+    }
+    forall->setAttr("seq.cascade", b.getStringAttr("online"));
+    forall->setAttr("seq.block_q", b.getI64IntegerAttr(Br));
+    forall->setAttr("seq.block_kv", b.getI64IntegerAttr(Bc));
+    forall->setAttr("seq.split_kv", b.getI64IntegerAttr(parts));
+    forall->setAttr("seq.kv_tiles_visited",
+                    b.getI64IntegerAttr(visited * B * Hkv * G));
+    forall->setAttr("seq.kv_tiles_dense",
+                    b.getI64IntegerAttr(nQ * nKv * B * Hkv * G));
+
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(forall.getBody());
+      SmallVector<Value> ivs = forall.getInductionVars();
+      Value i0 = arith::MulIOp::create(b, loc, ivs[3], idx(b, loc, Br));
+      Value qTile = slice(b, q, {ivs[0], ivs[1], ivs[2], i0, b.getIndexAttr(0)},
+                          {1, 1, 1, Br, D}, {Br, D});
+      // K/V tile range: tiles the positional masks hide entirely are not
+      // visited; split-K takes this part's share.
+      auto [lo, hi] = tileRange(b, i0);
+      if (parts > 1) {
+        Value pLo =
+            arith::MulIOp::create(b, loc, ivs[4], idx(b, loc, tilesPerPart));
+        Value pHi =
+            arith::AddIOp::create(b, loc, pLo, idx(b, loc, tilesPerPart));
+        lo = arith::MaxSIOp::create(b, loc, lo, pLo);
+        hi = arith::MinSIOp::create(b, loc, hi, pHi);
+      }
+      SmallVector<Value> init{filledNegInf(b, {Br}), filled(b, {Br}, 0.0),
+                              filled(b, {Br, Dv}, 0.0)};
+      auto loop = scf::ForOp::create(
+          b, loc, lo, hi, idx(b, loc, 1), init,
+          [&](OpBuilder &lb, Location, Value t, ValueRange carried) {
+            SmallVector<Value> next =
+                tileStep(lb, t, carried, qTile, kt, v, mask,
+                         ValueRange(ivs).take_front(3), i0);
+            scf::YieldOp::create(lb, loc, next);
+          });
+      loop->setAttr("seq.kv_tile_loop", b.getUnitAttr());
+      Value m = loop.getResult(0), l = loop.getResult(1),
+            acc = loop.getResult(2);
+
+      AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+      b.setInsertionPointToStart(forall.getTerminator().getBody());
+      auto zero = b.getIndexAttr(0);
+      SmallVector<OpFoldResult> bhg{ivs[0], ivs[1], ivs[2]};
+      if (parts == 1) {
+        b.setInsertionPoint(forall.getTerminator());
+        Value o = buildGeneric(b, loc, acc.getType(), {acc, l},
+                               createEmpty(b, loc, tensor({Br, Dv}), {}),
+                               {id2, dims(ctx, 2, {0}), id2}, iterators(2),
+                               [&](OpBuilder &nb, Location l, ValueRange a) {
+                                 return SmallVector<Value>{
+                                     safeDiv(nb, l, a[0], a[1])};
+                               })
+                      .getResult(0);
+        b.setInsertionPointToStart(forall.getTerminator().getBody());
+        insert(b, o, forall.getRegionIterArgs()[0],
+               {ivs[0], ivs[1], ivs[2], i0, zero}, {1, 1, 1, Br, Dv});
+      } else {
+        ArrayRef<BlockArgument> sh = forall.getRegionIterArgs();
+        insert(b, acc, sh[0], {ivs[0], ivs[1], ivs[2], ivs[4], i0, zero},
+               {1, 1, 1, 1, Br, Dv});
+        insert(b, m, sh[1], {ivs[0], ivs[1], ivs[2], ivs[4], i0},
+               {1, 1, 1, 1, Br});
+        insert(b, l, sh[2], {ivs[0], ivs[1], ivs[2], ivs[4], i0},
+               {1, 1, 1, 1, Br});
+      }
+    }
+
+    Value o = parts == 1 ? forall.getResult(0)
+                         : merge(b, forall.getResult(0), forall.getResult(1),
+                                 forall.getResult(2));
+    if (SqP != Sq)
+      o = tensor::ExtractSliceOp::create(
+          b, loc, tensor({B, Hkv, G, Sq, Dv}), o,
+          SmallVector<OpFoldResult>(5, b.getIndexAttr(0)),
+          SmallVector<OpFoldResult>{b.getIndexAttr(B), b.getIndexAttr(Hkv),
+                                    b.getIndexAttr(G), b.getIndexAttr(Sq),
+                                    b.getIndexAttr(Dv)},
+          SmallVector<OpFoldResult>(5, b.getIndexAttr(1)));
+    rw.replaceOp(op, reshapeTo(b, loc, o, {B, Hq, Sq, Dv}));
+    return success();
+  }
+
+  /// Log-sum-exp merge of the split-K partials (acc, m, l) over the parts
+  /// dim: M = max_p m_p, w_p = exp(m_p - M), O = sum_p w_p acc_p / sum_p w_p
+  /// l_p.
+  Value merge(OpBuilder &b, Value acc, Value m, Value l) {
+    SmallVector<int64_t> stat{B, Hkv, G, SqP};
+    // Loops (b, h, g, i, p).
+    AffineMap mp5 = dims(ctx, 5, {0, 1, 2, 4, 3}),
+              m4 = dims(ctx, 5, {0, 1, 2, 3});
+    auto red5 = iterators(4, 1);
+    Value M = buildGeneric(b, loc, tensor(stat), {m}, filledNegInf(b, stat),
+                           {mp5, m4}, red5,
+                           [](OpBuilder &nb, Location l, ValueRange a) {
+                             return SmallVector<Value>{
+                                 arith::MaximumFOp::create(nb, l, a[0], a[1])};
+                           })
+                  .getResult(0);
+    // Weights w[b,h,g,p,i] (loops (b,h,g,p,i)).
+    AffineMap id5 = AffineMap::getMultiDimIdentityMap(5, ctx);
+    Value w = buildGeneric(
+                  b, loc, m.getType(), {m, M},
+                  createEmpty(b, loc, cast<RankedTensorType>(m.getType()), {}),
+                  {id5, dims(ctx, 5, {0, 1, 2, 4}), id5}, iterators(5),
+                  [&](OpBuilder &nb, Location l, ValueRange a) {
+                    Value isInf =
+                        arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                              a[1], negInfConst(nb, l, elt));
+                    Value safe = arith::SelectOp::create(
+                        nb, l, isInf, floatConst(nb, l, elt, 0.0), a[1]);
+                    return SmallVector<Value>{math::ExpOp::create(
+                        nb, l, arith::SubFOp::create(nb, l, a[0], safe))};
+                  })
+                  .getResult(0);
+    Value L = buildGeneric(b, loc, tensor(stat), {w, l}, filled(b, stat, 0.0),
+                           {mp5, mp5, m4}, red5,
+                           [](OpBuilder &nb, Location l, ValueRange a) {
+                             Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
+                             return SmallVector<Value>{
+                                 arith::AddFOp::create(nb, l, p, a[2])};
+                           })
+                  .getResult(0);
+    // Loops (b, h, g, p, i, e), e innermost.
+    auto iters6 = iterators(6);
+    iters6[3] = utils::IteratorType::reduction;
+    SmallVector<int64_t> oShape{B, Hkv, G, SqP, Dv};
+    Value num =
+        buildGeneric(
+            b, loc, tensor(oShape), {acc, w}, filled(b, oShape, 0.0),
+            {AffineMap::getMultiDimIdentityMap(6, ctx),
+             dims(ctx, 6, {0, 1, 2, 3, 4}), dims(ctx, 6, {0, 1, 2, 4, 5})},
+            iters6,
+            [](OpBuilder &nb, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
+              return SmallVector<Value>{arith::AddFOp::create(nb, l, p, a[2])};
+            })
+            .getResult(0);
+    AffineMap id5o = AffineMap::getMultiDimIdentityMap(5, ctx);
+    return buildGeneric(b, loc, tensor(oShape), {num, L},
+                        createEmpty(b, loc, tensor(oShape), {}),
+                        {id5o, dims(ctx, 5, {0, 1, 2, 3}), id5o}, iterators(5),
+                        [&](OpBuilder &nb, Location l, ValueRange a) {
+                          return SmallVector<Value>{safeDiv(nb, l, a[0], a[1])};
+                        })
+        .getResult(0);
+  }
+};
+
+struct SeqTileAttentionPass : impl::SeqTileAttentionBase<SeqTileAttentionPass> {
+  using SeqTileAttentionBase::SeqTileAttentionBase;
+  void runOnOperation() override {
+    TileConfig cfg{blockQ, blockKv, splitKv, skipMasked};
+    SmallVector<seq::AttentionOp> ops;
+    getOperation()->walk([&](seq::AttentionOp op) { ops.push_back(op); });
+    IRRewriter rw(&getContext());
+    for (seq::AttentionOp op : ops) {
+      // A failed match leaves the op for seq-to-linalg's naive cascade.
+      Lowering lowering(op, cfg);
+      (void)lowering.run(rw);
+    }
+  }
+};
+} // namespace
+} // namespace seqc

@@ -1,0 +1,37 @@
+// RUN: seq-opt --seq-tile-attention %s --split-input-file | FileCheck %s
+// RUN: seq-opt --seq-tile-attention="split-kv=1" %s --split-input-file | FileCheck %s --check-prefix=NOSPLIT
+// Split-K for single-query decode: 1 query x 1024 keys is one query tile,
+// so the 16 K/V tiles are split into 4 parts (auto) computed in parallel;
+// each part leaves (acc, m, l) and a log-sum-exp merge combines them.
+
+// CHECK-LABEL: func @decode
+// CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[P:.*]]) in (1, 2, 2, 1, 4) shared_outs(%[[ACC:.*]] = %{{.*}}, %[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}) -> (tensor<1x2x2x4x1x32xf32>, tensor<1x2x2x4x1xf32>, tensor<1x2x2x4x1xf32>)
+// CHECK: arith.muli %[[P]], %c4
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: scf.for
+// CHECK: } {seq.kv_tile_loop}
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[ACC]]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[M]]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[L]]
+// CHECK: seq.split_kv = 4 : i64
+// Merge: M = max_p m_p; w_p = exp(m_p - M); L = sum_p w_p l_p;
+// O = sum_p w_p acc_p / L.
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel", "parallel"]
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: arith.divf
+// NOSPLIT-LABEL: func @decode
+// NOSPLIT: scf.forall ({{.*}}) in (1, 2, 2, 1) shared_outs
+// NOSPLIT: seq.split_kv = 1 : i64
+func.func @decode(%q: tensor<1x4x1x32xf32>, %k: tensor<1x2x1024x32xf32>) -> tensor<1x4x1x32xf32> {
+  %0 = seq.attention %q, %k, %k scale = 0.125 : (tensor<1x4x1x32xf32>, tensor<1x2x1024x32xf32>, tensor<1x2x1024x32xf32>) -> tensor<1x4x1x32xf32>
+  return %0 : tensor<1x4x1x32xf32>
+}
