@@ -33,7 +33,11 @@ std::string linalgToLLVMPipeline() {
          "canonicalize,buffer-deallocation-pipeline,"
          "convert-bufferization-to-memref,"
          "scf-forall-to-parallel,"
-         "convert-linalg-to-loops,lower-affine,convert-scf-to-cf,"
+         // Contractions -> runtime micro-kernels; outermost parallel loops
+         // -> the runtime thread pool (see lib/Conversion/Ukernels).
+         "seq-lower-to-ukernels,convert-linalg-to-parallel-loops,"
+         "seq-outline-parallel,"
+         "lower-affine,convert-scf-to-cf,"
          "expand-strided-metadata,lower-affine,"
          "convert-math-to-funcs{convert-ctlz=false},"
          "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"

@@ -126,6 +126,26 @@ class Artifact:
             tuple(_spec(mi.inputs[i]) for i in range(mi.num_inputs)),
             tuple(_spec(mi.outputs[i]) for i in range(mi.num_outputs)))
 
+    @property
+    def num_threads(self) -> int:
+        """Threads the artifact's parallel loops and matmuls use."""
+        fn = getattr(self._lib, "seqc_get_num_threads", None)
+        if fn is None:  # artifacts built before the thread pool existed
+            return 1
+        fn.restype = ctypes.c_int32
+        return int(fn())
+
+    def set_num_threads(self, n: int) -> None:
+        """Sets the artifact's thread count (default: $SEQC_NUM_THREADS,
+        else all CPUs)."""
+        fn = getattr(self._lib, "seqc_set_num_threads", None)
+        if fn is None:
+            raise SeqcError(f"{self.path}: artifact has no thread pool")
+        fn.restype = ctypes.c_int
+        fn.argtypes = [ctypes.c_int32]
+        if fn(int(n)) != 0:
+            raise SeqcError(f"invalid thread count {n}")
+
     def _last_error(self) -> str:
         return (self._lib.seqc_last_error() or b"").decode(errors="replace")
 
@@ -193,6 +213,9 @@ class Artifact:
                 f"-> ({sig(self.info.outputs)})>")
 
 
-def load(so_path) -> Artifact:
-    """Loads a compiled artifact."""
-    return Artifact(so_path)
+def load(so_path, *, threads=None) -> Artifact:
+    """Loads a compiled artifact; `threads` sets its thread count."""
+    art = Artifact(so_path)
+    if threads is not None:
+        art.set_num_threads(threads)
+    return art

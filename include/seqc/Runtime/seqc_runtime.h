@@ -96,6 +96,12 @@ int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
 /* A description of the last error on this thread ("" if none). */
 const char *seqc_last_error(void);
 
+/* Threads the artifact uses for its parallel loops and matmuls (>= 1).
+ * Default: $SEQC_NUM_THREADS, else all online CPUs. Set it before or
+ * between seqc_run calls. Returns SEQC_OK or SEQC_ERR_ARGUMENT (n < 1). */
+int seqc_set_num_threads(int32_t n);
+int32_t seqc_get_num_threads(void);
+
 /* Size in bytes of one element of `dtype` (0 if unknown). */
 int64_t seqc_dtype_size(int32_t dtype);
 

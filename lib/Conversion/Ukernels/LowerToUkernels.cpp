@@ -1,0 +1,246 @@
+//===- LowerToUkernels.cpp - f32 contractions -> seqc_uk_sgemm ------------===//
+//
+// IREE-style microkernels: instead of relying on LLVM to vectorize the loop
+// nest of a contraction, call a hand-blocked runtime kernel. The compiled
+// code only computes sizes, strides and base pointers from the memref
+// descriptors; packing, cache blocking, threading and ISA dispatch happen at
+// run time (lib/Runtime/ukernels/sgemm.c), so one artifact runs well on
+// AVX2 and AVX-512 hosts alike.
+//
+//===----------------------------------------------------------------------===//
+
+#include "seqc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+namespace seqc {
+#define GEN_PASS_DEF_SEQLOWERTOUKERNELS
+#include "seqc/Conversion/Passes.h.inc"
+
+namespace {
+
+constexpr StringLiteral kSgemm = "seqc_uk_sgemm";
+constexpr int kMaxBatch = 3;
+
+/// Loop roles of a contraction generic: where each loop dim appears in each
+/// operand (-1 = absent).
+struct Contraction {
+  int64_t m = -1, n = -1, k = -1;
+  SmallVector<int64_t> batch;
+  // pos[operand][loop] = result position of `loop` in that operand's map.
+  SmallVector<SmallVector<int64_t>> pos;
+};
+
+/// True if the body is `yield(add(mul(in0, in1), out))` up to commutation.
+static bool isMulAddBody(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body.getArgument(2);
+  Value other = add.getLhs() == acc   ? add.getRhs()
+                : add.getRhs() == acc ? add.getLhs()
+                                      : Value();
+  auto mul = other ? other.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return (mul.getLhs() == a && mul.getRhs() == b) ||
+         (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+static std::optional<Contraction> matchContraction(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.hasPureBufferSemantics() || !isMulAddBody(op))
+    return std::nullopt;
+  for (Value v : op->getOperands()) {
+    auto t = dyn_cast<MemRefType>(v.getType());
+    if (!t || !t.getElementType().isF32())
+      return std::nullopt;
+  }
+  unsigned loops = op.getNumLoops();
+  Contraction c;
+  c.pos.assign(3, SmallVector<int64_t>(loops, -1));
+  for (auto [i, map] : llvm::enumerate(op.getIndexingMapsArray())) {
+    for (auto [r, e] : llvm::enumerate(map.getResults())) {
+      if (auto d = dyn_cast<AffineDimExpr>(e)) {
+        if (c.pos[i][d.getPosition()] != -1)
+          return std::nullopt; // a loop indexing two dims (diagonal)
+        c.pos[i][d.getPosition()] = r;
+        continue;
+      }
+      auto cst = dyn_cast<AffineConstantExpr>(e);
+      if (!cst || cst.getValue() != 0) // broadcast of a size-1 dim only
+        return std::nullopt;
+    }
+  }
+  auto iters = op.getIteratorTypesArray();
+  SmallVector<int64_t> ms, ns;
+  for (unsigned l = 0; l < loops; ++l) {
+    bool inA = c.pos[0][l] >= 0, inB = c.pos[1][l] >= 0, inC = c.pos[2][l] >= 0;
+    if (iters[l] == utils::IteratorType::reduction) {
+      if (c.k != -1 || !inA || !inB || inC)
+        return std::nullopt;
+      c.k = l;
+      continue;
+    }
+    if (!inC)
+      return std::nullopt;
+    if (inA && !inB)
+      ms.push_back(l);
+    else if (inB && !inA)
+      ns.push_back(l);
+    else
+      c.batch.push_back(l);
+  }
+  if (c.k == -1 || ms.empty() || ns.empty())
+    return std::nullopt;
+  // The innermost (in C's layout) m/n-only loops are m and n; other ones
+  // (e.g. a batch dim of A multiplied by a shared 2-D B) are batch loops
+  // where the other operand has stride 0.
+  auto byCPos = [&](int64_t x, int64_t y) { return c.pos[2][x] < c.pos[2][y]; };
+  llvm::sort(ms, byCPos);
+  llvm::sort(ns, byCPos);
+  c.m = ms.pop_back_val();
+  c.n = ns.pop_back_val();
+  c.batch.append(ms.begin(), ms.end());
+  c.batch.append(ns.begin(), ns.end());
+  llvm::sort(c.batch, byCPos);
+  return c;
+}
+
+/// Base pointer (as i64), sizes and strides of a memref operand.
+struct Operand {
+  Value ptr;
+  SmallVector<Value> sizes, strides;
+};
+
+static Operand describe(OpBuilder &b, Location loc, Value memref) {
+  auto md = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(
+      b, loc, md.getBaseBuffer());
+  Value eltBytes = arith::ConstantIndexOp::create(b, loc, 4);
+  Value off = arith::MulIOp::create(b, loc, md.getOffset(), eltBytes);
+  Value addr = arith::AddIOp::create(b, loc, base, off);
+  Operand o;
+  o.ptr = arith::IndexCastOp::create(b, loc, b.getI64Type(), addr);
+  auto toI64 = [&](Value v) {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), v).getResult();
+  };
+  for (Value v : md.getSizes())
+    o.sizes.push_back(toI64(v));
+  for (Value v : md.getStrides())
+    o.strides.push_back(toI64(v));
+  return o;
+}
+
+static func::FuncOp declareSgemm(ModuleOp module) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(kSgemm))
+    return f;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  SmallVector<Type> args(25, b.getI64Type());
+  auto f = func::FuncOp::create(b, module.getLoc(), kSgemm,
+                                b.getFunctionType(args, {}));
+  f.setPrivate();
+  return f;
+}
+
+/// True if `fill` writes zero into exactly `out` and nothing reads `out`
+/// between it and `op`.
+static bool isZeroFillOf(Operation *prev, Value out) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(prev);
+  if (!fill || fill.getDpsInitOperand(0)->get() != out)
+    return false;
+  return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+}
+
+static LogicalResult lower(linalg::GenericOp op, const Contraction &c,
+                           func::FuncOp callee) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value out = op.getDpsInitOperand(0)->get();
+  Operation *prev = op->getPrevNode();
+  bool overwrite = isZeroFillOf(prev, out);
+  SmallVector<Operand> ops;
+  for (Value v : op->getOperands())
+    ops.push_back(describe(b, loc, v));
+  Value flags = arith::ConstantIntOp::create(b, loc, overwrite ? 0 : 1, 64);
+  Value zero = arith::ConstantIntOp::create(b, loc, 0, 64);
+  Value one = arith::ConstantIntOp::create(b, loc, 1, 64);
+  // Extent of loop `l`: the size of an operand dim it indexes.
+  auto extent = [&](int64_t l) {
+    for (int i : {2, 0, 1})
+      if (c.pos[i][l] >= 0)
+        return ops[i].sizes[c.pos[i][l]];
+    llvm_unreachable("every loop indexes some operand");
+  };
+  auto stride = [&](int i, int64_t l) {
+    return c.pos[i][l] >= 0 ? ops[i].strides[c.pos[i][l]] : zero;
+  };
+  // Batch loops of static extent 1 carry nothing; at most kMaxBatch remain.
+  SmallVector<int64_t> batch;
+  ArrayRef<int64_t> outShape = cast<MemRefType>(out.getType()).getShape();
+  for (int64_t l : c.batch)
+    if (outShape[c.pos[2][l]] != 1)
+      batch.push_back(l);
+  if (batch.size() > kMaxBatch)
+    return failure();
+  SmallVector<Value> args{flags};
+  for (int i = 0; i < kMaxBatch; ++i)
+    args.push_back(i < (int)batch.size() ? extent(batch[i]) : one);
+  args.append({extent(c.m), extent(c.n), extent(c.k)});
+  int64_t rowLoop[3] = {c.m, c.k, c.m}, colLoop[3] = {c.k, c.n, c.n};
+  for (int i = 0; i < 3; ++i) {
+    args.push_back(ops[i].ptr);
+    for (int j = 0; j < kMaxBatch; ++j)
+      args.push_back(j < (int)batch.size() ? stride(i, batch[j]) : zero);
+    args.push_back(stride(i, rowLoop[i]));
+    args.push_back(stride(i, colLoop[i]));
+  }
+  func::CallOp::create(b, loc, callee, args);
+  if (overwrite)
+    prev->erase();
+  op->erase();
+  return success();
+}
+
+struct LowerToUkernelsPass : impl::SeqLowerToUkernelsBase<LowerToUkernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // Named contractions (matmul, batch_matmul, matmul_transpose_b, ...)
+    // take the same path as Einsum generics.
+    SmallVector<linalg::LinalgOp> named;
+    module.walk([&](linalg::LinalgOp op) {
+      if (!isa<linalg::GenericOp>(op) &&
+          isa<linalg::ContractionOpInterface>(op.getOperation()) &&
+          op.hasPureBufferSemantics())
+        named.push_back(op);
+    });
+    IRRewriter rw(&getContext());
+    for (linalg::LinalgOp op : named) {
+      rw.setInsertionPoint(op);
+      (void)linalg::generalizeNamedOp(rw, op);
+    }
+    SmallVector<std::pair<linalg::GenericOp, Contraction>> work;
+    module.walk([&](linalg::GenericOp op) {
+      if (auto c = matchContraction(op))
+        work.emplace_back(op, *c);
+    });
+    if (work.empty())
+      return;
+    func::FuncOp callee = declareSgemm(module);
+    for (auto &[op, c] : work)
+      (void)lower(op, c, callee);
+  }
+};
+
+} // namespace
+} // namespace seqc

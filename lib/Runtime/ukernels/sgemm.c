@@ -1,0 +1,356 @@
+/*===- sgemm.c - packed, cache-blocked, threaded f32 contraction ---*- C -*-===*
+ *
+ * seqc_uk_sgemm is what `seq-lower-to-ukernels` calls for every f32
+ * contraction. Blocking follows BLIS/GotoBLAS: for each NC-wide column
+ * panel and KC-deep slice, B (KC x NC) and A (M x KC) are packed into
+ * micro-kernel order; then MC x NT tiles of C are computed by the
+ * register-blocked micro-kernel (sgemm_kernel_*.c). A tile's A block stays
+ * in L2 while the jr loop streams KC x NR B slivers through L1.
+ *
+ * Threading: batched problems with enough batches run one batch per task
+ * (each thread packs into its own buffers); otherwise packing and the tile
+ * loop of each panel are split across the pool.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "sgemm_kernels.h"
+
+#include "seqc/Runtime/seqc_parallel.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#define KC 256
+#define MC 96 /* multiple of every kernel's MR */
+#define NC 1024
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+/*===----------------------------------------------------------------------===*
+ * Kernel selection (CPUID, overridable with SEQC_UKERNEL=generic|avx2|avx512)
+ *===----------------------------------------------------------------------===*/
+
+#if defined(__x86_64__)
+static unsigned long long xgetbv0(void) {
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return ((unsigned long long)hi << 32) | lo;
+}
+
+static void detect_x86(int *avx2, int *avx512) {
+  unsigned a, b, c, d;
+  *avx2 = *avx512 = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d))
+    return;
+  int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1;
+  if (!osxsave)
+    return;
+  unsigned long long xcr0 = xgetbv0();
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+    return;
+  int ymm = (xcr0 & 0x6) == 0x6, zmm = (xcr0 & 0xe6) == 0xe6;
+  *avx2 = ymm && fma && ((b >> 5) & 1);
+  *avx512 = zmm && ((b >> 16) & 1);
+}
+#endif
+
+static const seqc_sgemm_kernel *selected;
+static pthread_once_t select_once = PTHREAD_ONCE_INIT;
+
+static int trace; /* $SEQC_UK_TRACE: print every call's shape to stderr */
+
+static void select_kernel(void) {
+  const char *t = getenv("SEQC_UK_TRACE");
+  trace = t && *t && *t != '0';
+  const char *want = getenv("SEQC_UKERNEL");
+  selected = &seqc_sgemm_kernel_generic;
+#if defined(__x86_64__)
+  int avx2, avx512;
+  detect_x86(&avx2, &avx512);
+  if (want && strcmp(want, "generic") == 0)
+    return;
+  if (avx512 && !(want && strcmp(want, "avx2") == 0))
+    selected = &seqc_sgemm_kernel_avx512;
+  else if (avx2)
+    selected = &seqc_sgemm_kernel_avx2;
+#else
+  (void)want;
+#endif
+}
+
+const char *seqc_uk_sgemm_kernel_name(void) {
+  pthread_once(&select_once, select_kernel);
+  return selected->name;
+}
+
+/*===----------------------------------------------------------------------===*
+ * One 2-D problem: C (+)= A * B with element strides
+ *===----------------------------------------------------------------------===*/
+
+typedef struct gemm2d {
+  const seqc_sgemm_kernel *kern;
+  int64_t m, n, k;
+  const float *a, *b;
+  float *c;
+  int64_t sam, sak, sbk, sbn, scm, scn;
+  int accumulate;
+} gemm2d;
+
+/* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A as MR-row slivers. */
+static void pack_a(const gemm2d *g, int64_t i0, int64_t mc, int64_t p0,
+                   int64_t kc, float *dst) {
+  int mr = g->kern->mr;
+  for (int64_t s = 0; s < mc; s += mr) {
+    int64_t rows = min64(mr, mc - s);
+    float *d = dst + s * kc;
+    const float *src = g->a + (i0 + s) * g->sam + p0 * g->sak;
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *row = src + r * g->sam;
+      if (g->sak == 1)
+        for (int64_t p = 0; p < kc; ++p)
+          d[p * mr + r] = row[p];
+      else
+        for (int64_t p = 0; p < kc; ++p)
+          d[p * mr + r] = row[p * g->sak];
+    }
+    for (int64_t r = rows; r < mr; ++r)
+      for (int64_t p = 0; p < kc; ++p)
+        d[p * mr + r] = 0.0f;
+  }
+}
+
+/* Packs rows [p0, p0+kc) x cols [j0, j0+nc) of B as NR-column slivers. */
+static void pack_b(const gemm2d *g, int64_t j0, int64_t nc, int64_t p0,
+                   int64_t kc, float *dst) {
+  int nr = g->kern->nr;
+  for (int64_t s = 0; s < nc; s += nr) {
+    int64_t cols = min64(nr, nc - s);
+    float *d = dst + s * kc;
+    const float *src = g->b + p0 * g->sbk + (j0 + s) * g->sbn;
+    if (g->sbn == 1 && cols == nr) {
+      for (int64_t p = 0; p < kc; ++p)
+        memcpy(d + p * nr, src + p * g->sbk, sizeof(float) * nr);
+      continue;
+    }
+    for (int64_t p = 0; p < kc; ++p) {
+      for (int64_t j = 0; j < cols; ++j)
+        d[p * nr + j] = src[p * g->sbk + j * g->sbn];
+      for (int64_t j = cols; j < nr; ++j)
+        d[p * nr + j] = 0.0f;
+    }
+  }
+}
+
+/* C[i0:i0+mc, j0:j0+nc] from packed A rows (ap) and packed B cols (bp). */
+static void macro_tile(const gemm2d *g, int64_t i0, int64_t mc, int64_t j0,
+                       int64_t nc, int64_t kc, const float *ap, const float *bp,
+                       int accumulate) {
+  int mr = g->kern->mr, nr = g->kern->nr;
+  for (int64_t jr = 0; jr < nc; jr += nr)
+    for (int64_t ir = 0; ir < mc; ir += mr)
+      g->kern->fn(kc, ap + ir * kc, bp + jr * kc,
+                  g->c + (i0 + ir) * g->scm + (j0 + jr) * g->scn, g->scm,
+                  g->scn, min64(mr, mc - ir), min64(nr, nc - jr), accumulate);
+}
+
+/* Grow-only per-thread packing buffer (64-byte aligned). */
+static _Thread_local float *tl_buf;
+static _Thread_local size_t tl_cap;
+
+static float *scratch(size_t floats) {
+  if (floats > tl_cap) {
+    free(tl_buf);
+    size_t bytes = round_up((int64_t)(floats * sizeof(float)), 64);
+    tl_buf = aligned_alloc(64, bytes);
+    tl_cap = tl_buf ? floats : 0;
+  }
+  return tl_buf;
+}
+
+static void zero_or_keep(const gemm2d *g) {
+  if (g->accumulate)
+    return;
+  for (int64_t i = 0; i < g->m; ++i)
+    for (int64_t j = 0; j < g->n; ++j)
+      g->c[i * g->scm + j * g->scn] = 0.0f;
+}
+
+static void gemm_serial(const gemm2d *g) {
+  if (g->k == 0)
+    return zero_or_keep(g);
+  int mr = g->kern->mr, nr = g->kern->nr;
+  int64_t kcMax = min64(KC, g->k), ncMax = round_up(min64(NC, g->n), nr);
+  int64_t mcMax = round_up(min64(MC, g->m), mr);
+  float *bp = scratch((size_t)(kcMax * (ncMax + mcMax)) + 16);
+  if (!bp)
+    abort();
+  float *ap = bp + kcMax * ncMax;
+  for (int64_t jc = 0; jc < g->n; jc += NC) {
+    int64_t nc = min64(NC, g->n - jc);
+    for (int64_t pc = 0; pc < g->k; pc += KC) {
+      int64_t kc = min64(KC, g->k - pc);
+      int acc = g->accumulate || pc > 0;
+      pack_b(g, jc, nc, pc, kc, bp);
+      for (int64_t ic = 0; ic < g->m; ic += MC) {
+        int64_t mc = min64(MC, g->m - ic);
+        pack_a(g, ic, mc, pc, kc, ap);
+        macro_tile(g, ic, mc, jc, nc, kc, ap, bp, acc);
+      }
+    }
+  }
+}
+
+/* Shared state of one parallel panel step. */
+typedef struct panel {
+  const gemm2d *g;
+  int64_t jc, nc, pc, kc;
+  float *ap, *bp;
+  int64_t aslivers;       /* pack tasks: A slivers first, then B slivers */
+  int64_t mt, nt, tm, tn; /* compute tasks: mt x nt tiles of tm x tn */
+  int acc;
+} panel;
+
+static void pack_task(void *ctx, int64_t begin, int64_t end) {
+  panel *p = ctx;
+  int mr = p->g->kern->mr, nr = p->g->kern->nr;
+  for (int64_t t = begin; t < end; ++t) {
+    if (t < p->aslivers) {
+      int64_t i0 = t * mr;
+      pack_a(p->g, i0, min64(mr, p->g->m - i0), p->pc, p->kc,
+             p->ap + i0 * p->kc);
+    } else {
+      int64_t j0 = (t - p->aslivers) * nr;
+      pack_b(p->g, p->jc + j0, min64(nr, p->nc - j0), p->pc, p->kc,
+             p->bp + j0 * p->kc);
+    }
+  }
+}
+
+static void tile_task(void *ctx, int64_t begin, int64_t end) {
+  panel *p = ctx;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t i0 = (t / p->nt) * p->tm, j0 = (t % p->nt) * p->tn;
+    macro_tile(p->g, i0, min64(p->tm, p->g->m - i0), p->jc + j0,
+               min64(p->tn, p->nc - j0), p->kc, p->ap + i0 * p->kc,
+               p->bp + j0 * p->kc, p->acc);
+  }
+}
+
+static void gemm_parallel(const gemm2d *g, int threads) {
+  if (g->k == 0)
+    return zero_or_keep(g);
+  int mr = g->kern->mr, nr = g->kern->nr;
+  int64_t kcMax = min64(KC, g->k), ncMax = round_up(min64(NC, g->n), nr);
+  int64_t mPad = round_up(g->m, mr);
+  float *bp = scratch((size_t)(kcMax * (ncMax + mPad)) + 16);
+  if (!bp)
+    abort();
+  float *ap = bp + kcMax * ncMax;
+  for (int64_t jc = 0; jc < g->n; jc += NC) {
+    int64_t nc = min64(NC, g->n - jc);
+    // Tiles: MC rows x up to 256 columns, smaller until every thread has two.
+    int64_t tm = round_up(min64(MC, g->m), mr),
+            tn = round_up(min64(256, nc), nr);
+    while ((round_up(g->m, tm) / tm) * (round_up(nc, tn) / tn) < 2 * threads) {
+      if (tn > 4 * nr)
+        tn = round_up(tn / 2, nr);
+      else if (tm > 2 * mr)
+        tm = round_up(tm / 2, mr);
+      else
+        break;
+    }
+    for (int64_t pc = 0; pc < g->k; pc += KC) {
+      panel p = {g,
+                 jc,
+                 nc,
+                 pc,
+                 min64(KC, g->k - pc),
+                 ap,
+                 bp,
+                 mPad / mr,
+                 (g->m + tm - 1) / tm,
+                 (nc + tn - 1) / tn,
+                 tm,
+                 tn,
+                 g->accumulate || pc > 0};
+      // A is re-packed per column panel only when N > NC.
+      seqc_parallel_for(p.aslivers + (nc + nr - 1) / nr, pack_task, &p);
+      seqc_parallel_for(p.mt * p.nt, tile_task, &p);
+    }
+  }
+}
+
+/*===----------------------------------------------------------------------===*
+ * Batched entry point
+ *===----------------------------------------------------------------------===*/
+
+typedef struct batched {
+  gemm2d g;
+  int64_t b1, b2;
+  int64_t sa[3], sb[3], sc[3];
+} batched;
+
+static gemm2d batch_problem(const batched *bt, int64_t idx) {
+  int64_t i0 = idx / (bt->b1 * bt->b2), i1 = idx / bt->b2 % bt->b1,
+          i2 = idx % bt->b2;
+  gemm2d g = bt->g;
+  g.a += i0 * bt->sa[0] + i1 * bt->sa[1] + i2 * bt->sa[2];
+  g.b += i0 * bt->sb[0] + i1 * bt->sb[1] + i2 * bt->sb[2];
+  g.c += i0 * bt->sc[0] + i1 * bt->sc[1] + i2 * bt->sc[2];
+  return g;
+}
+
+static void batch_task(void *ctx, int64_t begin, int64_t end) {
+  for (int64_t t = begin; t < end; ++t) {
+    gemm2d g = batch_problem(ctx, t);
+    gemm_serial(&g);
+  }
+}
+
+void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
+                   int64_t n, int64_t k, intptr_t a, int64_t sa0, int64_t sa1,
+                   int64_t sa2, int64_t sam, int64_t sak, intptr_t b,
+                   int64_t sb0, int64_t sb1, int64_t sb2, int64_t sbk,
+                   int64_t sbn, intptr_t c, int64_t sc0, int64_t sc1,
+                   int64_t sc2, int64_t scm, int64_t scn) {
+  if (b0 <= 0 || b1 <= 0 || b2 <= 0 || m <= 0 || n <= 0)
+    return;
+  pthread_once(&select_once, select_kernel);
+  if (trace)
+    fprintf(stderr,
+            "seqc_uk_sgemm[%s]: batch %ldx%ldx%ld m=%ld n=%ld k=%ld "
+            "a(%ld,%ld) b(%ld,%ld) c(%ld,%ld) flags=%ld\n",
+            selected->name, (long)b0, (long)b1, (long)b2, (long)m, (long)n,
+            (long)k, (long)sam, (long)sak, (long)sbk, (long)sbn, (long)scm,
+            (long)scn, (long)flags);
+  batched bt = {{selected, m, n, k, (const float *)a, (const float *)b,
+                 (float *)c, sam, sak, sbk, sbn, scm, scn,
+                 (int)(flags & SEQC_UK_ACCUMULATE)},
+                b1,
+                b2,
+                {sa0, sa1, sa2},
+                {sb0, sb1, sb2},
+                {sc0, sc1, sc2}};
+  int64_t batches = b0 * b1 * b2;
+  int threads = seqc_get_num_threads();
+  double flops = 2.0 * (double)m * (double)n * (double)k;
+  if (threads > 1 && batches > 1 &&
+      (batches >= 2 * threads || batches % threads == 0 || flops < 4e6)) {
+    seqc_parallel_for(batches, batch_task, &bt);
+    return;
+  }
+  for (int64_t t = 0; t < batches; ++t) {
+    gemm2d g = batch_problem(&bt, t);
+    if (threads > 1 && flops * batches >= 2e5)
+      gemm_parallel(&g, threads);
+    else
+      gemm_serial(&g);
+  }
+}
