@@ -170,6 +170,12 @@ mlir::ElementsAttr parseConstInput(llvm::StringRef name, llvm::StringRef spec,
                                    RankedTensorType declared, Location loc);
 
 void registerArithOps(OpRegistry &r); // Mod, Floor, Ceil, Range
+/// Replaces every call of a model-local function (ModelProto.functions) in
+/// the main graph by the function body (FunctionInlining.cpp).
+LogicalResult inlineLocalFunctions(mlir::MLIRContext &ctx,
+                                   llvm::StringRef path,
+                                   onnx::ModelProto &model);
+
 void registerPadOps(OpRegistry &r);
 
 /// The registry for the default ("" / "ai.onnx") domain.

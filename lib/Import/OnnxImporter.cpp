@@ -31,13 +31,13 @@ const OpRegistry &getDefaultDomainRegistry() {
     registerLinalgOps(r);
     registerNormOps(r);
     registerAttentionOps(r);
-    registerRotaryOps(r);
-    registerRecurrentOps(r);
-    registerIndexingOps(r);
-    registerConvNormOps(r);
     registerArithOps(r);
     registerPadOps(r);
     registerQuantizeOps(r);
+    registerRecurrentOps(r);
+    registerRotaryOps(r);
+    registerIndexingOps(r);
+    registerConvNormOps(r);
     return r;
   }();
   return registry;
@@ -57,14 +57,14 @@ public:
   }
 
   OwningOpRef<ModuleOp> run(StringRef modelName);
-
-private:
-  Location nodeLoc(const onnx::NodeProto &n) {
-    StringRef name = n.name().empty() ? StringRef(n.op_type()) : n.name();
   void setConstInputs(
       const std::vector<std::pair<std::string, std::string>> &specs) {
     constInputs = specs;
   }
+
+private:
+  Location nodeLoc(const onnx::NodeProto &n) {
+    StringRef name = n.name().empty() ? StringRef(n.op_type()) : n.name();
     return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
   }
   Location nameLoc(StringRef name) {
@@ -94,11 +94,11 @@ private:
   llvm::StringSet<> importedDomains;
   llvm::StringMap<Value> values;
   llvm::StringSet<> used;
+  std::vector<std::pair<std::string, std::string>> constInputs;
 };
 
 LogicalResult Importer::readOpsets() {
   for (const auto &o : model.opset_import()) {
-  std::vector<std::pair<std::string, std::string>> constInputs;
     importedDomains.insert(isDefaultDomain(o.domain()) ? "" : o.domain());
     if (isDefaultDomain(o.domain()))
       opset = o.version();
@@ -306,12 +306,12 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   for (Value v : inputs)
     if (v && !isa<RankedTensorType>(v.getType()))
       return nc.error() << "operands must be ranked tensors";
+  if (foldNode(nc))
+    return success();
   if (failed(conv.fn(nc)))
     return failure();
   for (unsigned i = 0, e = n.output_size(); i < e; ++i)
     if (nc.isOutputUsed(i) && !values.count(n.output(i)))
-  if (foldNode(nc))
-    return success();
       return nc.error() << "output " << i << " ('" << n.output(i)
                         << "') is not supported";
   return success();
@@ -382,10 +382,6 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
     argTypes.push_back(*t);
     args.push_back(&in);
   }
-  auto fn =
-      func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
-  Block *entry = fn.addEntryBlock();
-  for (auto [i, vi] : llvm::enumerate(args)) {
   // Inputs bound at compile time (--const-input) keep their argument.
   SmallVector<ElementsAttr> bound(args.size());
   for (const auto &binding : constInputs) {
@@ -409,6 +405,10 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
         cast<ShapedType>(bound[i].getType()).getShape(),
         declared.getElementType());
   }
+  auto fn =
+      func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
+  Block *entry = fn.addEntryBlock();
+  for (auto [i, vi] : llvm::enumerate(args)) {
     values[vi->name()] = entry->getArgument(i);
     fn.setArgAttr(i, "seq.name", b.getStringAttr(vi->name()));
     if (llvm::any_of(dimNames[i], [](auto &s) { return !s.empty(); })) {
@@ -417,10 +417,6 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
     }
   }
   b.setInsertionPointToStart(entry);
-
-  // Initializers.
-  for (const auto &t : graph.initializer()) {
-    Location loc = nameLoc(t.name());
   for (auto [i, attr] : llvm::enumerate(bound)) {
     if (!attr)
       continue;
@@ -428,6 +424,10 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
     values[args[i]->name()] = arith::ConstantOp::create(
         b, nameLoc(args[i]->name()), cast<TypedAttr>(attr));
   }
+
+  // Initializers.
+  for (const auto &t : graph.initializer()) {
+    Location loc = nameLoc(t.name());
     ElementsAttr attr = convertTensor(t, loc, baseDir, "initializer");
     if (!attr)
       return nullptr;
@@ -471,7 +471,7 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
   ctx.loadDialect<func::FuncDialect, arith::ArithDialect, tensor::TensorDialect,
                   mlir::seq::SeqDialect>();
   std::unique_ptr<onnx::ModelProto> model = loadOnnxModel(ctx, path);
-  if (!model)
+  if (!model || failed(inlineLocalFunctions(ctx, path, *model)))
     return nullptr;
   std::string name = opts.modelName;
   if (name.empty())

@@ -52,20 +52,18 @@ static int dtypeCode(Type t) {
 static const char *dtypeName(int code) {
   switch (code) {
   case 1: return "float";
-  case 3: return "int8";
-  case 5: return "int16";
   case 2: return "uint8";
-  case 6: return "int32";
+  case 3: return "int8";
   case 4: return "uint16";
+  case 5: return "int16";
+  case 6: return "int32";
   case 7: return "int64";
   case 9: return "bool";
   case 10: return "float16";
   case 11: return "double";
-  case 16: return "bfloat16";
-  }
   case 12: return "uint32";
   case 13: return "uint64";
-  return "?";
+  case 16: return "bfloat16";
   case 17: return "float8e4m3fn";
   case 18: return "float8e4m3fnuz";
   case 19: return "float8e5m2";
@@ -76,6 +74,8 @@ static const char *dtypeName(int code) {
   case 24: return "float8e8m0";
   case 25: return "uint2";
   case 26: return "int2";
+  }
+  return "?";
 }
 
 static std::string percentEncode(StringRef s) {
