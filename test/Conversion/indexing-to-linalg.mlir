@@ -26,13 +26,14 @@ func.func @argmin_last(%x: tensor<3x4xi32>) -> tensor<4xi64> {
 
 // -----
 
-// TopK: a comparison-count rank per element, then a select of rank == t.
+// TopK: k selection passes; pass t takes the best element after pass t-1's
+// pick (value first, then lower index) and inserts it at t.
 // CHECK-LABEL: func @topk
-// CHECK: %[[R:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<3x4xindex>)
+// CHECK: scf.for %[[T:[^ ]+]] = %{{.*}} to %c2 {{.*}} -> (tensor<3x2xf32>, tensor<3x2xi64>, tensor<3xf32>, tensor<3xi64>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
 // CHECK: arith.cmpf ogt
-// CHECK: arith.cmpi ult
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[R]] : tensor<3x4xf32>, tensor<3x4xindex>) outs({{.*}} : tensor<3x2xf32>, tensor<3x2xi64>)
-// CHECK: arith.cmpi eq
+// CHECK: arith.cmpi slt
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, %[[T]]] [3, 1] [1, 1] : tensor<3xf32> into tensor<3x2xf32>
 func.func @topk(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
   %v, %i = seq.topk %x k = 2 axis = -1 largest : tensor<3x4xf32> -> tensor<3x2xf32>, tensor<3x2xi64>
   return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
@@ -40,10 +41,15 @@ func.func @topk(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
 
 // -----
 
-// Reverse exclusive CumSum: sum of x[j] over j > i.
+// Reverse exclusive CumSum: a scan from the last slice; the running sum is
+// inserted before the add.
 // CHECK-LABEL: func @cumsum
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
-// CHECK: arith.cmpi ugt
+// CHECK: scf.for %[[I:[^ ]+]] = {{.*}} -> (tensor<3x4xf32>, tensor<3x1xf32>)
+// CHECK: %[[P:.*]] = arith.subi %c3, %[[I]]
+// CHECK: tensor.extract_slice %{{.*}}[0, %[[P]]] [3, 1] [1, 1]
+// CHECK: tensor.insert_slice
+// CHECK: linalg.generic
+// CHECK: arith.addf
 func.func @cumsum(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
   %2 = seq.cumsum %x axis = 1 exclusive reverse : tensor<3x4xf32>
   return %2 : tensor<3x4xf32>

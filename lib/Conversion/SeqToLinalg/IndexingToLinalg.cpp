@@ -1,11 +1,11 @@
 //===- IndexingToLinalg.cpp - arg/top-k/cumsum/gather/scatter lowering ----===//
 //
 // Gathers and arg reductions are linalg.generics that compute indices with
-// linalg.index and read with tensor.extract. TopK and CumSum are O(n^2)
-// generics along the axis (rank by comparison count; masked prefix sums):
-// simple, fusable and correct for ties. Scatters must apply duplicate
-// indices in order, so they are scf.for nests over the updates that
-// tensor.insert into a copy of `data` (bufferized in place).
+// linalg.index and read with tensor.extract. TopK is k selection passes
+// (O(n k)) and CumSum an O(n) scan over slices, both scf.for loops around
+// generics. Scatters must apply duplicate indices in order, so they are scf.for
+// nests over the updates that tensor.insert into a copy of `data` (bufferized
+// in place).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +15,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <limits>
 
 using namespace mlir;
 
@@ -122,8 +124,9 @@ struct ArgReduceLowering : OpRewritePattern<OpT> {
   }
 };
 
-/// TopK: rank[i] = #{j : x_j beats x_i} (ties: lower index wins), then
-/// out[t] = the x_i with rank[i] == t.
+/// TopK: k selection passes (an scf.for) of one reduction generic each. In
+/// the order "better value first, then lower index" pass t picks the best
+/// element that comes after pass t-1's pick, so no mask is needed: O(n k).
 struct TopKLowering : OpRewritePattern<seq::TopKOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::TopKOp op,
@@ -135,64 +138,82 @@ struct TopKLowering : OpRewritePattern<seq::TopKOp> {
       return rw.notifyMatchFailure(op, "dynamic shape");
     int64_t rank = in.getRank();
     int64_t axis = normAxis(op.getAxis(), rank);
+    int64_t k = op.getK();
     bool largest = op.getLargest();
-    Type elt = in.getElementType();
+    Type elt = in.getElementType(), i64 = rw.getI64Type();
     Value x = op.getInput();
-
-    // Loops: input dims (parallel, i at `axis`) + j (reduction).
-    auto id = leadingDims(ctx, rank + 1, rank);
-    SmallVector<AffineExpr> jExprs;
-    for (int64_t d = 0; d < rank; ++d)
-      jExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
-    auto jMap = AffineMap::get(rank + 1, 0, jExprs, ctx);
-    auto rankType = RankedTensorType::get(in.getShape(), rw.getIndexType());
-    Value zeros = createFilled(rw, loc, rankType, rw.getIndexAttr(0), {});
-    Value ranks =
-        buildGeneric(
-            rw, loc, rankType, ValueRange{x, x}, zeros, {id, jMap, id},
-            iterators(rank, 1),
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value i = linalg::IndexOp::create(b, l, axis);
-              Value j = linalg::IndexOp::create(b, l, rank);
-              Value better = compare(b, l, args[1], args[0], largest, false);
-              Value eq = compare(b, l, args[1], args[0], true, true);
-              eq = arith::AndIOp::create(
-                  b, l, eq, compare(b, l, args[0], args[1], true, true));
-              Value before =
-                  arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, j, i);
-              Value beats = arith::OrIOp::create(
-                  b, l, better, arith::AndIOp::create(b, l, eq, before));
-              Value one = arith::SelectOp::create(
-                  b, l, beats, indexConst(b, l, 1), indexConst(b, l, 0));
-              return SmallVector<Value>{
-                  arith::AddIOp::create(b, l, args[2], one)};
-            })
-            .getResult(0);
-
-    // Loops: output dims (parallel, t at `axis`) + i (reduction).
-    auto valType = op.getValues().getType();
-    auto idxType = op.getIndices().getType();
-    Value v0 = createFilled(rw, loc, valType, rw.getZeroAttr(elt), {});
-    Value i0 = createFilled(rw, loc, idxType, rw.getI64IntegerAttr(0), {});
-    auto g = buildGeneric(
-        rw, loc, TypeRange{valType, idxType}, ValueRange{x, ranks},
-        ValueRange{v0, i0}, {jMap, jMap, id, id}, iterators(rank, 1),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value t = linalg::IndexOp::create(b, l, axis);
-          Value i = linalg::IndexOp::create(b, l, rank);
-          Value hit =
-              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, args[1], t);
-          Value i64 = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
-          return SmallVector<Value>{
-              arith::SelectOp::create(b, l, hit, args[0], args[2]),
-              arith::SelectOp::create(b, l, hit, i64, args[3])};
+    SmallVector<int64_t> outer(in.getShape());
+    outer.erase(outer.begin() + axis);
+    auto outerV = RankedTensorType::get(outer, elt);
+    auto outerI = RankedTensorType::get(outer, i64);
+    // (a, ia) precedes (b, ib) in the selection order.
+    auto precedes = [&](OpBuilder &b, Location l, Value a, Value ia, Value bv,
+                        Value ib) {
+      Value strict = compare(b, l, a, bv, largest, false);
+      Value eq = arith::AndIOp::create(b, l, compare(b, l, a, bv, true, true),
+                                       compare(b, l, bv, a, true, true));
+      Value lower =
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, ia, ib);
+      return arith::OrIOp::create(b, l, strict,
+                                  arith::AndIOp::create(b, l, eq, lower));
+    };
+    // The previous pick starts before every element, the running best after.
+    Value prevV =
+        createFilled(rw, loc, outerV, lowestOrHighest(rw, elt, !largest), {});
+    Value prevI = createFilled(rw, loc, outerI, rw.getI64IntegerAttr(-1), {});
+    Value vals = createEmpty(rw, loc, op.getValues().getType(), {});
+    Value idxs = createEmpty(rw, loc, op.getIndices().getType(), {});
+    auto outMap = leadingDims(ctx, rank, rank - 1);
+    SmallVector<AffineMap> maps{axisLastMap(ctx, rank, axis), outMap, outMap,
+                                outMap, outMap};
+    auto loop = scf::ForOp::create(
+        rw, loc, indexConst(rw, loc, 0), indexConst(rw, loc, k),
+        indexConst(rw, loc, 1), ValueRange{vals, idxs, prevV, prevI},
+        [&](OpBuilder &b, Location l, Value t, ValueRange iter) {
+          Value accV =
+              createFilled(b, l, outerV, lowestOrHighest(b, elt, largest), {});
+          Value accI = createFilled(
+              b, l, outerI,
+              b.getI64IntegerAttr(std::numeric_limits<int64_t>::max()), {});
+          auto g = buildGeneric(
+              b, l, TypeRange{outerV, outerI}, ValueRange{x, iter[2], iter[3]},
+              ValueRange{accV, accI}, maps, iterators(rank - 1, 1),
+              [&](OpBuilder &bb, Location ll, ValueRange args) {
+                Value j = arith::IndexCastOp::create(
+                    bb, ll, i64, linalg::IndexOp::create(bb, ll, rank - 1));
+                Value take = arith::AndIOp::create(
+                    bb, ll, precedes(bb, ll, args[1], args[2], args[0], j),
+                    precedes(bb, ll, args[0], j, args[3], args[4]));
+                return SmallVector<Value>{
+                    arith::SelectOp::create(bb, ll, take, args[0], args[3]),
+                    arith::SelectOp::create(bb, ll, take, j, args[4])};
+              });
+          SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+              strides(rank, b.getIndexAttr(1));
+          offsets[axis] = t;
+          for (int64_t d = 0; d < rank; ++d)
+            sizes.push_back(b.getIndexAttr(d == axis ? 1 : in.getDimSize(d)));
+          Value v = tensor::InsertSliceOp::create(b, l, g.getResult(0), iter[0],
+                                                  offsets, sizes, strides);
+          Value i = tensor::InsertSliceOp::create(b, l, g.getResult(1), iter[1],
+                                                  offsets, sizes, strides);
+          // Copy the pick into the carried tensors so that each yielded
+          // value stays in its iter_arg's buffer (bufferization needs it).
+          Value pv = linalg::CopyOp::create(b, l, g.getResult(0), iter[2])
+                         .getResult(0);
+          Value pi = linalg::CopyOp::create(b, l, g.getResult(1), iter[3])
+                         .getResult(0);
+          scf::YieldOp::create(b, l, ValueRange{v, i, pv, pi});
         });
-    rw.replaceOp(op, g.getResults());
+    rw.replaceOp(op, {loop.getResult(0), loop.getResult(1)});
     return success();
   }
 };
 
-/// CumSum: out[i] = sum_j [j in prefix(i)] x[j] along the axis.
+/// CumSum: an scf.for along the axis carrying the running sum (one slice
+/// with the axis of size 1) and the result; each step adds the input slice
+/// (one elementwise generic) and inserts the running sum before
+/// (exclusive) or after the add. `reverse` walks the axis backwards.
 struct CumSumLowering : OpRewritePattern<seq::CumSumOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::CumSumOp op,
@@ -204,33 +225,51 @@ struct CumSumLowering : OpRewritePattern<seq::CumSumOp> {
       return rw.notifyMatchFailure(op, "dynamic shape");
     int64_t rank = type.getRank();
     int64_t axis = normAxis(op.getAxis(), rank);
-    SmallVector<AffineExpr> jExprs;
-    for (int64_t d = 0; d < rank; ++d)
-      jExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
-    auto jMap = AffineMap::get(rank + 1, 0, jExprs, ctx);
-    auto id = leadingDims(ctx, rank + 1, rank);
+    int64_t n = type.getDimSize(axis);
     Type elt = type.getElementType();
-    Value init = createFilled(rw, loc, type, rw.getZeroAttr(elt), {});
-    // j is in i's prefix when j <= i (j < i exclusive); reversed: j >= i.
-    arith::CmpIPredicate pred =
-        op.getReverse() ? (op.getExclusive() ? arith::CmpIPredicate::ugt
-                                             : arith::CmpIPredicate::uge)
-                        : (op.getExclusive() ? arith::CmpIPredicate::ult
-                                             : arith::CmpIPredicate::ule);
-    auto g = buildGeneric(
-        rw, loc, type, op.getInput(), init, {jMap, id}, iterators(rank, 1),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value i = linalg::IndexOp::create(b, l, axis);
-          Value j = linalg::IndexOp::create(b, l, rank);
-          Value in = arith::CmpIOp::create(b, l, pred, j, i);
-          Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(elt));
-          Value x = arith::SelectOp::create(b, l, in, args[0], zero);
-          Value s = isa<FloatType>(elt)
-                        ? (Value)arith::AddFOp::create(b, l, args[1], x)
-                        : (Value)arith::AddIOp::create(b, l, args[1], x);
-          return SmallVector<Value>{s};
+    SmallVector<int64_t> sliceShape(type.getShape());
+    sliceShape[axis] = 1;
+    auto sliceType = type.clone(sliceShape);
+    Value run = createFilled(rw, loc, sliceType, rw.getZeroAttr(elt), {});
+    Value out = createEmpty(rw, loc, type, {});
+    Value x = op.getInput();
+    bool exclusive = op.getExclusive(), reverse = op.getReverse();
+    auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    auto loop = scf::ForOp::create(
+        rw, loc, indexConst(rw, loc, 0), indexConst(rw, loc, n),
+        indexConst(rw, loc, 1), ValueRange{out, run},
+        [&](OpBuilder &b, Location l, Value iv, ValueRange iter) {
+          Value pos = reverse ? (Value)arith::SubIOp::create(
+                                    b, l, indexConst(b, l, n - 1), iv)
+                              : iv;
+          SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+              strides(rank, b.getIndexAttr(1));
+          offsets[axis] = pos;
+          for (int64_t d : sliceShape)
+            sizes.push_back(b.getIndexAttr(d));
+          Value xs = tensor::ExtractSliceOp::create(b, l, sliceType, x, offsets,
+                                                    sizes, strides);
+          Value acc = iter[1], res = iter[0];
+          if (exclusive)
+            res = tensor::InsertSliceOp::create(b, l, acc, res, offsets, sizes,
+                                                strides);
+          acc =
+              buildGeneric(b, l, sliceType, xs, acc, {id, id}, iterators(rank),
+                           [&](OpBuilder &bb, Location ll, ValueRange args) {
+                             Value s = isa<FloatType>(elt)
+                                           ? (Value)arith::AddFOp::create(
+                                                 bb, ll, args[1], args[0])
+                                           : (Value)arith::AddIOp::create(
+                                                 bb, ll, args[1], args[0]);
+                             return SmallVector<Value>{s};
+                           })
+                  .getResult(0);
+          if (!exclusive)
+            res = tensor::InsertSliceOp::create(b, l, acc, res, offsets, sizes,
+                                                strides);
+          scf::YieldOp::create(b, l, ValueRange{res, acc});
         });
-    rw.replaceOp(op, g.getResult(0));
+    rw.replaceOp(op, loop.getResult(0));
     return success();
   }
 };
