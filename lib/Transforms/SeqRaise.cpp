@@ -17,6 +17,7 @@ void populateSeqRaisePatterns(RewritePatternSet &patterns) {
   populateRaiseRopePatterns(patterns);
   populateRaiseLayerNormPatterns(patterns);
   populateRaiseActivationPatterns(patterns);
+  populateRaiseGatedAttentionPatterns(patterns);
 }
 
 namespace {

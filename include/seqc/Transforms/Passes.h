@@ -25,6 +25,8 @@ void populateRaiseLayerNormPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseActivationPatterns(mlir::RewritePatternSet &patterns);
 /// The seq-cascade-report table for the attention cascades under `root`.
 std::string cascadeReport(mlir::Operation *root);
+/// merge_heads(attention) * sigmoid(g) -> the gate in the attention layout.
+void populateRaiseGatedAttentionPatterns(mlir::RewritePatternSet &patterns);
 /// Every seq-raise pattern.
 void populateSeqRaisePatterns(mlir::RewritePatternSet &patterns);
 

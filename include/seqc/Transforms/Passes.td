@@ -23,6 +23,23 @@ def SeqRaise : Pass<"seq-raise"> {
       `seq.attention`. The `where(is_nan(p), 0, p)` guard torch places after
       the softmax is absorbed only when no row can be fully masked (no mask,
       or a constant all-finite float mask).
+    - RoPE: `x * cos + rotate_half(x) * sin` with rotate_half the
+      slice/neg/concat of the two halves of the last dim, or the interleaved
+      `stack(-x[..., 1::2], x[..., ::2])` form, over a static 4-D x and
+      tables as wide as x's last dim that broadcast onto x -> `seq.rope`
+      with full-width tables (any values: no constant is needed).
+    - LayerNorm: `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)` (or
+      times `reciprocal(sqrt(...))`, `pow(d, 2)` or `d * d`), both means
+      over the same trailing dims with keep_dims and `eps` a constant splat
+      -> `seq.layer_norm`; a following `* weight` and `+ bias` varying only
+      along the normalized dims are folded in.
+    - GELU: `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))` and
+      `0.5 * x * (1 + erf(x / sqrt(2)))` in any association, constants equal
+      to the reference up to float32 rounding -> `seq.gelu`.
+    - SwiGLU: `g * sigmoid(g) * u` in any association -> `seq.swiglu`.
+    - Gated attention: `merge_heads(attention) * sigmoid(gate)` -> the gate
+      moved into the attention's [B, H, S, Dv] layout, the multiply marked
+      `seq.attention_gate` and consuming the attention result directly.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::seq::SeqDialect"];
