@@ -47,37 +47,50 @@ struct ConvLowering : OpRewritePattern<seq::ConvOp> {
       Value zero = arith::ConstantOp::create(rw, loc, rw.getZeroAttr(elt));
       x = tensor::PadOp::create(rw, loc, xt.clone(padded), x, low, high, zero);
     }
+    // im2col: cols[n, g, c, k..., o...] = x[n, g, c, o * stride + k * dil].
     auto px = cast<RankedTensorType>(x.getType());
-    SmallVector<int64_t> xShape{n, g, c / g}, wShape{g, m / g, c / g},
-        oShape{n, g, m / g};
+    int64_t cg = c / g, mg = m / g, kvol = 1, ovol = 1;
+    SmallVector<int64_t> xShape{n, g, cg}, colShape{n, g, cg};
     for (int64_t i = 0; i < s; ++i) {
       xShape.push_back(px.getDimSize(2 + i));
-      wShape.push_back(wt.getDimSize(2 + i));
-      oShape.push_back(type.getDimSize(2 + i));
+      colShape.push_back(wt.getDimSize(2 + i));
+      kvol *= wt.getDimSize(2 + i);
+    }
+    for (int64_t i = 0; i < s; ++i) {
+      colShape.push_back(type.getDimSize(2 + i));
+      ovol *= type.getDimSize(2 + i);
     }
     x = reshapeTo(rw, loc, x, xShape);
-    Value w = reshapeTo(rw, loc, op.getWeight(), wShape);
-
-    // Loops: n, g, m, o_0..o_{s-1} | c, k_0..k_{s-1}.
-    int64_t numPar = 3 + s, numLoops = numPar + 1 + s;
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> xe{d(0), d(1), d(numPar)},
-        we{d(1), d(2), d(numPar)}, oe{d(0), d(1), d(2)};
-    for (int64_t i = 0; i < s; ++i) {
-      AffineExpr o = d(3 + i), k = d(numPar + 1 + i);
-      xe.push_back(o * op.getStrides()[i] + k * op.getDilations()[i]);
-      we.push_back(k);
-      oe.push_back(o);
-    }
-    auto outType = RankedTensorType::get(oShape, elt);
+    int64_t colLoops = 3 + 2 * s;
+    SmallVector<AffineExpr> xe{d(0), d(1), d(2)};
+    for (int64_t i = 0; i < s; ++i)
+      xe.push_back(d(3 + s + i) * op.getStrides()[i] +
+                   d(3 + i) * op.getDilations()[i]);
+    auto colType = RankedTensorType::get(colShape, elt);
+    Value cols =
+        buildGeneric(rw, loc, colType, x, createEmpty(rw, loc, colType, {}),
+                     {AffineMap::get(colLoops, 0, xe, ctx),
+                      AffineMap::getMultiDimIdentityMap(colLoops, ctx)},
+                     iterators(colLoops),
+                     [](OpBuilder &, Location, ValueRange args) {
+                       return SmallVector<Value>{args[0]};
+                     })
+            .getResult(0);
+    cols = reshapeTo(rw, loc, cols, {n, g, cg * kvol, ovol});
+    Value w = reshapeTo(rw, loc, op.getWeight(), {g, mg, cg * kvol});
+
+    // out[n, g, m, p] += w[g, m, r] * cols[n, g, r, p], loops (n, g, m, r, p):
+    // a batched matmul with the innermost loop contiguous.
+    auto outType = RankedTensorType::get({n, g, mg, ovol}, elt);
     Value init;
     if (Value bias = op.getBias()) {
-      Value b2 = reshapeTo(rw, loc, bias, {g, m / g});
-      auto bmap = AffineMap::get(numPar, 0, {d(1), d(2)}, ctx);
+      Value b2 = reshapeTo(rw, loc, bias, {g, mg});
       init =
           buildGeneric(rw, loc, outType, b2, createEmpty(rw, loc, outType, {}),
-                       {bmap, AffineMap::getMultiDimIdentityMap(numPar, ctx)},
-                       iterators(numPar),
+                       {AffineMap::get(4, 0, {d(1), d(2)}, ctx),
+                        AffineMap::getMultiDimIdentityMap(4, ctx)},
+                       iterators(4),
                        [](OpBuilder &, Location, ValueRange args) {
                          return SmallVector<Value>{args[0]};
                        })
@@ -86,13 +99,15 @@ struct ConvLowering : OpRewritePattern<seq::ConvOp> {
       init = createFilled(rw, loc, outType, rw.getZeroAttr(elt), {});
     }
     bool isFloat = isa<FloatType>(elt);
+    SmallVector<utils::IteratorType> iters = iterators(5);
+    iters[3] = utils::IteratorType::reduction;
     Value out =
         buildGeneric(
-            rw, loc, outType, ValueRange{x, w}, init,
-            {AffineMap::get(numLoops, 0, xe, ctx),
-             AffineMap::get(numLoops, 0, we, ctx),
-             AffineMap::get(numLoops, 0, oe, ctx)},
-            iterators(numPar, 1 + s),
+            rw, loc, outType, ValueRange{w, cols}, init,
+            {AffineMap::get(5, 0, {d(1), d(2), d(3)}, ctx),
+             AffineMap::get(5, 0, {d(0), d(1), d(3), d(4)}, ctx),
+             AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx)},
+            iters,
             [&](OpBuilder &b, Location l, ValueRange args) {
               Value p =
                   isFloat
