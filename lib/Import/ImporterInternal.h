@@ -151,6 +151,10 @@ void registerRecurrentOps(OpRegistry &r);
 LogicalResult importSubgraph(NodeContext &nc, const onnx::GraphProto &g,
                              llvm::ArrayRef<Value> inputs,
                              llvm::SmallVectorImpl<Value> &outputs);
+/// Appends the outer-scope names that the graph attributes of `n` (and
+/// their nested graphs) read: implicit inputs of `n`.
+void appendCapturedNames(const onnx::NodeProto &n,
+                         llvm::SmallVectorImpl<std::string> &names);
 void registerIndexingOps(OpRegistry &r);
 void registerConvNormOps(OpRegistry &r);
 

@@ -198,7 +198,9 @@ LogicalResult Importer::topoSort(SmallVector<const onnx::NodeProto *> &order) {
   std::vector<unsigned> pending(numNodes, 0);
   for (int i = 0; i < numNodes; ++i) {
     const onnx::NodeProto &n = graph.node(i);
-    for (const std::string &in : n.input()) {
+    SmallVector<std::string> ins(n.input().begin(), n.input().end());
+    appendCapturedNames(n, ins); // subgraph bodies depend on them too
+    for (const std::string &in : ins) {
       if (in.empty() || values.count(in))
         continue;
       auto it = producer.find(in);
@@ -360,10 +362,13 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
   llvm::StringSet<> initNames;
   for (const auto &t : graph.initializer())
     initNames.insert(t.name());
-  for (const auto &n : graph.node())
-    for (const std::string &in : n.input())
+  for (const auto &n : graph.node()) {
+    SmallVector<std::string> ins(n.input().begin(), n.input().end());
+    appendCapturedNames(n, ins);
+    for (const std::string &in : ins)
       if (!in.empty())
         used.insert(in);
+  }
   for (const auto &o : graph.output())
     used.insert(o.name());
 

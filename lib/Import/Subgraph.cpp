@@ -75,7 +75,39 @@ LogicalResult importConstant(NodeContext &body, StringRef dir,
   return success();
 }
 
+void appendCaptured(const onnx::GraphProto &g,
+                    SmallVectorImpl<std::string> &out) {
+  llvm::StringSet<> defined;
+  for (const auto &in : g.input())
+    defined.insert(in.name());
+  for (const auto &t : g.initializer())
+    defined.insert(t.name());
+  for (const auto &n : g.node())
+    for (const std::string &o : n.output())
+      defined.insert(o);
+  SmallVector<std::string> reads;
+  for (const auto &n : g.node()) {
+    reads.append(n.input().begin(), n.input().end());
+    appendCapturedNames(n, reads);
+  }
+  for (const auto &o : g.output())
+    reads.push_back(o.name());
+  for (std::string &r : reads)
+    if (!r.empty() && !defined.contains(r))
+      out.push_back(std::move(r));
+}
+
 } // namespace
+
+void appendCapturedNames(const onnx::NodeProto &n,
+                         SmallVectorImpl<std::string> &names) {
+  for (const auto &a : n.attribute()) {
+    if (a.has_g())
+      appendCaptured(a.g(), names);
+    for (const auto &g : a.graphs())
+      appendCaptured(g, names);
+  }
+}
 
 LogicalResult importSubgraph(NodeContext &nc, const onnx::GraphProto &g,
                              ArrayRef<Value> inputs,
