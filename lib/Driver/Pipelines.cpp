@@ -26,7 +26,7 @@ std::string seqToLinalgPipeline(bool tiledAttention) {
 }
 
 std::string linalgToLLVMPipeline() {
-  return "seq-strip-signedness,"
+  return "seq-strip-signedness,seq-distinct-results,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"

@@ -1,10 +1,11 @@
-/*===- float8.c - 8- and 4-bit float conversions for compiled models -*- C -*-===*
+/*===- float8.c - 8- and 4-bit float conversions ----------------*- C -*-===*
  *
- * LLVM has no 8-bit or 4-bit float types, so seq-to-linalg lowers a cast
- * from or to FLOAT8E4M3FN, FLOAT8E4M3FNUZ, FLOAT8E5M2, FLOAT8E5M2FNUZ,
- * FLOAT8E8M0 and FLOAT4E2M1 to calls of these two functions. `format` is the
- * ONNX TensorProto.DataType code of the small type; the small value travels
- * as its bit pattern in the low bits of a byte.
+ * Reference conversions between float and FLOAT8E4M3FN, FLOAT8E4M3FNUZ,
+ * FLOAT8E5M2, FLOAT8E5M2FNUZ, FLOAT8E8M0 and FLOAT4E2M1 bit patterns (low
+ * bits of a byte); `format` is the ONNX TensorProto.DataType code. seq-run
+ * decodes model outputs with them; compiled models use the equivalent arith
+ * lowering in lib/Conversion/SeqToLinalg/SmallFloatCast.cpp (no calls), which
+ * the e2e tests check bit for bit.
  *
  * Semantics follow ONNX Cast (its reference uses ml_dtypes): round to nearest
  * even; with `saturate`, out-of-range values and infinities become the

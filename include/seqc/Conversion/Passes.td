@@ -118,6 +118,18 @@ def SeqOutlineParallel : Pass<"seq-outline-parallel", "::mlir::ModuleOp"> {
 }
 
 #endif // SEQC_CONVERSION_PASSES
+def SeqDistinctResults : Pass<"seq-distinct-results", "::mlir::ModuleOp"> {
+  let summary = "Copy results that a function returns more than once";
+  let description = [{
+    A graph may name one tensor as several outputs; bufferization would then
+    return one buffer twice, which buffer-results-to-out-params cannot
+    handle. Each repeated return operand becomes a `linalg.copy` into a
+    fresh tensor.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def SeqStripSignedness : Pass<"seq-strip-signedness", "::mlir::ModuleOp"> {
   let summary = "Make every integer type signless (after seq-to-linalg)";
   let description = [{

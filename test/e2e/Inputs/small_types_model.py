@@ -71,6 +71,23 @@ out_("dy", TP.UINT8)
 out_("dy_scale", TP.FLOAT)
 out_("dy_zp", TP.UINT8)
 
+# 8-bit float quantization (saturating) and back.
+nodes.append(helper.make_node("QuantizeLinear", ["x", "scale", "zp8"], ["q8"]))
+out_("q8", TP.FLOAT8E4M3FN)
+nodes.append(helper.make_node("DequantizeLinear", ["q8", "scale"], ["dq8"]))
+out_("dq8", TP.FLOAT)
+# Blocked (block 3 over a dim of 4: the last block is partial) to int16.
+nodes.append(helper.make_node("QuantizeLinear", ["x44", "scaleb"], ["qb"],
+                              axis=1, block_size=3,
+                              output_dtype=TP.INT16))
+out_("qb", TP.INT16)
+# MatMulInteger with a per-column zero point for B.
+nodes.append(helper.make_node("Reshape", ["a", "shape22"], ["a22"]))
+nodes.append(helper.make_node("Reshape", ["b", "shape22"], ["b22"]))
+nodes.append(helper.make_node("MatMulInteger", ["a22", "b22", "azp", "bzp"],
+                              ["mmi"]))
+out_("mmi", TP.INT32)
+
 inits = [
     numpy_helper.from_array(np.array(-7.0, np.float32), "lo"),
     numpy_helper.from_array(np.array(7.0, np.float32), "hi"),
@@ -80,6 +97,12 @@ inits = [
     numpy_helper.from_array(np.array([1.0, 0.5, 2.0, 100.0], np.float32),
                             "scale4"),
     helper.make_tensor("zp4", TP.INT4, [4], [1, -2, 0, 3]),
+    helper.make_tensor("zp8", TP.FLOAT8E4M3FN, [], [0]),
+    numpy_helper.from_array(np.array([[0.5, 2.0], [1.0, 0.25], [4.0, 1.0],
+                                      [0.125, 8.0]], np.float32), "scaleb"),
+    numpy_helper.from_array(np.array([2, 2], np.int64), "shape22"),
+    numpy_helper.from_array(np.array(3, np.uint8), "azp"),
+    numpy_helper.from_array(np.array([1, 250], np.uint8), "bzp"),
 ]
 graph = helper.make_graph(
     nodes, "small_types",

@@ -1,0 +1,35 @@
+"""Exhaustive Cast to/from the 8-/4-bit floats: every float16 value plus
+random floats over 16 decades and the specials, cast with saturate 0/1 and
+back to float, with the ONNX reference outputs:
+small_float_casts.py OUT_DIR -> OUT_DIR/model.onnx, OUT_DIR/data/*.pb."""
+import warnings
+warnings.simplefilter("ignore")
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto as TP, helper, numpy_helper
+from onnx.reference import ReferenceEvaluator
+out = sys.argv[1]; os.makedirs(out + "/data", exist_ok=True)
+xs = np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float32)
+rng = np.random.default_rng(0)
+xs = np.concatenate([xs, (rng.standard_normal(20000) * 10.0 ** rng.integers(-8, 8, 20000)).astype(np.float32),
+                     np.array([np.inf, -np.inf, np.nan, -np.nan, 1e30, -1e30, 0, -0.0, 3e38, -3e38, 1e-40], np.float32)])
+nodes, outs = [], []
+i = 0
+for to in [TP.FLOAT8E4M3FN, TP.FLOAT8E4M3FNUZ, TP.FLOAT8E5M2, TP.FLOAT8E5M2FNUZ, TP.FLOAT4E2M1, TP.FLOAT8E8M0]:
+    for sat in ([1] if to == TP.FLOAT4E2M1 else [0, 1]):
+        n = f"o{i}"; i += 1
+        nodes.append(helper.make_node("Cast", ["x"], [n], to=to, saturate=sat))
+        outs.append(helper.make_tensor_value_info(n, to, None))
+        n2 = f"o{i}"; i += 1
+        nodes.append(helper.make_node("Cast", [n], [n2], to=TP.FLOAT))
+        outs.append(helper.make_tensor_value_info(n2, TP.FLOAT, None))
+g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, [len(xs)])], outs)
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 24)]); m.ir_version = 11
+onnx.save(m, out + "/model.onnx")
+res = ReferenceEvaluator(m).run(None, {"x": xs})
+open(out + "/data/input_0.pb", "wb").write(numpy_helper.from_array(xs, "x").SerializeToString())
+for k, (o, v) in enumerate(zip(outs, res)):
+    open(out + f"/data/output_{k}.pb", "wb").write(numpy_helper.from_array(np.asarray(v), o.name).SerializeToString())
