@@ -174,6 +174,17 @@ Value materialize(NodeContext &nc, const HostTensor &t) {
       vals.push_back(APInt(w, static_cast<uint64_t>(v), /*isSigned=*/w > 1));
     attr = DenseElementsAttr::get(type, vals);
   }
+  // Like initializers (Tensors.cpp): more than 16 elements go to a resource
+  // blob, so IR dumps elide them and weights-sized results print compactly.
+  unsigned bits = t.elt.getIntOrFloatBitWidth();
+  if (t.size() > 16 && !attr.isSplat() && bits % 8 == 0) {
+    ArrayRef<char> raw = attr.getRawData();
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+        raw, std::max<size_t>(bits / 8, alignof(uint64_t)));
+    return arith::ConstantOp::create(
+        nc.b(), nc.loc(),
+        DenseResourceElementsAttr::get(type, "folded", std::move(blob)));
+  }
   return arith::ConstantOp::create(nc.b(), nc.loc(), attr);
 }
 
