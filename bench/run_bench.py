@@ -194,7 +194,16 @@ def run_bench(b: Bench, threads: int, runs: int, tmp: Path):
     import onnxruntime as ort
     so = tmp / f"{b.name}.so"
     t = time.perf_counter()
-    seqc.compile(str(b.model), str(so), extra_args=b.seqc_args)
+    try:
+        seqc.compile(str(b.model), str(so), extra_args=b.seqc_args)
+    except seqc.CompileError as e:
+        # Keep benchmarking what works: the untiled lowering (--no-fuse) is
+        # the fallback while a default-pipeline feature is broken.
+        first = str(e).strip().splitlines()[:1]
+        print(f"  {b.name}: seqc failed ({first[0][:120] if first else e}); retrying with --no-fuse")
+        b.note = "--no-fuse"
+        t = time.perf_counter()
+        seqc.compile(str(b.model), str(so), extra_args=b.seqc_args + ["--no-fuse"])
     compile_s = time.perf_counter() - t
     art = seqc.load(str(so), threads=threads)
 
@@ -218,7 +227,7 @@ def run_bench(b: Bench, threads: int, runs: int, tmp: Path):
         ok &= bool(np.allclose(got, peer, rtol=b.rtol, atol=b.atol))
     seqc_ms, ort_ms, n = interleaved_medians(lambda: art.run(*b.inputs),
                                              lambda: sess.run(None, feeds), runs)
-    return dict(compile_s=compile_s, seqc_ms=seqc_ms, ort_ms=ort_ms, runs=n,
+    return dict(compile_s=compile_s, seqc_ms=seqc_ms, ort_ms=ort_ms, runs=n, note=b.note,
                 ok=ok, max_err=max_err, flops=count_flops(b.model, b.inputs))
 
 
@@ -254,6 +263,8 @@ def fmt_table(rows, peak):
             "| ort GFLOP/s | seqc % peak | ort % peak | outputs match (max abs diff) |")
     lines = [head, "|" + "---|" * 11]
     for name, r in rows:
+        if r.get("note"):
+            name = f"{name} ({r['note']})"
         if "error" in r:
             lines.append(f"| {name} | | | | | | | | | | error: {r['error']} |")
             continue
@@ -307,6 +318,11 @@ def main():
                   f"{r['ort_ms'] / r['seqc_ms']:8.2f} {gf:9.1f} {100 * gf / peak:5.0f}% "
                   f"{'yes' if r['ok'] else 'NO':>6}", flush=True)
         kname = kernel_name(tmp)
+    # The machine may be shared: measure the peak again and keep the best.
+    peak_after, _ = peak_gflops(peak_exe, a.threads)
+    if peak_after > peak:
+        print(f"peak re-measured after the benchmarks: {peak_after:.1f} GFLOP/s (used for % peak)")
+        peak = peak_after
     table = fmt_table(rows, peak)
     if str(a.out) == "-":
         return 0
@@ -324,7 +340,7 @@ Do not edit the tables by hand: rerun the command.
   {ort.__version__} (CPU provider, `intra_op_num_threads={a.threads}`, sequential executor).
 - Measured peak f32 FMA rate (bench/peak_flops.c, {isa}): **{peak:.1f} GFLOP/s** with
   {a.threads} threads, {peak1:.1f} GFLOP/s with 1 thread. "% peak" is relative to the
-  {a.threads}-thread figure.
+  {a.threads}-thread figure (the best of a measurement before and one after the benchmarks).
 - Latencies are medians of up to {a.runs} runs of each, seqc and onnxruntime interleaved
   (the machine may be shared; interleaving exposes both to the same load).
   `ort/seqc` > 1 means seqc is faster. GFLOP counts MatMul/Gemm/Attention work only

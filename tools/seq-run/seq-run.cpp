@@ -1,7 +1,7 @@
 //===- seq-run.cpp - Run and check a seqc artifact ------------------------===//
 //
 // seq-run model.so [--data DIR] [--rtol R] [--atol A] [--bench N]
-//                  [--warmup K] [--print]
+//                  [--warmup K] [--threads N] [--print]
 //
 // Loads a compiled artifact through its C ABI (seqc_runtime.h), feeds it the
 // ONNX test-data inputs DIR/input_K.pb, compares its outputs with
@@ -58,6 +58,7 @@ struct Artifact {
   decltype(&seqc_last_error) lastError = nullptr;
   decltype(&seqc_dtype_size) dtypeSize = nullptr;
   const seqc_model_info *info = nullptr;
+  void *lib = nullptr;
 };
 
 template <typename F>
@@ -79,6 +80,7 @@ Artifact loadArtifact(const std::string &path) {
   if (!lib)
     die("%s: cannot load: %s", path.c_str(), dlerror());
   Artifact a;
+  a.lib = lib;
   bind(lib, path.c_str(), "seqc_get_model_info", a.getModelInfo);
   bind(lib, path.c_str(), "seqc_run", a.run);
   bind(lib, path.c_str(), "seqc_last_error", a.lastError);
@@ -564,20 +566,22 @@ void printSummary(const seqc_tensor_info &ti, const Tensor &t) {
 struct Options {
   std::string model, dataDir;
   double rtol = 1e-4, atol = 1e-5;
-  long bench = 0, warmup = 3;
+  long bench = 0, warmup = 3, threads = 0; // 0: the artifact's default
   bool print = false;
 };
 
 void usage(FILE *out) {
   std::fprintf(out,
                "usage: seq-run model.so [--data DIR] [--rtol R] [--atol A] "
-               "[--bench N] [--warmup K] [--print]\n"
+               "[--bench N] [--warmup K] [--threads N] [--print]\n"
                "  --data DIR   inputs DIR/input_K.pb, references "
                "DIR/output_K.pb (onnx TensorProto)\n"
                "  --rtol R     relative tolerance (default 1e-4)\n"
                "  --atol A     absolute tolerance (default 1e-5)\n"
                "  --bench N    time N runs after the warmup runs\n"
                "  --warmup K   warmup runs before timing (default 3)\n"
+               "  --threads N  threads of the artifact (default: "
+               "$SEQC_NUM_THREADS, else all CPUs)\n"
                "  --print      print the shape and first values of each "
                "output\n");
 }
@@ -630,6 +634,10 @@ Options parseArgs(int argc, char **argv) {
       o.bench = parseCount("--bench", next());
     } else if (arg == "--warmup") {
       o.warmup = parseCount("--warmup", next());
+    } else if (arg == "--threads") {
+      o.threads = parseCount("--threads", next());
+      if (o.threads < 1)
+        die("--threads: expected a positive integer");
     } else if (arg == "--print") {
       o.print = true;
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -653,6 +661,13 @@ int main(int argc, char **argv) {
   Options opt = parseArgs(argc, argv);
   Artifact a = loadArtifact(opt.model);
   const seqc_model_info &info = *a.info;
+  if (opt.threads > 0) {
+    using SetThreads = int (*)(int32_t);
+    SetThreads setThreads = nullptr;
+    bind(a.lib, opt.model.c_str(), "seqc_set_num_threads", setThreads);
+    if (setThreads((int32_t)opt.threads) != SEQC_OK)
+      die("--threads %ld: rejected by the artifact", opt.threads);
+  }
 
   // Inputs: from DIR or generated.
   std::vector<Tensor> inputs(info.num_inputs);

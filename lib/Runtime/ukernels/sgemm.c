@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -64,7 +65,7 @@ static void detect_x86(int *avx2, int *avx512) {
 static const seqc_sgemm_kernel *selected;
 static pthread_once_t select_once = PTHREAD_ONCE_INIT;
 
-static int trace; /* $SEQC_UK_TRACE: print every call's shape to stderr */
+static int trace; /* $SEQC_UK_TRACE: print every call's shape and time */
 
 static void select_kernel(void) {
   const char *t = getenv("SEQC_UK_TRACE");
@@ -207,39 +208,48 @@ static void gemm_serial(const gemm2d *g) {
   }
 }
 
-/* Shared state of one parallel panel step. */
-typedef struct panel {
+/* A whole 2-D problem packed up front: for every KC slice `q`, A as
+ * M/MR slivers at ap + q * mPad * KC and B as N/NR slivers at
+ * bp + q * nPad * KC. Two pool barriers per call (pack, compute) whatever
+ * the size: on a shared machine every barrier waits for the slowest thread. */
+typedef struct packed {
   const gemm2d *g;
-  int64_t jc, nc, pc, kc;
   float *ap, *bp;
-  int64_t aslivers;       /* pack tasks: A slivers first, then B slivers */
-  int64_t mt, nt, tm, tn; /* compute tasks: mt x nt tiles of tm x tn */
-  int acc;
-} panel;
+  int64_t mPad, nPad, slices;
+  int64_t aslivers, bslivers; /* pack tasks per slice: A then B slivers */
+  int64_t mt, nt, tm, tn;     /* compute tasks: mt x nt tiles of tm x tn */
+} packed;
 
 static void pack_task(void *ctx, int64_t begin, int64_t end) {
-  panel *p = ctx;
-  int mr = p->g->kern->mr, nr = p->g->kern->nr;
+  packed *p = ctx;
+  const gemm2d *g = p->g;
+  int mr = g->kern->mr, nr = g->kern->nr;
+  int64_t per = p->aslivers + p->bslivers;
   for (int64_t t = begin; t < end; ++t) {
-    if (t < p->aslivers) {
-      int64_t i0 = t * mr;
-      pack_a(p->g, i0, min64(mr, p->g->m - i0), p->pc, p->kc,
-             p->ap + i0 * p->kc);
+    int64_t q = t / per, s = t % per, pc = q * KC, kc = min64(KC, g->k - pc);
+    if (s < p->aslivers) {
+      int64_t i0 = s * mr;
+      pack_a(g, i0, min64(mr, g->m - i0), pc, kc,
+             p->ap + q * p->mPad * KC + i0 * kc);
     } else {
-      int64_t j0 = (t - p->aslivers) * nr;
-      pack_b(p->g, p->jc + j0, min64(nr, p->nc - j0), p->pc, p->kc,
-             p->bp + j0 * p->kc);
+      int64_t j0 = (s - p->aslivers) * nr;
+      pack_b(g, j0, min64(nr, g->n - j0), pc, kc,
+             p->bp + q * p->nPad * KC + j0 * kc);
     }
   }
 }
 
 static void tile_task(void *ctx, int64_t begin, int64_t end) {
-  panel *p = ctx;
+  packed *p = ctx;
+  const gemm2d *g = p->g;
   for (int64_t t = begin; t < end; ++t) {
     int64_t i0 = (t / p->nt) * p->tm, j0 = (t % p->nt) * p->tn;
-    macro_tile(p->g, i0, min64(p->tm, p->g->m - i0), p->jc + j0,
-               min64(p->tn, p->nc - j0), p->kc, p->ap + i0 * p->kc,
-               p->bp + j0 * p->kc, p->acc);
+    int64_t mc = min64(p->tm, g->m - i0), nc = min64(p->tn, g->n - j0);
+    for (int64_t q = 0; q < p->slices; ++q) {
+      int64_t kc = min64(KC, g->k - q * KC);
+      macro_tile(g, i0, mc, j0, nc, kc, p->ap + q * p->mPad * KC + i0 * kc,
+                 p->bp + q * p->nPad * KC + j0 * kc, g->accumulate || q > 0);
+    }
   }
 }
 
@@ -247,44 +257,35 @@ static void gemm_parallel(const gemm2d *g, int threads) {
   if (g->k == 0)
     return zero_or_keep(g);
   int mr = g->kern->mr, nr = g->kern->nr;
-  int64_t kcMax = min64(KC, g->k), ncMax = round_up(min64(NC, g->n), nr);
-  int64_t mPad = round_up(g->m, mr);
-  float *bp = scratch((size_t)(kcMax * (ncMax + mPad)) + 16);
-  if (!bp)
+  packed p;
+  p.g = g;
+  p.mPad = round_up(g->m, mr);
+  p.nPad = round_up(g->n, nr);
+  p.slices = (g->k + KC - 1) / KC;
+  p.aslivers = p.mPad / mr;
+  p.bslivers = p.nPad / nr;
+  float *buf = scratch((size_t)(p.slices * KC * (p.mPad + p.nPad)) + 16);
+  if (!buf)
     abort();
-  float *ap = bp + kcMax * ncMax;
-  for (int64_t jc = 0; jc < g->n; jc += NC) {
-    int64_t nc = min64(NC, g->n - jc);
-    // Tiles: MC rows x up to 256 columns, smaller until every thread has two.
-    int64_t tm = round_up(min64(MC, g->m), mr),
-            tn = round_up(min64(256, nc), nr);
-    while ((round_up(g->m, tm) / tm) * (round_up(nc, tn) / tn) < 2 * threads) {
-      if (tn > 4 * nr)
-        tn = round_up(tn / 2, nr);
-      else if (tm > 2 * mr)
-        tm = round_up(tm / 2, mr);
-      else
-        break;
-    }
-    for (int64_t pc = 0; pc < g->k; pc += KC) {
-      panel p = {g,
-                 jc,
-                 nc,
-                 pc,
-                 min64(KC, g->k - pc),
-                 ap,
-                 bp,
-                 mPad / mr,
-                 (g->m + tm - 1) / tm,
-                 (nc + tn - 1) / tn,
-                 tm,
-                 tn,
-                 g->accumulate || pc > 0};
-      // A is re-packed per column panel only when N > NC.
-      seqc_parallel_for(p.aslivers + (nc + nr - 1) / nr, pack_task, &p);
-      seqc_parallel_for(p.mt * p.nt, tile_task, &p);
-    }
+  p.bp = buf;
+  p.ap = buf + p.slices * KC * p.nPad;
+  // Tiles: MC rows x up to 256 columns, smaller until every thread has 4.
+  p.tm = round_up(min64(MC, g->m), mr);
+  p.tn = round_up(min64(256, g->n), nr);
+  for (;;) {
+    p.mt = (g->m + p.tm - 1) / p.tm;
+    p.nt = (g->n + p.tn - 1) / p.tn;
+    if (p.mt * p.nt >= 4 * threads)
+      break;
+    if (p.tn > 4 * nr)
+      p.tn = round_up(p.tn / 2, nr);
+    else if (p.tm > 2 * mr)
+      p.tm = round_up(p.tm / 2, mr);
+    else
+      break;
   }
+  seqc_parallel_for(p.slices * (p.aslivers + p.bslivers), pack_task, &p);
+  seqc_parallel_for(p.mt * p.nt, tile_task, &p);
 }
 
 /*===----------------------------------------------------------------------===*
@@ -314,6 +315,22 @@ static void batch_task(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
+static void run_batched(batched *bt, int64_t batches, double flops) {
+  int threads = seqc_get_num_threads();
+  if (threads > 1 && batches > 1 &&
+      (batches >= 2 * threads || batches % threads == 0 || flops < 4e6)) {
+    seqc_parallel_for(batches, batch_task, bt);
+    return;
+  }
+  for (int64_t t = 0; t < batches; ++t) {
+    gemm2d g = batch_problem(bt, t);
+    if (threads > 1 && flops * batches >= 2e5)
+      gemm_parallel(&g, threads);
+    else
+      gemm_serial(&g);
+  }
+}
+
 void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
                    int64_t n, int64_t k, intptr_t a, int64_t sa0, int64_t sa1,
                    int64_t sa2, int64_t sam, int64_t sak, intptr_t b,
@@ -323,13 +340,6 @@ void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
   if (b0 <= 0 || b1 <= 0 || b2 <= 0 || m <= 0 || n <= 0)
     return;
   pthread_once(&select_once, select_kernel);
-  if (trace)
-    fprintf(stderr,
-            "seqc_uk_sgemm[%s]: batch %ldx%ldx%ld m=%ld n=%ld k=%ld "
-            "a(%ld,%ld) b(%ld,%ld) c(%ld,%ld) flags=%ld\n",
-            selected->name, (long)b0, (long)b1, (long)b2, (long)m, (long)n,
-            (long)k, (long)sam, (long)sak, (long)sbk, (long)sbn, (long)scm,
-            (long)scn, (long)flags);
   batched bt = {{selected, m, n, k, (const float *)a, (const float *)b,
                  (float *)c, sam, sak, sbk, sbn, scm, scn,
                  (int)(flags & SEQC_UK_ACCUMULATE)},
@@ -339,18 +349,18 @@ void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
                 {sb0, sb1, sb2},
                 {sc0, sc1, sc2}};
   int64_t batches = b0 * b1 * b2;
-  int threads = seqc_get_num_threads();
   double flops = 2.0 * (double)m * (double)n * (double)k;
-  if (threads > 1 && batches > 1 &&
-      (batches >= 2 * threads || batches % threads == 0 || flops < 4e6)) {
-    seqc_parallel_for(batches, batch_task, &bt);
-    return;
-  }
-  for (int64_t t = 0; t < batches; ++t) {
-    gemm2d g = batch_problem(&bt, t);
-    if (threads > 1 && flops * batches >= 2e5)
-      gemm_parallel(&g, threads);
-    else
-      gemm_serial(&g);
-  }
+  if (!trace)
+    return run_batched(&bt, batches, flops);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  run_batched(&bt, batches, flops);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double us = (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) * 1e-3;
+  fprintf(stderr,
+          "seqc_uk_sgemm[%s]: batch %ldx%ldx%ld m=%ld n=%ld k=%ld a(%ld,%ld) "
+          "b(%ld,%ld) c(%ld,%ld) flags=%ld: %.1f us, %.1f GFLOP/s\n",
+          selected->name, (long)b0, (long)b1, (long)b2, (long)m, (long)n,
+          (long)k, (long)sam, (long)sak, (long)sbk, (long)sbn, (long)scm,
+          (long)scn, (long)flags, us, flops * batches / us * 1e-3);
 }
