@@ -14,7 +14,9 @@ import seqc
 RNG = np.random.default_rng(0)
 _ONNX = {np.dtype(np.float32): TensorProto.FLOAT,
          np.dtype(np.int32): TensorProto.INT32,
-         np.dtype(np.int64): TensorProto.INT64}
+         np.dtype(np.int64): TensorProto.INT64,
+         np.dtype(np.uint8): TensorProto.UINT8,
+         np.dtype(np.uint64): TensorProto.UINT64}
 
 
 def f32(*shape):
@@ -211,3 +213,19 @@ def test_groupnorm(tmp_path, opset):
     run_case(tmp_path, "GroupNormalization",
              {"x": f32(2, c, 3, 2), "s": f32(n), "b": f32(n)},
              {"num_groups": g}, opset=opset)
+
+
+def test_unsigned(tmp_path):
+    """Unsigned elements compare and combine as unsigned (values >= 2^63)."""
+    x = RNG.integers(0, 2**64 - 1, (3, 5), dtype=np.uint64)
+    # One directory per model: dlopen caches a loaded path.
+    for sub in ("a", "b", "c"):
+        (tmp_path / sub).mkdir()
+    run_case(tmp_path / "a", "TopK", {"x": x},
+             consts={"k": np.array([2], np.int64)}, n_out=2)
+    run_case(tmp_path / "b", "ArgMin", {"x": x}, {"axis": 1})
+    d = RNG.integers(0, 255, (4, 3), dtype=np.uint8)
+    idx = RNG.integers(0, 4, (6, 3)).astype(np.int64)
+    upd = RNG.integers(0, 255, (6, 3), dtype=np.uint8)
+    run_case(tmp_path / "c", "ScatterElements", {"x": d, "i": idx, "u": upd},
+             {"reduction": "max"})

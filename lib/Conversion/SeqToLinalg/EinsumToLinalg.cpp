@@ -52,7 +52,11 @@ struct EinsumLowering : OpRewritePattern<seq::EinsumOp> {
       outExprs.push_back(getAffineDimExpr(i, ctx));
     maps.push_back(AffineMap::get(numLoops, 0, outExprs, ctx));
 
-    Type elt = type.getElementType();
+    // Unsigned elements compute on signless integers (see Signedness.cpp).
+    Type elt = signless(type.getElementType());
+    SmallVector<Value> inputs;
+    for (Value v : op.getInputs())
+      inputs.push_back(castToSignless(rw, loc, v));
     bool isFloat = isa<FloatType>(elt);
     bool widen = isFloat && elt.getIntOrFloatBitWidth() < 32;
     Type acc = widen ? rw.getF32Type() : elt;
@@ -60,7 +64,7 @@ struct EinsumLowering : OpRewritePattern<seq::EinsumOp> {
     Value init = createFilled(rw, loc, accType, rw.getZeroAttr(acc), {});
     Value result =
         buildGeneric(
-            rw, loc, accType, op.getInputs(), init, maps,
+            rw, loc, accType, inputs, init, maps,
             iterators(numOut, numLoops - numOut),
             [&](OpBuilder &b, Location l, ValueRange args) {
               SmallVector<Value> xs;
@@ -89,7 +93,7 @@ struct EinsumLowering : OpRewritePattern<seq::EinsumOp> {
                             })
                    .getResult(0);
     }
-    rw.replaceOp(op, result);
+    rw.replaceOp(op, castFromSignless(rw, loc, result, type));
     return success();
   }
 };

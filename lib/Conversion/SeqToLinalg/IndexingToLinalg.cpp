@@ -40,18 +40,23 @@ Value dimOf(OpBuilder &b, Location l, Value t, int64_t d) {
   return tensor::DimOp::create(b, l, t, d);
 }
 
-/// The most negative (max) / most positive (min) value of `elt`.
-TypedAttr lowestOrHighest(OpBuilder &b, Type elt, bool lowest) {
+/// The lowest / highest value of `elt` (signless; `isUnsigned` selects the
+/// unsigned range).
+TypedAttr lowestOrHighest(OpBuilder &b, Type elt, bool lowest,
+                          bool isUnsigned) {
   if (auto ft = dyn_cast<FloatType>(elt))
     return b.getFloatAttr(elt, APFloat::getInf(ft.getFloatSemantics(), lowest));
   unsigned w = elt.getIntOrFloatBitWidth();
+  if (isUnsigned)
+    return b.getIntegerAttr(elt, lowest ? APInt::getMinValue(w)
+                                        : APInt::getMaxValue(w));
   return b.getIntegerAttr(elt, lowest ? APInt::getSignedMinValue(w)
                                       : APInt::getSignedMaxValue(w));
 }
 
 /// a > b (or a < b when !greater), a >= b / a <= b when `orEqual`.
 Value compare(OpBuilder &b, Location l, Value x, Value y, bool greater,
-              bool orEqual) {
+              bool orEqual, bool isUnsigned = false) {
   if (isa<FloatType>(x.getType())) {
     auto p =
         greater
@@ -59,10 +64,10 @@ Value compare(OpBuilder &b, Location l, Value x, Value y, bool greater,
             : (orEqual ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT);
     return arith::CmpFOp::create(b, l, p, x, y);
   }
-  auto p =
-      greater
-          ? (orEqual ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sgt)
-          : (orEqual ? arith::CmpIPredicate::sle : arith::CmpIPredicate::slt);
+  using P = arith::CmpIPredicate;
+  P p = greater ? (orEqual ? P::sge : P::sgt) : (orEqual ? P::sle : P::slt);
+  if (isUnsigned)
+    p = greater ? (orEqual ? P::uge : P::ugt) : (orEqual ? P::ule : P::ult);
   return arith::CmpIOp::create(b, l, p, x, y);
 }
 
@@ -100,20 +105,23 @@ struct ArgReduceLowering : OpRewritePattern<OpT> {
     int64_t axis = normAxis(op.getAxis(), rank);
     SmallVector<int64_t> kept(in.getShape());
     kept.erase(kept.begin() + axis);
-    Type elt = in.getElementType();
+    // Unsigned elements compute on signless integers (see Signedness.cpp).
+    bool isU = in.getElementType().isUnsignedInteger();
+    Type elt = signless(in.getElementType());
+    Value x = castToSignless(rw, loc, op.getInput());
     Value accV = createFilled(rw, loc, RankedTensorType::get(kept, elt),
-                              lowestOrHighest(rw, elt, isMax), {});
+                              lowestOrHighest(rw, elt, isMax, isU), {});
     auto idxType = RankedTensorType::get(kept, rw.getI64Type());
     Value accI = createFilled(rw, loc, idxType, rw.getI64IntegerAttr(0), {});
     auto outMap = leadingDims(ctx, rank, rank - 1);
     bool last = op.getSelectLastIndex();
     auto g = buildGeneric(
-        rw, loc, TypeRange{accV.getType(), idxType}, op.getInput(),
-        ValueRange{accV, accI}, {axisLastMap(ctx, rank, axis), outMap, outMap},
-        iterators(rank - 1, 1), [&](OpBuilder &b, Location l, ValueRange args) {
+        rw, loc, TypeRange{accV.getType(), idxType}, x, ValueRange{accV, accI},
+        {axisLastMap(ctx, rank, axis), outMap, outMap}, iterators(rank - 1, 1),
+        [&](OpBuilder &b, Location l, ValueRange args) {
           Value i = linalg::IndexOp::create(b, l, rank - 1);
           i = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
-          Value take = compare(b, l, args[0], args[1], isMax, last);
+          Value take = compare(b, l, args[0], args[1], isMax, last, isU);
           return SmallVector<Value>{
               arith::SelectOp::create(b, l, take, args[0], args[1]),
               arith::SelectOp::create(b, l, take, i, args[2])};
@@ -140,8 +148,9 @@ struct TopKLowering : OpRewritePattern<seq::TopKOp> {
     int64_t axis = normAxis(op.getAxis(), rank);
     int64_t k = op.getK();
     bool largest = op.getLargest();
-    Type elt = in.getElementType(), i64 = rw.getI64Type();
-    Value x = op.getInput();
+    bool isU = in.getElementType().isUnsignedInteger();
+    Type elt = signless(in.getElementType()), i64 = rw.getI64Type();
+    Value x = castToSignless(rw, loc, op.getInput());
     SmallVector<int64_t> outer(in.getShape());
     outer.erase(outer.begin() + axis);
     auto outerV = RankedTensorType::get(outer, elt);
@@ -149,7 +158,7 @@ struct TopKLowering : OpRewritePattern<seq::TopKOp> {
     // (a, ia) precedes (b, ib) in the selection order.
     auto precedes = [&](OpBuilder &b, Location l, Value a, Value ia, Value bv,
                         Value ib) {
-      Value strict = compare(b, l, a, bv, largest, false);
+      Value strict = compare(b, l, a, bv, largest, false, isU);
       Value eq = arith::AndIOp::create(b, l, compare(b, l, a, bv, true, true),
                                        compare(b, l, bv, a, true, true));
       Value lower =
@@ -158,10 +167,12 @@ struct TopKLowering : OpRewritePattern<seq::TopKOp> {
                                   arith::AndIOp::create(b, l, eq, lower));
     };
     // The previous pick starts before every element, the running best after.
-    Value prevV =
-        createFilled(rw, loc, outerV, lowestOrHighest(rw, elt, !largest), {});
+    Value prevV = createFilled(rw, loc, outerV,
+                               lowestOrHighest(rw, elt, !largest, isU), {});
     Value prevI = createFilled(rw, loc, outerI, rw.getI64IntegerAttr(-1), {});
-    Value vals = createEmpty(rw, loc, op.getValues().getType(), {});
+    Value vals = createEmpty(
+        rw, loc, cast<RankedTensorType>(signless(op.getValues().getType())),
+        {});
     Value idxs = createEmpty(rw, loc, op.getIndices().getType(), {});
     auto outMap = leadingDims(ctx, rank, rank - 1);
     SmallVector<AffineMap> maps{axisLastMap(ctx, rank, axis), outMap, outMap,
@@ -170,8 +181,8 @@ struct TopKLowering : OpRewritePattern<seq::TopKOp> {
         rw, loc, indexConst(rw, loc, 0), indexConst(rw, loc, k),
         indexConst(rw, loc, 1), ValueRange{vals, idxs, prevV, prevI},
         [&](OpBuilder &b, Location l, Value t, ValueRange iter) {
-          Value accV =
-              createFilled(b, l, outerV, lowestOrHighest(b, elt, largest), {});
+          Value accV = createFilled(b, l, outerV,
+                                    lowestOrHighest(b, elt, largest, isU), {});
           Value accI = createFilled(
               b, l, outerI,
               b.getI64IntegerAttr(std::numeric_limits<int64_t>::max()), {});
@@ -205,7 +216,9 @@ struct TopKLowering : OpRewritePattern<seq::TopKOp> {
                          .getResult(0);
           scf::YieldOp::create(b, l, ValueRange{v, i, pv, pi});
         });
-    rw.replaceOp(op, {loop.getResult(0), loop.getResult(1)});
+    rw.replaceOp(op, {castFromSignless(rw, loc, loop.getResult(0),
+                                       op.getValues().getType()),
+                      loop.getResult(1)});
     return success();
   }
 };
@@ -226,13 +239,13 @@ struct CumSumLowering : OpRewritePattern<seq::CumSumOp> {
     int64_t rank = type.getRank();
     int64_t axis = normAxis(op.getAxis(), rank);
     int64_t n = type.getDimSize(axis);
-    Type elt = type.getElementType();
+    Type elt = signless(type.getElementType());
     SmallVector<int64_t> sliceShape(type.getShape());
     sliceShape[axis] = 1;
-    auto sliceType = type.clone(sliceShape);
+    auto sliceType = RankedTensorType::get(sliceShape, elt);
     Value run = createFilled(rw, loc, sliceType, rw.getZeroAttr(elt), {});
-    Value out = createEmpty(rw, loc, type, {});
-    Value x = op.getInput();
+    Value out = createEmpty(rw, loc, type.clone(elt), {});
+    Value x = castToSignless(rw, loc, op.getInput());
     bool exclusive = op.getExclusive(), reverse = op.getReverse();
     auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     auto loop = scf::ForOp::create(
@@ -269,7 +282,7 @@ struct CumSumLowering : OpRewritePattern<seq::CumSumOp> {
                                                 strides);
           scf::YieldOp::create(b, l, ValueRange{res, acc});
         });
-    rw.replaceOp(op, loop.getResult(0));
+    rw.replaceOp(op, castFromSignless(rw, loc, loop.getResult(0), type));
     return success();
   }
 };
@@ -347,7 +360,7 @@ struct GatherNDLowering : OpRewritePattern<seq::GatherNDOp> {
 };
 
 Value combineScatter(OpBuilder &b, Location l, seq::ScatterReduction r,
-                     Value old, Value upd) {
+                     Value old, Value upd, bool isU) {
   bool f = isa<FloatType>(old.getType());
   switch (r) {
   case seq::ScatterReduction::none:
@@ -359,11 +372,15 @@ Value combineScatter(OpBuilder &b, Location l, seq::ScatterReduction r,
     return f ? (Value)arith::MulFOp::create(b, l, old, upd)
              : (Value)arith::MulIOp::create(b, l, old, upd);
   case seq::ScatterReduction::max:
-    return f ? (Value)arith::MaximumFOp::create(b, l, old, upd)
-             : (Value)arith::MaxSIOp::create(b, l, old, upd);
+    if (f)
+      return arith::MaximumFOp::create(b, l, old, upd);
+    return isU ? (Value)arith::MaxUIOp::create(b, l, old, upd)
+               : (Value)arith::MaxSIOp::create(b, l, old, upd);
   case seq::ScatterReduction::min:
-    return f ? (Value)arith::MinimumFOp::create(b, l, old, upd)
-             : (Value)arith::MinSIOp::create(b, l, old, upd);
+    if (f)
+      return arith::MinimumFOp::create(b, l, old, upd);
+    return isU ? (Value)arith::MinUIOp::create(b, l, old, upd)
+               : (Value)arith::MinSIOp::create(b, l, old, upd);
   }
   llvm_unreachable("unknown scatter reduction");
 }
@@ -380,6 +397,12 @@ Value copyOf(OpBuilder &b, Location l, Value data) {
 template <typename CoordsFn>
 Value scatterLoop(OpBuilder &b, Location l, Value data, Value updates,
                   seq::ScatterReduction r, CoordsFn coordsFn) {
+  // Unsigned elements compute on signless integers (see Signedness.cpp).
+  Type original = data.getType();
+  bool isU =
+      cast<RankedTensorType>(original).getElementType().isUnsignedInteger();
+  data = castToSignless(b, l, data);
+  updates = castToSignless(b, l, updates);
   auto ut = cast<RankedTensorType>(updates.getType());
   SmallVector<Value> lbs, ubs, steps;
   for (int64_t d = 0; d < ut.getRank(); ++d) {
@@ -396,11 +419,11 @@ Value scatterLoop(OpBuilder &b, Location l, Value data, Value updates,
         if (r != seq::ScatterReduction::none)
           v = combineScatter(nb, nl, r,
                              tensor::ExtractOp::create(nb, nl, iter[0], coords),
-                             upd);
+                             upd, isU);
         return scf::ValueVector{
             tensor::InsertOp::create(nb, nl, v, iter[0], coords)};
       });
-  return nest.results.front();
+  return castFromSignless(b, l, nest.results.front(), original);
 }
 
 struct ScatterElementsLowering : OpRewritePattern<seq::ScatterElementsOp> {
