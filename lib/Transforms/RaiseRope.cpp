@@ -6,9 +6,15 @@
 //                                          x[..., 0::2, None], axis = -1))
 // and cos/sin tables as wide as x's last dim (any values: channel d reads
 // entry d). That is exactly seq.rope with full-width tables, so the tables
-// need not be constants. Every match is exact: a static 4-D x, tables that
-// broadcast to x without changing its shape, the slices covering the two
-// halves (or the even/odd channels) of the same x, the negated half first.
+// need not be constants. The ONNX RotaryEmbedding function body (and
+// exporters following it) uses half tables on the two halves x1, x2 (or the
+// even/odd channels):
+//   concat(cos * x1 - sin * x2, sin * x1 + cos * x2)     (or interleaved)
+// which is seq.rope with half tables. A rope of the first R channels
+// concatenated with the rest (partial rotation) becomes rotary_dim = R.
+// Every match is exact: a static 4-D x, tables that broadcast to x without
+// changing its shape, the slices covering the two halves (or the even/odd
+// channels) of the same x, the signs of the rotation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -182,10 +188,177 @@ struct RaiseRope : OpRewritePattern<seq::AddOp> {
   }
 };
 
+/// `v` is x * t or t * x with the result of x's type: returns t.
+static Value mulBy(Value v, Value x) {
+  auto mul = v.getDefiningOp<seq::MulOp>();
+  if (!mul || mul.getType() != x.getType())
+    return {};
+  if (mul.getLhs() == x)
+    return mul.getRhs();
+  return mul.getRhs() == x ? mul.getLhs() : Value();
+}
+
+/// real = cos * x1 - sin * x2 and imag = sin * x1 + cos * x2 (products and
+/// the sum in any order): sets cos and sin.
+static bool matchRealImag(Value real, Value imag, Value x1, Value x2,
+                          Value &cos, Value &sin) {
+  auto sub = real.getDefiningOp<seq::SubOp>();
+  auto add = imag.getDefiningOp<seq::AddOp>();
+  if (!sub || !add)
+    return false;
+  cos = mulBy(sub.getLhs(), x1);
+  sin = mulBy(sub.getRhs(), x2);
+  if (!cos || !sin)
+    return false;
+  for (int swap = 0; swap < 2; ++swap) {
+    Value a = swap ? add.getRhs() : add.getLhs();
+    Value b = swap ? add.getLhs() : add.getRhs();
+    if (mulBy(a, x1) == sin && mulBy(b, x2) == cos)
+      return true;
+  }
+  return false;
+}
+
+/// Half tables: 4-D, each leading dim 1 or x's, last dim D / 2.
+static bool isHalfTable(Value table, RankedTensorType x) {
+  auto t = rankedType(table);
+  if (!t || t.getRank() != 4 || !t.hasStaticShape() ||
+      t.getElementType() != x.getElementType() ||
+      2 * t.getShape().back() != x.getShape().back())
+    return false;
+  for (int64_t i = 0; i < 3; ++i)
+    if (t.getDimSize(i) != 1 && t.getDimSize(i) != x.getDimSize(i))
+      return false;
+  return true;
+}
+
+static LogicalResult replaceWithHalfRope(PatternRewriter &rw, Operation *op,
+                                         Value x, Value cos, Value sin,
+                                         bool interleaved) {
+  // An identity slice (ONNX's x[..., :rotary_dim] with the full head dim).
+  if (auto id = x.getDefiningOp<tensor::ExtractSliceOp>())
+    if (id.getSourceType() == id.getType() &&
+        matchLastDimSlice(x, 0, id.getType().getShape().back(), 1))
+      x = id.getSource();
+  auto type = rankedType(x);
+  if (!type || type.getRank() != 4 || !type.hasStaticShape() ||
+      !isa<FloatType>(type.getElementType()) ||
+      op->getResult(0).getType() != type || cos.getType() != sin.getType() ||
+      !isHalfTable(cos, type))
+    return rw.notifyMatchFailure(op, "shapes do not fit seq.rope");
+  rw.replaceOpWithNewOp<seq::RopeOp>(
+      op, type, x, cos, sin, /*position_ids=*/Value(),
+      interleaved ? rw.getUnitAttr() : UnitAttr(), rw.getI64IntegerAttr(0),
+      seq::RopeLayoutAttr::get(rw.getContext(), seq::RopeLayout::bhsd));
+  return success();
+}
+
+/// concat(cos * x1 - sin * x2, sin * x1 + cos * x2) over the halves x1, x2
+/// of x -> seq.rope(x, cos, sin) with half tables.
+struct RaiseHalfTableRope : OpRewritePattern<tensor::ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::ConcatOp concat,
+                                PatternRewriter &rw) const override {
+    auto type = concat.getResultType();
+    if (concat.getInputs().size() != 2 || type.getRank() != 4 ||
+        !type.hasStaticShape() || concat.getDim() != 3 ||
+        type.getShape().back() % 2 != 0)
+      return rw.notifyMatchFailure(concat, "not a 4-D last-dim concat");
+    int64_t h = type.getShape().back() / 2;
+    Value real = concat.getInputs()[0], imag = concat.getInputs()[1];
+    // x1, x2: the operands of the products (real's lhs is cos * x1).
+    auto sub = real.getDefiningOp<seq::SubOp>();
+    if (!sub)
+      return rw.notifyMatchFailure(concat, "first half is not a difference");
+    for (int i = 0; i < 4; ++i) {
+      auto m1 = sub.getLhs().getDefiningOp<seq::MulOp>();
+      auto m2 = sub.getRhs().getDefiningOp<seq::MulOp>();
+      if (!m1 || !m2)
+        break;
+      Value x1 = (i & 1) ? m1.getRhs() : m1.getLhs();
+      Value x2 = (i & 2) ? m2.getRhs() : m2.getLhs();
+      Value x = matchLastDimSlice(x1, 0, h, 1);
+      Value cos, sin;
+      if (!x || matchLastDimSlice(x2, h, h, 1) != x ||
+          !matchRealImag(real, imag, x1, x2, cos, sin))
+        continue;
+      return replaceWithHalfRope(rw, concat, x, cos, sin,
+                                 /*interleaved=*/false);
+    }
+    return rw.notifyMatchFailure(concat, "not concat(real, imag) of halves");
+  }
+};
+
+/// reshape(concat(real[..., None], imag[..., None])) over the even/odd
+/// channels x1, x2 of x -> seq.rope(x, cos, sin, interleaved).
+struct RaiseHalfTableInterleavedRope : OpRewritePattern<seq::ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::ReshapeOp op,
+                                PatternRewriter &rw) const override {
+    auto type = op.getType();
+    auto concat = op.getInput().getDefiningOp<tensor::ConcatOp>();
+    if (!concat || concat.getInputs().size() != 2 || type.getRank() != 4 ||
+        !type.hasStaticShape() || type.getShape().back() % 2 != 0)
+      return rw.notifyMatchFailure(op, "not a reshape of a concat");
+    int64_t h = type.getShape().back() / 2;
+    SmallVector<int64_t> expect(type.getShape().drop_back());
+    expect.append({h, 2});
+    if (concat.getResultType().getShape() != ArrayRef<int64_t>(expect) ||
+        concat.getDim() != 4)
+      return rw.notifyMatchFailure(op, "not a stack of channel pairs");
+    Value real = stripUnsqueezeNeg(concat.getInputs()[0], false);
+    Value imag = stripUnsqueezeNeg(concat.getInputs()[1], false);
+    auto sub = real ? real.getDefiningOp<seq::SubOp>() : seq::SubOp();
+    if (!sub || !imag)
+      return rw.notifyMatchFailure(op, "not (real, imag) pairs");
+    for (int i = 0; i < 4; ++i) {
+      auto m1 = sub.getLhs().getDefiningOp<seq::MulOp>();
+      auto m2 = sub.getRhs().getDefiningOp<seq::MulOp>();
+      if (!m1 || !m2)
+        break;
+      Value x1 = (i & 1) ? m1.getRhs() : m1.getLhs();
+      Value x2 = (i & 2) ? m2.getRhs() : m2.getLhs();
+      Value x = matchLastDimSlice(x1, 0, h, 2);
+      Value cos, sin;
+      if (!x || matchLastDimSlice(x2, 1, h, 2) != x ||
+          !matchRealImag(real, imag, x1, x2, cos, sin))
+        continue;
+      return replaceWithHalfRope(rw, op, x, cos, sin, /*interleaved=*/true);
+    }
+    return rw.notifyMatchFailure(op, "not interleaved real/imag of x");
+  }
+};
+
+/// concat(rope(x[..., :R]), x[..., R:]) -> rope(x, rotary_dim = R).
+struct FoldPartialRope : OpRewritePattern<tensor::ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::ConcatOp concat,
+                                PatternRewriter &rw) const override {
+    auto type = concat.getResultType();
+    if (concat.getInputs().size() != 2 || type.getRank() != 4 ||
+        !type.hasStaticShape() || concat.getDim() != 3)
+      return rw.notifyMatchFailure(concat, "not a 4-D last-dim concat");
+    auto rope = concat.getInputs()[0].getDefiningOp<seq::RopeOp>();
+    if (!rope || rope.getPositionIds() || rope.getRotaryDim() != 0)
+      return rw.notifyMatchFailure(concat, "not a full rope first");
+    int64_t d = type.getShape().back(), r = rope.getType().getShape().back();
+    Value x = matchLastDimSlice(rope.getInput(), 0, r, 1);
+    if (!x || matchLastDimSlice(concat.getInputs()[1], r, d - r, 1) != x ||
+        x.getType() != type)
+      return rw.notifyMatchFailure(concat, "not rope(x[:R]) ++ x[R:]");
+    rw.replaceOpWithNewOp<seq::RopeOp>(
+        concat, type, x, rope.getCos(), rope.getSin(), Value(),
+        rope.getInterleavedAttr(), rw.getI64IntegerAttr(r),
+        rope.getLayoutAttr());
+    return success();
+  }
+};
+
 } // namespace
 
 void populateRaiseRopePatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseRope>(patterns.getContext());
+  patterns.add<RaiseRope, RaiseHalfTableRope, RaiseHalfTableInterleavedRope,
+               FoldPartialRope>(patterns.getContext());
 }
 
 } // namespace seqc

@@ -152,3 +152,78 @@ func.func @no_rope_interleaved_sign(%x: tensor<1x2x4x8xf32>, %cos: tensor<1x1x4x
   %2 = seq.add %0, %1 : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return %2 : tensor<1x2x4x8xf32>
 }
+
+// -----
+
+// The ONNX RotaryEmbedding function body: half tables on the two halves,
+// concat(cos * x1 - sin * x2, sin * x1 + cos * x2), then the untouched
+// channels appended (partial rotation, rotary_dim = 4 of 8).
+// CHECK-LABEL: func @rope_half_tables_partial
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4x8xf32>, %[[C:.*]]: tensor<2x3x1x2xf32>, %[[S:.*]]: tensor<2x3x1x2xf32>)
+// CHECK: %[[R:.*]] = seq.rope %[[X]], %[[C]], %[[S]] rotary_dim = 4 : (tensor<2x3x4x8xf32>, tensor<2x3x1x2xf32>, tensor<2x3x1x2xf32>) -> tensor<2x3x4x8xf32>
+// CHECK-NOT: seq.
+// CHECK-NOT: tensor.
+// CHECK: return %[[R]]
+func.func @rope_half_tables_partial(%x: tensor<2x3x4x8xf32>, %c: tensor<2x3x1x2xf32>, %s: tensor<2x3x1x2xf32>) -> tensor<2x3x4x8xf32> {
+  %rot = tensor.extract_slice %x[0, 0, 0, 0] [2, 3, 4, 4] [1, 1, 1, 1] : tensor<2x3x4x8xf32> to tensor<2x3x4x4xf32>
+  %pass = tensor.extract_slice %x[0, 0, 0, 4] [2, 3, 4, 4] [1, 1, 1, 1] : tensor<2x3x4x8xf32> to tensor<2x3x4x4xf32>
+  %x1 = tensor.extract_slice %rot[0, 0, 0, 0] [2, 3, 4, 2] [1, 1, 1, 1] : tensor<2x3x4x4xf32> to tensor<2x3x4x2xf32>
+  %x2 = tensor.extract_slice %rot[0, 0, 0, 2] [2, 3, 4, 2] [1, 1, 1, 1] : tensor<2x3x4x4xf32> to tensor<2x3x4x2xf32>
+  %0 = seq.mul %c, %x1 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %1 = seq.mul %s, %x2 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %real = seq.sub %0, %1 : (tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %2 = seq.mul %s, %x1 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %3 = seq.mul %c, %x2 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %imag = seq.add %2, %3 : (tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %r = tensor.concat dim(3) %real, %imag : (tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x4xf32>
+  %y = tensor.concat dim(3) %r, %pass : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x8xf32>
+  return %y : tensor<2x3x4x8xf32>
+}
+
+// -----
+
+// The interleaved function body: even/odd channels, (real, imag) pairs
+// stacked on a new last axis and flattened.
+// CHECK-LABEL: func @rope_half_tables_interleaved
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4x8xf32>, %[[C:.*]]: tensor<2x3x1x4xf32>, %[[S:.*]]: tensor<2x3x1x4xf32>)
+// CHECK: %[[R:.*]] = seq.rope %[[X]], %[[C]], %[[S]] interleaved : (tensor<2x3x4x8xf32>, tensor<2x3x1x4xf32>, tensor<2x3x1x4xf32>) -> tensor<2x3x4x8xf32>
+// CHECK-NOT: seq.
+// CHECK: return %[[R]]
+func.func @rope_half_tables_interleaved(%x: tensor<2x3x4x8xf32>, %c: tensor<2x3x1x4xf32>, %s: tensor<2x3x1x4xf32>) -> tensor<2x3x4x8xf32> {
+  %x1 = tensor.extract_slice %x[0, 0, 0, 0] [2, 3, 4, 4] [1, 1, 1, 2] : tensor<2x3x4x8xf32> to tensor<2x3x4x4xf32>
+  %x2 = tensor.extract_slice %x[0, 0, 0, 1] [2, 3, 4, 4] [1, 1, 1, 2] : tensor<2x3x4x8xf32> to tensor<2x3x4x4xf32>
+  %0 = seq.mul %c, %x1 : (tensor<2x3x1x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %1 = seq.mul %s, %x2 : (tensor<2x3x1x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %real = seq.sub %0, %1 : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %2 = seq.mul %s, %x1 : (tensor<2x3x1x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %3 = seq.mul %c, %x2 : (tensor<2x3x1x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %imag = seq.add %3, %2 : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32>
+  %a = seq.reshape %real : tensor<2x3x4x4xf32> -> tensor<2x3x4x4x1xf32>
+  %b = seq.reshape %imag : tensor<2x3x4x4xf32> -> tensor<2x3x4x4x1xf32>
+  %st = tensor.concat dim(4) %a, %b : (tensor<2x3x4x4x1xf32>, tensor<2x3x4x4x1xf32>) -> tensor<2x3x4x4x2xf32>
+  %y = seq.reshape %st : tensor<2x3x4x4x2xf32> -> tensor<2x3x4x8xf32>
+  return %y : tensor<2x3x4x8xf32>
+}
+
+// -----
+
+// cos and sin swapped in the imaginary part, and real/imag in the wrong
+// order: not rotations.
+// CHECK-LABEL: func @no_rope_half_tables
+// CHECK-NOT: seq.rope
+func.func @no_rope_half_tables(%x: tensor<2x3x4x4xf32>, %c: tensor<2x3x1x2xf32>, %s: tensor<2x3x1x2xf32>) -> (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) {
+  %x1 = tensor.extract_slice %x[0, 0, 0, 0] [2, 3, 4, 2] [1, 1, 1, 1] : tensor<2x3x4x4xf32> to tensor<2x3x4x2xf32>
+  %x2 = tensor.extract_slice %x[0, 0, 0, 2] [2, 3, 4, 2] [1, 1, 1, 1] : tensor<2x3x4x4xf32> to tensor<2x3x4x2xf32>
+  %0 = seq.mul %c, %x1 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %1 = seq.mul %s, %x2 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %real = seq.sub %0, %1 : (tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %2 = seq.mul %c, %x1 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %3 = seq.mul %s, %x2 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %bad = seq.add %2, %3 : (tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %r0 = tensor.concat dim(3) %real, %bad : (tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x4xf32>
+  %4 = seq.mul %s, %x1 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %5 = seq.mul %c, %x2 : (tensor<2x3x1x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %imag = seq.add %4, %5 : (tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x2xf32>
+  %r1 = tensor.concat dim(3) %imag, %real : (tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x4xf32>
+  return %r0, %r1 : tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>
+}

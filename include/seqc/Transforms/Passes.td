@@ -27,7 +27,10 @@ def SeqRaise : Pass<"seq-raise"> {
       slice/neg/concat of the two halves of the last dim, or the interleaved
       `stack(-x[..., 1::2], x[..., ::2])` form, over a static 4-D x and
       tables as wide as x's last dim that broadcast onto x -> `seq.rope`
-      with full-width tables (any values: no constant is needed).
+      with full-width tables (any values: no constant is needed). The ONNX
+      RotaryEmbedding function body `concat(cos x1 - sin x2, sin x1 + cos x2)`
+      (halves or even/odd channels, half tables) -> `seq.rope` with half
+      tables; `concat(rope(x[..., :R]), x[..., R:])` -> `rotary_dim = R`.
     - LayerNorm: `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)` (or
       times `reciprocal(sqrt(...))`, `pow(d, 2)` or `d * d`), both means
       over the same trailing dims with keep_dims and `eps` a constant splat
