@@ -83,6 +83,14 @@ def test_arg_reduce(tmp_path, op, axis, keep, last):
              {"axis": axis, "keepdims": keep, "select_last_index": last})
 
 
+@pytest.mark.parametrize("op", ["ArgMax", "ArgMin"])
+@pytest.mark.parametrize("last", [0, 1])
+def test_arg_reduce_nan(tmp_path, op, last):
+    x = RNG.standard_normal((3, 6)).astype(np.float32)
+    x[0, 1] = x[0, 4] = x[2, 5] = np.nan  # numpy: NaN wins
+    run_case(tmp_path, op, {"x": x}, {"axis": 1, "select_last_index": last})
+
+
 def test_argmax_int(tmp_path):
     x = RNG.integers(-9, 9, (4, 6)).astype(np.int32)
     run_case(tmp_path, "ArgMax", {"x": x}, {"axis": 1})

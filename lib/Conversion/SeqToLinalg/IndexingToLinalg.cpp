@@ -122,6 +122,21 @@ struct ArgReduceLowering : OpRewritePattern<OpT> {
           Value i = linalg::IndexOp::create(b, l, rank - 1);
           i = arith::IndexCastOp::create(b, l, b.getI64Type(), i);
           Value take = compare(b, l, args[0], args[1], isMax, last, isU);
+          if (isa<FloatType>(elt)) {
+            // NaN wins (numpy): the first NaN, or the last one with
+            // select_last_index.
+            auto uno = arith::CmpFPredicate::UNO;
+            Value xNaN = arith::CmpFOp::create(b, l, uno, args[0], args[0]);
+            Value accNaN = arith::CmpFOp::create(b, l, uno, args[1], args[1]);
+            Value nan = last ? xNaN
+                             : (Value)arith::AndIOp::create(
+                                   b, l, xNaN,
+                                   arith::XOrIOp::create(
+                                       b, l, accNaN,
+                                       arith::ConstantOp::create(
+                                           b, l, b.getBoolAttr(true))));
+            take = arith::OrIOp::create(b, l, take, nan);
+          }
           return SmallVector<Value>{
               arith::SelectOp::create(b, l, take, args[0], args[1]),
               arith::SelectOp::create(b, l, take, i, args[2])};
