@@ -134,7 +134,8 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.emit == EmitKind::Seq)
     return out.write(ctx, printModule(*module, opts.printWeights));
 
-  if (failed(runPipeline(ctx, *module, seqToLinalgPipeline(opts.fuse), opts)))
+  if (failed(runPipeline(ctx, *module, seqToLinalgPipeline(opts.fuse, opts.attentionTiling),
+                         opts)))
     return failure();
   if (opts.emit == EmitKind::Linalg)
     return out.write(ctx, printModule(*module, opts.printWeights));

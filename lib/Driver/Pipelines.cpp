@@ -16,11 +16,12 @@ namespace seqc {
 
 std::string seqFusionPipeline() { return "seq-raise"; }
 
-std::string seqToLinalgPipeline(bool tiledAttention) {
+std::string seqToLinalgPipeline(bool tiledAttention,
+                                const std::string &tileOptions) {
   // seq-tile-attention first: what it does not handle stays seq.attention
   // and gets the naive cascade from seq-to-linalg.
   return std::string("canonicalize,cse,") +
-         (tiledAttention ? "seq-tile-attention," : "") +
+         (tiledAttention ? "seq-tile-attention{" + tileOptions + "}," : "") +
          "seq-to-linalg,canonicalize,cse,"
          "seq-fuse-elementwise,canonicalize,cse";
 }

@@ -1,5 +1,5 @@
-// RUN: seq-opt --seq-tile-attention="block-q=32 block-kv=32" %s --split-input-file | FileCheck %s
-// RUN: seq-opt --seq-tile-attention="block-q=32 block-kv=32 skip-masked=false" %s --split-input-file | FileCheck %s --check-prefix=DENSE
+// RUN: seq-opt --seq-tile-attention="block-q=32 block-kv=32 approx-exp=false" %s --split-input-file | FileCheck %s
+// RUN: seq-opt --seq-tile-attention="block-q=32 block-kv=32 skip-masked=false approx-exp=false" %s --split-input-file | FileCheck %s --check-prefix=DENSE
 // Skipping K/V tiles the positional masks hide entirely: the tile loop runs
 // over [lo, hi) computed from the query tile's first and last positions.
 

@@ -1,5 +1,6 @@
-// RUN: seq-opt --seq-tile-attention %s --split-input-file | FileCheck %s
-// RUN: seq-opt --seq-tile-attention="block-kv=0" %s --split-input-file | FileCheck %s --check-prefix=ONLINE
+// RUN: seq-opt --seq-tile-attention="approx-exp=false" %s --split-input-file | FileCheck %s
+// RUN: seq-opt --seq-tile-attention="block-kv=0 approx-exp=false" %s --split-input-file | FileCheck %s --check-prefix=ONLINE
+// RUN: seq-opt --seq-tile-attention %s --split-input-file | FileCheck %s --check-prefix=APPROX
 // The tiled 1-pass cascade: parallel (b, h, g, query tile) forall around a
 // sequential K/V tile loop carrying (max, sum, acc) with exp(m_old - m_new)
 // correction; Einsum tile contractions with a contiguous inner loop.
@@ -11,20 +12,26 @@
 // Kᵀ once, outside the loops.
 // CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<1x2x128x16xf32>) outs(%{{.*}} : tensor<1x2x16x128xf32>)
 // CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %[[G:.*]], %[[T:.*]]) in (1, 2, 1, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x2x1x128x16xf32>)
-// CHECK: %[[Q:.*]] = tensor.extract_slice {{.*}} : tensor<1x2x1x128x16xf32> to tensor<64x16xf32>
+// CHECK: %[[Q0:.*]] = tensor.extract_slice {{.*}} : tensor<1x2x1x128x16xf32> to tensor<64x16xf32>
+// No softcap: the scale is applied to the Q tile once.
+// CHECK: %[[Q:.*]] = linalg.generic {{.*}} ins(%[[Q0]] : tensor<64x16xf32>)
+// CHECK: arith.mulf
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[ACC:.*]] = %{{.*}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x16xf32>)
 // CHECK: tensor.extract_slice {{.*}} : tensor<1x2x16x128xf32> to tensor<16x64xf32>
 // CHECK: tensor.extract_slice {{.*}} : tensor<1x2x128x16xf32> to tensor<64x16xf32>
-// QK per tile: "qd,dk->qk", loops (q, d, k).
+// QK per tile: "qd,dk->qk", loops (q, d, k); nothing to mask, so its
+// result feeds the running max directly.
 // CHECK: linalg.generic {indexing_maps = [#[[QD]], #[[DK]], #[[QK]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[Q]], %{{.*}} : tensor<64x16xf32>, tensor<16x64xf32>) {{.*}}seq.kv_dim = 2
 // CHECK: arith.mulf
+// CHECK-NEXT: arith.addf
 // Running max, correction, probabilities, sum, rescaled accumulator.
+// CHECK: arith.maximumf {{.*}} fastmath<reassoc>
 // CHECK: arith.maximumf
 // CHECK: arith.cmpf oeq
 // CHECK: math.exp
 // CHECK: math.exp
 // CHECK: arith.mulf
-// CHECK: arith.addf
+// CHECK: arith.addf {{.*}} fastmath<reassoc>
 // CHECK: arith.mulf
 // PV per tile: "qk,ke->qe".
 // CHECK: linalg.generic {indexing_maps = [#[[QD]], #[[DK]], #[[QK]]], iterator_types = ["parallel", "reduction", "parallel"]} {{.*}}seq.kv_dim = 1
@@ -34,6 +41,13 @@
 // CHECK: scf.forall.in_parallel
 // CHECK: tensor.parallel_insert_slice {{.*}} into %[[OUT]]
 // CHECK: seq.block_kv = 64 : i64, seq.block_q = 64 : i64, seq.cascade = "online", seq.kv_tiles_dense = 8 : i64, seq.kv_tiles_visited = 8 : i64, seq.split_kv = 1 : i64
+// The f32 exps in the cascade become a vectorizable polynomial.
+// APPROX-LABEL: func @mha
+// APPROX: scf.forall
+// APPROX-NOT: math.exp
+// APPROX: math.fma
+// APPROX-NOT: math.exp
+// APPROX: seq.cascade = "online"
 // Untiled online softmax: one K/V tile of the whole length.
 // ONLINE-LABEL: func @mha
 // ONLINE: scf.for

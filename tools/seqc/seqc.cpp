@@ -53,6 +53,12 @@ static cl::opt<bool> noFuse(
              "3-pass cascade instead of the tiled 1-pass one"),
     cl::init(false), cl::cat(seqcCat));
 
+static cl::opt<std::string> attentionTiling(
+    "attention-tiling",
+    cl::desc("Options of the tiled attention cascade (seq-tile-attention), "
+             "e.g. 'block-q=128 block-kv=64 split-kv=1'"),
+    cl::init(""), cl::cat(seqcCat));
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   // Passes first: the IR-printing options list the registered pass names.
@@ -99,6 +105,7 @@ static cl::list<std::string> constInputs(
   opts.cpu.optLevel = optLevel;
   opts.printWeights = printWeights;
   opts.fuse = !noFuse;
+  opts.attentionTiling = attentionTiling;
   bool binary = emit == seqc::EmitKind::So || emit == seqc::EmitKind::Obj;
   if (!outputFile.empty())
     opts.outputPath = outputFile;

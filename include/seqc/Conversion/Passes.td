@@ -44,7 +44,9 @@ def SeqTileAttention : Pass<"seq-tile-attention"> {
            "K/V parts per query tile merged by log-sum-exp (0 = auto: only "
            "for a single query tile, 1 = off)">,
     Option<"skipMasked", "skip-masked", "bool", "true",
-           "Skip K/V tiles that the causal mask hides entirely">
+           "Skip K/V tiles that the causal mask hides entirely">,
+    Option<"approxExp", "approx-exp", "bool", "true",
+           "Expand the cascade's f32 exp into a vectorizable polynomial">
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",

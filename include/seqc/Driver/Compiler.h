@@ -36,6 +36,8 @@ struct CompileOptions {
   /// Run seqFusionPipeline() right after import and lower attention to the
   /// tiled 1-pass cascade (false: naive 3-pass cascade).
   bool fuse = true;
+  /// seq-tile-attention options, e.g. "block-q=128 block-kv=64 split-kv=1".
+  std::string attentionTiling;
   /// Graph inputs bound at compile time: (NAME, SPEC) of --const-input.
   std::vector<std::pair<std::string, std::string>> constInputs;
   /// Applied to every PassManager the driver creates (IR printing, timing...).

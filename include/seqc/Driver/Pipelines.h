@@ -12,7 +12,9 @@ std::string seqFusionPipeline();
 /// seq (graph level) -> linalg on tensors: `seq-lower-to-linalg`. Attention
 /// becomes the tiled 1-pass cascade (seq-tile-attention) unless
 /// `tiledAttention` is false (naive 3-pass cascade).
-std::string seqToLinalgPipeline(bool tiledAttention = true);
+/// `tileOptions` are seq-tile-attention's options ("block-q=128 ...").
+std::string seqToLinalgPipeline(bool tiledAttention = true,
+                                const std::string &tileOptions = "");
 /// linalg on tensors -> LLVM dialect with the C entry point:
 /// `seq-lower-to-llvm`.
 std::string linalgToLLVMPipeline();

@@ -31,9 +31,11 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
 
@@ -109,9 +111,11 @@ struct Lowering {
   int64_t B, Hq, Sq, D, Hkv, Skv, Dv, G;
   int64_t Br, Bc, nQ, nKv, SqP, SkvP, parts, tilesPerPart;
   bool causal, positional, boolMask = false, skip;
+  bool qPrescaled = false;     // scale multiplied into the Q tile
   int64_t offset, left, right; // query position offset, window (-1 = none)
   double scale, softcap;
   SmallVector<int64_t> m5; // mask shape as [B, Hkv, G, Sq, Skv] (broadcast)
+  scf::ForallOp forall;    // the cascade, once built
 
   Lowering(seq::AttentionOp op, TileConfig cfg)
       : op(op), cfg(cfg), loc(op.getLoc()), ctx(op.getContext()) {}
@@ -285,11 +289,15 @@ struct Lowering {
     }
     maps.push_back(id2);
     bool padKeys = SkvP != Skv;
+    if (!maskTile && !positional && !padKeys && qPrescaled)
+      return s; // scale folded into Q and nothing masked: S is the logits
     auto g = buildGeneric(
         b, loc, s.getType(), ins, s, maps, iterators(2),
         [&](OpBuilder &nb, Location l, ValueRange a) {
-          Value x =
-              arith::MulFOp::create(nb, l, a[0], floatConst(nb, l, elt, scale));
+          Value x = qPrescaled
+                        ? a[0]
+                        : (Value)arith::MulFOp::create(
+                              nb, l, a[0], floatConst(nb, l, elt, scale));
           if (softcap > 0) {
             Value c = floatConst(nb, l, elt, softcap);
             x = arith::MulFOp::create(
@@ -375,12 +383,16 @@ struct Lowering {
     // exp(m - m') read before m is overwritten. A row that has seen only
     // masked keys keeps m' = -inf; subtracting 0 instead keeps exp() at 0
     // rather than NaN.
+    // The row reductions may be reassociated (vectorized across k): the max
+    // is exact in any order, the sum differs by rounding only.
+    auto reassoc =
+        arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::reassoc);
     Value tileMax =
         buildGeneric(b, loc, m.getType(), {x}, filledNegInf(b, {Br}),
                      {id2, row}, redIters,
-                     [](OpBuilder &nb, Location l, ValueRange a) {
-                       return SmallVector<Value>{
-                           arith::MaximumFOp::create(nb, l, a[0], a[1])};
+                     [&](OpBuilder &nb, Location l, ValueRange a) {
+                       return SmallVector<Value>{arith::MaximumFOp::create(
+                           nb, l, a[0], a[1], reassoc)};
                      })
             .getResult(0);
     Value empty1 = createEmpty(b, loc, tensor({Br}), {});
@@ -418,9 +430,9 @@ struct Lowering {
                         .getResult(0);
     Value lNew =
         buildGeneric(b, loc, l.getType(), {p}, lScaled, {id2, row}, redIters,
-                     [](OpBuilder &nb, Location l, ValueRange a) {
+                     [&](OpBuilder &nb, Location l, ValueRange a) {
                        return SmallVector<Value>{
-                           arith::AddFOp::create(nb, l, a[0], a[1])};
+                           arith::AddFOp::create(nb, l, a[0], a[1], reassoc)};
                      })
             .getResult(0);
     Value accScaled = buildGeneric(b, loc, acc.getType(), {corr}, acc,
@@ -485,7 +497,7 @@ struct Lowering {
                                   b.getIndexAttr(G), b.getIndexAttr(nQ)};
     if (parts > 1)
       ubs.push_back(b.getIndexAttr(parts));
-    auto forall = scf::ForallOp::create(b, loc, ubs, outs, std::nullopt);
+    forall = scf::ForallOp::create(b, loc, ubs, outs, std::nullopt);
     int64_t visited = 0;
     for (int64_t t = 0; t < nQ; ++t) {
       auto [lo, hi] = tileRange(t * Br);
@@ -507,6 +519,20 @@ struct Lowering {
       Value i0 = arith::MulIOp::create(b, loc, ivs[3], idx(b, loc, Br));
       Value qTile = slice(b, q, {ivs[0], ivs[1], ivs[2], i0, b.getIndexAttr(0)},
                           {1, 1, 1, Br, D}, {Br, D});
+      // Without softcap, scale * (Q K) = (scale * Q) K: scaling the Q tile
+      // once costs Br*D multiplies instead of Br*Bc per K/V tile.
+      if (softcap <= 0) {
+        AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+        qTile = buildGeneric(b, loc, qTile.getType(), {qTile},
+                             createEmpty(b, loc, tensor({Br, D}), {}),
+                             {id2, id2}, iterators(2),
+                             [&](OpBuilder &nb, Location l, ValueRange a) {
+                               return SmallVector<Value>{arith::MulFOp::create(
+                                   nb, l, a[0], floatConst(nb, l, elt, scale))};
+                             })
+                    .getResult(0);
+        qPrescaled = true;
+      }
       // K/V tile range: tiles the positional masks hide entirely are not
       // visited; split-K takes this part's share.
       auto [lo, hi] = tileRange(b, i0);
@@ -648,11 +674,24 @@ struct SeqTileAttentionPass : impl::SeqTileAttentionBase<SeqTileAttentionPass> {
     SmallVector<seq::AttentionOp> ops;
     getOperation()->walk([&](seq::AttentionOp op) { ops.push_back(op); });
     IRRewriter rw(&getContext());
+    SmallVector<Operation *> cascades;
     for (seq::AttentionOp op : ops) {
       // A failed match leaves the op for seq-to-linalg's naive cascade.
       Lowering lowering(op, cfg);
-      (void)lowering.run(rw);
+      if (succeeded(lowering.run(rw)))
+        cascades.push_back(lowering.forall);
     }
+    if (!approxExp)
+      return;
+    // exp is the cascade's hottest non-matmul op; the polynomial form
+    // (f32: a few ulp) vectorizes where a libm call does not.
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(
+        patterns, [](StringRef name) { return name == "math.exp"; });
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    for (Operation *forall : cascades)
+      if (failed(applyPatternsGreedily(forall->getRegion(0), frozen)))
+        return signalPassFailure();
   }
 };
 } // namespace
