@@ -39,3 +39,26 @@ tools = [
     "seq-run",
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# CUDA target (test/GPU): `ptxas` when a CUDA toolkit is found the way seqc
+# looks for one; `cuda-driver` when libcuda.so.1 loads (a GPU machine).
+def _find_ptxas():
+    import shutil
+    for var in ("CUDA_HOME", "CUDA_PATH"):
+        if os.environ.get(var):
+            p = os.path.join(os.environ[var], "bin", "ptxas")
+            return p if os.access(p, os.X_OK) else None
+    return shutil.which("ptxas") or (
+        "/usr/local/cuda/bin/ptxas"
+        if os.access("/usr/local/cuda/bin/ptxas", os.X_OK) else None)
+
+_ptxas = _find_ptxas()
+if _ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", _ptxas))
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

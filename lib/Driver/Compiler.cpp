@@ -96,8 +96,8 @@ static std::string defaultModelName(const CompileOptions &opts) {
 /// Renames the importer's @main, requests the C interface and records the
 /// ABI description the entry-point pass turns into `seqc_model_desc`.
 static LogicalResult prepareABI(ModuleOp module, StringRef modelName,
-                                func::FuncOp graph) {
-  FailureOr<std::string> desc = describeModelABI(graph, modelName, "cpu");
+                                func::FuncOp graph, StringRef target) {
+  FailureOr<std::string> desc = describeModelABI(graph, modelName, target);
   if (failed(desc))
     return failure();
   module->setAttr("seq.abi_desc", StringAttr::get(module.getContext(), *desc));
@@ -152,9 +152,24 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (!graph)
     return module->emitError("imported module has no @main function");
   std::string header = generateHeader(graph, modelName);
-  if (failed(prepareABI(*module, modelName, graph)))
+  bool cuda = opts.target == CompileOptions::Target::CUDA;
+  if (cuda && failed(verifyCudaToolkit(module->getLoc(),
+                                       opts.emit != EmitKind::Ptx)))
     return failure();
-  if (failed(runPipeline(ctx, *module, linalgToLLVMPipeline(), opts)))
+  if (failed(prepareABI(*module, modelName, graph, cuda ? "cuda" : "cpu")))
+    return failure();
+  if (failed(runPipeline(ctx, *module,
+                         cuda ? gpuLinalgToLLVMPipeline(opts.cuda)
+                              : linalgToLLVMPipeline(),
+                         opts)))
+    return failure();
+  if (opts.emit == EmitKind::Ptx) {
+    if (!cuda)
+      return module->emitError("--emit=ptx needs --target=cuda");
+    return out.write(ctx, collectPtx(*module));
+  }
+  // PTX -> cubin + PTX fallback (ptxas, fatbinary), embedded below.
+  if (cuda && failed(assembleDeviceBinaries(*module, opts.cuda)))
     return failure();
   if (opts.emit == EmitKind::LLVMDialect)
     return out.write(ctx, printModule(*module, opts.printWeights));

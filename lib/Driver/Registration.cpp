@@ -5,6 +5,7 @@
 #include "seq/IR/SeqDialect.h"
 #include "seqc/Conversion/Passes.h"
 #include "seqc/Driver/Pipelines.h"
+#include "seqc/Target/CUDA.h"
 #include "seqc/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -21,6 +22,7 @@ void registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
   registry.insert<mlir::seq::SeqDialect>();
+  registerCudaTranslations(registry);
 }
 
 void registerAllPasses() {
@@ -28,6 +30,7 @@ void registerAllPasses() {
   seqc::registerSeqcConversionPasses();
   seqc::registerSeqcTransformsPasses();
   registerPipelines();
+  registerCudaPasses();
 }
 
 } // namespace seqc

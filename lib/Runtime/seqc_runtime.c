@@ -13,6 +13,8 @@
 
 #include "seqc/Runtime/seqc_runtime.h"
 
+#include "cuda_runtime_internal.h"
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -488,12 +490,21 @@ SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
   for (int32_t i = 0; i < n; ++i)
     args[i] = &descs[i];
 
-  seqc_model_entry(args);
+  /* CUDA-target models: driver and context first, the run's error after. */
+  int cuda = mi->target && strcmp(mi->target, "cuda") == 0;
+  const char *gpu_error = cuda ? seqc_cuda_begin() : NULL;
+  if (!gpu_error) {
+    seqc_model_entry(args);
+    if (cuda)
+      gpu_error = seqc_cuda_end();
+  }
   last_error[0] = '\0';
 
   if (descs != stack_descs) {
     free(descs);
     free(args);
   }
+  if (gpu_error)
+    return fail(SEQC_ERR_INTERNAL, "%s", gpu_error);
   return SEQC_OK;
 }

@@ -31,6 +31,8 @@ static cl::opt<seqc::EmitKind> emit(
         clEnumValN(seqc::EmitKind::LLVMDialect, "llvm-dialect",
                    "MLIR LLVM dialect"),
         clEnumValN(seqc::EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
+        clEnumValN(seqc::EmitKind::Ptx, "ptx",
+                   "PTX of the GPU kernels (--target=cuda)"),
         clEnumValN(seqc::EmitKind::Obj, "obj", "object file"),
         clEnumValN(seqc::EmitKind::So, "so", "shared library + header")),
     cl::cat(seqcCat));
@@ -40,6 +42,17 @@ static cl::opt<std::string> modelName("name",
 static cl::opt<std::string> targetCPU(
     "mcpu", cl::desc("Target CPU for the artifact (default: native = host)"),
     cl::init("native"), cl::cat(seqcCat));
+static cl::opt<seqc::CompileOptions::Target> target(
+    "target", cl::desc("Where the model runs"),
+    cl::init(seqc::CompileOptions::Target::CPU),
+    cl::values(clEnumValN(seqc::CompileOptions::Target::CPU, "cpu",
+                          "the host CPU"),
+               clEnumValN(seqc::CompileOptions::Target::CUDA, "cuda",
+                          "an NVIDIA GPU (NVPTX kernels, ptxas)")),
+    cl::cat(seqcCat));
+static cl::opt<std::string> gpuArch(
+    "gpu-arch", cl::desc("NVIDIA GPU architecture for --target=cuda"),
+    cl::init("sm_90"), cl::cat(seqcCat));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(3), cl::Prefix, cl::cat(seqcCat));
 static cl::opt<bool> printWeights(
@@ -103,6 +116,14 @@ static cl::list<std::string> constInputs(
   opts.modelName = modelName;
   opts.cpu.cpu = targetCPU;
   opts.cpu.optLevel = optLevel;
+  opts.target = target;
+  opts.cuda.arch = gpuArch;
+  if (!StringRef(gpuArch).starts_with("sm_") || gpuArch.size() < 5) {
+    WithColor::error(errs(), "seqc")
+        << "--gpu-arch expects sm_<NN> (e.g. sm_90), got '" << gpuArch
+        << "'\n";
+    return 1;
+  }
   opts.printWeights = printWeights;
   opts.fuse = !noFuse;
   opts.attentionTiling = attentionTiling;

@@ -4,6 +4,7 @@
 #define SEQC_DRIVER_COMPILER_H
 
 #include "seqc/Target/CPU.h"
+#include "seqc/Target/CUDA.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -22,6 +23,7 @@ enum class EmitKind {
   Cascade, // linalg on tensors + the attention cascade report
   LLVMDialect,
   LLVMIR,
+  Ptx, // --target=cuda: the kernels' PTX
   Obj,
   So
 };
@@ -32,6 +34,9 @@ struct CompileOptions {
   EmitKind emit = EmitKind::So;
   std::string modelName;
   CPUTargetOptions cpu;
+  /// --target: where the kernels run. CUDA: NVPTX kernels + host code.
+  enum class Target { CPU, CUDA } target = Target::CPU;
+  CudaTargetOptions cuda;
   bool printWeights = false; // print resource blobs instead of eliding them
   /// Run seqFusionPipeline() right after import and lower attention to the
   /// tiled 1-pass cascade (false: naive 3-pass cascade).

@@ -1,0 +1,70 @@
+//===- GpuPipeline.cpp - the CUDA target's lowering pipeline --------------===//
+
+#include "seqc/Target/CUDA.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+
+namespace seqc {
+
+std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
+  // libdevice (for math in kernels) is passed explicitly: MLIR itself only
+  // looks for it through CUDA_HOME/CUDA_PATH.
+  std::string libs;
+  std::string toolkit = findCudaToolkit();
+  llvm::SmallString<128> libdevice(toolkit);
+  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+  if (!toolkit.empty() && llvm::sys::fs::exists(libdevice))
+    libs = " l=" + libdevice.str().str();
+  return "seq-strip-signedness,"
+         "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "buffer-results-to-out-params{hoist-static-allocs "
+         "modify-public-functions},"
+         "canonicalize,buffer-deallocation-pipeline,"
+         "convert-bufferization-to-memref,scf-forall-to-parallel,"
+         // Every loop nest that touches memory becomes an scf.parallel;
+         // tiled, the tile loops map to blocks and the point loops to threads.
+         "convert-linalg-to-parallel-loops,func.func(seq-gpu-prepare),"
+         "canonicalize,"
+         "func.func(scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
+         "no-min-max-bounds=true},sccp,"
+         "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
+         "gpu-kernel-outlining,seq-gpu-merge-modules,seq-gpu-host-to-device,"
+         "func.func(gpu-async-region),"
+         "nvvm-attach-target{chip=" +
+         opts.arch + " O=3" + libs +
+         "},"
+         "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,"
+         "lower-affine,convert-gpu-to-nvvm,canonicalize,cse,"
+         "reconcile-unrealized-casts),"
+         "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+         "convert-math-to-funcs{convert-ctlz=false},"
+         "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+         "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
+         "gpu-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts,"
+         "gpu-module-to-binary{format=isa},"
+         "seq-emit-c-entry-point";
+}
+
+void registerCudaPasses() {
+  PassRegistration<Pass>([] { return createGpuPreparePass(); });
+  PassRegistration<Pass>([] { return createHostToDevicePass(); });
+  PassRegistration<Pass>([] { return createMergeGpuModulesPass(); });
+}
+
+void registerCudaTranslations(DialectRegistry &registry) {
+  registerGPUDialectTranslation(registry);
+  // gpu.binary's default #gpu.select_object handler (embeds the binary).
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+  registerNVVMDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+}
+
+} // namespace seqc

@@ -1,0 +1,180 @@
+//===- GpuPrepare.cpp - make every host memory access a parallel loop -----===//
+//
+// `seq-gpu-prepare` runs after convert-linalg-to-parallel-loops, before the
+// parallel loops are mapped to the GPU. Host code of the CUDA target may not
+// touch tensor memory (it lives on the device), so:
+//  - memref.copy becomes an scf.parallel copy loop nest (a kernel later);
+//  - top-level serial code that reads or writes memory (scf.for nests of
+//    all-reduction ops, scalar memref.load/store) is wrapped in a
+//    one-iteration scf.parallel, i.e. a single-thread kernel. Slow, but
+//    correct; the hot ops (elementwise, matmul, attention) are parallel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "seqc/Target/CUDA.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Pass/Pass.h"
+
+using namespace mlir;
+
+namespace seqc {
+namespace {
+
+/// Replaces `memref.copy src, dst` by an scf.parallel nest of load/store.
+static void copyToParallelLoop(memref::CopyOp copy) {
+  OpBuilder b(copy);
+  Location loc = copy.getLoc();
+  Value src = copy.getSource(), dst = copy.getTarget();
+  auto type = cast<MemRefType>(dst.getType());
+  if (type.getRank() == 0) {
+    // Rank 0: a one-iteration loop around the scalar move.
+    Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+    Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+    b.create<scf::ParallelOp>(
+        loc, ValueRange{zero}, ValueRange{one}, ValueRange{one},
+        [&](OpBuilder &nb, Location nl, ValueRange) {
+          Value v = nb.create<memref::LoadOp>(nl, src, ValueRange{});
+          nb.create<memref::StoreOp>(nl, v, dst, ValueRange{});
+        });
+    copy.erase();
+    return;
+  }
+  SmallVector<Value> lbs, ubs, steps;
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    lbs.push_back(zero);
+    steps.push_back(one);
+    ubs.push_back(b.createOrFold<memref::DimOp>(loc, dst, d));
+  }
+  b.create<scf::ParallelOp>(loc, lbs, ubs, steps,
+                            [&](OpBuilder &nb, Location nl, ValueRange ivs) {
+                              Value v = nb.create<memref::LoadOp>(nl, src, ivs);
+                              nb.create<memref::StoreOp>(nl, v, dst, ivs);
+                            });
+  copy.erase();
+}
+
+/// True if `op` (or anything nested) reads or writes memory other than
+/// through metadata (dim, views).
+static bool touchesMemory(Operation *op) {
+  bool touches = false;
+  op->walk([&](Operation *nested) {
+    if (isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp,
+            memref::GenericAtomicRMWOp>(nested))
+      touches = true;
+  });
+  return touches;
+}
+
+/// `for k { parallel j { body } }` -> `parallel j { for k { body } }`.
+/// Legal for the loops linalg lowers to: iterations of a parallel dimension
+/// are independent, so the reduction loop k can run inside each of them.
+/// Makes linalg's (parallel, reduction, parallel) matmul nest a perfect
+/// parallel nest that maps onto blocks and threads.
+static bool hoistParallelOutOfFor(scf::ForOp loop) {
+  Block *body = loop.getBody();
+  if (loop.getNumRegionIterArgs() != 0 || body->getOperations().size() != 2)
+    return false;
+  auto par = dyn_cast<scf::ParallelOp>(body->front());
+  if (!par || par.getNumResults() != 0)
+    return false;
+  for (Value v : par.getOperands())
+    if (!loop.isDefinedOutsideOfLoop(v))
+      return false;
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  auto newPar = b.create<scf::ParallelOp>(loc, par.getLowerBound(),
+                                          par.getUpperBound(), par.getStep());
+  b.setInsertionPoint(newPar.getBody()->getTerminator());
+  auto newFor = b.create<scf::ForOp>(loc, loop.getLowerBound(),
+                                     loop.getUpperBound(), loop.getStep());
+  IRMapping map;
+  map.map(loop.getInductionVar(), newFor.getInductionVar());
+  for (auto [o, n] :
+       llvm::zip(par.getInductionVars(), newPar.getInductionVars()))
+    map.map(o, n);
+  b.setInsertionPoint(newFor.getBody()->getTerminator());
+  for (Operation &op : par.getBody()->without_terminator())
+    b.clone(op, map);
+  loop.erase();
+  return true;
+}
+
+struct GpuPreparePass
+    : PassWrapper<GpuPreparePass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuPreparePass)
+  StringRef getArgument() const override { return "seq-gpu-prepare"; }
+  StringRef getDescription() const override {
+    return "Turn host memory accesses (memref.copy, serial loops) into "
+           "scf.parallel loops that become GPU kernels";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<scf::SCFDialect, arith::ArithDialect,
+                    memref::MemRefDialect>();
+  }
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    SmallVector<memref::CopyOp> copies;
+    fn.walk([&](memref::CopyOp c) {
+      if (!c->getParentOfType<scf::ParallelOp>())
+        copies.push_back(c);
+    });
+    for (memref::CopyOp c : copies)
+      copyToParallelLoop(c);
+    SmallVector<scf::ForOp> fors;
+    fn.walk([&](scf::ForOp f) { fors.push_back(f); }); // innermost first
+    for (scf::ForOp f : fors)
+      hoistParallelOutOfFor(f);
+
+    // Host-level ops (not inside an scf.parallel) that touch memory.
+    SmallVector<Operation *> serial;
+    fn.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<scf::ParallelOp>(op))
+        return WalkResult::skip();
+      if (op == fn.getOperation())
+        return WalkResult::advance();
+      // Region ops that launch kernels themselves stay on the host (e.g.
+      // a loop over attention tiles); their memory accesses are visited.
+      bool launches = false;
+      op->walk([&](scf::ParallelOp) { launches = true; });
+      if (launches)
+        return WalkResult::advance();
+      if (touchesMemory(op)) {
+        serial.push_back(op);
+        return WalkResult::skip();
+      }
+      return WalkResult::advance();
+    });
+    for (Operation *op : serial) {
+      if (op->getNumResults() != 0) {
+        op->emitError("host code with a result touches tensor memory; the "
+                      "CUDA target cannot place it in a kernel");
+        return signalPassFailure();
+      }
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+      Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+      auto par = b.create<scf::ParallelOp>(loc, ValueRange{zero},
+                                           ValueRange{one}, ValueRange{one});
+      Block *body = par.getBody();
+      op->moveBefore(body->getTerminator());
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createGpuPreparePass() {
+  return std::make_unique<GpuPreparePass>();
+}
+
+} // namespace seqc
