@@ -28,6 +28,13 @@ LogicalResult requireStatic(NodeContext &nc, unsigned i) {
   return success();
 }
 
+/// Normalizes `axis` of an input of rank `rank`, which must be >= 1.
+LogicalResult vectorAxis(NodeContext &nc, int64_t &axis, int64_t rank) {
+  if (rank == 0)
+    return nc.error() << "input must have rank >= 1";
+  return nc.normalizeAxis(axis, rank, "axis");
+}
+
 LogicalResult convertEinsum(NodeContext &nc) {
   SmallVector<Value> inputs;
   SmallVector<ArrayRef<int64_t>> shapes;
@@ -98,9 +105,8 @@ LogicalResult convertHardmax(NodeContext &nc) {
   auto t = nc.inputType(0);
   int64_t rank = t.getRank();
   int64_t axis = nc.attrInt("axis", nc.opset() < 13 ? 1 : -1);
-  if (rank == 0 || failed(nc.normalizeAxis(axis, rank, "axis")) ||
-      failed(requireStatic(nc, 0)))
-    return rank == 0 ? nc.error() << "input must have rank >= 1" : failure();
+  if (failed(vectorAxis(nc, axis, rank)) || failed(requireStatic(nc, 0)))
+    return failure();
   if (nc.opset() < 13 && axis != rank - 1)
     return nc.error() << "opset " << nc.opset()
                       << " (flattening) semantics with axis " << axis
@@ -121,9 +127,10 @@ LogicalResult convertTopK(NodeContext &nc) {
   int64_t k;
   if (nc.opset() >= 10) {
     SmallVector<int64_t> ks;
-    if (nc.numInputs() < 2 || failed(nc.constInts(1, ks, "K")))
-      return nc.numInputs() < 2 ? nc.error() << "K (input 1) is required"
-                                : failure();
+    if (!nc.hasInput(1))
+      return nc.error() << "K (input 1) is required";
+    if (failed(nc.constInts(1, ks, "K")))
+      return failure();
     if (ks.size() != 1)
       return nc.error() << "K must hold one value, got " << ks.size();
     k = ks[0];
@@ -131,9 +138,8 @@ LogicalResult convertTopK(NodeContext &nc) {
     k = nc.attrInt("k", -1);
   }
   int64_t axis = nc.attrInt("axis", -1);
-  if (t.getRank() == 0 || failed(nc.normalizeAxis(axis, t.getRank(), "axis")))
-    return t.getRank() == 0 ? nc.error() << "input must have rank >= 1"
-                            : failure();
+  if (failed(vectorAxis(nc, axis, t.getRank())))
+    return failure();
   int64_t n = t.getDimSize(axis);
   if (k < 0 || (!ShapedType::isDynamic(n) && k > n))
     return nc.error() << "K = " << k << " is out of range for axis " << axis
@@ -158,9 +164,8 @@ LogicalResult convertCumSum(NodeContext &nc) {
   if (axes.size() != 1)
     return nc.error() << "axis must hold one value, got " << axes.size();
   int64_t axis = axes[0];
-  if (t.getRank() == 0 || failed(nc.normalizeAxis(axis, t.getRank(), "axis")))
-    return t.getRank() == 0 ? nc.error() << "input must have rank >= 1"
-                            : failure();
+  if (failed(vectorAxis(nc, axis, t.getRank())))
+    return failure();
   OpBuilder &b = nc.b();
   nc.setOutput(0, seq::CumSumOp::create(
                       b, nc.loc(), t, nc.input(0), b.getI64IntegerAttr(axis),
