@@ -38,6 +38,7 @@ static pthread_mutex_t config_mu = PTHREAD_MUTEX_INITIALIZER;
 static int num_threads;            /* configured count, 0 = not yet decided */
 static int started_workers;        /* pool threads created so far */
 static _Atomic int active_workers; /* workers allowed to take chunks */
+static _Atomic int configured;     /* num_threads once the pool has them */
 static _Atomic uint64_t generation;
 static _Atomic int sleepers;
 
@@ -141,12 +142,18 @@ static int ensure_pool(void) {
     ++started_workers;
   }
   atomic_store(&active_workers, num_threads - 1);
+  atomic_store_explicit(&configured, num_threads, memory_order_release);
   int n = num_threads;
   pthread_mutex_unlock(&config_mu);
   return n;
 }
 
-SEQC_API int32_t seqc_get_num_threads(void) { return ensure_pool(); }
+SEQC_API int32_t seqc_get_num_threads(void) {
+  int n = atomic_load_explicit(&configured, memory_order_acquire);
+  return n > 0 ? n : ensure_pool();
+}
+
+int seqc_in_parallel_region(void) { return in_region; }
 
 SEQC_API int seqc_set_num_threads(int32_t n) {
   if (n < 1)

@@ -25,6 +25,10 @@ void seqc_parallel_for(int64_t n, seqc_task_fn fn, void *ctx);
 /* Threads used by seqc_parallel_for (>= 1). */
 int32_t seqc_get_num_threads(void);
 
+/* Non-zero while the calling thread runs a chunk of seqc_parallel_for:
+ * nested work then runs serially, so kernels should not split it. */
+int seqc_in_parallel_region(void);
+
 /* f32 contraction C[b] (+)= A[b] * B[b] over up to 3 batch dims with
  * arbitrary element strides (0 = broadcast), so that transposed operands
  * ("NT" Q*K^T) need no copy. flags bit 0: accumulate into C (else C = AB).

@@ -316,7 +316,7 @@ static void batch_task(void *ctx, int64_t begin, int64_t end) {
 }
 
 static void run_batched(batched *bt, int64_t batches, double flops) {
-  int threads = seqc_get_num_threads();
+  int threads = seqc_in_parallel_region() ? 1 : seqc_get_num_threads();
   if (threads > 1 && batches > 1 &&
       (batches >= 2 * threads || batches % threads == 0 || flops < 4e6)) {
     seqc_parallel_for(batches, batch_task, bt);
