@@ -54,12 +54,21 @@ struct HostTensor {
   }
 };
 
+/// Element count, saturated at kMaxFoldElements + 1 (negative dims count as
+/// too many): anything over the limit is never folded, and the saturation
+/// keeps huge literal shapes from overflowing.
 int64_t numel(ArrayRef<int64_t> shape) {
+  if (llvm::is_contained(shape, 0))
+    return 0;
   int64_t n = 1;
-  for (int64_t d : shape)
+  for (int64_t d : shape) {
+    if (d < 0 || n > kMaxFoldElements / d)
+      return kMaxFoldElements + 1;
     n *= d;
+  }
   return n;
 }
+bool tooBig(ArrayRef<int64_t> shape) { return numel(shape) > kMaxFoldElements; }
 
 bool isUnsignedInt(Type elt) {
   auto it = dyn_cast<IntegerType>(elt);
@@ -290,7 +299,7 @@ std::optional<HostTensor> binary(const HostTensor &a, const HostTensor &b,
   if (a.elt != b.elt)
     return std::nullopt;
   auto shape = broadcastShape({&a, &b});
-  if (!shape)
+  if (!shape || tooBig(*shape))
     return std::nullopt;
   HostTensor r = make(resultElt ? resultElt : a.elt, *shape);
   auto ia = broadcastIndex(*shape, a.shape),
@@ -337,7 +346,12 @@ HostTensor castTo(const HostTensor &a, Type elt) {
       else if (elt.isInteger(1))
         r.i[k] = v != 0.0;
       else
-        setI(r, k, std::isfinite(v) ? static_cast<int64_t>(v) : 0);
+        // Out-of-range conversions are undefined in C++; clamp first.
+        setI(r, k,
+             std::isfinite(v)
+                 ? static_cast<int64_t>(std::clamp(v, -9223372036854775808.0,
+                                                   9.2233720368547e18))
+                 : 0);
     } else {
       setI(r, k, a.i[k]);
     }
@@ -345,8 +359,18 @@ HostTensor castTo(const HostTensor &a, Type elt) {
   return r;
 }
 
-int64_t pyMod(int64_t a, int64_t b) {
+/// Truncating division / C remainder without the traps (x/0, INT64_MIN/-1).
+int64_t truncDiv(int64_t a, int64_t b) {
   if (b == 0)
+    return 0;
+  if (b == -1)
+    return static_cast<int64_t>(0 - static_cast<uint64_t>(a));
+  return a / b;
+}
+int64_t truncRem(int64_t a, int64_t b) { return b == 0 || b == -1 ? 0 : a % b; }
+
+int64_t pyMod(int64_t a, int64_t b) {
+  if (b == 0 || b == -1)
     return 0;
   int64_t r = a % b;
   if (r != 0 && ((r < 0) != (b < 0)))
@@ -467,6 +491,8 @@ Folder::Result Folder::foldGather() {
   SmallVector<int64_t> shape(x.shape.begin(), x.shape.begin() + axis);
   shape.append(idx.shape.begin(), idx.shape.end());
   shape.append(x.shape.begin() + axis + 1, x.shape.end());
+  if (tooBig(shape))
+    return std::nullopt;
   int64_t outer = numel(ArrayRef<int64_t>(x.shape).take_front(axis));
   int64_t inner = numel(ArrayRef<int64_t>(x.shape).drop_front(axis + 1));
   int64_t dim = x.shape[axis], ni = idx.size();
@@ -501,6 +527,8 @@ Folder::Result Folder::foldConcat() {
         return std::nullopt;
     shape[axis] += t->shape[axis];
   }
+  if (tooBig(shape))
+    return std::nullopt;
   HostTensor r = make(first.elt, shape);
   int64_t outer = numel(ArrayRef<int64_t>(shape).take_front(axis));
   int64_t inner = numel(ArrayRef<int64_t>(shape).drop_front(axis + 1));
@@ -671,13 +699,16 @@ Folder::Result Folder::foldRange() {
   double start = s.getF(0), limit = l.getF(0), delta = d.getF(0);
   if (delta == 0)
     return std::nullopt;
-  int64_t n = std::max<int64_t>(
-      static_cast<int64_t>(std::ceil((limit - start) / delta)), 0);
+  double steps = std::ceil((limit - start) / delta);
   if (!s.isFloat()) {
-    int64_t is = s.i[0], il = l.i[0], id = d.i[0];
-    n = id > 0 ? (il > is ? (il - is + id - 1) / id : 0)
-               : (is > il ? (is - il - id - 1) / (-id) : 0);
+    __int128 is = s.i[0], il = l.i[0], id = d.i[0];
+    __int128 k = id > 0 ? (il > is ? (il - is + id - 1) / id : 0)
+                        : (is > il ? (is - il - id - 1) / (-id) : 0);
+    steps = static_cast<double>(k);
   }
+  if (!(steps <= static_cast<double>(kMaxFoldElements)))
+    return std::nullopt; // NaN, infinite or too long
+  int64_t n = std::max<int64_t>(static_cast<int64_t>(steps), 0);
   if (n > kMaxFoldElements)
     return std::nullopt;
   HostTensor r = make(s.elt, {n});
@@ -908,23 +939,30 @@ Folder::Result Folder::foldElementwise(StringRef op) {
         a, *in[1], [=](double x, double y) -> double { return pf(x, y); },
         [=](int64_t x, int64_t y) -> int64_t { return pi(x, y); }, i1);
   };
+  // Integer arithmetic wraps (two's complement) like the device code.
+  auto wrapping = [](auto f) {
+    return [f](int64_t x, int64_t y) -> int64_t {
+      return static_cast<int64_t>(
+          f(static_cast<uint64_t>(x), static_cast<uint64_t>(y)));
+    };
+  };
   if (op == "Add")
-    return one(binary(a, *in[1], std::plus<double>(), std::plus<int64_t>()));
+    return one(binary(a, *in[1], std::plus<double>(),
+                      wrapping(std::plus<uint64_t>())));
   if (op == "Sub")
-    return one(binary(a, *in[1], std::minus<double>(), std::minus<int64_t>()));
+    return one(binary(a, *in[1], std::minus<double>(),
+                      wrapping(std::minus<uint64_t>())));
   if (op == "Mul")
     return one(binary(a, *in[1], std::multiplies<double>(),
-                      std::multiplies<int64_t>()));
+                      wrapping(std::multiplies<uint64_t>())));
   if (op == "Div")
-    return one(
-        binary(a, *in[1], std::divides<double>(),
-               [](int64_t x, int64_t y) -> int64_t { return y ? x / y : 0; }));
+    return one(binary(a, *in[1], std::divides<double>(), truncDiv));
   if (op == "Mod") {
     bool fmod = nc.attrInt("fmod", 0) != 0;
     return one(binary(
         a, *in[1], [](double x, double y) { return std::fmod(x, y); },
         [fmod](int64_t x, int64_t y) -> int64_t {
-          return fmod ? (y ? x % y : 0) : pyMod(x, y);
+          return fmod ? truncRem(x, y) : pyMod(x, y);
         }));
   }
   if (op == "Pow")
@@ -955,6 +993,8 @@ Folder::Result Folder::foldElementwise(StringRef op) {
   if (op == "Max" || op == "Min" || op == "Sum") {
     std::optional<HostTensor> acc = a;
     for (size_t k = 1; k < in.size() && acc; ++k) {
+      if (!in[k])
+        return std::nullopt;
       if (op == "Sum")
         acc = binary(*acc, *in[k], std::plus<double>(), std::plus<int64_t>());
       else if (op == "Max")
@@ -979,7 +1019,7 @@ Folder::Result Folder::foldElementwise(StringRef op) {
     if (c.isFloat() || x.elt != y.elt)
       return std::nullopt;
     auto shape = broadcastShape({&c, &x, &y});
-    if (!shape)
+    if (!shape || tooBig(*shape))
       return std::nullopt;
     HostTensor r = make(x.elt, *shape);
     auto ic = broadcastIndex(*shape, c.shape),
