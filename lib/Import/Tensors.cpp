@@ -285,7 +285,10 @@ ElementsAttr convertTensor(const onnx::TensorProto &t, Location loc,
       bits.push_back(c != 0);
     return DenseElementsAttr::get(type, bits);
   }
-  if (n <= 16) {
+  // LLVM's constant data arrays have no 4-/2-bit or 8-bit float elements, so
+  // those stay dense attributes (lowered element by element) at any size.
+  bool noBlob = subBits || (isa<FloatType>(elt) && width == 1);
+  if (n <= 16 || noBlob) {
     bool splat = false;
     if (!DenseElementsAttr::isValidRawBuffer(type, ArrayRef<char>(data),
                                              splat)) {

@@ -4,6 +4,7 @@ and OUT_DIR/data/{input,output}_*.pb."""
 import os
 import sys
 
+import ml_dtypes
 import numpy as np
 import onnx
 from onnx import TensorProto as TP, helper, numpy_helper
@@ -88,6 +89,12 @@ nodes.append(helper.make_node("MatMulInteger", ["a22", "b22", "azp", "bzp"],
                               ["mmi"]))
 out_("mmi", TP.INT32)
 
+# Initializers over 16 elements of sub-byte / 8-bit float types (dense
+# attributes: LLVM has no constant data arrays of them).
+for name, elem in [("big_i4", TP.INT4), ("big_f8", TP.FLOAT8E5M2)]:
+    nodes.append(helper.make_node("Cast", [name], [name + "_f"], to=TP.FLOAT))
+    out_(name + "_f", TP.FLOAT)
+
 inits = [
     numpy_helper.from_array(np.array(-7.0, np.float32), "lo"),
     numpy_helper.from_array(np.array(7.0, np.float32), "hi"),
@@ -101,6 +108,10 @@ inits = [
     numpy_helper.from_array(np.array([[0.5, 2.0], [1.0, 0.25], [4.0, 1.0],
                                       [0.125, 8.0]], np.float32), "scaleb"),
     numpy_helper.from_array(np.array([2, 2], np.int64), "shape22"),
+    helper.make_tensor("big_i4", TP.INT4, [20], [i % 16 - 8 for i in range(20)]),
+    numpy_helper.from_array(
+        (np.arange(20, dtype=np.float32) * 0.37 - 3).astype(ml_dtypes.float8_e5m2),
+        "big_f8"),
     numpy_helper.from_array(np.array(3, np.uint8), "azp"),
     numpy_helper.from_array(np.array([1, 250], np.uint8), "bzp"),
 ]
