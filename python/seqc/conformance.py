@@ -198,6 +198,41 @@ def _input_file(data: Path, name: str) -> Optional[Path]:
     return None
 
 
+
+def _usable_data(case: Path, data: Path, tmp: Path):
+    """Returns (data dir, note). A few ONNX 1.23 cases ship a 0-byte
+    output_K.pb (a scalar output lost when the suite was generated). For
+    those, recompute the reference with onnx's ReferenceEvaluator into a copy
+    of the data dir and say so in the report, instead of failing on it."""
+    empty = [p for p in data.glob("output_*.pb") if p.stat().st_size == 0]
+    if not empty:
+        return data, ""
+    try:
+        import numpy as np
+        import onnx
+        from onnx import numpy_helper
+        from onnx.reference import ReferenceEvaluator
+
+        model = onnx.load(str(case / "model.onnx"))
+        feeds = {}
+        for pb in sorted(data.glob("input_*.pb")):
+            t = onnx.TensorProto()
+            t.ParseFromString(pb.read_bytes())
+            feeds[t.name] = numpy_helper.to_array(t)
+        outs = ReferenceEvaluator(model).run(None, feeds)
+        fixed = tmp / (case.name + "_data")
+        fixed.mkdir(exist_ok=True)
+        for pb in data.glob("input_*.pb"):
+            shutil.copy(pb, fixed / pb.name)
+        for k, (o, v) in enumerate(zip(model.graph.output, outs)):
+            t = numpy_helper.from_array(np.asarray(v), o.name)
+            (fixed / f"output_{k}.pb").write_bytes(t.SerializeToString())
+        return fixed, ("reference recomputed with onnx.reference "
+                       "(empty output file in the suite)")
+    except Exception as e:  # keep the original data: seq-run reports it
+        return data, ""
+
+
 def run_case(case_dir: Path, seqc: str, seq_run: str, tmp: Path) -> Result:
     case = case_dir.name
     op, out_types = _inspect_model(case_dir)
@@ -229,6 +264,7 @@ def run_case(case_dir: Path, seqc: str, seq_run: str, tmp: Path) -> Result:
             return done("unsupported", _first_line(out))
         return done("crash", _crash_detail("seqc", rc, out, COMPILE_TIMEOUT_S))
     data = case_dir / "test_data_set_0"
+    data, note = _usable_data(case_dir, data, tmp)
     rtol, atol = _tolerances(out_types)
     rc, out = _exec([seq_run, str(so), "--data", str(data), "--rtol",
                      str(rtol), "--atol", str(atol)], RUN_TIMEOUT_S)
@@ -237,6 +273,8 @@ def run_case(case_dir: Path, seqc: str, seq_run: str, tmp: Path) -> Result:
     except OSError:
         pass
     if rc == 0:
+        if note:
+            return done("pass", note)
         if bound:
             return done("pass", "specialized: --const-input " +
                         ", ".join(bound))._replace(specialized=tuple(bound))
@@ -340,6 +378,15 @@ def write_report(path: Path, results: List[Result], wall: float, jobs: int,
         for r in spec:
             lines.append(f"| {r.case} | {r.op} | {', '.join(r.specialized)} |")
         lines.append("")
+
+    recomputed = [r for r in results
+                  if r.status == "pass" and "reference recomputed" in r.detail]
+    if recomputed:
+        lines += [f"## pass (reference recomputed) ({len(recomputed)})", "",
+                  "These cases ship a 0-byte `output_0.pb`; the runner "
+                  "compares against `onnx.reference.ReferenceEvaluator` "
+                  "instead.", ""]
+        lines += [f"- {r.case}" for r in recomputed] + [""]
 
     lines += ["## Failing cases", ""]
     for s in ("crash", "wrong", "unsupported"):
