@@ -80,9 +80,45 @@ Value concat(NodeContext &nc, int64_t axis, ArrayRef<Value> vals) {
 
 /// `v` with a unit dim inserted at `axis`.
 Value expandAt(NodeContext &nc, Value v, int64_t axis) {
-  SmallVector<int64_t> shape(typeOf(v).getShape());
+  auto t = typeOf(v);
+  SmallVector<int64_t> shape(t.getShape());
   shape.insert(shape.begin() + axis, 1);
-  return nc.reshape(v, shape);
+  if (t.hasStaticShape())
+    return nc.reshape(v, shape);
+  // Dynamic dims (sequence length): tensor.expand_shape, the unit dim
+  // grouped with its neighbour.
+  OpBuilder &b = nc.b();
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0, r = 0; i < t.getRank(); ++i) {
+    ReassociationIndices g;
+    if (i == axis)
+      g.push_back(r++);
+    g.push_back(r++);
+    if (i == t.getRank() - 1 && axis == t.getRank())
+      g.push_back(r++);
+    groups.push_back(g);
+  }
+  for (int64_t d = 0, src = 0; d < (int64_t)shape.size(); ++d) {
+    if (d == axis) {
+      sizes.push_back(b.getIndexAttr(1));
+      continue;
+    }
+    if (ShapedType::isDynamic(shape[d]))
+      sizes.push_back(tensor::DimOp::create(b, nc.loc(), v, src).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(shape[d]));
+    ++src;
+  }
+  return tensor::ExpandShapeOp::create(b, nc.loc(), t.clone(shape), v, groups,
+                                       sizes);
+}
+
+/// Frees a region block that will not be used (its ops may still use its
+/// arguments and outer values).
+void discard(Block *block) {
+  block->dropAllReferences();
+  delete block;
 }
 
 Value zerosLike(NodeContext &nc, RankedTensorType t) {
@@ -132,11 +168,11 @@ LogicalResult buildScan(NodeContext &nc, const onnx::GraphProto &body,
     b.setInsertionPointToEnd(block);
     if (failed(importSubgraph(
             nc, body, SmallVector<Value>(block->getArguments()), outs))) {
-      delete block;
+      discard(block);
       return failure();
     }
     if (outs.size() < nStates) {
-      delete block;
+      discard(block);
       return nc.error() << "body has " << outs.size() << " outputs for "
                         << nStates << " state variables";
     }
@@ -144,9 +180,9 @@ LogicalResult buildScan(NodeContext &nc, const onnx::GraphProto &body,
       if (outs[i].getType() == argTypes[i])
         continue;
       if (!tensor::CastOp::areCastCompatible(outs[i].getType(), argTypes[i])) {
-        delete block;
-        return nc.error() << "body output " << i << " has type "
-                          << typeStr(outs[i].getType())
+        Type got = outs[i].getType(); // read before the block is freed
+        discard(block);
+        return nc.error() << "body output " << i << " has type " << typeStr(got)
                           << " but state variable " << i << " has type "
                           << typeStr(argTypes[i]);
       }
@@ -161,7 +197,7 @@ LogicalResult buildScan(NodeContext &nc, const onnx::GraphProto &body,
     auto step = typeOf(outs[nStates + k]);
     int64_t axis = k < outAxesAttr.size() ? outAxesAttr[k] : 0;
     if (axis < -(step.getRank() + 1) || axis > step.getRank()) {
-      delete block;
+      discard(block);
       return nc.error() << "scan_output_axes[" << k << "] = " << axis
                         << " is out of range for a scan output of rank "
                         << step.getRank() + 1;
@@ -573,7 +609,7 @@ LogicalResult buildCellScan(
     b.setInsertionPointToEnd(block);
     if (failed(step(block->getArguments().take_front(nStates),
                     block->getArgument(nStates), next))) {
-      delete block;
+      discard(block);
       return failure();
     }
     Value out = next.front(); // per-step output: the hidden state
