@@ -1035,15 +1035,23 @@ Folder::Result Folder::foldElementwise(StringRef op) {
   }
   if (op == "Identity")
     return one(a);
+  // Casts from/to 8- and 4-bit floats are left to the compiled code, which
+  // implements ONNX's saturate and NaN rules (SmallFloatCast.cpp).
+  auto smallFloat = [](Type t) {
+    return isa<FloatType>(t) && t.getIntOrFloatBitWidth() <= 8;
+  };
   if (op == "Cast") {
     const onnx::AttributeProto *to = nc.attr("to");
     Type elt = to ? convertElementType(nc.ctx(), to->i()) : Type();
-    if (!elt)
+    if (!elt || smallFloat(elt) || smallFloat(a.elt))
       return std::nullopt;
     return one(castTo(a, elt));
   }
-  if (op == "CastLike")
+  if (op == "CastLike") {
+    if (smallFloat(in[1]->elt) || smallFloat(a.elt))
+      return std::nullopt;
     return one(castTo(a, in[1]->elt));
+  }
   if (op == "Neg")
     return one(unary(a, std::negate<double>(), std::negate<int64_t>()));
   if (op == "Abs")
