@@ -1,4 +1,4 @@
-//===- ArithOps.cpp - Mod, Floor, Ceil, Range -----------------------------===//
+//===- ArithOps.cpp - Mod, Floor, Ceil, Sign, Range ------------------------===//
 //
 // Ops ONNX function bodies use for index arithmetic. With constant inputs
 // they are folded at import (ConstantFolding.cpp); these converters handle
@@ -55,6 +55,29 @@ template <typename OpTy> LogicalResult convertRounding(NodeContext &nc) {
   return success();
 }
 
+/// Sign: (x > 0) - (x < 0) in x's type; for floats + x * 0 keeps NaN (and
+/// the sign of zero irrelevant) as the spec's NaN -> NaN.
+LogicalResult convertSign(NodeContext &nc) {
+  Value x = nc.input(0);
+  auto t = nc.inputType(0);
+  Type elt = t.getElementType();
+  if (elt.isInteger(1))
+    return nc.error() << "expects a numeric operand, got " << elt;
+  OpBuilder &b = nc.b();
+  Location loc = nc.loc();
+  Value zero = nc.scalarConstant(elt, 0);
+  Value pos =
+      seq::CastOp::create(b, loc, t, seq::GreaterOp::create(b, loc, x, zero));
+  Value neg =
+      seq::CastOp::create(b, loc, t, seq::LessOp::create(b, loc, x, zero));
+  Value sign = seq::SubOp::create(b, loc, pos, neg);
+  if (isa<FloatType>(elt))
+    sign =
+        seq::AddOp::create(b, loc, sign, seq::MulOp::create(b, loc, x, zero));
+  nc.setOutput(0, sign);
+  return success();
+}
+
 /// Range's output length depends on its input values, so it only exists
 /// for a static-shape artifact when they are compile-time constants; the
 /// constant case is folded before this converter runs.
@@ -83,6 +106,7 @@ void registerArithOps(OpRegistry &r) {
   r["Floor"] = {convertRounding<seq::FloorOp>, 1, 1};
   r["Ceil"] = {convertRounding<seq::CeilOp>, 1, 1};
   r["Range"] = {convertRange, 3, 3};
+  r["Sign"] = {convertSign, 1, 1};
 }
 
 } // namespace seqc::import

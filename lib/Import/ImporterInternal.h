@@ -180,6 +180,7 @@ LogicalResult inlineLocalFunctions(mlir::MLIRContext &ctx,
                                    llvm::StringRef path,
                                    onnx::ModelProto &model);
 
+void registerArithOps(OpRegistry &r); // Mod, Floor, Ceil, Sign, Range
 void registerPadOps(OpRegistry &r);
 
 /// The registry for the default ("" / "ai.onnx") domain.

@@ -31,6 +31,8 @@ nodes = [
     helper.make_node("Mod", ["x", "df"], ["mod_f"], fmod=1),
     helper.make_node("Floor", ["x"], ["floor"]),
     helper.make_node("Ceil", ["x"], ["ceil"]),
+    helper.make_node("Sign", ["x"], ["sign"]),
+    helper.make_node("Sign", ["xi"], ["sign_i"]),
     const("pads", np.array([0, 1, 2, 1, 0, 1], dtype=np.int64)),
     const("cv", np.array(1.5, dtype=np.float32)),
     helper.make_node("Pad", ["x", "pads", "cv"], ["pad_const"]),
@@ -51,7 +53,8 @@ nodes = [
     helper.make_node("LayerNormalization", ["x", "scale"],
                      ["ln", "ln_mean", "ln_inv"], axis=1),
 ]
-outputs = ["mod_py", "mod_c", "mod_f", "floor", "ceil", "pad_const",
+outputs = ["mod_py", "mod_c", "mod_f", "floor", "ceil", "sign", "sign_i",
+           "pad_const",
            "pad_edge", "pad_reflect", "pad_wrap", "pad_neg", "rss", "rl1",
            "rl2", "rls", "rlse", "ln", "ln_mean", "ln_inv"]
 graph = helper.make_graph(
