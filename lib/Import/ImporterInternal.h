@@ -141,7 +141,7 @@ void registerShapeOps(OpRegistry &r);
 void registerLinalgOps(OpRegistry &r);
 void registerNormOps(OpRegistry &r);
 void registerAttentionOps(OpRegistry &r);
-void registerRotaryOps(OpRegistry &r);
+void registerQuantizeOps(OpRegistry &r);
 void registerRecurrentOps(OpRegistry &r);
 
 /// Imports body graph `g` (e.g. Scan's `body`) at nc's insertion point: its
@@ -155,6 +155,7 @@ LogicalResult importSubgraph(NodeContext &nc, const onnx::GraphProto &g,
 /// their nested graphs) read: implicit inputs of `n`.
 void appendCapturedNames(const onnx::NodeProto &n,
                          llvm::SmallVectorImpl<std::string> &names);
+void registerRotaryOps(OpRegistry &r);
 void registerIndexingOps(OpRegistry &r);
 void registerConvNormOps(OpRegistry &r);
 
@@ -173,7 +174,6 @@ void noteGraphInput(mlir::InFlightDiagnostic &d, Value v);
 mlir::ElementsAttr parseConstInput(llvm::StringRef name, llvm::StringRef spec,
                                    RankedTensorType declared, Location loc);
 
-void registerArithOps(OpRegistry &r); // Mod, Floor, Ceil, Range
 /// Replaces every call of a model-local function (ModelProto.functions) in
 /// the main graph by the function body (FunctionInlining.cpp).
 LogicalResult inlineLocalFunctions(mlir::MLIRContext &ctx,
@@ -185,7 +185,6 @@ void registerPadOps(OpRegistry &r);
 
 /// The registry for the default ("" / "ai.onnx") domain.
 const OpRegistry &getDefaultDomainRegistry();
-void registerQuantizeOps(OpRegistry &r);
 
 } // namespace seqc::import
 
