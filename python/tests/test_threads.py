@@ -82,3 +82,28 @@ def test_kernel_variants(artifact, kernel):
                PYTHONPATH=os.pathsep.join(sys.path))
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_constant_weight_cache(tmp_path):
+    """A weight initializer is packed once and reused: repeated runs (and
+    two weights of one shape) must keep giving the right answers."""
+    from onnx import numpy_helper
+    rng = np.random.default_rng(3)
+    w1 = rng.standard_normal((300, 70), dtype=np.float32)
+    w2 = rng.standard_normal((300, 70), dtype=np.float32)
+    v = lambda n, s: helper.make_tensor_value_info(n, T.FLOAT, s)
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["X", "W1"], ["Y1"]),
+         helper.make_node("MatMul", ["X", "W2"], ["Y2"])], "w",
+        [v("X", [2, 33, 300])], [v("Y1", [2, 33, 70]), v("Y2", [2, 33, 70])],
+        [numpy_helper.from_array(w1, "W1"), numpy_helper.from_array(w2, "W2")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 9
+    onnx.save(m, str(tmp_path / "w.onnx"))
+    seqc.compile(str(tmp_path / "w.onnx"), str(tmp_path / "w.so"))
+    art = seqc.load(tmp_path / "w.so", threads=2)
+    for _ in range(3):
+        x = rng.standard_normal((2, 33, 300), dtype=np.float32)
+        y1, y2 = art.run(x)
+        np.testing.assert_allclose(y1, x @ w1, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(y2, x @ w2, rtol=1e-4, atol=1e-4)

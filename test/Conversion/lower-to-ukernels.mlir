@@ -96,3 +96,29 @@ func.func @negative(%a: memref<4x8xf64>, %b: memref<8x4xf64>, %c: memref<4x4xf64
   %r = linalg.matmul ins(%t, %u : tensor<4x8xf32>, tensor<8x4xf32>) outs(%v : tensor<4x4xf32>) -> tensor<4x4xf32>
   return %r : tensor<4x4xf32>
 }
+
+// -----
+
+// B is a view of a constant global (a weight): flag SEQC_UK_B_CONST (2) lets
+// the runtime cache its packed form; with the zero fill folded, flags = 2.
+memref.global "private" constant @w : memref<8x4xf32> = dense<1.0>
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (k, j)>
+#c = affine_map<(i, j, k) -> (i, j)>
+// CHECK-LABEL: func.func @const_b
+// CHECK: %[[F:.*]] = arith.constant 2 : i64
+// CHECK: call @seqc_uk_sgemm(%[[F]],
+func.func @const_b(%x: memref<4x8xf32>, %y: memref<4x4xf32>) {
+  %z = arith.constant 0.0 : f32
+  %g = memref.get_global @w : memref<8x4xf32>
+  %v = memref.cast %g : memref<8x4xf32> to memref<?x4xf32>
+  linalg.fill ins(%z : f32) outs(%y : memref<4x4xf32>)
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %v : memref<4x8xf32>, memref<?x4xf32>) outs(%y : memref<4x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %r: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %m, %r : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -31,7 +31,7 @@ int seqc_in_parallel_region(void);
 
 /* f32 contraction C[b] (+)= A[b] * B[b] over up to 3 batch dims with
  * arbitrary element strides (0 = broadcast), so that transposed operands
- * ("NT" Q*K^T) need no copy. flags bit 0: accumulate into C (else C = AB).
+ * ("NT" Q*K^T) need no copy. flags: SEQC_UK_* bits below.
  * Pointers are passed as integers: the compiled code computes them from
  * memref descriptors. */
 void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
@@ -42,6 +42,9 @@ void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
                    int64_t sc2, int64_t scm, int64_t scn);
 
 #define SEQC_UK_ACCUMULATE 1
+/* B is a constant (e.g. a weight global): the runtime may cache its packed
+ * form, keyed by address and shape, for the life of the process. */
+#define SEQC_UK_B_CONST 2
 
 /* Name of the micro-kernel seqc_uk_sgemm uses on this CPU ("avx2", ...). */
 const char *seqc_uk_sgemm_kernel_name(void);

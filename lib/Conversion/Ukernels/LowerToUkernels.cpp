@@ -162,6 +162,22 @@ static bool isZeroFillOf(Operation *prev, Value out) {
   return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
 }
 
+/// True if `v` is (a view of) a constant memref.global: its address and
+/// contents are fixed, so the runtime may cache its packed form.
+static bool isConstantGlobal(Value v, ModuleOp module) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto get = dyn_cast<memref::GetGlobalOp>(def)) {
+      auto global = module.lookupSymbol<memref::GlobalOp>(get.getNameAttr());
+      return global && global.getConstant();
+    }
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      return false;
+    v = view.getViewSource();
+  }
+  return false;
+}
+
 static LogicalResult lower(linalg::GenericOp op, const Contraction &c,
                            func::FuncOp callee) {
   OpBuilder b(op);
@@ -172,7 +188,11 @@ static LogicalResult lower(linalg::GenericOp op, const Contraction &c,
   SmallVector<Operand> ops;
   for (Value v : op->getOperands())
     ops.push_back(describe(b, loc, v));
-  Value flags = arith::ConstantIntOp::create(b, loc, overwrite ? 0 : 1, 64);
+  int64_t flagBits = overwrite ? 0 : 1; // SEQC_UK_ACCUMULATE
+  if (isConstantGlobal(op.getDpsInputOperand(1)->get(),
+                       op->getParentOfType<ModuleOp>()))
+    flagBits |= 2; // SEQC_UK_B_CONST
+  Value flags = arith::ConstantIntOp::create(b, loc, flagBits, 64);
   Value zero = arith::ConstantIntOp::create(b, loc, 0, 64);
   Value one = arith::ConstantIntOp::create(b, loc, 1, 64);
   // Extent of loop `l`: the size of an operand dim it indexes.

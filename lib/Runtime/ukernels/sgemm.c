@@ -253,7 +253,8 @@ static void tile_task(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-static void gemm_parallel(const gemm2d *g, int threads) {
+/* `bpre`: B already packed in this layout (a cached constant), or NULL. */
+static void gemm_parallel(const gemm2d *g, int threads, float *bpre) {
   if (g->k == 0)
     return zero_or_keep(g);
   int mr = g->kern->mr, nr = g->kern->nr;
@@ -263,12 +264,13 @@ static void gemm_parallel(const gemm2d *g, int threads) {
   p.nPad = round_up(g->n, nr);
   p.slices = (g->k + KC - 1) / KC;
   p.aslivers = p.mPad / mr;
-  p.bslivers = p.nPad / nr;
-  float *buf = scratch((size_t)(p.slices * KC * (p.mPad + p.nPad)) + 16);
+  p.bslivers = bpre ? 0 : p.nPad / nr;
+  size_t bsize = bpre ? 0 : (size_t)(p.slices * KC * p.nPad);
+  float *buf = scratch(bsize + (size_t)(p.slices * KC * p.mPad) + 16);
   if (!buf)
     abort();
-  p.bp = buf;
-  p.ap = buf + p.slices * KC * p.nPad;
+  p.bp = bpre ? bpre : buf;
+  p.ap = buf + bsize;
   // Tiles: MC rows x up to 256 columns, smaller until every thread has 4.
   p.tm = round_up(min64(MC, g->m), mr);
   p.tn = round_up(min64(256, g->n), nr);
@@ -286,6 +288,56 @@ static void gemm_parallel(const gemm2d *g, int threads) {
   }
   seqc_parallel_for(p.slices * (p.aslivers + p.bslivers), pack_task, &p);
   seqc_parallel_for(p.mt * p.nt, tile_task, &p);
+}
+
+/*===----------------------------------------------------------------------===*
+ * Packed constant B (weights), packed once per process like onnxruntime's
+ * pre-packing. Only for operands the compiler proved constant
+ * (SEQC_UK_B_CONST): their address and contents never change.
+ *===----------------------------------------------------------------------===*/
+
+typedef struct bcache_entry {
+  const float *b;
+  int64_t k, n, sbk, sbn;
+  const seqc_sgemm_kernel *kern;
+  float *packed;
+} bcache_entry;
+
+static pthread_mutex_t bcache_mu = PTHREAD_MUTEX_INITIALIZER;
+static bcache_entry *bcache;
+static size_t bcache_len, bcache_cap;
+
+static float *packed_constant_b(const gemm2d *g) {
+  pthread_mutex_lock(&bcache_mu);
+  for (size_t i = 0; i < bcache_len; ++i) {
+    bcache_entry *e = &bcache[i];
+    if (e->b == g->b && e->k == g->k && e->n == g->n && e->sbk == g->sbk &&
+        e->sbn == g->sbn && e->kern == g->kern) {
+      pthread_mutex_unlock(&bcache_mu);
+      return e->packed;
+    }
+  }
+  float *out = NULL;
+  if (bcache_len == bcache_cap) {
+    size_t cap = bcache_cap ? 2 * bcache_cap : 64;
+    bcache_entry *grown = realloc(bcache, cap * sizeof(bcache_entry));
+    if (!grown)
+      goto done;
+    bcache = grown;
+    bcache_cap = cap;
+  }
+  int64_t nPad = round_up(g->n, g->kern->nr), slices = (g->k + KC - 1) / KC;
+  out = aligned_alloc(
+      64, (size_t)round_up((int64_t)(slices * KC * nPad * sizeof(float)), 64));
+  if (!out)
+    goto done;
+  for (int64_t q = 0; q < slices; ++q)
+    pack_b(g, 0, g->n, q * KC, min64(KC, g->k - q * KC), out + q * nPad * KC);
+  bcache[bcache_len++] =
+      (bcache_entry){g->b, g->k, g->n, g->sbk, g->sbn, g->kern, out};
+done:
+  pthread_mutex_unlock(&bcache_mu);
+  return out; /* NULL: pack per call as usual */
 }
 
 /*===----------------------------------------------------------------------===*
@@ -315,8 +367,21 @@ static void batch_task(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-static void run_batched(batched *bt, int64_t batches, double flops) {
+static void run_batched(batched *bt, int64_t batches, double flops,
+                        int bconst) {
   int threads = seqc_in_parallel_region() ? 1 : seqc_get_num_threads();
+  // One B shared by all batches (weights): use its cached packed copy.
+  if (bconst && bt->sb[0] == 0 && bt->sb[1] == 0 && bt->sb[2] == 0 &&
+      bt->g.k > 0) {
+    float *bp = packed_constant_b(&bt->g);
+    if (bp) {
+      for (int64_t t = 0; t < batches; ++t) {
+        gemm2d g = batch_problem(bt, t);
+        gemm_parallel(&g, threads, bp);
+      }
+      return;
+    }
+  }
   if (threads > 1 && batches > 1 &&
       (batches >= 2 * threads || batches % threads == 0 || flops < 4e6)) {
     seqc_parallel_for(batches, batch_task, bt);
@@ -325,7 +390,7 @@ static void run_batched(batched *bt, int64_t batches, double flops) {
   for (int64_t t = 0; t < batches; ++t) {
     gemm2d g = batch_problem(bt, t);
     if (threads > 1 && flops * batches >= 2e5)
-      gemm_parallel(&g, threads);
+      gemm_parallel(&g, threads, NULL);
     else
       gemm_serial(&g);
   }
@@ -349,12 +414,13 @@ void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
                 {sb0, sb1, sb2},
                 {sc0, sc1, sc2}};
   int64_t batches = b0 * b1 * b2;
+  int bconst = (flags & SEQC_UK_B_CONST) != 0;
   double flops = 2.0 * (double)m * (double)n * (double)k;
   if (!trace)
-    return run_batched(&bt, batches, flops);
+    return run_batched(&bt, batches, flops, bconst);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  run_batched(&bt, batches, flops);
+  run_batched(&bt, batches, flops, bconst);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double us = (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) * 1e-3;
   fprintf(stderr,
