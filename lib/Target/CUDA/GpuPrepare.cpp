@@ -108,6 +108,51 @@ static bool hoistParallelOutOfFor(scf::ForOp loop) {
   return true;
 }
 
+/// A parallel loop inside sequential code of a kernel (e.g. the linalg ops
+/// of one attention tile, inside the loop over KV tiles) runs sequentially
+/// in its thread: the GPU mapping only maps perfectly nested parallel loops.
+static bool isNestedUnderSerialCode(scf::ParallelOp par) {
+  Operation *parent = par->getParentOp();
+  if (isa<scf::ParallelOp>(parent))
+    return false;
+  return par->getParentOfType<scf::ParallelOp>() != nullptr;
+}
+
+static LogicalResult serialize(scf::ParallelOp par) {
+  if (par.getNumResults() != 0)
+    return par.emitError("CUDA target: parallel reduction inside a kernel's "
+                         "sequential code is not supported yet");
+  OpBuilder b(par);
+  Location loc = par.getLoc();
+  IRMapping map;
+  for (auto [iv, lb, ub, step] :
+       llvm::zip(par.getInductionVars(), par.getLowerBound(),
+                 par.getUpperBound(), par.getStep())) {
+    auto loop = b.create<scf::ForOp>(loc, lb, ub, step);
+    map.map(iv, loop.getInductionVar());
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+  }
+  for (Operation &op : par.getBody()->without_terminator())
+    b.clone(op, map);
+  par.erase();
+  return success();
+}
+
+/// A top-level parallel loop whose body allocates buffers or runs several
+/// loop nests (e.g. one iteration per attention head, each a sequence of
+/// linalg ops) is not one kernel: it becomes a host loop launching them.
+static bool needsHostLoop(scf::ParallelOp par) {
+  unsigned nests = 0;
+  for (Operation &op : par.getBody()->without_terminator()) {
+    if (isa<memref::AllocOp, memref::AllocaOp, memref::CopyOp>(op))
+      return true;
+    bool launches = false;
+    op.walk([&](scf::ParallelOp) { launches = true; });
+    nests += launches;
+  }
+  return nests > 1;
+}
+
 struct GpuPreparePass
     : PassWrapper<GpuPreparePass, OperationPass<func::FuncOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuPreparePass)
@@ -122,6 +167,24 @@ struct GpuPreparePass
   }
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
+    // Host loops first (outermost first, to a fixed point): what they
+    // contain becomes top-level and is looked at again.
+    for (bool changed = true; changed;) {
+      changed = false;
+      scf::ParallelOp host;
+      fn.walk<WalkOrder::PreOrder>([&](scf::ParallelOp p) {
+        if (!needsHostLoop(p))
+          return WalkResult::skip();
+        host = p;
+        return WalkResult::interrupt();
+      });
+      if (host) {
+        if (failed(serialize(host)))
+          return signalPassFailure();
+        changed = true;
+      }
+    }
+
     SmallVector<memref::CopyOp> copies;
     fn.walk([&](memref::CopyOp c) {
       if (!c->getParentOfType<scf::ParallelOp>())
@@ -133,6 +196,16 @@ struct GpuPreparePass
     fn.walk([&](scf::ForOp f) { fors.push_back(f); }); // innermost first
     for (scf::ForOp f : fors)
       hoistParallelOutOfFor(f);
+    SmallVector<scf::ParallelOp> nested;
+    fn.walk([&](scf::ParallelOp p) {
+      if (isNestedUnderSerialCode(p))
+        nested.push_back(p);
+    });
+    // Post-order: inner loops first, so a loop's body is final when it is
+    // copied into the for nest.
+    for (scf::ParallelOp p : nested)
+      if (failed(serialize(p)))
+        return signalPassFailure();
 
     // Host-level ops (not inside an scf.parallel) that touch memory.
     SmallVector<Operation *> serial;
