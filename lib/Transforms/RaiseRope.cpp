@@ -354,11 +354,107 @@ struct FoldPartialRope : OpRewritePattern<tensor::ConcatOp> {
   }
 };
 
+/// `table` is reshape(gather(cache [P, T], ids [B', S'], axis 0)) with the
+/// [B', S', T] rows given a unit dim at 1 ([B', 1, S', T]: layout bhsd) or 2
+/// ([B', S', 1, T]: bshd). Returns the cache and sets ids and layout.
+static Value matchGatheredTable(Value table, Value &ids,
+                                seq::RopeLayout &layout) {
+  auto r = table.getDefiningOp<seq::ReshapeOp>();
+  auto g = r ? r.getInput().getDefiningOp<seq::GatherOp>() : seq::GatherOp();
+  if (!g || g.getAxis() != 0)
+    return {};
+  auto cache = rankedType(g.getData()), pos = rankedType(g.getIndices());
+  if (cache.getRank() != 2 || pos.getRank() != 2 || !pos.hasStaticShape())
+    return {};
+  ArrayRef<int64_t> rows = g.getType().getShape(), out = r.getType().getShape();
+  if (out == ArrayRef<int64_t>{rows[0], 1, rows[1], rows[2]})
+    layout = seq::RopeLayout::bhsd;
+  else if (out == ArrayRef<int64_t>{rows[0], rows[1], 1, rows[2]})
+    layout = seq::RopeLayout::bshd;
+  else
+    return {};
+  ids = g.getIndices();
+  return g.getData();
+}
+
+/// rope(x, rows(cos_cache, ids), rows(sin_cache, ids)) ->
+/// rope(x, cos_cache, sin_cache, positions ids): the op gathers the rows.
+struct FoldRopePositions : OpRewritePattern<seq::RopeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::RopeOp op,
+                                PatternRewriter &rw) const override {
+    if (op.getPositionIds())
+      return rw.notifyMatchFailure(op, "already indexed by position");
+    Value cosIds, sinIds;
+    seq::RopeLayout cosLayout, sinLayout;
+    Value cos = matchGatheredTable(op.getCos(), cosIds, cosLayout);
+    Value sin = matchGatheredTable(op.getSin(), sinIds, sinLayout);
+    if (!cos || !sin || cosIds != sinIds || cosLayout != sinLayout ||
+        cos.getType() != sin.getType())
+      return rw.notifyMatchFailure(op, "tables are not rows of caches");
+    rw.replaceOpWithNewOp<seq::RopeOp>(
+        op, op.getType(), op.getInput(), cos, sin, cosIds,
+        op.getInterleavedAttr(), op.getRotaryDimAttr(),
+        seq::RopeLayoutAttr::get(rw.getContext(), cosLayout));
+    return success();
+  }
+};
+
+/// transpose(rope(transpose(x, P)), P) with P = [0, 2, 1, 3] (the ONNX body
+/// rotating in [B, S, H, D]) -> rope(x) in the other layout, its 4-D
+/// tables transposed alike.
+struct FoldRopeTranspose : OpRewritePattern<seq::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::TransposeOp op,
+                                PatternRewriter &rw) const override {
+    static constexpr int64_t kSwapHS[] = {0, 2, 1, 3};
+    ArrayRef<int64_t> swapHS(kSwapHS);
+    auto rope = op.getInput().getDefiningOp<seq::RopeOp>();
+    if (op.getPermutation() != swapHS || !rope || !rope->hasOneUse())
+      return rw.notifyMatchFailure(op, "not a head/sequence swap of a rope");
+    auto in = rope.getInput().getDefiningOp<seq::TransposeOp>();
+    if (!in || in.getPermutation() != swapHS ||
+        in.getInput().getType() != op.getType())
+      return rw.notifyMatchFailure(op, "rope input is not swapped back");
+    Value cos = rope.getCos(), sin = rope.getSin();
+    Location loc = op.getLoc();
+    Value ids;
+    seq::RopeLayout unused;
+    if (!rope.getPositionIds() && matchGatheredTable(cos, ids, unused) &&
+        matchGatheredTable(sin, ids, unused))
+      return rw.notifyMatchFailure(op, "fold the position ids first");
+    if (!rope.getPositionIds()) {
+      auto t = rankedType(cos);
+      SmallVector<int64_t> shape{t.getDimSize(0), t.getDimSize(2),
+                                 t.getDimSize(1), t.getDimSize(3)};
+      auto tt = RankedTensorType::get(shape, t.getElementType());
+      bool same = cos == sin;
+      cos = seq::TransposeOp::create(rw, loc, tt, cos,
+                                     rw.getDenseI64ArrayAttr(swapHS));
+      sin = same ? cos
+                 : seq::TransposeOp::create(rw, loc, tt, sin,
+                                            rw.getDenseI64ArrayAttr(swapHS))
+                       .getResult();
+    }
+    // The layout only names where position ids index; keep it otherwise.
+    auto layout = rope.getLayout();
+    if (rope.getPositionIds())
+      layout = layout == seq::RopeLayout::bhsd ? seq::RopeLayout::bshd
+                                               : seq::RopeLayout::bhsd;
+    rw.replaceOpWithNewOp<seq::RopeOp>(
+        op, op.getType(), in.getInput(), cos, sin, rope.getPositionIds(),
+        rope.getInterleavedAttr(), rope.getRotaryDimAttr(),
+        seq::RopeLayoutAttr::get(rw.getContext(), layout));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateRaiseRopePatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseRope, RaiseHalfTableRope, RaiseHalfTableInterleavedRope,
-               FoldPartialRope>(patterns.getContext());
+               FoldPartialRope, FoldRopePositions, FoldRopeTranspose>(
+      patterns.getContext());
 }
 
 } // namespace seqc

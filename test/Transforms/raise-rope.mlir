@@ -227,3 +227,56 @@ func.func @no_rope_half_tables(%x: tensor<2x3x4x4xf32>, %c: tensor<2x3x1x2xf32>,
   %r1 = tensor.concat dim(3) %imag, %real : (tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>) -> tensor<2x3x4x4xf32>
   return %r0, %r1 : tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>
 }
+
+// -----
+
+// Tables gathered from caches by position ids (rows [B, S, T] unsqueezed to
+// [B, S, 1, T]) fold into the op's position_ids (layout bshd).
+// CHECK-LABEL: func @rope_positions
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4x8xf32>, %[[CC:.*]]: tensor<50x4xf32>, %[[SC:.*]]: tensor<50x4xf32>, %[[P:.*]]: tensor<2x3xi64>)
+// CHECK: %[[R:.*]] = seq.rope %[[X]], %[[CC]], %[[SC]] positions %[[P]] layout = bshd : (tensor<2x3x4x8xf32>, tensor<50x4xf32>, tensor<50x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4x8xf32>
+// CHECK-NOT: seq.
+// CHECK: return %[[R]]
+func.func @rope_positions(%x: tensor<2x3x4x8xf32>, %cc: tensor<50x4xf32>, %sc: tensor<50x4xf32>, %p: tensor<2x3xi64>) -> tensor<2x3x4x8xf32> {
+  %g0 = seq.gather %cc[%p] axis = 0 : (tensor<50x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  %g1 = seq.gather %sc[%p] axis = 0 : (tensor<50x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  %c = seq.reshape %g0 : tensor<2x3x4xf32> -> tensor<2x3x1x4xf32>
+  %s = seq.reshape %g1 : tensor<2x3x4xf32> -> tensor<2x3x1x4xf32>
+  %y = seq.rope %x, %c, %s : (tensor<2x3x4x8xf32>, tensor<2x3x1x4xf32>, tensor<2x3x1x4xf32>) -> tensor<2x3x4x8xf32>
+  return %y : tensor<2x3x4x8xf32>
+}
+
+// -----
+
+// cos and sin gathered with different ids: stays as is.
+// CHECK-LABEL: func @no_rope_positions
+// CHECK: seq.gather
+// CHECK: seq.gather
+// CHECK: seq.rope %{{.*}}, %{{.*}}, %{{.*}} :
+func.func @no_rope_positions(%x: tensor<2x3x4x8xf32>, %cc: tensor<50x4xf32>, %p: tensor<2x3xi64>, %q: tensor<2x3xi64>) -> tensor<2x3x4x8xf32> {
+  %g0 = seq.gather %cc[%p] axis = 0 : (tensor<50x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  %g1 = seq.gather %cc[%q] axis = 0 : (tensor<50x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
+  %c = seq.reshape %g0 : tensor<2x3x4xf32> -> tensor<2x3x1x4xf32>
+  %s = seq.reshape %g1 : tensor<2x3x4xf32> -> tensor<2x3x1x4xf32>
+  %y = seq.rope %x, %c, %s : (tensor<2x3x4x8xf32>, tensor<2x3x1x4xf32>, tensor<2x3x1x4xf32>) -> tensor<2x3x4x8xf32>
+  return %y : tensor<2x3x4x8xf32>
+}
+
+// -----
+
+// The ONNX body for 4-D input rotates in [B, S, H, D] between two
+// transposes: the rope takes the input directly in the other layout.
+// CHECK-LABEL: func @rope_transposed
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4x3x8xf32>, %[[CC:.*]]: tensor<50x4xf32>, %[[SC:.*]]: tensor<50x4xf32>, %[[P:.*]]: tensor<2x3xi64>, %[[T:.*]]: tensor<2x3x1x4xf32>)
+// CHECK: %[[R:.*]] = seq.rope %[[X]], %[[CC]], %[[SC]] positions %[[P]] : (tensor<2x4x3x8xf32>
+// CHECK: %[[TT:.*]] = seq.transpose %[[T]] [0, 2, 1, 3] : tensor<2x3x1x4xf32> -> tensor<2x1x3x4xf32>
+// CHECK: %[[R2:.*]] = seq.rope %[[X]], %[[TT]], %[[TT]] interleaved : (tensor<2x4x3x8xf32>, tensor<2x1x3x4xf32>, tensor<2x1x3x4xf32>) -> tensor<2x4x3x8xf32>
+// CHECK: return %[[R]], %[[R2]]
+func.func @rope_transposed(%x: tensor<2x4x3x8xf32>, %cc: tensor<50x4xf32>, %sc: tensor<50x4xf32>, %p: tensor<2x3xi64>, %t: tensor<2x3x1x4xf32>) -> (tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>) {
+  %0 = seq.transpose %x [0, 2, 1, 3] : tensor<2x4x3x8xf32> -> tensor<2x3x4x8xf32>
+  %1 = seq.rope %0, %cc, %sc positions %p layout = bshd : (tensor<2x3x4x8xf32>, tensor<50x4xf32>, tensor<50x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4x8xf32>
+  %2 = seq.transpose %1 [0, 2, 1, 3] : tensor<2x3x4x8xf32> -> tensor<2x4x3x8xf32>
+  %3 = seq.rope %0, %t, %t interleaved : (tensor<2x3x4x8xf32>, tensor<2x3x1x4xf32>, tensor<2x3x1x4xf32>) -> tensor<2x3x4x8xf32>
+  %4 = seq.transpose %3 [0, 2, 1, 3] : tensor<2x3x4x8xf32> -> tensor<2x4x3x8xf32>
+  return %2, %4 : tensor<2x4x3x8xf32>, tensor<2x4x3x8xf32>
+}
