@@ -5,7 +5,7 @@
  * several repetitions is reported. Vector width by host detection: AVX-512F,
  * else AVX2+FMA. Prints one line: `peak_gflops=<x> isa=<name> threads=<n>`.
  *
- *   peak_flops [threads]
+ *   peak_flops [threads] [repetitions] [million iterations per thread]
  *
  *===----------------------------------------------------------------------===*/
 #include <immintrin.h>
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define ITERS 20000000L
-#define REPS 5
+static long ITERS = 20000000L;
+static int REPS = 5;
 
 static double now(void) {
   struct timespec t;
@@ -65,6 +65,14 @@ static void *thread_main(void *arg) {
 
 int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 1;
+  if (argc > 2)
+    REPS = atoi(argv[2]);
+  if (argc > 3)
+    ITERS = atol(argv[3]) * 1000000L;
+  if (REPS < 1 || ITERS < 2) {
+    fprintf(stderr, "error: repetitions and iterations must be positive\n");
+    return 1;
+  }
   if (threads < 1 || threads > 256) {
     fprintf(stderr, "error: threads must be in [1, 256]\n");
     return 1;
