@@ -66,6 +66,13 @@ static cl::opt<bool> noFuse(
              "3-pass cascade instead of the tiled 1-pass one"),
     cl::init(false), cl::cat(seqcCat));
 
+static cl::list<std::string> constInputs(
+    "const-input",
+    cl::desc("Bind graph input NAME at compile time (NAME=v1,v2,... or "
+             "NAME=FILE.pb, a TensorProto); the artifact keeps the input and "
+             "checks at run time that it equals the bound value"),
+    cl::value_desc("NAME=VALUES"), cl::cat(seqcCat));
+
 static cl::opt<std::string> attentionTiling(
     "attention-tiling",
     cl::desc("Options of the tiled attention cascade (seq-tile-attention), "
@@ -75,13 +82,6 @@ static cl::opt<std::string> attentionTiling(
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   // Passes first: the IR-printing options list the registered pass names.
-static cl::list<std::string> constInputs(
-    "const-input",
-    cl::desc("Bind graph input NAME at compile time (NAME=v1,v2,... or "
-             "NAME=FILE.pb, a TensorProto); the artifact keeps the input and "
-             "checks at run time that it equals the bound value"),
-    cl::value_desc("NAME=VALUES"), cl::cat(seqcCat));
-
   seqc::registerAllPasses();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
@@ -127,9 +127,6 @@ static cl::list<std::string> constInputs(
   opts.printWeights = printWeights;
   opts.fuse = !noFuse;
   opts.attentionTiling = attentionTiling;
-  bool binary = emit == seqc::EmitKind::So || emit == seqc::EmitKind::Obj;
-  if (!outputFile.empty())
-    opts.outputPath = outputFile;
   for (const std::string &spec : constInputs) {
     size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -140,6 +137,9 @@ static cl::list<std::string> constInputs(
     }
     opts.constInputs.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
   }
+  bool binary = emit == seqc::EmitKind::So || emit == seqc::EmitKind::Obj;
+  if (!outputFile.empty())
+    opts.outputPath = outputFile;
   else if (binary)
     opts.outputPath = emit == seqc::EmitKind::So ? "model.so" : "model.o";
   opts.configurePassManager = [](mlir::PassManager &pm) {
