@@ -250,10 +250,28 @@ Row analyzeTiled(scf::ForallOp forall) {
   for (Operation &op : forall.getBody()->without_terminator())
     if (!op.hasAttr("seq.kv_tile_loop"))
       bodyOps.push_back(&op);
-  // One pass per K/V tile loop (they run one after another in a worker);
-  // inside, the dependence rule counts passes over the on-chip tile.
-  row.kvPasses = kvLoops.size();
+  // One pass per chain of K/V tile loops (a loop continuing another's
+  // running state over the next K/V range is the same pass); inside, the
+  // dependence rule counts passes over the on-chip tile. Work per tile is
+  // taken from the largest loop body (the one that masks).
+  DenseSet<Operation *> kvLoopSet;
+  for (scf::ForOp loop : kvLoops)
+    kvLoopSet.insert(loop);
+  row.kvPasses = llvm::count_if(kvLoops, [&](scf::ForOp loop) {
+    return llvm::none_of(loop.getInitArgs(), [&](Value v) {
+      return kvLoopSet.contains(v.getDefiningOp());
+    });
+  });
+  scf::ForOp rep;
+  size_t repSize = 0;
   for (scf::ForOp loop : kvLoops) {
+    size_t n = 0;
+    loop.getBody()->walk([&](Operation *) { ++n; });
+    if (n > repSize)
+      rep = loop, repSize = n;
+  }
+  if (rep) {
+    scf::ForOp loop = rep;
     loop.getBody()->walk([&](Operation *op) { loopOps.push_back(op); });
     for (Operation *op : loopOps)
       if (op->hasAttr("seq.kv_dim") && isa<linalg::LinalgOp>(op)) {
@@ -286,13 +304,14 @@ Row analyzeTiled(scf::ForallOp forall) {
   };
   forall.getBody()->walk([&](tensor::ExtractSliceOp s) {
     int64_t b = bytesOf(s.getType());
+    if (rep && !rep->isAncestor(s) &&
+        llvm::any_of(kvLoops, [&](scf::ForOp l) { return l->isAncestor(s); }))
+      return; // the same tiles as in `rep`
     row.workingSet += b;
     if (!outside(s.getSource()))
       return;
-    bool inLoop = false;
-    for (scf::ForOp l : kvLoops)
-      inLoop |= l->isAncestor(s);
-    row.bytes += b * (inLoop ? loopTrips : trips);
+    bool inRep = rep && rep->isAncestor(s);
+    row.bytes += b * (inRep ? loopTrips : trips);
   });
   forall.getTerminator().walk([&](tensor::ParallelInsertSliceOp s) {
     row.bytes += bytesOf(s.getSourceType()) * trips;
@@ -317,7 +336,11 @@ Row analyzeTiled(scf::ForallOp forall) {
         }
     }
   }
+  // Their buffers (e.g. Kᵀ) are layout copies of the inputs, not on-chip
+  // working memory.
+  int64_t ws = row.workingSet;
   accumulate(row, aux, 1, /*countBytes=*/true);
+  row.workingSet = ws;
   return row;
 }
 

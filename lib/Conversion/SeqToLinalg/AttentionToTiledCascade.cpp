@@ -112,6 +112,7 @@ struct Lowering {
   int64_t Br, Bc, nQ, nKv, SqP, SkvP, parts, tilesPerPart;
   bool causal, positional, boolMask = false, skip;
   bool qPrescaled = false;     // scale multiplied into the Q tile
+  bool interior = false;       // building the loop over fully visible tiles
   int64_t offset, left, right; // query position offset, window (-1 = none)
   double scale, softcap;
   SmallVector<int64_t> m5; // mask shape as [B, Hkv, G, Sq, Skv] (broadcast)
@@ -222,6 +223,27 @@ struct Lowering {
       return arith::FloorDivSIOp::create(b, loc, a, cst(c));
     }
   };
+  /// Tiles in [lo, hi) that no positional or padding constraint touches for
+  /// any row of the query tile at i0: [iLo, iHi) with lo <= iLo <= iHi <= hi.
+  std::pair<Value, Value> interiorRange(OpBuilder &b, Value i0, Value lo,
+                                        Value hi) {
+    IROps ops{b, loc};
+    Value first = ops.add(i0, offset);
+    Value last = ops.add(ops.min(ops.add(i0, Br - 1), Sq - 1), offset);
+    Value iHi = hi, iLo = lo;
+    if (causal) // every key j <= first
+      iHi = ops.min(iHi, ops.floordiv(ops.add(first, 1), Bc));
+    if (right >= 0) // every key j <= first + right
+      iHi = ops.min(iHi, ops.floordiv(ops.add(first, right + 1), Bc));
+    if (SkvP != Skv) // no padded key
+      iHi = ops.min(iHi, ops.cst(Skv / Bc));
+    if (left >= 0) // every key j >= last - left
+      iLo = ops.max(iLo, ops.floordiv(ops.add(last, Bc - 1 - left), Bc));
+    iLo = ops.min(iLo, hi);
+    iHi = ops.max(iHi, iLo);
+    return {iLo, iHi};
+  }
+
   std::pair<int64_t, int64_t> tileRange(int64_t i0) {
     return tileRangeImpl<int64_t>(i0, ConstOps());
   }
@@ -288,7 +310,9 @@ struct Lowering {
       maps.push_back(broadcastMap(ctx, mt.getShape(), {Br, Bc}));
     }
     maps.push_back(id2);
-    bool padKeys = SkvP != Skv;
+    // Interior tiles need neither positional nor padded-key masking.
+    bool padKeys = SkvP != Skv && !interior;
+    bool positional = this->positional && !interior;
     if (!maskTile && !positional && !padKeys && qPrescaled)
       return s; // scale folded into Q and nothing masked: S is the logits
     auto g = buildGeneric(
@@ -544,19 +568,33 @@ struct Lowering {
         lo = arith::MaxSIOp::create(b, loc, lo, pLo);
         hi = arith::MinSIOp::create(b, loc, hi, pHi);
       }
-      SmallVector<Value> init{filledNegInf(b, {Br}), filled(b, {Br}, 0.0),
-                              filled(b, {Br, Dv}, 0.0)};
-      auto loop = scf::ForOp::create(
-          b, loc, lo, hi, idx(b, loc, 1), init,
-          [&](OpBuilder &lb, Location, Value t, ValueRange carried) {
-            SmallVector<Value> next =
-                tileStep(lb, t, carried, qTile, kt, v, mask,
-                         ValueRange(ivs).take_front(3), i0);
-            scf::YieldOp::create(lb, loc, next);
-          });
-      loop->setAttr("seq.kv_tile_loop", b.getUnitAttr());
-      Value m = loop.getResult(0), l = loop.getResult(1),
-            acc = loop.getResult(2);
+      SmallVector<Value> carried{filledNegInf(b, {Br}), filled(b, {Br}, 0.0),
+                                 filled(b, {Br, Dv}, 0.0)};
+      auto tileLoop = [&](Value from, Value to, bool inner) {
+        interior = inner;
+        auto loop = scf::ForOp::create(
+            b, loc, from, to, idx(b, loc, 1), carried,
+            [&](OpBuilder &lb, Location, Value t, ValueRange c) {
+              SmallVector<Value> next =
+                  tileStep(lb, t, c, qTile, kt, v, mask,
+                           ValueRange(ivs).take_front(3), i0);
+              scf::YieldOp::create(lb, loc, next);
+            });
+        loop->setAttr("seq.kv_tile_loop", b.getUnitAttr());
+        carried.assign(loop.getResults().begin(), loop.getResults().end());
+      };
+      if (skip && (positional || SkvP != Skv)) {
+        // [lo, hi) = [lo, iLo) + [iLo, iHi) + [iHi, hi): the middle tiles
+        // are visible to every row of the query tile, so they skip the
+        // positional and padding selects; only the edges of the band pay.
+        auto [iLo, iHi] = interiorRange(b, i0, lo, hi);
+        tileLoop(lo, iLo, false);
+        tileLoop(iLo, iHi, true);
+        tileLoop(iHi, hi, false);
+      } else {
+        tileLoop(lo, hi, false);
+      }
+      Value m = carried[0], l = carried[1], acc = carried[2];
 
       AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
       b.setInsertionPointToStart(forall.getTerminator().getBody());
