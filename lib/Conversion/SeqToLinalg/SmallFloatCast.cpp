@@ -230,7 +230,7 @@ struct SmallFloatCastLowering : OpRewritePattern<seq::CastOp> {
       }
       if (!toFmt)
         return {seq::buildCastScalar(b, l, x, cur, to)};
-      // Wider inputs (f64) round to f32 first.
+      // f64 inputs round to f32 first, as ml_dtypes (ONNX's reference) does.
       x = seq::buildCastScalar(b, l, x, cur, f32);
       Value code = encode(b, l, x, *toFmt, saturate);
       code = arith::TruncIOp::create(b, l, b.getIntegerType(toFmt->bits), code);

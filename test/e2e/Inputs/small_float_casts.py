@@ -26,10 +26,19 @@ for to in [TP.FLOAT8E4M3FN, TP.FLOAT8E4M3FNUZ, TP.FLOAT8E5M2, TP.FLOAT8E5M2FNUZ,
         n2 = f"o{i}"; i += 1
         nodes.append(helper.make_node("Cast", [n], [n2], to=TP.FLOAT))
         outs.append(helper.make_tensor_value_info(n2, TP.FLOAT, None))
-g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, [len(xs)])], outs)
+# Doubles near the ties: rounded through float32 first, like ml_dtypes.
+xd = np.arange(65536, dtype=np.uint16).view(np.float16).astype(np.float64)
+xd = np.concatenate([xd * (1 + 2.0 ** -40), xd * (1 - 2.0 ** -40)])
+for to in [TP.FLOAT8E4M3FN, TP.FLOAT8E5M2FNUZ, TP.FLOAT4E2M1, TP.FLOAT8E8M0]:
+    n = f"o{i}"; i += 1
+    nodes.append(helper.make_node("Cast", ["xd"], [n], to=to))
+    outs.append(helper.make_tensor_value_info(n, to, None))
+g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TP.FLOAT, [len(xs)]),
+                                   helper.make_tensor_value_info("xd", TP.DOUBLE, [len(xd)])], outs)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 24)]); m.ir_version = 11
 onnx.save(m, out + "/model.onnx")
-res = ReferenceEvaluator(m).run(None, {"x": xs})
+res = ReferenceEvaluator(m).run(None, {"x": xs, "xd": xd})
 open(out + "/data/input_0.pb", "wb").write(numpy_helper.from_array(xs, "x").SerializeToString())
+open(out + "/data/input_1.pb", "wb").write(numpy_helper.from_array(xd, "xd").SerializeToString())
 for k, (o, v) in enumerate(zip(outs, res)):
     open(out + f"/data/output_{k}.pb", "wb").write(numpy_helper.from_array(np.asarray(v), o.name).SerializeToString())
