@@ -21,7 +21,9 @@ namespace {
 bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
 
 /// `a` is 1 or matches `b` (or one of them is dynamic).
-bool fits(int64_t a, int64_t b) { return a == 1 || isDyn(a) || isDyn(b) || a == b; }
+bool fits(int64_t a, int64_t b) {
+  return a == 1 || isDyn(a) || isDyn(b) || a == b;
+}
 
 LogicalResult convertRotaryEmbedding(NodeContext &nc) {
   Value x = nc.input(0), cos = nc.input(1), sin = nc.input(2);
@@ -76,8 +78,7 @@ LogicalResult convertRotaryEmbedding(NodeContext &nc) {
     if (!isa<IntegerType>(pt.getElementType()) || pt.getRank() != 2 ||
         !fits(pt.getDimSize(0), batch) || !fits(pt.getDimSize(1), seqLen))
       return nc.error() << "position_ids must be integer [batch, seq] = "
-                        << shapeStr({batch, seqLen}) << ", got "
-                        << typeStr(pt);
+                        << shapeStr({batch, seqLen}) << ", got " << typeStr(pt);
     if (ct.getRank() != 2)
       return nc.error() << "with position_ids the caches must be 2-D "
                            "[max_position, rotary_embedding_dim / 2], got "
@@ -97,11 +98,11 @@ LogicalResult convertRotaryEmbedding(NodeContext &nc) {
   }
 
   OpBuilder &b = nc.b();
-  Value y = seq::RopeOp::create(
-      b, nc.loc(), x4.getType(), x4, cos, sin, pos,
-      nc.attrInt("interleaved", 0) ? b.getUnitAttr() : UnitAttr(),
-      b.getI64IntegerAttr(rot == headDim ? 0 : rot),
-      seq::RopeLayoutAttr::get(nc.ctx(), layout));
+  Value y = seq::RopeOp::create(b, nc.loc(), x4.getType(), x4, cos, sin, pos,
+                                nc.attrInt("interleaved", 0) ? b.getUnitAttr()
+                                                             : UnitAttr(),
+                                b.getI64IntegerAttr(rot == headDim ? 0 : rot),
+                                seq::RopeLayoutAttr::get(nc.ctx(), layout));
   if (rank == 3)
     y = nc.reshape(y, xt.getShape());
   nc.setOutput(0, y);

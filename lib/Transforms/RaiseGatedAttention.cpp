@@ -3,7 +3,8 @@
 // Gated attention (Qwen3-Next style) multiplies the merged attention output
 // by a sigmoid gate before the out-projection:
 //   o = reshape(transpose(attention(q, k, v), [0, 2, 1, 3]), [B, S, H*Dv])
-//   y = o * sigmoid(g)                      (g: [B, S, H*Dv] or [B, S, H, Dv|1])
+//   y = o * sigmoid(g)                      (g: [B, S, H*Dv] or [B, S, H,
+//   Dv|1])
 // The gate is moved into the attention's [B, H, S, Dv] layout so that it
 // directly consumes the attention result (and lowers into the same loop nest
 // as its epilogue):
@@ -35,8 +36,8 @@ struct RaiseGatedAttention : OpRewritePattern<seq::MulOp> {
       return rw.notifyMatchFailure(op, "already a gate");
     for (int swap = 0; swap < 2; ++swap) {
       Value o = swap ? op.getRhs() : op.getLhs();
-      auto sig = (swap ? op.getLhs() : op.getRhs())
-                     .getDefiningOp<seq::SigmoidOp>();
+      auto sig =
+          (swap ? op.getLhs() : op.getRhs()).getDefiningOp<seq::SigmoidOp>();
       if (!sig || o.getType() != op.getType())
         continue;
       // Head merge: [reshape of] transpose [0,2,1,3] of an attention result.

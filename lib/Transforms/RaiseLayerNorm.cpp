@@ -86,22 +86,20 @@ template <typename OpTy> struct RaiseLayerNorm : OpRewritePattern<OpTy> {
         continue;
       int64_t meanAxis, varAxis;
       Value x = sub.getLhs();
-      if (matchTrailingMean(sub.getRhs(), meanAxis) != x ||
-          x.getType() != type)
+      if (matchTrailingMean(sub.getRhs(), meanAxis) != x || x.getType() != type)
         continue;
       Value sq = matchTrailingMean(var, varAxis);
       if (!sq || varAxis != meanAxis || matchSquare(sq) != d)
         continue;
       SmallVector<int64_t> normShape(type.getShape().drop_front(meanAxis));
-      auto scaleType =
-          RankedTensorType::get(normShape, type.getElementType());
+      auto scaleType = RankedTensorType::get(normShape, type.getElementType());
       Value ones = arith::ConstantOp::create(
           rw, op.getLoc(),
           DenseElementsAttr::get(scaleType,
                                  rw.getFloatAttr(type.getElementType(), 1.0)));
       rw.replaceOpWithNewOp<seq::LayerNormOp>(
-          op, type, x, ones, /*bias=*/Value(),
-          rw.getI64IntegerAttr(meanAxis), rw.getF32FloatAttr((float)eps));
+          op, type, x, ones, /*bias=*/Value(), rw.getI64IntegerAttr(meanAxis),
+          rw.getF32FloatAttr((float)eps));
       return success();
     }
     return rw.notifyMatchFailure(op, "not (x - mean) / sqrt(var + eps)");
@@ -165,8 +163,9 @@ void populateRaiseLayerNormPatterns(RewritePatternSet &patterns) {
   // x - mean: the higher benefit makes the whole LayerNorm win.
   patterns.add<RaiseLayerNorm<seq::DivOp>, RaiseLayerNorm<seq::MulOp>>(
       patterns.getContext(), /*benefit=*/2);
-  patterns.add<FoldLayerNormAffine<seq::MulOp>,
-               FoldLayerNormAffine<seq::AddOp>>(patterns.getContext());
+  patterns
+      .add<FoldLayerNormAffine<seq::MulOp>, FoldLayerNormAffine<seq::AddOp>>(
+          patterns.getContext());
 }
 
 } // namespace seqc

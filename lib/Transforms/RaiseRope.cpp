@@ -47,8 +47,7 @@ static Value matchLastDimSlice(Value v, int64_t offset, int64_t size,
   for (int64_t i = 0; i + 1 < rank; ++i)
     if (offs[i] != 0 || sizes[i] != src.getDimSize(i) || strides[i] != 1)
       return {};
-  if (offs.back() != offset || sizes.back() != size ||
-      strides.back() != stride)
+  if (offs.back() != offset || sizes.back() != size || strides.back() != stride)
     return {};
   return slice.getSource();
 }
@@ -145,10 +144,10 @@ struct RaiseRope : OpRewritePattern<seq::AddOp> {
         !isa<FloatType>(type.getElementType()))
       return rw.notifyMatchFailure(add, "not a static 4-D float add");
     for (int swap = 0; swap < 2; ++swap) {
-      auto cosMul = (swap ? add.getRhs() : add.getLhs())
-                        .getDefiningOp<seq::MulOp>();
-      auto sinMul = (swap ? add.getLhs() : add.getRhs())
-                        .getDefiningOp<seq::MulOp>();
+      auto cosMul =
+          (swap ? add.getRhs() : add.getLhs()).getDefiningOp<seq::MulOp>();
+      auto sinMul =
+          (swap ? add.getLhs() : add.getRhs()).getDefiningOp<seq::MulOp>();
       if (!cosMul || !sinMul || cosMul.getType() != type ||
           sinMul.getType() != type)
         continue;

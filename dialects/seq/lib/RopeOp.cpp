@@ -31,11 +31,11 @@ LogicalResult RopeOp::verify() {
     return emitOpError("expects a floating-point input, got ")
            << x.getElementType();
   if (out != x)
-    return emitOpError("result type ") << out << " must equal the input type "
-                                       << x;
+    return emitOpError("result type ")
+           << out << " must equal the input type " << x;
   if (cos != sin)
-    return emitOpError("cos ") << cos << " and sin " << sin
-                               << " tables must have the same type";
+    return emitOpError("cos ")
+           << cos << " and sin " << sin << " tables must have the same type";
   if (cos.getElementType() != x.getElementType())
     return emitOpError("table element type ")
            << cos.getElementType() << " differs from the input's "
@@ -44,16 +44,15 @@ LogicalResult RopeOp::verify() {
   if (r < 0 || r % 2 != 0)
     return emitOpError("rotary_dim must be even and >= 0, got ") << r;
   if (r && !ShapedType::isDynamic(d) && r > d)
-    return emitOpError("rotary_dim ")
-           << r << " exceeds the head dim " << d;
+    return emitOpError("rotary_dim ") << r << " exceeds the head dim " << d;
   if (!r && !ShapedType::isDynamic(d) && d % 2 != 0)
     return emitOpError("head dim ") << d << " must be even";
   int64_t rot = getRotaryDimOrHeadDim(), t = cos.getShape().back();
-  if (!ShapedType::isDynamic(rot) && !ShapedType::isDynamic(t) &&
-      t != rot && 2 * t != rot)
+  if (!ShapedType::isDynamic(rot) && !ShapedType::isDynamic(t) && t != rot &&
+      2 * t != rot)
     return emitOpError("table last dim ")
-           << t << " must be rotary_dim / 2 (" << rot / 2
-           << ") or rotary_dim (" << rot << ")";
+           << t << " must be rotary_dim / 2 (" << rot / 2 << ") or rotary_dim ("
+           << rot << ")";
   bool bshd = getLayout() == RopeLayout::bshd;
   int64_t batch = x.getDimSize(0), seq = x.getDimSize(bshd ? 1 : 2);
   if (Value pos = getPositionIds()) {
@@ -79,7 +78,7 @@ LogicalResult RopeOp::verify() {
   for (int64_t i = 0; i < 3; ++i)
     if (cos.getDimSize(i) != 1 && !sameDim(cos.getDimSize(i), x.getDimSize(i)))
       return emitOpError("table dim ")
-             << i << " (" << cos.getDimSize(i)
-             << ") must be 1 or the input's (" << x.getDimSize(i) << ")";
+             << i << " (" << cos.getDimSize(i) << ") must be 1 or the input's ("
+             << x.getDimSize(i) << ")";
   return success();
 }

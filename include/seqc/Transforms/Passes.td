@@ -30,7 +30,9 @@ def SeqRaise : Pass<"seq-raise"> {
       with full-width tables (any values: no constant is needed). The ONNX
       RotaryEmbedding function body `concat(cos x1 - sin x2, sin x1 + cos x2)`
       (halves or even/odd channels, half tables) -> `seq.rope` with half
-      tables; `concat(rope(x[..., :R]), x[..., R:])` -> `rotary_dim = R`.
+      tables; `concat(rope(x[..., :R]), x[..., R:])` -> `rotary_dim = R`;
+      tables gathered from caches by position ids become `position_ids`,
+      and the body's [B, S, H, D] transposes around the rope its layout.
     - LayerNorm: `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)` (or
       times `reciprocal(sqrt(...))`, `pow(d, 2)` or `d * d`), both means
       over the same trailing dims with keep_dims and `eps` a constant splat

@@ -51,16 +51,16 @@ struct RopeLowering : OpRewritePattern<seq::RopeOp> {
       for (unsigned i = 0; i < 4; ++i)
         iv.push_back(linalg::IndexOp::create(b, l, i));
       Value d = iv[3], xd = args[0];
-      Value inRot = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, d,
-                                          idx(rot));
+      Value inRot =
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, d, idx(rot));
       Value first, partner, t;
       if (interleaved) {
         Value odd = arith::AndIOp::create(b, l, d, idx(1));
-        first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, odd,
-                                      idx(0));
-        partner = arith::SelectOp::create(b, l, first,
-                                          arith::AddIOp::create(b, l, d, idx(1)),
-                                          arith::SubIOp::create(b, l, d, idx(1)));
+        first =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, odd, idx(0));
+        partner = arith::SelectOp::create(
+            b, l, first, arith::AddIOp::create(b, l, d, idx(1)),
+            arith::SubIOp::create(b, l, d, idx(1)));
         t = full ? d : arith::ShRUIOp::create(b, l, d, idx(1)).getResult();
       } else {
         int64_t half = rot / 2;
@@ -69,7 +69,8 @@ struct RopeLowering : OpRewritePattern<seq::RopeOp> {
         Value back = arith::SubIOp::create(b, l, d, idx(half));
         partner = arith::SelectOp::create(
             b, l, first, arith::AddIOp::create(b, l, d, idx(half)), back);
-        t = full ? d : arith::SelectOp::create(b, l, first, d, back).getResult();
+        t = full ? d
+                 : arith::SelectOp::create(b, l, first, d, back).getResult();
       }
       // Channels past R pass through; keep their reads in bounds.
       partner = arith::SelectOp::create(b, l, inRot, partner, d);
@@ -86,8 +87,8 @@ struct RopeLowering : OpRewritePattern<seq::RopeOp> {
             ValueRange{pt.getDimSize(0) == 1 ? idx(0) : iv[0],
                        pt.getDimSize(1) == 1 ? idx(0) : s});
         p = arith::IndexCastOp::create(b, l, b.getIndexType(), p);
-        Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, p,
-                                          idx(0));
+        Value neg =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, p, idx(0));
         p = arith::SelectOp::create(b, l, neg,
                                     arith::AddIOp::create(b, l, p, rows), p);
         coords = {p, t};
@@ -101,13 +102,13 @@ struct RopeLowering : OpRewritePattern<seq::RopeOp> {
       Value prod = arith::MulFOp::create(b, l, xp, s);
       Value term = arith::SelectOp::create(
           b, l, first, arith::NegFOp::create(b, l, prod), prod);
-      Value y = arith::AddFOp::create(
-          b, l, arith::MulFOp::create(b, l, xd, c), term);
+      Value y =
+          arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, xd, c), term);
       return SmallVector<Value>{arith::SelectOp::create(b, l, inRot, y, xd)};
     };
-    Value result = buildGeneric(rw, loc, type, {x}, {init}, {id, id},
-                                iterators(4), body)
-                       .getResult(0);
+    Value result =
+        buildGeneric(rw, loc, type, {x}, {init}, {id, id}, iterators(4), body)
+            .getResult(0);
     rw.replaceOp(op, result);
     return success();
   }
