@@ -519,8 +519,11 @@ struct Lowering {
     }
     SmallVector<OpFoldResult> ubs{b.getIndexAttr(B), b.getIndexAttr(Hkv),
                                   b.getIndexAttr(G), b.getIndexAttr(nQ)};
+    // The K/V part goes outermost: the innermost parallel dim may be kept
+    // whole by the CPU threading (and unit dims fold away), and split-K
+    // exists to give decode more parallel work than (b, h, g).
     if (parts > 1)
-      ubs.push_back(b.getIndexAttr(parts));
+      ubs.insert(ubs.begin(), b.getIndexAttr(parts));
     forall = scf::ForallOp::create(b, loc, ubs, outs, std::nullopt);
     int64_t visited = 0;
     for (int64_t t = 0; t < nQ; ++t) {
@@ -539,7 +542,9 @@ struct Lowering {
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(forall.getBody());
-      SmallVector<Value> ivs = forall.getInductionVars();
+      SmallVector<Value> ivs = forall.getInductionVars(); // b, h, g, qt[, p]
+      if (parts > 1)
+        std::rotate(ivs.begin(), ivs.begin() + 1, ivs.end());
       Value i0 = arith::MulIOp::create(b, loc, ivs[3], idx(b, loc, Br));
       Value qTile = slice(b, q, {ivs[0], ivs[1], ivs[2], i0, b.getIndexAttr(0)},
                           {1, 1, 1, Br, D}, {Br, D});
