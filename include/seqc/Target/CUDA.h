@@ -46,6 +46,7 @@ mlir::LogicalResult assembleDeviceBinaries(mlir::ModuleOp module,
 std::unique_ptr<mlir::Pass> createGpuPreparePass();
 std::unique_ptr<mlir::Pass> createHostToDevicePass();
 std::unique_ptr<mlir::Pass> createMergeGpuModulesPass();
+std::unique_ptr<mlir::Pass> createTensorCoreMatmulPass();
 void registerCudaPasses();
 /// GPU/NVVM -> LLVM IR translations and the NVVM target attribute models.
 void registerCudaTranslations(mlir::DialectRegistry &registry);

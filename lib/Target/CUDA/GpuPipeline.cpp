@@ -31,6 +31,8 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          "convert-bufferization-to-memref,scf-forall-to-parallel,"
          // Every loop nest that touches memory becomes an scf.parallel;
          // tiled, the tile loops map to blocks and the point loops to threads.
+         // f16 matmuls: tensor-core kernels (mma.sync) built directly.
+         "func.func(seq-gpu-tensor-core-matmul),"
          "convert-linalg-to-parallel-loops,func.func(seq-gpu-prepare),"
          "canonicalize,"
          "func.func(scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
@@ -42,7 +44,8 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          opts.arch + " O=3" + libs +
          "},"
          "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,"
-         "lower-affine,convert-gpu-to-nvvm,canonicalize,cse,"
+         "lower-affine,convert-nvgpu-to-nvvm,convert-vector-to-llvm,"
+         "convert-gpu-to-nvvm,canonicalize,cse,"
          "reconcile-unrealized-casts),"
          "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
          "convert-math-to-funcs{convert-ctlz=false},"
@@ -57,6 +60,7 @@ void registerCudaPasses() {
   PassRegistration<Pass>([] { return createGpuPreparePass(); });
   PassRegistration<Pass>([] { return createHostToDevicePass(); });
   PassRegistration<Pass>([] { return createMergeGpuModulesPass(); });
+  PassRegistration<Pass>([] { return createTensorCoreMatmulPass(); });
 }
 
 void registerCudaTranslations(DialectRegistry &registry) {

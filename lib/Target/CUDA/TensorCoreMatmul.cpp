@@ -1,0 +1,226 @@
+//===- TensorCoreMatmul.cpp - f16 matmuls on tensor cores (mma.sync) ------===//
+//
+// `seq-gpu-tensor-core-matmul` runs on bufferized linalg, before the generic
+// loop mapping. A matmul (linalg.matmul or seq-to-linalg's
+// (parallel, reduction, parallel) generic: C[m,n] += A[m,k] * B[k,n]) on
+// f16 memrefs with static M % 16 == 0, N % 8 == 0, K % 16 == 0 becomes a
+// gpu.launch with one warp per 16x8 tile of C issuing
+// nvgpu.mma.sync m16n8k16 (PTX mma.sync.aligned.m16n8k16.row.col.f32.f16)
+// with f32 accumulation; C's initial value is added, the sum rounded to f16
+// once at the end. Fragments are loaded straight from global memory (no
+// shared-memory staging yet). Other matmuls keep the generic mapping.
+//
+// Fragment layouts (PTX ISA, mma.m16n8k16 .f16), g = lane / 4, t = lane % 4:
+//   A (vector<4x2xf16>): row r: rows g, g+8, g, g+8; cols 2t, 2t, 2t+8,
+//   2t+8 (+0/+1 within the row of the vector);
+//   B (vector<2x2xf16>): k = 2t (+0/+1) and 2t+8 (+0/+1), n = g;
+//   C (vector<2x2xf32>): rows g, g+8; cols 2t (+0/+1).
+//
+//===----------------------------------------------------------------------===//
+
+#include "seqc/Target/CUDA.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Pass/Pass.h"
+
+using namespace mlir;
+
+namespace seqc {
+namespace {
+
+struct MatmulOperands {
+  Value a, b, c;
+};
+
+/// C[m,n] += A[m,k] * B[k,n] on static f16 memrefs with tensor-core-sized
+/// dimensions, as a linalg.matmul or the equivalent generic.
+static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
+    return std::nullopt;
+  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+  Value c = op.getDpsInits()[0];
+  auto ta = dyn_cast<MemRefType>(a.getType());
+  auto tb = dyn_cast<MemRefType>(b.getType());
+  auto tc = dyn_cast<MemRefType>(c.getType());
+  if (!ta || !tb || !tc || ta.getRank() != 2 || tb.getRank() != 2 ||
+      tc.getRank() != 2 || !ta.hasStaticShape() || !tb.hasStaticShape() ||
+      !tc.hasStaticShape())
+    return std::nullopt;
+  Type f16 = Float16Type::get(op->getContext());
+  if (ta.getElementType() != f16 || tb.getElementType() != f16 ||
+      tc.getElementType() != f16)
+    return std::nullopt;
+  int64_t m = ta.getDimSize(0), k = ta.getDimSize(1), n = tb.getDimSize(1);
+  if (tb.getDimSize(0) != k || tc.getDimSize(0) != m ||
+      tc.getDimSize(1) != n || m % 16 || n % 8 || k % 16)
+    return std::nullopt;
+
+  if (isa<linalg::MatmulOp>(op)) {
+    // Transposed / broadcast variants carry their own maps.
+    if (op.hasUserDefinedMaps())
+      return std::nullopt;
+  } else {
+    // The generic: maps (m,k,n) -> (m,k), (k,n), (m,n) in either loop
+    // order, body c + a * b.
+    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!generic || generic.getNumLoops() != 3 ||
+        generic.getNumReductionLoops() != 1)
+      return std::nullopt;
+    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+    AffineMap mA = maps[0], mB = maps[1], mC = maps[2];
+    if (!mA.isProjectedPermutation() || !mB.isProjectedPermutation() ||
+        !mC.isProjectedPermutation() || mA.getNumResults() != 2 ||
+        mB.getNumResults() != 2 || mC.getNumResults() != 2)
+      return std::nullopt;
+    unsigned dm = mA.getDimPosition(0), dk = mA.getDimPosition(1);
+    unsigned dn = mB.getDimPosition(1);
+    if (mB.getDimPosition(0) != dk || mC.getDimPosition(0) != dm ||
+        mC.getDimPosition(1) != dn ||
+        generic.getIteratorTypesArray()[dk] != utils::IteratorType::reduction)
+      return std::nullopt;
+    Block &body = generic.getRegion().front();
+    if (body.getOperations().size() != 3)
+      return std::nullopt;
+    auto mul = dyn_cast<arith::MulFOp>(body.front());
+    auto add = dyn_cast<arith::AddFOp>(*std::next(body.begin()));
+    if (!mul || !add)
+      return std::nullopt;
+    Value in0 = body.getArgument(0), in1 = body.getArgument(1),
+          out = body.getArgument(2);
+    bool mulOk = (mul.getLhs() == in0 && mul.getRhs() == in1) ||
+                 (mul.getLhs() == in1 && mul.getRhs() == in0);
+    bool addOk = (add.getLhs() == mul && add.getRhs() == out) ||
+                 (add.getLhs() == out && add.getRhs() == mul);
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    if (!mulOk || !addOk || yield.getValues().front() != add.getResult())
+      return std::nullopt;
+  }
+  return MatmulOperands{a, b, c};
+}
+
+static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
+  auto ta = cast<MemRefType>(ops.a.getType());
+  auto tb = cast<MemRefType>(ops.b.getType());
+  int64_t m = ta.getDimSize(0), k = ta.getDimSize(1), n = tb.getDimSize(1);
+  auto cst = [&](int64_t v) -> Value {
+    return b.create<arith::ConstantIndexOp>(loc, v);
+  };
+  Value one = cst(1);
+  auto launch = b.create<gpu::LaunchOp>(loc, cst(n / 8), cst(m / 16), one,
+                                        cst(32), one, one);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Type f16 = b.getF16Type(), f32 = b.getF32Type();
+  Value lane = launch.getThreadIds().x;
+  Value g = b.create<arith::DivUIOp>(loc, lane, cst(4));
+  Value t2 = b.create<arith::MulIOp>(
+      loc, b.create<arith::RemUIOp>(loc, lane, cst(4)), cst(2));
+  Value row0 = b.create<arith::AddIOp>(
+      loc, b.create<arith::MulIOp>(loc, launch.getBlockIds().y, cst(16)), g);
+  Value row1 = b.create<arith::AddIOp>(loc, row0, cst(8));
+  Value colBase = b.create<arith::MulIOp>(loc, launch.getBlockIds().x, cst(8));
+  Value col = b.create<arith::AddIOp>(loc, colBase, t2);
+  Value col1 = b.create<arith::AddIOp>(loc, col, cst(1));
+  Value bCol = b.create<arith::AddIOp>(loc, colBase, g);
+
+  auto add = [&](Value x, int64_t v) -> Value {
+    return b.create<arith::AddIOp>(loc, x, cst(v));
+  };
+  auto load = [&](Value mem, Value i, Value j) -> Value {
+    return b.create<memref::LoadOp>(loc, mem, ValueRange{i, j});
+  };
+  // acc = C's tile in f32.
+  auto accType = VectorType::get({2, 2}, f32);
+  Value acc = b.create<arith::ConstantOp>(
+      loc, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0)));
+  Value cRows[2] = {row0, row1}, cCols[2] = {col, col1};
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < 2; ++c) {
+      Value v = b.create<arith::ExtFOp>(loc, f32,
+                                        load(ops.c, cRows[r], cCols[c]));
+      acc = b.create<vector::InsertOp>(loc, v, acc, ArrayRef<int64_t>{r, c});
+    }
+
+  auto loop = b.create<scf::ForOp>(loc, cst(0), cst(k), cst(16),
+                                   ValueRange{acc});
+  b.setInsertionPointToStart(loop.getBody());
+  Value kk = loop.getInductionVar();
+  Value kA = b.create<arith::AddIOp>(loc, kk, t2); // 2t + kk
+  auto aType = VectorType::get({4, 2}, f16);
+  auto bType = VectorType::get({2, 2}, f16);
+  Value fragA = b.create<arith::ConstantOp>(
+      loc, aType, DenseElementsAttr::get(aType, b.getF16FloatAttr(0)));
+  Value aRows[4] = {row0, row1, row0, row1};
+  int64_t aColOff[4] = {0, 0, 8, 8};
+  for (int64_t r = 0; r < 4; ++r)
+    for (int64_t e = 0; e < 2; ++e)
+      fragA = b.create<vector::InsertOp>(
+          loc, load(ops.a, aRows[r], add(kA, aColOff[r] + e)), fragA,
+          ArrayRef<int64_t>{r, e});
+  Value fragB = b.create<arith::ConstantOp>(
+      loc, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t e = 0; e < 2; ++e)
+      fragB = b.create<vector::InsertOp>(
+          loc, load(ops.b, add(kA, 8 * r + e), bCol), fragB,
+          ArrayRef<int64_t>{r, e});
+  Value next = b.create<nvgpu::MmaSyncOp>(
+      loc, fragA, fragB, loop.getRegionIterArgs()[0],
+      b.getI64ArrayAttr({16, 8, 16}));
+  b.create<scf::YieldOp>(loc, next);
+
+  b.setInsertionPointAfter(loop);
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t c = 0; c < 2; ++c) {
+      Value v = b.create<vector::ExtractOp>(loc, loop.getResult(0),
+                                            ArrayRef<int64_t>{r, c});
+      b.create<memref::StoreOp>(loc, b.create<arith::TruncFOp>(loc, f16, v),
+                                ops.c, ValueRange{cRows[r], cCols[c]});
+    }
+  b.create<gpu::TerminatorOp>(loc);
+}
+
+struct TensorCoreMatmulPass
+    : PassWrapper<TensorCoreMatmulPass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TensorCoreMatmulPass)
+  StringRef getArgument() const override {
+    return "seq-gpu-tensor-core-matmul";
+  }
+  StringRef getDescription() const override {
+    return "f16 matmuls (f32 accumulation) as mma.sync tensor-core kernels";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<gpu::GPUDialect, nvgpu::NVGPUDialect,
+                    vector::VectorDialect, scf::SCFDialect,
+                    arith::ArithDialect, memref::MemRefDialect>();
+  }
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::LinalgOp, MatmulOperands>> matches;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (auto m = matchMatmul(op))
+        matches.push_back({op, *m});
+    });
+    for (auto &[op, operands] : matches) {
+      OpBuilder b(op);
+      buildKernel(b, op.getLoc(), operands);
+      op->erase();
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createTensorCoreMatmulPass() {
+  return std::make_unique<TensorCoreMatmulPass>();
+}
+
+} // namespace seqc
