@@ -45,9 +45,9 @@ static struct {
   CUresult (*cuModuleLoadData)(CUmodule *, const void *);
   CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
-  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
-                             unsigned, unsigned, unsigned, unsigned, CUstream,
-                             void **, void **);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, CUstream, void **,
+                             void **);
   CUresult (*cuStreamCreate)(CUstream *, unsigned);
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuStreamDestroy)(CUstream);
@@ -197,9 +197,9 @@ MGPU_API void *mgpuModuleGetFunction(void *module, const char *name) {
 }
 
 MGPU_API void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
-                               intptr_t gridZ, intptr_t blockX,
-                               intptr_t blockY, intptr_t blockZ, int32_t smem,
-                               void *stream, void **params, void **extra,
+                               intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                               intptr_t blockZ, int32_t smem, void *stream,
+                               void **params, void **extra,
                                size_t paramsCount) {
   (void)paramsCount;
   if (!function || cuda_error[0])
@@ -252,8 +252,7 @@ MGPU_API void mgpuMemFree(void *ptr, void *stream) {
     cu.cuMemFree((CUdeviceptr)(uintptr_t)ptr);
 }
 
-MGPU_API void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
-                         void *stream) {
+MGPU_API void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream) {
   if (cuda_error[0] || !sizeBytes || !dst || !src)
     return;
   /* Unified addressing: the driver infers the direction. */

@@ -1,4 +1,5 @@
-/*===- cuda_runtime_internal.h - seqc_run <-> CUDA runtime ---------*- C -*-===*/
+/*===- cuda_runtime_internal.h - seqc_run <-> CUDA runtime ---------*- C
+ * -*-===*/
 #ifndef SEQC_CUDA_RUNTIME_INTERNAL_H
 #define SEQC_CUDA_RUNTIME_INTERNAL_H
 

@@ -156,10 +156,10 @@ LogicalResult assembleDeviceBinaries(ModuleOp module,
       std::string resultPath = cubinPath;
       auto format = gpu::CompilationTarget::Binary;
       if (haveFatbinary) {
-        std::string elf = "--image3=kind=elf,sm=" + smNumber + ",file=" +
-                          cubinPath;
-        std::string ptx = "--image3=kind=ptx,sm=" + smNumber + ",file=" +
-                          ptxPath;
+        std::string elf =
+            "--image3=kind=elf,sm=" + smNumber + ",file=" + cubinPath;
+        std::string ptx =
+            "--image3=kind=ptx,sm=" + smNumber + ",file=" + ptxPath;
         if (failed(runTool(fatbinary,
                            {fatbinary, "-64", "--create=" + fatPath, elf, ptx},
                            tmp, error)))

@@ -163,8 +163,8 @@ struct GpuPreparePass
            "scf.parallel loops that become GPU kernels";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<scf::SCFDialect, arith::ArithDialect,
-                    memref::MemRefDialect>();
+    registry
+        .insert<scf::SCFDialect, arith::ArithDialect, memref::MemRefDialect>();
   }
   void runOnOperation() override {
     func::FuncOp fn = getOperation();

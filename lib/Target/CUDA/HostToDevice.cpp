@@ -67,8 +67,7 @@ static bool kernelMayWrite(Value arg) {
 }
 
 /// Dynamic sizes of `like` (a memref with identity layout) for gpu.alloc.
-static SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc,
-                                       Value like) {
+static SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value like) {
   SmallVector<Value> sizes;
   auto type = cast<MemRefType>(like.getType());
   for (int64_t d = 0; d < type.getRank(); ++d)
@@ -163,7 +162,8 @@ struct HostToDevicePass
       b.setInsertionPoint(op);
       Location loc = op->getLoc();
       if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-        Value dev = deviceAlloc(b, loc, alloc.getType(), alloc.getDynamicSizes());
+        Value dev =
+            deviceAlloc(b, loc, alloc.getType(), alloc.getDynamicSizes());
         alloc.replaceAllUsesWith(dev);
         toErase.push_back(op);
       } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {

@@ -26,8 +26,7 @@ struct MergeGpuModulesPass
   }
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<gpu::GPUModuleOp> gpuModules(
-        module.getOps<gpu::GPUModuleOp>());
+    SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
     if (gpuModules.size() < 2)
       return;
     gpu::GPUModuleOp target = gpuModules.front();
@@ -65,12 +64,12 @@ struct MergeGpuModulesPass
     }
     module.walk([&](gpu::LaunchFuncOp launch) {
       SymbolRefAttr kernel = launch.getKernel();
-      auto it = renamed.find(
-          {kernel.getRootReference(), kernel.getLeafReference()});
+      auto it =
+          renamed.find({kernel.getRootReference(), kernel.getLeafReference()});
       if (it == renamed.end())
         return;
-      launch.setKernelAttr(SymbolRefAttr::get(
-          targetName, {FlatSymbolRefAttr::get(it->second)}));
+      launch.setKernelAttr(
+          SymbolRefAttr::get(targetName, {FlatSymbolRefAttr::get(it->second)}));
     });
     for (gpu::GPUModuleOp other : llvm::drop_begin(gpuModules))
       other.erase();

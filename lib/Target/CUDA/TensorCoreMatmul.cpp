@@ -60,8 +60,8 @@ static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op) {
       tc.getElementType() != f16)
     return std::nullopt;
   int64_t m = ta.getDimSize(0), k = ta.getDimSize(1), n = tb.getDimSize(1);
-  if (tb.getDimSize(0) != k || tc.getDimSize(0) != m ||
-      tc.getDimSize(1) != n || m % 16 || n % 8 || k % 16)
+  if (tb.getDimSize(0) != k || tc.getDimSize(0) != m || tc.getDimSize(1) != n ||
+      m % 16 || n % 8 || k % 16)
     return std::nullopt;
 
   if (isa<linalg::MatmulOp>(op)) {
@@ -145,13 +145,13 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
   Value cRows[2] = {row0, row1}, cCols[2] = {col, col1};
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t c = 0; c < 2; ++c) {
-      Value v = b.create<arith::ExtFOp>(loc, f32,
-                                        load(ops.c, cRows[r], cCols[c]));
+      Value v =
+          b.create<arith::ExtFOp>(loc, f32, load(ops.c, cRows[r], cCols[c]));
       acc = b.create<vector::InsertOp>(loc, v, acc, ArrayRef<int64_t>{r, c});
     }
 
-  auto loop = b.create<scf::ForOp>(loc, cst(0), cst(k), cst(16),
-                                   ValueRange{acc});
+  auto loop =
+      b.create<scf::ForOp>(loc, cst(0), cst(k), cst(16), ValueRange{acc});
   b.setInsertionPointToStart(loop.getBody());
   Value kk = loop.getInductionVar();
   Value kA = b.create<arith::AddIOp>(loc, kk, t2); // 2t + kk
@@ -170,12 +170,12 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
       loc, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t e = 0; e < 2; ++e)
-      fragB = b.create<vector::InsertOp>(
-          loc, load(ops.b, add(kA, 8 * r + e), bCol), fragB,
-          ArrayRef<int64_t>{r, e});
-  Value next = b.create<nvgpu::MmaSyncOp>(
-      loc, fragA, fragB, loop.getRegionIterArgs()[0],
-      b.getI64ArrayAttr({16, 8, 16}));
+      fragB =
+          b.create<vector::InsertOp>(loc, load(ops.b, add(kA, 8 * r + e), bCol),
+                                     fragB, ArrayRef<int64_t>{r, e});
+  Value next =
+      b.create<nvgpu::MmaSyncOp>(loc, fragA, fragB, loop.getRegionIterArgs()[0],
+                                 b.getI64ArrayAttr({16, 8, 16}));
   b.create<scf::YieldOp>(loc, next);
 
   b.setInsertionPointAfter(loop);
@@ -199,9 +199,9 @@ struct TensorCoreMatmulPass
     return "f16 matmuls (f32 accumulation) as mma.sync tensor-core kernels";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, nvgpu::NVGPUDialect,
-                    vector::VectorDialect, scf::SCFDialect,
-                    arith::ArithDialect, memref::MemRefDialect>();
+    registry
+        .insert<gpu::GPUDialect, nvgpu::NVGPUDialect, vector::VectorDialect,
+                scf::SCFDialect, arith::ArithDialect, memref::MemRefDialect>();
   }
   void runOnOperation() override {
     SmallVector<std::pair<linalg::LinalgOp, MatmulOperands>> matches;
