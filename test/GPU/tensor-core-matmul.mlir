@@ -32,3 +32,15 @@ func.func @odd_k(%a: memref<16x24xf16>, %b: memref<24x8xf16>, %c: memref<16x8xf1
   linalg.matmul ins(%a, %b : memref<16x24xf16>, memref<24x8xf16>) outs(%c : memref<16x8xf16>)
   return
 }
+
+// -----
+
+// bf16: nvvm.mma.sync on i32-packed fragments.
+// CHECK-LABEL: func @matmul_bf16
+// CHECK: gpu.launch
+// CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
+// CHECK: arith.truncf {{.*}} : f32 to bf16
+func.func @matmul_bf16(%a: memref<16x16xbf16>, %b: memref<16x8xbf16>, %c: memref<16x8xbf16>) {
+  linalg.matmul ins(%a, %b : memref<16x16xbf16>, memref<16x8xbf16>) outs(%c : memref<16x8xbf16>)
+  return
+}

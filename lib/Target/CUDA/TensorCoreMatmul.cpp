@@ -23,6 +23,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -55,9 +57,9 @@ static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op) {
       tc.getRank() != 2 || !ta.hasStaticShape() || !tb.hasStaticShape() ||
       !tc.hasStaticShape())
     return std::nullopt;
-  Type f16 = Float16Type::get(op->getContext());
-  if (ta.getElementType() != f16 || tb.getElementType() != f16 ||
-      tc.getElementType() != f16)
+  Type elt = ta.getElementType();
+  if (!isa<Float16Type, BFloat16Type>(elt) || tb.getElementType() != elt ||
+      tc.getElementType() != elt)
     return std::nullopt;
   int64_t m = ta.getDimSize(0), k = ta.getDimSize(1), n = tb.getDimSize(1);
   if (tb.getDimSize(0) != k || tc.getDimSize(0) != m || tc.getDimSize(1) != n ||
@@ -107,6 +109,44 @@ static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op) {
   return MatmulOperands{a, b, c};
 }
 
+/// nvgpu.mma.sync has no bf16 lowering: nvvm.mma.sync on the same fragments
+/// (bf16 m16n8k16 shares f16's layouts), registers packed as i32.
+static Value bf16MmaSync(OpBuilder &b, Location loc, Value fragA, Value fragB,
+                         Value acc) {
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto regs = [&](Value frag, int64_t n) {
+    SmallVector<Value> out;
+    auto pair = VectorType::get({1}, i32);
+    for (int64_t r = 0; r < n; ++r) {
+      Value row = b.create<vector::ExtractOp>(loc, frag, ArrayRef<int64_t>{r});
+      Value packed = b.create<vector::BitCastOp>(loc, pair, row);
+      out.push_back(
+          b.create<vector::ExtractOp>(loc, packed, ArrayRef<int64_t>{0}));
+    }
+    return out;
+  };
+  SmallVector<Value> a = regs(fragA, 4), bb = regs(fragB, 2), c;
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t e = 0; e < 2; ++e)
+      c.push_back(
+          b.create<vector::ExtractOp>(loc, acc, ArrayRef<int64_t>{r, e}));
+  auto structType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  Value d = b.create<NVVM::MmaOp>(
+      loc, structType, a, bb, c, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
+      std::nullopt,
+      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  Value out = acc;
+  for (int64_t i = 0; i < 4; ++i) {
+    Value v = b.create<LLVM::ExtractValueOp>(loc, d, ArrayRef<int64_t>{i});
+    out = b.create<vector::InsertOp>(loc, v, out,
+                                     ArrayRef<int64_t>{i / 2, i % 2});
+  }
+  return out;
+}
+
 static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
   auto ta = cast<MemRefType>(ops.a.getType());
   auto tb = cast<MemRefType>(ops.b.getType());
@@ -119,7 +159,7 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
                                         cst(32), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
-  Type f16 = b.getF16Type(), f32 = b.getF32Type();
+  Type f16 = ta.getElementType(), f32 = b.getF32Type(); // f16 or bf16
   Value lane = launch.getThreadIds().x;
   Value g = b.create<arith::DivUIOp>(loc, lane, cst(4));
   Value t2 = b.create<arith::MulIOp>(
@@ -158,7 +198,7 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
   auto aType = VectorType::get({4, 2}, f16);
   auto bType = VectorType::get({2, 2}, f16);
   Value fragA = b.create<arith::ConstantOp>(
-      loc, aType, DenseElementsAttr::get(aType, b.getF16FloatAttr(0)));
+      loc, aType, DenseElementsAttr::get(aType, b.getFloatAttr(f16, 0)));
   Value aRows[4] = {row0, row1, row0, row1};
   int64_t aColOff[4] = {0, 0, 8, 8};
   for (int64_t r = 0; r < 4; ++r)
@@ -167,15 +207,19 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
           loc, load(ops.a, aRows[r], add(kA, aColOff[r] + e)), fragA,
           ArrayRef<int64_t>{r, e});
   Value fragB = b.create<arith::ConstantOp>(
-      loc, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
+      loc, bType, DenseElementsAttr::get(bType, b.getFloatAttr(f16, 0)));
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t e = 0; e < 2; ++e)
       fragB =
           b.create<vector::InsertOp>(loc, load(ops.b, add(kA, 8 * r + e), bCol),
                                      fragB, ArrayRef<int64_t>{r, e});
   Value next =
-      b.create<nvgpu::MmaSyncOp>(loc, fragA, fragB, loop.getRegionIterArgs()[0],
-                                 b.getI64ArrayAttr({16, 8, 16}));
+      isa<Float16Type>(f16)
+          ? b.create<nvgpu::MmaSyncOp>(loc, fragA, fragB,
+                                       loop.getRegionIterArgs()[0],
+                                       b.getI64ArrayAttr({16, 8, 16}))
+                .getResult()
+          : bf16MmaSync(b, loc, fragA, fragB, loop.getRegionIterArgs()[0]);
   b.create<scf::YieldOp>(loc, next);
 
   b.setInsertionPointAfter(loop);
@@ -199,9 +243,9 @@ struct TensorCoreMatmulPass
     return "f16 matmuls (f32 accumulation) as mma.sync tensor-core kernels";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
-    registry
-        .insert<gpu::GPUDialect, nvgpu::NVGPUDialect, vector::VectorDialect,
-                scf::SCFDialect, arith::ArithDialect, memref::MemRefDialect>();
+    registry.insert<gpu::GPUDialect, nvgpu::NVGPUDialect, NVVM::NVVMDialect,
+                    LLVM::LLVMDialect, vector::VectorDialect, scf::SCFDialect,
+                    arith::ArithDialect, memref::MemRefDialect>();
   }
   void runOnOperation() override {
     SmallVector<std::pair<linalg::LinalgOp, MatmulOperands>> matches;
