@@ -30,6 +30,7 @@ std::string linalgToLLVMPipeline() {
   return "seq-strip-signedness,seq-distinct-results,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
+         "seq-dynamic-results,"
          "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
          "canonicalize,buffer-deallocation-pipeline,"
          "convert-bufferization-to-memref,"

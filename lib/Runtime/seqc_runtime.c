@@ -425,8 +425,113 @@ static void fill_desc(memref_desc *d, void *data, int32_t rank,
   }
 }
 
-SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
-                      seqc_tensor *outputs, int32_t num_outputs) {
+/* The outputs of the run in progress on this thread, which the model's
+ * dynamically shaped results are written to (see seqc_rt_set_output). */
+typedef struct run_ctx {
+  const seqc_model_info *mi;
+  seqc_tensor *outputs;
+  int failed;
+} run_ctx;
+static _Thread_local run_ctx *current_run;
+
+static int is_dynamic(const seqc_tensor_info *ti) {
+  for (int32_t d = 0; d < ti->rank; ++d)
+    if (ti->dims[d] < 0)
+      return 1;
+  return 0;
+}
+
+/* Called by the model (lib/Conversion/EntryPoint/DynamicResults.cpp) with
+ * output `index` as an unranked memref (rank, ranked descriptor): copies it
+ * into a fresh buffer that the caller frees with seqc_free. */
+SEQC_HIDDEN void seqc_rt_set_output(int64_t index, int64_t rank, void *ptr) {
+  run_ctx *ctx = current_run;
+  if (!ctx || ctx->failed)
+    return;
+  const memref_desc *d = (const memref_desc *)ptr;
+  if (index < 0 || index >= ctx->mi->num_outputs ||
+      rank != ctx->mi->outputs[index].rank) {
+    ctx->failed = fail(SEQC_ERR_INTERNAL,
+                       "model returned output %lld of rank %lld, expected "
+                       "rank %d",
+                       (long long)index, (long long)rank,
+                       index >= 0 && index < ctx->mi->num_outputs
+                           ? ctx->mi->outputs[index].rank
+                           : -1);
+    return;
+  }
+  const seqc_tensor_info *ti = &ctx->mi->outputs[index];
+  int64_t w = seqc_dtype_size(ti->dtype), count = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    count *= d->shape[i];
+  unsigned char *out = malloc(count * w > 0 ? (size_t)(count * w) : 1);
+  if (!out) {
+    ctx->failed = fail(SEQC_ERR_INTERNAL, "out of memory for output '%s'",
+                       ti->name);
+    return;
+  }
+  /* Row-major walk over the (possibly strided) source. */
+  const unsigned char *base = (const unsigned char *)d->aligned + d->offset * w;
+  int64_t idx[SEQC_MAX_RANK] = {0};
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t off = 0;
+    for (int64_t i = 0; i < rank; ++i)
+      off += idx[i] * d->shape[rank + i];
+    memcpy(out + k * w, base + off * w, (size_t)w);
+    for (int64_t i = rank - 1; i >= 0; --i) {
+      if (++idx[i] < d->shape[i])
+        break;
+      idx[i] = 0;
+    }
+  }
+  seqc_tensor *t = &ctx->outputs[index];
+  free(t->data);
+  t->data = out;
+  t->dtype = ti->dtype;
+  t->rank = ti->rank;
+  memset(t->dims, 0, sizeof(t->dims));
+  memcpy(t->dims, d->shape, (size_t)rank * sizeof(int64_t));
+}
+
+/* One setter symbol per MLIR element type; all have the same C ABI. */
+#define SEQC_SETTER(elt)                                                       \
+  SEQC_HIDDEN void seqc_rt_set_output_##elt(int64_t, int64_t, void *)          \
+      __attribute__((alias("seqc_rt_set_output")));
+SEQC_SETTER(i1)
+SEQC_SETTER(i2)
+SEQC_SETTER(i4)
+SEQC_SETTER(i8)
+SEQC_SETTER(i16)
+SEQC_SETTER(i32)
+SEQC_SETTER(i64)
+SEQC_SETTER(f16)
+SEQC_SETTER(bf16)
+SEQC_SETTER(f32)
+SEQC_SETTER(f64)
+SEQC_SETTER(f8E4M3FN)
+SEQC_SETTER(f8E4M3FNUZ)
+SEQC_SETTER(f8E5M2)
+SEQC_SETTER(f8E5M2FNUZ)
+SEQC_SETTER(f4E2M1FN)
+SEQC_SETTER(f8E8M0FNU)
+#undef SEQC_SETTER
+
+SEQC_API void seqc_free(void *data) { free(data); }
+
+/* Frees what seqc_run_alloc allocated for outputs [0, n) after a failure:
+ * dynamic outputs and the static ones marked with dtype -1. */
+static void release(const seqc_model_info *mi, seqc_tensor *outputs,
+                    int32_t n) {
+  for (int32_t i = 0; i < n; ++i)
+    if (is_dynamic(&mi->outputs[i]) || outputs[i].dtype == -1) {
+      free(outputs[i].data);
+      outputs[i].data = NULL;
+    }
+}
+
+/* seqc_run (allocate == 0) and seqc_run_alloc (allocate == 1). */
+static int run(const seqc_tensor *inputs, int32_t num_inputs,
+               seqc_tensor *outputs, int32_t num_outputs, int allocate) {
   const seqc_model_info *mi = seqc_get_model_info();
   if (!mi)
     return SEQC_ERR_INTERNAL;
@@ -442,16 +547,22 @@ SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
     if (check_tensor("input", &mi->inputs[i], &inputs[i]) != SEQC_OK ||
         check_bound(i, &mi->inputs[i], &inputs[i]) != SEQC_OK)
       return SEQC_ERR_ARGUMENT;
+  int any_dynamic = 0;
   for (int32_t i = 0; i < num_outputs; ++i) {
     const seqc_tensor_info *ti = &mi->outputs[i];
-    for (int32_t d = 0; d < ti->rank; ++d)
-      if (ti->dims[d] < 0) {
-        char want[160];
+    if (is_dynamic(ti)) {
+      char want[160];
+      if (!allocate)
         return fail(SEQC_ERR_ARGUMENT,
-                    "output '%s': dynamic shape %s is not supported yet",
+                    "output '%s' has the dynamic shape %s: run the model "
+                    "with seqc_run_alloc",
                     ti->name,
                     format_dims(want, sizeof(want), ti->rank, ti->dims));
-      }
+      any_dynamic = 1;
+      continue;
+    }
+    if (allocate && outputs[i].data == NULL)
+      continue;
     /* The runtime fills in dtype/rank/dims of outputs; a caller that already
      * set a dtype gets them checked instead of silently overwritten. */
     seqc_tensor probe = outputs[i];
@@ -462,10 +573,34 @@ SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
     }
     if (check_tensor("output", ti, &probe) != SEQC_OK)
       return SEQC_ERR_ARGUMENT;
+  }
+  if (any_dynamic && mi->target && strcmp(mi->target, "cpu") != 0)
+    return fail(SEQC_ERR_ARGUMENT,
+                "dynamically shaped outputs are only supported on the cpu "
+                "target");
+  /* seqc_run_alloc: static outputs without a buffer get one here; dynamic
+   * ones when the model hands them over. */
+  for (int32_t i = 0; i < num_outputs; ++i) {
+    const seqc_tensor_info *ti = &mi->outputs[i];
+    int fresh = allocate && (is_dynamic(ti) || outputs[i].data == NULL);
     outputs[i].dtype = ti->dtype;
     outputs[i].rank = ti->rank;
     memset(outputs[i].dims, 0, sizeof(outputs[i].dims));
     memcpy(outputs[i].dims, ti->dims, (size_t)ti->rank * sizeof(int64_t));
+    if (!fresh)
+      continue;
+    outputs[i].data = NULL;
+    if (is_dynamic(ti))
+      continue;
+    int64_t bytes = seqc_dtype_size(ti->dtype);
+    for (int32_t d = 0; d < ti->rank; ++d)
+      bytes *= ti->dims[d];
+    outputs[i].data = malloc(bytes > 0 ? (size_t)bytes : 1);
+    if (!outputs[i].data) {
+      release(mi, outputs, i);
+      return fail(SEQC_ERR_INTERNAL, "out of memory");
+    }
+    outputs[i].dtype = -1; /* marks runtime-allocated until the end */
   }
 
   int32_t n = num_inputs + num_outputs;
@@ -484,21 +619,43 @@ SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
   }
   for (int32_t i = 0; i < num_inputs; ++i)
     fill_desc(&descs[i], inputs[i].data, inputs[i].rank, inputs[i].dims);
+  /* Dynamic outputs are no parameters of the entry point. */
+  int32_t m = num_inputs;
   for (int32_t i = 0; i < num_outputs; ++i)
-    fill_desc(&descs[num_inputs + i], outputs[i].data, outputs[i].rank,
-              outputs[i].dims);
-  for (int32_t i = 0; i < n; ++i)
+    if (!is_dynamic(&mi->outputs[i]))
+      fill_desc(&descs[m++], outputs[i].data, outputs[i].rank,
+                outputs[i].dims);
+  for (int32_t i = 0; i < m; ++i)
     args[i] = &descs[i];
 
   /* CUDA-target models: driver and context first, the run's error after. */
   int cuda = mi->target && strcmp(mi->target, "cuda") == 0;
   const char *gpu_error = cuda ? seqc_cuda_begin() : NULL;
+  run_ctx ctx = {mi, outputs, 0};
+  run_ctx *saved = current_run;
+  current_run = &ctx;
   if (!gpu_error) {
     seqc_model_entry(args);
     if (cuda)
       gpu_error = seqc_cuda_end();
   }
-  last_error[0] = '\0';
+  current_run = saved;
+  if (!ctx.failed)
+    last_error[0] = '\0';
+  for (int32_t i = 0; !ctx.failed && i < num_outputs; ++i)
+    if (is_dynamic(&mi->outputs[i]) && !outputs[i].data)
+      ctx.failed = fail(SEQC_ERR_INTERNAL, "model did not return output '%s'",
+                        mi->outputs[i].name);
+  if (ctx.failed || gpu_error)
+    release(mi, outputs, num_outputs);
+  for (int32_t i = 0; i < num_outputs; ++i)
+    if (outputs[i].dtype == -1) {
+      const seqc_tensor_info *ti = &mi->outputs[i];
+      outputs[i].dtype = ti->dtype;
+      outputs[i].rank = ti->rank;
+      memset(outputs[i].dims, 0, sizeof(outputs[i].dims));
+      memcpy(outputs[i].dims, ti->dims, (size_t)ti->rank * sizeof(int64_t));
+    }
 
   if (descs != stack_descs) {
     free(descs);
@@ -506,5 +663,15 @@ SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
   }
   if (gpu_error)
     return fail(SEQC_ERR_INTERNAL, "%s", gpu_error);
-  return SEQC_OK;
+  return ctx.failed ? SEQC_ERR_INTERNAL : SEQC_OK;
+}
+
+SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
+                      seqc_tensor *outputs, int32_t num_outputs) {
+  return run(inputs, num_inputs, outputs, num_outputs, 0);
+}
+
+SEQC_API int seqc_run_alloc(const seqc_tensor *inputs, int32_t num_inputs,
+                            seqc_tensor *outputs, int32_t num_outputs) {
+  return run(inputs, num_inputs, outputs, num_outputs, 1);
 }

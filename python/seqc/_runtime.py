@@ -189,17 +189,38 @@ class Artifact:
 
         outs = (_Tensor * max(len(self.info.outputs), 1))()
         results = []
+        dynamic = []
         for i, spec in enumerate(self.info.outputs):
             if any(d is None for d in spec.shape):
-                results.append(None)  # seqc_run reports dynamic outputs
+                # Allocated by the artifact (seqc_run_alloc), copied below.
+                results.append(None)
+                dynamic.append(i)
                 continue
             out = np.empty(spec.shape, dtype=spec.dtype)
             results.append(out)
             outs[i].data = out.ctypes.data
-        status = self._lib.seqc_run(ins, len(arrays), outs,
-                                    len(self.info.outputs))
+        run = self._lib.seqc_run
+        if dynamic:
+            run = getattr(self._lib, "seqc_run_alloc", None)
+            if run is None:
+                raise SeqcError(f"{self.path}: the model has dynamically "
+                                "shaped outputs but no seqc_run_alloc")
+            run.restype = ctypes.c_int
+            run.argtypes = self._lib.seqc_run.argtypes
+            self._lib.seqc_free.restype = None
+            self._lib.seqc_free.argtypes = [ctypes.c_void_p]
+        status = run(ins, len(arrays), outs, len(self.info.outputs))
         if status != 0:
             raise SeqcError(self._last_error())
+        for i in dynamic:
+            spec = self.info.outputs[i]
+            shape = tuple(outs[i].dims[:outs[i].rank])
+            n = int(np.prod(shape, dtype=np.int64))
+            buf = (ctypes.c_char * (n * np.dtype(spec.dtype).itemsize)).from_address(
+                outs[i].data) if n else b""
+            results[i] = np.frombuffer(bytes(buf), dtype=spec.dtype).reshape(
+                shape).copy()
+            self._lib.seqc_free(outs[i].data)
         for out, spec in zip(results, self.info.outputs):
             bits = _SUB_BYTE_BITS.get(spec.onnx_dtype)
             if bits and out is not None:

@@ -106,8 +106,23 @@ def test_only_api_symbols_exported(build_fake):
 def test_dynamic_dims(build_fake):
     art = seqc.load(build_fake("FAKE_DYNAMIC"))
     assert art.info.inputs[0].shape == (None, 3)
-    with pytest.raises(seqc.SeqcError, match=r"output 'y': dynamic shape \[\?,3\] is not supported yet"):
-        art.run(np.zeros((5, 3), np.float32), IDS)
+    # y comes back through seqc_run_alloc with its run-time shape.
+    for rows in (1, 5):
+        x = np.arange(rows * 3, dtype=np.float32).reshape(rows, 3)
+        y, nxt = art.run(x, IDS)
+        np.testing.assert_array_equal(y, x * 2 + 1)
+        np.testing.assert_array_equal(nxt, IDS + 1)
+    # Plain seqc_run cannot return it.
+    lib = art._lib
+    ins = (seqc._runtime._Tensor * 2)()
+    outs = (seqc._runtime._Tensor * 2)()
+    x, ids = np.zeros((1, 3), np.float32), IDS.copy()
+    for t, a, code in ((ins[0], x, 1), (ins[1], ids, 7)):
+        t.data, t.dtype, t.rank = a.ctypes.data, code, a.ndim
+        for d, n in enumerate(a.shape):
+            t.dims[d] = n
+    assert lib.seqc_run(ins, 2, outs, 2) == 1
+    assert "has the dynamic shape [?,3]" in art._last_error()
 
 
 def test_bad_description(build_fake):

@@ -55,6 +55,8 @@ void die(const char *fmt, ...) {
 struct Artifact {
   decltype(&seqc_get_model_info) getModelInfo = nullptr;
   decltype(&seqc_run) run = nullptr;
+  decltype(&seqc_run_alloc) runAlloc = nullptr; // absent in older artifacts
+  decltype(&seqc_free) free = nullptr;
   decltype(&seqc_last_error) lastError = nullptr;
   decltype(&seqc_dtype_size) dtypeSize = nullptr;
   const seqc_model_info *info = nullptr;
@@ -84,6 +86,9 @@ Artifact loadArtifact(const std::string &path) {
   bind(lib, path.c_str(), "seqc_get_model_info", a.getModelInfo);
   bind(lib, path.c_str(), "seqc_run", a.run);
   bind(lib, path.c_str(), "seqc_last_error", a.lastError);
+  a.runAlloc =
+      reinterpret_cast<decltype(a.runAlloc)>(dlsym(lib, "seqc_run_alloc"));
+  a.free = reinterpret_cast<decltype(a.free)>(dlsym(lib, "seqc_free"));
   bind(lib, path.c_str(), "seqc_dtype_size", a.dtypeSize);
   a.info = a.getModelInfo();
   if (!a.info)
@@ -694,18 +699,27 @@ int main(int argc, char **argv) {
       inputs[i] = generateInput(info.inputs[i], a, rng);
   }
 
-  // Outputs: allocated from the info; seqc_run rejects dynamic ones for now.
+  // Outputs: static ones allocated from the info; dynamically shaped ones
+  // are allocated by the artifact (seqc_run_alloc) and copied out per run.
   std::vector<Tensor> outputs(info.num_outputs);
+  std::vector<bool> dynamicOut(info.num_outputs, false);
   for (int32_t i = 0; i < info.num_outputs; ++i) {
     const seqc_tensor_info &ti = info.outputs[i];
     outputs[i].dtype = ti.dtype;
     outputs[i].dims.assign(ti.dims, ti.dims + ti.rank);
-    bool dynamic = std::any_of(outputs[i].dims.begin(), outputs[i].dims.end(),
-                               [](int64_t d) { return d < 0; });
-    if (!dynamic)
+    dynamicOut[i] = std::any_of(outputs[i].dims.begin(),
+                                outputs[i].dims.end(),
+                                [](int64_t d) { return d < 0; });
+    if (!dynamicOut[i])
       outputs[i].data.assign(outputs[i].numElements() * a.dtypeSize(ti.dtype),
                              0);
   }
+  bool anyDynamic =
+      std::find(dynamicOut.begin(), dynamicOut.end(), true) != dynamicOut.end();
+  if (anyDynamic && (!a.runAlloc || !a.free))
+    die("%s: the model has dynamically shaped outputs but the artifact has no "
+        "seqc_run_alloc (built with an older runtime)",
+        opt.model.c_str());
   std::vector<seqc_tensor> in, out;
   for (Tensor &t : inputs)
     in.push_back(asSeqcTensor(t));
@@ -715,9 +729,28 @@ int main(int argc, char **argv) {
   }
 
   auto runOnce = [&]() {
-    if (a.run(in.data(), (int32_t)in.size(), out.data(), (int32_t)out.size()) !=
-        SEQC_OK)
+    if (!anyDynamic) {
+      if (a.run(in.data(), (int32_t)in.size(), out.data(),
+                (int32_t)out.size()) != SEQC_OK)
+        die("%s: %s", opt.model.c_str(), a.lastError());
+      return;
+    }
+    for (int32_t i = 0; i < info.num_outputs; ++i)
+      if (dynamicOut[i])
+        out[i].data = nullptr;
+    if (a.runAlloc(in.data(), (int32_t)in.size(), out.data(),
+                   (int32_t)out.size()) != SEQC_OK)
       die("%s: %s", opt.model.c_str(), a.lastError());
+    for (int32_t i = 0; i < info.num_outputs; ++i) {
+      if (!dynamicOut[i])
+        continue;
+      Tensor &t = outputs[i];
+      t.dims.assign(out[i].dims, out[i].dims + out[i].rank);
+      const char *p = static_cast<const char *>(out[i].data);
+      t.data.assign(p, p + t.numElements() * a.dtypeSize(t.dtype));
+      a.free(out[i].data);
+      out[i].data = nullptr;
+    }
   };
   runOnce();
 

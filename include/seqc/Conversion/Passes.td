@@ -66,6 +66,22 @@ def SeqFuseElementwise : Pass<"seq-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SeqDynamicResults : Pass<"seq-dynamic-results", "::mlir::ModuleOp"> {
+  let summary = "Hand dynamically shaped results to the runtime";
+  let description = [{
+    Runs on memrefs, before buffer-results-to-out-params. The caller cannot
+    allocate an output whose shape is only known at run time, so each such
+    result of a public function is instead passed (as an unranked memref) to
+    the runtime's `seqc_rt_set_output_<elt>(i64 index, memref<*xelt>)`, which
+    copies it into a buffer it returns to the caller, and is dropped from
+    the function's results. `index` is the result's position among the
+    original results. The buffer deallocation pipeline then frees it.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def SeqEmitCEntryPoint : Pass<"seq-emit-c-entry-point", "::mlir::ModuleOp"> {
   let summary = "Emit the artifact's C entry point and model description";
   let description = [{

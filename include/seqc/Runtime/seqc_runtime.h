@@ -88,10 +88,26 @@ const seqc_model_info *seqc_get_model_info(void);
 
 /* Runs the model. `outputs[i].data` must point to a caller-allocated buffer
  * of the size given by the output's info (dtype/rank/dims are filled in).
+ * Inputs may have dynamic dims (-1 in the info); pass their actual shapes.
+ * A model with dynamically shaped outputs needs seqc_run_alloc instead.
  * Returns SEQC_OK or an error; seqc_last_error() then says why. Thread-safe
  * for concurrent calls with distinct buffers. */
 int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
              seqc_tensor *outputs, int32_t num_outputs);
+
+/* Like seqc_run, and also for models with dynamically shaped outputs
+ * (dims -1 in the output's info, e.g. a symbolic sequence length). Inputs
+ * carry their actual shapes in `dims`; their rank, static dims and dtype are
+ * checked against the info. Every output whose `data` is NULL on entry, and
+ * every dynamically shaped output, is allocated by the runtime: on SEQC_OK
+ * its `data` points to a buffer the caller releases with seqc_free and its
+ * `dims` hold the actual shape. Static outputs with a non-NULL `data` are
+ * written in place as by seqc_run. On an error nothing stays allocated. */
+int seqc_run_alloc(const seqc_tensor *inputs, int32_t num_inputs,
+                   seqc_tensor *outputs, int32_t num_outputs);
+
+/* Releases a buffer that seqc_run_alloc returned (NULL is ignored). */
+void seqc_free(void *data);
 
 /* A description of the last error on this thread ("" if none). */
 const char *seqc_last_error(void);

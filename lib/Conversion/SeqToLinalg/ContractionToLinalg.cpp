@@ -47,8 +47,40 @@ struct MatMulLowering : OpRewritePattern<seq::MatMulOp> {
     Value rhs = castToSignless(rw, loc, op.getRhs());
     auto computeType = cast<RankedTensorType>(signless(type));
     Type elt = computeType.getElementType();
+    // Dynamic sizes: batch dims broadcast from either operand, M from lhs,
+    // N from rhs (createEmpty's right-aligned broadcast would read N from
+    // lhs's K).
+    SmallVector<Value> dyn;
+    int64_t rank = computeType.getRank();
+    for (int64_t i = 0; i < rank; ++i) {
+      if (!computeType.isDynamicDim(i))
+        continue;
+      if (i == rank - 1) {
+        auto rt = cast<RankedTensorType>(rhs.getType());
+        dyn.push_back(tensor::DimOp::create(rw, loc, rhs, rt.getRank() - 1));
+        continue;
+      }
+      Value size;
+      for (Value src : {lhs, rhs}) {
+        auto st = cast<RankedTensorType>(src.getType());
+        int64_t j = i - (rank - st.getRank());
+        if (i == rank - 2 && src != lhs)
+          continue;
+        if (j < 0 || st.getDimSize(j) == 1)
+          continue;
+        size = tensor::DimOp::create(rw, loc, src, j);
+        break;
+      }
+      dyn.push_back(size ? size
+                         : (Value)arith::ConstantIndexOp::create(rw, loc, 1));
+    }
     Value init =
-        createFilled(rw, loc, computeType, rw.getZeroAttr(elt), {lhs, rhs});
+        linalg::FillOp::create(
+            rw, loc,
+            arith::ConstantOp::create(rw, loc, rw.getZeroAttr(elt)).getResult(),
+            tensor::EmptyOp::create(rw, loc, computeType.getShape(), elt, dyn)
+                .getResult())
+            .getResult(0);
     bool isFloat = isa<FloatType>(elt);
     auto g = buildGeneric(
         rw, loc, computeType, {lhs, rhs}, init, maps,

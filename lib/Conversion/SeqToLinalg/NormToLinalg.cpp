@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "llvm/ADT/SmallBitVector.h"
 
+#include <numeric>
+
 using namespace mlir;
 
 namespace seqc::lowering {
@@ -39,6 +41,18 @@ static RankedTensorType keptType(RankedTensorType t,
   return RankedTensorType::get(shape, t.getElementType());
 }
 
+/// tensor.empty of `type` whose dynamic dim i is dim dims[i] of `full`
+/// (dynamic batch/sequence dims of the op's input).
+static Value emptyFrom(OpBuilder &b, Location loc, RankedTensorType type,
+                       Value full, ArrayRef<int64_t> dims) {
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      sizes.push_back(tensor::DimOp::create(b, loc, full, dims[i]));
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 sizes);
+}
+
 /// stats = fold over the reduced dims of combine(inputs..., acc), with inputs
 /// read through `inputMaps` (full loop nest) and `stats` of kept shape.
 static Value reduceOver(OpBuilder &b, Location loc, RankedTensorType full,
@@ -47,7 +61,15 @@ static Value reduceOver(OpBuilder &b, Location loc, RankedTensorType full,
                         CombineFn combine) {
   MLIRContext *ctx = b.getContext();
   auto statsType = keptType(full, reduced);
-  Value acc = createFilled(b, loc, statsType, init, {});
+  // inputs[0] has the full shape: the kept dims' sizes come from it.
+  SmallVector<int64_t> keptDims;
+  for (unsigned i = 0; i < reduced.size(); ++i)
+    if (!reduced.test(i))
+      keptDims.push_back(i);
+  Value acc = linalg::FillOp::create(
+                  b, loc, arith::ConstantOp::create(b, loc, init).getResult(),
+                  emptyFrom(b, loc, statsType, inputs[0], keptDims))
+                  .getResult(0);
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(keptMap(ctx, reduced));
   SmallVector<utils::IteratorType> iters;
@@ -68,7 +90,9 @@ static Value mapOver(OpBuilder &b, Location loc, RankedTensorType full,
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(AffineMap::getMultiDimIdentityMap(full.getRank(), ctx));
-  Value init = createEmpty(b, loc, full, {});
+  SmallVector<int64_t> allDims(full.getRank());
+  std::iota(allDims.begin(), allDims.end(), 0);
+  Value init = emptyFrom(b, loc, full, inputs[0], allDims);
   return buildGeneric(b, loc, full, inputs, init, maps,
                       iterators(full.getRank()),
                       [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -134,11 +158,13 @@ struct NormSetup {
   llvm::SmallBitVector reduced;
   AffineMap id, kept;
   int64_t count = 1;
+  bool dynamicReduced = false;
   NormSetup(MLIRContext *ctx, RankedTensorType type, int64_t axis) {
     int64_t rank = type.getRank();
     reduced.resize(rank);
     for (int64_t i = normAxis(axis, rank); i < rank; ++i) {
       reduced.set(i);
+      dynamicReduced |= type.isDynamicDim(i);
       count *= type.getDimSize(i);
     }
     id = AffineMap::getMultiDimIdentityMap(rank, ctx);
@@ -153,10 +179,11 @@ struct LayerNormLowering : OpRewritePattern<seq::LayerNormOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     auto type = op.getType();
-    if (!type.hasStaticShape())
-      return rw.notifyMatchFailure(op, "dynamic shapes not supported yet");
     Type elt = type.getElementType();
     NormSetup s(ctx, type, op.getAxis());
+    // Batch/sequence dims may be dynamic; the normalized ones set 1/n.
+    if (s.dynamicReduced)
+      return rw.notifyMatchFailure(op, "dynamic normalized dims");
     Value x = op.getInput();
     double eps = op.getEpsilon().convertToDouble();
     double invCount = 1.0 / (double)s.count;
@@ -212,10 +239,11 @@ struct RMSNormLowering : OpRewritePattern<seq::RMSNormOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     auto type = op.getType();
-    if (!type.hasStaticShape())
-      return rw.notifyMatchFailure(op, "dynamic shapes not supported yet");
     Type elt = type.getElementType();
     NormSetup s(ctx, type, op.getAxis());
+    // Batch/sequence dims may be dynamic; the normalized ones set 1/n.
+    if (s.dynamicReduced)
+      return rw.notifyMatchFailure(op, "dynamic normalized dims");
     double eps = op.getEpsilon().convertToDouble();
     double invCount = 1.0 / (double)s.count;
     Value x = op.getInput();

@@ -32,15 +32,193 @@ struct TransposeLowering : OpRewritePattern<seq::TransposeOp> {
   }
 };
 
+/// The run-time sizes of a reshape's dynamic result dims, or failure. The
+/// k-th dynamic result dim passes the k-th dynamic input dim through (e.g.
+/// [B,S,H*D] <-> [B,S,H,D]) when the static dims between them have equal
+/// products; a single dynamic result dim is otherwise the element count
+/// divided by the static result dims.
+static FailureOr<SmallVector<Value>>
+dynamicReshapeSizes(OpBuilder &b, Location loc, Value input,
+                    RankedTensorType out) {
+  auto in = cast<RankedTensorType>(input.getType());
+  auto segments = [](ArrayRef<int64_t> shape, SmallVector<int64_t> &dyn) {
+    SmallVector<int64_t> prods{1};
+    for (auto [i, d] : llvm::enumerate(shape)) {
+      if (ShapedType::isDynamic(d)) {
+        dyn.push_back(i);
+        prods.push_back(1);
+      } else {
+        prods.back() *= d;
+      }
+    }
+    return prods;
+  };
+  SmallVector<int64_t> inDyn, outDyn;
+  SmallVector<int64_t> inProds = segments(in.getShape(), inDyn);
+  SmallVector<int64_t> outProds = segments(out.getShape(), outDyn);
+  SmallVector<Value> sizes;
+  if (inProds == outProds) {
+    for (int64_t d : inDyn)
+      sizes.push_back(tensor::DimOp::create(b, loc, input, d));
+    return sizes;
+  }
+  if (outDyn.size() != 1)
+    return failure();
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t i = 0; i < in.getRank(); ++i)
+    count = arith::MulIOp::create(b, loc, count,
+                                  tensor::DimOp::create(b, loc, input, i));
+  int64_t staticOut = 1;
+  for (int64_t d : out.getShape())
+    if (!ShapedType::isDynamic(d))
+      staticOut *= d;
+  if (staticOut == 0)
+    return failure();
+  sizes.push_back(arith::DivUIOp::create(
+      b, loc, count, arith::ConstantIndexOp::create(b, loc, staticOut)));
+  return sizes;
+}
+
+/// The dims of `shape` in groups of one dynamic dim or a run of static
+/// dims; runs of unit dims join the previous group (the next for a leading
+/// one) so that [B,1,S] and [B,S] group alike.
+static SmallVector<ReassociationIndices> passThroughGroups(
+    ArrayRef<int64_t> shape) {
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<bool> dynamic;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    bool dyn = ShapedType::isDynamic(d);
+    if (dyn || groups.empty() || dynamic.back()) {
+      groups.push_back({(int64_t)i});
+      dynamic.push_back(dyn);
+    } else {
+      groups.back().push_back(i);
+    }
+  }
+  // Merge static groups of product 1 into a neighbour.
+  SmallVector<ReassociationIndices> merged;
+  SmallVector<bool> mergedDyn;
+  bool pendingUnit = false;
+  ReassociationIndices pending;
+  for (auto [g, dyn] : llvm::zip(groups, dynamic)) {
+    int64_t prod = 1;
+    for (int64_t i : g)
+      prod *= dyn ? 2 : shape[i];
+    if (!dyn && prod == 1) {
+      if (!merged.empty()) {
+        llvm::append_range(merged.back(), g);
+      } else {
+        llvm::append_range(pending, g);
+        pendingUnit = true;
+      }
+      continue;
+    }
+    ReassociationIndices cur = pending;
+    llvm::append_range(cur, g);
+    pending.clear();
+    pendingUnit = false;
+    merged.push_back(cur);
+    mergedDyn.push_back(dyn);
+  }
+  if (pendingUnit)
+    merged.push_back(pending);
+  return merged;
+}
+
+static SmallVector<int64_t>
+groupShape(ArrayRef<int64_t> shape, ArrayRef<ReassociationIndices> groups) {
+  SmallVector<int64_t> out;
+  for (const ReassociationIndices &g : groups) {
+    int64_t prod = 1;
+    for (int64_t i : g)
+      prod = ShapedType::isDynamic(shape[i]) || ShapedType::isDynamic(prod)
+                 ? ShapedType::kDynamic
+                 : prod * shape[i];
+    out.push_back(prod);
+  }
+  return out;
+}
+
+/// `input` reshaped to `out` (same element count), also with dynamic dims:
+/// a collapse to one dim per group (see passThroughGroups) and an expand
+/// with the run-time sizes, both views after bufferization. Else, with one
+/// dynamic result dim, through 1-D.
+static FailureOr<Value> reshapeAny(OpBuilder &b, Location loc, Value input,
+                                   RankedTensorType out) {
+  auto in = cast<RankedTensorType>(input.getType());
+  if (out.hasStaticShape() && in.hasStaticShape())
+    return reshapeTo(b, loc, input, out.getShape());
+  if (in.getShape() == out.getShape())
+    return input;
+  if (in.getRank() == 0 || out.getRank() == 0)
+    return failure();
+  Type elt = in.getElementType();
+  SmallVector<ReassociationIndices> inGroups =
+      passThroughGroups(in.getShape());
+  SmallVector<ReassociationIndices> outGroups =
+      passThroughGroups(out.getShape());
+  SmallVector<int64_t> mid = groupShape(in.getShape(), inGroups);
+  if (!inGroups.empty() && mid == groupShape(out.getShape(), outGroups) &&
+      llvm::count_if(mid, ShapedType::isDynamic) ==
+          llvm::count_if(in.getShape(), ShapedType::isDynamic) &&
+      llvm::count_if(mid, ShapedType::isDynamic) ==
+          llvm::count_if(out.getShape(), ShapedType::isDynamic)) {
+    Value v = input;
+    auto midType = RankedTensorType::get(mid, elt);
+    if (midType != in)
+      v = tensor::CollapseShapeOp::create(b, loc, midType, v, inGroups);
+    if (midType == out)
+      return v;
+    // The dynamic dim of each group is the matching mid dim.
+    SmallVector<OpFoldResult> shape;
+    for (auto [k, g] : llvm::enumerate(outGroups))
+      for (int64_t i : g)
+        shape.push_back(
+            ShapedType::isDynamic(out.getDimSize(i))
+                ? OpFoldResult(tensor::DimOp::create(b, loc, v, k).getResult())
+                : b.getIndexAttr(out.getDimSize(i)));
+    return (Value)tensor::ExpandShapeOp::create(b, loc, out, v, outGroups,
+                                                shape);
+  }
+  if (llvm::count_if(out.getShape(), ShapedType::isDynamic) != 1)
+    return failure();
+  FailureOr<SmallVector<Value>> sizes =
+      dynamicReshapeSizes(b, loc, input, out);
+  if (failed(sizes))
+    return failure();
+  Value flat = input;
+  if (in.getRank() != 1) {
+    ReassociationIndices all;
+    for (int64_t i = 0; i < in.getRank(); ++i)
+      all.push_back(i);
+    flat = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({ShapedType::kDynamic}, elt), input,
+        ArrayRef<ReassociationIndices>{all});
+  }
+  if (out.getRank() == 1)
+    return (Value)tensor::CastOp::create(b, loc, out, flat);
+  ReassociationIndices all;
+  for (int64_t i = 0; i < out.getRank(); ++i)
+    all.push_back(i);
+  SmallVector<OpFoldResult> shape;
+  unsigned k = 0;
+  for (int64_t d : out.getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? OpFoldResult((*sizes)[k++])
+                                             : b.getIndexAttr(d));
+  return (Value)tensor::ExpandShapeOp::create(
+      b, loc, out, flat, ArrayRef<ReassociationIndices>{all}, shape);
+}
+
 struct ReshapeLowering : OpRewritePattern<seq::ReshapeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::ReshapeOp op,
                                 PatternRewriter &rw) const override {
-    if (!op.getType().hasStaticShape() ||
-        !op.getInput().getType().hasStaticShape())
-      return rw.notifyMatchFailure(op, "dynamic reshape not supported yet");
-    rw.replaceOp(op, reshapeTo(rw, op.getLoc(), op.getInput(),
-                               op.getType().getShape()));
+    FailureOr<Value> r =
+        reshapeAny(rw, op.getLoc(), op.getInput(), op.getType());
+    if (failed(r))
+      return rw.notifyMatchFailure(
+          op, "dynamic dims that do not pass through the reshape");
+    rw.replaceOp(op, *r);
     return success();
   }
 };
@@ -63,7 +241,21 @@ struct GatherLowering : OpRewritePattern<seq::GatherOp> {
       idxExprs.push_back(getAffineDimExpr(axis + i, ctx));
     SmallVector<AffineMap> maps{AffineMap::get(rank, 0, idxExprs, ctx),
                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
-    Value init = createEmpty(rw, loc, type, {});
+    // Result dims: data's before the axis, the indices', data's after it.
+    SmallVector<Value> dyn;
+    for (int64_t i = 0; i < rank; ++i) {
+      if (!type.isDynamicDim(i))
+        continue;
+      if (i < axis)
+        dyn.push_back(tensor::DimOp::create(rw, loc, op.getData(), i));
+      else if (i < axis + q)
+        dyn.push_back(tensor::DimOp::create(rw, loc, op.getIndices(), i - axis));
+      else
+        dyn.push_back(
+            tensor::DimOp::create(rw, loc, op.getData(), i - q + 1));
+    }
+    Value init = tensor::EmptyOp::create(rw, loc, type.getShape(),
+                                         type.getElementType(), dyn);
     Value axisSize = tensor::DimOp::create(rw, loc, op.getData(), axis);
     Value dataT = op.getData();
     auto g = buildGeneric(
@@ -152,11 +344,20 @@ struct ReduceLowering : OpRewritePattern<seq::ReduceOp> {
     MLIRContext *ctx = rw.getContext();
     auto in = op.getInput().getType();
     int64_t rank = in.getRank();
-    if (!in.hasStaticShape())
-      return rw.notifyMatchFailure(op, "dynamic reduce not supported yet");
     llvm::SmallBitVector reduced(rank);
     for (int64_t a : op.getAxes())
       reduced.set(a < 0 ? a + rank : a);
+    // Kept dims may be dynamic; mean's divisor needs static reduced dims.
+    SmallVector<Value> keptSizes;
+    for (int64_t i = 0; i < rank; ++i) {
+      if (!in.isDynamicDim(i))
+        continue;
+      if (reduced.test(i) && op.getKind() == seq::ReduceKind::mean)
+        return rw.notifyMatchFailure(op, "mean over a dynamic dim");
+      if (!reduced.test(i))
+        keptSizes.push_back(
+            tensor::DimOp::create(rw, loc, op.getInput(), i));
+    }
     // Loops: kept dims first (parallel), then reduced dims.
     SmallVector<AffineExpr> inExprs(rank);
     SmallVector<int64_t> keptShape;
@@ -178,8 +379,15 @@ struct ReduceLowering : OpRewritePattern<seq::ReduceOp> {
     Value input = castToSignless(rw, loc, op.getInput());
     auto keptType = RankedTensorType::get(keptShape, elt);
     seq::ReduceKind kind = op.getKind();
-    Value init = createFilled(rw, loc, keptType,
-                              reduceInit(rw, kind, elt, isUnsigned), {});
+    Value init =
+        linalg::FillOp::create(
+            rw, loc,
+            arith::ConstantOp::create(rw, loc,
+                                      reduceInit(rw, kind, elt, isUnsigned))
+                .getResult(),
+            tensor::EmptyOp::create(rw, loc, keptShape, elt, keptSizes)
+                .getResult())
+            .getResult(0);
     SmallVector<AffineExpr> outExprs;
     for (int64_t i = 0; i < numKept; ++i)
       outExprs.push_back(getAffineDimExpr(i, ctx));
@@ -195,7 +403,8 @@ struct ReduceLowering : OpRewritePattern<seq::ReduceOp> {
             .getResult(0);
     if (kind == seq::ReduceKind::mean) {
       auto id = AffineMap::getMultiDimIdentityMap(numKept, ctx);
-      Value empty = createEmpty(rw, loc, keptType, {});
+      Value empty =
+          tensor::EmptyOp::create(rw, loc, keptShape, elt, keptSizes);
       result = buildGeneric(
                    rw, loc, keptType, result, empty, {id, id},
                    iterators(numKept),
@@ -214,8 +423,12 @@ struct ReduceLowering : OpRewritePattern<seq::ReduceOp> {
                    })
                    .getResult(0);
     }
-    result = reshapeTo(rw, loc, result, op.getType().getShape());
-    rw.replaceOp(op, castFromSignless(rw, loc, result, op.getType()));
+    FailureOr<Value> shaped = reshapeAny(
+        rw, loc, result,
+        RankedTensorType::get(op.getType().getShape(), elt));
+    if (failed(shaped))
+      return rw.notifyMatchFailure(op, "cannot reshape the dynamic result");
+    rw.replaceOp(op, castFromSignless(rw, loc, *shaped, op.getType()));
     return success();
   }
 };
