@@ -44,13 +44,42 @@ static Value convertFloat(OpBuilder &b, Location loc, Value v, Type to) {
   return arith::TruncFOp::create(b, loc, to, v);
 }
 
+/// tensor.empty of `type` whose dynamic dim i is sizes[i] (dynamic batch
+/// and sequence lengths).
+static Value emptyWith(OpBuilder &b, Location loc, RankedTensorType type,
+                       ArrayRef<Value> sizes) {
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      dyn.push_back(sizes[i]);
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 dyn);
+}
+
+/// tensor.empty of `type` whose dynamic dim i is dim i of `like`.
+static Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type,
+                       Value like) {
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    sizes.push_back(type.isDynamicDim(i)
+                        ? (Value)tensor::DimOp::create(b, loc, like, i)
+                        : Value());
+  return emptyWith(b, loc, type, sizes);
+}
+
 /// A 6-loop contraction accumulating in `type`'s element type;
-/// `reductionLoop` is the summed loop (the others are parallel).
+/// `reductionLoop` is the summed loop (the others are parallel); `sizes`
+/// gives the result's dynamic dims.
 static Value contract(OpBuilder &b, Location loc, RankedTensorType type,
                       Value lhs, Value rhs, ArrayRef<AffineMap> maps,
-                      unsigned reductionLoop) {
+                      unsigned reductionLoop, ArrayRef<Value> sizes) {
   Type ct = type.getElementType();
-  Value init = createFilled(b, loc, type, b.getZeroAttr(ct), {});
+  Value init =
+      linalg::FillOp::create(
+          b, loc,
+          arith::ConstantOp::create(b, loc, b.getZeroAttr(ct)).getResult(),
+          emptyWith(b, loc, type, sizes))
+          .getResult(0);
   SmallVector<utils::IteratorType> iters = iterators(6);
   iters[reductionLoop] = utils::IteratorType::reduction;
   return buildGeneric(
@@ -71,12 +100,20 @@ static Value convertTensor(OpBuilder &b, Location loc, Value v, Type to) {
     return v;
   auto type = t.clone(to);
   AffineMap id = AffineMap::getMultiDimIdentityMap(t.getRank(), b.getContext());
-  return buildGeneric(b, loc, type, v, createEmpty(b, loc, type, {}), {id, id},
+  return buildGeneric(b, loc, type, v, emptyLike(b, loc, type, v), {id, id},
                       iterators(t.getRank()),
                       [&](OpBuilder &nb, Location l, ValueRange a) {
                         return SmallVector<Value>{
                             convertFloat(nb, l, a[0], to)};
                       })
+      .getResult(0);
+}
+
+static Value fillLike(OpBuilder &b, Location loc, RankedTensorType type,
+                      TypedAttr value, Value like) {
+  return linalg::FillOp::create(
+             b, loc, arith::ConstantOp::create(b, loc, value).getResult(),
+             emptyLike(b, loc, type, like))
       .getResult(0);
 }
 
@@ -94,14 +131,14 @@ static Value safeSoftmax(OpBuilder &b, Location loc, Value x) {
       ct, APFloat::getInf(cast<FloatType>(ct).getFloatSemantics(), true));
   Value max =
       buildGeneric(b, loc, rowType, x,
-                   createFilled(b, loc, rowType, negInf, {}), {id, row}, red,
+                   fillLike(b, loc, rowType, negInf, x), {id, row}, red,
                    [](OpBuilder &nb, Location l, ValueRange a) {
                      return SmallVector<Value>{
                          arith::MaximumFOp::create(nb, l, a[0], a[1])};
                    })
           .getResult(0);
   Value e =
-      buildGeneric(b, loc, type, {x, max}, createEmpty(b, loc, type, {}),
+      buildGeneric(b, loc, type, {x, max}, emptyLike(b, loc, type, x),
                    {id, row, id}, iterators(5),
                    [&](OpBuilder &nb, Location l, ValueRange a) {
                      Value ninf = arith::ConstantOp::create(nb, l, negInf);
@@ -116,12 +153,12 @@ static Value safeSoftmax(OpBuilder &b, Location loc, Value x) {
   Value sum =
       buildGeneric(
           b, loc, rowType, e,
-          createFilled(b, loc, rowType, b.getZeroAttr(ct), {}), {id, row}, red,
+          fillLike(b, loc, rowType, b.getZeroAttr(ct), x), {id, row}, red,
           [](OpBuilder &nb, Location l, ValueRange a) {
             return SmallVector<Value>{arith::AddFOp::create(nb, l, a[0], a[1])};
           })
           .getResult(0);
-  return buildGeneric(b, loc, type, {e, sum}, createEmpty(b, loc, type, {}),
+  return buildGeneric(b, loc, type, {e, sum}, emptyLike(b, loc, type, x),
                       {id, row, id}, iterators(5),
                       [&](OpBuilder &nb, Location l, ValueRange a) {
                         Value zero = floatConst(nb, l, ct, 0.0);
@@ -185,15 +222,51 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
     MLIRContext *ctx = rw.getContext();
     auto qt = op.getQuery().getType(), kt = op.getKey().getType(),
          vt = op.getValue().getType();
-    if (!qt.hasStaticShape() || !kt.hasStaticShape() || !vt.hasStaticShape())
-      return rw.notifyMatchFailure(op, "dynamic shapes not supported yet");
+    // Batch and sequence dims may be dynamic; heads and head sizes, a mask
+    // and (with kv_seqlen) the query length may not.
+    for (auto t : {qt, kt, vt})
+      if (t.isDynamicDim(1) || t.isDynamicDim(3))
+        return rw.notifyMatchFailure(op, "dynamic head count or size");
+    bool dynamic =
+        !qt.hasStaticShape() || !kt.hasStaticShape() || !vt.hasStaticShape();
+    if (dynamic && op.getMask() &&
+        !cast<RankedTensorType>(op.getMask().getType()).hasStaticShape())
+      return rw.notifyMatchFailure(op, "dynamic mask");
+    if (qt.isDynamicDim(2) && op.getKvSeqlen())
+      return rw.notifyMatchFailure(op, "dynamic query length with kv_seqlen");
     Type elt = qt.getElementType();
     // Half types accumulate and softmax in f32.
     Type ct = elt.getIntOrFloatBitWidth() < 32 ? rw.getF32Type() : elt;
     int64_t B = qt.getDimSize(0), Hq = qt.getDimSize(1), Sq = qt.getDimSize(2),
             D = qt.getDimSize(3), Hkv = kt.getDimSize(1),
             Skv = kt.getDimSize(2), Dv = vt.getDimSize(3), G = Hq / Hkv;
-    Value q = reshapeTo(rw, loc, op.getQuery(), {B, Hkv, G, Sq, D});
+    // Run-time sizes of the loops b, i and j (null when static).
+    auto dimOf = [&](Value v, int64_t i) -> Value {
+      auto t = cast<RankedTensorType>(v.getType());
+      return t.isDynamicDim(i) ? (Value)tensor::DimOp::create(rw, loc, v, i)
+                               : Value();
+    };
+    Value bSize = dimOf(op.getQuery(), 0), sqSize = dimOf(op.getQuery(), 2),
+          skvSize = dimOf(op.getKey(), 2);
+    if (!bSize && ShapedType::isDynamic(B))
+      bSize = dimOf(op.getKey(), 0);
+    if (ShapedType::isDynamic(B) && !qt.isDynamicDim(0))
+      B = qt.getDimSize(0);
+    // Heads split as [Hkv, G]: dynamic dims stay in their own groups.
+    SmallVector<ReassociationIndices> headGroups{{0}, {1, 2}, {3}, {4}};
+    Value q;
+    if (dynamic) {
+      auto q5 = RankedTensorType::get({B, Hkv, G, Sq, D}, elt);
+      SmallVector<OpFoldResult> shape{
+          bSize ? OpFoldResult(bSize) : rw.getIndexAttr(B),
+          rw.getIndexAttr(Hkv), rw.getIndexAttr(G),
+          sqSize ? OpFoldResult(sqSize) : rw.getIndexAttr(Sq),
+          rw.getIndexAttr(D)};
+      q = tensor::ExpandShapeOp::create(rw, loc, q5, op.getQuery(), headGroups,
+                                        shape);
+    } else {
+      q = reshapeTo(rw, loc, op.getQuery(), {B, Hkv, G, Sq, D});
+    }
 
     // QK: loops (b, h, g, i, j, d).
     auto sType = RankedTensorType::get({B, Hkv, G, Sq, Skv}, ct);
@@ -201,7 +274,8 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
         contract(rw, loc, sType, q, op.getKey(),
                  {dims(ctx, 6, {0, 1, 2, 3, 5}), dims(ctx, 6, {0, 1, 4, 5}),
                   dims(ctx, 6, {0, 1, 2, 3, 4})},
-                 /*reductionLoop=*/5);
+                 /*reductionLoop=*/5,
+                 {bSize, Value(), Value(), sqSize, skvSize});
     // Loop 4 walks K/V: the seed of seq-cascade-report's pass analysis.
     s.getDefiningOp()->setAttr("seq.kv_dim", rw.getI64IntegerAttr(4));
 
@@ -234,11 +308,11 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
     std::optional<int64_t> mode = op.getScoresMode();
     bool early = mode && *mode <= 1;
     SmallVector<Type> outTypes{sType};
-    SmallVector<Value> inits{createEmpty(rw, loc, sType, {})};
+    SmallVector<Value> inits{emptyLike(rw, loc, sType, s)};
     maps.push_back(id5);
     if (early) {
       outTypes.push_back(sType);
-      inits.push_back(createEmpty(rw, loc, sType, {}));
+      inits.push_back(emptyLike(rw, loc, sType, s));
       maps.push_back(id5);
     }
     double scale = op.getScale().convertToDouble();
@@ -285,13 +359,19 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
         contract(rw, loc, oType, p, op.getValue(),
                  {dims(ctx, 6, {0, 1, 2, 3, 4}), dims(ctx, 6, {0, 1, 4, 5}),
                   dims(ctx, 6, {0, 1, 2, 3, 5})},
-                 /*reductionLoop=*/4);
+                 /*reductionLoop=*/4, {bSize, Value(), Value(), sqSize});
     o = convertTensor(rw, loc, o, elt);
-    SmallVector<Value> results{reshapeTo(rw, loc, o, {B, Hq, Sq, Dv})};
+    auto mergeHeads = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+      if (!dynamic)
+        return reshapeTo(rw, loc, v, shape);
+      return tensor::CollapseShapeOp::create(
+          rw, loc, RankedTensorType::get(shape, elt), v, headGroups);
+    };
+    SmallVector<Value> results{mergeHeads(o, {B, Hq, Sq, Dv})};
     if (mode) {
       Value scores = early ? logitsOp.getResult(1) : *mode == 2 ? logits : p;
       scores = convertTensor(rw, loc, scores, elt);
-      results.push_back(reshapeTo(rw, loc, scores, {B, Hq, Sq, Skv}));
+      results.push_back(mergeHeads(scores, {B, Hq, Sq, Skv}));
     }
     rw.replaceOp(op, results);
     return success();
