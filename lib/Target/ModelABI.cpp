@@ -220,6 +220,11 @@ std::string generateHeader(func::FuncOp fn, StringRef modelName) {
      << "static inline int seqc_" << id
      << "_run(const seqc_tensor *inputs, seqc_tensor *outputs) {\n"
      << "  return seqc_run(inputs, " << ins.size() << ", outputs, "
+     << outs.size() << ");\n}\n\n"
+     << "/* Outputs with a -1 dim come back allocated (free with seqc_free). */\n"
+     << "static inline int seqc_" << id
+     << "_run_alloc(const seqc_tensor *inputs, seqc_tensor *outputs) {\n"
+     << "  return seqc_run_alloc(inputs, " << ins.size() << ", outputs, "
      << outs.size() << ");\n}\n\n#endif\n";
   return text;
 }
