@@ -124,8 +124,8 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   std::string modelName = defaultModelName(opts);
   ImportOptions importOpts;
   importOpts.modelName = modelName;
-  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.inputPath, importOpts);
   importOpts.constInputs = opts.constInputs;
+  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.inputPath, importOpts);
   if (!module || failed(verify(*module)))
     return failure();
   if (opts.fuse &&

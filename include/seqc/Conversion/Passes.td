@@ -66,6 +66,30 @@ def SeqFuseElementwise : Pass<"seq-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SeqDistinctResults : Pass<"seq-distinct-results", "::mlir::ModuleOp"> {
+  let summary = "Copy results that a function returns more than once";
+  let description = [{
+    A graph may name one tensor as several outputs; bufferization would then
+    return one buffer twice, which buffer-results-to-out-params cannot
+    handle. Each repeated return operand becomes a `linalg.copy` into a
+    fresh tensor.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def SeqStripSignedness : Pass<"seq-strip-signedness", "::mlir::ModuleOp"> {
+  let summary = "Make every integer type signless (after seq-to-linalg)";
+  let description = [{
+    seq-to-linalg keeps unsigned element types on tensors (the artifact's ABI
+    reports them) but computes on signless integers, bridging the two with
+    `builtin.unrealized_conversion_cast`. This pass rewrites all types and
+    attributes (function signatures, block arguments, constants) to signless
+    integers and removes the casts, which have become identities, so that
+    bufferization and the LLVM lowering only see signless integers.
+  }];
+}
+
 def SeqDynamicResults : Pass<"seq-dynamic-results", "::mlir::ModuleOp"> {
   let summary = "Hand dynamically shaped results to the runtime";
   let description = [{
@@ -136,27 +160,3 @@ def SeqOutlineParallel : Pass<"seq-outline-parallel", "::mlir::ModuleOp"> {
 }
 
 #endif // SEQC_CONVERSION_PASSES
-def SeqDistinctResults : Pass<"seq-distinct-results", "::mlir::ModuleOp"> {
-  let summary = "Copy results that a function returns more than once";
-  let description = [{
-    A graph may name one tensor as several outputs; bufferization would then
-    return one buffer twice, which buffer-results-to-out-params cannot
-    handle. Each repeated return operand becomes a `linalg.copy` into a
-    fresh tensor.
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
-                           "::mlir::tensor::TensorDialect"];
-}
-
-def SeqStripSignedness : Pass<"seq-strip-signedness", "::mlir::ModuleOp"> {
-  let summary = "Make every integer type signless (after seq-to-linalg)";
-  let description = [{
-    seq-to-linalg keeps unsigned element types on tensors (the artifact's ABI
-    reports them) but computes on signless integers, bridging the two with
-    `builtin.unrealized_conversion_cast`. This pass rewrites all types and
-    attributes (function signatures, block arguments, constants) to signless
-    integers and removes the casts, which have become identities, so that
-    bufferization and the LLVM lowering only see signless integers.
-  }];
-}
-

@@ -19,12 +19,12 @@ void populateRaiseRMSNormPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseAttentionPatterns(mlir::RewritePatternSet &patterns);
 /// x * cos + rotate_half(x) * sin (or interleaved) -> seq.rope.
 void populateRaiseRopePatterns(mlir::RewritePatternSet &patterns);
+/// The seq-cascade-report table for the attention cascades under `root`.
+std::string cascadeReport(mlir::Operation *root);
 /// (x - mean) / sqrt(var + eps) * w + b -> seq.layer_norm.
 void populateRaiseLayerNormPatterns(mlir::RewritePatternSet &patterns);
 /// tanh/erf GELU -> seq.gelu; silu(g) * u -> seq.swiglu.
 void populateRaiseActivationPatterns(mlir::RewritePatternSet &patterns);
-/// The seq-cascade-report table for the attention cascades under `root`.
-std::string cascadeReport(mlir::Operation *root);
 /// merge_heads(attention) * sigmoid(g) -> the gate in the attention layout.
 void populateRaiseGatedAttentionPatterns(mlir::RewritePatternSet &patterns);
 /// Every seq-raise pattern.

@@ -322,10 +322,8 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
-include "seq/IR/SeqIndexingOps.td"
-
 include "seq/IR/SeqScanOps.td"
-
 include "seq/IR/SeqFusedOps.td"
+include "seq/IR/SeqIndexingOps.td"
 
 #endif // SEQ_OPS_TD
