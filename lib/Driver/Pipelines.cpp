@@ -39,6 +39,9 @@ std::string linalgToLLVMPipeline() {
          // -> the runtime thread pool (see lib/Conversion/Ukernels).
          "seq-lower-to-ukernels,convert-linalg-to-parallel-loops,"
          "seq-outline-parallel,"
+         // Run-time shape checks -> seqc_rt_check_failed calls, before
+         // convert-cf-to-llvm would make them abort().
+         "seq-lower-runtime-checks,"
          "lower-affine,convert-scf-to-cf,"
          "expand-strided-metadata,lower-affine,"
          "convert-math-to-funcs{convert-ctlz=false},"

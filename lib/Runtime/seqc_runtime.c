@@ -16,6 +16,7 @@
 #include "cuda_runtime_internal.h"
 
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,22 @@ static int parse_bound(char *rest, int32_t i) {
   return 1;
 }
 
+/* Messages of the model's run-time shape checks ("check <id> <message>"),
+ * indexed by id (see seqc_rt_check_failed). */
+static const char **check_msg;
+static int64_t num_check_msg;
+
+static int parse_check(char *rest) {
+  int64_t id;
+  char *msg;
+  if (!parse_int64(next_token(&rest), &id) || !(msg = next_token(&rest)) ||
+      next_token(&rest) != NULL || id < 0 || id >= num_check_msg)
+    return 0;
+  percent_decode(msg);
+  check_msg[id] = msg;
+  return 1;
+}
+
 /* Parses "<name> <dtype> <rank> <d0> ..." into `t`. */
 static int parse_tensor(char *rest, seqc_tensor_info *t) {
   char *name = next_token(&rest);
@@ -201,7 +218,10 @@ static void parse_desc(void) {
   seqc_tensor_info *outputs = calloc(lines, sizeof(seqc_tensor_info));
   bound_data = calloc(lines, sizeof(*bound_data));
   bound_size = calloc(lines, sizeof(*bound_size));
-  if (!text || !inputs || !outputs || !bound_data || !bound_size) {
+  check_msg = calloc(lines, sizeof(*check_msg));
+  num_check_msg = (int64_t)lines;
+  if (!text || !inputs || !outputs || !bound_data || !bound_size ||
+      !check_msg) {
     snprintf(info_error, sizeof(info_error), "out of memory");
     return;
   }
@@ -244,6 +264,8 @@ static void parse_desc(void) {
       ok = parse_tensor(rest, &inputs[info.num_inputs++]);
     } else if (strcmp(key, "bound") == 0) {
       ok = parse_bound(rest, info.num_inputs - 1);
+    } else if (strcmp(key, "check") == 0) {
+      ok = parse_check(rest);
     } else if (strcmp(key, "output") == 0) {
       ok = parse_tensor(rest, &outputs[info.num_outputs++]);
     }
@@ -433,6 +455,28 @@ typedef struct run_ctx {
   int failed;
 } run_ctx;
 static _Thread_local run_ctx *current_run;
+
+/* Where seqc_rt_check_failed returns to: set around the model call of the
+ * run in progress on this thread. */
+static _Thread_local jmp_buf *check_jmp;
+
+/* Called by the model when run-time shape check `id` fails (a dynamic dim
+ * that must equal another does not; see seq-lower-runtime-checks): records
+ * the check's message and longjmps back into run(), which fails with
+ * SEQC_ERR_ARGUMENT. Checks run on the calling thread, outside parallel
+ * regions. Buffers the model allocated before the check are not freed (a
+ * leak per failed run, no corruption). */
+SEQC_HIDDEN void seqc_rt_check_failed(int32_t id) {
+  const char *msg =
+      id >= 0 && id < num_check_msg && check_msg[id] ? check_msg[id] : NULL;
+  if (msg)
+    fail(SEQC_ERR_ARGUMENT, "run-time shape check failed: %s", msg);
+  else
+    fail(SEQC_ERR_ARGUMENT, "run-time shape check %d failed", (int)id);
+  if (check_jmp)
+    longjmp(*check_jmp, 1);
+  abort(); /* not inside seqc_run: nowhere to report to */
+}
 
 static int is_dynamic(const seqc_tensor_info *ti) {
   for (int32_t d = 0; d < ti->rank; ++d)
@@ -634,8 +678,18 @@ static int run(const seqc_tensor *inputs, int32_t num_inputs,
   run_ctx ctx = {mi, outputs, 0};
   run_ctx *saved = current_run;
   current_run = &ctx;
+  jmp_buf env;
+  jmp_buf *saved_jmp = check_jmp;
+  volatile int check_failed = 0;
   if (!gpu_error) {
-    seqc_model_entry(args);
+    if (setjmp(env) == 0) {
+      check_jmp = &env;
+      seqc_model_entry(args);
+    } else {
+      check_failed = 1;
+      ctx.failed = SEQC_ERR_ARGUMENT;
+    }
+    check_jmp = saved_jmp;
     if (cuda)
       gpu_error = seqc_cuda_end();
   }
@@ -663,6 +717,8 @@ static int run(const seqc_tensor *inputs, int32_t num_inputs,
   }
   if (gpu_error)
     return fail(SEQC_ERR_INTERNAL, "%s", gpu_error);
+  if (check_failed)
+    return SEQC_ERR_ARGUMENT;
   return ctx.failed ? SEQC_ERR_INTERNAL : SEQC_OK;
 }
 

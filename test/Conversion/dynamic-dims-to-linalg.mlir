@@ -33,6 +33,7 @@ func.func @softmax_dyn(%x: tensor<2x?x?xf32>) -> tensor<2x?x?xf32> {
 // Batched matmul: M from lhs, N from rhs (not lhs's K).
 // CHECK-LABEL: func @matmul_dyn
 // CHECK-SAME: (%[[A:.*]]: tensor<?x2x?x4xf32>, %[[B:.*]]: tensor<?x2x4x?xf32>)
+// CHECK: cf.assert %{{.*}}, "seq.matmul: dim 0 of operand 1 does not match dim 0 of operand 0
 // CHECK-DAG: %[[N:.*]] = tensor.dim %[[B]], %c3
 // CHECK-DAG: %[[M:.*]] = tensor.dim %[[A]], %c2
 // CHECK-DAG: %[[BA:.*]] = tensor.dim %[[A]], %c0

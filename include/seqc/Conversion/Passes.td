@@ -17,7 +17,8 @@ def SeqToLinalg : Pass<"seq-to-linalg"> {
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::cf::ControlFlowDialect"];
 }
 
 def SeqTileAttention : Pass<"seq-tile-attention"> {
@@ -103,6 +104,23 @@ def SeqDynamicResults : Pass<"seq-dynamic-results", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def SeqLowerRuntimeChecks
+    : Pass<"seq-lower-runtime-checks", "::mlir::ModuleOp"> {
+  let summary = "Turn cf.assert run-time shape checks into runtime calls";
+  let description = [{
+    Each `cf.assert %cond, "message"` (emitted by seq-to-linalg where a
+    dynamic dim must equal another) becomes
+    `scf.if (not %cond) { func.call @seqc_rt_check_failed(id) }`. The
+    runtime function longjmps back into seqc_run, which fails with the
+    message: the pass appends `check <id> <percent-encoded message>` to the
+    module's `seq.abi_desc` (when present) and lists the messages in the
+    `seq.runtime_checks` module attribute. Static models have no asserts.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect"];
 }
 

@@ -3,6 +3,7 @@
 #include "Common.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 
 using namespace mlir;
 
@@ -104,6 +105,75 @@ linalg::GenericOp buildGeneric(OpBuilder &b, Location loc, TypeRange results,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         linalg::YieldOp::create(nb, nloc, body(nb, nloc, args));
       });
+}
+
+std::string describe(Operation *op) {
+  std::string s = op->getName().getStringRef().str();
+  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
+    s += " (node '" + name.getName().str() + "')";
+  return s;
+}
+
+void emitCheck(OpBuilder &b, Location loc, Value cond, const Twine &message) {
+  cf::AssertOp::create(b, loc, cond, message.str());
+}
+
+static Value dimValue(OpBuilder &b, Location loc, Value v, int64_t i) {
+  int64_t d = cast<RankedTensorType>(v.getType()).getDimSize(i);
+  if (!ShapedType::isDynamic(d))
+    return arith::ConstantIndexOp::create(b, loc, d);
+  return tensor::DimOp::create(b, loc, v, i);
+}
+
+void checkDimsEqual(OpBuilder &b, Location loc, Value x, int64_t i, Value y,
+                    int64_t j, const Twine &message) {
+  if (!cast<RankedTensorType>(x.getType()).isDynamicDim(i) &&
+      !cast<RankedTensorType>(y.getType()).isDynamicDim(j))
+    return;
+  Value eq = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                   dimValue(b, loc, x, i),
+                                   dimValue(b, loc, y, j));
+  emitCheck(b, loc, eq, message);
+}
+
+void checkBroadcast(OpBuilder &b, Location loc, Operation *op,
+                    ValueRange operands, ArrayRef<int64_t> loopShape,
+                    int64_t dropTrailing) {
+  int64_t rank = loopShape.size();
+  for (int64_t i = 0; i < rank; ++i) {
+    // The reference: the static loop size, else the first operand read
+    // with an identity index there (the one createEmpty sizes from).
+    int64_t refOperand = -1, refDim = -1;
+    for (auto [k, v] : llvm::enumerate(operands)) {
+      auto t = cast<RankedTensorType>(v.getType());
+      int64_t j = i - (rank - (t.getRank() - dropTrailing));
+      if (j < 0 || t.getDimSize(j) == 1)
+        continue;
+      if (!t.isDynamicDim(j) && !ShapedType::isDynamic(loopShape[i]))
+        continue;
+      if (!ShapedType::isDynamic(loopShape[i])) {
+        Value eq = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::eq, dimValue(b, loc, v, j),
+            arith::ConstantIndexOp::create(b, loc, loopShape[i]));
+        emitCheck(b, loc, eq,
+                  describe(op) + ": dynamic dim " + Twine(j) + " of operand " +
+                      Twine(k) + " must be " + Twine(loopShape[i]) +
+                      " (dynamic dims are not broadcast at run time)");
+        continue;
+      }
+      if (refOperand < 0) {
+        refOperand = k;
+        refDim = j;
+        continue;
+      }
+      checkDimsEqual(b, loc, v, j, operands[refOperand], refDim,
+                     describe(op) + ": dim " + Twine(j) + " of operand " +
+                         Twine(k) + " does not match dim " + Twine(refDim) +
+                         " of operand " + Twine(refOperand) +
+                         " (dynamic dims must be equal at run time; a "
+                         "dynamic dim of size 1 is not broadcast)");
+    }
+  }
 }
 
 } // namespace seqc::lowering

@@ -52,6 +52,23 @@ linalg::GenericOp buildGeneric(OpBuilder &b, Location loc, TypeRange results,
 Type signless(Type t);
 Value castToSignless(OpBuilder &b, Location loc, Value v);
 Value castFromSignless(OpBuilder &b, Location loc, Value v, Type original);
+
+/// Run-time shape checks (see docs/dynamic-shapes.md): a `cf.assert` that
+/// seq-lower-runtime-checks turns into a call of the runtime's
+/// seqc_rt_check_failed. `describe(op)` names the op and its ONNX node.
+std::string describe(Operation *op);
+void emitCheck(OpBuilder &b, Location loc, Value cond, const Twine &message);
+/// Asserts dim `i` of `x` == dim `j` of `y`; nothing when both are static.
+void checkDimsEqual(OpBuilder &b, Location loc, Value x, int64_t i, Value y,
+                    int64_t j, const Twine &message);
+/// Asserts that the dynamic dims of `operands` (numpy-broadcast,
+/// right-aligned to `loopShape`) that are read with an identity index (not
+/// statically 1) agree with each other and with the static loop dims: a
+/// dynamic dim is never broadcast at run time. The last `dropTrailing`
+/// dims of each operand are not part of the broadcast (matmul's rows/cols).
+void checkBroadcast(OpBuilder &b, Location loc, Operation *op,
+                                    ValueRange operands, ArrayRef<int64_t> loopShape,
+                    int64_t dropTrailing = 0);
 } // namespace seqc::lowering
 
 #endif

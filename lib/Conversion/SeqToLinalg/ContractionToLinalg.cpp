@@ -45,6 +45,13 @@ struct MatMulLowering : OpRewritePattern<seq::MatMulOp> {
     // signless integers (see Signedness.cpp).
     Value lhs = castToSignless(rw, loc, op.getLhs());
     Value rhs = castToSignless(rw, loc, op.getRhs());
+    // Dynamic K and batch dims are read as equal: check that they are.
+    auto lt = cast<RankedTensorType>(lhs.getType());
+    auto rt = cast<RankedTensorType>(rhs.getType());
+    checkDimsEqual(rw, loc, lhs, lt.getRank() - 1, rhs, rt.getRank() - 2,
+                   describe(op) + ": the contraction dim (last of lhs) does "
+                                  "not match the second-to-last dim of rhs");
+    checkBroadcast(rw, loc, op, {lhs, rhs}, batch, /*dropTrailing=*/2);
     auto computeType = cast<RankedTensorType>(signless(type));
     Type elt = computeType.getElementType();
     // Dynamic sizes: batch dims broadcast from either operand, M from lhs,

@@ -17,11 +17,13 @@ namespace {
 
 /// Lowers `result = f(broadcast(operands...))` to a parallel linalg.generic.
 static Value lowerBroadcastingMap(
-    PatternRewriter &rw, Location loc, RankedTensorType resultType,
+    PatternRewriter &rw, Operation *op, RankedTensorType resultType,
     ValueRange operands,
     function_ref<Value(OpBuilder &, Location, ValueRange)> scalar) {
   MLIRContext *ctx = rw.getContext();
+  Location loc = op->getLoc();
   ArrayRef<int64_t> shape = resultType.getShape();
+  checkBroadcast(rw, loc, op, operands, shape);
   SmallVector<AffineMap> maps;
   for (Value v : operands)
     maps.push_back(broadcastMap(
@@ -49,7 +51,7 @@ struct ElementwiseLowering
     for (Value v : op->getOperands())
       operands.push_back(castToSignless(rw, op->getLoc(), v));
     Value result = lowerBroadcastingMap(
-        rw, op->getLoc(), cast<RankedTensorType>(signless(resultType)),
+        rw, op, cast<RankedTensorType>(signless(resultType)),
         operands, [&](OpBuilder &b, Location l, ValueRange args) {
           return op.buildScalar(b, l, args, resultType.getElementType());
         });
@@ -63,7 +65,7 @@ struct BroadcastLowering : OpRewritePattern<seq::BroadcastOp> {
   LogicalResult matchAndRewrite(seq::BroadcastOp op,
                                 PatternRewriter &rw) const override {
     Value result = lowerBroadcastingMap(
-        rw, op.getLoc(), op.getType(), op.getInput(),
+        rw, op, op.getType(), op.getInput(),
         [](OpBuilder &, Location, ValueRange args) { return args[0]; });
     rw.replaceOp(op, result);
     return success();

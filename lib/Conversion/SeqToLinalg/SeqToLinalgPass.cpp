@@ -4,6 +4,7 @@
 #include "seq/IR/SeqDialect.h"
 #include "seqc/Conversion/Passes.h"
 
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;

@@ -143,8 +143,11 @@ groupShape(ArrayRef<int64_t> shape, ArrayRef<ReassociationIndices> groups) {
 /// a collapse to one dim per group (see passThroughGroups) and an expand
 /// with the run-time sizes, both views after bufferization. Else, with one
 /// dynamic result dim, through 1-D.
+/// `checkOp` (seq.reshape): assert at run time that the element counts of
+/// a dynamic input and the target agree, naming `checkOp` on failure.
 static FailureOr<Value> reshapeAny(OpBuilder &b, Location loc, Value input,
-                                   RankedTensorType out) {
+                                   RankedTensorType out,
+                                   Operation *checkOp = nullptr) {
   auto in = cast<RankedTensorType>(input.getType());
   if (out.hasStaticShape() && in.hasStaticShape())
     return reshapeTo(b, loc, input, out.getShape());
@@ -180,20 +183,54 @@ static FailureOr<Value> reshapeAny(OpBuilder &b, Location loc, Value input,
     return (Value)tensor::ExpandShapeOp::create(b, loc, out, v, outGroups,
                                                 shape);
   }
+  auto flatten = [&]() {
+    if (in.getRank() == 1)
+      return input;
+    ReassociationIndices all;
+    for (int64_t i = 0; i < in.getRank(); ++i)
+      all.push_back(i);
+    return (Value)tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({ShapedType::kDynamic}, elt), input,
+        ArrayRef<ReassociationIndices>{all});
+  };
+  int64_t staticOut = 1;
+  for (int64_t d : out.getShape())
+    if (!ShapedType::isDynamic(d))
+      staticOut *= d;
+  // A dynamic input to a static target: 1-D, checked, then static.
+  if (out.hasStaticShape() && checkOp) {
+    Value flat = flatten();
+    Value count = tensor::DimOp::create(b, loc, flat, 0);
+    emitCheck(b, loc,
+              arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::eq, count,
+                  arith::ConstantIndexOp::create(b, loc, staticOut)),
+              describe(checkOp) + ": the run-time element count of the "
+                                  "dynamic input does not match the " +
+                  Twine(staticOut) + " elements of the target shape");
+    Value fixed = tensor::CastOp::create(
+        b, loc, RankedTensorType::get({staticOut}, elt), flat);
+    return reshapeTo(b, loc, fixed, out.getShape());
+  }
   if (llvm::count_if(out.getShape(), ShapedType::isDynamic) != 1)
     return failure();
   FailureOr<SmallVector<Value>> sizes =
       dynamicReshapeSizes(b, loc, input, out);
   if (failed(sizes))
     return failure();
-  Value flat = input;
-  if (in.getRank() != 1) {
-    ReassociationIndices all;
-    for (int64_t i = 0; i < in.getRank(); ++i)
-      all.push_back(i);
-    flat = tensor::CollapseShapeOp::create(
-        b, loc, RankedTensorType::get({ShapedType::kDynamic}, elt), input,
-        ArrayRef<ReassociationIndices>{all});
+  Value flat = flatten();
+  // One dynamic target dim = count / static dims: the count must divide.
+  if (checkOp && staticOut > 1) {
+    Value count = tensor::DimOp::create(b, loc, flat, 0);
+    Value rem = arith::RemUIOp::create(
+        b, loc, count, arith::ConstantIndexOp::create(b, loc, staticOut));
+    emitCheck(b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem,
+                                    arith::ConstantIndexOp::create(b, loc, 0)),
+              describe(checkOp) + ": the run-time element count of the "
+                                  "input is not a multiple of " +
+                  Twine(staticOut) +
+                  ", the product of the static dims of the target shape");
   }
   if (out.getRank() == 1)
     return (Value)tensor::CastOp::create(b, loc, out, flat);
@@ -214,7 +251,7 @@ struct ReshapeLowering : OpRewritePattern<seq::ReshapeOp> {
   LogicalResult matchAndRewrite(seq::ReshapeOp op,
                                 PatternRewriter &rw) const override {
     FailureOr<Value> r =
-        reshapeAny(rw, op.getLoc(), op.getInput(), op.getType());
+        reshapeAny(rw, op.getLoc(), op.getInput(), op.getType(), op);
     if (failed(r))
       return rw.notifyMatchFailure(
           op, "dynamic dims that do not pass through the reshape");

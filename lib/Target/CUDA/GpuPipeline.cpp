@@ -47,6 +47,7 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          "lower-affine,convert-nvgpu-to-nvvm,convert-vector-to-llvm,"
          "convert-gpu-to-nvvm,canonicalize,cse,"
          "reconcile-unrealized-casts),"
+         "seq-lower-runtime-checks,"
          "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
          "convert-math-to-funcs{convert-ctlz=false},"
          "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
