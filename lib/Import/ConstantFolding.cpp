@@ -235,6 +235,14 @@ SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
   return s;
 }
 
+/// Advances the row-major multi-index `idx` within `bounds` by one element.
+void nextIndex(MutableArrayRef<int64_t> idx, ArrayRef<int64_t> bounds) {
+  for (int64_t d = static_cast<int64_t>(idx.size()) - 1; d >= 0; --d) {
+    if (++idx[d] < bounds[d])
+      return;
+    idx[d] = 0;
+  }
+}
 /// For each element of `out` (row-major), the flat index into a tensor of
 /// shape `in` broadcast (numpy, right-aligned) to `out`.
 std::vector<int64_t> broadcastIndex(ArrayRef<int64_t> out,
@@ -249,11 +257,7 @@ std::vector<int64_t> broadcastIndex(ArrayRef<int64_t> out,
       if (in[d - off] != 1)
         flat += idx[d] * inStrides[d - off];
     map[k] = flat;
-    for (int64_t d = r - 1; d >= 0; --d) {
-      if (++idx[d] < out[d])
-        break;
-      idx[d] = 0;
-    }
+    nextIndex(idx, out);
   }
   return map;
 }
@@ -601,11 +605,7 @@ Folder::Result Folder::foldSlice() {
     for (int64_t d = 0; d < rank; ++d)
       flat += (st[d] + idx[d] * sp[d]) * xs[d];
     copyElt(r, k, x, flat);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++idx[d] < cnt[d])
-        break;
-      idx[d] = 0;
-    }
+    nextIndex(idx, cnt);
   }
   return one(r);
 }
@@ -784,11 +784,7 @@ Folder::Result Folder::foldTile() {
     for (int64_t d = 0; d < rank; ++d)
       flat += (idx[d] % x.shape[d]) * xs[d];
     copyElt(r, k, x, flat);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++idx[d] < shape[d])
-        break;
-      idx[d] = 0;
-    }
+    nextIndex(idx, shape);
   }
   return one(r);
 }
@@ -816,11 +812,7 @@ Folder::Result Folder::foldTranspose() {
     for (int64_t d = 0; d < rank; ++d)
       flat += idx[d] * xs[perm[d]];
     copyElt(r, k, x, flat);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++idx[d] < shape[d])
-        break;
-      idx[d] = 0;
-    }
+    nextIndex(idx, shape);
   }
   return one(r);
 }
@@ -903,11 +895,7 @@ Folder::Result Folder::foldReduce(StringRef op) {
         return std::nullopt;
     }
     seen[o] = true;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++idx[d] < x.shape[d])
-        break;
-      idx[d] = 0;
-    }
+    nextIndex(idx, x.shape);
   }
   int64_t count = n ? x.size() / n : 0;
   HostTensor r = make(x.elt, outShape);
