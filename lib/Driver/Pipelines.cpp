@@ -27,7 +27,7 @@ std::string seqToLinalgPipeline(bool tiledAttention,
 }
 
 std::string linalgToLLVMPipeline() {
-  return "seq-strip-signedness,seq-distinct-results,"
+  return "seq-strip-signedness,seq-distinct-results,seq-clone-shared-fills,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "seq-dynamic-results,"
@@ -45,7 +45,7 @@ std::string linalgToLLVMPipeline() {
          "lower-affine,convert-scf-to-cf,"
          "expand-strided-metadata,lower-affine,"
          "convert-math-to-funcs{convert-ctlz=false},"
-         "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+         "finalize-memref-to-llvm{use-generic-functions},convert-math-to-llvm,convert-math-to-libm,"
          "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
          "convert-func-to-llvm,reconcile-unrealized-casts,"
          "seq-emit-c-entry-point";

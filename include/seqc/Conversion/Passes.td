@@ -79,6 +79,19 @@ def SeqDistinctResults : Pass<"seq-distinct-results", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def SeqCloneSharedFills : Pass<"seq-clone-shared-fills"> {
+  let summary = "Give every user of a shared linalg.fill its own fill";
+  let description = [{
+    CSE merges identical `linalg.fill`s (e.g. the zero init of every
+    projection matmul), so one filled tensor becomes the `outs` of several
+    contractions. Bufferization then fills one buffer and copies it into each
+    destination, and the copy keeps seq-lower-to-ukernels from folding the
+    zero fill into the micro-kernel call. Cloning the fill next to each
+    extra user replaces every copy with a (cheap, often folded) fill.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def SeqStripSignedness : Pass<"seq-strip-signedness", "::mlir::ModuleOp"> {
   let summary = "Make every integer type signless (after seq-to-linalg)";
   let description = [{
