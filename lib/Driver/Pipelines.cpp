@@ -44,7 +44,7 @@ std::string linalgToLLVMPipeline() {
          "seq-lower-runtime-checks,"
          "lower-affine,convert-scf-to-cf,"
          "expand-strided-metadata,lower-affine,"
-         "convert-math-to-funcs{convert-ctlz=false},"
+         "seq-approximate-math,convert-math-to-funcs{convert-ctlz=false},"
          "finalize-memref-to-llvm{use-generic-functions},convert-math-to-llvm,convert-math-to-libm,"
          "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
          "convert-func-to-llvm,reconcile-unrealized-casts,"

@@ -92,6 +92,26 @@ def SeqCloneSharedFills : Pass<"seq-clone-shared-fills"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SeqApproximateMath : Pass<"seq-approximate-math"> {
+  let summary = "Replace f32 transcendental math ops with polynomial "
+                "approximations";
+  let description = [{
+    Without this, `math.exp`/`tanh`/`erf`/`log` lower to scalar libm calls,
+    which keep LLVM from vectorizing the elementwise loops around them
+    (softmax, SiLU/sigmoid, GELU). MLIR's polynomial approximations are plain
+    arithmetic (accurate to a few ulp), so those loops vectorize. Only f32
+    ops are rewritten; f64 keeps libm.
+  }];
+  let options = [
+    ListOption<"ops", "ops", "std::string",
+               "Math op mnemonics to approximate (default: exp, expm1, "
+               "tanh, erf, log, log1p, log2)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def SeqStripSignedness : Pass<"seq-strip-signedness", "::mlir::ModuleOp"> {
   let summary = "Make every integer type signless (after seq-to-linalg)";
   let description = [{

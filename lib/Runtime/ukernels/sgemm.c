@@ -66,8 +66,12 @@ static const seqc_sgemm_kernel *selected;
 static pthread_once_t select_once = PTHREAD_ONCE_INIT;
 
 static int trace; /* $SEQC_UK_TRACE: print every call's shape and time */
+static int tasks_per_thread = 2; /* $SEQC_UK_TASKS_PER_THREAD */
 
 static void select_kernel(void) {
+  const char *tpt = getenv("SEQC_UK_TASKS_PER_THREAD");
+  if (tpt && atoi(tpt) >= 1)
+    tasks_per_thread = atoi(tpt);
   const char *t = getenv("SEQC_UK_TRACE");
   trace = t && *t && *t != '0';
   const char *want = getenv("SEQC_UKERNEL");
@@ -183,111 +187,103 @@ static void zero_or_keep(const gemm2d *g) {
       g->c[i * g->scm + j * g->scn] = 0.0f;
 }
 
-static void gemm_serial(const gemm2d *g) {
-  if (g->k == 0)
-    return zero_or_keep(g);
+/* C[i0:i0+mc, ...] like macro_tile, A read in place from row i0, column p0. */
+static void macro_tile_direct(const gemm2d *g, int64_t i0, int64_t mc,
+                              int64_t j0, int64_t nc, int64_t p0, int64_t kc,
+                              const float *bp, int accumulate) {
   int mr = g->kern->mr, nr = g->kern->nr;
-  int64_t kcMax = min64(KC, g->k), ncMax = round_up(min64(NC, g->n), nr);
-  int64_t mcMax = round_up(min64(MC, g->m), mr);
-  float *bp = scratch((size_t)(kcMax * (ncMax + mcMax)) + 16);
-  if (!bp)
-    abort();
-  float *ap = bp + kcMax * ncMax;
-  for (int64_t jc = 0; jc < g->n; jc += NC) {
-    int64_t nc = min64(NC, g->n - jc);
+  const float *a = g->a + i0 * g->sam + p0;
+  for (int64_t jr = 0; jr < nc; jr += nr)
+    for (int64_t ir = 0; ir < mc; ir += mr)
+      g->kern->direct(kc, a + ir * g->sam, g->sam, bp + jr * kc,
+                      g->c + (i0 + ir) * g->scm + (j0 + jr) * g->scn, g->scm,
+                      g->scn, min64(mr, mc - ir), min64(nr, nc - jr),
+                      accumulate);
+}
+
+/* C[i0:i1, j0:j1] (+)= A * B in BLIS loop order: NC-wide column panels, KC
+ * slices (B packed once per slice, KC x NR slivers streaming through L1),
+ * MC-row blocks of A (in L2), then MR x NR micro-tiles. A is read in place
+ * when the kernel can (unit k stride), else packed per block. `bpre` is B
+ * already packed for the whole problem (a cached constant: slice q at
+ * bpre + q * nPad * KC, column j's sliver at + j * kc) or NULL. */
+static void gemm_block(const gemm2d *g, int64_t i0, int64_t i1, int64_t j0,
+                       int64_t j1, const float *bpre) {
+  int mr = g->kern->mr, nr = g->kern->nr;
+  int direct = g->kern->direct && g->sak == 1;
+  int64_t kcMax = min64(KC, g->k), ncMax = round_up(min64(NC, j1 - j0), nr);
+  int64_t mcMax = round_up(min64(MC, i1 - i0), mr);
+  size_t bsize = bpre ? 0 : (size_t)(kcMax * ncMax);
+  size_t asize = direct ? 0 : (size_t)(kcMax * mcMax);
+  float *buf = NULL;
+  if (bsize + asize) {
+    buf = scratch(bsize + asize + 16);
+    if (!buf)
+      abort();
+  }
+  float *bp = buf, *ap = buf + bsize;
+  int64_t nPad = round_up(g->n, nr);
+  for (int64_t jc = j0; jc < j1; jc += NC) {
+    int64_t nc = min64(NC, j1 - jc);
     for (int64_t pc = 0; pc < g->k; pc += KC) {
       int64_t kc = min64(KC, g->k - pc);
       int acc = g->accumulate || pc > 0;
-      pack_b(g, jc, nc, pc, kc, bp);
-      for (int64_t ic = 0; ic < g->m; ic += MC) {
-        int64_t mc = min64(MC, g->m - ic);
+      const float *bpanel = bp;
+      if (bpre)
+        bpanel = bpre + (pc / KC) * nPad * KC + jc * kc;
+      else
+        pack_b(g, jc, nc, pc, kc, bp);
+      for (int64_t ic = i0; ic < i1; ic += MC) {
+        int64_t mc = min64(MC, i1 - ic);
+        if (direct) {
+          macro_tile_direct(g, ic, mc, jc, nc, pc, kc, bpanel, acc);
+          continue;
+        }
         pack_a(g, ic, mc, pc, kc, ap);
-        macro_tile(g, ic, mc, jc, nc, kc, ap, bp, acc);
+        macro_tile(g, ic, mc, jc, nc, kc, ap, bpanel, acc);
       }
     }
   }
 }
 
-/* A whole 2-D problem packed up front: for every KC slice `q`, A as
- * M/MR slivers at ap + q * mPad * KC and B as N/NR slivers at
- * bp + q * nPad * KC. Two pool barriers per call (pack, compute) whatever
- * the size: on a shared machine every barrier waits for the slowest thread. */
-typedef struct packed {
-  const gemm2d *g;
-  float *ap, *bp;
-  int64_t mPad, nPad, slices;
-  int64_t aslivers, bslivers; /* pack tasks per slice: A then B slivers */
-  int64_t mt, nt, tm, tn;     /* compute tasks: mt x nt tiles of tm x tn */
-} packed;
-
-static void pack_task(void *ctx, int64_t begin, int64_t end) {
-  packed *p = ctx;
-  const gemm2d *g = p->g;
-  int mr = g->kern->mr, nr = g->kern->nr;
-  int64_t per = p->aslivers + p->bslivers;
-  for (int64_t t = begin; t < end; ++t) {
-    int64_t q = t / per, s = t % per, pc = q * KC, kc = min64(KC, g->k - pc);
-    if (s < p->aslivers) {
-      int64_t i0 = s * mr;
-      pack_a(g, i0, min64(mr, g->m - i0), pc, kc,
-             p->ap + q * p->mPad * KC + i0 * kc);
-    } else {
-      int64_t j0 = (s - p->aslivers) * nr;
-      pack_b(g, j0, min64(nr, g->n - j0), pc, kc,
-             p->bp + q * p->nPad * KC + j0 * kc);
-    }
-  }
+static void gemm_serial(const gemm2d *g) {
+  if (g->k == 0)
+    return zero_or_keep(g);
+  gemm_block(g, 0, g->m, 0, g->n, NULL);
 }
 
-static void tile_task(void *ctx, int64_t begin, int64_t end) {
-  packed *p = ctx;
+/* Threaded: C split into blocks that share nothing, so one pool barrier per
+ * call. Columns first (each task packs only its own B columns and streams
+ * its own B panel), rows only when there are too few NR columns. */
+typedef struct blocks {
+  const gemm2d *g;
+  const float *bpre;
+  int64_t tm, tn, nt;
+} blocks;
+
+static void block_task(void *ctx, int64_t begin, int64_t end) {
+  blocks *p = ctx;
   const gemm2d *g = p->g;
   for (int64_t t = begin; t < end; ++t) {
     int64_t i0 = (t / p->nt) * p->tm, j0 = (t % p->nt) * p->tn;
-    int64_t mc = min64(p->tm, g->m - i0), nc = min64(p->tn, g->n - j0);
-    for (int64_t q = 0; q < p->slices; ++q) {
-      int64_t kc = min64(KC, g->k - q * KC);
-      macro_tile(g, i0, mc, j0, nc, kc, p->ap + q * p->mPad * KC + i0 * kc,
-                 p->bp + q * p->nPad * KC + j0 * kc, g->accumulate || q > 0);
-    }
+    gemm_block(g, i0, min64(i0 + p->tm, g->m), j0, min64(j0 + p->tn, g->n),
+               p->bpre);
   }
 }
 
-/* `bpre`: B already packed in this layout (a cached constant), or NULL. */
-static void gemm_parallel(const gemm2d *g, int threads, float *bpre) {
+static void gemm_parallel(const gemm2d *g, int threads, const float *bpre) {
   if (g->k == 0)
     return zero_or_keep(g);
   int mr = g->kern->mr, nr = g->kern->nr;
-  packed p;
-  p.g = g;
-  p.mPad = round_up(g->m, mr);
-  p.nPad = round_up(g->n, nr);
-  p.slices = (g->k + KC - 1) / KC;
-  p.aslivers = p.mPad / mr;
-  p.bslivers = bpre ? 0 : p.nPad / nr;
-  size_t bsize = bpre ? 0 : (size_t)(p.slices * KC * p.nPad);
-  float *buf = scratch(bsize + (size_t)(p.slices * KC * p.mPad) + 16);
-  if (!buf)
-    abort();
-  p.bp = bpre ? bpre : buf;
-  p.ap = buf + bsize;
-  // Tiles: MC rows x up to 256 columns, smaller until every thread has 4.
-  p.tm = round_up(min64(MC, g->m), mr);
-  p.tn = round_up(min64(256, g->n), nr);
-  for (;;) {
-    p.mt = (g->m + p.tm - 1) / p.tm;
-    p.nt = (g->n + p.tn - 1) / p.tn;
-    if (p.mt * p.nt >= 4 * threads)
-      break;
-    if (p.tn > 4 * nr)
-      p.tn = round_up(p.tn / 2, nr);
-    else if (p.tm > 2 * mr)
-      p.tm = round_up(p.tm / 2, mr);
-    else
-      break;
-  }
-  seqc_parallel_for(p.slices * (p.aslivers + p.bslivers), pack_task, &p);
-  seqc_parallel_for(p.mt * p.nt, tile_task, &p);
+  int64_t nUnits = (g->n + nr - 1) / nr, mUnits = (g->m + mr - 1) / mr;
+  int64_t want = (int64_t)tasks_per_thread * threads;
+  int64_t nt = min64(nUnits, want);
+  int64_t mt = min64(mUnits, (want + nt - 1) / nt);
+  blocks p = {g, bpre, (mUnits + mt - 1) / mt * mr, (nUnits + nt - 1) / nt * nr,
+              0};
+  p.nt = (g->n + p.tn - 1) / p.tn;
+  int64_t mtasks = (g->m + p.tm - 1) / p.tm;
+  seqc_parallel_for(mtasks * p.nt, block_task, &p);
 }
 
 /*===----------------------------------------------------------------------===*

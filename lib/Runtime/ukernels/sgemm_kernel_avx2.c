@@ -16,6 +16,31 @@
 #define NR 16
 #define TARGET __attribute__((target("avx2,fma")))
 
+/* Writes the 6x16 accumulator tile (its mv x nv corner) into C. */
+TARGET static inline void store_rows(__m256 rows[MR][2], float *c, int64_t scm,
+                                     int64_t scn, int64_t mv, int64_t nv,
+                                     int accumulate) {
+  if (mv == MR && nv == NR && scn == 1) {
+    for (int i = 0; i < MR; ++i) {
+      float *dst = c + i * scm;
+      __m256 r0 = rows[i][0], r1 = rows[i][1];
+      if (accumulate) {
+        r0 = _mm256_add_ps(r0, _mm256_loadu_ps(dst));
+        r1 = _mm256_add_ps(r1, _mm256_loadu_ps(dst + 8));
+      }
+      _mm256_storeu_ps(dst, r0);
+      _mm256_storeu_ps(dst + 8, r1);
+    }
+    return;
+  }
+  float acc[MR * NR];
+  for (int i = 0; i < MR; ++i) {
+    _mm256_storeu_ps(acc + i * NR, rows[i][0]);
+    _mm256_storeu_ps(acc + i * NR + 8, rows[i][1]);
+  }
+  seqc_store_tile(acc, NR, c, scm, scn, mv, nv, accumulate);
+}
+
 TARGET static void kernel_avx2(int64_t kc, const float *restrict a,
                                const float *restrict b, float *c, int64_t scm,
                                int64_t scn, int64_t mv, int64_t nv,
@@ -50,26 +75,52 @@ TARGET static void kernel_avx2(int64_t kc, const float *restrict a,
   }
   __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
                         {c30, c31}, {c40, c41}, {c50, c51}};
-  if (mv == MR && nv == NR && scn == 1) {
-    for (int i = 0; i < MR; ++i) {
-      float *dst = c + i * scm;
-      __m256 r0 = rows[i][0], r1 = rows[i][1];
-      if (accumulate) {
-        r0 = _mm256_add_ps(r0, _mm256_loadu_ps(dst));
-        r1 = _mm256_add_ps(r1, _mm256_loadu_ps(dst + 8));
-      }
-      _mm256_storeu_ps(dst, r0);
-      _mm256_storeu_ps(dst + 8, r1);
-    }
-    return;
-  }
-  float acc[MR * NR];
-  for (int i = 0; i < MR; ++i) {
-    _mm256_storeu_ps(acc + i * NR, rows[i][0]);
-    _mm256_storeu_ps(acc + i * NR + 8, rows[i][1]);
-  }
-  seqc_store_tile(acc, NR, c, scm, scn, mv, nv, accumulate);
+  store_rows(rows, c, scm, scn, mv, nv, accumulate);
 }
 
-const seqc_sgemm_kernel seqc_sgemm_kernel_avx2 = {"avx2", MR, NR, kernel_avx2};
+/* A in place: one pointer walks row 0's k values; rows 1..5 are fixed byte
+ * offsets from it (clamped to the last valid row on an edge tile), so the
+ * loop keeps the packed kernel's instruction count. */
+TARGET static void direct_avx2(int64_t kc, const float *restrict a, int64_t lda,
+                               const float *restrict b, float *c, int64_t scm,
+                               int64_t scn, int64_t mv, int64_t nv,
+                               int accumulate) {
+  int64_t o1 = (mv > 1 ? 1 : 0) * lda, o2 = (mv > 2 ? 2 : mv - 1) * lda;
+  int64_t o3 = (mv > 3 ? 3 : mv - 1) * lda, o4 = (mv > 4 ? 4 : mv - 1) * lda;
+  int64_t o5 = (mv > 5 ? 5 : mv - 1) * lda;
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p, ++a, b += NR) {
+    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    __m256 x;
+    x = _mm256_broadcast_ss(a);
+    c00 = _mm256_fmadd_ps(x, b0, c00);
+    c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a + o1);
+    c10 = _mm256_fmadd_ps(x, b0, c10);
+    c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a + o2);
+    c20 = _mm256_fmadd_ps(x, b0, c20);
+    c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a + o3);
+    c30 = _mm256_fmadd_ps(x, b0, c30);
+    c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a + o4);
+    c40 = _mm256_fmadd_ps(x, b0, c40);
+    c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a + o5);
+    c50 = _mm256_fmadd_ps(x, b0, c50);
+    c51 = _mm256_fmadd_ps(x, b1, c51);
+  }
+  __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                        {c30, c31}, {c40, c41}, {c50, c51}};
+  store_rows(rows, c, scm, scn, mv, nv, accumulate);
+}
+
+const seqc_sgemm_kernel seqc_sgemm_kernel_avx2 = {"avx2", MR, NR, kernel_avx2,
+                                                  direct_avx2};
 #endif

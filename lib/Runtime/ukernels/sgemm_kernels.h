@@ -16,10 +16,19 @@ typedef void (*seqc_sgemm_kernel_fn)(int64_t kc, const float *a, const float *b,
                                      float *c, int64_t scm, int64_t scn,
                                      int64_t mv, int64_t nv, int accumulate);
 
+/* The same tile with A read in place (row-major, unit k stride, row stride
+ * lda) instead of packed, like MLAS: saves packing A (and, threaded, the
+ * barrier after it). Rows >= mv are never read. */
+typedef void (*seqc_sgemm_direct_fn)(int64_t kc, const float *a, int64_t lda,
+                                     const float *b, float *c, int64_t scm,
+                                     int64_t scn, int64_t mv, int64_t nv,
+                                     int accumulate);
+
 typedef struct seqc_sgemm_kernel {
   const char *name;
   int mr, nr;
   seqc_sgemm_kernel_fn fn;
+  seqc_sgemm_direct_fn direct; /* NULL: A is always packed */
 } seqc_sgemm_kernel;
 
 /* Portable C kernel (6 x 16); the compiler vectorizes it for the baseline
