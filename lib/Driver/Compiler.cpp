@@ -134,6 +134,11 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.emit == EmitKind::Seq)
     return out.write(ctx, printModule(*module, opts.printWeights));
 
+  // CUDA: attention the fused GPU kernel supports leaves the seq dialect
+  // here, before seq-tile-attention / seq-to-linalg would lower it.
+  if (opts.target == CompileOptions::Target::CUDA &&
+      failed(runPipeline(ctx, *module, gpuSeqPipeline(), opts)))
+    return failure();
   if (failed(runPipeline(ctx, *module, seqToLinalgPipeline(opts.fuse, opts.attentionTiling),
                          opts)))
     return failure();

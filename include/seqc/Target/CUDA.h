@@ -23,6 +23,10 @@ struct CudaTargetOptions {
   std::string arch = "sm_90"; // --gpu-arch
 };
 
+/// On the seq dialect, before seq-to-linalg: seq.attention ops the fused
+/// flash-attention kernel supports become markers (seq-gpu-mark-attention).
+std::string gpuSeqPipeline();
+
 /// Bufferized linalg -> LLVM dialect with gpu.binary ops holding PTX.
 std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts);
 
@@ -47,6 +51,9 @@ std::unique_ptr<mlir::Pass> createGpuPreparePass();
 std::unique_ptr<mlir::Pass> createHostToDevicePass();
 std::unique_ptr<mlir::Pass> createMergeGpuModulesPass();
 std::unique_ptr<mlir::Pass> createTensorCoreMatmulPass();
+std::unique_ptr<mlir::Pass> createMarkAttentionPass();
+std::unique_ptr<mlir::Pass> createFlashAttentionPass();
+std::unique_ptr<mlir::Pass> createAlignWorkgroupPass();
 void registerCudaPasses();
 /// GPU/NVVM -> LLVM IR translations and the NVVM target attribute models.
 void registerCudaTranslations(mlir::DialectRegistry &registry);

@@ -13,6 +13,11 @@ using namespace mlir;
 
 namespace seqc {
 
+std::string gpuSeqPipeline() {
+  // Supported seq.attention ops -> markers for fused flash-attention kernels.
+  return "seq-gpu-mark-attention";
+}
+
 std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
   // libdevice (for math in kernels) is passed explicitly: MLIR itself only
   // looks for it through CUDA_HOME/CUDA_PATH.
@@ -31,14 +36,18 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          "convert-bufferization-to-memref,scf-forall-to-parallel,"
          // Every loop nest that touches memory becomes an scf.parallel;
          // tiled, the tile loops map to blocks and the point loops to threads.
-         // f16 matmuls: tensor-core kernels (mma.sync) built directly.
-         "func.func(seq-gpu-tensor-core-matmul),"
+         // Attention and f16/bf16 matmuls: tensor-core kernels (mma.sync)
+         // built directly.
+         "seq-gpu-flash-attention,func.func(seq-gpu-tensor-core-matmul),"
          "convert-linalg-to-parallel-loops,func.func(seq-gpu-prepare),"
          "canonicalize,"
          "func.func(scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
          "no-min-max-bounds=true},sccp,"
          "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
-         "gpu-kernel-outlining,seq-gpu-merge-modules,seq-gpu-host-to-device,"
+         // Constants canonicalize hoisted out of the launches go back in
+         // (else they become kernel parameters: registers, no folding).
+         "gpu-launch-sink-index-computations,gpu-kernel-outlining,"
+         "seq-gpu-align-workgroup,seq-gpu-merge-modules,seq-gpu-host-to-device,"
          "func.func(gpu-async-region),"
          "nvvm-attach-target{chip=" +
          opts.arch + " O=3" + libs +
@@ -62,6 +71,9 @@ void registerCudaPasses() {
   PassRegistration<Pass>([] { return createHostToDevicePass(); });
   PassRegistration<Pass>([] { return createMergeGpuModulesPass(); });
   PassRegistration<Pass>([] { return createTensorCoreMatmulPass(); });
+  PassRegistration<Pass>([] { return createMarkAttentionPass(); });
+  PassRegistration<Pass>([] { return createFlashAttentionPass(); });
+  PassRegistration<Pass>([] { return createAlignWorkgroupPass(); });
 }
 
 void registerCudaTranslations(DialectRegistry &registry) {
