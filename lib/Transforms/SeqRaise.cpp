@@ -18,6 +18,7 @@ void populateSeqRaisePatterns(RewritePatternSet &patterns) {
   populateRaiseLayerNormPatterns(patterns);
   populateRaiseActivationPatterns(patterns);
   populateRaiseGatedAttentionPatterns(patterns);
+  populateRaiseCausalMaskPatterns(patterns);
 }
 
 namespace {

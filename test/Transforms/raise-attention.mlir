@@ -22,11 +22,11 @@ func.func @sdpa_plain(%q: tensor<1x2x3x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tens
 // The torch (opset 18) export: Q and K^T each scaled by sqrt(scale), K^T
 // taken on a [B*H, S, D] reshape, a constant finite additive mask and the
 // where(is_nan(p), 0, p) guard, which is safe to drop: every row keeps a
-// finite score.
+// finite score. The mask is the causal constant, so it then becomes the
+// `causal` flag (raise-causal-mask.mlir).
 // CHECK-LABEL: func @sdpa_torch_export
 // CHECK-SAME: (%[[Q:.*]]: tensor<1x2x2x4xf32>, %[[K:.*]]: tensor<1x2x2x4xf32>, %[[V:.*]]: tensor<1x2x2x4xf32>)
-// CHECK: %[[M:.*]] = arith.constant dense<{{.*}}> : tensor<1x1x2x2xf32>
-// CHECK: %[[O:.*]] = seq.attention %[[Q]], %[[K]], %[[V]] mask %[[M]] scale = 2.500000e-01 :
+// CHECK: %[[O:.*]] = seq.attention %[[Q]], %[[K]], %[[V]] scale = 2.500000e-01 causal :
 // CHECK-NOT: seq.
 // CHECK: return %[[O]]
 func.func @sdpa_torch_export(%q: tensor<1x2x2x4xf32>, %k: tensor<1x2x2x4xf32>, %v: tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32> {

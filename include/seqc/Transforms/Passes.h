@@ -27,6 +27,7 @@ void populateRaiseLayerNormPatterns(mlir::RewritePatternSet &patterns);
 void populateRaiseActivationPatterns(mlir::RewritePatternSet &patterns);
 /// merge_heads(attention) * sigmoid(g) -> the gate in the attention layout.
 void populateRaiseGatedAttentionPatterns(mlir::RewritePatternSet &patterns);
+void populateRaiseCausalMaskPatterns(mlir::RewritePatternSet &patterns);
 /// Every seq-raise pattern.
 void populateSeqRaisePatterns(mlir::RewritePatternSet &patterns);
 

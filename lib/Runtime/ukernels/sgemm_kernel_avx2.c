@@ -78,47 +78,61 @@ TARGET static void kernel_avx2(int64_t kc, const float *restrict a,
   store_rows(rows, c, scm, scn, mv, nv, accumulate);
 }
 
-/* A in place: one pointer walks row 0's k values; rows 1..5 are fixed byte
- * offsets from it (clamped to the last valid row on an edge tile), so the
- * loop keeps the packed kernel's instruction count. */
+/* A in place, R <= MR rows: one pointer walks row 0's k values, the other
+ * rows are fixed offsets from it. Instantiated with constant R, so the
+ * arrays below live in registers; an edge tile (m % 6 rows) runs with
+ * R = its row count instead of computing padding rows. */
+TARGET static inline __attribute__((always_inline)) void
+direct_rows(const int R, int64_t kc, const float *restrict a, int64_t lda,
+            const float *restrict b, float *c, int64_t scm, int64_t scn,
+            int64_t mv, int64_t nv, int accumulate) {
+  __m256 acc[MR][2];
+  const float *row[MR];
+  for (int r = 0; r < R; ++r) {
+    acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    row[r] = a + r * lda;
+    /* Opaque to LLVM: otherwise it rebuilds row r as a + r * lda inside the
+     * loop (extra address arithmetic per k step) instead of using six base
+     * registers indexed by p. */
+    __asm__("" : "+r"(row[r]));
+  }
+  for (int64_t p = 0; p < kc; ++p) {
+    __m256 b0 = _mm256_load_ps(b + p * NR), b1 = _mm256_load_ps(b + p * NR + 8);
+    for (int r = 0; r < R; ++r) {
+      __m256 x = _mm256_broadcast_ss(row[r] + p);
+      acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
+    }
+  }
+  for (int r = R; r < MR; ++r)
+    acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  store_rows(acc, c, scm, scn, mv, nv, accumulate);
+}
+
 TARGET static void direct_avx2(int64_t kc, const float *restrict a, int64_t lda,
                                const float *restrict b, float *c, int64_t scm,
                                int64_t scn, int64_t mv, int64_t nv,
                                int accumulate) {
-  int64_t o1 = (mv > 1 ? 1 : 0) * lda, o2 = (mv > 2 ? 2 : mv - 1) * lda;
-  int64_t o3 = (mv > 3 ? 3 : mv - 1) * lda, o4 = (mv > 4 ? 4 : mv - 1) * lda;
-  int64_t o5 = (mv > 5 ? 5 : mv - 1) * lda;
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int64_t p = 0; p < kc; ++p, ++a, b += NR) {
-    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-    __m256 x;
-    x = _mm256_broadcast_ss(a);
-    c00 = _mm256_fmadd_ps(x, b0, c00);
-    c01 = _mm256_fmadd_ps(x, b1, c01);
-    x = _mm256_broadcast_ss(a + o1);
-    c10 = _mm256_fmadd_ps(x, b0, c10);
-    c11 = _mm256_fmadd_ps(x, b1, c11);
-    x = _mm256_broadcast_ss(a + o2);
-    c20 = _mm256_fmadd_ps(x, b0, c20);
-    c21 = _mm256_fmadd_ps(x, b1, c21);
-    x = _mm256_broadcast_ss(a + o3);
-    c30 = _mm256_fmadd_ps(x, b0, c30);
-    c31 = _mm256_fmadd_ps(x, b1, c31);
-    x = _mm256_broadcast_ss(a + o4);
-    c40 = _mm256_fmadd_ps(x, b0, c40);
-    c41 = _mm256_fmadd_ps(x, b1, c41);
-    x = _mm256_broadcast_ss(a + o5);
-    c50 = _mm256_fmadd_ps(x, b0, c50);
-    c51 = _mm256_fmadd_ps(x, b1, c51);
+  switch (mv) {
+  case 1:
+    direct_rows(1, kc, a, lda, b, c, scm, scn, mv, nv, accumulate);
+    break;
+  case 2:
+    direct_rows(2, kc, a, lda, b, c, scm, scn, mv, nv, accumulate);
+    break;
+  case 3:
+    direct_rows(3, kc, a, lda, b, c, scm, scn, mv, nv, accumulate);
+    break;
+  case 4:
+    direct_rows(4, kc, a, lda, b, c, scm, scn, mv, nv, accumulate);
+    break;
+  case 5:
+    direct_rows(5, kc, a, lda, b, c, scm, scn, mv, nv, accumulate);
+    break;
+  default:
+    direct_rows(6, kc, a, lda, b, c, scm, scn, mv, nv, accumulate);
+    break;
   }
-  __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                        {c30, c31}, {c40, c41}, {c50, c51}};
-  store_rows(rows, c, scm, scn, mv, nv, accumulate);
 }
 
 const seqc_sgemm_kernel seqc_sgemm_kernel_avx2 = {"avx2", MR, NR, kernel_avx2,
