@@ -19,15 +19,17 @@ func.func @mark_causal_gqa(%q: tensor<1x4x128x64xf16>, %k: tensor<1x2x128x64xf16
 
 // -----
 
-// Unsupported (f32 here; also masks, softcap, D not in {64, 128}) stays
-// seq.attention for the generic lowering.
-// MARK-LABEL: func @mark_f32_unsupported
+// Unsupported (a mask here; also softcap, windows, D not in {64, 128})
+// stays seq.attention for the generic lowering.
+// MARK-LABEL: func @mark_mask_unsupported
 // MARK-NEXT: seq.attention
 // MARK-NEXT: return
-func.func @mark_f32_unsupported(%q: tensor<1x2x16x64xf32>, %k: tensor<1x2x16x64xf32>, %v: tensor<1x2x16x64xf32>) -> tensor<1x2x16x64xf32> {
-  %r = seq.attention %q, %k, %v scale = 1.250000e-01 : (tensor<1x2x16x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x64xf32>) -> tensor<1x2x16x64xf32>
-  return %r : tensor<1x2x16x64xf32>
+func.func @mark_mask_unsupported(%q: tensor<1x2x16x64xf16>, %k: tensor<1x2x16x64xf16>, %v: tensor<1x2x16x64xf16>, %m: tensor<1x1x16x16xi1>) -> tensor<1x2x16x64xf16> {
+  %r = seq.attention %q, %k, %v mask %m scale = 1.250000e-01 : (tensor<1x2x16x64xf16>, tensor<1x2x16x64xf16>, tensor<1x2x16x64xf16>, tensor<1x1x16x16xi1>) -> tensor<1x2x16x64xf16>
+  return %r : tensor<1x2x16x64xf16>
 }
+
+// -----
 
 // -----
 
@@ -89,6 +91,8 @@ func.func @causal_gqa(%q: memref<1x4x128x64xf16>, %k: memref<1x2x128x64xf16>, %v
 // CHECK: %[[PART:.*]] = memref.alloc() : memref<4x2x8x1x128xf32>
 // CHECK: %[[LSE:.*]] = memref.alloc() : memref<4x2x8x1xf32>
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c4{{.*}}, {{.*}} = %c2{{.*}}, {{.*}} = %c2{{.*}}) threads({{.*}}) in ({{.*}} = %c128
+// Only warp 0 holds real rows (4 heads x 1 query): the others skip the math.
+// CHECK: scf.if %{{.*}} -> (f32, f32, f32, f32, vector<2x2xf32>
 // CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
 // CHECK: vector.store {{.*}}, %[[PART]][{{.*}}] : memref<4x2x8x1x128xf32>, vector<2xf32>
 // CHECK: math.log2
@@ -104,5 +108,29 @@ func.func @causal_gqa(%q: memref<1x4x128x64xf16>, %k: memref<1x2x128x64xf16>, %v
 func.func private @seqc_flash_attention_0(memref<2x8x1x128xbf16>, memref<2x2x1024x128xbf16>, memref<2x2x1024x128xbf16>, memref<2x8x1x128xbf16>) attributes {seq.flash_attention}
 func.func @decode_split(%q: memref<2x8x1x128xbf16>, %k: memref<2x2x1024x128xbf16>, %v: memref<2x2x1024x128xbf16>, %o: memref<2x8x1x128xbf16>) {
   call @seqc_flash_attention_0(%q, %k, %v, %o) {seq.flash_attention = {query_offset = 0 : i64, scale = 0.088388 : f32}} : (memref<2x8x1x128xbf16>, memref<2x2x1024x128xbf16>, memref<2x2x1024x128xbf16>, memref<2x8x1x128xbf16>) -> ()
+  return
+}
+
+// -----
+
+// f32: exact FMA kernel (no tensor cores): 256 threads, a quad of lanes per
+// row, 32-key f32 tiles; Q prescaled by scale * log2(e); quad sums of the
+// partial dot products.
+// CHECK-LABEL: func @f32_fma
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c4{{.*}}, {{.*}} = %c2{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}}) workgroup(%[[KSH:.*]] : memref<2048xf32, #gpu.address_space<workgroup>>, %[[VSH:.*]] : memref<2048xf32, #gpu.address_space<workgroup>>)
+// CHECK: arith.mulf
+// CHECK: nvgpu.device_async_copy %arg1[{{.*}}], %[[KSH]][{{.*}}], 4, {{.*}} {bypassL1}
+// CHECK: scf.for
+// CHECK: memref.load %[[KSH]]
+// CHECK: math.fma
+// CHECK: gpu.shuffle  xor
+// CHECK: math.exp2
+// CHECK: memref.load %[[VSH]]
+// CHECK: scf.yield
+// CHECK: memref.store {{.*}}, %arg3[{{.*}}] : memref<1x4x128x64xf32>
+// CHECK-NOT: nvgpu.mma.sync
+func.func private @seqc_flash_attention_0(memref<1x4x128x64xf32>, memref<1x2x128x64xf32>, memref<1x2x128x64xf32>, memref<1x4x128x64xf32>) attributes {seq.flash_attention}
+func.func @f32_fma(%q: memref<1x4x128x64xf32>, %k: memref<1x2x128x64xf32>, %v: memref<1x2x128x64xf32>, %o: memref<1x4x128x64xf32>) {
+  call @seqc_flash_attention_0(%q, %k, %v, %o) {seq.flash_attention = {causal, query_offset = 0 : i64, scale = 1.250000e-01 : f32}} : (memref<1x4x128x64xf32>, memref<1x2x128x64xf32>, memref<1x2x128x64xf32>, memref<1x4x128x64xf32>) -> ()
   return
 }

@@ -33,6 +33,9 @@
 //  * Split-K (few CTAs, long KV: decode): the KV tiles are split over
 //    `splits` CTAs per row tile; each writes its normalized partial output
 //    (f32) and log2-sum-exp, a second kernel merges them.
+//  * f32 inputs: the same structure with exact f32 FMAs instead of tensor
+//    cores (buildFmaKernel: 256 threads, a quad of lanes per row, 32-key
+//    tiles); tf32 tensor cores would need an opt-in the driver lacks.
 //
 // Fragment layouts (PTX ISA "mma.m16n8k16" for .f16/.bf16, f32 accumulators;
 // g = lane / 4, t = lane % 4; each "register" holds 2 consecutive elements):
@@ -91,8 +94,9 @@ static std::string unsupportedReason(seq::AttentionOp op) {
       !k.hasStaticShape() || !v.hasStaticShape() || !r.hasStaticShape())
     return "not static rank-4";
   Type elt = q.getElementType();
-  if (!isa<Float16Type, BFloat16Type>(elt) || k.getElementType() != elt ||
-      v.getElementType() != elt || r.getElementType() != elt)
+  if (!isa<Float16Type, BFloat16Type, Float32Type>(elt) ||
+      k.getElementType() != elt || v.getElementType() != elt ||
+      r.getElementType() != elt)
     return "element type";
   if (op.getMask() || !op.isPlain() || op.getSoftcap().convertToFloat() != 0)
     return "mask/softcap/positional extras";
@@ -181,11 +185,12 @@ struct Config {
   bool causal;
   int64_t offset;
   int64_t splits;
+  int64_t kvTile = kTile; // keys per KV tile (32 on the f32 path)
   // Derived.
   int64_t group() const { return hq / hkv; }
   int64_t rows() const { return group() * sq; }
   int64_t rowTiles() const { return (rows() + kTile - 1) / kTile; }
-  int64_t kvTiles() const { return (skv + kTile - 1) / kTile; }
+  int64_t kvTiles() const { return (skv + kvTile - 1) / kvTile; }
   int64_t chunk() const { return (kvTiles() + splits - 1) / splits; }
 };
 
@@ -309,6 +314,55 @@ struct RowInfo {
   Value limit; // last allowed key (null when no masking is needed)
 };
 
+/// Coordinates of packed row `row` (= g * Sq + i) of kv head `hk`. Rows
+/// past the end are clamped into range so that loads stay in bounds (such
+/// rows are never stored).
+static RowInfo rowCoords(KB &k, const Config &c, Value hk, Value row) {
+  RowInfo r;
+  bool ragged = c.rows() % kTile != 0;
+  if (ragged)
+    r.valid = k.ult(row, c.rows());
+  Value rc = ragged ? k.minU(row, c.rows() - 1) : row;
+  r.head = k.add(k.mul(hk, c.group()), k.div(rc, c.sq));
+  r.i = k.rem(rc, c.sq);
+  if (c.causal)
+    r.limit = k.minU(k.add(r.i, c.offset), c.skv - 1);
+  else if (c.skv % c.kvTile != 0)
+    r.limit = k.idx(c.skv - 1);
+  return r;
+}
+
+/// KV tile range [begin, end) of the CTA with first row r0 and KV split
+/// `split`. Causal: the largest query index among its rows bounds the keys
+/// it can see (rows of one tile span several heads only if Sq % 64 != 0;
+/// then the bound is Sq - 1); tiles past it are never loaded.
+static std::pair<Value, Value> kvRange(KB &k, const Config &c, Value r0,
+                                       Value split) {
+  Value tBegin = k.mul(split, c.chunk());
+  Value tEnd = k.minU(k.add(tBegin, c.chunk()), k.idx(c.kvTiles()));
+  if (c.causal) {
+    Value rLast = k.minU(k.add(r0, kTile - 1), c.rows() - 1);
+    Value sameHead = k.b.create<arith::CmpIOp>(
+        k.loc, arith::CmpIPredicate::eq, k.div(r0, c.sq), k.div(rLast, c.sq));
+    Value maxI = k.select(sameHead, k.rem(rLast, c.sq), k.idx(c.sq - 1));
+    // Keys 0 .. maxI + offset: ceil((maxI + offset + 1) / kvTile) tiles.
+    Value seen = k.div(k.add(maxI, c.offset + c.kvTile), c.kvTile);
+    tEnd = k.minU(tEnd, seen);
+  }
+  // An empty range (split beyond the causal bound) runs no iteration.
+  return {k.minU(tBegin, tEnd), tEnd};
+}
+
+/// log2-sum-exp of a split from its running max (in log2 units) and row
+/// sum; -inf when it saw no allowed key.
+static Value splitLse(KB &k, Value mLog2, Value lRow, Value negInf) {
+  OpBuilder &b = k.b;
+  Value positive =
+      b.create<arith::CmpFOp>(k.loc, arith::CmpFPredicate::OGT, lRow, k.f32(0));
+  Value lv = k.fadd(mLog2, b.create<math::Log2Op>(k.loc, lRow));
+  return k.select(positive, lv, negInf);
+}
+
 /// The fused kernel. `out` is the attention result (splits == 1) or, with
 /// splits > 1, `part` [splits,B,Hq,Sq,D] f32 and `lse` [splits,B,Hq,Sq] f32.
 static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
@@ -340,23 +394,11 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   Value g = k.div(lane, 4), t2 = k.mul(k.rem(lane, 4), 2);
   Value r0 = k.mul(rowTile, kTile); // the CTA's first packed row
 
-  // Rows g and g + 8 of this warp's 16: head/query (clamped into range so
-  // that loads stay in bounds; such rows are never stored) and key limit.
-  bool ragged = c.rows() % kTile != 0;
+  // Rows g and g + 8 of this warp's 16.
   bool maskKeys = c.causal || c.skv % kTile != 0;
   auto rowInfo = [&](int64_t extra) {
-    RowInfo r;
-    Value row = k.add(k.add(r0, k.mul(warp, 16)), k.add(g, extra));
-    if (ragged)
-      r.valid = k.ult(row, c.rows());
-    Value rc = ragged ? k.minU(row, c.rows() - 1) : row;
-    r.head = k.add(k.mul(hk, c.group()), k.div(rc, c.sq));
-    r.i = k.rem(rc, c.sq);
-    if (c.causal)
-      r.limit = k.minU(k.add(r.i, c.offset), c.skv - 1);
-    else if (maskKeys)
-      r.limit = k.idx(c.skv - 1);
-    return r;
+    return rowCoords(k, c, hk,
+                     k.add(k.add(r0, k.mul(warp, 16)), k.add(g, extra)));
   };
   RowInfo rows[2] = {rowInfo(0), rowInfo(8)};
 
@@ -378,22 +420,7 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
     qFrag.push_back(frag);
   }
 
-  // KV tile range of this CTA. Causal: the largest query index among its
-  // rows bounds the keys it can see (rows of one tile span several heads
-  // only if Sq % 64 != 0; then the bound is Sq - 1).
-  Value tBegin = k.mul(split, c.chunk());
-  Value tEnd = k.minU(k.add(tBegin, c.chunk()), k.idx(c.kvTiles()));
-  if (c.causal) {
-    Value rLast = k.minU(k.add(r0, kTile - 1), c.rows() - 1);
-    Value sameHead = b.create<arith::CmpIOp>(
-        loc, arith::CmpIPredicate::eq, k.div(r0, c.sq), k.div(rLast, c.sq));
-    Value maxI = k.select(sameHead, k.rem(rLast, c.sq), k.idx(c.sq - 1));
-    // Keys 0 .. maxI + offset: ceil((maxI + offset + 1) / 64) tiles.
-    Value seen = k.div(k.add(maxI, c.offset + kTile), kTile);
-    tEnd = k.minU(tEnd, seen);
-  }
-  // An empty range (split beyond the causal bound) runs no iteration.
-  tBegin = k.minU(tBegin, tEnd);
+  auto [tBegin, tEnd] = kvRange(k, c, r0, split);
 
   // Cooperative global -> shared copy of one 64-key tile with cp.async:
   // chunk u of thread tid is (tid + 128u): row tid / (D/8) + u * 128 / (D/8),
@@ -454,89 +481,142 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   Value kRow = k.add(mrow, k.mul(k.div(matrix, 2), 8));
   Value kCol = k.mul(k.rem(matrix, 2), 8);
   Value kBase = k.add(k.mul(kRow, dPad), kCol);
-  SmallVector<Value> s(kTile / 8, k.zeros(accType));
-  for (int64_t kk = 0; kk < d / 16; ++kk) {
-    Value qk = qFrag[kk];
-    for (int64_t nt = 0; nt < kTile / 8; nt += 2) {
-      Value ld = b.create<nvgpu::LdMatrixOp>(
-          loc, ldType, kSh, ValueRange{k.add(kBase, 8 * nt * dPad + 16 * kk)},
-          /*transpose=*/false, /*numTiles=*/4);
-      for (int64_t h = 0; h < 2; ++h) {
-        Value frag = k.zeros(bType);
-        frag = k.insert(k.extract(ld, {2 * h}), frag, {0});
-        frag = k.insert(k.extract(ld, {2 * h + 1}), frag, {1});
-        s[nt + h] = mma(k, qk, frag, s[nt + h]);
-      }
-    }
-  }
+  // Warps whose 16 rows are all padding (decode: G * Sq < 64) skip the
+  // math of both stages; they still help with the copies and barriers.
+  Value warpActive;
+  if (c.rows() % kTile != 0)
+    warpActive = k.ult(k.add(r0, k.mul(warp, 16)), c.rows());
+  auto guarded = [&](TypeRange types, ValueRange otherwise,
+                     llvm::function_ref<SmallVector<Value>()> body) {
+    if (!warpActive)
+      return body();
+    // `body` may update the vectors `otherwise` points into.
+    SmallVector<Value> other(otherwise.begin(), otherwise.end());
+    auto ifOp = b.create<scf::IfOp>(loc, types, warpActive,
+                                    /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard g2(b);
+    for (Block *blk : {ifOp.thenBlock(), ifOp.elseBlock()})
+      if (!blk->empty())
+        blk->getTerminator()->erase();
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    b.create<scf::YieldOp>(loc, body());
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    b.create<scf::YieldOp>(loc, other);
+    return SmallVector<Value>(ifOp.getResults());
+  };
 
-  // Mask (causal diagonal, keys >= Skv): column of s[nt][r][e] is
-  // j0 + 8nt + 2t + e.
-  if (maskKeys)
-    for (int64_t nt = 0; nt < kTile / 8; ++nt)
-      for (int64_t r = 0; r < 2; ++r)
-        for (int64_t e = 0; e < 2; ++e) {
-          Value j = k.add(k.add(j0, t2), 8 * nt + e);
-          Value over = k.ult(rows[r].limit, j);
-          Value v = k.select(over, negInf, k.extract(s[nt], {r, e}));
-          s[nt] = k.insert(v, s[nt], {r, e});
-        }
-
-  // Online softmax per row r (g, g + 8).
-  Value alpha[2], mNew[2], mc[2];
-  for (int64_t r = 0; r < 2; ++r) {
-    Value mx = m[r];
-    for (int64_t nt = 0; nt < kTile / 8; ++nt)
-      for (int64_t e = 0; e < 2; ++e)
-        mx = k.fmax(mx, k.extract(s[nt], {r, e}));
-    mNew[r] = k.quadReduce(mx, /*isMax=*/true);
-    // A row with every key so far masked keeps m = -inf: use 0 as the
-    // exponent base so that exp2 yields 0, not NaN.
-    Value isInf = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
-                                          mNew[r], negInf);
-    Value mSafe = k.select(isInf, k.f32(0), mNew[r]);
-    mc[r] = k.fmul(mSafe, scaleLog2);
-    alpha[r] = k.exp2(k.fsub(k.fmul(m[r], scaleLog2), mc[r]));
-  }
-  Value negMc[2] = {b.create<arith::NegFOp>(loc, mc[0]),
-                    b.create<arith::NegFOp>(loc, mc[1])};
-  Value rowSum[2] = {k.f32(0), k.f32(0)};
-  SmallVector<Value> p(kTile / 8);
-  for (int64_t nt = 0; nt < kTile / 8; ++nt) {
-    Value pv = k.zeros(accType);
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t e = 0; e < 2; ++e) {
-        Value x = k.exp2(k.fma(k.extract(s[nt], {r, e}), scaleLog2, negMc[r]));
-        rowSum[r] = k.fadd(rowSum[r], x);
-        pv = k.insert(x, pv, {r, e});
-      }
-    p[nt] = pv;
-  }
-  Value lNew[2];
-  for (int64_t r = 0; r < 2; ++r)
-    lNew[r] = k.fma(l[r], alpha[r], rowSum[r]);
-  for (int64_t dt = 0; dt < d / 8; ++dt) {
-    Value a = acc[dt];
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t e = 0; e < 2; ++e)
-        a = k.insert(k.fmul(k.extract(a, {r, e}), alpha[r]), a, {r, e});
-    acc[dt] = a;
-  }
-  // P as A fragments of P V, k-step ks = keys 16ks..16ks+15: the C layout
-  // of n-tiles 2ks (a01: row g, a23: row g+8) and 2ks+1 (a45, a67).
+  // Stage 1 (K tile): S, mask, online softmax, acc rescale, P fragments.
+  // Yields m(2), l(2), acc(D/8), P(4).
+  Value mNew[2], lNew[2];
   SmallVector<Value> pFrag;
-  for (int64_t ks = 0; ks < kTile / 16; ++ks) {
-    Value frag = k.zeros(aType);
-    for (int64_t r = 0; r < 4; ++r) {
-      Value src = p[2 * ks + r / 2];
-      Value pair = k.zeros(pairType);
-      for (int64_t e = 0; e < 2; ++e)
-        pair = k.insert(
-            b.create<arith::TruncFOp>(loc, elt, k.extract(src, {r % 2, e})),
-            pair, {e});
-      frag = k.insert(pair, frag, {r});
+  {
+    SmallVector<Type> types(4, f32);
+    SmallVector<Value> otherwise = {m[0], m[1], l[0], l[1]};
+    for (Value a : acc) {
+      types.push_back(accType);
+      otherwise.push_back(a);
     }
-    pFrag.push_back(frag);
+    for (int64_t ks = 0; ks < kTile / 16; ++ks) {
+      types.push_back(aType);
+      otherwise.push_back(k.zeros(aType));
+    }
+    SmallVector<Value> out = guarded(types, otherwise, [&] {
+      SmallVector<Value> s(kTile / 8, k.zeros(accType));
+      for (int64_t kk = 0; kk < d / 16; ++kk) {
+        Value qk = qFrag[kk];
+        for (int64_t nt = 0; nt < kTile / 8; nt += 2) {
+          Value ld = b.create<nvgpu::LdMatrixOp>(
+              loc, ldType, kSh,
+              ValueRange{k.add(kBase, 8 * nt * dPad + 16 * kk)},
+              /*transpose=*/false, /*numTiles=*/4);
+          for (int64_t h = 0; h < 2; ++h) {
+            Value frag = k.zeros(bType);
+            frag = k.insert(k.extract(ld, {2 * h}), frag, {0});
+            frag = k.insert(k.extract(ld, {2 * h + 1}), frag, {1});
+            s[nt + h] = mma(k, qk, frag, s[nt + h]);
+          }
+        }
+      }
+
+      // Mask (causal diagonal, keys >= Skv): column of s[nt][r][e] is
+      // j0 + 8nt + 2t + e.
+      if (maskKeys)
+        for (int64_t nt = 0; nt < kTile / 8; ++nt)
+          for (int64_t r = 0; r < 2; ++r)
+            for (int64_t e = 0; e < 2; ++e) {
+              Value j = k.add(k.add(j0, t2), 8 * nt + e);
+              Value over = k.ult(rows[r].limit, j);
+              Value v = k.select(over, negInf, k.extract(s[nt], {r, e}));
+              s[nt] = k.insert(v, s[nt], {r, e});
+            }
+
+      // Online softmax per row r (g, g + 8).
+      Value alpha[2], mc[2];
+      for (int64_t r = 0; r < 2; ++r) {
+        Value mx = m[r];
+        for (int64_t nt = 0; nt < kTile / 8; ++nt)
+          for (int64_t e = 0; e < 2; ++e)
+            mx = k.fmax(mx, k.extract(s[nt], {r, e}));
+        mNew[r] = k.quadReduce(mx, /*isMax=*/true);
+        // A row with every key so far masked keeps m = -inf: use 0 as the
+        // exponent base so that exp2 yields 0, not NaN.
+        Value isInf = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
+                                              mNew[r], negInf);
+        Value mSafe = k.select(isInf, k.f32(0), mNew[r]);
+        mc[r] = k.fmul(mSafe, scaleLog2);
+        alpha[r] = k.exp2(k.fsub(k.fmul(m[r], scaleLog2), mc[r]));
+      }
+      Value negMc[2] = {b.create<arith::NegFOp>(loc, mc[0]),
+                        b.create<arith::NegFOp>(loc, mc[1])};
+      Value rowSum[2] = {k.f32(0), k.f32(0)};
+      SmallVector<Value> p(kTile / 8);
+      for (int64_t nt = 0; nt < kTile / 8; ++nt) {
+        Value pv = k.zeros(accType);
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t e = 0; e < 2; ++e) {
+            Value x =
+                k.exp2(k.fma(k.extract(s[nt], {r, e}), scaleLog2, negMc[r]));
+            rowSum[r] = k.fadd(rowSum[r], x);
+            pv = k.insert(x, pv, {r, e});
+          }
+        p[nt] = pv;
+      }
+      for (int64_t r = 0; r < 2; ++r)
+        lNew[r] = k.fma(l[r], alpha[r], rowSum[r]);
+      for (int64_t dt = 0; dt < d / 8; ++dt) {
+        Value a = acc[dt];
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t e = 0; e < 2; ++e)
+            a = k.insert(k.fmul(k.extract(a, {r, e}), alpha[r]), a, {r, e});
+        acc[dt] = a;
+      }
+      // P as A fragments of P V, k-step ks = keys 16ks..16ks+15: the C layout
+      // of n-tiles 2ks (a01: row g, a23: row g+8) and 2ks+1 (a45, a67).
+      SmallVector<Value> pFrag;
+      for (int64_t ks = 0; ks < kTile / 16; ++ks) {
+        Value frag = k.zeros(aType);
+        for (int64_t r = 0; r < 4; ++r) {
+          Value src = p[2 * ks + r / 2];
+          Value pair = k.zeros(pairType);
+          for (int64_t e = 0; e < 2; ++e)
+            pair = k.insert(
+                b.create<arith::TruncFOp>(loc, elt, k.extract(src, {r % 2, e})),
+                pair, {e});
+          frag = k.insert(pair, frag, {r});
+        }
+        pFrag.push_back(frag);
+      }
+      SmallVector<Value> res = {mNew[0], mNew[1], lNew[0], lNew[1]};
+      res.append(acc);
+      res.append(pFrag);
+      return res;
+    });
+    mNew[0] = out[0];
+    mNew[1] = out[1];
+    lNew[0] = out[2];
+    lNew[1] = out[3];
+    acc.assign(out.begin() + 4, out.begin() + 4 + d / 8);
+    pFrag.assign(out.begin() + 4 + d / 8, out.end());
   }
 
   // Every warp is done with K(tile): fetch K(tile + 1) during P V.
@@ -553,18 +633,25 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   Value vRow = k.add(mrow, k.mul(k.rem(matrix, 2), 8));
   Value vCol = k.mul(k.div(matrix, 2), 8);
   Value vBase = k.add(k.mul(vRow, dPad), vCol);
-  for (int64_t ks = 0; ks < kTile / 16; ++ks)
-    for (int64_t dt = 0; dt < d / 8; dt += 2) {
-      Value ld = b.create<nvgpu::LdMatrixOp>(
-          loc, ldType, vSh, ValueRange{k.add(vBase, 16 * ks * dPad + 8 * dt)},
-          /*transpose=*/true, /*numTiles=*/4);
-      for (int64_t h = 0; h < 2; ++h) {
-        Value frag = k.zeros(bType);
-        frag = k.insert(k.extract(ld, {2 * h}), frag, {0});
-        frag = k.insert(k.extract(ld, {2 * h + 1}), frag, {1});
-        acc[dt + h] = mma(k, pFrag[ks], frag, acc[dt + h]);
-      }
-    }
+  {
+    SmallVector<Type> types(acc.size(), accType);
+    acc = guarded(types, acc, [&] {
+      for (int64_t ks = 0; ks < kTile / 16; ++ks)
+        for (int64_t dt = 0; dt < d / 8; dt += 2) {
+          Value ld = b.create<nvgpu::LdMatrixOp>(
+              loc, ldType, vSh,
+              ValueRange{k.add(vBase, 16 * ks * dPad + 8 * dt)},
+              /*transpose=*/true, /*numTiles=*/4);
+          for (int64_t h = 0; h < 2; ++h) {
+            Value frag = k.zeros(bType);
+            frag = k.insert(k.extract(ld, {2 * h}), frag, {0});
+            frag = k.insert(k.extract(ld, {2 * h + 1}), frag, {1});
+            acc[dt + h] = mma(k, pFrag[ks], frag, acc[dt + h]);
+          }
+        }
+      return acc;
+    });
+  }
   b.create<gpu::BarrierOp>(loc);
   copyTile(vMem, vSh, next, k.ult(next, tEnd));
   SmallVector<Value> yields = {mNew[0], mNew[1], lNew[0], lNew[1]};
@@ -602,15 +689,12 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
         }
       }
       if (part) {
-        // log2-sum-exp of the split's scores (in units of c * s), or -inf
-        // when it saw no allowed key.
+        // log2-sum-exp of the split's scores (in units of c * s).
         Value m = res[r];
         Value mSafe = k.select(
             b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, m, negInf),
             k.f32(0), m);
-        Value lv =
-            k.fadd(k.fmul(mSafe, scaleLog2), b.create<math::Log2Op>(loc, lRow));
-        lv = k.select(positive, lv, negInf);
+        Value lv = splitLse(k, k.fmul(mSafe, scaleLog2), lRow, negInf);
         Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t2,
                                               k.idx(0));
         auto ifFirst = b.create<scf::IfOp>(loc, first, /*withElse=*/false);
@@ -628,6 +712,181 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
     } else {
       emit(b);
     }
+  }
+  b.create<gpu::TerminatorOp>(loc);
+}
+
+/// f32 Q/K/V without tensor cores (exact f32 FMA; tf32 would need an
+/// opt-in). One CTA per (64 rows, kv head, batch) with 256 threads: a quad
+/// of lanes per row, lane t of the quad owning columns t + 4u of D (u <
+/// D/4), so the quad reads 4 consecutive words of a shared K/V row and all
+/// quads of a warp read the same row (broadcast, no bank conflicts). K/V
+/// tiles of 32 keys x D f32 via cp.async (K(t+1) in flight during P V,
+/// V(t+1) during S of t+1, as in the mma kernel). Q is prescaled by
+/// c = scale * log2(e), so scores are in log2 units: p = exp2(s - m).
+static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
+                           Value kMem, Value vMem, Value out, Value part,
+                           Value lse) {
+  constexpr int64_t threads = 256, kvTile = 32;
+  MLIRContext *ctx = b.getContext();
+  KB k{b, loc};
+  int64_t d = c.d, perLane = c.d / 4;
+  auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto tileType =
+      MemRefType::get({kvTile * d}, b.getF32Type(), AffineMap(), wg);
+  auto launch = b.create<gpu::LaunchOp>(
+      loc, k.idx(c.rowTiles() * c.splits), k.idx(c.hkv), k.idx(c.batch),
+      k.idx(threads), k.idx(1), k.idx(1), /*dynamicSharedMemorySize=*/nullptr,
+      /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
+      TypeRange{tileType, tileType});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value kSh = launch.getWorkgroupAttributions()[0];
+  Value vSh = launch.getWorkgroupAttributions()[1];
+  Value bx = launch.getBlockIds().x, hk = launch.getBlockIds().y,
+        batch = launch.getBlockIds().z, tid = launch.getThreadIds().x;
+  Value rowTile = c.splits > 1 ? k.div(bx, c.splits) : bx;
+  Value split = c.splits > 1 ? k.rem(bx, c.splits) : k.idx(0);
+  Value r0 = k.mul(rowTile, kTile);
+  Value t = k.rem(tid, 4);
+  RowInfo row = rowCoords(k, c, hk, k.add(r0, k.div(tid, 4)));
+
+  Value scaleLog2 = k.f32(c.scale * M_LOG2E);
+  SmallVector<Value> qv;
+  for (int64_t u = 0; u < perLane; ++u)
+    qv.push_back(
+        k.fmul(b.create<memref::LoadOp>(
+                   loc, q, ValueRange{batch, row.head, row.i, k.add(t, 4 * u)}),
+               scaleLog2));
+
+  auto [tBegin, tEnd] = kvRange(k, c, r0, split);
+
+  // Chunk (tid + 256u) of a tile: 4 floats at row tid / (D/4) + u * 256 /
+  // (D/4), column 4 * (tid % (D/4)).
+  int64_t chunksPerRow = d / 4;
+  Value copyRow = k.div(tid, chunksPerRow);
+  Value copyCol = k.mul(k.rem(tid, chunksPerRow), 4);
+  Value copyBase = k.add(k.mul(copyRow, d), copyCol);
+  auto copyTile = [&](Value src, Value dst, Value tile, Value tileValid) {
+    Value j0 = k.mul(tile, kvTile);
+    for (int64_t u = 0; u < kvTile * chunksPerRow / threads; ++u) {
+      int64_t rowStep = u * (threads / chunksPerRow);
+      Value j = k.add(j0, k.add(copyRow, rowStep));
+      Value ok = b.create<arith::AndIOp>(loc, tileValid, k.ult(j, c.skv));
+      Value jc = k.minU(j, c.skv - 1);
+      Value n = k.select(ok, k.idx(4), k.idx(0));
+      b.create<nvgpu::DeviceAsyncCopyOp>(
+          loc, dst, ValueRange{k.add(copyBase, rowStep * d)}, src,
+          ValueRange{batch, hk, jc, copyCol}, b.getIndexAttr(4), n,
+          /*bypassL1=*/b.getUnitAttr());
+    }
+    b.create<NVVM::CpAsyncCommitGroupOp>(loc);
+  };
+  copyTile(kMem, kSh, tBegin, k.ult(tBegin, tEnd));
+  copyTile(vMem, vSh, tBegin, k.ult(tBegin, tEnd));
+
+  Value negInf = k.f32(-INFINITY);
+  SmallVector<Value> init = {negInf, k.f32(0)};
+  for (int64_t u = 0; u < perLane; ++u)
+    init.push_back(k.f32(0));
+  auto loop = b.create<scf::ForOp>(loc, tBegin, tEnd, k.idx(1), init);
+  b.setInsertionPointToStart(loop.getBody());
+  Value tile = loop.getInductionVar();
+  Value j0 = k.mul(tile, kvTile);
+  ValueRange it = loop.getRegionIterArgs();
+  Value m = it[0], l = it[1];
+  SmallVector<Value> acc(it.begin() + 2, it.end());
+
+  b.create<NVVM::CpAsyncWaitGroupOp>(loc, 1); // K(tile)
+  b.create<gpu::BarrierOp>(loc);
+  // s_j = sum over D of q * K[j]: this lane's columns, then the quad.
+  SmallVector<Value> s;
+  Value mx = m;
+  for (int64_t j = 0; j < kvTile; ++j) {
+    Value dot = k.f32(0);
+    for (int64_t u = 0; u < perLane; ++u) {
+      Value kv = b.create<memref::LoadOp>(loc, kSh,
+                                          ValueRange{k.add(t, j * d + 4 * u)});
+      dot = k.fma(qv[u], kv, dot);
+    }
+    dot = k.quadReduce(dot, /*isMax=*/false);
+    if (row.limit)
+      dot = k.select(k.ult(row.limit, k.add(j0, j)), negInf, dot);
+    s.push_back(dot);
+    mx = k.fmax(mx, dot);
+  }
+  Value isInf =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, mx, negInf);
+  Value mSafe = k.select(isInf, k.f32(0), mx);
+  Value alpha = k.exp2(k.fsub(m, mSafe));
+  Value sum = k.f32(0);
+  for (Value &x : s) {
+    x = k.exp2(k.fsub(x, mSafe));
+    sum = k.fadd(sum, x);
+  }
+  Value lNew = k.fma(l, alpha, sum);
+
+  b.create<gpu::BarrierOp>(loc); // K(tile) consumed
+  Value next = k.add(tile, 1);
+  copyTile(kMem, kSh, next, k.ult(next, tEnd));
+  b.create<NVVM::CpAsyncWaitGroupOp>(loc, 1); // V(tile)
+  b.create<gpu::BarrierOp>(loc);
+  for (int64_t u = 0; u < perLane; ++u) {
+    Value a = k.fmul(acc[u], alpha);
+    for (int64_t j = 0; j < kvTile; ++j) {
+      Value vv = b.create<memref::LoadOp>(loc, vSh,
+                                          ValueRange{k.add(t, j * d + 4 * u)});
+      a = k.fma(s[j], vv, a);
+    }
+    acc[u] = a;
+  }
+  b.create<gpu::BarrierOp>(loc); // V(tile) consumed
+  copyTile(vMem, vSh, next, k.ult(next, tEnd));
+  SmallVector<Value> yields = {mx, lNew};
+  yields.append(acc);
+  b.create<scf::YieldOp>(loc, yields);
+
+  b.setInsertionPointAfter(loop);
+  b.create<NVVM::CpAsyncWaitGroupOp>(loc, 0);
+  ValueRange res = loop.getResults();
+  Value lRow = res[1];
+  Value positive =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, lRow, k.f32(0));
+  Value inv = k.select(positive, b.create<arith::DivFOp>(loc, k.f32(1), lRow),
+                       k.f32(0));
+  auto emit = [&]() {
+    for (int64_t u = 0; u < perLane; ++u) {
+      Value o = k.fmul(res[2 + u], inv);
+      Value col = k.add(t, 4 * u);
+      if (part)
+        b.create<memref::StoreOp>(
+            loc, o, part, ValueRange{split, batch, row.head, row.i, col});
+      else
+        b.create<memref::StoreOp>(loc, o, out,
+                                  ValueRange{batch, row.head, row.i, col});
+    }
+    if (part) {
+      Value mm = res[0];
+      Value mSafe = k.select(
+          b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, mm, negInf),
+          k.f32(0), mm);
+      Value lv = splitLse(k, mSafe, lRow, negInf);
+      Value first =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t, k.idx(0));
+      auto ifFirst = b.create<scf::IfOp>(loc, first, /*withElse=*/false);
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(ifFirst.thenBlock());
+      b.create<memref::StoreOp>(loc, lv, lse,
+                                ValueRange{split, batch, row.head, row.i});
+    }
+  };
+  if (row.valid) {
+    auto ifValid = b.create<scf::IfOp>(loc, row.valid, /*withElse=*/false);
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(ifValid.thenBlock());
+    emit();
+  } else {
+    emit();
   }
   b.create<gpu::TerminatorOp>(loc);
 }
@@ -668,8 +927,9 @@ static void buildMergeKernel(OpBuilder &b, Location loc, const Config &c,
       b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, den, k.f32(0));
   Value o =
       k.select(positive, b.create<arith::DivFOp>(loc, num, den), k.f32(0));
-  b.create<memref::StoreOp>(loc, b.create<arith::TruncFOp>(loc, c.elt, o), out,
-                            ValueRange{batch, h, i, col});
+  if (c.elt != o.getType())
+    o = b.create<arith::TruncFOp>(loc, c.elt, o);
+  b.create<memref::StoreOp>(loc, o, out, ValueRange{batch, h, i, col});
   b.create<gpu::TerminatorOp>(loc);
 }
 
@@ -720,20 +980,24 @@ struct FlashAttentionPass
     c.causal = attrs.contains("causal");
     c.offset = cast<IntegerAttr>(attrs.get("query_offset")).getInt();
     c.splits = 1;
+    bool f32 = c.elt.isF32();
+    if (f32)
+      c.kvTile = 32;
     c.splits = splitsOpt > 0 ? std::min<int64_t>(splitsOpt, c.kvTiles())
                              : chooseSplits(c);
 
     OpBuilder b(call);
     Location loc = call.getLoc();
+    auto build = f32 ? buildFmaKernel : buildFlashKernel;
     if (c.splits == 1) {
-      buildFlashKernel(b, loc, c, q, kMem, vMem, out, nullptr, nullptr);
+      build(b, loc, c, q, kMem, vMem, out, nullptr, nullptr);
     } else {
       Type f32 = b.getF32Type();
       Value part = b.create<memref::AllocOp>(
           loc, MemRefType::get({c.splits, c.batch, c.hq, c.sq, c.d}, f32));
       Value lse = b.create<memref::AllocOp>(
           loc, MemRefType::get({c.splits, c.batch, c.hq, c.sq}, f32));
-      buildFlashKernel(b, loc, c, q, kMem, vMem, nullptr, part, lse);
+      build(b, loc, c, q, kMem, vMem, nullptr, part, lse);
       buildMergeKernel(b, loc, c, part, lse, out);
       b.create<memref::DeallocOp>(loc, part);
       b.create<memref::DeallocOp>(loc, lse);
