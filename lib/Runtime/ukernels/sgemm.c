@@ -193,21 +193,13 @@ static void macro_tile_direct(const gemm2d *g, int64_t i0, int64_t mc,
                               const float *bp, int accumulate) {
   int mr = g->kern->mr, nr = g->kern->nr;
   const float *a = g->a + i0 * g->sam + p0;
-  // While one B sliver is in use, the next one is prefetched a few lines per
-  // micro-tile: packed weights come from DRAM on every run.
-  int64_t lines = kc * nr * (int64_t)sizeof(float) / 64;
-  int64_t tiles = (mc + mr - 1) / mr, step = (lines + tiles - 1) / tiles;
-  for (int64_t jr = 0; jr < nc; jr += nr) {
-    const char *next = (const char *)(bp + (jr + nr) * kc);
-    int64_t todo = jr + nr < nc ? lines : 0;
-    for (int64_t ir = 0; ir < mc; ir += mr) {
-      for (int64_t l = 0; l < step && todo > 0; ++l, --todo, next += 64)
-        __builtin_prefetch(next, 0, 2);
+  for (int64_t jr = 0; jr < nc; jr += nr)
+    for (int64_t ir = 0; ir < mc; ir += mr)
       g->kern->direct(kc, a + ir * g->sam, g->sam, bp + jr * kc,
                       g->c + (i0 + ir) * g->scm + (j0 + jr) * g->scn, g->scm,
                       g->scn, min64(mr, mc - ir), min64(nr, nc - jr),
                       accumulate);
-    }
+}
   }
 }
 
