@@ -200,8 +200,6 @@ static void macro_tile_direct(const gemm2d *g, int64_t i0, int64_t mc,
                       g->scn, min64(mr, mc - ir), min64(nr, nc - jr),
                       accumulate);
 }
-  }
-}
 
 /* C[i0:i1, j0:j1] (+)= A * B in BLIS loop order: NC-wide column panels, KC
  * slices (B packed once per slice, KC x NR slivers streaming through L1),
