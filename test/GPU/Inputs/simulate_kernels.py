@@ -193,10 +193,11 @@ class Sim:
             else:
                 v = np.full(T, num, dtype=np.float32)
             self.set(op, v)
-        elif n in ("arith.addi", "arith.muli", "arith.divui", "arith.remui",
+        elif n in ("arith.addi", "arith.subi", "arith.muli", "arith.divui", "arith.remui",
                    "arith.minui", "arith.andi"):
             a, b = V
-            f = {"arith.addi": np.add, "arith.muli": np.multiply,
+            f = {"arith.addi": np.add, "arith.subi": np.subtract,
+                 "arith.muli": np.multiply,
                  "arith.divui": lambda x, y: x // np.maximum(y, 1),
                  "arith.remui": lambda x, y: x % np.maximum(y, 1),
                  "arith.minui": np.minimum,
