@@ -53,7 +53,9 @@ func.func @mark_mask_unsupported(%q: tensor<1x2x16x64xf16>, %k: tensor<1x2x16x64
 // S = Q K^T.
 // CHECK: nvgpu.ldmatrix %[[KSH]][{{.*}}] {numTiles = 4 : i32, transpose = false}
 // CHECK: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
-// Diagonal mask, then the online softmax (quad max, exp2).
+// Diagonal mask (only on tiles past the CTA's smallest key limit), then the
+// online softmax (quad max, exp2).
+// CHECK: scf.if %{{.*}} -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
 // CHECK: arith.cmpi ult
 // CHECK: arith.select {{.*}} : f32
 // CHECK: gpu.shuffle  xor {{.*}}, %c1_i32{{.*}}, %c32_i32

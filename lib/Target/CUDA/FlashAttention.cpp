@@ -406,6 +406,18 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
                      k.add(k.add(r0, k.mul(warp, 16)), k.add(g, extra)));
   };
   RowInfo rows[2] = {rowInfo(0), rowInfo(8)};
+  // The smallest key limit among the CTA's rows (the first row's, unless
+  // the tile spans several heads: then query 0's).
+  Value minLimit;
+  if (c.causal) {
+    Value rLast = k.minU(k.add(r0, kTile - 1), c.rows() - 1);
+    Value sameHead = b.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::eq, k.div(r0, c.sq), k.div(rLast, c.sq));
+    Value minI = k.select(sameHead, k.rem(r0, c.sq), k.idx(0));
+    minLimit = k.minU(k.add(minI, c.offset), c.skv - 1);
+  } else if (maskKeys) {
+    minLimit = k.idx(c.skv - 1);
+  }
 
   // Q fragments, one vector<4x2xelt> per 16 columns of D (index math in the
   // file comment: a01 row g, a23 row g+8, a45/a67 the same at k + 8).
@@ -544,16 +556,32 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
       }
 
       // Mask (causal diagonal, keys >= Skv): column of s[nt][r][e] is
-      // j0 + 8nt + 2t + e.
-      if (maskKeys)
+      // j0 + 8nt + 2t + e. Only tiles reaching past the smallest limit of
+      // the CTA's rows (the diagonal ones, the last one) need it.
+      if (maskKeys) {
+        Value needMask = k.ult(minLimit, k.add(j0, kTile - 1));
+        SmallVector<Type> types(s.size(), accType);
+        auto ifMask =
+            b.create<scf::IfOp>(loc, types, needMask, /*withElseRegion=*/true);
+        OpBuilder::InsertionGuard g3(b);
+        for (Block *blk : {ifMask.thenBlock(), ifMask.elseBlock()})
+          if (!blk->empty())
+            blk->getTerminator()->erase();
+        b.setInsertionPointToStart(ifMask.elseBlock());
+        b.create<scf::YieldOp>(loc, s);
+        b.setInsertionPointToStart(ifMask.thenBlock());
+        SmallVector<Value> masked(s);
         for (int64_t nt = 0; nt < kTile / 8; ++nt)
           for (int64_t r = 0; r < 2; ++r)
             for (int64_t e = 0; e < 2; ++e) {
               Value j = k.add(k.add(j0, t2), 8 * nt + e);
               Value over = k.ult(rows[r].limit, j);
-              Value v = k.select(over, negInf, k.extract(s[nt], {r, e}));
-              s[nt] = k.insert(v, s[nt], {r, e});
+              Value v = k.select(over, negInf, k.extract(masked[nt], {r, e}));
+              masked[nt] = k.insert(v, masked[nt], {r, e});
             }
+        b.create<scf::YieldOp>(loc, masked);
+        s.assign(ifMask.getResults().begin(), ifMask.getResults().end());
+      }
 
       // Online softmax per row r (g, g + 8).
       Value alpha[2], mc[2];
