@@ -35,7 +35,7 @@
 //    (f32) and log2-sum-exp, a second kernel merges them.
 //  * f32 inputs: the same structure with exact f32 FMAs instead of tensor
 //    cores (buildFmaKernel: 256 threads, a quad of lanes per row, 32-key
-//    tiles); tf32 tensor cores would need an opt-in the driver lacks.
+//    tiles); tf32 tensor cores would need an opt-in seqc does not have.
 //
 // Fragment layouts (PTX ISA "mma.m16n8k16" for .f16/.bf16, f32 accumulators;
 // g = lane / 4, t = lane % 4; each "register" holds 2 consecutive elements):
@@ -76,7 +76,7 @@ namespace {
 constexpr StringLiteral kMarkerAttr = "seq.flash_attention";
 constexpr int64_t kTile = 64; // rows per CTA, keys per KV tile
 constexpr int64_t kWarps = 4; // 16 rows each
-constexpr int64_t kThreads = 128;
+constexpr int64_t kThreads = kWarps * 32;
 constexpr int64_t kSMs = 132; // H100 SXM; only steers the split-K choice
 
 //===----------------------------------------------------------------------===//
@@ -147,26 +147,26 @@ struct MarkAttentionPass
         name = "seqc_flash_attention_" + std::to_string(counter++);
       } while (module.lookupSymbol(name));
       auto decl =
-          mb.create<func::FuncOp>(loc, name, mb.getFunctionType(argTypes, {}));
+          func::FuncOp::create(mb, loc, name, mb.getFunctionType(argTypes, {}));
       decl.setPrivate();
       decl->setAttr(kMarkerAttr, mb.getUnitAttr());
 
       OpBuilder b(op);
       SmallVector<Value> args;
       for (Value v : {op.getQuery(), op.getKey(), op.getValue()})
-        args.push_back(b.create<bufferization::ToBufferOp>(
-            loc, bufferType(v), v, /*read_only=*/true));
-      Value out = b.create<memref::AllocOp>(loc, outType);
+        args.push_back(bufferization::ToBufferOp::create(
+            b, loc, bufferType(v), v, /*read_only=*/true));
+      Value out = memref::AllocOp::create(b, loc, outType);
       args.push_back(out);
-      auto call = b.create<func::CallOp>(loc, decl, args);
+      auto call = func::CallOp::create(b, loc, decl, args);
       NamedAttrList attrs;
       attrs.append("scale", op.getScaleAttr());
       attrs.append("query_offset", op.getQueryOffsetAttr());
       if (op.getCausal())
         attrs.append("causal", b.getUnitAttr());
       call->setAttr(kMarkerAttr, attrs.getDictionary(b.getContext()));
-      Value result = b.create<bufferization::ToTensorOp>(
-          loc, op.getResult().getType(), out, /*restrict=*/true,
+      Value result = bufferization::ToTensorOp::create(
+          b, loc, op.getResult().getType(), out, /*restrict=*/true,
           /*writable=*/true);
       op.getResult().replaceAllUsesWith(result);
       op->erase();
@@ -209,57 +209,59 @@ static int64_t chooseSplits(const Config &c) {
 struct KB {
   OpBuilder &b;
   Location loc;
-  Value idx(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value f32(double v) {
-    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
   }
   Value i32(int64_t v) {
-    return b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(v));
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
   }
-  Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value add(Value x, int64_t y) { return y ? add(x, idx(y)) : x; }
   Value mul(Value x, int64_t y) {
-    return b.create<arith::MulIOp>(loc, x, idx(y));
+    return arith::MulIOp::create(b, loc, x, idx(y));
   }
   Value div(Value x, int64_t y) {
-    return b.create<arith::DivUIOp>(loc, x, idx(y));
+    return arith::DivUIOp::create(b, loc, x, idx(y));
   }
   Value rem(Value x, int64_t y) {
-    return b.create<arith::RemUIOp>(loc, x, idx(y));
+    return arith::RemUIOp::create(b, loc, x, idx(y));
   }
-  Value minU(Value x, Value y) { return b.create<arith::MinUIOp>(loc, x, y); }
+  Value minU(Value x, Value y) { return arith::MinUIOp::create(b, loc, x, y); }
   Value minU(Value x, int64_t y) { return minU(x, idx(y)); }
   Value ult(Value x, Value y) {
-    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, x, y);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
   }
   Value ult(Value x, int64_t y) { return ult(x, idx(y)); }
   Value select(Value c, Value x, Value y) {
-    return b.create<arith::SelectOp>(loc, c, x, y);
+    return arith::SelectOp::create(b, loc, c, x, y);
   }
-  Value fadd(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
-  Value fmul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
-  Value fsub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
-  Value fmax(Value x, Value y) { return b.create<arith::MaxNumFOp>(loc, x, y); }
+  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  Value fmax(Value x, Value y) {
+    return arith::MaxNumFOp::create(b, loc, x, y);
+  }
   Value fma(Value x, Value y, Value z) {
-    return b.create<math::FmaOp>(loc, x, y, z);
+    return math::FmaOp::create(b, loc, x, y, z);
   }
-  Value exp2(Value x) { return b.create<math::Exp2Op>(loc, x); }
+  Value exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
   Value extract(Value v, ArrayRef<int64_t> pos) {
-    return b.create<vector::ExtractOp>(loc, v, pos);
+    return vector::ExtractOp::create(b, loc, v, pos);
   }
   Value insert(Value x, Value v, ArrayRef<int64_t> pos) {
-    return b.create<vector::InsertOp>(loc, x, v, pos);
+    return vector::InsertOp::create(b, loc, x, v, pos);
   }
   Value zeros(VectorType t) {
     Type e = t.getElementType();
-    return b.create<arith::ConstantOp>(
-        loc, t, DenseElementsAttr::get(t, b.getFloatAttr(e, 0)));
+    return arith::ConstantOp::create(
+        b, loc, t, DenseElementsAttr::get(t, b.getFloatAttr(e, 0)));
   }
   /// Butterfly reduction over the 4 lanes of a quad (lane ^ 1, lane ^ 2).
   Value quadReduce(Value v, bool isMax) {
     for (int64_t off : {1, 2}) {
-      Value other = b.create<gpu::ShuffleOp>(loc, v, i32(off), i32(32),
-                                             gpu::ShuffleMode::XOR)
+      Value other = gpu::ShuffleOp::create(b, loc, v, i32(off), i32(32),
+                                           gpu::ShuffleMode::XOR)
                         .getShuffleResult();
       v = isMax ? fmax(v, other) : fadd(v, other);
     }
@@ -275,15 +277,15 @@ static Value mma(KB &k, Value a, Value b, Value c) {
   Location loc = k.loc;
   Type elt = cast<VectorType>(a.getType()).getElementType();
   if (isa<Float16Type>(elt))
-    return bld.create<nvgpu::MmaSyncOp>(loc, a, b, c,
-                                        bld.getI64ArrayAttr({16, 8, 16}));
+    return nvgpu::MmaSyncOp::create(bld, loc, a, b, c,
+                                    bld.getI64ArrayAttr({16, 8, 16}));
   Type i32 = bld.getI32Type(), f32 = bld.getF32Type();
   auto regs = [&](Value frag, int64_t n) {
     SmallVector<Value> out;
     auto one = VectorType::get({1}, i32);
     for (int64_t r = 0; r < n; ++r) {
       Value packed =
-          bld.create<vector::BitCastOp>(loc, one, k.extract(frag, {r}));
+          vector::BitCastOp::create(bld, loc, one, k.extract(frag, {r}));
       out.push_back(k.extract(packed, {0}));
     }
     return out;
@@ -294,15 +296,15 @@ static Value mma(KB &k, Value a, Value b, Value c) {
       rc.push_back(k.extract(c, {r, e}));
   auto st =
       LLVM::LLVMStructType::getLiteral(bld.getContext(), {f32, f32, f32, f32});
-  Value d = bld.create<NVVM::MmaOp>(
-      loc, st, ra, rb, rc, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
+  Value d = NVVM::MmaOp::create(
+      bld, loc, st, ra, rb, rc, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
       std::nullopt,
       std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
       std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                      NVVM::MMALayout::col});
   Value out = c;
   for (int64_t i = 0; i < 4; ++i)
-    out = k.insert(bld.create<LLVM::ExtractValueOp>(loc, d, i), out,
+    out = k.insert(LLVM::ExtractValueOp::create(bld, loc, d, i), out,
                    {i / 2, i % 2});
   return out;
 }
@@ -343,8 +345,8 @@ static std::pair<Value, Value> kvRange(KB &k, const Config &c, Value r0,
   Value tEnd = k.minU(k.add(tBegin, c.chunk()), k.idx(c.kvTiles()));
   if (c.causal) {
     Value rLast = k.minU(k.add(r0, kTile - 1), c.rows() - 1);
-    Value sameHead = k.b.create<arith::CmpIOp>(
-        k.loc, arith::CmpIPredicate::eq, k.div(r0, c.sq), k.div(rLast, c.sq));
+    Value sameHead = arith::CmpIOp::create(k.b, k.loc, arith::CmpIPredicate::eq,
+                                           k.div(r0, c.sq), k.div(rLast, c.sq));
     Value maxI = k.select(sameHead, k.rem(rLast, c.sq), k.idx(c.sq - 1));
     // Keys 0 .. maxI + offset: ceil((maxI + offset + 1) / kvTile) tiles.
     Value seen = k.div(k.add(maxI, c.offset + c.kvTile), c.kvTile);
@@ -358,9 +360,9 @@ static std::pair<Value, Value> kvRange(KB &k, const Config &c, Value r0,
 /// sum; -inf when it saw no allowed key.
 static Value splitLse(KB &k, Value mLog2, Value lRow, Value negInf) {
   OpBuilder &b = k.b;
-  Value positive =
-      b.create<arith::CmpFOp>(k.loc, arith::CmpFPredicate::OGT, lRow, k.f32(0));
-  Value lv = k.fadd(mLog2, b.create<math::Log2Op>(k.loc, lRow));
+  Value positive = arith::CmpFOp::create(b, k.loc, arith::CmpFPredicate::OGT,
+                                         lRow, k.f32(0));
+  Value lv = k.fadd(mLog2, math::Log2Op::create(b, k.loc, lRow));
   return k.select(positive, lv, negInf);
 }
 
@@ -377,8 +379,8 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   // Row-major 64 x (D+8) tiles, linear: every shared address is one
   // per-lane base plus a compile-time offset (fewer live registers).
   auto tileType = MemRefType::get({kTile * dPad}, elt, AffineMap(), wg);
-  auto launch = b.create<gpu::LaunchOp>(
-      loc, k.idx(c.rowTiles() * c.splits), k.idx(c.hkv), k.idx(c.batch),
+  auto launch = gpu::LaunchOp::create(
+      b, loc, k.idx(c.rowTiles() * c.splits), k.idx(c.hkv), k.idx(c.batch),
       k.idx(kThreads), k.idx(1), k.idx(1), /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
       TypeRange{tileType, tileType});
@@ -393,7 +395,7 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   // Causal: the last row tiles see the most keys; start them first (CTAs
   // are dispatched in block order) so that short ones fill the tail.
   if (c.causal)
-    rowTile = b.create<arith::SubIOp>(loc, k.idx(c.rowTiles() - 1), rowTile);
+    rowTile = arith::SubIOp::create(b, loc, k.idx(c.rowTiles() - 1), rowTile);
   Value split = c.splits > 1 ? k.rem(bx, c.splits) : k.idx(0);
   Value warp = k.div(tid, 32), lane = k.rem(tid, 32);
   Value g = k.div(lane, 4), t2 = k.mul(k.rem(lane, 4), 2);
@@ -411,8 +413,8 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   Value minLimit;
   if (c.causal) {
     Value rLast = k.minU(k.add(r0, kTile - 1), c.rows() - 1);
-    Value sameHead = b.create<arith::CmpIOp>(
-        loc, arith::CmpIPredicate::eq, k.div(r0, c.sq), k.div(rLast, c.sq));
+    Value sameHead = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                           k.div(r0, c.sq), k.div(rLast, c.sq));
     Value minI = k.select(sameHead, k.rem(r0, c.sq), k.idx(0));
     minLimit = k.minU(k.add(minI, c.offset), c.skv - 1);
   } else if (maskKeys) {
@@ -430,8 +432,8 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
     for (int64_t r = 0; r < 4; ++r) {
       RowInfo &ri = rows[r % 2];
       Value col = k.add(t2, 16 * kk + 8 * (r / 2));
-      Value v = b.create<vector::LoadOp>(loc, pairType, q,
-                                         ValueRange{batch, ri.head, ri.i, col});
+      Value v = vector::LoadOp::create(b, loc, pairType, q,
+                                       ValueRange{batch, ri.head, ri.i, col});
       frag = k.insert(v, frag, {r});
     }
     qFrag.push_back(frag);
@@ -455,16 +457,16 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
       Value row = k.add(copyRow, u * (kThreads / chunksPerRow));
       Value col = copyCol;
       Value j = k.add(j0, row);
-      Value ok = b.create<arith::AndIOp>(loc, tileValid, k.ult(j, c.skv));
+      Value ok = arith::AndIOp::create(b, loc, tileValid, k.ult(j, c.skv));
       Value jc = k.minU(j, c.skv - 1);
       Value n = k.select(ok, k.idx(8), k.idx(0));
-      b.create<nvgpu::DeviceAsyncCopyOp>(
-          loc, dst,
+      nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, dst,
           ValueRange{k.add(copyBase, u * (kThreads / chunksPerRow) * dPad)},
           src, ValueRange{batch, hk, jc, col}, b.getIndexAttr(8), n,
           /*bypassL1=*/b.getUnitAttr());
     }
-    b.create<NVVM::CpAsyncCommitGroupOp>(loc);
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
   };
   copyTile(kMem, kSh, tBegin, k.ult(tBegin, tEnd));
   copyTile(vMem, vSh, tBegin, k.ult(tBegin, tEnd));
@@ -477,7 +479,7 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   SmallVector<Value> init = {negInf, negInf, k.f32(0), k.f32(0)};
   for (int64_t dt = 0; dt < d / 8; ++dt)
     init.push_back(k.zeros(accType));
-  auto loop = b.create<scf::ForOp>(loc, tBegin, tEnd, k.idx(1), init);
+  auto loop = scf::ForOp::create(b, loc, tBegin, tEnd, k.idx(1), init);
   b.setInsertionPointToStart(loop.getBody());
   Value tile = loop.getInductionVar();
   Value j0 = k.mul(tile, kTile);
@@ -486,8 +488,8 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   SmallVector<Value> acc(it.begin() + 4, it.end());
 
   // K(tile) has landed (V(tile) may still be in flight).
-  b.create<NVVM::CpAsyncWaitGroupOp>(loc, 1);
-  b.create<gpu::BarrierOp>(loc);
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
+  gpu::BarrierOp::create(b, loc);
 
   // S = Q K^T: 8 n-tiles of 8 keys. ldmatrix.x4 at (keys 8nt + lane%8 +
   // 8 * (matrix / 2), cols 16kk + 8 * (matrix % 2)) gives b01, b23 of
@@ -509,16 +511,16 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
       return body();
     // `body` may update the vectors `otherwise` points into.
     SmallVector<Value> other(otherwise.begin(), otherwise.end());
-    auto ifOp = b.create<scf::IfOp>(loc, types, warpActive,
-                                    /*withElseRegion=*/true);
+    auto ifOp = scf::IfOp::create(b, loc, types, warpActive,
+                                  /*withElseRegion=*/true);
     OpBuilder::InsertionGuard g2(b);
     for (Block *blk : {ifOp.thenBlock(), ifOp.elseBlock()})
       if (!blk->empty())
         blk->getTerminator()->erase();
     b.setInsertionPointToStart(ifOp.thenBlock());
-    b.create<scf::YieldOp>(loc, body());
+    scf::YieldOp::create(b, loc, body());
     b.setInsertionPointToStart(ifOp.elseBlock());
-    b.create<scf::YieldOp>(loc, other);
+    scf::YieldOp::create(b, loc, other);
     return SmallVector<Value>(ifOp.getResults());
   };
 
@@ -542,8 +544,8 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
       for (int64_t kk = 0; kk < d / 16; ++kk) {
         Value qk = qFrag[kk];
         for (int64_t nt = 0; nt < kTile / 8; nt += 2) {
-          Value ld = b.create<nvgpu::LdMatrixOp>(
-              loc, ldType, kSh,
+          Value ld = nvgpu::LdMatrixOp::create(
+              b, loc, ldType, kSh,
               ValueRange{k.add(kBase, 8 * nt * dPad + 16 * kk)},
               /*transpose=*/false, /*numTiles=*/4);
           for (int64_t h = 0; h < 2; ++h) {
@@ -562,13 +564,13 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
         Value needMask = k.ult(minLimit, k.add(j0, kTile - 1));
         SmallVector<Type> types(s.size(), accType);
         auto ifMask =
-            b.create<scf::IfOp>(loc, types, needMask, /*withElseRegion=*/true);
+            scf::IfOp::create(b, loc, types, needMask, /*withElseRegion=*/true);
         OpBuilder::InsertionGuard g3(b);
         for (Block *blk : {ifMask.thenBlock(), ifMask.elseBlock()})
           if (!blk->empty())
             blk->getTerminator()->erase();
         b.setInsertionPointToStart(ifMask.elseBlock());
-        b.create<scf::YieldOp>(loc, s);
+        scf::YieldOp::create(b, loc, s);
         b.setInsertionPointToStart(ifMask.thenBlock());
         SmallVector<Value> masked(s);
         for (int64_t nt = 0; nt < kTile / 8; ++nt)
@@ -579,7 +581,7 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
               Value v = k.select(over, negInf, k.extract(masked[nt], {r, e}));
               masked[nt] = k.insert(v, masked[nt], {r, e});
             }
-        b.create<scf::YieldOp>(loc, masked);
+        scf::YieldOp::create(b, loc, masked);
         s.assign(ifMask.getResults().begin(), ifMask.getResults().end());
       }
 
@@ -593,14 +595,14 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
         mNew[r] = k.quadReduce(mx, /*isMax=*/true);
         // A row with every key so far masked keeps m = -inf: use 0 as the
         // exponent base so that exp2 yields 0, not NaN.
-        Value isInf = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
-                                              mNew[r], negInf);
+        Value isInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                            mNew[r], negInf);
         Value mSafe = k.select(isInf, k.f32(0), mNew[r]);
         mc[r] = k.fmul(mSafe, scaleLog2);
         alpha[r] = k.exp2(k.fsub(k.fmul(m[r], scaleLog2), mc[r]));
       }
-      Value negMc[2] = {b.create<arith::NegFOp>(loc, mc[0]),
-                        b.create<arith::NegFOp>(loc, mc[1])};
+      Value negMc[2] = {arith::NegFOp::create(b, loc, mc[0]),
+                        arith::NegFOp::create(b, loc, mc[1])};
       Value rowSum[2] = {k.f32(0), k.f32(0)};
       SmallVector<Value> p(kTile / 8);
       for (int64_t nt = 0; nt < kTile / 8; ++nt) {
@@ -632,9 +634,9 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
           Value src = p[2 * ks + r / 2];
           Value pair = k.zeros(pairType);
           for (int64_t e = 0; e < 2; ++e)
-            pair = k.insert(
-                b.create<arith::TruncFOp>(loc, elt, k.extract(src, {r % 2, e})),
-                pair, {e});
+            pair = k.insert(arith::TruncFOp::create(b, loc, elt,
+                                                    k.extract(src, {r % 2, e})),
+                            pair, {e});
           frag = k.insert(pair, frag, {r});
         }
         pFrag.push_back(frag);
@@ -653,11 +655,11 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   }
 
   // Every warp is done with K(tile): fetch K(tile + 1) during P V.
-  b.create<gpu::BarrierOp>(loc);
+  gpu::BarrierOp::create(b, loc);
   Value next = k.add(tile, 1);
   copyTile(kMem, kSh, next, k.ult(next, tEnd));
-  b.create<NVVM::CpAsyncWaitGroupOp>(loc, 1); // V(tile) has landed
-  b.create<gpu::BarrierOp>(loc);
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 1); // V(tile) has landed
+  gpu::BarrierOp::create(b, loc);
 
   // O += P V. ldmatrix.x4.trans at (keys 16ks + lane%8 + 8 * (matrix % 2),
   // cols 8dt + 8 * (matrix / 2)): lane gets V[16ks + 8(i%2) + 2t..+1]
@@ -671,8 +673,8 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
     acc = guarded(types, acc, [&] {
       for (int64_t ks = 0; ks < kTile / 16; ++ks)
         for (int64_t dt = 0; dt < d / 8; dt += 2) {
-          Value ld = b.create<nvgpu::LdMatrixOp>(
-              loc, ldType, vSh,
+          Value ld = nvgpu::LdMatrixOp::create(
+              b, loc, ldType, vSh,
               ValueRange{k.add(vBase, 16 * ks * dPad + 8 * dt)},
               /*transpose=*/true, /*numTiles=*/4);
           for (int64_t h = 0; h < 2; ++h) {
@@ -685,21 +687,21 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
       return acc;
     });
   }
-  b.create<gpu::BarrierOp>(loc);
+  gpu::BarrierOp::create(b, loc);
   copyTile(vMem, vSh, next, k.ult(next, tEnd));
   SmallVector<Value> yields = {mNew[0], mNew[1], lNew[0], lNew[1]};
   yields.append(acc);
-  b.create<scf::YieldOp>(loc, yields);
+  scf::YieldOp::create(b, loc, yields);
 
   b.setInsertionPointAfter(loop);
-  b.create<NVVM::CpAsyncWaitGroupOp>(loc, 0);
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
   ValueRange res = loop.getResults();
   for (int64_t r = 0; r < 2; ++r) {
     Value lRow = k.quadReduce(res[2 + r], /*isMax=*/false);
-    Value positive =
-        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, lRow, k.f32(0));
-    Value inv = k.select(positive, b.create<arith::DivFOp>(loc, k.f32(1), lRow),
-                         k.f32(0));
+    Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                           lRow, k.f32(0));
+    Value inv = k.select(
+        positive, arith::DivFOp::create(b, loc, k.f32(1), lRow), k.f32(0));
     RowInfo &ri = rows[r];
     auto emit = [&](OpBuilder &) {
       for (int64_t dt = 0; dt < d / 8; ++dt) {
@@ -708,37 +710,37 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
         if (!part) {
           Value pair = k.zeros(pairType);
           for (int64_t e = 0; e < 2; ++e)
-            pair = k.insert(b.create<arith::TruncFOp>(
-                                loc, elt, k.fmul(k.extract(a, {r, e}), inv)),
+            pair = k.insert(arith::TruncFOp::create(
+                                b, loc, elt, k.fmul(k.extract(a, {r, e}), inv)),
                             pair, {e});
-          b.create<vector::StoreOp>(loc, pair, out,
-                                    ValueRange{batch, ri.head, ri.i, col});
+          vector::StoreOp::create(b, loc, pair, out,
+                                  ValueRange{batch, ri.head, ri.i, col});
         } else {
           Value pair = k.zeros(VectorType::get({2}, f32));
           for (int64_t e = 0; e < 2; ++e)
             pair = k.insert(k.fmul(k.extract(a, {r, e}), inv), pair, {e});
-          b.create<vector::StoreOp>(
-              loc, pair, part, ValueRange{split, batch, ri.head, ri.i, col});
+          vector::StoreOp::create(b, loc, pair, part,
+                                  ValueRange{split, batch, ri.head, ri.i, col});
         }
       }
       if (part) {
         // log2-sum-exp of the split's scores (in units of c * s).
         Value m = res[r];
         Value mSafe = k.select(
-            b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, m, negInf),
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, negInf),
             k.f32(0), m);
         Value lv = splitLse(k, k.fmul(mSafe, scaleLog2), lRow, negInf);
-        Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t2,
-                                              k.idx(0));
-        auto ifFirst = b.create<scf::IfOp>(loc, first, /*withElse=*/false);
+        Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            t2, k.idx(0));
+        auto ifFirst = scf::IfOp::create(b, loc, first, /*withElse=*/false);
         OpBuilder::InsertionGuard g2(b);
         b.setInsertionPointToStart(ifFirst.thenBlock());
-        b.create<memref::StoreOp>(loc, lv, lse,
-                                  ValueRange{split, batch, ri.head, ri.i});
+        memref::StoreOp::create(b, loc, lv, lse,
+                                ValueRange{split, batch, ri.head, ri.i});
       }
     };
     if (ri.valid) {
-      auto ifValid = b.create<scf::IfOp>(loc, ri.valid, /*withElse=*/false);
+      auto ifValid = scf::IfOp::create(b, loc, ri.valid, /*withElse=*/false);
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(ifValid.thenBlock());
       emit(b);
@@ -746,7 +748,7 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
       emit(b);
     }
   }
-  b.create<gpu::TerminatorOp>(loc);
+  gpu::TerminatorOp::create(b, loc);
 }
 
 /// f32 Q/K/V without tensor cores (exact f32 FMA; tf32 would need an
@@ -767,8 +769,8 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
   auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   auto tileType =
       MemRefType::get({kvTile * d}, b.getF32Type(), AffineMap(), wg);
-  auto launch = b.create<gpu::LaunchOp>(
-      loc, k.idx(c.rowTiles() * c.splits), k.idx(c.hkv), k.idx(c.batch),
+  auto launch = gpu::LaunchOp::create(
+      b, loc, k.idx(c.rowTiles() * c.splits), k.idx(c.hkv), k.idx(c.batch),
       k.idx(threads), k.idx(1), k.idx(1), /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
       TypeRange{tileType, tileType});
@@ -782,7 +784,7 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
   // Causal: the last row tiles see the most keys; start them first (CTAs
   // are dispatched in block order) so that short ones fill the tail.
   if (c.causal)
-    rowTile = b.create<arith::SubIOp>(loc, k.idx(c.rowTiles() - 1), rowTile);
+    rowTile = arith::SubIOp::create(b, loc, k.idx(c.rowTiles() - 1), rowTile);
   Value split = c.splits > 1 ? k.rem(bx, c.splits) : k.idx(0);
   Value r0 = k.mul(rowTile, kTile);
   Value t = k.rem(tid, 4);
@@ -791,10 +793,10 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
   Value scaleLog2 = k.f32(c.scale * M_LOG2E);
   SmallVector<Value> qv;
   for (int64_t u = 0; u < perLane; ++u)
-    qv.push_back(
-        k.fmul(b.create<memref::LoadOp>(
-                   loc, q, ValueRange{batch, row.head, row.i, k.add(t, 4 * u)}),
-               scaleLog2));
+    qv.push_back(k.fmul(
+        memref::LoadOp::create(
+            b, loc, q, ValueRange{batch, row.head, row.i, k.add(t, 4 * u)}),
+        scaleLog2));
 
   auto [tBegin, tEnd] = kvRange(k, c, r0, split);
 
@@ -809,15 +811,15 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
     for (int64_t u = 0; u < kvTile * chunksPerRow / threads; ++u) {
       int64_t rowStep = u * (threads / chunksPerRow);
       Value j = k.add(j0, k.add(copyRow, rowStep));
-      Value ok = b.create<arith::AndIOp>(loc, tileValid, k.ult(j, c.skv));
+      Value ok = arith::AndIOp::create(b, loc, tileValid, k.ult(j, c.skv));
       Value jc = k.minU(j, c.skv - 1);
       Value n = k.select(ok, k.idx(4), k.idx(0));
-      b.create<nvgpu::DeviceAsyncCopyOp>(
-          loc, dst, ValueRange{k.add(copyBase, rowStep * d)}, src,
+      nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, dst, ValueRange{k.add(copyBase, rowStep * d)}, src,
           ValueRange{batch, hk, jc, copyCol}, b.getIndexAttr(4), n,
           /*bypassL1=*/b.getUnitAttr());
     }
-    b.create<NVVM::CpAsyncCommitGroupOp>(loc);
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
   };
   copyTile(kMem, kSh, tBegin, k.ult(tBegin, tEnd));
   copyTile(vMem, vSh, tBegin, k.ult(tBegin, tEnd));
@@ -826,7 +828,7 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
   SmallVector<Value> init = {negInf, k.f32(0)};
   for (int64_t u = 0; u < perLane; ++u)
     init.push_back(k.f32(0));
-  auto loop = b.create<scf::ForOp>(loc, tBegin, tEnd, k.idx(1), init);
+  auto loop = scf::ForOp::create(b, loc, tBegin, tEnd, k.idx(1), init);
   b.setInsertionPointToStart(loop.getBody());
   Value tile = loop.getInductionVar();
   Value j0 = k.mul(tile, kvTile);
@@ -834,16 +836,16 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
   Value m = it[0], l = it[1];
   SmallVector<Value> acc(it.begin() + 2, it.end());
 
-  b.create<NVVM::CpAsyncWaitGroupOp>(loc, 1); // K(tile)
-  b.create<gpu::BarrierOp>(loc);
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 1); // K(tile)
+  gpu::BarrierOp::create(b, loc);
   // s_j = sum over D of q * K[j]: this lane's columns, then the quad.
   SmallVector<Value> s;
   Value mx = m;
   for (int64_t j = 0; j < kvTile; ++j) {
     Value dot = k.f32(0);
     for (int64_t u = 0; u < perLane; ++u) {
-      Value kv = b.create<memref::LoadOp>(loc, kSh,
-                                          ValueRange{k.add(t, j * d + 4 * u)});
+      Value kv = memref::LoadOp::create(b, loc, kSh,
+                                        ValueRange{k.add(t, j * d + 4 * u)});
       dot = k.fma(qv[u], kv, dot);
     }
     dot = k.quadReduce(dot, /*isMax=*/false);
@@ -853,7 +855,7 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
     mx = k.fmax(mx, dot);
   }
   Value isInf =
-      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, mx, negInf);
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mx, negInf);
   Value mSafe = k.select(isInf, k.f32(0), mx);
   Value alpha = k.exp2(k.fsub(m, mSafe));
   Value sum = k.f32(0);
@@ -863,69 +865,69 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
   }
   Value lNew = k.fma(l, alpha, sum);
 
-  b.create<gpu::BarrierOp>(loc); // K(tile) consumed
+  gpu::BarrierOp::create(b, loc); // K(tile) consumed
   Value next = k.add(tile, 1);
   copyTile(kMem, kSh, next, k.ult(next, tEnd));
-  b.create<NVVM::CpAsyncWaitGroupOp>(loc, 1); // V(tile)
-  b.create<gpu::BarrierOp>(loc);
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 1); // V(tile)
+  gpu::BarrierOp::create(b, loc);
   for (int64_t u = 0; u < perLane; ++u) {
     Value a = k.fmul(acc[u], alpha);
     for (int64_t j = 0; j < kvTile; ++j) {
-      Value vv = b.create<memref::LoadOp>(loc, vSh,
-                                          ValueRange{k.add(t, j * d + 4 * u)});
+      Value vv = memref::LoadOp::create(b, loc, vSh,
+                                        ValueRange{k.add(t, j * d + 4 * u)});
       a = k.fma(s[j], vv, a);
     }
     acc[u] = a;
   }
-  b.create<gpu::BarrierOp>(loc); // V(tile) consumed
+  gpu::BarrierOp::create(b, loc); // V(tile) consumed
   copyTile(vMem, vSh, next, k.ult(next, tEnd));
   SmallVector<Value> yields = {mx, lNew};
   yields.append(acc);
-  b.create<scf::YieldOp>(loc, yields);
+  scf::YieldOp::create(b, loc, yields);
 
   b.setInsertionPointAfter(loop);
-  b.create<NVVM::CpAsyncWaitGroupOp>(loc, 0);
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
   ValueRange res = loop.getResults();
   Value lRow = res[1];
   Value positive =
-      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, lRow, k.f32(0));
-  Value inv = k.select(positive, b.create<arith::DivFOp>(loc, k.f32(1), lRow),
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, lRow, k.f32(0));
+  Value inv = k.select(positive, arith::DivFOp::create(b, loc, k.f32(1), lRow),
                        k.f32(0));
   auto emit = [&]() {
     for (int64_t u = 0; u < perLane; ++u) {
       Value o = k.fmul(res[2 + u], inv);
       Value col = k.add(t, 4 * u);
       if (part)
-        b.create<memref::StoreOp>(
-            loc, o, part, ValueRange{split, batch, row.head, row.i, col});
+        memref::StoreOp::create(b, loc, o, part,
+                                ValueRange{split, batch, row.head, row.i, col});
       else
-        b.create<memref::StoreOp>(loc, o, out,
-                                  ValueRange{batch, row.head, row.i, col});
+        memref::StoreOp::create(b, loc, o, out,
+                                ValueRange{batch, row.head, row.i, col});
     }
     if (part) {
       Value mm = res[0];
       Value mSafe = k.select(
-          b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, mm, negInf),
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mm, negInf),
           k.f32(0), mm);
       Value lv = splitLse(k, mSafe, lRow, negInf);
       Value first =
-          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t, k.idx(0));
-      auto ifFirst = b.create<scf::IfOp>(loc, first, /*withElse=*/false);
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, t, k.idx(0));
+      auto ifFirst = scf::IfOp::create(b, loc, first, /*withElse=*/false);
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(ifFirst.thenBlock());
-      b.create<memref::StoreOp>(loc, lv, lse,
-                                ValueRange{split, batch, row.head, row.i});
+      memref::StoreOp::create(b, loc, lv, lse,
+                              ValueRange{split, batch, row.head, row.i});
     }
   };
   if (row.valid) {
-    auto ifValid = b.create<scf::IfOp>(loc, row.valid, /*withElse=*/false);
+    auto ifValid = scf::IfOp::create(b, loc, row.valid, /*withElse=*/false);
     OpBuilder::InsertionGuard g2(b);
     b.setInsertionPointToStart(ifValid.thenBlock());
     emit();
   } else {
     emit();
   }
-  b.create<gpu::TerminatorOp>(loc);
+  gpu::TerminatorOp::create(b, loc);
 }
 
 /// out[b,h,i,:] = sum_s w_s part[s,b,h,i,:] / sum_s w_s with
@@ -935,8 +937,8 @@ static void buildMergeKernel(OpBuilder &b, Location loc, const Config &c,
                              Value part, Value lse, Value out) {
   KB k{b, loc};
   auto launch =
-      b.create<gpu::LaunchOp>(loc, k.idx(c.sq), k.idx(c.hq), k.idx(c.batch),
-                              k.idx(c.d), k.idx(1), k.idx(1));
+      gpu::LaunchOp::create(b, loc, k.idx(c.sq), k.idx(c.hq), k.idx(c.batch),
+                            k.idx(c.d), k.idx(1), k.idx(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Value i = launch.getBlockIds().x, h = launch.getBlockIds().y,
@@ -946,28 +948,28 @@ static void buildMergeKernel(OpBuilder &b, Location loc, const Config &c,
   SmallVector<Value> l;
   for (int64_t s = 0; s < c.splits; ++s) {
     l.push_back(
-        b.create<memref::LoadOp>(loc, lse, ValueRange{k.idx(s), batch, h, i}));
+        memref::LoadOp::create(b, loc, lse, ValueRange{k.idx(s), batch, h, i}));
     mx = k.fmax(mx, l.back());
   }
   Value isInf =
-      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, mx, negInf);
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mx, negInf);
   Value base = k.select(isInf, k.f32(0), mx);
   Value num = k.f32(0), den = k.f32(0);
   for (int64_t s = 0; s < c.splits; ++s) {
     Value w = k.exp2(k.fsub(l[s], base));
-    Value x = b.create<memref::LoadOp>(loc, part,
-                                       ValueRange{k.idx(s), batch, h, i, col});
+    Value x = memref::LoadOp::create(b, loc, part,
+                                     ValueRange{k.idx(s), batch, h, i, col});
     num = k.fma(w, x, num);
     den = k.fadd(den, w);
   }
   Value positive =
-      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, den, k.f32(0));
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, den, k.f32(0));
   Value o =
-      k.select(positive, b.create<arith::DivFOp>(loc, num, den), k.f32(0));
+      k.select(positive, arith::DivFOp::create(b, loc, num, den), k.f32(0));
   if (c.elt != o.getType())
-    o = b.create<arith::TruncFOp>(loc, c.elt, o);
-  b.create<memref::StoreOp>(loc, o, out, ValueRange{batch, h, i, col});
-  b.create<gpu::TerminatorOp>(loc);
+    o = arith::TruncFOp::create(b, loc, c.elt, o);
+  memref::StoreOp::create(b, loc, o, out, ValueRange{batch, h, i, col});
+  gpu::TerminatorOp::create(b, loc);
 }
 
 struct FlashAttentionPass
@@ -1030,14 +1032,14 @@ struct FlashAttentionPass
       build(b, loc, c, q, kMem, vMem, out, nullptr, nullptr);
     } else {
       Type f32 = b.getF32Type();
-      Value part = b.create<memref::AllocOp>(
-          loc, MemRefType::get({c.splits, c.batch, c.hq, c.sq, c.d}, f32));
-      Value lse = b.create<memref::AllocOp>(
-          loc, MemRefType::get({c.splits, c.batch, c.hq, c.sq}, f32));
+      Value part = memref::AllocOp::create(
+          b, loc, MemRefType::get({c.splits, c.batch, c.hq, c.sq, c.d}, f32));
+      Value lse = memref::AllocOp::create(
+          b, loc, MemRefType::get({c.splits, c.batch, c.hq, c.sq}, f32));
       build(b, loc, c, q, kMem, vMem, nullptr, part, lse);
       buildMergeKernel(b, loc, c, part, lse, out);
-      b.create<memref::DeallocOp>(loc, part);
-      b.create<memref::DeallocOp>(loc, lse);
+      memref::DeallocOp::create(b, loc, part);
+      memref::DeallocOp::create(b, loc, lse);
     }
     call.erase();
     return success();
