@@ -92,9 +92,11 @@ func.func @causal_gqa(%q: memref<1x4x128x64xf16>, %k: memref<1x2x128x64xf16>, %v
 // CHECK-LABEL: func @decode_split
 // CHECK: %[[PART:.*]] = memref.alloc() : memref<4x2x8x1x128xf32>
 // CHECK: %[[LSE:.*]] = memref.alloc() : memref<4x2x8x1xf32>
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c4{{.*}}, {{.*}} = %c2{{.*}}, {{.*}} = %c2{{.*}}) threads({{.*}}) in ({{.*}} = %c128
-// Only warp 0 holds real rows (4 heads x 1 query): the others skip the math.
-// CHECK: scf.if %{{.*}} -> (f32, f32, f32, f32, vector<2x2xf32>
+// 4 heads x 1 query = 4 rows: one warp (32 threads) per CTA.
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c4{{.*}}, {{.*}} = %c2{{.*}}, {{.*}} = %c2{{.*}}) threads({{.*}}) in ({{.*}} = %c32
+// The 64 16-byte copies per thread and tile run as a loop.
+// CHECK: scf.for
+// CHECK: nvgpu.device_async_copy
 // CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {{.*}}multiplicandAPtxType = #nvvm.mma_type<bf16>
 // CHECK: vector.store {{.*}}, %[[PART]][{{.*}}] : memref<4x2x8x1x128xf32>, vector<2xf32>
 // CHECK: math.log2

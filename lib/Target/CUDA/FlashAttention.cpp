@@ -74,9 +74,8 @@ namespace seqc {
 namespace {
 
 constexpr StringLiteral kMarkerAttr = "seq.flash_attention";
-constexpr int64_t kTile = 64; // rows per CTA, keys per KV tile
+constexpr int64_t kTile = 64; // keys per KV tile, rows per 4-warp CTA
 constexpr int64_t kWarps = 4; // 16 rows each
-constexpr int64_t kThreads = kWarps * 32;
 constexpr int64_t kSMs = 132; // H100 SXM; only steers the split-K choice
 
 //===----------------------------------------------------------------------===//
@@ -186,22 +185,27 @@ struct Config {
   int64_t offset;
   int64_t splits;
   int64_t kvTile = kTile; // keys per KV tile (32 on the f32 path)
+  int64_t warps = kWarps; // mma path: 16 rows per warp (fewer for decode)
+  int64_t rowsPerCta() const { return 16 * warps; }
   // Derived.
   int64_t group() const { return hq / hkv; }
   int64_t rows() const { return group() * sq; }
-  int64_t rowTiles() const { return (rows() + kTile - 1) / kTile; }
+  int64_t rowTiles() const {
+    return (rows() + rowsPerCta() - 1) / rowsPerCta();
+  }
   int64_t kvTiles() const { return (skv + kvTile - 1) / kvTile; }
   int64_t chunk() const { return (kvTiles() + splits - 1) / splits; }
 };
 
 /// Few CTAs and a long KV sequence (decode): split the KV tiles so that the
-/// GPU has about three CTAs per SM (what ~170 registers x 128 threads
-/// allow), each with at least 4 tiles.
+/// GPU has about as many CTAs as fit on it (4 warps x ~170 registers: 3 per
+/// SM; smaller CTAs: 6, by shared memory), each with at least 4 tiles.
 static int64_t chooseSplits(const Config &c) {
   int64_t ctas = c.rowTiles() * c.hkv * c.batch;
   if (ctas >= kSMs || c.kvTiles() < 8)
     return 1;
-  int64_t want = (3 * kSMs + ctas - 1) / ctas;
+  int64_t perSM = c.warps == kWarps ? 3 : 6;
+  int64_t want = (perSM * kSMs + ctas - 1) / ctas;
   return std::max<int64_t>(1, std::min(want, c.kvTiles() / 4));
 }
 
@@ -322,7 +326,7 @@ struct RowInfo {
 /// rows are never stored).
 static RowInfo rowCoords(KB &k, const Config &c, Value hk, Value row) {
   RowInfo r;
-  bool ragged = c.rows() % kTile != 0;
+  bool ragged = c.rows() % c.rowsPerCta() != 0;
   if (ragged)
     r.valid = k.ult(row, c.rows());
   Value rc = ragged ? k.minU(row, c.rows() - 1) : row;
@@ -344,7 +348,7 @@ static std::pair<Value, Value> kvRange(KB &k, const Config &c, Value r0,
   Value tBegin = k.mul(split, c.chunk());
   Value tEnd = k.minU(k.add(tBegin, c.chunk()), k.idx(c.kvTiles()));
   if (c.causal) {
-    Value rLast = k.minU(k.add(r0, kTile - 1), c.rows() - 1);
+    Value rLast = k.minU(k.add(r0, c.rowsPerCta() - 1), c.rows() - 1);
     Value sameHead = arith::CmpIOp::create(k.b, k.loc, arith::CmpIPredicate::eq,
                                            k.div(r0, c.sq), k.div(rLast, c.sq));
     Value maxI = k.select(sameHead, k.rem(rLast, c.sq), k.idx(c.sq - 1));
@@ -379,9 +383,10 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   // Row-major 64 x (D+8) tiles, linear: every shared address is one
   // per-lane base plus a compile-time offset (fewer live registers).
   auto tileType = MemRefType::get({kTile * dPad}, elt, AffineMap(), wg);
+  int64_t threads = 32 * c.warps;
   auto launch = gpu::LaunchOp::create(
       b, loc, k.idx(c.rowTiles() * c.splits), k.idx(c.hkv), k.idx(c.batch),
-      k.idx(kThreads), k.idx(1), k.idx(1), /*dynamicSharedMemorySize=*/nullptr,
+      k.idx(threads), k.idx(1), k.idx(1), /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
       TypeRange{tileType, tileType});
   OpBuilder::InsertionGuard guard(b);
@@ -399,7 +404,7 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   Value split = c.splits > 1 ? k.rem(bx, c.splits) : k.idx(0);
   Value warp = k.div(tid, 32), lane = k.rem(tid, 32);
   Value g = k.div(lane, 4), t2 = k.mul(k.rem(lane, 4), 2);
-  Value r0 = k.mul(rowTile, kTile); // the CTA's first packed row
+  Value r0 = k.mul(rowTile, c.rowsPerCta()); // the CTA's first packed row
 
   // Rows g and g + 8 of this warp's 16.
   bool maskKeys = c.causal || c.skv % kTile != 0;
@@ -412,7 +417,7 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   // the tile spans several heads: then query 0's).
   Value minLimit;
   if (c.causal) {
-    Value rLast = k.minU(k.add(r0, kTile - 1), c.rows() - 1);
+    Value rLast = k.minU(k.add(r0, c.rowsPerCta() - 1), c.rows() - 1);
     Value sameHead = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                            k.div(r0, c.sq), k.div(rLast, c.sq));
     Value minI = k.select(sameHead, k.rem(r0, c.sq), k.idx(0));
@@ -451,20 +456,31 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   Value copyRow = k.div(tid, chunksPerRow);
   Value copyCol = k.mul(k.rem(tid, chunksPerRow), 8);
   Value copyBase = k.add(k.mul(copyRow, dPad), copyCol);
+  // More than 8 copies per thread (1- and 2-warp CTAs): a loop, not
+  // unrolled, so that the addresses are not all kept live in registers.
+  int64_t copies = kTile * chunksPerRow / threads;
+  int64_t rowStep = threads / chunksPerRow;
   auto copyTile = [&](Value src, Value dst, Value tile, Value tileValid) {
     Value j0 = k.mul(tile, kTile);
-    for (int64_t u = 0; u < kTile * chunksPerRow / kThreads; ++u) {
-      Value row = k.add(copyRow, u * (kThreads / chunksPerRow));
-      Value col = copyCol;
-      Value j = k.add(j0, row);
+    auto copyChunk = [&](Value rowOff) {
+      Value j = k.add(j0, k.add(copyRow, rowOff));
       Value ok = arith::AndIOp::create(b, loc, tileValid, k.ult(j, c.skv));
       Value jc = k.minU(j, c.skv - 1);
       Value n = k.select(ok, k.idx(8), k.idx(0));
       nvgpu::DeviceAsyncCopyOp::create(
-          b, loc, dst,
-          ValueRange{k.add(copyBase, u * (kThreads / chunksPerRow) * dPad)},
-          src, ValueRange{batch, hk, jc, col}, b.getIndexAttr(8), n,
+          b, loc, dst, ValueRange{k.add(copyBase, k.mul(rowOff, dPad))}, src,
+          ValueRange{batch, hk, jc, copyCol}, b.getIndexAttr(8), n,
           /*bypassL1=*/b.getUnitAttr());
+    };
+    if (copies <= 8) {
+      for (int64_t u = 0; u < copies; ++u)
+        copyChunk(k.idx(u * rowStep));
+    } else {
+      auto loop = scf::ForOp::create(b, loc, k.idx(0), k.idx(copies * rowStep),
+                                     k.idx(rowStep));
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(loop.getBody());
+      copyChunk(loop.getInductionVar());
     }
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   };
@@ -503,7 +519,7 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   // Warps whose 16 rows are all padding (decode: G * Sq < 64) skip the
   // math of both stages; they still help with the copies and barriers.
   Value warpActive;
-  if (c.rows() % kTile != 0)
+  if (c.warps > 1 && c.rows() % c.rowsPerCta() != 0)
     warpActive = k.ult(k.add(r0, k.mul(warp, 16)), c.rows());
   auto guarded = [&](TypeRange types, ValueRange otherwise,
                      llvm::function_ref<SmallVector<Value>()> body) {
@@ -786,7 +802,7 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
   if (c.causal)
     rowTile = arith::SubIOp::create(b, loc, k.idx(c.rowTiles() - 1), rowTile);
   Value split = c.splits > 1 ? k.rem(bx, c.splits) : k.idx(0);
-  Value r0 = k.mul(rowTile, kTile);
+  Value r0 = k.mul(rowTile, c.rowsPerCta());
   Value t = k.rem(tid, 4);
   RowInfo row = rowCoords(k, c, hk, k.add(r0, k.div(tid, 4)));
 
@@ -1022,6 +1038,10 @@ struct FlashAttentionPass
     bool f32 = c.elt.isF32();
     if (f32)
       c.kvTile = 32;
+    // Decode-sized row counts (G * Sq <= 32): 1 or 2 warps per CTA instead
+    // of 4 mostly idle ones, so that more CTAs fit on an SM.
+    else if (c.rows() <= 32)
+      c.warps = c.rows() <= 16 ? 1 : 2;
     c.splits = splitsOpt > 0 ? std::min<int64_t>(splitsOpt, c.kvTiles())
                              : chooseSplits(c);
 
