@@ -27,9 +27,11 @@
 #include <cpuid.h>
 #endif
 
-#define KC 256
+#define KC                                                                     \
+  512 /* one slice for the common k = 512: C is read and written once */
 #define MC 132 /* multiple of every kernel's MR (6, 12) */
-#define NC 256 /* C panel MC x NC (+ the A block) stays in L2 across KC slices */
+#define NC                                                                     \
+  128 /* C panel MC x NC (+ the A block) stays in L2 across KC slices */
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
