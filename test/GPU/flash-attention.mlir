@@ -19,7 +19,7 @@ func.func @mark_causal_gqa(%q: tensor<1x4x128x64xf16>, %k: tensor<1x2x128x64xf16
 
 // -----
 
-// Unsupported (a mask here; also softcap, windows, D not in {64, 128})
+// Unsupported (a mask here; also softcap, windows, D = 48 or > 128)
 // stays seq.attention for the generic lowering.
 // MARK-LABEL: func @mark_mask_unsupported
 // MARK-NEXT: seq.attention

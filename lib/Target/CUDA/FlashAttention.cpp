@@ -101,8 +101,13 @@ static std::string unsupportedReason(seq::AttentionOp op) {
     return "mask/softcap/positional extras";
   if (!(op.getScale().convertToFloat() > 0))
     return "scale";
+  // Head sizes whose 16-byte copy chunks divide evenly over the threads
+  // and whose accumulators fit in registers (D <= 128). The f32 kernel's
+  // 32 unrolled dot products spill at D = 32 (ptxas schedules their loads
+  // together): f32 takes D = 64 and 128 only.
   int64_t d = q.getDimSize(3);
-  if ((d != 64 && d != 128) || k.getDimSize(3) != d || v.getDimSize(3) != d ||
+  bool dOk = d == 64 || d == 128 || (!elt.isF32() && (d == 16 || d == 32));
+  if (!dOk || k.getDimSize(3) != d || v.getDimSize(3) != d ||
       k.getShape() != v.getShape() || k.getDimSize(0) != q.getDimSize(0) ||
       q.getDimSize(1) % k.getDimSize(1) != 0 || r.getShape() != q.getShape())
     return "shape";
