@@ -53,6 +53,12 @@ static cl::opt<seqc::CompileOptions::Target> target(
 static cl::opt<std::string> gpuArch(
     "gpu-arch", cl::desc("NVIDIA GPU architecture for --target=cuda"),
     cl::init("sm_90"), cl::cat(seqcCat));
+static cl::opt<bool> allowTf32(
+    "allow-tf32",
+    cl::desc("--target=cuda: run f32 matmuls on tf32 tensor cores (inputs "
+             "rounded to 10 mantissa bits, f32 accumulation); without it f32 "
+             "stays exact. An error with --target=cpu"),
+    cl::init(false), cl::cat(seqcCat));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(3), cl::Prefix, cl::cat(seqcCat));
 static cl::opt<bool> printWeights(
@@ -122,6 +128,12 @@ int main(int argc, char **argv) {
     WithColor::error(errs(), "seqc")
         << "--gpu-arch expects sm_<NN> (e.g. sm_90), got '" << gpuArch
         << "'\n";
+    return 1;
+  }
+  opts.cuda.allowTf32 = allowTf32;
+  if (allowTf32 && target != seqc::CompileOptions::Target::CUDA) {
+    WithColor::error(errs(), "seqc")
+        << "--allow-tf32 applies only to --target=cuda\n";
     return 1;
   }
   opts.printWeights = printWeights;

@@ -21,6 +21,9 @@ namespace seqc {
 
 struct CudaTargetOptions {
   std::string arch = "sm_90"; // --gpu-arch
+  /// --allow-tf32: f32 matmuls on tf32 tensor cores (inputs rounded to a
+  /// 10-bit mantissa); off = exact f32.
+  bool allowTf32 = false;
 };
 
 /// On the seq dialect, before seq-to-linalg: seq.attention ops the fused

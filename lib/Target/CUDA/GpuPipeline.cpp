@@ -38,7 +38,10 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          // tiled, the tile loops map to blocks and the point loops to threads.
          // Attention and f16/bf16 matmuls: tensor-core kernels (mma.sync)
          // built directly.
-         "seq-gpu-flash-attention,func.func(seq-gpu-tensor-core-matmul),"
+         "seq-gpu-flash-attention,func.func(seq-gpu-tensor-core-matmul{"
+         "allow-tf32=" +
+         std::string(opts.allowTf32 ? "true" : "false") +
+         "}),"
          "convert-linalg-to-parallel-loops,func.func(seq-gpu-prepare),"
          "canonicalize,"
          "func.func(scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "

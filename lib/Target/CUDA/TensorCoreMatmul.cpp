@@ -10,11 +10,23 @@
 // once at the end. Fragments are loaded straight from global memory (no
 // shared-memory staging yet). Other matmuls keep the generic mapping.
 //
+// With allow-tf32 (seqc --allow-tf32), f32 matmuls with K % 8 == 0 use
+// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32: A and B rounded to
+// tf32 (10-bit mantissa) by cvt.rna.tf32.f32 (nvvm.convert.float.to.tf32),
+// f32 accumulation. Without it f32 keeps the exact generic kernels.
+//
 // Fragment layouts (PTX ISA, mma.m16n8k16 .f16), g = lane / 4, t = lane % 4:
 //   A (vector<4x2xf16>): row r: rows g, g+8, g, g+8; cols 2t, 2t, 2t+8,
 //   2t+8 (+0/+1 within the row of the vector);
 //   B (vector<2x2xf16>): k = 2t (+0/+1) and 2t+8 (+0/+1), n = g;
 //   C (vector<2x2xf32>): rows g, g+8; cols 2t (+0/+1).
+//
+// Fragment layouts (PTX ISA, "Matrix Fragments for mma.m16n8k8", .tf32), one
+// element per 32-bit register:
+//   A (a0..a3): rows g (a0, a2), g+8 (a1, a3); cols t (a0, a1), t+4 (a2, a3);
+//   B (b0, b1): k = t (b0), t+4 (b1); n = g;
+//   C/D (c0..c3, f32): rows g (c0, c1), g+8 (c2, c3); cols 2t + (i & 1)
+//   (the same as m16n8k16's, so the vector<2x2xf32> accumulator is shared).
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,7 +56,8 @@ struct MatmulOperands {
 
 /// C[m,n] += A[m,k] * B[k,n] on static f16 memrefs with tensor-core-sized
 /// dimensions, as a linalg.matmul or the equivalent generic.
-static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op) {
+static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op,
+                                                 bool allowTf32) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1)
     return std::nullopt;
@@ -58,12 +71,13 @@ static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op) {
       !tc.hasStaticShape())
     return std::nullopt;
   Type elt = ta.getElementType();
-  if (!isa<Float16Type, BFloat16Type>(elt) || tb.getElementType() != elt ||
-      tc.getElementType() != elt)
+  bool tf32 = allowTf32 && elt.isF32();
+  if ((!isa<Float16Type, BFloat16Type>(elt) && !tf32) ||
+      tb.getElementType() != elt || tc.getElementType() != elt)
     return std::nullopt;
   int64_t m = ta.getDimSize(0), k = ta.getDimSize(1), n = tb.getDimSize(1);
   if (tb.getDimSize(0) != k || tc.getDimSize(0) != m || tc.getDimSize(1) != n ||
-      m % 16 || n % 8 || k % 16)
+      m % 16 || n % 8 || k % (tf32 ? 8 : 16))
     return std::nullopt;
 
   if (isa<linalg::MatmulOp>(op)) {
@@ -147,6 +161,41 @@ static Value bf16MmaSync(OpBuilder &b, Location loc, Value fragA, Value fragB,
   return out;
 }
 
+/// One m16n8k8 tf32 step: A's 4 and B's 2 f32 elements (in fragment order,
+/// see the file comment) rounded to tf32, accumulated into acc (2x2 f32).
+static Value tf32MmaSync(OpBuilder &b, Location loc, ArrayRef<Value> aElts,
+                         ArrayRef<Value> bElts, Value acc) {
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto toTf32 = [&](Value v) -> Value {
+    return b.create<NVVM::ConvertFloatToTF32Op>(loc, i32, v,
+                                                NVVM::FPRoundingMode::RNA);
+  };
+  SmallVector<Value> a, bb, c;
+  for (Value v : aElts)
+    a.push_back(toTf32(v));
+  for (Value v : bElts)
+    bb.push_back(toTf32(v));
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t e = 0; e < 2; ++e)
+      c.push_back(
+          b.create<vector::ExtractOp>(loc, acc, ArrayRef<int64_t>{r, e}));
+  auto structType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  Value d = b.create<NVVM::MmaOp>(
+      loc, structType, a, bb, c, ArrayRef<int64_t>{16, 8, 8}, std::nullopt,
+      std::nullopt,
+      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::tf32, NVVM::MMATypes::tf32},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  Value out = acc;
+  for (int64_t i = 0; i < 4; ++i) {
+    Value v = b.create<LLVM::ExtractValueOp>(loc, d, ArrayRef<int64_t>{i});
+    out = b.create<vector::InsertOp>(loc, v, out,
+                                     ArrayRef<int64_t>{i / 2, i % 2});
+  }
+  return out;
+}
+
 static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
   auto ta = cast<MemRefType>(ops.a.getType());
   auto tb = cast<MemRefType>(ops.b.getType());
@@ -159,11 +208,12 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
                                         cst(32), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
-  Type f16 = ta.getElementType(), f32 = b.getF32Type(); // f16 or bf16
+  Type f16 = ta.getElementType(), f32 = b.getF32Type(); // f16, bf16 or f32
+  bool tf32 = f16.isF32();
   Value lane = launch.getThreadIds().x;
   Value g = b.create<arith::DivUIOp>(loc, lane, cst(4));
-  Value t2 = b.create<arith::MulIOp>(
-      loc, b.create<arith::RemUIOp>(loc, lane, cst(4)), cst(2));
+  Value t = b.create<arith::RemUIOp>(loc, lane, cst(4));
+  Value t2 = b.create<arith::MulIOp>(loc, t, cst(2));
   Value row0 = b.create<arith::AddIOp>(
       loc, b.create<arith::MulIOp>(loc, launch.getBlockIds().y, cst(16)), g);
   Value row1 = b.create<arith::AddIOp>(loc, row0, cst(8));
@@ -185,50 +235,62 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
   Value cRows[2] = {row0, row1}, cCols[2] = {col, col1};
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t c = 0; c < 2; ++c) {
-      Value v =
-          b.create<arith::ExtFOp>(loc, f32, load(ops.c, cRows[r], cCols[c]));
+      Value v = load(ops.c, cRows[r], cCols[c]);
+      if (!tf32)
+        v = b.create<arith::ExtFOp>(loc, f32, v);
       acc = b.create<vector::InsertOp>(loc, v, acc, ArrayRef<int64_t>{r, c});
     }
 
-  auto loop =
-      b.create<scf::ForOp>(loc, cst(0), cst(k), cst(16), ValueRange{acc});
+  auto loop = b.create<scf::ForOp>(loc, cst(0), cst(k), cst(tf32 ? 8 : 16),
+                                   ValueRange{acc});
   b.setInsertionPointToStart(loop.getBody());
   Value kk = loop.getInductionVar();
-  Value kA = b.create<arith::AddIOp>(loc, kk, t2); // 2t + kk
-  auto aType = VectorType::get({4, 2}, f16);
-  auto bType = VectorType::get({2, 2}, f16);
-  Value fragA = b.create<arith::ConstantOp>(
-      loc, aType, DenseElementsAttr::get(aType, b.getFloatAttr(f16, 0)));
-  Value aRows[4] = {row0, row1, row0, row1};
-  int64_t aColOff[4] = {0, 0, 8, 8};
-  for (int64_t r = 0; r < 4; ++r)
-    for (int64_t e = 0; e < 2; ++e)
-      fragA = b.create<vector::InsertOp>(
-          loc, load(ops.a, aRows[r], add(kA, aColOff[r] + e)), fragA,
-          ArrayRef<int64_t>{r, e});
-  Value fragB = b.create<arith::ConstantOp>(
-      loc, bType, DenseElementsAttr::get(bType, b.getFloatAttr(f16, 0)));
-  for (int64_t r = 0; r < 2; ++r)
-    for (int64_t e = 0; e < 2; ++e)
-      fragB =
-          b.create<vector::InsertOp>(loc, load(ops.b, add(kA, 8 * r + e), bCol),
-                                     fragB, ArrayRef<int64_t>{r, e});
-  Value next =
-      isa<Float16Type>(f16)
-          ? b.create<nvgpu::MmaSyncOp>(loc, fragA, fragB,
-                                       loop.getRegionIterArgs()[0],
-                                       b.getI64ArrayAttr({16, 8, 16}))
-                .getResult()
-          : bf16MmaSync(b, loc, fragA, fragB, loop.getRegionIterArgs()[0]);
-  b.create<scf::YieldOp>(loc, next);
+  if (tf32) {
+    Value kt = b.create<arith::AddIOp>(loc, kk, t); // t + kk
+    Value aElts[4] = {load(ops.a, row0, kt), load(ops.a, row1, kt),
+                      load(ops.a, row0, add(kt, 4)),
+                      load(ops.a, row1, add(kt, 4))};
+    Value bElts[2] = {load(ops.b, kt, bCol), load(ops.b, add(kt, 4), bCol)};
+    b.create<scf::YieldOp>(
+        loc, tf32MmaSync(b, loc, aElts, bElts, loop.getRegionIterArgs()[0]));
+  } else {
+    Value kA = b.create<arith::AddIOp>(loc, kk, t2); // 2t + kk
+    auto aType = VectorType::get({4, 2}, f16);
+    auto bType = VectorType::get({2, 2}, f16);
+    Value fragA = b.create<arith::ConstantOp>(
+        loc, aType, DenseElementsAttr::get(aType, b.getFloatAttr(f16, 0)));
+    Value aRows[4] = {row0, row1, row0, row1};
+    int64_t aColOff[4] = {0, 0, 8, 8};
+    for (int64_t r = 0; r < 4; ++r)
+      for (int64_t e = 0; e < 2; ++e)
+        fragA = b.create<vector::InsertOp>(
+            loc, load(ops.a, aRows[r], add(kA, aColOff[r] + e)), fragA,
+            ArrayRef<int64_t>{r, e});
+    Value fragB = b.create<arith::ConstantOp>(
+        loc, bType, DenseElementsAttr::get(bType, b.getFloatAttr(f16, 0)));
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t e = 0; e < 2; ++e)
+        fragB = b.create<vector::InsertOp>(
+            loc, load(ops.b, add(kA, 8 * r + e), bCol), fragB,
+            ArrayRef<int64_t>{r, e});
+    Value next =
+        isa<Float16Type>(f16)
+            ? b.create<nvgpu::MmaSyncOp>(loc, fragA, fragB,
+                                         loop.getRegionIterArgs()[0],
+                                         b.getI64ArrayAttr({16, 8, 16}))
+                  .getResult()
+            : bf16MmaSync(b, loc, fragA, fragB, loop.getRegionIterArgs()[0]);
+    b.create<scf::YieldOp>(loc, next);
+  }
 
   b.setInsertionPointAfter(loop);
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t c = 0; c < 2; ++c) {
       Value v = b.create<vector::ExtractOp>(loc, loop.getResult(0),
                                             ArrayRef<int64_t>{r, c});
-      b.create<memref::StoreOp>(loc, b.create<arith::TruncFOp>(loc, f16, v),
-                                ops.c, ValueRange{cRows[r], cCols[c]});
+      if (!tf32)
+        v = b.create<arith::TruncFOp>(loc, f16, v);
+      b.create<memref::StoreOp>(loc, v, ops.c, ValueRange{cRows[r], cCols[c]});
     }
   b.create<gpu::TerminatorOp>(loc);
 }
@@ -236,11 +298,20 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
 struct TensorCoreMatmulPass
     : PassWrapper<TensorCoreMatmulPass, OperationPass<func::FuncOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TensorCoreMatmulPass)
+  TensorCoreMatmulPass() = default;
+  TensorCoreMatmulPass(const TensorCoreMatmulPass &other)
+      : PassWrapper(other) {}
+  Option<bool> allowTf32{
+      *this, "allow-tf32",
+      llvm::cl::desc("f32 matmuls on tf32 tensor cores (mma.sync m16n8k8, "
+                     "inputs rounded to tf32); default: exact f32 kernels"),
+      llvm::cl::init(false)};
   StringRef getArgument() const override {
     return "seq-gpu-tensor-core-matmul";
   }
   StringRef getDescription() const override {
-    return "f16 matmuls (f32 accumulation) as mma.sync tensor-core kernels";
+    return "f16/bf16 (and, with allow-tf32, f32) matmuls (f32 accumulation) "
+           "as mma.sync tensor-core kernels";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
     registry.insert<gpu::GPUDialect, nvgpu::NVGPUDialect, NVVM::NVVMDialect,
@@ -250,7 +321,7 @@ struct TensorCoreMatmulPass
   void runOnOperation() override {
     SmallVector<std::pair<linalg::LinalgOp, MatmulOperands>> matches;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (auto m = matchMatmul(op))
+      if (auto m = matchMatmul(op, allowTf32))
         matches.push_back({op, *m});
     });
     for (auto &[op, operands] : matches) {

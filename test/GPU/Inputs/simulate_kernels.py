@@ -6,13 +6,17 @@ split-K merge) on a machine without a GPU.
 usage: simulate_kernels.py IR B Hq Hkv Sq Skv D dtype causal(0|1) scale
        simulate_kernels.py --input B Hq Hkv Sq Skv D dtype causal scale
          (prints the seq.attention function to build IR from)
+       simulate_kernels.py --matmul IR M K N
+       simulate_kernels.py --matmul-input M K N
+         (f32 C += A @ B of seq-gpu-tensor-core-matmul{allow-tf32=true}:
+         mma.m16n8k8 .tf32 and cvt.rna.tf32.f32; the function to build from)
 
 IR is the output of `seq-opt --seq-gpu-flash-attention
 --mlir-print-op-generic` on a function (q, k, v, out) holding the marker
 call. The interpreter runs every thread of a CTA in lockstep (values are
 numpy arrays over the threads; scf.if masks threads). Warp-level ops follow
 the PTX ISA: mma.m16n8k16 (.f16/.bf16, f32 accumulators), ldmatrix .x4
-(.trans), shfl.bfly. cp.async copies land only when a cp.async.wait_group
+(.trans), shfl.bfly, mma.m16n8k8 .tf32 and cvt.rna.tf32.f32. cp.async copies land only when a cp.async.wait_group
 requires them, so a read before the matching wait sees stale data. This
 checks the generated IR against the author's reading of those semantics,
 not real hardware.
@@ -145,6 +149,30 @@ def _mma_maps():
 
 
 MMA_MAPS = _mma_maps()
+
+
+def tf32_round(x):
+    """cvt.rna.tf32.f32: 10 mantissa bits, nearest, ties away from zero (the
+    value stays an f32 with the low 13 bits clear)."""
+    b = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    b = ((b + 0x1000) & 0xFFFFE000) & 0xFFFFFFFF
+    return b.astype(np.uint32).view(np.float32)
+
+
+def _tf32_maps():
+    """Fragment element -> matrix position for mma.m16n8k8 .tf32 (PTX ISA;
+    g = lane / 4, t = lane % 4): A register r (row g + 8 (r % 2), col
+    t + 4 (r / 2)); B register r (k t + 4r, n g); C/D register r (row
+    g + 8 (r / 2), col 2t + r % 2)."""
+    L = np.arange(32)[:, None]
+    r4 = np.arange(4)[None, :]
+    r2 = np.arange(2)[None, :]
+    g, t = L // 4, L % 4
+    return (g + 8 * (r4 % 2), t + 4 * (r4 // 2), t + 4 * r2, g + 0 * r2,
+            g + 8 * (r4 // 2), 2 * t + r4 % 2)
+
+
+TF32_MAPS = _tf32_maps()
 
 
 class Mem:
@@ -331,6 +359,25 @@ class Sim:
             out = rows[:, :, L // 4, :].reshape(W, 4, 32, 4, 2)
             out = out[:, :, L, L % 4, :]  # (W, 4, 32, 2)
             self.set(op, out.transpose(0, 2, 1, 3).reshape(T, 4, 2))
+        elif n == "nvvm.convert.float.to.tf32":
+            assert "rna" in op.rest, "only cvt.rna.tf32.f32 is modelled"
+            self.set(op, tf32_round(V[0]))
+        elif n == "nvvm.mma.sync" and "k = 8" in op.rest:
+            assert "tf32" in op.rest, "only m16n8k8 .tf32 is modelled"
+            a = np.stack(V[0:4], axis=1)  # (T,4)
+            b = np.stack(V[4:6], axis=1)  # (T,2)
+            c = np.stack(V[6:10], axis=1)  # (T,4)
+            # The hardware reads only the tf32 bits of its registers.
+            a, b = tf32_round(a), tf32_round(b)
+            W = T // 32
+            ar, ac, br, bc, cr, cc = TF32_MAPS
+            A = np.full((W, 16, 8), np.nan); B = np.full((W, 8, 8), np.nan)
+            C = np.full((W, 16, 8), np.nan)
+            A[:, ar, ac] = a.reshape(W, 32, 4)
+            B[:, br, bc] = b.reshape(W, 32, 2)
+            C[:, cr, cc] = c.reshape(W, 32, 4)
+            D = (A @ B + C).astype(np.float32)
+            self.set(op, D[:, cr, cc].reshape(T, 4))
         elif n in ("nvgpu.mma.sync", "nvvm.mma.sync"):
             if n == "nvgpu.mma.sync":
                 a, b, c = V  # (T,4,2), (T,2,2), (T,2,2)
@@ -443,7 +490,51 @@ def emit_input(b, hq, hkv, sq, skv, d, elt, causal, scale):
           f"  return %r : {qt}\n}}")
 
 
+def matmul_main(argv):
+    """C += A @ B in f32 through the tf32 tensor-core kernel."""
+    if argv[0] == "--matmul-input":
+        m, k, n = argv[1:4]
+        at, bt, ct = (f"memref<{m}x{k}xf32>", f"memref<{k}x{n}xf32>",
+                      f"memref<{m}x{n}xf32>")
+        print(f"func.func @f(%a: {at}, %b: {bt}, %c: {ct}) {{\n"
+              f"  linalg.matmul ins(%a, %b : {at}, {bt}) outs(%c : {ct})\n"
+              f"  return\n}}")
+        return 0
+    path = argv[1]
+    m, k, n = (int(x) for x in argv[2:5])
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    c0 = rng.standard_normal((m, n)).astype(np.float32)
+    c = c0.copy()
+    text = open(path).read()
+    if "tf32" not in text:
+        print("no tf32 mma in the IR: MISMATCH")
+        return 1
+    args, ops = parse_module(text)
+    sim = Sim()
+    for name, arr in zip(args, (a, b, c)):
+        sim.env[name] = Mem(arr, "f32")
+    sim.run_ops(ops, np.ones(1, dtype=bool), 1)
+    # Exact layout check: numpy on the tf32-rounded inputs (f64 sums; only
+    # the accumulation order differs). Then the tf32 error against exact f32:
+    # each product loses up to about 2^-10 relative.
+    ref_tf32 = tf32_round(a).astype(np.float64) @ tf32_round(b) + c0
+    ref = a.astype(np.float64) @ b + c0
+    scale = np.abs(a).astype(np.float64) @ np.abs(b) + np.abs(c0)
+    err_layout = float(np.max(np.abs(c - ref_tf32) / scale))
+    err_f32 = float(np.max(np.abs(c - ref) / scale))
+    ok = (not np.isnan(c).any() and err_layout <= 1e-6 and
+          err_f32 <= 2.0 ** -10)
+    print(f"tf32 matmul {m}x{k}x{n}: max rel err vs tf32-rounded numpy "
+          f"{err_layout:.3g} (tol 1e-6), vs f32 numpy {err_f32:.3g} "
+          f"(tol 2^-10): {'OK' if ok else 'MISMATCH'}")
+    return 0 if ok else 1
+
+
 def main():
+    if sys.argv[1].startswith("--matmul"):
+        return matmul_main(sys.argv[1:])
     if sys.argv[1] == "--input":
         a = sys.argv[2:]
         emit_input(*a[:7], a[7] == "1", a[8])
