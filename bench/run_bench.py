@@ -178,7 +178,10 @@ def interleaved_medians(f_a, f_b, runs, warmup=2, block=5, budget_s=60.0, probe=
     """Alternating blocks of `block` runs of each, so machine load hits both
     alike, while neither one's idle-spinning thread pool (onnxruntime spins
     after each run, and so does seqc's briefly) competes with the other's
-    runs: a short pause separates the blocks."""
+    runs: a pause separates the blocks. onnxruntime's intra-op workers keep
+    spinning ~55 ms after a run (measured: process CPU time while idle), so the
+    pause is longer than that; a shorter one left them competing with seqc's
+    next block (gpt2 measured 2x slower that way)."""
     ta, tb, probes = [], [], []
     start = time.perf_counter()
     order = ((f_a, ta), (f_b, tb))
@@ -192,7 +195,7 @@ def interleaved_medians(f_a, f_b, runs, warmup=2, block=5, budget_s=60.0, probe=
                 t = time.perf_counter()
                 f()
                 ts.append((time.perf_counter() - t) * 1e3)
-            time.sleep(0.05)
+            time.sleep(0.2)
         order = order[::-1]
         if time.perf_counter() - start > budget_s and len(ta) >= 5:
             break
