@@ -11,10 +11,16 @@
  * lazy, because MLIR loads modules from a global constructor, i.e. at
  * dlopen time of the artifact, when failing is not an option.
  *
+ * Weights (constant globals) are device-resident: seqc_cuda_resident uploads
+ * each one on the first run of the loaded artifact and returns the same
+ * device pointer on later runs; they are freed once, when the artifact
+ * unloads (or the process exits).
+ *
  *===----------------------------------------------------------------------===*/
 #include "cuda_runtime_internal.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,6 +60,7 @@ static struct {
   CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
+  CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
 } cu;
 
 static _Thread_local char cuda_error[512];
@@ -113,6 +120,7 @@ static bool load_driver(void) {
   LOAD(cuMemAlloc, "cuMemAlloc_v2");
   LOAD(cuMemFree, "cuMemFree_v2");
   LOAD(cuMemcpyAsync, "cuMemcpyAsync");
+  LOAD(cuMemcpyHtoD, "cuMemcpyHtoD_v2");
   return true;
 }
 
@@ -259,4 +267,67 @@ MGPU_API void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, void *stream) {
   check(cu.cuMemcpyAsync((CUdeviceptr)(uintptr_t)dst,
                          (CUdeviceptr)(uintptr_t)src, sizeBytes, stream),
         "cuMemcpyAsync");
+}
+
+/*===-- device-resident weights -------------------------------------------===*/
+
+/* One uploaded weight: the artifact's slot (an internal i64 global the
+ * host-to-device lowering creates per weight) and its device buffer. */
+typedef struct resident_weight {
+  void **slot;
+  CUdeviceptr ptr;
+  struct resident_weight *next;
+} resident_weight;
+
+static resident_weight *resident_weights;
+static pthread_mutex_t resident_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The device copy of `bytes` bytes of weight data at `host`: uploaded
+ * (synchronously) on the first call for `slot`, cached there afterwards.
+ * NULL with the run's error set on failure (the next run retries). */
+MGPU_API void *seqc_cuda_resident(void **slot, const void *host,
+                                  uint64_t bytes) {
+  if (cuda_error[0] || !cu.cuMemAlloc)
+    return NULL;
+  pthread_mutex_lock(&resident_lock);
+  void *p = *slot;
+  if (!p) {
+    resident_weight *r = malloc(sizeof(resident_weight));
+    CUdeviceptr d = 0;
+    if (!r) {
+      set_error("out of memory uploading a weight to the GPU");
+    } else if (check(cu.cuMemAlloc(&d, bytes ? bytes : 1), "cuMemAlloc")) {
+      free(r);
+    } else if (bytes &&
+               check(cu.cuMemcpyHtoD(d, host, bytes), "cuMemcpyHtoD")) {
+      cu.cuMemFree(d);
+      free(r);
+    } else {
+      r->slot = slot;
+      r->ptr = d;
+      r->next = resident_weights;
+      resident_weights = r;
+      *slot = p = (void *)(uintptr_t)d;
+    }
+  }
+  pthread_mutex_unlock(&resident_lock);
+  return p;
+}
+
+/* Each uploaded weight is freed exactly once: the list is emptied here and
+ * the slots cleared. Nothing was uploaded without a driver. */
+__attribute__((destructor)) static void free_resident_weights(void) {
+  pthread_mutex_lock(&resident_lock);
+  resident_weight *r = resident_weights;
+  resident_weights = NULL;
+  if (r && cu.initialized)
+    cu.cuCtxSetCurrent(cu.ctx);
+  while (r) {
+    resident_weight *next = r->next;
+    cu.cuMemFree(r->ptr);
+    *r->slot = NULL;
+    free(r);
+    r = next;
+  }
+  pthread_mutex_unlock(&resident_lock);
 }

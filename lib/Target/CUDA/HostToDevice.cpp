@@ -5,7 +5,16 @@
 //  - every memref argument gets a device mirror: gpu.alloc + copy in at
 //    entry; copied back before the return if a kernel writes it; freed;
 //  - memref.alloc/alloca/dealloc become gpu.alloc/gpu.dealloc;
-//  - memref.get_global (weights) is copied to a device buffer per call.
+//  - constant memref.globals (weights) stay resident on the device: at
+//    function entry, per weight, one call of the runtime's
+//    seqc_cuda_resident(slot, host, bytes), which uploads the weight on the
+//    first run of the loaded artifact (under a lock; the device pointer is
+//    kept in the internal global `slot`, freed when the artifact unloads)
+//    and afterwards only returns the pointer; the result becomes a memref
+//    through an LLVM memref descriptor (an unrealized cast that
+//    finalize-memref-to-llvm's casts fold away). The calls come before the
+//    first gpu op, so gpu-async-region adds no stream syncs for them;
+//  - other memref.get_global (mutable globals) is copied per call.
 // The ops are synchronous here; gpu-async-region then chains them on one
 // stream (the synchronous forms are not lowered by gpu-to-llvm).
 //
@@ -13,12 +22,17 @@
 
 #include "seqc/Target/CUDA.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
@@ -94,6 +108,70 @@ static void deviceFree(OpBuilder &b, Location loc, Value v) {
   b.create<gpu::DeallocOp>(loc, /*asyncToken=*/Type(), ValueRange{}, v);
 }
 
+/// The runtime's `void *seqc_cuda_resident(void **slot, const void *host,
+/// uint64_t bytes)` (lib/Runtime/cuda_runtime.c).
+static constexpr StringLiteral kResidentFn = "seqc_cuda_resident";
+
+/// The device-resident copy of the constant global `global` as a memref of
+/// `type`: seqc_cuda_resident on the global's host data and its slot, the
+/// returned pointer wrapped in a memref descriptor (identity layout).
+static Value residentWeight(OpBuilder &b, Location loc, ModuleOp module,
+                            memref::GlobalOp global, MemRefType type) {
+  MLIRContext *ctx = b.getContext();
+  Type ptr = LLVM::LLVMPointerType::get(ctx), i64 = b.getI64Type();
+  SymbolTable symbols(module);
+  if (!symbols.lookup(kResidentFn)) {
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    mb.create<LLVM::LLVMFuncOp>(
+        loc, kResidentFn, LLVM::LLVMFunctionType::get(ptr, {ptr, ptr, i64}));
+  }
+  // One zero-initialized slot per weight, shared by the module's functions.
+  std::string slotName = ("__seqc_dev_" + global.getSymName()).str();
+  if (!symbols.lookup(slotName)) {
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    mb.create<LLVM::GlobalOp>(loc, i64, /*isConstant=*/false,
+                              LLVM::Linkage::Internal, slotName,
+                              b.getI64IntegerAttr(0));
+  }
+  Value host = b.create<memref::GetGlobalOp>(loc, type, global.getSymName());
+  Value hostIdx =
+      b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, host).getResult();
+  Value hostInt = b.create<arith::IndexCastOp>(loc, i64, hostIdx);
+  Value hostPtr = b.create<LLVM::IntToPtrOp>(loc, ptr, hostInt);
+  Value slot = b.create<LLVM::AddressOfOp>(loc, ptr, slotName);
+  uint64_t bytes =
+      DataLayout::closest(global).getTypeSize(type.getElementType()) *
+      type.getNumElements();
+  Value size = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(bytes));
+  Value dev = b.create<LLVM::CallOp>(loc, TypeRange{ptr}, kResidentFn,
+                                     ValueRange{slot, hostPtr, size})
+                  .getResult();
+  // The descriptor finalize-memref-to-llvm uses for `type`:
+  // {allocated, aligned, offset, sizes[rank], strides[rank]}.
+  int64_t rank = type.getRank();
+  SmallVector<Type> fields{ptr, ptr, i64};
+  if (rank > 0) {
+    fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+    fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+  }
+  auto descType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+  auto cst = [&](int64_t v) -> Value {
+    return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
+  };
+  Value desc = b.create<LLVM::PoisonOp>(loc, descType);
+  desc = b.create<LLVM::InsertValueOp>(loc, desc, dev, ArrayRef<int64_t>{0});
+  desc = b.create<LLVM::InsertValueOp>(loc, desc, dev, ArrayRef<int64_t>{1});
+  desc = b.create<LLVM::InsertValueOp>(loc, desc, cst(0), ArrayRef<int64_t>{2});
+  SmallVector<int64_t> strides = type.getStridesAndOffset().first;
+  for (int64_t d = 0; d < rank; ++d) {
+    desc = b.create<LLVM::InsertValueOp>(loc, desc, cst(type.getDimSize(d)),
+                                         ArrayRef<int64_t>{3, d});
+    desc = b.create<LLVM::InsertValueOp>(loc, desc, cst(strides[d]),
+                                         ArrayRef<int64_t>{4, d});
+  }
+  return b.create<UnrealizedConversionCastOp>(loc, type, desc).getResult(0);
+}
+
 struct HostToDevicePass
     : PassWrapper<HostToDevicePass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(HostToDevicePass)
@@ -103,7 +181,8 @@ struct HostToDevicePass
            "gpu.launch_func";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, memref::MemRefDialect>();
+    registry.insert<gpu::GPUDialect, memref::MemRefDialect, LLVM::LLVMDialect,
+                    arith::ArithDialect>();
   }
 
   LogicalResult convert(func::FuncOp fn, ModuleOp module) {
@@ -158,7 +237,17 @@ struct HostToDevicePass
 
     // Allocations and weights.
     SmallVector<Operation *> toErase;
+    SmallVector<memref::GetGlobalOp> weights;
     WalkResult allocs = fn.walk([&](Operation *op) {
+      if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
+        auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+            get, get.getNameAttr());
+        if (global && global.getConstant() &&
+            get.getType().getLayout().isIdentity()) {
+          weights.push_back(get);
+          return WalkResult::advance();
+        }
+      }
       b.setInsertionPoint(op);
       Location loc = op->getLoc();
       if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
@@ -197,6 +286,30 @@ struct HostToDevicePass
       return failure();
     for (Operation *op : toErase)
       op->erase();
+
+    // Constant weights: resident device copies, resolved once per call at
+    // entry (before the argument mirrors' gpu ops), one per global.
+    llvm::MapVector<StringAttr, Value> resident;
+    b.setInsertionPointToStart(&entry);
+    for (memref::GetGlobalOp get : weights) {
+      StringAttr name = get.getNameAttr().getAttr();
+      auto [it, inserted] = resident.try_emplace(name, Value());
+      if (inserted)
+        it->second = residentWeight(
+            b, get.getLoc(), module,
+            SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+                get, get.getNameAttr()),
+            get.getType());
+      Value dev = it->second;
+      if (dev.getType() != get.getType()) // same global, another type
+        dev = residentWeight(
+            b, get.getLoc(), module,
+            SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+                get, get.getNameAttr()),
+            get.getType());
+      get.getResult().replaceAllUsesWith(dev);
+      get.erase();
+    }
 
     // Anything left that reads or writes memory on the host is a bug of the
     // GPU mapping; say so instead of crashing at run time.
