@@ -178,7 +178,8 @@ struct HostToDevicePass
   StringRef getArgument() const override { return "seq-gpu-host-to-device"; }
   StringRef getDescription() const override {
     return "Mirror host tensor buffers on the GPU (gpu.alloc/memcpy) around "
-           "gpu.launch_func";
+           "gpu.launch_func; constant weights device-resident "
+           "(seqc_cuda_resident)";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
     registry.insert<gpu::GPUDialect, memref::MemRefDialect, LLVM::LLVMDialect,
@@ -293,20 +294,19 @@ struct HostToDevicePass
     b.setInsertionPointToStart(&entry);
     for (memref::GetGlobalOp get : weights) {
       StringAttr name = get.getNameAttr().getAttr();
+      auto build = [&] {
+        return residentWeight(
+            b, get.getLoc(), module,
+            SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+                get, get.getNameAttr()),
+            get.getType());
+      };
       auto [it, inserted] = resident.try_emplace(name, Value());
       if (inserted)
-        it->second = residentWeight(
-            b, get.getLoc(), module,
-            SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-                get, get.getNameAttr()),
-            get.getType());
+        it->second = build();
       Value dev = it->second;
       if (dev.getType() != get.getType()) // same global, another type
-        dev = residentWeight(
-            b, get.getLoc(), module,
-            SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-                get, get.getNameAttr()),
-            get.getType());
+        dev = build();
       get.getResult().replaceAllUsesWith(dev);
       get.erase();
     }
