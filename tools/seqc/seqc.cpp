@@ -130,6 +130,18 @@ int main(int argc, char **argv) {
         << "'\n";
     return 1;
   }
+  // The kernels use mma.sync m16n8k16/m16n8k8, ldmatrix and cp.async
+  // (sm_80+); older targets would crash in LLVM's instruction selection.
+  unsigned smVersion = 0;
+  if (target == seqc::CompileOptions::Target::CUDA &&
+      (StringRef(gpuArch).drop_front(3).consumeInteger(10, smVersion) ||
+       smVersion < 80)) {
+    WithColor::error(errs(), "seqc")
+        << "--gpu-arch " << gpuArch
+        << ": the CUDA target needs sm_80 or newer (its kernels use "
+           "mma.sync, ldmatrix and cp.async)\n";
+    return 1;
+  }
   opts.cuda.allowTf32 = allowTf32;
   if (allowTf32 && target != seqc::CompileOptions::Target::CUDA) {
     WithColor::error(errs(), "seqc")
