@@ -37,7 +37,8 @@ std::string linalgToLLVMPipeline() {
          "scf-forall-to-parallel,"
          // Contractions -> runtime micro-kernels; outermost parallel loops
          // -> the runtime thread pool (see lib/Conversion/Ukernels).
-         "seq-lower-to-ukernels,convert-linalg-to-parallel-loops,"
+         "seq-lower-to-ukernels,seq-reassociate-reductions,"
+         "convert-linalg-to-parallel-loops,"
          "seq-outline-parallel,"
          // Run-time shape checks -> seqc_rt_check_failed calls, before
          // convert-cf-to-llvm would make them abort().

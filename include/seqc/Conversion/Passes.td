@@ -112,6 +112,17 @@ def SeqApproximateMath : Pass<"seq-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def SeqReassociateReductions : Pass<"seq-reassociate-reductions"> {
+  let summary = "Mark float ops in linalg reduction bodies reassociable";
+  let description = [{
+    Adds `fastmath<reassoc, contract>` to the addf/mulf/max/min ops inside
+    linalg ops with reduction loops, so that LLVM's loop vectorizer can
+    vectorize the resulting reduction loops (sums and maxima of norms,
+    softmax, the attention cascade). Results change only by rounding.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def SeqStripSignedness : Pass<"seq-strip-signedness", "::mlir::ModuleOp"> {
   let summary = "Make every integer type signless (after seq-to-linalg)";
   let description = [{
