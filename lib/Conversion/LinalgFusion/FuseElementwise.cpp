@@ -12,8 +12,7 @@ namespace seqc {
 #include "seqc/Conversion/Passes.h.inc"
 
 namespace {
-struct FuseElementwisePass
-    : impl::SeqFuseElementwiseBase<FuseElementwisePass> {
+struct FuseElementwisePass : impl::SeqFuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(
@@ -25,7 +24,13 @@ struct FuseElementwisePass
           for (Operation *p = fused->getOwner(); p; p = p->getParentOp())
             if (p->hasAttr("seq.kv_tile_loop"))
               return false;
-          return consumer && consumer.getNumReductionLoops() == 0;
+          if (!consumer || consumer.getNumReductionLoops() != 0)
+            return false;
+          // A producer with several users would be recomputed in each of
+          // them (e.g. the residual stream re-added inside every norm and
+          // projection input); materializing it once is cheaper.
+          Operation *producer = fused->get().getDefiningOp();
+          return producer && producer->hasOneUse();
         });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
