@@ -123,23 +123,13 @@ static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op,
   return MatmulOperands{a, b, c};
 }
 
-/// nvgpu.mma.sync has no bf16 lowering: nvvm.mma.sync on the same fragments
-/// (bf16 m16n8k16 shares f16's layouts), registers packed as i32.
-static Value bf16MmaSync(OpBuilder &b, Location loc, Value fragA, Value fragB,
-                         Value acc) {
-  Type i32 = b.getI32Type(), f32 = b.getF32Type();
-  auto regs = [&](Value frag, int64_t n) {
-    SmallVector<Value> out;
-    auto pair = VectorType::get({1}, i32);
-    for (int64_t r = 0; r < n; ++r) {
-      Value row = b.create<vector::ExtractOp>(loc, frag, ArrayRef<int64_t>{r});
-      Value packed = b.create<vector::BitCastOp>(loc, pair, row);
-      out.push_back(
-          b.create<vector::ExtractOp>(loc, packed, ArrayRef<int64_t>{0}));
-    }
-    return out;
-  };
-  SmallVector<Value> a = regs(fragA, 4), bb = regs(fragB, 2), c;
+/// nvvm.mma.sync m16n8k`k` (row x col) on prepared A/B registers with the
+/// 2x2 f32 accumulator fragment `acc`; returns the updated fragment.
+static Value nvvmMmaF32(OpBuilder &b, Location loc, ArrayRef<Value> a,
+                        ArrayRef<Value> bRegs, Value acc, int64_t k,
+                        NVVM::MMATypes type) {
+  Type f32 = b.getF32Type();
+  SmallVector<Value> c;
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t e = 0; e < 2; ++e)
       c.push_back(
@@ -147,9 +137,8 @@ static Value bf16MmaSync(OpBuilder &b, Location loc, Value fragA, Value fragB,
   auto structType =
       LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
   Value d = b.create<NVVM::MmaOp>(
-      loc, structType, a, bb, c, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
-      std::nullopt,
-      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
+      loc, structType, a, bRegs, c, ArrayRef<int64_t>{16, 8, k}, std::nullopt,
+      std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
       std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                      NVVM::MMALayout::col});
   Value out = acc;
@@ -161,39 +150,41 @@ static Value bf16MmaSync(OpBuilder &b, Location loc, Value fragA, Value fragB,
   return out;
 }
 
+/// nvgpu.mma.sync has no bf16 lowering: nvvm.mma.sync on the same fragments
+/// (bf16 m16n8k16 shares f16's layouts), registers packed as i32.
+static Value bf16MmaSync(OpBuilder &b, Location loc, Value fragA, Value fragB,
+                         Value acc) {
+  Type i32 = b.getI32Type();
+  auto regs = [&](Value frag, int64_t n) {
+    SmallVector<Value> out;
+    auto pair = VectorType::get({1}, i32);
+    for (int64_t r = 0; r < n; ++r) {
+      Value row = b.create<vector::ExtractOp>(loc, frag, ArrayRef<int64_t>{r});
+      Value packed = b.create<vector::BitCastOp>(loc, pair, row);
+      out.push_back(
+          b.create<vector::ExtractOp>(loc, packed, ArrayRef<int64_t>{0}));
+    }
+    return out;
+  };
+  return nvvmMmaF32(b, loc, regs(fragA, 4), regs(fragB, 2), acc, 16,
+                    NVVM::MMATypes::bf16);
+}
+
 /// One m16n8k8 tf32 step: A's 4 and B's 2 f32 elements (in fragment order,
 /// see the file comment) rounded to tf32, accumulated into acc (2x2 f32).
 static Value tf32MmaSync(OpBuilder &b, Location loc, ArrayRef<Value> aElts,
                          ArrayRef<Value> bElts, Value acc) {
-  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  Type i32 = b.getI32Type();
   auto toTf32 = [&](Value v) -> Value {
     return b.create<NVVM::ConvertFloatToTF32Op>(loc, i32, v,
                                                 NVVM::FPRoundingMode::RNA);
   };
-  SmallVector<Value> a, bb, c;
+  SmallVector<Value> a, bb;
   for (Value v : aElts)
     a.push_back(toTf32(v));
   for (Value v : bElts)
     bb.push_back(toTf32(v));
-  for (int64_t r = 0; r < 2; ++r)
-    for (int64_t e = 0; e < 2; ++e)
-      c.push_back(
-          b.create<vector::ExtractOp>(loc, acc, ArrayRef<int64_t>{r, e}));
-  auto structType =
-      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-  Value d = b.create<NVVM::MmaOp>(
-      loc, structType, a, bb, c, ArrayRef<int64_t>{16, 8, 8}, std::nullopt,
-      std::nullopt,
-      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::tf32, NVVM::MMATypes::tf32},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                     NVVM::MMALayout::col});
-  Value out = acc;
-  for (int64_t i = 0; i < 4; ++i) {
-    Value v = b.create<LLVM::ExtractValueOp>(loc, d, ArrayRef<int64_t>{i});
-    out = b.create<vector::InsertOp>(loc, v, out,
-                                     ArrayRef<int64_t>{i / 2, i % 2});
-  }
-  return out;
+  return nvvmMmaF32(b, loc, a, bb, acc, 8, NVVM::MMATypes::tf32);
 }
 
 static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
