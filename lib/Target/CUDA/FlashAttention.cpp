@@ -375,6 +375,38 @@ static Value splitLse(KB &k, Value mLog2, Value lRow, Value negInf) {
   return k.select(positive, lv, negInf);
 }
 
+/// The grid both attention kernels use: x = row tile (times split), y = KV
+/// head, z = batch, with K and V tiles of `tileType` in workgroup memory.
+/// Leaves the builder at the start of the launch body.
+struct CtaFrame {
+  Value kSh, vSh, hk, batch, tid, rowTile, split;
+};
+static CtaFrame openAttentionLaunch(KB &k, const Config &c, int64_t threads,
+                                    MemRefType tileType) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  auto launch = gpu::LaunchOp::create(
+      b, loc, k.idx(c.rowTiles() * c.splits), k.idx(c.hkv), k.idx(c.batch),
+      k.idx(threads), k.idx(1), k.idx(1), /*dynamicSharedMemorySize=*/nullptr,
+      /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
+      TypeRange{tileType, tileType});
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value bx = launch.getBlockIds().x;
+  Value rowTile = c.splits > 1 ? k.div(bx, c.splits) : bx;
+  // Causal: the last row tiles see the most keys; start them first (CTAs
+  // are dispatched in block order) so that short ones fill the tail.
+  if (c.causal)
+    rowTile = arith::SubIOp::create(b, loc, k.idx(c.rowTiles() - 1), rowTile);
+  Value split = c.splits > 1 ? k.rem(bx, c.splits) : k.idx(0);
+  return {launch.getWorkgroupAttributions()[0],
+          launch.getWorkgroupAttributions()[1],
+          launch.getBlockIds().y,
+          launch.getBlockIds().z,
+          launch.getThreadIds().x,
+          rowTile,
+          split};
+}
+
 /// The fused kernel. `out` is the attention result (splits == 1) or, with
 /// splits > 1, `part` [splits,B,Hq,Sq,D] f32 and `lse` [splits,B,Hq,Sq] f32.
 static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
@@ -389,24 +421,9 @@ static void buildFlashKernel(OpBuilder &b, Location loc, const Config &c,
   // per-lane base plus a compile-time offset (fewer live registers).
   auto tileType = MemRefType::get({kTile * dPad}, elt, AffineMap(), wg);
   int64_t threads = 32 * c.warps;
-  auto launch = gpu::LaunchOp::create(
-      b, loc, k.idx(c.rowTiles() * c.splits), k.idx(c.hkv), k.idx(c.batch),
-      k.idx(threads), k.idx(1), k.idx(1), /*dynamicSharedMemorySize=*/nullptr,
-      /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
-      TypeRange{tileType, tileType});
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
-  Value kSh = launch.getWorkgroupAttributions()[0];
-  Value vSh = launch.getWorkgroupAttributions()[1];
-
-  Value bx = launch.getBlockIds().x, hk = launch.getBlockIds().y,
-        batch = launch.getBlockIds().z, tid = launch.getThreadIds().x;
-  Value rowTile = c.splits > 1 ? k.div(bx, c.splits) : bx;
-  // Causal: the last row tiles see the most keys; start them first (CTAs
-  // are dispatched in block order) so that short ones fill the tail.
-  if (c.causal)
-    rowTile = arith::SubIOp::create(b, loc, k.idx(c.rowTiles() - 1), rowTile);
-  Value split = c.splits > 1 ? k.rem(bx, c.splits) : k.idx(0);
+  auto [kSh, vSh, hk, batch, tid, rowTile, split] =
+      openAttentionLaunch(k, c, threads, tileType);
   Value warp = k.div(tid, 32), lane = k.rem(tid, 32);
   Value g = k.div(lane, 4), t2 = k.mul(k.rem(lane, 4), 2);
   Value r0 = k.mul(rowTile, c.rowsPerCta()); // the CTA's first packed row
@@ -790,23 +807,9 @@ static void buildFmaKernel(OpBuilder &b, Location loc, const Config &c, Value q,
   auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   auto tileType =
       MemRefType::get({kvTile * d}, b.getF32Type(), AffineMap(), wg);
-  auto launch = gpu::LaunchOp::create(
-      b, loc, k.idx(c.rowTiles() * c.splits), k.idx(c.hkv), k.idx(c.batch),
-      k.idx(threads), k.idx(1), k.idx(1), /*dynamicSharedMemorySize=*/nullptr,
-      /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange{},
-      TypeRange{tileType, tileType});
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
-  Value kSh = launch.getWorkgroupAttributions()[0];
-  Value vSh = launch.getWorkgroupAttributions()[1];
-  Value bx = launch.getBlockIds().x, hk = launch.getBlockIds().y,
-        batch = launch.getBlockIds().z, tid = launch.getThreadIds().x;
-  Value rowTile = c.splits > 1 ? k.div(bx, c.splits) : bx;
-  // Causal: the last row tiles see the most keys; start them first (CTAs
-  // are dispatched in block order) so that short ones fill the tail.
-  if (c.causal)
-    rowTile = arith::SubIOp::create(b, loc, k.idx(c.rowTiles() - 1), rowTile);
-  Value split = c.splits > 1 ? k.rem(bx, c.splits) : k.idx(0);
+  auto [kSh, vSh, hk, batch, tid, rowTile, split] =
+      openAttentionLaunch(k, c, threads, tileType);
   Value r0 = k.mul(rowTile, c.rowsPerCta());
   Value t = k.rem(tid, 4);
   RowInfo row = rowCoords(k, c, hk, k.add(r0, k.div(tid, 4)));
