@@ -20,6 +20,10 @@ seqc build (build/bin/seqc, or --seqc). No network.
 
 usage: bench/gpu_attention.py [--dtype bf16|f16] [--cases prefill2048,...]
                               [--iters N] [--warmup N] [--seqc PATH]
+
+AOT split (compile where seqc is built, run on the GPU host):
+  bench/gpu_attention.py --compile-only DIR --gpu-arch sm_90   # no GPU needed
+  bench/gpu_attention.py --artifacts DIR                       # no seqc needed
 """
 import argparse
 import os
@@ -82,6 +86,12 @@ def find_seqc(arg):
 def build_and_compile(seqc_bin, work, name, dtype, case):
     b, hq, hkv, sq, skv, d, causal = case
     model_dir = work / name
+    if seqc_bin is None:  # --artifacts: compiled ahead of time elsewhere
+        so = model_dir / "model.so"
+        if not so.is_file():
+            fail(f"{so} missing; make it with --compile-only {work} "
+                 f"--dtype {dtype}")
+        return so, float("nan")
     args = [sys.executable, str(MODEL_SCRIPT), str(model_dir),
             {"bf16": "bfloat16", "f16": "float16"}[dtype],
             str(b), str(hq), str(hkv), str(sq), str(skv), str(d)]
@@ -191,24 +201,42 @@ def main(argv=None):
                     help="sm_XX for seqc (default: the visible GPU's)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the models and artifacts (printed path)")
+    ap.add_argument("--compile-only", metavar="DIR",
+                    help="build the models and artifacts into DIR and stop "
+                    "(no GPU needed; give --gpu-arch)")
+    ap.add_argument("--artifacts", metavar="DIR",
+                    help="run artifacts made by --compile-only DIR (no seqc "
+                    "needed on this machine)")
     args = ap.parse_args(argv)
     names = [c for c in args.cases.split(",") if c]
     unknown = [c for c in names if c not in CASES]
     if unknown:
         fail(f"unknown case(s) {unknown}; choose from {list(CASES)}")
 
+    if args.compile_only:
+        ARCH = args.gpu_arch or fail("--compile-only needs --gpu-arch")
+        seqc_bin = find_seqc(args.seqc)
+        out = Path(args.compile_only)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            so, secs = build_and_compile(seqc_bin, out, name, args.dtype,
+                                         CASES[name])
+            print(f"{name}: {so} ({secs:.2f} s)")
+        return 0
+
     torch = require()
     import numpy as np
     import seqc
     TORCH_BF16, TORCH_I16 = torch.bfloat16, torch.int16
-    seqc_bin = find_seqc(args.seqc)
+    seqc_bin = None if args.artifacts else find_seqc(args.seqc)
     major, minor = torch.cuda.get_device_capability()
     ARCH = args.gpu_arch or f"sm_{major}{minor}"
     tdtype = {"bf16": torch.bfloat16, "f16": torch.float16}[args.dtype]
     print(f"# {torch.cuda.get_device_name()} ({ARCH}), torch "
           f"{torch.__version__}, {args.dtype}, {args.iters} iterations")
 
-    work = Path(tempfile.mkdtemp(prefix="seqc-gpu-attn-"))
+    work = (Path(args.artifacts) if args.artifacts else
+            Path(tempfile.mkdtemp(prefix="seqc-gpu-attn-")))
     rows = []
     try:
         for name in names:
@@ -264,7 +292,9 @@ def main(argv=None):
                      if kern_ms else "")
                   + f"  torch/seqc_run {torch_ms / e2e_ms:5.2f}x", flush=True)
     finally:
-        if args.keep:
+        if args.artifacts:
+            pass  # not ours to delete
+        elif args.keep:
             print(f"# models and artifacts kept in {work}")
         else:
             import shutil

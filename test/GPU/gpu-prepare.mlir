@@ -87,3 +87,28 @@ func.func @host_loop(%a: memref<4x8xf32>, %b: memref<4x8xf32>) {
   }
   return
 }
+
+// -----
+
+// A host load whose value only feeds arithmetic and a store goes into the
+// same one-thread kernel as them (nonpad_kv_seqlen - 2 in the expanded ONNX
+// Attention); the index math used after the run stays on the host.
+// CHECK-LABEL: func @scalar_chain
+// CHECK: %[[E:.*]] = memref.expand_shape %arg1
+// CHECK: scf.parallel
+// CHECK-NEXT: %[[V:.*]] = memref.load %arg0
+// CHECK-NEXT: %[[C2:.*]] = arith.constant 2 : i64
+// CHECK-NEXT: %[[W:.*]] = arith.subi %[[V]], %[[C2]]
+// CHECK-NEXT: memref.store %[[W]], %arg1
+// CHECK-NEXT: scf.reduce
+// CHECK: return %[[E]]
+func.func @scalar_chain(%a: memref<1xi64>, %b: memref<1xi64>) -> memref<1x1xi64> {
+  %c0 = arith.constant 0 : index
+  %v = memref.load %a[%c0] : memref<1xi64>
+  %e = memref.expand_shape %b [[0, 1]] output_shape [1, 1] : memref<1xi64> into memref<1x1xi64>
+  %c2 = arith.constant 2 : i64
+  %w = arith.subi %v, %c2 : i64
+  memref.store %w, %b[%c0] : memref<1xi64>
+  return %e : memref<1x1xi64>
+}
+

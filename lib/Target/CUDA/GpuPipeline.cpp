@@ -43,7 +43,10 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          std::string(opts.allowTf32 ? "true" : "false") +
          "}),"
          "convert-linalg-to-parallel-loops,func.func(seq-gpu-prepare),"
-         "canonicalize,"
+         // canonicalize inlines one-iteration scf.parallel loops (a 1-element
+         // fill, the one-thread kernels of seq-gpu-prepare): wrap again what
+         // that put back on the host.
+         "canonicalize,func.func(seq-gpu-prepare),"
          "func.func(scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
          "no-min-max-bounds=true},sccp,"
          "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"

@@ -22,6 +22,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 using namespace mlir;
 
@@ -154,6 +155,89 @@ static bool needsHostLoop(scf::ParallelOp par) {
   return nests > 1;
 }
 
+/// Consecutive host ops of one block that become one single-thread kernel:
+/// memory-touching ops and the pure, region-free ops between them (e.g.
+/// `%v = load; %w = subi %v, 2; store %w`: the load's result must not
+/// leave the kernel).
+using SerialRun = SmallVector<Operation *>;
+
+static bool isPureScalar(Operation *op) {
+  return op->getNumRegions() == 0 && isMemoryEffectFree(op) &&
+         !op->hasTrait<OpTrait::IsTerminator>();
+}
+
+static SmallVector<SerialRun> groupSerialOps(ArrayRef<Operation *> serial) {
+  SmallVector<SerialRun> runs;
+  for (Operation *op : serial) {
+    if (!runs.empty()) {
+      Operation *last = runs.back().back();
+      if (last->getBlock() == op->getBlock() && last->isBeforeInBlock(op)) {
+        SmallVector<Operation *> between;
+        Operation *it = last->getNextNode();
+        for (; it != op && isPureScalar(it); it = it->getNextNode())
+          between.push_back(it);
+        if (it == op) {
+          runs.back().append(between.begin(), between.end());
+          runs.back().push_back(op);
+          continue;
+        }
+      }
+    }
+    runs.push_back({op});
+  }
+  return runs;
+}
+
+/// Moves `run` into a one-iteration scf.parallel. A pure op whose result is
+/// also used after the run, and which does not depend on the run, is left
+/// in front of it instead (index math, views).
+static LogicalResult wrapInOneThreadKernel(SerialRun &run) {
+  llvm::SmallPtrSet<Operation *, 16> inRun(run.begin(), run.end());
+  auto usedOutside = [&](Operation *op) {
+    for (Operation *user : op->getUsers()) {
+      Operation *anc = user;
+      while (anc && !inRun.contains(anc))
+        anc = anc->getParentOp();
+      if (!anc)
+        return true;
+    }
+    return false;
+  };
+  auto dependsOnRun = [&](Operation *op) {
+    return llvm::any_of(op->getOperands(), [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      return def && inRun.contains(def);
+    });
+  };
+  Operation *first = run.front();
+  SerialRun kept;
+  for (Operation *op : run) {
+    if (!usedOutside(op)) {
+      kept.push_back(op);
+      continue;
+    }
+    if (!isPureScalar(op) || dependsOnRun(op))
+      return op->emitError("host code with a result touches tensor memory; "
+                           "the CUDA target cannot place it in a kernel");
+    op->moveBefore(first);
+    inRun.erase(op);
+  }
+  // Trailing pure ops need no kernel.
+  while (!kept.empty() && isPureScalar(kept.back()))
+    kept.pop_back();
+  if (kept.empty())
+    return success();
+  OpBuilder b(kept.front());
+  Location loc = kept.front()->getLoc();
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  auto par = b.create<scf::ParallelOp>(loc, ValueRange{zero}, ValueRange{one},
+                                       ValueRange{one});
+  for (Operation *op : kept)
+    op->moveBefore(par.getBody()->getTerminator());
+  return success();
+}
+
 struct GpuPreparePass
     : PassWrapper<GpuPreparePass, OperationPass<func::FuncOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuPreparePass)
@@ -227,21 +311,9 @@ struct GpuPreparePass
       }
       return WalkResult::advance();
     });
-    for (Operation *op : serial) {
-      if (op->getNumResults() != 0) {
-        op->emitError("host code with a result touches tensor memory; the "
-                      "CUDA target cannot place it in a kernel");
+    for (SerialRun &run : groupSerialOps(serial))
+      if (failed(wrapInOneThreadKernel(run)))
         return signalPassFailure();
-      }
-      OpBuilder b(op);
-      Location loc = op->getLoc();
-      Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
-      Value one = b.create<arith::ConstantIndexOp>(loc, 1);
-      auto par = b.create<scf::ParallelOp>(loc, ValueRange{zero},
-                                           ValueRange{one}, ValueRange{one});
-      Block *body = par.getBody();
-      op->moveBefore(body->getTerminator());
-    }
   }
 };
 

@@ -2,7 +2,7 @@
 attention in float64, rounded to the element type) for the model of
 attention_model.py with the same arguments.
 
-usage: attention_reference.py DIR float16|float B Hq Hkv Sq Skv D
+usage: attention_reference.py DIR float16|bfloat16|float B Hq Hkv Sq Skv D
        [causal] [scale=S]"""
 import os
 import sys
@@ -18,7 +18,10 @@ scale = 1.0 / np.sqrt(d)
 for e in extra:
     if e.startswith("scale="):
         scale = float(e.split("=", 1)[1])
-dt = {"float16": np.float16, "float": np.float32}[dtype]
+dt = {"float16": np.float16, "float": np.float32}.get(dtype)
+if dtype == "bfloat16":
+    import ml_dtypes
+    dt = ml_dtypes.bfloat16
 rng = np.random.default_rng(0)
 q = rng.standard_normal((b, hq, sq, d)).astype(dt)
 k = rng.standard_normal((b, hkv, skv, d)).astype(dt)
