@@ -1011,6 +1011,11 @@ struct FlashAttentionPass
       *this, "splits",
       llvm::cl::desc("KV splits per row tile (0 = chosen from the shape)"),
       llvm::cl::init(0)};
+  Option<int64_t> warpsOpt{
+      *this, "warps",
+      llvm::cl::desc("warps per CTA of the f16/bf16 kernel, 16 rows each: 1, "
+                     "2, 4 or 8 (0 = chosen from the shape)"),
+      llvm::cl::init(0)};
   void getDependentDialects(DialectRegistry &registry) const override {
     registry.insert<gpu::GPUDialect, nvgpu::NVGPUDialect, NVVM::NVVMDialect,
                     LLVM::LLVMDialect, vector::VectorDialect, scf::SCFDialect,
@@ -1050,6 +1055,12 @@ struct FlashAttentionPass
     // of 4 mostly idle ones, so that more CTAs fit on an SM.
     else if (c.rows() <= 32)
       c.warps = c.rows() <= 16 ? 1 : 2;
+    if (warpsOpt != 0 && warpsOpt != 1 && warpsOpt != 2 && warpsOpt != 4 &&
+        warpsOpt != 8)
+      return call.emitError("flash attention: warps=")
+             << static_cast<int64_t>(warpsOpt) << " (expected 0, 1, 2, 4 or 8)";
+    if (!f32 && warpsOpt > 0)
+      c.warps = warpsOpt;
     c.splits = splitsOpt > 0 ? std::min<int64_t>(splitsOpt, c.kvTiles())
                              : chooseSplits(c);
 

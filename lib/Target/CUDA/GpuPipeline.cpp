@@ -52,7 +52,11 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          "gpu-map-parallel-loops,convert-parallel-loops-to-gpu),"
          // Constants canonicalize hoisted out of the launches go back in
          // (else they become kernel parameters: registers, no folding).
-         "gpu-launch-sink-index-computations,gpu-kernel-outlining,"
+         "gpu-launch-sink-index-computations,"
+         // Integer powers become calls before outlining, which copies the
+         // callees into the kernel module (later, the calls would point out
+         // of it).
+         "convert-math-to-funcs{convert-ctlz=false},gpu-kernel-outlining,"
          "seq-gpu-align-workgroup,seq-gpu-merge-modules,seq-gpu-host-to-device,"
          "func.func(gpu-async-region),"
          "nvvm-attach-target{chip=" +
