@@ -27,7 +27,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 STATUSES = ("pass", "wrong", "unsupported", "crash")
 COMPILE_TIMEOUT_S = 60
@@ -233,6 +233,28 @@ def _usable_data(case: Path, data: Path, tmp: Path):
         return data, ""
 
 
+def compile_case(case_dir: Path, seqc: str, so: Path,
+                 extra: Sequence[str] = ()) -> Tuple[Optional[int], str,
+                                                     List[str]]:
+    """Compiles case_dir/model.onnx to `so`; returns (rc, output, bound).
+    An input that must be known at compile time is specialized to its value
+    in test_data_set_0 (the runtime checks it) and the compile retried;
+    `bound` lists those inputs."""
+    bound: List[str] = []
+    bind_args: List[str] = []
+    while True:
+        rc, out = _exec([seqc, str(case_dir / "model.onnx"), "-o", str(so)] +
+                        list(extra) + bind_args, COMPILE_TIMEOUT_S)
+        name = _input_to_bind(out) if rc == 1 else None
+        if not name or name in bound or len(bound) >= 8:
+            return rc, out, bound
+        pb = _input_file(case_dir / "test_data_set_0", name)
+        if pb is None:
+            return rc, out, bound
+        bound.append(name)
+        bind_args += ["--const-input", f"{name}={pb}"]
+
+
 def run_case(case_dir: Path, seqc: str, seq_run: str, tmp: Path) -> Result:
     case = case_dir.name
     op, out_types = _inspect_model(case_dir)
@@ -244,21 +266,7 @@ def run_case(case_dir: Path, seqc: str, seq_run: str, tmp: Path) -> Result:
         return Result(case, op, status, detail, time.monotonic() - start)
 
     so = tmp / f"{case}.so"
-    bound: List[str] = []
-    bind_args: List[str] = []
-    while True:
-        rc, out = _exec([seqc, str(case_dir / "model.onnx"), "-o", str(so)] +
-                        bind_args, COMPILE_TIMEOUT_S)
-        # An input that must be known at compile time: specialize it to the
-        # value of test_data_set_0 (the runtime checks it) and retry.
-        name = _input_to_bind(out) if rc == 1 else None
-        if not name or name in bound or len(bound) >= 8:
-            break
-        pb = _input_file(case_dir / "test_data_set_0", name)
-        if pb is None:
-            break
-        bound.append(name)
-        bind_args += ["--const-input", f"{name}={pb}"]
+    rc, out, bound = compile_case(case_dir, seqc, so)
     if rc != 0:
         if rc == 1 and "error:" in out:
             return done("unsupported", _first_line(out))

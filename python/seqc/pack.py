@@ -44,19 +44,7 @@ def _make_case(case_dir: Path, out: Path, seqc: str, extra: List[str],
     dest = out / case_dir.name
     dest.mkdir(parents=True, exist_ok=True)
     so = dest / "model.so"
-    bound, bind_args = [], []
-    while True:
-        rc, text = cf._exec([seqc, str(case_dir / "model.onnx"), "-o",
-                             str(so)] + extra + bind_args,
-                            cf.COMPILE_TIMEOUT_S)
-        name = cf._input_to_bind(text) if rc == 1 else None
-        if not name or name in bound or len(bound) >= 8:
-            break
-        pb = cf._input_file(case_dir / "test_data_set_0", name)
-        if pb is None:
-            break
-        bound.append(name)
-        bind_args += ["--const-input", f"{name}={pb}"]
+    rc, text, bound = cf.compile_case(case_dir, seqc, so, extra)
     if rc != 0:
         shutil.rmtree(dest, ignore_errors=True)
         status = "unsupported" if rc == 1 and "error:" in text else "crash"
