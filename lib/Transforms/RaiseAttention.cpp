@@ -302,10 +302,37 @@ struct RaiseAttention : OpRewritePattern<seq::MatMulOp> {
   }
 };
 
+/// attention(q, repeat_kv(k), repeat_kv(v)) -> attention(q, k, v). The op
+/// itself maps query head h to kv head h / (Hq / Hkv), which is what the
+/// repeat spells out; opset-23 exports (Attention after Unsqueeze/Expand/
+/// Reshape of K and V) otherwise copy every kv head G times.
+struct FoldRepeatKVIntoAttention : OpRewritePattern<seq::AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::AttentionOp op,
+                                PatternRewriter &rw) const override {
+    auto kt = rankedType(op.getKey()), vt = rankedType(op.getValue());
+    if (!kt || !vt || kt.getRank() != 4 || vt.getRank() != 4 ||
+        !kt.hasStaticShape() || !vt.hasStaticShape())
+      return rw.notifyMatchFailure(op, "K/V not static rank 4");
+    std::optional<Reshaped> k = matchRepeatKV(op.getKey(), kt.getShape());
+    std::optional<Reshaped> v = matchRepeatKV(op.getValue(), vt.getShape());
+    if (!k || !v || k->shape[1] != v->shape[1])
+      return rw.notifyMatchFailure(op, "K and V are not the same repeat-kv");
+    Value kv = materialize(rw, op.getLoc(), *k);
+    Value vv = materialize(rw, op.getLoc(), *v);
+    rw.modifyOpInPlace(op, [&] {
+      op.getKeyMutable().assign(kv);
+      op.getValueMutable().assign(vv);
+    });
+    return success();
+  }
+};
+
 } // namespace
 
 void populateRaiseAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseAttention>(patterns.getContext());
+  patterns.add<RaiseAttention, FoldRepeatKVIntoAttention>(
+      patterns.getContext());
 }
 
 } // namespace seqc
