@@ -252,6 +252,28 @@ static LogicalResult replaceWithHalfRope(PatternRewriter &rw, Operation *op,
   return success();
 }
 
+/// real = sub(x1 * a, x2 * b) (either operand order of each product) where
+/// x1 = x[..., 0 : h : stride] and x2 = x[..., secondOffset : h : stride]
+/// of one x, and (real, imag) rotate (x1, x2) by matchRealImag's tables:
+/// returns x and sets cos/sin, or returns null.
+static Value matchRotatedPairs(seq::SubOp sub, Value real, Value imag,
+                               int64_t h, int64_t secondOffset, int64_t stride,
+                               Value &cos, Value &sin) {
+  auto m1 = sub.getLhs().getDefiningOp<seq::MulOp>();
+  auto m2 = sub.getRhs().getDefiningOp<seq::MulOp>();
+  if (!m1 || !m2)
+    return nullptr;
+  for (int i = 0; i < 4; ++i) {
+    Value x1 = (i & 1) ? m1.getRhs() : m1.getLhs();
+    Value x2 = (i & 2) ? m2.getRhs() : m2.getLhs();
+    Value x = matchLastDimSlice(x1, 0, h, stride);
+    if (x && matchLastDimSlice(x2, secondOffset, h, stride) == x &&
+        matchRealImag(real, imag, x1, x2, cos, sin))
+      return x;
+  }
+  return nullptr;
+}
+
 /// concat(cos * x1 - sin * x2, sin * x1 + cos * x2) over the halves x1, x2
 /// of x -> seq.rope(x, cos, sin) with half tables.
 struct RaiseHalfTableRope : OpRewritePattern<tensor::ConcatOp> {
@@ -269,21 +291,11 @@ struct RaiseHalfTableRope : OpRewritePattern<tensor::ConcatOp> {
     auto sub = real.getDefiningOp<seq::SubOp>();
     if (!sub)
       return rw.notifyMatchFailure(concat, "first half is not a difference");
-    for (int i = 0; i < 4; ++i) {
-      auto m1 = sub.getLhs().getDefiningOp<seq::MulOp>();
-      auto m2 = sub.getRhs().getDefiningOp<seq::MulOp>();
-      if (!m1 || !m2)
-        break;
-      Value x1 = (i & 1) ? m1.getRhs() : m1.getLhs();
-      Value x2 = (i & 2) ? m2.getRhs() : m2.getLhs();
-      Value x = matchLastDimSlice(x1, 0, h, 1);
-      Value cos, sin;
-      if (!x || matchLastDimSlice(x2, h, h, 1) != x ||
-          !matchRealImag(real, imag, x1, x2, cos, sin))
-        continue;
+    Value cos, sin;
+    if (Value x = matchRotatedPairs(sub, real, imag, h, /*secondOffset=*/h,
+                                    /*stride=*/1, cos, sin))
       return replaceWithHalfRope(rw, concat, x, cos, sin,
                                  /*interleaved=*/false);
-    }
     return rw.notifyMatchFailure(concat, "not concat(real, imag) of halves");
   }
 };
@@ -310,20 +322,10 @@ struct RaiseHalfTableInterleavedRope : OpRewritePattern<seq::ReshapeOp> {
     auto sub = real ? real.getDefiningOp<seq::SubOp>() : seq::SubOp();
     if (!sub || !imag)
       return rw.notifyMatchFailure(op, "not (real, imag) pairs");
-    for (int i = 0; i < 4; ++i) {
-      auto m1 = sub.getLhs().getDefiningOp<seq::MulOp>();
-      auto m2 = sub.getRhs().getDefiningOp<seq::MulOp>();
-      if (!m1 || !m2)
-        break;
-      Value x1 = (i & 1) ? m1.getRhs() : m1.getLhs();
-      Value x2 = (i & 2) ? m2.getRhs() : m2.getLhs();
-      Value x = matchLastDimSlice(x1, 0, h, 2);
-      Value cos, sin;
-      if (!x || matchLastDimSlice(x2, 1, h, 2) != x ||
-          !matchRealImag(real, imag, x1, x2, cos, sin))
-        continue;
+    Value cos, sin;
+    if (Value x = matchRotatedPairs(sub, real, imag, h, /*secondOffset=*/1,
+                                    /*stride=*/2, cos, sin))
       return replaceWithHalfRope(rw, op, x, cos, sin, /*interleaved=*/true);
-    }
     return rw.notifyMatchFailure(op, "not interleaved real/imag of x");
   }
 };
