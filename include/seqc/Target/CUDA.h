@@ -56,6 +56,8 @@ std::unique_ptr<mlir::Pass> createMergeGpuModulesPass();
 std::unique_ptr<mlir::Pass> createTensorCoreMatmulPass();
 std::unique_ptr<mlir::Pass> createMarkAttentionPass();
 std::unique_ptr<mlir::Pass> createFlashAttentionPass();
+std::unique_ptr<mlir::Pass> createMarkNormsPass();
+std::unique_ptr<mlir::Pass> createFusedNormsPass();
 std::unique_ptr<mlir::Pass> createAlignWorkgroupPass();
 void registerCudaPasses();
 /// GPU/NVVM -> LLVM IR translations and the NVVM target attribute models.

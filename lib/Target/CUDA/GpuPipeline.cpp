@@ -14,8 +14,9 @@ using namespace mlir;
 namespace seqc {
 
 std::string gpuSeqPipeline() {
-  // Supported seq.attention ops -> markers for fused flash-attention kernels.
-  return "seq-gpu-mark-attention";
+  // Supported seq.attention ops -> markers for fused flash-attention kernels;
+  // norms and softmax -> markers for one-kernel row normalizations.
+  return "seq-gpu-mark-attention,seq-gpu-mark-norms";
 }
 
 std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
@@ -38,7 +39,8 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          // tiled, the tile loops map to blocks and the point loops to threads.
          // Attention and f16/bf16 matmuls: tensor-core kernels (mma.sync)
          // built directly.
-         "seq-gpu-flash-attention,func.func(seq-gpu-tensor-core-matmul{"
+         "seq-gpu-flash-attention,seq-gpu-fused-norms,"
+         "func.func(seq-gpu-tensor-core-matmul{"
          "allow-tf32=" +
          std::string(opts.allowTf32 ? "true" : "false") +
          "}),"
@@ -83,6 +85,8 @@ void registerCudaPasses() {
   PassRegistration<Pass>([] { return createTensorCoreMatmulPass(); });
   PassRegistration<Pass>([] { return createMarkAttentionPass(); });
   PassRegistration<Pass>([] { return createFlashAttentionPass(); });
+  PassRegistration<Pass>([] { return createMarkNormsPass(); });
+  PassRegistration<Pass>([] { return createFusedNormsPass(); });
   PassRegistration<Pass>([] { return createAlignWorkgroupPass(); });
 }
 

@@ -6,6 +6,10 @@ split-K merge) on a machine without a GPU.
 usage: simulate_kernels.py IR B Hq Hkv Sq Skv D dtype causal(0|1) scale
        simulate_kernels.py --input B Hq Hkv Sq Skv D dtype causal scale
          (prints the seq.attention function to build IR from)
+       simulate_kernels.py --norm IR KIND ROWS N dtype
+       simulate_kernels.py --norm-input KIND ROWS N dtype
+         (KIND: rms, layer, layer_bias, softmax, log_softmax: the one-kernel
+         row normalizations of seq-gpu-fused-norms against numpy)
        simulate_kernels.py --matmul IR M K N
        simulate_kernels.py --matmul-input M K N
          (f32 C += A @ B of seq-gpu-tensor-core-matmul{allow-tf32=true}:
@@ -246,6 +250,13 @@ class Sim:
         elif n == "math.exp2":
             with np.errstate(all="ignore"):
                 self.set(op, np.exp2(V[0]).astype(np.float32))
+        elif n in ("math.rsqrt", "math.exp", "math.log"):
+            f = {"math.rsqrt": lambda x: 1.0 / np.sqrt(x), "math.exp": np.exp,
+                 "math.log": np.log}[n]
+            with np.errstate(all="ignore"):
+                self.set(op, f(V[0]).astype(np.float32))
+        elif n == "arith.extf":
+            self.set(op, V[0])
         elif n == "math.log2":
             with np.errstate(all="ignore"):
                 self.set(op, np.log2(V[0]).astype(np.float32))
@@ -532,7 +543,68 @@ def matmul_main(argv):
     return 0 if ok else 1
 
 
+NORM_EPS = 1e-5
+
+
+def norm_main(argv):
+    """seq.rms_norm / seq.layer_norm / seq.softmax over the last axis of a
+    [ROWS, N] tensor through seq-gpu-fused-norms' kernel."""
+    kind, rows, n, elt = argv[1 if argv[0] == "--norm-input" else 2:][:4]
+    rows, n = int(rows), int(n)
+    xt, pt = f"tensor<{rows}x{n}x{elt}>", f"tensor<{n}x{elt}>"
+    if argv[0] == "--norm-input":
+        params = {"rms": 1, "layer": 1, "layer_bias": 2}.get(kind, 0)
+        names = ["%x", "%s", "%b"][:1 + params]
+        sig = ", ".join(f"{a}: {t}" for a, t in zip(names, [xt, pt, pt]))
+        if kind == "rms":
+            body = (f"seq.rms_norm %x, %s axis = 1 epsilon = {NORM_EPS:e} : "
+                    f"({xt}, {pt}) -> {xt}")
+        elif kind.startswith("layer"):
+            ops = ", ".join(names)
+            types = ", ".join([xt] + [pt] * params)
+            body = (f"seq.layer_norm {ops} axis = 1 epsilon = {NORM_EPS:e} : "
+                    f"({types}) -> {xt}")
+        else:
+            log = " log" if kind == "log_softmax" else ""
+            body = f"seq.softmax %x axis = 1{log} : {xt}"
+        print(f"func.func @f({sig}) -> {xt} {{\n  %r = {body}\n"
+              f"  return %r : {xt}\n}}")
+        return 0
+    rng = np.random.default_rng(0)
+    x = round_to(elt, rng.standard_normal((rows, n)) * 2 + 0.5)
+    s = round_to(elt, rng.standard_normal(n))
+    b = round_to(elt, rng.standard_normal(n))
+    out = np.full((rows, n), np.nan, dtype=np.float32)
+    args, ops = parse_module(open(argv[1]).read())
+    arrays = {"rms": [x, s], "layer": [x, s], "layer_bias": [x, s, b]}.get(
+        kind, [x]) + [out]
+    sim = Sim()
+    for name, arr in zip(args, arrays):
+        sim.env[name] = Mem(arr, elt)
+    sim.run_ops(ops, np.ones(1, dtype=bool), 1)
+    xd = x.astype(np.float64)
+    if kind == "rms":
+        ref = xd / np.sqrt((xd * xd).mean(-1, keepdims=True) + NORM_EPS) * s
+    elif kind.startswith("layer"):
+        c = xd - xd.mean(-1, keepdims=True)
+        ref = c / np.sqrt((c * c).mean(-1, keepdims=True) + NORM_EPS) * s
+        if kind == "layer_bias":
+            ref = ref + b
+    else:
+        z = xd - xd.max(-1, keepdims=True)
+        lse = np.log(np.exp(z).sum(-1, keepdims=True))
+        ref = z - lse if kind == "log_softmax" else np.exp(z - lse)
+    err = float(np.max(np.abs(out - ref))) if not np.isnan(out).any() else float("nan")
+    tol = {"f32": 1e-4, "f16": 1e-2, "bf16": 5e-2}[elt] * max(1.0, float(np.abs(ref).max()))
+    ok = not np.isnan(out).any() and err <= tol
+    print(f"{kind} {rows}x{n} {elt}: max |err| = {err:.3g} (tolerance {tol:.3g}): "
+          f"{'OK' if ok else 'MISMATCH'}")
+    return 0 if ok else 1
+
+
 def main():
+    if sys.argv[1].startswith("--norm"):
+        return norm_main(sys.argv[1:])
     if sys.argv[1].startswith("--matmul"):
         return matmul_main(sys.argv[1:])
     if sys.argv[1] == "--input":
