@@ -470,7 +470,7 @@ SEQC_HIDDEN void seqc_rt_check_failed(int32_t id) {
   const char *msg =
       id >= 0 && id < num_check_msg && check_msg[id] ? check_msg[id] : NULL;
   if (msg)
-    fail(SEQC_ERR_ARGUMENT, "run-time shape check failed: %s", msg);
+    fail(SEQC_ERR_ARGUMENT, "run-time check failed: %s", msg);
   else
     fail(SEQC_ERR_ARGUMENT, "run-time shape check %d failed", (int)id);
   if (check_jmp)

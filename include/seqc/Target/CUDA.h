@@ -57,6 +57,7 @@ std::unique_ptr<mlir::Pass> createTensorCoreMatmulPass();
 std::unique_ptr<mlir::Pass> createMarkAttentionPass();
 std::unique_ptr<mlir::Pass> createFlashAttentionPass();
 std::unique_ptr<mlir::Pass> createMarkNormsPass();
+std::unique_ptr<mlir::Pass> createDropDataChecksPass();
 std::unique_ptr<mlir::Pass> createFusedNormsPass();
 std::unique_ptr<mlir::Pass> createAlignWorkgroupPass();
 void registerCudaPasses();

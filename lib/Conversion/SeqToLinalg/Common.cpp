@@ -4,6 +4,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -62,8 +64,8 @@ Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
   auto in = cast<RankedTensorType>(v.getType());
   if (in.getShape() == shape)
     return v;
-  auto flatType = RankedTensorType::get({in.getNumElements()},
-                                        in.getElementType());
+  auto flatType =
+      RankedTensorType::get({in.getNumElements()}, in.getElementType());
   auto outType = RankedTensorType::get(shape, in.getElementType());
   // Rank-0 tensors: reassociation is empty on the rank-0 side.
   if (in.getRank() == 0)
@@ -118,6 +120,87 @@ void emitCheck(OpBuilder &b, Location loc, Value cond, const Twine &message) {
   cf::AssertOp::create(b, loc, cond, message.str());
 }
 
+Value safeIndex(OpBuilder &b, Location l, Value idx, Value size) {
+  idx = arith::IndexCastOp::create(b, l, b.getIndexType(), idx);
+  Value zero = arith::ConstantIndexOp::create(b, l, 0);
+  Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx, zero);
+  Value wrapped = arith::AddIOp::create(b, l, idx, size);
+  idx = arith::SelectOp::create(b, l, neg, wrapped, idx);
+  Value last = arith::SubIOp::create(b, l, size,
+                                     arith::ConstantIndexOp::create(b, l, 1));
+  idx = arith::MinSIOp::create(b, l, idx, last);
+  return arith::MaxSIOp::create(b, l, idx, zero);
+}
+
+void checkIndexRange(OpBuilder &b, Location loc, Operation *op, Value indices,
+                     ArrayRef<Value> sizes) {
+  auto type = cast<RankedTensorType>(indices.getType());
+  int64_t rank = type.getRank();
+  // Constant indices into static dims are checked now, not at run time.
+  DenseIntElementsAttr cst;
+  SmallVector<int64_t> staticSizes;
+  for (Value size : sizes) {
+    std::optional<int64_t> c = getConstantIntValue(size);
+    if (auto dim = size.getDefiningOp<tensor::DimOp>()) {
+      auto src = cast<RankedTensorType>(dim.getSource().getType());
+      std::optional<int64_t> d = dim.getConstantIndex();
+      if (d && !src.isDynamicDim(*d))
+        c = src.getDimSize(*d);
+    }
+    if (c)
+      staticSizes.push_back(*c);
+  }
+  if (matchPattern(indices, m_Constant(&cst)) &&
+      staticSizes.size() == sizes.size() && rank > 0) {
+    bool inRange = true;
+    int64_t n = 0, last = type.getShape().back();
+    for (const APInt &v : cst.getValues<APInt>()) {
+      int64_t size = staticSizes[sizes.size() > 1 ? n % last : 0];
+      int64_t i = v.getSExtValue();
+      inRange &= i >= -size && i < size;
+      ++n;
+    }
+    if (inRange)
+      return;
+  }
+  MLIRContext *ctx = b.getContext();
+  Type i1 = b.getI1Type();
+  indices = castToSignless(b, loc, indices);
+  Value init = createFilled(b, loc, RankedTensorType::get({}, i1),
+                            b.getBoolAttr(true), {});
+  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                              AffineMap::get(rank, 0, {}, ctx)};
+  auto all = buildGeneric(
+      b, loc, TypeRange{init.getType()}, indices, init, maps,
+      iterators(0, rank), [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value size = sizes.front();
+        if (sizes.size() > 1) { // the size of the dim this position indexes
+          Value pos = linalg::IndexOp::create(nb, l, rank - 1);
+          for (unsigned t = 1; t < sizes.size(); ++t) {
+            Value isT =
+                arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, pos,
+                                      arith::ConstantIndexOp::create(nb, l, t));
+            size = arith::SelectOp::create(nb, l, isT, sizes[t], size);
+          }
+        }
+        Value i = arith::IndexCastOp::create(nb, l, nb.getIndexType(), args[0]);
+        Value negSize = arith::SubIOp::create(
+            nb, l, arith::ConstantIndexOp::create(nb, l, 0), size);
+        Value ge =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, i, negSize);
+        Value lt =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, i, size);
+        Value ok = arith::AndIOp::create(nb, l, ge, lt);
+        return SmallVector<Value>{arith::AndIOp::create(nb, l, args[1], ok)};
+      });
+  Value flag = tensor::ExtractOp::create(b, loc, all.getResult(0), {});
+  auto check = cf::AssertOp::create(
+      b, loc, flag,
+      describe(op) + ": an index is out of range (valid: -size .. size-1 "
+                     "of the indexed dim)");
+  check->setAttr(kDataCheckAttr, b.getUnitAttr());
+}
+
 static Value dimValue(OpBuilder &b, Location loc, Value v, int64_t i) {
   int64_t d = cast<RankedTensorType>(v.getType()).getDimSize(i);
   if (!ShapedType::isDynamic(d))
@@ -130,9 +213,9 @@ void checkDimsEqual(OpBuilder &b, Location loc, Value x, int64_t i, Value y,
   if (!cast<RankedTensorType>(x.getType()).isDynamicDim(i) &&
       !cast<RankedTensorType>(y.getType()).isDynamicDim(j))
     return;
-  Value eq = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                   dimValue(b, loc, x, i),
-                                   dimValue(b, loc, y, j));
+  Value eq =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                            dimValue(b, loc, x, i), dimValue(b, loc, y, j));
   emitCheck(b, loc, eq, message);
 }
 

@@ -36,8 +36,8 @@ SmallVector<utils::IteratorType> iterators(unsigned n, unsigned r = 0);
 
 /// A linalg.generic whose body is produced by `body(b, loc, blockArgs)`
 /// returning the values to yield.
-using BodyFn = function_ref<SmallVector<Value>(OpBuilder &, Location,
-                                               ValueRange)>;
+using BodyFn =
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
 linalg::GenericOp buildGeneric(OpBuilder &b, Location loc, TypeRange results,
                                ValueRange inputs, ValueRange inits,
                                ArrayRef<AffineMap> maps,
@@ -58,6 +58,19 @@ Value castFromSignless(OpBuilder &b, Location loc, Value v, Type original);
 /// seqc_rt_check_failed. `describe(op)` names the op and its ONNX node.
 std::string describe(Operation *op);
 void emitCheck(OpBuilder &b, Location loc, Value cond, const Twine &message);
+/// Data-dependent checks (index ranges) carry this unit attribute on their
+/// cf.assert: targets that cannot evaluate tensor data on the host (CUDA)
+/// drop them and rely on `safeIndex`'s clamping instead.
+inline constexpr llvm::StringLiteral kDataCheckAttr = "seq.data_check";
+/// Asserts that every element of the integer tensor `indices` lies in
+/// [-size, size): `sizes` has one size for all elements, or one per position
+/// of the last dim (GatherND/ScatterND tuples).
+void checkIndexRange(OpBuilder &b, Location loc, Operation *op, Value indices,
+                     ArrayRef<Value> sizes);
+/// An integer index element as an `index` into a dim of `size`: negatives
+/// wrap by `size`, then the result is clamped to [0, size - 1] so that an
+/// unchecked out-of-range index can never address outside the tensor.
+Value safeIndex(OpBuilder &b, Location l, Value idx, Value size);
 /// Asserts dim `i` of `x` == dim `j` of `y`; nothing when both are static.
 void checkDimsEqual(OpBuilder &b, Location loc, Value x, int64_t i, Value y,
                     int64_t j, const Twine &message);
@@ -67,7 +80,7 @@ void checkDimsEqual(OpBuilder &b, Location loc, Value x, int64_t i, Value y,
 /// dynamic dim is never broadcast at run time. The last `dropTrailing`
 /// dims of each operand are not part of the broadcast (matmul's rows/cols).
 void checkBroadcast(OpBuilder &b, Location loc, Operation *op,
-                                    ValueRange operands, ArrayRef<int64_t> loopShape,
+                    ValueRange operands, ArrayRef<int64_t> loopShape,
                     int64_t dropTrailing = 0);
 } // namespace seqc::lowering
 

@@ -27,15 +27,6 @@ Value indexConst(OpBuilder &b, Location l, int64_t v) {
   return arith::ConstantIndexOp::create(b, l, v);
 }
 
-/// Casts an integer index element to `index`, wrapping negatives by `size`.
-Value wrapIndex(OpBuilder &b, Location l, Value idx, Value size) {
-  idx = arith::IndexCastOp::create(b, l, b.getIndexType(), idx);
-  Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, idx,
-                                    indexConst(b, l, 0));
-  Value wrapped = arith::AddIOp::create(b, l, idx, size);
-  return arith::SelectOp::create(b, l, neg, wrapped, idx);
-}
-
 Value dimOf(OpBuilder &b, Location l, Value t, int64_t d) {
   return tensor::DimOp::create(b, l, t, d);
 }
@@ -313,6 +304,7 @@ struct GatherElementsLowering : OpRewritePattern<seq::GatherElementsOp> {
     int64_t axis = normAxis(op.getAxis(), rank);
     Value data = op.getData();
     Value axisSize = dimOf(rw, loc, data, axis);
+    checkIndexRange(rw, loc, op, op.getIndices(), axisSize);
     auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     Value init = createEmpty(rw, loc, type, op.getIndices());
     auto g = buildGeneric(
@@ -321,7 +313,7 @@ struct GatherElementsLowering : OpRewritePattern<seq::GatherElementsOp> {
           SmallVector<Value> coords;
           for (int64_t d = 0; d < rank; ++d)
             coords.push_back(d == axis
-                                 ? wrapIndex(b, l, args[0], axisSize)
+                                 ? safeIndex(b, l, args[0], axisSize)
                                  : (Value)linalg::IndexOp::create(b, l, d));
           return SmallVector<Value>{
               tensor::ExtractOp::create(b, l, data, coords)};
@@ -348,6 +340,8 @@ struct GatherNDLowering : OpRewritePattern<seq::GatherNDOp> {
     SmallVector<Value> sizes;
     for (int64_t t = 0; t < m; ++t)
       sizes.push_back(dimOf(rw, loc, data, bd + t));
+    if (m > 0)
+      checkIndexRange(rw, loc, op, indices, sizes);
     auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     Value init = createEmpty(rw, loc, type, {});
     auto g =
@@ -362,7 +356,7 @@ struct GatherNDLowering : OpRewritePattern<seq::GatherNDOp> {
                          ic.push_back(indexConst(b, l, t));
                          Value raw =
                              tensor::ExtractOp::create(b, l, indices, ic);
-                         coords.push_back(wrapIndex(b, l, raw, sizes[t]));
+                         coords.push_back(safeIndex(b, l, raw, sizes[t]));
                        }
                        for (int64_t d = q - 1; d < rank; ++d)
                          coords.push_back(linalg::IndexOp::create(b, l, d));
@@ -450,11 +444,12 @@ struct ScatterElementsLowering : OpRewritePattern<seq::ScatterElementsOp> {
     int64_t axis = normAxis(op.getAxis(), rank);
     Value axisSize = dimOf(rw, loc, op.getData(), axis);
     Value indices = op.getIndices();
+    checkIndexRange(rw, loc, op, indices, axisSize);
     Value r = scatterLoop(
         rw, loc, op.getData(), op.getUpdates(), op.getReduction(),
         [&](OpBuilder &b, Location l, ValueRange ivs) {
           SmallVector<Value> coords(ivs);
-          coords[axis] = wrapIndex(
+          coords[axis] = safeIndex(
               b, l, tensor::ExtractOp::create(b, l, indices, ivs), axisSize);
           return coords;
         });
@@ -474,6 +469,8 @@ struct ScatterNDLowering : OpRewritePattern<seq::ScatterNDOp> {
     SmallVector<Value> sizes;
     for (int64_t t = 0; t < m; ++t)
       sizes.push_back(dimOf(rw, loc, op.getData(), t));
+    if (m > 0)
+      checkIndexRange(rw, loc, op, indices, sizes);
     Value r = scatterLoop(
         rw, loc, op.getData(), op.getUpdates(), op.getReduction(),
         [&](OpBuilder &b, Location l, ValueRange ivs) {
@@ -481,7 +478,7 @@ struct ScatterNDLowering : OpRewritePattern<seq::ScatterNDOp> {
           for (int64_t t = 0; t < m; ++t) {
             SmallVector<Value> ic(outer);
             ic.push_back(indexConst(b, l, t));
-            coords.push_back(wrapIndex(
+            coords.push_back(safeIndex(
                 b, l, tensor::ExtractOp::create(b, l, indices, ic), sizes[t]));
           }
           llvm::append_range(coords, ivs.drop_front(q - 1));

@@ -294,16 +294,12 @@ struct GatherLowering : OpRewritePattern<seq::GatherOp> {
     Value init = tensor::EmptyOp::create(rw, loc, type.getShape(),
                                          type.getElementType(), dyn);
     Value axisSize = tensor::DimOp::create(rw, loc, op.getData(), axis);
+    checkIndexRange(rw, loc, op, op.getIndices(), axisSize);
     Value dataT = op.getData();
     auto g = buildGeneric(
         rw, loc, type, op.getIndices(), init, maps, iterators(rank),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value idx = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
-          Value zero = arith::ConstantIndexOp::create(b, l, 0);
-          Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                            idx, zero);
-          Value wrapped = arith::AddIOp::create(b, l, idx, axisSize);
-          idx = arith::SelectOp::create(b, l, neg, wrapped, idx);
+          Value idx = safeIndex(b, l, args[0], axisSize);
           SmallVector<Value> coords;
           for (int64_t i = 0; i < axis; ++i)
             coords.push_back(linalg::IndexOp::create(b, l, i));

@@ -28,7 +28,8 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
   llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
   if (!toolkit.empty() && llvm::sys::fs::exists(libdevice))
     libs = " l=" + libdevice.str().str();
-  return "seq-strip-signedness,"
+  // Index-range checks read tensor data: not on the host of a GPU target.
+  return "seq-gpu-drop-data-checks,canonicalize,seq-strip-signedness,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-results-to-out-params{hoist-static-allocs "
@@ -86,6 +87,7 @@ void registerCudaPasses() {
   PassRegistration<Pass>([] { return createMarkAttentionPass(); });
   PassRegistration<Pass>([] { return createFlashAttentionPass(); });
   PassRegistration<Pass>([] { return createMarkNormsPass(); });
+  PassRegistration<Pass>([] { return createDropDataChecksPass(); });
   PassRegistration<Pass>([] { return createFusedNormsPass(); });
   PassRegistration<Pass>([] { return createAlignWorkgroupPass(); });
 }
