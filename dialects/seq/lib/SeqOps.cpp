@@ -8,6 +8,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallBitVector.h"
 
+#include <type_traits>
+
 using namespace mlir;
 using namespace mlir::seq;
 
@@ -93,11 +95,46 @@ static bool isUnsignedElementwise(Operation *op) {
   });
 }
 
+/// Integer division and remainder trap (SIGFPE) on a zero divisor and on
+/// signed MIN / -1. Those inputs get numpy's answers instead: x / 0 and
+/// x % 0 are 0, MIN / -1 wraps to MIN (0 - x) and MIN % -1 is 0.
+template <typename IOp>
+static Value buildSafeIntDivOrRem(OpBuilder &b, Location loc, ValueRange args,
+                                  bool isUnsigned) {
+  Value x = args[0], d = args[1];
+  Type t = d.getType();
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 0));
+  Value one = arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, 1));
+  Value isZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d, zero);
+  Value special = isZero, result = zero;
+  if (!isUnsigned) {
+    Value minusOne = arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, -1));
+    Value isMinusOne =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d, minusOne);
+    special = arith::OrIOp::create(b, loc, isZero, isMinusOne);
+    // x / -1 = -x (wrapping); x % -1 = 0.
+    if constexpr (std::is_same_v<IOp, arith::DivSIOp>)
+      result = arith::SelectOp::create(
+          b, loc, isMinusOne, arith::SubIOp::create(b, loc, zero, x), zero);
+  }
+  Value safe = arith::SelectOp::create(b, loc, special, one, d);
+  Value q = IOp::create(b, loc, x, safe);
+  return arith::SelectOp::create(b, loc, special, result, q);
+}
+
 template <typename FOp, typename IOp, typename UOp>
 static Value buildFloatOrInt(OpBuilder &b, Location loc, ValueRange args,
                              bool isUnsigned) {
   if (isa<FloatType>(args[0].getType()))
     return FOp::create(b, loc, args).getResult();
+  constexpr bool divides = std::is_same_v<IOp, arith::DivSIOp> ||
+                           std::is_same_v<IOp, arith::RemSIOp>;
+  if constexpr (divides) {
+    if (isUnsigned)
+      return buildSafeIntDivOrRem<UOp>(b, loc, args, true);
+    return buildSafeIntDivOrRem<IOp>(b, loc, args, false);
+  }
   if (isUnsigned)
     return UOp::create(b, loc, args).getResult();
   return IOp::create(b, loc, args).getResult();
