@@ -67,6 +67,23 @@ LogicalResult convertLayerNormWithStats(NodeContext &nc, int64_t axis) {
   return success();
 }
 
+/// Scale (and bias) must broadcast onto x without changing its shape.
+LogicalResult checkParams(NodeContext &nc, ArrayRef<unsigned> params) {
+  auto x = nc.inputType(0);
+  for (unsigned i : params) {
+    if (!nc.hasInput(i))
+      continue;
+    SmallVector<int64_t> shape;
+    if (failed(nc.broadcast({nc.input(0), nc.input(i)}, shape)))
+      return failure();
+    if (ArrayRef<int64_t>(shape) != x.getShape())
+      return nc.error() << "input " << i << " of shape " << nc.inputType(i)
+                        << " would broadcast the input " << x
+                        << " to a larger shape";
+  }
+  return success();
+}
+
 LogicalResult convertLayerNorm(NodeContext &nc) {
   auto t = nc.inputType(0);
   int64_t axis = nc.attrInt("axis", -1);
@@ -76,7 +93,7 @@ LogicalResult convertLayerNorm(NodeContext &nc) {
   SmallVector<Value> ops = {nc.input(0), nc.input(1)};
   if (nc.hasInput(2))
     ops.push_back(nc.input(2));
-  if (failed(nc.sameElementType(ops)))
+  if (failed(nc.sameElementType(ops)) || failed(checkParams(nc, {1, 2})))
     return failure();
   if (nc.isOutputUsed(1) || nc.isOutputUsed(2))
     return convertLayerNormWithStats(nc, axis);
@@ -93,7 +110,8 @@ LogicalResult convertRMSNorm(NodeContext &nc) {
   int64_t axis = nc.attrInt("axis", -1);
   if (failed(checkFloat(nc, 0)) ||
       failed(nc.normalizeAxis(axis, t.getRank(), "axis")) ||
-      failed(nc.sameElementType({nc.input(0), nc.input(1)})))
+      failed(nc.sameElementType({nc.input(0), nc.input(1)})) ||
+      failed(checkParams(nc, {1})))
     return failure();
   OpBuilder &b = nc.b();
   nc.setOutput(0, seq::RMSNormOp::create(

@@ -302,7 +302,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       d << conv.minInputs << " to " << conv.maxInputs;
     return d << " inputs, got " << numIn;
   }
-  for (unsigned i = 0; i < conv.minInputs; ++i)
+  // Variadic inputs (Sum, Max, Concat...) are never optional.
+  unsigned required = conv.maxInputs == ~0u ? numIn : conv.minInputs;
+  for (unsigned i = 0; i < required; ++i)
     if (!inputs[i])
       return nc.error() << "required input " << i << " is empty";
   for (Value v : inputs)

@@ -8,9 +8,12 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
+
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -85,8 +88,21 @@ static cl::opt<std::string> attentionTiling(
              "e.g. 'block-q=128 block-kv=64 split-kv=1'"),
     cl::init(""), cl::cat(seqcCat));
 
+/// An internal invariant broke (e.g. an op builder's type inference failed
+/// on input the importer did not reject): the diagnostics printed so far
+/// name the node; end with a one-line error and exit status 3 instead of
+/// abort()'s stack dump. Outputs are written atomically at the very end, so
+/// nothing half-written is left behind.
+static void internalError(void *, const char *reason, bool) {
+  llvm::errs() << "seqc: error: internal compiler error: " << reason
+               << " (see the diagnostics above for the node)\n";
+  llvm::errs().flush();
+  _exit(3);
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  llvm::install_fatal_error_handler(internalError);
   // Passes first: the IR-printing options list the registered pass names.
   seqc::registerAllPasses();
   mlir::registerAsmPrinterCLOptions();
