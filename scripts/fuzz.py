@@ -5,13 +5,18 @@ error (exit 1), never a signal: every other exit status is reported with the
 mutated file kept for reproduction.
 
   scripts/fuzz.py models [--seed N] [--iters N]   # corrupt model.onnx, run seqc
+  scripts/fuzz.py graphs [--seed N] [--iters N]   # valid protobuf, wrong graph:
+                                      # dims, ranks, types, attributes,
+                                      # dropped inputs, opset; run seqc
   scripts/fuzz.py inputs [--seed N] [--iters N] [--cases N]
                                       # compile cases, corrupt input_K.pb,
                                       # run seq-run on the artifact
 
 Found this way (fixed, with tests): gather/scatter indices out of range
 (test/e2e/index-checks-run.test), integer division by zero and MIN / -1
-(test/e2e/int-div-run.test).
+(test/e2e/int-div-run.test), empty variadic inputs and LayerNorm scales
+that do not broadcast (test/Import/error-variadic-empty.pbtxt,
+error-layernorm-scale.pbtxt).
 """
 import argparse
 import os
@@ -46,6 +51,60 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
     return bytes(b)
 
 
+def mutate_graph(rng: random.Random, m):
+    """One structural change to an onnx.ModelProto (in place)."""
+    import onnx
+
+    g = m.graph
+    mode = rng.choice(["dim", "rank", "type", "attr_int", "attr_del",
+                       "drop_input", "opset", "init_dims"])
+    ints = (onnx.AttributeProto.INT, onnx.AttributeProto.INTS)
+    if mode in ("dim", "rank", "type") and g.input:
+        t = rng.choice(g.input).type.tensor_type
+        if mode == "type":
+            t.elem_type = rng.choice([1, 2, 3, 5, 6, 7, 9, 10, 11, 16])
+        elif mode == "dim" and t.shape.dim:
+            rng.choice(t.shape.dim).dim_value = rng.choice(
+                [0, 1, 2, 3, 7, 1000, 2**31])
+        elif mode == "rank" and t.shape.dim and rng.random() < 0.5:
+            del t.shape.dim[-1]
+        elif mode == "rank":
+            t.shape.dim.add().dim_value = rng.choice([1, 2, 5])
+    elif mode == "attr_int":
+        nodes = [n for n in g.node if any(a.type in ints for a in n.attribute)]
+        if nodes:
+            a = rng.choice([a for a in rng.choice(nodes).attribute
+                            if a.type in ints])
+            v = rng.choice([-5, -1, 0, 1, 2, 7, 99, -2**40])
+            if a.type == onnx.AttributeProto.INT:
+                a.i = v
+            elif a.ints:
+                a.ints[rng.randrange(len(a.ints))] = v
+            else:
+                a.ints.append(v)
+    elif mode == "attr_del":
+        nodes = [n for n in g.node if n.attribute]
+        if nodes:
+            n = rng.choice(nodes)
+            del n.attribute[rng.randrange(len(n.attribute))]
+    elif mode == "drop_input":
+        nodes = [n for n in g.node if n.input]
+        if nodes:
+            n = rng.choice(nodes)
+            if rng.random() < 0.5:
+                del n.input[-1]
+            else:
+                n.input[rng.randrange(len(n.input))] = ""
+    elif mode == "opset":
+        m.opset_import[0].version = rng.choice([1, 7, 11, 13, 17, 21, 23, 24,
+                                                30])
+    elif mode == "init_dims" and g.initializer:
+        t = rng.choice(g.initializer)
+        if t.dims:
+            t.dims[rng.randrange(len(t.dims))] += rng.choice([-1, 1, 5])
+    return mode
+
+
 def run(cmd, timeout=60):
     try:
         p = subprocess.run(cmd, capture_output=True, text=True,
@@ -57,7 +116,7 @@ def run(cmd, timeout=60):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=["models", "inputs"])
+    ap.add_argument("mode", choices=["models", "graphs", "inputs"])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--cases", type=int, default=150,
@@ -95,7 +154,20 @@ def main(argv=None) -> int:
               f"{keep} {last}")
 
     try:
-        if args.mode == "models":
+        if args.mode == "graphs":
+            import onnx
+
+            for _ in range(args.iters):
+                case = rng.choice(cases)
+                model = onnx.load(str(case / "model.onnx"))
+                mode = mutate_graph(rng, model)
+                m = work / "model.onnx"
+                onnx.save(model, str(m))
+                rc, err = run([seqc, str(m), "-o", str(work / "m.so")], 120)
+                if rc not in (0, 1):
+                    report(f"seqc on {case.name} after a {mode} change", rc,
+                           err, [m])
+        elif args.mode == "models":
             for _ in range(args.iters):
                 case = rng.choice(cases)
                 m = work / "model.onnx"
