@@ -19,6 +19,8 @@
 
 #include "seqc/Target/CUDA.h"
 
+#include "KernelBuilder.h"
+
 #include "seq/IR/SeqOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -219,54 +221,24 @@ struct MarkNormsPass : PassWrapper<MarkNormsPass, OperationPass<ModuleOp>> {
 // seq-gpu-fused-norms: kernel construction
 //===----------------------------------------------------------------------===//
 
-/// Index/f32 helpers for the kernel body.
-struct NB {
-  OpBuilder &b;
-  Location loc;
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value f32(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-  Value i32(int64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value mul(Value x, int64_t y) {
-    return arith::MulIOp::create(b, loc, x, idx(y));
-  }
-  Value ult(Value x, int64_t y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, idx(y));
-  }
-  Value fadd(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
-  Value fsub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
-  Value fmul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-  Value fmax(Value x, Value y) {
-    return arith::MaxNumFOp::create(b, loc, x, y);
-  }
-  /// memref[idx...] as f32.
-  Value load(Value mem, ValueRange indices) {
-    Value v = memref::LoadOp::create(b, loc, mem, indices);
-    if (!v.getType().isF32())
-      v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-    return v;
-  }
-  /// Every lane of the warp gets the sum (or max) of all lanes' `v`.
-  Value warpAllReduce(Value v, bool isMax) {
-    for (int64_t off = 16; off >= 1; off /= 2) {
-      Value other = gpu::ShuffleOp::create(b, loc, v, i32(off), i32(32),
-                                           gpu::ShuffleMode::XOR)
-                        .getShuffleResult();
-      v = isMax ? fmax(v, other) : fadd(v, other);
-    }
-    return v;
-  }
-};
+/// memref[idx...] as f32.
+static Value loadF32(KernelBuilder &k, Value mem, ValueRange indices) {
+  Value v = memref::LoadOp::create(k.b, k.loc, mem, indices);
+  if (!v.getType().isF32())
+    v = arith::ExtFOp::create(k.b, k.loc, k.b.getF32Type(), v);
+  return v;
+}
+
+/// Every lane of the warp gets the sum (or max) of all lanes' `v`.
+static Value warpAllReduce(KernelBuilder &k, Value v, bool isMax) {
+  return k.xorReduce(v, isMax, {16, 8, 4, 2, 1});
+}
 
 /// A pass over the warp's row: for every column c = lane + 32 i < n, folds
 /// `term(x[row, c], c)` into an f32 accumulator starting at `init`
 /// (sum, or max when `isMax`), then reduces across the warp.
-static Value rowReduce(NB &k, Value x, Value row, Value lane, int64_t n,
-                       double init, bool isMax,
+static Value rowReduce(KernelBuilder &k, Value x, Value row, Value lane,
+                       int64_t n, double init, bool isMax,
                        function_ref<Value(Value, Value)> term) {
   OpBuilder &b = k.b;
   Location loc = k.loc;
@@ -284,7 +256,7 @@ static Value rowReduce(NB &k, Value x, Value row, Value lane, int64_t n,
     };
     Value next;
     if (n % 32 == 0) {
-      next = combine(k.load(x, {row, col}));
+      next = combine(loadF32(k, x, {row, col}));
     } else {
       // The last step's lanes past n keep the accumulator.
       auto inRange = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()},
@@ -293,7 +265,7 @@ static Value rowReduce(NB &k, Value x, Value row, Value lane, int64_t n,
         if (!blk->empty())
           blk->getTerminator()->erase();
       b.setInsertionPointToStart(inRange.thenBlock());
-      scf::YieldOp::create(b, loc, combine(k.load(x, {row, col})));
+      scf::YieldOp::create(b, loc, combine(loadF32(k, x, {row, col})));
       b.setInsertionPointToStart(inRange.elseBlock());
       scf::YieldOp::create(b, loc, acc);
       b.setInsertionPointAfter(inRange);
@@ -301,12 +273,13 @@ static Value rowReduce(NB &k, Value x, Value row, Value lane, int64_t n,
     }
     scf::YieldOp::create(b, loc, next);
   }
-  return k.warpAllReduce(loop.getResult(0), isMax);
+  return warpAllReduce(k, loop.getResult(0), isMax);
 }
 
 /// The last pass: out[row, c] = value(x[row, c], c) for the warp's columns.
-static void rowWrite(NB &k, Value x, Value out, Value row, Value lane,
-                     int64_t n, function_ref<Value(Value, Value)> value) {
+static void rowWrite(KernelBuilder &k, Value x, Value out, Value row,
+                     Value lane, int64_t n,
+                     function_ref<Value(Value, Value)> value) {
   OpBuilder &b = k.b;
   Location loc = k.loc;
   Type elt = cast<MemRefType>(out.getType()).getElementType();
@@ -319,7 +292,7 @@ static void rowWrite(NB &k, Value x, Value out, Value row, Value lane,
     auto inRange = scf::IfOp::create(b, loc, k.ult(col, n), /*withElse=*/false);
     b.setInsertionPointToStart(inRange.thenBlock());
   }
-  Value y = value(k.load(x, {row, col}), col);
+  Value y = value(loadF32(k, x, {row, col}), col);
   if (!elt.isF32())
     y = arith::TruncFOp::create(b, loc, elt, y);
   memref::StoreOp::create(b, loc, y, out, ValueRange{row, col});
@@ -351,7 +324,7 @@ static LogicalResult buildNormKernel(func::CallOp call) {
 
   OpBuilder b(call);
   Location loc = call.getLoc();
-  NB k{b, loc};
+  KernelBuilder k{b, loc};
   auto launch = gpu::LaunchOp::create(
       b, loc, k.idx((rows + kRowsPerCta - 1) / kRowsPerCta), k.idx(1), k.idx(1),
       k.idx(32 * kRowsPerCta), k.idx(1), k.idx(1));
@@ -368,7 +341,7 @@ static LogicalResult buildNormKernel(func::CallOp call) {
     b.setInsertionPointToStart(inRows.thenBlock());
   }
   Value invN = k.f32(1.0 / (double)n);
-  auto param = [&](Value mem, Value col) { return k.load(mem, {col}); };
+  auto param = [&](Value mem, Value col) { return loadF32(k, mem, {col}); };
   auto rsqrt = [&](Value v) { return math::RsqrtOp::create(b, loc, v); };
   auto identity = [](Value v, Value) { return v; };
 
