@@ -1,0 +1,1122 @@
+//===- ResampleOps.cpp - Resize and friends
+//---------------------------------===//
+//
+// ONNX Resize, Upsample, GridSample, AffineGrid, Col2Im, CenterCropPad,
+// DepthToSpace, SpaceToDepth.
+//
+// With static shapes every Resize mode is separable: for each resized axis
+// the source indices and weights of each output position are computed here,
+// at import (following onnx/reference/ops/op_resize.py), and the axis is
+// resampled by one seq.gather of an [out, taps] index table, a multiply by
+// the weight table and a sum over the taps (a plain gather for nearest).
+// Col2Im is likewise a constant gather-and-sum. GridSample reads its
+// sampling positions from a run-time grid, so its indices and weights are
+// computed with elementwise seq ops and gathered with seq.gather_elements.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterInternal.h"
+
+#include "seq/IR/SeqDialect.h"
+#include "seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+#include <cstring>
+#include <map>
+
+using namespace mlir;
+
+namespace seqc::import {
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+LogicalResult requireStatic(NodeContext &nc, unsigned i) {
+  auto t = nc.inputType(i);
+  if (!t || !t.hasStaticShape())
+    return nc.error() << "input " << i << " must have a static shape";
+  return success();
+}
+
+/// Reads operand `i` as a constant numeric tensor (any element type) as
+/// doubles; errors naming `what` (and the graph input to bind) otherwise.
+LogicalResult constValues(NodeContext &nc, unsigned i, SmallVector<double> &out,
+                          StringRef what) {
+  out.clear();
+  Value v = nc.input(i);
+  Attribute attr;
+  if (v && matchPattern(v, m_Constant(&attr))) {
+    if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+      Type elt = dense.getElementType();
+      if (isa<FloatType>(elt)) {
+        for (APFloat f : dense.getValues<APFloat>()) {
+          bool lost;
+          f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+          out.push_back(f.convertToDouble());
+        }
+        return success();
+      }
+      if (auto it = dyn_cast<IntegerType>(elt)) {
+        for (const APInt &x : dense.getValues<APInt>())
+          out.push_back(it.isUnsigned()
+                            ? static_cast<double>(x.getZExtValue())
+                            : static_cast<double>(x.getSExtValue()));
+        return success();
+      }
+    }
+    if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+      AsmResourceBlob *blob = res.getRawHandle().getBlob();
+      Type elt = res.getType().getElementType();
+      if (blob) {
+        ArrayRef<char> data = blob->getData();
+        auto read = [&](size_t w, auto conv) {
+          for (size_t k = 0; k + w <= data.size(); k += w)
+            out.push_back(conv(data.data() + k));
+        };
+        if (elt.isF32()) {
+          read(4, [](const char *p) {
+            float f;
+            std::memcpy(&f, p, 4);
+            return static_cast<double>(f);
+          });
+          return success();
+        }
+        if (elt.isF64()) {
+          read(8, [](const char *p) {
+            double f;
+            std::memcpy(&f, p, 8);
+            return f;
+          });
+          return success();
+        }
+        if (elt.isInteger(64)) {
+          read(8, [](const char *p) {
+            int64_t x;
+            std::memcpy(&x, p, 8);
+            return static_cast<double>(x);
+          });
+          return success();
+        }
+        if (elt.isInteger(32)) {
+          read(4, [](const char *p) {
+            int32_t x;
+            std::memcpy(&x, p, 4);
+            return static_cast<double>(x);
+          });
+          return success();
+        }
+      }
+    }
+  }
+  InFlightDiagnostic d = nc.error()
+                         << what << " (input " << i
+                         << ") must be a constant tensor known at compile time";
+  noteGraphInput(d, v);
+  return d;
+}
+
+/// A constant tensor of `elt` (float or integer) holding `vals`.
+Value constTensor(NodeContext &nc, ArrayRef<int64_t> shape, Type elt,
+                  ArrayRef<double> vals) {
+  auto type = RankedTensorType::get(shape, elt);
+  SmallVector<Attribute> attrs;
+  attrs.reserve(vals.size());
+  for (double v : vals) {
+    if (auto ft = dyn_cast<FloatType>(elt))
+      attrs.push_back(FloatAttr::get(ft, v));
+    else
+      attrs.push_back(IntegerAttr::get(elt, static_cast<int64_t>(v)));
+  }
+  return arith::ConstantOp::create(nc.b(), nc.loc(),
+                                   DenseElementsAttr::get(type, attrs));
+}
+
+Value i64Tensor(NodeContext &nc, ArrayRef<int64_t> shape,
+                ArrayRef<int64_t> vals) {
+  auto type = RankedTensorType::get(shape, nc.b().getI64Type());
+  return arith::ConstantOp::create(nc.b(), nc.loc(),
+                                   DenseElementsAttr::get(type, vals));
+}
+
+Value boolTensor(NodeContext &nc, ArrayRef<int64_t> shape,
+                 ArrayRef<bool> vals) {
+  auto type = RankedTensorType::get(shape, nc.b().getI1Type());
+  return arith::ConstantOp::create(nc.b(), nc.loc(),
+                                   DenseElementsAttr::get(type, vals));
+}
+
+Value castTo(NodeContext &nc, Value v, Type elt) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getElementType() == elt)
+    return v;
+  return seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), v);
+}
+
+Value reduceSum(NodeContext &nc, Value v, int64_t axis) {
+  auto t = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape(t.getShape());
+  shape.erase(shape.begin() + axis);
+  OpBuilder &b = nc.b();
+  return seq::ReduceOp::create(
+      b, nc.loc(), t.clone(shape), v,
+      seq::ReduceKindAttr::get(nc.ctx(), seq::ReduceKind::sum),
+      b.getDenseI64ArrayAttr({axis}), nullptr);
+}
+
+/// `size` elements of `v` starting at `offset` along `axis`.
+Value sliceAxis(NodeContext &nc, Value v, int64_t axis, int64_t offset,
+                int64_t size) {
+  auto t = cast<RankedTensorType>(v.getType());
+  OpBuilder &b = nc.b();
+  SmallVector<OpFoldResult> offs, szs, strs;
+  SmallVector<int64_t> shape(t.getShape());
+  shape[axis] = size;
+  for (int64_t d = 0; d < t.getRank(); ++d) {
+    offs.push_back(b.getIndexAttr(d == axis ? offset : 0));
+    szs.push_back(b.getIndexAttr(shape[d]));
+    strs.push_back(b.getIndexAttr(1));
+  }
+  return tensor::ExtractSliceOp::create(b, nc.loc(), t.clone(shape), v, offs,
+                                        szs, strs);
+}
+
+/// A zero tensor of `like`'s element type and `shape`.
+Value zeros(NodeContext &nc, Type elt, ArrayRef<int64_t> shape) {
+  auto t = RankedTensorType::get(shape, elt);
+  Attribute a;
+  if (auto ft = dyn_cast<FloatType>(elt))
+    a = FloatAttr::get(ft, 0.0);
+  else
+    a = IntegerAttr::get(elt, 0);
+  return arith::ConstantOp::create(nc.b(), nc.loc(),
+                                   DenseElementsAttr::get(t, a));
+}
+
+//===----------------------------------------------------------------------===//
+// Resize / Upsample
+//===----------------------------------------------------------------------===//
+
+/// Bounds on import-time tables, so that hostile shapes fail cleanly.
+constexpr double kMaxAxis = double(1 << 24);
+constexpr double kMaxTable = double(1 << 26);
+
+struct ResizeParams {
+  std::string mode = "nearest";
+  std::string ctm = "half_pixel";
+  std::string nearestMode = "round_prefer_floor";
+  double cubicA = -0.75;
+  bool excludeOutside = false;
+  bool antialias = false;
+  double extrapolation = 0.0;
+};
+
+/// The interpolation weights of one output position (op_resize.py's
+/// _*_coeffs).
+std::vector<double> resizeCoeffs(const ResizeParams &p, double ratio,
+                                 double scale) {
+  if (p.mode == "nearest") {
+    if (ratio == std::floor(ratio))
+      return {0, 1};
+    const std::string &m = p.nearestMode;
+    if (m == "round_prefer_ceil")
+      return {double(ratio < 0.5), double(ratio >= 0.5)};
+    if (m == "floor")
+      return {1, 0};
+    if (m == "ceil")
+      return {0, 1};
+    return {double(ratio <= 0.5), double(ratio > 0.5)};
+  }
+  double A = p.cubicA;
+  if (p.mode == "linear") {
+    if (!p.antialias)
+      return {1 - ratio, ratio};
+    scale = std::min(scale, 1.0);
+    int64_t start = static_cast<int64_t>(std::floor(-1 / scale) + 1);
+    int64_t footprint = 2 - 2 * start;
+    std::vector<double> c;
+    double sum = 0;
+    for (int64_t i = start; i < start + footprint; ++i) {
+      double v = std::clamp(1 - std::abs((i - ratio) * scale), 0.0, 1.0);
+      c.push_back(v);
+      sum += v;
+    }
+    for (double &v : c)
+      v /= sum;
+    return c;
+  }
+  // cubic
+  if (!p.antialias) {
+    double r1 = ratio + 1, q = 1 - ratio, q1 = q + 1;
+    return {((A * r1 - 5 * A) * r1 + 8 * A) * r1 - 4 * A,
+            ((A + 2) * ratio - (A + 3)) * ratio * ratio + 1,
+            ((A + 2) * q - (A + 3)) * q * q + 1,
+            ((A * q1 - 5 * A) * q1 + 8 * A) * q1 - 4 * A};
+  }
+  scale = std::min(scale, 1.0);
+  auto coeff = [&](double x) {
+    x = std::abs(x);
+    double x2 = x * x, x3 = x * x2;
+    if (x <= 1)
+      return (A + 2) * x3 - (A + 3) * x2 + 1;
+    if (x < 2)
+      return A * x3 - 5 * A * x2 + 8 * A * x - 4 * A;
+    return 0.0;
+  };
+  int64_t iStart = static_cast<int64_t>(std::floor(-2 / scale) + 1);
+  int64_t iEnd = 2 - iStart;
+  std::vector<double> c;
+  double sum = 0;
+  for (int64_t i = iStart; i < iEnd; ++i) {
+    c.push_back(coeff(scale * (i - ratio)));
+    sum += c.back();
+  }
+  for (double &v : c)
+    v /= sum;
+  return c;
+}
+
+/// Source indices and weights of one resized axis: `taps` per output
+/// position, row-major [outW, taps]; `extrap` marks tf_crop_and_resize
+/// positions outside the input.
+struct AxisTable {
+  int64_t taps = 0;
+  std::vector<int64_t> idx;
+  std::vector<double> w;
+  std::vector<bool> extrap;
+  bool anyExtrap = false;
+  bool pureGather = true; // one tap of weight 1 everywhere
+};
+
+AxisTable resizeAxis(const ResizeParams &p, int64_t inW, int64_t outW,
+                     double scale, double roiStart, double roiEnd) {
+  double outputWidth = scale * static_cast<double>(inW);
+  std::vector<std::vector<std::pair<int64_t, double>>> rows(outW);
+  AxisTable t;
+  t.extrap.assign(outW, false);
+  for (int64_t yi = 0; yi < outW; ++yi) {
+    double y = static_cast<double>(yi), x;
+    const std::string &m = p.ctm;
+    if (m == "align_corners") {
+      x = outputWidth == 1 ? 0.0 : y * (inW - 1) / (outputWidth - 1);
+    } else if (m == "asymmetric") {
+      x = y / scale;
+    } else if (m == "tf_crop_and_resize") {
+      // roi arithmetic in float, as in the reference (float32 roi).
+      double d = static_cast<float>(roiEnd) - static_cast<float>(roiStart);
+      x = outputWidth == 1 ? d * (inW - 1) / 2
+                           : y * d * (inW - 1) / (outputWidth - 1);
+      x = x + roiStart * (inW - 1);
+      if (x < 0 || x > inW - 1) {
+        t.extrap[yi] = true;
+        t.anyExtrap = true;
+      }
+    } else if (m == "pytorch_half_pixel") {
+      x = outputWidth == 1 ? -0.5 : (y + 0.5) / scale - 0.5;
+    } else if (m == "half_pixel_symmetric") {
+      double adjustment = outW / outputWidth;
+      double center = inW / 2.0;
+      double offset = center * (1 - adjustment);
+      x = offset + (y + 0.5) / scale - 0.5;
+    } else { // half_pixel
+      x = (y + 0.5) / scale - 0.5;
+    }
+    double xInt = std::floor(x);
+    double ratio = x == xInt ? 1.0 : x - xInt;
+    std::vector<double> c = resizeCoeffs(p, ratio, scale);
+    int64_t n = c.size();
+    // The n indices nearest to x, ties to the smaller (_get_neighbor_idxes).
+    int64_t pad = (n + 1) / 2;
+    double xp = x + pad;
+    double pp = std::floor(xp);
+    double frac = xp - pp;
+    int64_t off;
+    if (n % 2 == 0)
+      off = frac == 0 ? -(n / 2) : -(n / 2) + 1;
+    else
+      off = frac <= 0.5 ? -((n - 1) / 2) : -((n - 1) / 2) + 1;
+    int64_t start = static_cast<int64_t>(pp) + off;
+    if (p.excludeOutside) {
+      double sum = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t i = start + j - pad;
+        if (i < 0 || i >= inW)
+          c[j] = 0;
+        sum += c[j];
+      }
+      if (sum != 0)
+        for (double &v : c)
+          v /= sum;
+    }
+    // Merge taps that clamp onto the same source element; drop zeros.
+    std::map<int64_t, double> acc;
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t i = std::clamp<int64_t>(start + j - pad, 0, inW - 1);
+      acc[i] += c[j];
+    }
+    for (auto [i, w] : acc)
+      if (w != 0)
+        rows[yi].push_back({i, w});
+    if (rows[yi].empty())
+      rows[yi].push_back({0, 0.0});
+    t.taps = std::max<int64_t>(t.taps, rows[yi].size());
+  }
+  t.idx.assign(outW * t.taps, 0);
+  t.w.assign(outW * t.taps, 0.0);
+  for (int64_t yi = 0; yi < outW; ++yi)
+    for (auto [j, e] : llvm::enumerate(rows[yi])) {
+      t.idx[yi * t.taps + j] = e.first;
+      t.w[yi * t.taps + j] = e.second;
+    }
+  t.pureGather =
+      t.taps == 1 && llvm::all_of(t.w, [](double w) { return w == 1.0; });
+  return t;
+}
+
+LogicalResult resizeImpl(NodeContext &nc, const ResizeParams &p,
+                         SmallVector<double> scales, SmallVector<int64_t> sizes,
+                         SmallVector<double> roi, SmallVector<int64_t> axes,
+                         StringRef policy) {
+  auto xt = nc.inputType(0);
+  int64_t rank = xt.getRank();
+  ArrayRef<int64_t> inShape = xt.getShape();
+  if (axes.empty())
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  for (int64_t &a : axes)
+    if (failed(nc.normalizeAxis(a, rank, "axis")))
+      return failure();
+  for (size_t i = 0; i < axes.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (axes[i] == axes[j])
+        return nc.error() << "axis " << axes[i] << " is repeated in 'axes'";
+  size_t na = axes.size();
+  if (!scales.empty() && scales.size() != na)
+    return nc.error() << "scales has " << scales.size() << " entries; expected "
+                      << na;
+  if (scales.empty() && sizes.size() != na)
+    return nc.error() << "sizes has " << sizes.size() << " entries; expected "
+                      << na;
+  if (!roi.empty() && roi.size() != 2 * na)
+    return nc.error() << "roi has " << roi.size() << " entries; expected "
+                      << 2 * na;
+  // Full-rank scales, output sizes and roi.
+  SmallVector<double> scale(rank, 1.0), roiS(rank, 0.0), roiE(rank, 1.0);
+  SmallVector<int64_t> outShape(inShape);
+  for (size_t i = 0; i < na; ++i)
+    if (!roi.empty()) {
+      roiS[axes[i]] = roi[i];
+      roiE[axes[i]] = roi[na + i];
+    }
+  if (!scales.empty()) {
+    for (size_t i = 0; i < na; ++i) {
+      double o = scales[i] * inShape[axes[i]];
+      if (!(scales[i] > 0) || !(o < kMaxAxis))
+        return nc.error() << "scale " << scales[i] << " of axis " << axes[i]
+                          << " is not supported (must be positive, and the "
+                             "output at most "
+                          << kMaxAxis << " long)";
+      scale[axes[i]] = scales[i];
+      outShape[axes[i]] = static_cast<int64_t>(o);
+    }
+  } else {
+    for (size_t i = 0; i < na; ++i) {
+      if (sizes[i] <= 0 || sizes[i] >= kMaxAxis || inShape[axes[i]] <= 0)
+        return nc.error() << "size " << sizes[i] << " of axis " << axes[i]
+                          << " (input size " << inShape[axes[i]]
+                          << ") is not supported";
+      scale[axes[i]] =
+          static_cast<double>(sizes[i]) / static_cast<double>(inShape[axes[i]]);
+      outShape[axes[i]] = sizes[i];
+    }
+    if (policy != "stretch" && !axes.empty()) {
+      if (policy != "not_larger" && policy != "not_smaller")
+        return nc.error() << "unsupported keep_aspect_ratio_policy '" << policy
+                          << "'";
+      double s = scale[axes[0]];
+      for (int64_t a : axes)
+        s = policy == "not_larger" ? std::min(s, scale[a])
+                                   : std::max(s, scale[a]);
+      for (int64_t a : axes) {
+        scale[a] = s;
+        outShape[a] = static_cast<int64_t>(s * inShape[a] + 0.5);
+      }
+    }
+  }
+  for (int64_t a : axes) {
+    if (outShape[a] <= 0 || inShape[a] <= 0)
+      return nc.error() << "empty input or output along axis " << a
+                        << " is not supported";
+    // The index/weight tables hold outW * taps entries.
+    double taps = p.antialias ? 4.0 / std::min(scale[a], 1.0) + 4 : 4;
+    if (outShape[a] >= kMaxAxis || taps * outShape[a] >= kMaxTable)
+      return nc.error() << "resizing axis " << a << " to " << outShape[a]
+                        << " with scale " << scale[a]
+                        << " needs too large an index table";
+  }
+
+  OpBuilder &b = nc.b();
+  Location loc = nc.loc();
+  Type elt = xt.getElementType();
+  Type calc = elt;
+  bool isFloat = isa<FloatType>(elt);
+  if (!elt.isF32() && !elt.isF64())
+    calc = b.getF32Type();
+  Value x = nc.input(0);
+  bool converted = false;
+  SmallVector<int64_t> sorted(axes);
+  llvm::sort(sorted);
+  for (int64_t a : sorted) {
+    int64_t inW = inShape[a], outW = outShape[a];
+    if (std::abs(scale[a] - 1.0) <= 1e-9 && outW == inW &&
+        std::abs(roiS[a]) <= 1e-9 && std::abs(roiE[a] - 1.0) <= 1e-9)
+      continue; // identity along this axis
+    AxisTable t = resizeAxis(p, inW, outW, scale[a], roiS[a], roiE[a]);
+    auto cur = cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> shape(cur.getShape());
+    if (t.pureGather) {
+      shape[a] = outW;
+      x = seq::GatherOp::create(b, loc, cur.clone(shape), x,
+                                i64Tensor(nc, {outW}, t.idx),
+                                b.getI64IntegerAttr(a));
+    } else {
+      if (!converted && cur.getElementType() != calc) {
+        x = castTo(nc, x, calc);
+        cur = cast<RankedTensorType>(x.getType());
+        converted = true;
+      }
+      SmallVector<int64_t> gshape(shape.begin(), shape.begin() + a);
+      gshape.push_back(outW);
+      gshape.push_back(t.taps);
+      gshape.append(shape.begin() + a + 1, shape.end());
+      Value g = seq::GatherOp::create(b, loc, cur.clone(gshape), x,
+                                      i64Tensor(nc, {outW, t.taps}, t.idx),
+                                      b.getI64IntegerAttr(a));
+      SmallVector<int64_t> wshape(rank + 1, 1);
+      wshape[a] = outW;
+      wshape[a + 1] = t.taps;
+      Value w = constTensor(nc, wshape, calc, t.w);
+      x = reduceSum(nc, seq::MulOp::create(b, loc, g, w), a + 1);
+    }
+    if (t.anyExtrap) {
+      SmallVector<int64_t> mshape(rank, 1);
+      mshape[a] = outW;
+      SmallVector<bool> mask(t.extrap.begin(), t.extrap.end());
+      Type ve = cast<RankedTensorType>(x.getType()).getElementType();
+      Value e = nc.scalarConstant(ve, p.extrapolation);
+      x = seq::SelectOp::create(b, loc, boolTensor(nc, mshape, mask), e, x);
+    }
+  }
+  if (converted) {
+    auto cur = cast<RankedTensorType>(x.getType());
+    if (!isFloat) {
+      // saturate_cast: round half to even and clamp to the integer range.
+      auto it = cast<IntegerType>(elt);
+      unsigned w = it.getWidth();
+      bool uns = it.isUnsigned() || w == 1;
+      double lo = uns ? 0.0 : -std::ldexp(1.0, w - 1);
+      double hi = uns ? std::ldexp(1.0, w) - 1 : std::ldexp(1.0, w - 1) - 1;
+      x = seq::RoundOp::create(b, loc, x);
+      x = seq::MaxOp::create(b, loc, x, nc.scalarConstant(calc, lo));
+      x = seq::MinOp::create(b, loc, x, nc.scalarConstant(calc, hi));
+    }
+    x = castTo(nc, x, elt);
+    (void)cur;
+  }
+  nc.setOutput(0, x);
+  return success();
+}
+
+LogicalResult checkResizeModes(NodeContext &nc, const ResizeParams &p) {
+  if (p.mode != "nearest" && p.mode != "linear" && p.mode != "cubic")
+    return nc.error() << "unsupported mode '" << p.mode << "'";
+  static const char *ctms[] = {"half_pixel",         "half_pixel_symmetric",
+                               "pytorch_half_pixel", "align_corners",
+                               "asymmetric",         "tf_crop_and_resize"};
+  if (!llvm::is_contained(ctms, p.ctm))
+    return nc.error() << "unsupported coordinate_transformation_mode '" << p.ctm
+                      << "'";
+  static const char *nms[] = {"round_prefer_floor", "round_prefer_ceil",
+                              "floor", "ceil"};
+  if (!llvm::is_contained(nms, p.nearestMode))
+    return nc.error() << "unsupported nearest_mode '" << p.nearestMode << "'";
+  if (p.antialias && p.mode == "nearest")
+    return nc.error() << "antialias is not supported with mode 'nearest'";
+  return success();
+}
+
+LogicalResult convertResize(NodeContext &nc) {
+  if (failed(requireStatic(nc, 0)))
+    return failure();
+  ResizeParams p;
+  p.mode = nc.attrString("mode", "nearest");
+  SmallVector<double> scales, roi;
+  SmallVector<int64_t> sizes, axes;
+  std::string policy = "stretch";
+  if (nc.node().op_type() == "Upsample" || nc.opset() < 11) {
+    // Upsample and Resize-10: asymmetric coordinates, nearest rounds down.
+    p.ctm = "asymmetric";
+    p.nearestMode = "floor";
+    if (p.mode == "bilinear" || p.mode == "trilinear")
+      p.mode = "linear";
+    if (nc.hasInput(1)) {
+      if (failed(constValues(nc, 1, scales, "scales")))
+        return failure();
+    } else if (auto s = nc.attr("scales")) {
+      scales.assign(s->floats().begin(), s->floats().end());
+    } else {
+      return nc.error() << "missing scales";
+    }
+    if (p.mode == "cubic")
+      return nc.error() << "unsupported mode 'cubic' before opset 11";
+  } else {
+    p.ctm = nc.attrString("coordinate_transformation_mode", "half_pixel");
+    p.nearestMode = nc.attrString("nearest_mode", "round_prefer_floor");
+    p.cubicA = nc.attrFloat("cubic_coeff_a", -0.75f);
+    p.excludeOutside = nc.attrInt("exclude_outside", 0) != 0;
+    p.antialias = nc.attrInt("antialias", 0) != 0;
+    p.extrapolation = nc.attrFloat("extrapolation_value", 0.0f);
+    policy = nc.attrString("keep_aspect_ratio_policy", "stretch");
+    if (auto a = nc.attrInts("axes"))
+      axes = *a;
+    if (nc.hasInput(2) && failed(constValues(nc, 2, scales, "scales")))
+      return failure();
+    if (scales.empty()) {
+      if (!nc.hasInput(3))
+        return nc.error() << "one of scales and sizes must be given";
+      if (failed(nc.constInts(3, sizes, "sizes")))
+        return failure();
+    }
+    if (p.ctm == "tf_crop_and_resize") {
+      if (!nc.hasInput(1))
+        return nc.error()
+               << "coordinate_transformation_mode 'tf_crop_and_resize' "
+                  "needs roi";
+      if (failed(constValues(nc, 1, roi, "roi")))
+        return failure();
+    }
+  }
+  if (failed(checkResizeModes(nc, p)))
+    return failure();
+  return resizeImpl(nc, p, scales, sizes, roi, axes, policy);
+}
+
+//===----------------------------------------------------------------------===//
+// DepthToSpace / SpaceToDepth / CenterCropPad
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertDepthToSpace(NodeContext &nc) {
+  if (failed(requireStatic(nc, 0)))
+    return failure();
+  auto t = nc.inputType(0);
+  if (t.getRank() != 4)
+    return nc.error() << "input must have rank 4, got "
+                      << shapeStr(t.getShape());
+  int64_t bs = nc.attrInt("blocksize", 0);
+  std::string mode = nc.attrString("mode", "DCR");
+  int64_t n = t.getDimSize(0), c = t.getDimSize(1), h = t.getDimSize(2),
+          w = t.getDimSize(3);
+  if (bs <= 0 || bs > c || c % (bs * bs) != 0)
+    return nc.error() << "blocksize " << bs
+                      << " must be positive and its square divide " << c
+                      << " channels";
+  if (mode != "DCR" && mode != "CRD")
+    return nc.error() << "unsupported mode '" << mode << "'";
+  int64_t co = c / (bs * bs);
+  Value v;
+  if (mode == "DCR")
+    v = nc.transpose(nc.reshape(nc.input(0), {n, bs, bs, co, h, w}),
+                     {0, 3, 4, 1, 5, 2});
+  else
+    v = nc.transpose(nc.reshape(nc.input(0), {n, co, bs, bs, h, w}),
+                     {0, 1, 4, 2, 5, 3});
+  nc.setOutput(0, nc.reshape(v, {n, co, h * bs, w * bs}));
+  return success();
+}
+
+LogicalResult convertSpaceToDepth(NodeContext &nc) {
+  if (failed(requireStatic(nc, 0)))
+    return failure();
+  auto t = nc.inputType(0);
+  if (t.getRank() != 4)
+    return nc.error() << "input must have rank 4, got "
+                      << shapeStr(t.getShape());
+  int64_t bs = nc.attrInt("blocksize", 0);
+  std::string mode = nc.attrString("mode", "DCR");
+  int64_t n = t.getDimSize(0), c = t.getDimSize(1), h = t.getDimSize(2),
+          w = t.getDimSize(3);
+  if (bs <= 0 || h % bs != 0 || w % bs != 0)
+    return nc.error() << "blocksize " << bs
+                      << " must be positive and divide the spatial dims " << h
+                      << "x" << w;
+  if (mode != "DCR" && mode != "CRD")
+    return nc.error() << "unsupported mode '" << mode << "'";
+  Value v = nc.reshape(nc.input(0), {n, c, h / bs, bs, w / bs, bs});
+  if (mode == "DCR")
+    v = nc.transpose(v, {0, 3, 5, 1, 2, 4});
+  else
+    v = nc.transpose(v, {0, 1, 3, 5, 2, 4});
+  nc.setOutput(0, nc.reshape(v, {n, c * bs * bs, h / bs, w / bs}));
+  return success();
+}
+
+LogicalResult convertCenterCropPad(NodeContext &nc) {
+  if (failed(requireStatic(nc, 0)))
+    return failure();
+  auto t = nc.inputType(0);
+  int64_t rank = t.getRank();
+  SmallVector<int64_t> shape, axes;
+  if (failed(nc.constInts(1, shape, "shape")))
+    return failure();
+  if (auto a = nc.attrInts("axes"))
+    axes = *a;
+  else
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  if (shape.size() != axes.size())
+    return nc.error() << "shape has " << shape.size() << " entries; expected "
+                      << axes.size();
+  Value x = nc.input(0);
+  for (auto [k, axis] : llvm::enumerate(axes)) {
+    if (failed(nc.normalizeAxis(axis, rank, "axis")))
+      return failure();
+    int64_t dim = cast<RankedTensorType>(x.getType()).getDimSize(axis);
+    int64_t sh = shape[k];
+    if (sh < 0)
+      return nc.error() << "negative target size " << sh;
+    if (sh < dim) {
+      x = sliceAxis(nc, x, axis, (dim - sh) / 2, sh);
+    } else if (sh > dim) {
+      int64_t lo = (sh - dim) / 2, hi = sh - dim - lo;
+      auto xt = cast<RankedTensorType>(x.getType());
+      SmallVector<Value> parts;
+      SmallVector<int64_t> bshape(xt.getShape());
+      if (lo) {
+        bshape[axis] = lo;
+        parts.push_back(zeros(nc, xt.getElementType(), bshape));
+      }
+      parts.push_back(x);
+      bshape[axis] = hi;
+      parts.push_back(zeros(nc, xt.getElementType(), bshape));
+      x = tensor::ConcatOp::create(nc.b(), nc.loc(), axis, parts);
+    }
+  }
+  nc.setOutput(0, x);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Col2Im
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertCol2Im(NodeContext &nc) {
+  if (failed(requireStatic(nc, 0)))
+    return failure();
+  auto t = nc.inputType(0);
+  SmallVector<int64_t> image, block;
+  if (failed(nc.constInts(1, image, "image_shape")) ||
+      failed(nc.constInts(2, block, "block_shape")))
+    return failure();
+  size_t nd = image.size();
+  if (nd == 0 || block.size() != nd)
+    return nc.error() << "image_shape and block_shape must have the same "
+                         "non-zero length";
+  SmallVector<int64_t> dil(nd, 1), strides(nd, 1), pads(2 * nd, 0);
+  if (auto a = nc.attrInts("dilations"))
+    dil = *a;
+  if (auto a = nc.attrInts("strides"))
+    strides = *a;
+  if (auto a = nc.attrInts("pads"))
+    pads = *a;
+  if (dil.size() != nd || strides.size() != nd || pads.size() != 2 * nd)
+    return nc.error() << "dilations, strides and pads must have " << nd << ", "
+                      << nd << " and " << 2 * nd << " entries";
+  if (t.getRank() != 3)
+    return nc.error() << "input must have rank 3, got "
+                      << shapeStr(t.getShape());
+  int64_t n = t.getDimSize(0), ck = t.getDimSize(1), l = t.getDimSize(2);
+  int64_t k = 1, p = 1;
+  SmallVector<int64_t> cols(nd);
+  for (size_t i = 0; i < nd; ++i) {
+    if (block[i] <= 0 || image[i] <= 0 || strides[i] <= 0 || dil[i] <= 0 ||
+        dil[i] >= kMaxTable || std::abs(double(pads[i])) >= kMaxTable ||
+        std::abs(double(pads[i + nd])) >= kMaxTable)
+      return nc.error() << "image_shape, block_shape, strides and dilations "
+                           "must be positive";
+    if (block[i] >= kMaxTable || image[i] >= kMaxTable ||
+        double(k) * block[i] >= kMaxTable || double(p) * image[i] >= kMaxTable)
+      return nc.error() << "image_shape or block_shape is too large";
+    k *= block[i];
+    p *= image[i];
+    cols[i] =
+        (image[i] + pads[i] + pads[i + nd] - (dil[i] * (block[i] - 1) + 1)) /
+            strides[i] +
+        1;
+    if (cols[i] <= 0)
+      return nc.error() << "no sliding block fits along dim " << i;
+  }
+  int64_t numCols = 1;
+  for (int64_t c : cols)
+    numCols *= c;
+  if (ck % k != 0 || l != numCols)
+    return nc.error() << "input shape " << shapeStr(t.getShape())
+                      << " does not match " << k << " kernel elements and "
+                      << numCols << " sliding blocks";
+  int64_t c = ck / k;
+  // For every image element, the (kernel offset, block) columns that add up
+  // into it; index k*l is a zero slot.
+  std::vector<std::vector<int64_t>> src(p);
+  for (int64_t kc = 0; kc < k; ++kc) {
+    SmallVector<int64_t> off(nd);
+    for (int64_t r = kc, i = nd - 1; i >= 0; --i) {
+      off[i] = r % block[i];
+      r /= block[i];
+    }
+    for (int64_t col = 0; col < l; ++col) {
+      int64_t flat = 0;
+      bool in = true;
+      for (int64_t r = col, i = nd - 1; i >= 0; --i) {
+        int64_t ic = r % cols[i];
+        r /= cols[i];
+        int64_t ind = ic * strides[i] - pads[i] + off[i] * dil[i];
+        if (ind < 0 || ind >= image[i])
+          in = false;
+        int64_t mul = 1;
+        for (size_t j = i + 1; j < nd; ++j)
+          mul *= image[j];
+        flat += ind * mul;
+      }
+      if (in)
+        src[flat].push_back(kc * l + col);
+    }
+  }
+  int64_t taps = 1;
+  for (auto &s : src)
+    taps = std::max<int64_t>(taps, s.size());
+  std::vector<int64_t> idx(p * taps, k * l);
+  for (int64_t i = 0; i < p; ++i)
+    for (auto [j, s] : llvm::enumerate(src[i]))
+      idx[i * taps + j] = s;
+  OpBuilder &b = nc.b();
+  Location loc = nc.loc();
+  Type elt = t.getElementType();
+  Value x = nc.reshape(nc.input(0), {n, c, k * l});
+  x = tensor::ConcatOp::create(b, loc, 2,
+                               ValueRange{x, zeros(nc, elt, {n, c, 1})});
+  Value g = seq::GatherOp::create(
+      b, loc, RankedTensorType::get({n, c, p, taps}, elt), x,
+      i64Tensor(nc, {p, taps}, idx), b.getI64IntegerAttr(2));
+  Value out = taps == 1 ? nc.reshape(g, {n, c, p}) : reduceSum(nc, g, 3);
+  SmallVector<int64_t> oshape = {n, c};
+  oshape.append(image.begin(), image.end());
+  nc.setOutput(0, nc.reshape(out, oshape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AffineGrid
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertAffineGrid(NodeContext &nc) {
+  if (failed(requireStatic(nc, 0)))
+    return failure();
+  auto t = nc.inputType(0);
+  SmallVector<int64_t> size;
+  if (failed(nc.constInts(1, size, "size")))
+    return failure();
+  if (size.size() != 4 && size.size() != 5)
+    return nc.error() << "size must have 4 (2-D) or 5 (3-D) entries";
+  int64_t r = size.size() - 2, n = size[0];
+  if (t.getRank() != 3 || t.getDimSize(0) != n || t.getDimSize(1) != r ||
+      t.getDimSize(2) != r + 1)
+    return nc.error() << "theta of shape " << shapeStr(t.getShape())
+                      << " does not match size (expected [" << n << ", " << r
+                      << ", " << r + 1 << "])";
+  if (!isa<FloatType>(t.getElementType()))
+    return nc.error() << "theta must be a float tensor";
+  bool align = nc.attrInt("align_corners", 0) != 0;
+  SmallVector<int64_t> spatial(size.begin() + 2, size.end());
+  int64_t s = 1;
+  for (int64_t d : spatial) {
+    if (d <= 0 || double(s) * d * (r + 1) >= kMaxTable)
+      return nc.error() << "size " << shapeStr(size)
+                        << " is not supported (each entry positive, at most "
+                        << int64_t(kMaxTable) << " grid values)";
+    s *= d;
+  }
+  // Normalized coordinates of each dim (np.arange as in the reference).
+  std::vector<std::vector<double>> coord(r);
+  for (int64_t j = 0; j < r; ++j) {
+    int64_t d = spatial[j];
+    for (int64_t i = 0; i < d; ++i) {
+      if (align)
+        coord[j].push_back(d == 1 ? -1.0 : -1.0 + i * (2.0 / (d - 1)));
+      else {
+        double step = 2.0 / d;
+        coord[j].push_back(-1.0 + step / 2 + i * step);
+      }
+    }
+  }
+  // Homogeneous base grid [1, S, r+1]: (x=last dim, y, [z], 1).
+  std::vector<double> base;
+  base.reserve(s * (r + 1));
+  for (int64_t e = 0; e < s; ++e) {
+    SmallVector<int64_t> ix(r);
+    for (int64_t rem = e, j = r - 1; j >= 0; --j) {
+      ix[j] = rem % spatial[j];
+      rem /= spatial[j];
+    }
+    for (int64_t j = r - 1; j >= 0; --j)
+      base.push_back(coord[j][ix[j]]);
+    base.push_back(1.0);
+  }
+  Type elt = t.getElementType();
+  Value g = constTensor(nc, {1, s, r + 1}, elt, base);
+  Value th = nc.transpose(nc.input(0), {0, 2, 1});
+  Value out = seq::MatMulOp::create(nc.b(), nc.loc(), g, th);
+  SmallVector<int64_t> oshape = {n};
+  oshape.append(spatial.begin(), spatial.end());
+  oshape.push_back(r);
+  nc.setOutput(0, nc.reshape(out, oshape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// GridSample
+//===----------------------------------------------------------------------===//
+
+struct GridSampler {
+  NodeContext &nc;
+  Type f; // coordinate arithmetic type (f32)
+
+  Value c(double v) { return nc.scalarConstant(f, v); }
+  Value add(Value a, Value b) {
+    return seq::AddOp::create(nc.b(), nc.loc(), a, b);
+  }
+  Value sub(Value a, Value b) {
+    return seq::SubOp::create(nc.b(), nc.loc(), a, b);
+  }
+  Value mul(Value a, Value b) {
+    return seq::MulOp::create(nc.b(), nc.loc(), a, b);
+  }
+  Value div(Value a, Value b) {
+    return seq::DivOp::create(nc.b(), nc.loc(), a, b);
+  }
+  Value floor(Value a) { return seq::FloorOp::create(nc.b(), nc.loc(), a); }
+  Value sel(Value cnd, Value a, Value b) {
+    return seq::SelectOp::create(nc.b(), nc.loc(), cnd, a, b);
+  }
+  Value lt(Value a, Value b) {
+    return seq::LessOp::create(nc.b(), nc.loc(), a, b);
+  }
+  Value gt(Value a, Value b) {
+    return seq::GreaterOp::create(nc.b(), nc.loc(), a, b);
+  }
+  Value clamp(Value v, double lo, double hi) {
+    v = seq::MaxOp::create(nc.b(), nc.loc(), v, c(lo));
+    return seq::MinOp::create(nc.b(), nc.loc(), v, c(hi));
+  }
+
+  /// Reflects `v` into [lo, hi] by the nearer border (GridSample's
+  /// _gs_reflect); values inside stay.
+  Value reflect(Value v, double lo, double hi) {
+    double rng = hi - lo;
+    if (rng <= 0) // a single valid coordinate
+      return clamp(v, lo, hi);
+    auto fold = [&](Value dx, double near, double far) {
+      Value n = floor(div(dx, c(rng)));
+      Value r = sub(dx, mul(n, c(rng)));
+      Value half = floor(mul(n, c(0.5)));
+      Value even = seq::EqualOp::create(nc.b(), nc.loc(), n, mul(half, c(2.0)));
+      double sgn = near < far ? 1.0 : -1.0;
+      return sel(even, add(c(near), mul(r, c(sgn))),
+                 sub(c(far), mul(r, c(sgn))));
+    };
+    Value low = fold(sub(c(lo), v), lo, hi);
+    Value high = fold(sub(v, c(hi)), hi, lo);
+    return sel(lt(v, c(lo)), low, sel(gt(v, c(hi)), high, v));
+  }
+};
+
+LogicalResult convertGridSample(NodeContext &nc) {
+  if (failed(requireStatic(nc, 0)) || failed(requireStatic(nc, 1)))
+    return failure();
+  auto xt = nc.inputType(0), gt = nc.inputType(1);
+  int64_t rank = xt.getRank();
+  int64_t r = rank - 2;
+  if (rank < 3 || gt.getRank() != rank || gt.getDimSize(rank - 1) != r ||
+      gt.getDimSize(0) != xt.getDimSize(0))
+    return nc.error() << "grid of shape " << shapeStr(gt.getShape())
+                      << " does not match X of shape "
+                      << shapeStr(xt.getShape());
+  std::string mode =
+      nc.attrString("mode", nc.opset() < 20 ? "bilinear" : "linear");
+  if (mode == "bilinear")
+    mode = "linear";
+  if (mode == "bicubic")
+    mode = "cubic";
+  std::string padding = nc.attrString("padding_mode", "zeros");
+  bool align = nc.attrInt("align_corners", 0) != 0;
+  if (mode != "linear" && mode != "nearest" && mode != "cubic")
+    return nc.error() << "unsupported mode '" << mode << "'";
+  if (padding != "zeros" && padding != "border" && padding != "reflection")
+    return nc.error() << "unsupported padding_mode '" << padding << "'";
+  Type elt = xt.getElementType();
+  if (!isa<FloatType>(elt) && mode != "nearest")
+    return nc.error() << "mode '" << mode << "' needs a float input, got "
+                      << elt;
+  if (!isa<FloatType>(gt.getElementType()))
+    return nc.error() << "grid must be a float tensor";
+  OpBuilder &b = nc.b();
+  Location loc = nc.loc();
+  GridSampler gs{nc, b.getF32Type()};
+  int64_t n = xt.getDimSize(0), ch = xt.getDimSize(1);
+  SmallVector<int64_t> dims(xt.getShape().drop_front(2));
+  SmallVector<int64_t> outDims(gt.getShape().drop_front().drop_back());
+  int64_t out = 1, p = 1;
+  for (int64_t d : outDims)
+    out *= d;
+  for (int64_t d : dims)
+    p *= d;
+  if (out == 0 || p == 0 || n == 0 || ch == 0)
+    return nc.error() << "empty tensors are not supported";
+  int64_t taps = mode == "nearest" ? 1 : mode == "linear" ? 2 : 4;
+  Value grid = nc.reshape(castTo(nc, nc.input(1), gs.f), {n, out, r});
+  Type i64 = b.getI64Type();
+  Value flat, weight, valid;
+  int64_t stride = 1;
+  for (int64_t i = r - 1; i >= 0; --i) {
+    double len = dims[i];
+    // Spatial dim i reads grid component r-1-i (x is the last dim).
+    Value g = seq::GatherOp::create(
+        b, loc, RankedTensorType::get({n, out}, gs.f), grid,
+        i64Tensor(nc, {}, {r - 1 - i}), b.getI64IntegerAttr(2));
+    g = nc.reshape(g, {n, 1, out});
+    Value x =
+        align ? gs.mul(gs.mul(gs.add(g, gs.c(1)), gs.c(0.5)), gs.c(len - 1))
+              : gs.mul(gs.sub(gs.mul(gs.add(g, gs.c(1)), gs.c(len)), gs.c(1)),
+                       gs.c(0.5));
+    if (mode == "nearest")
+      x = seq::RoundOp::create(b, loc, x);
+    double lo = align ? 0.0 : -0.5, hi = align ? len - 1 : len - 0.5;
+    if (padding == "border")
+      x = gs.sel(
+          seq::OrOp::create(b, loc, gs.lt(x, gs.c(lo)), gs.gt(x, gs.c(hi))),
+          gs.clamp(x, 0, len - 1), x);
+    else if (padding == "reflection")
+      x = gs.reflect(x, lo, hi);
+    // Tap coordinates [n, taps, out] and weights.
+    Value tc, w;
+    if (mode == "nearest") {
+      tc = x;
+    } else {
+      Value x0 = gs.floor(x);
+      Value t = gs.sub(x, x0);
+      SmallVector<double> offs;
+      for (int64_t k = 0; k < taps; ++k)
+        offs.push_back(mode == "linear" ? k : k - 1);
+      tc = gs.add(x0, constTensor(nc, {1, taps, 1}, gs.f, offs));
+      SmallVector<Value> ws;
+      if (mode == "linear") {
+        ws = {gs.sub(gs.c(1), t), t};
+      } else {
+        double A = -0.75;
+        auto far = [&](Value u) { // |u| in [1, 2]
+          return gs.sub(
+              gs.mul(gs.add(gs.mul(gs.sub(gs.mul(gs.c(A), u), gs.c(5 * A)), u),
+                            gs.c(8 * A)),
+                     u),
+              gs.c(4 * A));
+        };
+        auto near = [&](Value u) { // |u| in [0, 1]
+          return gs.add(
+              gs.mul(gs.mul(gs.sub(gs.mul(gs.c(A + 2), u), gs.c(A + 3)), u), u),
+              gs.c(1));
+        };
+        Value q = gs.sub(gs.c(1), t);
+        ws = {far(gs.add(t, gs.c(1))), near(t), near(q),
+              far(gs.add(q, gs.c(1)))};
+      }
+      w = tensor::ConcatOp::create(b, loc, 1, ws);
+    }
+    Value ok;
+    if (padding == "zeros") {
+      ok = seq::AndOp::create(
+          b, loc, seq::GreaterEqualOp::create(b, loc, tc, gs.c(0)),
+          seq::LessEqualOp::create(b, loc, tc, gs.c(len - 1)));
+    } else if (padding == "reflection") {
+      tc = gs.reflect(tc, lo, hi);
+    }
+    // NaN coordinates read element 0 (their weight is NaN or 0 anyway).
+    Value safe = gs.sel(seq::IsNaNOp::create(b, loc, tc), gs.c(0), tc);
+    Value ti = castTo(nc, gs.clamp(safe, 0, len - 1), i64);
+    ti = seq::MulOp::create(b, loc, ti, nc.scalarConstant(i64, stride));
+    // Move the tap axis to position 1 + i of [n, taps.., out].
+    SmallVector<int64_t> shape(r + 2, 1);
+    shape[0] = n;
+    shape[1 + i] = mode == "nearest" ? 1 : taps;
+    shape[r + 1] = out;
+    ti = nc.reshape(ti, shape);
+    flat = flat ? seq::AddOp::create(b, loc, flat, ti) : ti;
+    if (w) {
+      w = nc.reshape(w, shape);
+      weight = weight ? gs.mul(weight, w) : w;
+    }
+    if (ok) {
+      ok = nc.reshape(ok, shape);
+      valid = valid ? seq::AndOp::create(b, loc, valid, ok) : ok;
+    }
+    stride *= dims[i];
+  }
+  int64_t combos = 1;
+  if (mode != "nearest")
+    for (int64_t i = 0; i < r; ++i)
+      combos *= taps;
+  // Broadcast the combined index over channels and gather from [n, c, p].
+  Value xf = nc.reshape(nc.input(0), {n, ch, p});
+  Value idx = nc.reshape(flat, {n, 1, combos * out});
+  idx = seq::BroadcastOp::create(
+      b, loc, RankedTensorType::get({n, ch, combos * out}, i64), idx);
+  Value v = seq::GatherElementsOp::create(
+      b, loc, RankedTensorType::get({n, ch, combos * out}, elt), xf, idx,
+      b.getI64IntegerAttr(2));
+  v = nc.reshape(v, {n, ch, combos, out});
+  if (valid) {
+    valid = nc.reshape(valid, {n, 1, combos, out});
+    v = seq::SelectOp::create(b, loc, valid, v, zeros(nc, elt, {}));
+  }
+  if (weight) {
+    Type calc = elt.isF64() ? elt : gs.f;
+    v = castTo(nc, v, calc);
+    weight = castTo(nc, nc.reshape(weight, {n, 1, combos, out}), calc);
+    v = castTo(nc, reduceSum(nc, seq::MulOp::create(b, loc, v, weight), 2),
+               elt);
+  } else {
+    v = nc.reshape(v, {n, ch, out});
+  }
+  SmallVector<int64_t> oshape = {n, ch};
+  oshape.append(outDims.begin(), outDims.end());
+  nc.setOutput(0, nc.reshape(v, oshape));
+  return success();
+}
+
+} // namespace
+
+void registerResampleOps(OpRegistry &r) {
+  r["Resize"] = {convertResize, 1, 4};
+  r["Upsample"] = {convertResize, 1, 2};
+  r["DepthToSpace"] = {convertDepthToSpace, 1, 1};
+  r["SpaceToDepth"] = {convertSpaceToDepth, 1, 1};
+  r["CenterCropPad"] = {convertCenterCropPad, 2, 2};
+  r["Col2Im"] = {convertCol2Im, 3, 3};
+  r["AffineGrid"] = {convertAffineGrid, 2, 2};
+  r["GridSample"] = {convertGridSample, 2, 2};
+}
+
+} // namespace seqc::import
