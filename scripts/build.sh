@@ -6,6 +6,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SEQC_BUILD_DIR:-$root/build}
 mkdir -p "$build"
+# Paths relative to the checkout in ccache's keys: a fresh clone elsewhere
+# (CI) reuses what an earlier build of the same sources compiled.
+export CCACHE_BASEDIR="$root"
 exec 9>"$build/.build.lock"
 flock 9
 if [ ! -f "$build/build.ninja" ]; then

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Installs what seqc needs to build and test, and only what is missing:
 # Debian packages (LLVM/MLIR 22, protobuf, onnx schema, build tools) and the
-# Python packages used by the tests. Fast and silent when all is present.
+# Python packages pinned in requirements.txt. Fast and silent when all is present.
 set -euo pipefail
 
 apt_pkgs=(libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
           libprotobuf-dev protobuf-compiler libonnx-dev ccache ninja-build cmake
           python3 python3-pip)
-py_pkgs=(numpy onnx onnxruntime pytest)
 
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
@@ -37,14 +36,28 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
 fi
 
-# find_spec locates the packages without importing them (onnxruntime is slow).
-read -r -a missing_py <<<"$(python3 -c '
-import importlib.util, sys
-print(" ".join(p for p in sys.argv[1:] if importlib.util.find_spec(p) is None))
-' "${py_pkgs[@]}")"
-if [ ${#missing_py[@]} -gt 0 ]; then
-  echo "setup: pip installing ${missing_py[*]}"
+# Python packages: exactly the versions in requirements.txt (compared through
+# importlib.metadata, without importing anything).
+req="$(cd "$(dirname "$0")/.." && pwd)/requirements.txt"
+stale=$(python3 - "$req" <<'PY'
+import re, sys
+from importlib import metadata
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name, want = re.split(r"\s*==\s*", line)
+    try:
+        have = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        have = None
+    if have != want:
+        print(f"{name}=={want}(have {have})")
+PY
+)
+if [ -n "$stale" ]; then
+  echo "setup: pip installing requirements.txt:" $stale
   # Debian's own python3 is "externally managed" (PEP 668).
-  python3 -m pip install -q "${missing_py[@]}" 2>/dev/null ||
-    python3 -m pip install -q --break-system-packages "${missing_py[@]}"
+  python3 -m pip install -q -r "$req" 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages -r "$req"
 fi

@@ -3,7 +3,8 @@
 // LLVM has no 8-bit or 4-bit float types (they are stored as i8/i4) and MLIR
 // does not lower arith.extf/truncf for most of them, so seq.cast with an
 // f8E4M3FN, f8E4M3FNUZ, f8E5M2, f8E5M2FNUZ, f8E8M0FNU or f4E2M1FN side goes
-// through f32 on bit patterns, in plain arith (pure, vectorizable):
+// through f32 on bit patterns, in plain arith (pure, vectorizable); f64
+// inputs reach f32 by rounding to odd, so that they are rounded only once:
 //
 //  * decoding reads a 256- (16-) entry f32 table built with APFloat;
 //  * encoding rounds |x| to the format's quantum at its binade (ties to even)
@@ -38,15 +39,15 @@ namespace {
 
 /// The parameters of a small float format (see float8.c).
 struct SmallFloat {
-  int bits;     // storage bits (8 or 4)
-  int mbits;    // mantissa bits
-  int bias;     // exponent bias
-  int emax;     // largest exponent field of a finite value
-  int mmax;     // largest mantissa at emax
-  bool hasInf;  // all-ones exponent, zero mantissa is infinity
-  bool fnuz;    // 0x80 is the only NaN, no negative zero
-  int nanBits;  // NaN pattern (without sign) when not FNUZ
-  bool isE8M0;  // bare exponent (no sign, no mantissa)
+  int bits;    // storage bits (8 or 4)
+  int mbits;   // mantissa bits
+  int bias;    // exponent bias
+  int emax;    // largest exponent field of a finite value
+  int mmax;    // largest mantissa at emax
+  bool hasInf; // all-ones exponent, zero mantissa is infinity
+  bool fnuz;   // 0x80 is the only NaN, no negative zero
+  int nanBits; // NaN pattern (without sign) when not FNUZ
+  bool isE8M0; // bare exponent (no sign, no mantissa)
 };
 
 std::optional<SmallFloat> describe(Type t) {
@@ -75,13 +76,19 @@ struct Builder {
   Value f(double v) {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
   }
-  Value shl(Value x, int64_t s) { return arith::ShLIOp::create(b, loc, x, i(s)); }
+  Value shl(Value x, int64_t s) {
+    return arith::ShLIOp::create(b, loc, x, i(s));
+  }
   Value shr(Value x, int64_t s) {
     return arith::ShRUIOp::create(b, loc, x, i(s));
   }
-  Value band(Value x, int64_t m) { return arith::AndIOp::create(b, loc, x, i(m)); }
+  Value band(Value x, int64_t m) {
+    return arith::AndIOp::create(b, loc, x, i(m));
+  }
   Value bor(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
-  Value add(Value x, int64_t c) { return arith::AddIOp::create(b, loc, x, i(c)); }
+  Value add(Value x, int64_t c) {
+    return arith::AddIOp::create(b, loc, x, i(c));
+  }
   Value sel(Value c, Value x, Value y) {
     return arith::SelectOp::create(b, loc, c, x, y);
   }
@@ -116,8 +123,7 @@ Value encode(OpBuilder &ob, Location loc, Value x, const SmallFloat &s,
   int emin = 1 - s.bias; // exponent of the smallest normal
   Value sign = b.shr(bits, 31);
   Value a = math::AbsFOp::create(ob, loc, x);
-  Value isNaN =
-      arith::CmpFOp::create(ob, loc, arith::CmpFPredicate::UNO, x, x);
+  Value isNaN = arith::CmpFOp::create(ob, loc, arith::CmpFPredicate::UNO, x, x);
   Value isInf = b.cmp(P::eq, ea, 0xff);
 
   // Quantum 2^qe at a's binade, never below the subnormal spacing; clamped
@@ -127,11 +133,12 @@ Value encode(OpBuilder &ob, Location loc, Value x, const SmallFloat &s,
   qe = arith::MinSIOp::create(ob, loc, qe, b.i(126));
   qe = b.add(qe, -s.mbits);
   Value scale = b.bitsToF32(b.shl(b.add(qe, 127), 23));
-  Value inv = b.bitsToF32(
-      b.shl(arith::SubIOp::create(ob, loc, b.i(127), qe), 23));
+  Value inv =
+      b.bitsToF32(b.shl(arith::SubIOp::create(ob, loc, b.i(127), qe), 23));
   Value r = arith::MulFOp::create(
-      ob, loc, math::RoundEvenOp::create(ob, loc,
-                                         arith::MulFOp::create(ob, loc, a, inv)),
+      ob, loc,
+      math::RoundEvenOp::create(ob, loc,
+                                arith::MulFOp::create(ob, loc, a, inv)),
       scale);
 
   // Assemble exponent and mantissa of r (<= max finite).
@@ -147,12 +154,11 @@ Value encode(OpBuilder &ob, Location loc, Value x, const SmallFloat &s,
   Value code = b.sel(isSub, mantSub, normal);
 
   // Out of range: saturate, or infinity / NaN.
-  double maxv = std::ldexp(1.0 + (double)s.mmax / (1 << s.mbits),
-                           s.emax - s.bias);
+  double maxv =
+      std::ldexp(1.0 + (double)s.mmax / (1 << s.mbits), s.emax - s.bias);
   Value over = arith::OrIOp::create(
       ob, loc, isInf,
-      arith::CmpFOp::create(ob, loc, arith::CmpFPredicate::OGT, r,
-                            b.f(maxv)));
+      arith::CmpFOp::create(ob, loc, arith::CmpFPredicate::OGT, r, b.f(maxv)));
   int maxCode = (s.emax << s.mbits) | s.mmax;
   int infCode = ((1 << (s.bits - 1 - s.mbits)) - 1) << s.mbits;
   bool sat = saturate || s.bits == 4;
@@ -174,6 +180,29 @@ Value encode(OpBuilder &ob, Location loc, Value x, const SmallFloat &s,
   else
     nan = b.bor(b.i(s.nanBits), b.shl(sign, 7));
   return b.sel(isNaN, nan, signed_);
+}
+
+/// f64 -> f32 rounding to odd: an inexact result gets an odd last mantissa
+/// bit. f32 keeps at least two more mantissa bits than any small format, so
+/// encoding that value with ties-to-even rounds the f64 exactly once, as the
+/// ONNX spec's RNE of x asks (rounding to nearest f32 first would round twice:
+/// x = 0.25 * (1 + 2^-40) must give 0.5 in FLOAT4E2M1, not the tie's 0).
+Value truncToOdd(OpBuilder &ob, Location loc, Value x) {
+  Builder b{ob, loc};
+  Value t = arith::TruncFOp::create(ob, loc, ob.getF32Type(), x);
+  Value back = arith::ExtFOp::create(ob, loc, ob.getF64Type(), t);
+  // ONE is false for NaN, which stays as it is.
+  Value inexact =
+      arith::CmpFOp::create(ob, loc, arith::CmpFPredicate::ONE, back, x);
+  Value tb = b.f32ToBits(t);
+  Value even = b.cmp(arith::CmpIPredicate::eq, b.band(tb, 1), 0);
+  // Bits are sign-magnitude: step the magnitude towards |x|.
+  Value grewAway = arith::CmpFOp::create(ob, loc, arith::CmpFPredicate::OGT,
+                                         math::AbsFOp::create(ob, loc, back),
+                                         math::AbsFOp::create(ob, loc, x));
+  Value odd = b.sel(grewAway, b.add(tb, -1), b.add(tb, 1));
+  Value fix = arith::AndIOp::create(ob, loc, inexact, even);
+  return b.bitsToF32(b.sel(fix, odd, tb));
 }
 
 /// A constant f32 table of every bit pattern of `t`.
@@ -209,7 +238,8 @@ struct SmallFloatCastLowering : OpRewritePattern<seq::CastOp> {
     Location loc = op.getLoc();
     Type f32 = rw.getF32Type();
     bool saturate = op.getSaturate();
-    Value table = fromFmt ? decodeTable(rw, loc, cast<FloatType>(from)) : Value();
+    Value table =
+        fromFmt ? decodeTable(rw, loc, cast<FloatType>(from)) : Value();
 
     auto resultType = op.getType();
     auto signlessResult = cast<RankedTensorType>(signless(resultType));
@@ -222,24 +252,23 @@ struct SmallFloatCastLowering : OpRewritePattern<seq::CastOp> {
       Value x = args[0];
       Type cur = from;
       if (fromFmt) {
-        Value bits = arith::BitcastOp::create(
-            b, l, b.getIntegerType(fromFmt->bits), x);
+        Value bits =
+            arith::BitcastOp::create(b, l, b.getIntegerType(fromFmt->bits), x);
         Value idx = arith::IndexCastUIOp::create(b, l, b.getIndexType(), bits);
         x = tensor::ExtractOp::create(b, l, table, idx);
         cur = f32;
       }
       if (!toFmt)
         return {seq::buildCastScalar(b, l, x, cur, to)};
-      // f64 inputs round to f32 first, as ml_dtypes (ONNX's reference) does.
-      x = seq::buildCastScalar(b, l, x, cur, f32);
+      x = cur.isF64() ? truncToOdd(b, l, x)
+                      : seq::buildCastScalar(b, l, x, cur, f32);
       Value code = encode(b, l, x, *toFmt, saturate);
       code = arith::TruncIOp::create(b, l, b.getIntegerType(toFmt->bits), code);
       return {arith::BitcastOp::create(b, l, to, code)};
     };
-    Value result =
-        buildGeneric(rw, loc, signlessResult, input, init, {id, id},
-                     iterators(resultType.getRank()), body)
-            .getResult(0);
+    Value result = buildGeneric(rw, loc, signlessResult, input, init, {id, id},
+                                iterators(resultType.getRank()), body)
+                       .getResult(0);
     rw.replaceOp(op, castFromSignless(rw, loc, result, resultType));
     return success();
   }

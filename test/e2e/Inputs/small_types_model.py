@@ -42,13 +42,17 @@ cast("f4", TP.FLOAT4E2M1)
 # Round trip through f8 back to float.
 nodes.append(helper.make_node("Cast", ["e4m3fn"], ["e4m3fn_back"], to=TP.FLOAT))
 out_("e4m3fn_back", TP.FLOAT)
-# Small integer values (wrapping casts are platform-defined for big ones).
+# Small integer values: float -> int casts of out-of-range values are
+# undefined (ONNX Cast), so int4 gets values in [-7, 7].
 nodes.append(helper.make_node("Clip", ["x", "lo", "hi"], ["xc"]))
 nodes.append(helper.make_node("Cast", ["xc"], ["i4"], to=TP.INT4))
 out_("i4", TP.INT4)
 nodes.append(helper.make_node("Cast", ["i4"], ["i4_i8"], to=TP.INT8))
 out_("i4_i8", TP.INT8)
-nodes.append(helper.make_node("Cast", ["xc"], ["u2"], to=TP.UINT2))
+# Float -> fixed point is "undefined if OOR" (ONNX Cast), so uint2 gets
+# values in [0, 3] only.
+nodes.append(helper.make_node("Clip", ["x", "zero", "three"], ["xu2"]))
+nodes.append(helper.make_node("Cast", ["xu2"], ["u2"], to=TP.UINT2))
 out_("u2", TP.UINT2)
 # Unsigned arithmetic and comparisons.
 for op in ["Div", "Less", "Max", "Sub"]:
@@ -98,6 +102,8 @@ for name, elem in [("big_i4", TP.INT4), ("big_f8", TP.FLOAT8E5M2)]:
 inits = [
     numpy_helper.from_array(np.array(-7.0, np.float32), "lo"),
     numpy_helper.from_array(np.array(7.0, np.float32), "hi"),
+    numpy_helper.from_array(np.array(0.0, np.float32), "zero"),
+    numpy_helper.from_array(np.array(3.0, np.float32), "three"),
     numpy_helper.from_array(np.array(0.5, np.float32), "scale"),
     numpy_helper.from_array(np.array(10, np.uint8), "zp"),
     numpy_helper.from_array(np.array([4, 4], np.int64), "shape44"),
