@@ -227,7 +227,8 @@ LogicalResult convertSwish(NodeContext &nc) {
 }
 
 /// Gelu -> seq.gelu: 0.5 * x * (1 + erf(x / sqrt(2))), or with
-/// approximate = "tanh" 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
+/// approximate = "tanh" 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715
+/// x^3))).
 LogicalResult convertGelu(NodeContext &nc) {
   Type elt = floatInput(nc);
   if (!elt)
@@ -238,9 +239,9 @@ LogicalResult convertGelu(NodeContext &nc) {
   OpBuilder &b = nc.b();
   auto kind = approx == "tanh" ? seq::GeluApproximation::tanh
                                : seq::GeluApproximation::none;
-  nc.setOutput(0, seq::GeluOp::create(
-                      b, nc.loc(), nc.input(0).getType(), nc.input(0),
-                      seq::GeluApproximationAttr::get(nc.ctx(), kind)));
+  nc.setOutput(
+      0, seq::GeluOp::create(b, nc.loc(), nc.input(0).getType(), nc.input(0),
+                             seq::GeluApproximationAttr::get(nc.ctx(), kind)));
   return success();
 }
 
@@ -276,6 +277,17 @@ void registerElementwiseOps(OpRegistry &r) {
   r["Sigmoid"] = {convertUnary<seq::SigmoidOp, Operand::Float>, 1, 1};
   r["Exp"] = {convertUnary<seq::ExpOp, Operand::Float>, 1, 1};
   r["Log"] = {convertUnary<seq::LogOp, Operand::Float>, 1, 1};
+  r["Sin"] = {convertUnary<seq::SinOp, Operand::Float>, 1, 1};
+  r["Cos"] = {convertUnary<seq::CosOp, Operand::Float>, 1, 1};
+  r["Tan"] = {convertUnary<seq::TanOp, Operand::Float>, 1, 1};
+  r["Asin"] = {convertUnary<seq::AsinOp, Operand::Float>, 1, 1};
+  r["Acos"] = {convertUnary<seq::AcosOp, Operand::Float>, 1, 1};
+  r["Atan"] = {convertUnary<seq::AtanOp, Operand::Float>, 1, 1};
+  r["Sinh"] = {convertUnary<seq::SinhOp, Operand::Float>, 1, 1};
+  r["Cosh"] = {convertUnary<seq::CoshOp, Operand::Float>, 1, 1};
+  r["Asinh"] = {convertUnary<seq::AsinhOp, Operand::Float>, 1, 1};
+  r["Acosh"] = {convertUnary<seq::AcoshOp, Operand::Float>, 1, 1};
+  r["Atanh"] = {convertUnary<seq::AtanhOp, Operand::Float>, 1, 1};
   r["Erf"] = {convertUnary<seq::ErfOp, Operand::Float>, 1, 1};
   r["Round"] = {convertUnary<seq::RoundOp, Operand::Float>, 1, 1};
   r["IsNaN"] = {convertUnary<seq::IsNaNOp, Operand::Float>, 1, 1};

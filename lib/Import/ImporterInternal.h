@@ -182,6 +182,15 @@ LogicalResult inlineLocalFunctions(mlir::MLIRContext &ctx,
 
 void registerArithOps(OpRegistry &r); // Mod, Floor, Ceil, Sign, Range
 void registerPadOps(OpRegistry &r);
+void registerActivationOps(OpRegistry &r);
+void registerBitwiseOps(OpRegistry &r);
+void registerPoolOps(OpRegistry &r);
+void registerResampleOps(OpRegistry &r);
+void registerSignalOps(OpRegistry &r);
+void registerCacheOps(OpRegistry &r);
+void registerLossOps(OpRegistry &r);
+void registerMiscOps(OpRegistry &r);
+void registerControlFlowOps(OpRegistry &r);
 
 /// The registry for the default ("" / "ai.onnx") domain.
 const OpRegistry &getDefaultDomainRegistry();

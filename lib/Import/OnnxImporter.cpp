@@ -38,6 +38,15 @@ const OpRegistry &getDefaultDomainRegistry() {
     registerRotaryOps(r);
     registerIndexingOps(r);
     registerConvNormOps(r);
+    registerActivationOps(r);
+    registerBitwiseOps(r);
+    registerPoolOps(r);
+    registerResampleOps(r);
+    registerSignalOps(r);
+    registerCacheOps(r);
+    registerLossOps(r);
+    registerMiscOps(r);
+    registerControlFlowOps(r);
     return r;
   }();
   return registry;

@@ -144,3 +144,11 @@ func.func @attention_rank(%q: tensor<2x4x8xf32>) {
   %0 = seq.attention %q, %q, %q scale = 1.0 : (tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
   return
 }
+
+// -----
+
+func.func @bitcast_width(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'seq.bitcast' op bitcasts between element types of the same bit width, got 'f32' to 'i16'}}
+  %0 = seq.bitcast %x : tensor<4xf32> to tensor<4xi16>
+  return
+}

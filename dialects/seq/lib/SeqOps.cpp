@@ -73,7 +73,8 @@ static LogicalResult inferElementwiseResult(MLIRContext *ctx,
     return emitOptionalError(loc, "operand shapes ", msg,
                              " are not broadcast-compatible");
   }
-  Type elt = cast<RankedTensorType>(operands.front().getType()).getElementType();
+  Type elt =
+      cast<RankedTensorType>(operands.front().getType()).getElementType();
   if (resultElt == "i1")
     elt = IntegerType::get(ctx, 1);
   else if (resultElt == "rhs")
@@ -170,28 +171,48 @@ static Value buildNeg(OpBuilder &b, Location loc, Value x) {
 }
 
 static Value buildReciprocal(OpBuilder &b, Location loc, Value x) {
-  Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(x.getType(), 1.0));
+  Value one =
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(x.getType(), 1.0));
   return arith::DivFOp::create(b, loc, one, x);
 }
 
 static Value buildSigmoid(OpBuilder &b, Location loc, Value x) {
-  Value one = arith::ConstantOp::create(b, loc, b.getFloatAttr(x.getType(), 1.0));
+  Value one =
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(x.getType(), 1.0));
   Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
 }
 
 static Value buildNot(OpBuilder &b, Location loc, Value x) {
-  Value ones = arith::ConstantOp::create(b, loc, b.getIntegerAttr(x.getType(), -1));
+  Value ones =
+      arith::ConstantOp::create(b, loc, b.getIntegerAttr(x.getType(), -1));
   return arith::XOrIOp::create(b, loc, x, ones);
 }
 
-Value mlir::seq::buildCastScalar(OpBuilder &b, Location loc, Value x,
-                                 Type from, Type to) {
+static Value buildShift(OpBuilder &b, Location loc, ValueRange args,
+                        bool left) {
+  Value x = args[0], n = args[1];
+  Type t = x.getType();
+  Value width = arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(t, t.getIntOrFloatBitWidth()));
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(t));
+  // LLVM's shifts by >= the width are poison; ONNX's shift the bits out.
+  Value tooFar =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, n, width);
+  Value shifted = left ? (Value)arith::ShLIOp::create(b, loc, x, n)
+                       : (Value)arith::ShRUIOp::create(b, loc, x, n);
+  return arith::SelectOp::create(b, loc, tooFar, zero, shifted);
+}
+
+Value mlir::seq::buildCastScalar(OpBuilder &b, Location loc, Value x, Type from,
+                                 Type to) {
   if (from == to)
     return x;
   auto fromF = dyn_cast<FloatType>(from), toF = dyn_cast<FloatType>(to);
   // Arithmetic is on signless integers; `from`/`to` carry the signedness.
-  Type sto = toF ? to : IntegerType::get(b.getContext(), to.getIntOrFloatBitWidth());
+  Type sto =
+      toF ? to : IntegerType::get(b.getContext(), to.getIntOrFloatBitWidth());
   bool fromU = from.isUnsignedInteger() || from.isInteger(1);
   bool toU = to.isUnsignedInteger();
   if (fromF && toF)
@@ -237,6 +258,25 @@ Value CastOp::buildScalar(OpBuilder &b, Location loc, ValueRange args,
                          resultType);
 }
 
+Value BitcastOp::buildScalar(OpBuilder &b, Location loc, ValueRange args,
+                             Type resultType) {
+  Type to = resultType;
+  if (!isa<FloatType>(to))
+    to = IntegerType::get(b.getContext(), to.getIntOrFloatBitWidth());
+  return arith::BitcastOp::create(b, loc, to, args[0]);
+}
+
+LogicalResult BitcastOp::verify() {
+  Type from = getInput().getType().getElementType();
+  Type to = getType().getElementType();
+  if (!from.isIntOrFloat() || !to.isIntOrFloat() ||
+      from.getIntOrFloatBitWidth() != to.getIntOrFloatBitWidth())
+    return emitOpError("bitcasts between element types of the same bit "
+                       "width, got ")
+           << from << " to " << to;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Verifiers and type inference
 //===----------------------------------------------------------------------===//
@@ -279,23 +319,25 @@ LogicalResult SelectOp::verify() {
   return success();
 }
 
-LogicalResult MatMulOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         ValueRange operands, DictionaryAttr,
+                                         OpaqueProperties, RegionRange,
+                                         SmallVectorImpl<Type> &inferred) {
   auto lhs = dyn_cast<RankedTensorType>(operands[0].getType());
   auto rhs = dyn_cast<RankedTensorType>(operands[1].getType());
   if (!lhs || !rhs || lhs.getRank() < 2 || rhs.getRank() < 2)
-    return emitOptionalError(loc, "operands must be ranked tensors of rank >= 2");
+    return emitOptionalError(loc,
+                             "operands must be ranked tensors of rank >= 2");
   if (lhs.getElementType() != rhs.getElementType())
-    return emitOptionalError(loc, "operand element types differ: ",
-                             lhs.getElementType(), " vs ",
-                             rhs.getElementType());
+    return emitOptionalError(
+        loc, "operand element types differ: ", lhs.getElementType(), " vs ",
+        rhs.getElementType());
   ArrayRef<int64_t> ls = lhs.getShape(), rs = rhs.getShape();
   int64_t k1 = ls.back(), k2 = rs[rs.size() - 2];
   if (!dimsCompatible(k1, k2))
-    return emitOptionalError(loc, "contraction dims differ: lhs ",
-                             shapeStr(ls), " rhs ", shapeStr(rs));
+    return emitOptionalError(loc, "contraction dims differ: lhs ", shapeStr(ls),
+                             " rhs ", shapeStr(rs));
   FailureOr<SmallVector<int64_t>> batch =
       broadcastShapes({ls.drop_back(2), rs.drop_back(2)});
   if (failed(batch))
@@ -377,8 +419,8 @@ LogicalResult GatherOp::verify() {
     return emitOpError("indices must be integers");
   FailureOr<int64_t> axis = normalizeAxis(getAxis(), data.getRank());
   if (failed(axis))
-    return emitOpError("axis ") << getAxis() << " is out of range for rank "
-                                << data.getRank();
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << data.getRank();
   SmallVector<int64_t> shape(data.getShape().take_front(*axis));
   llvm::append_range(shape, idx.getShape());
   llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
@@ -391,8 +433,8 @@ LogicalResult ReduceOp::verify() {
   for (int64_t a : getAxes()) {
     FailureOr<int64_t> axis = normalizeAxis(a, in.getRank());
     if (failed(axis))
-      return emitOpError("axis ") << a << " is out of range for rank "
-                                  << in.getRank();
+      return emitOpError("axis ")
+             << a << " is out of range for rank " << in.getRank();
     if (reduced.test(*axis))
       return emitOpError("axis ") << a << " is repeated";
     reduced.set(*axis);
@@ -425,8 +467,8 @@ static LogicalResult verifyNorm(Operation *op, Value input, int64_t axis,
     return op->emitOpError("expects floating-point input");
   FailureOr<int64_t> a = normalizeAxis(axis, in.getRank());
   if (failed(a))
-    return op->emitOpError("axis ") << axis << " is out of range for rank "
-                                    << in.getRank();
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << in.getRank();
   if (tensorType(op->getResult(0)) != in)
     return op->emitOpError("result type must match the input type");
   for (Value p : params) {
@@ -468,9 +510,9 @@ LogicalResult AttentionOp::verify() {
            << k.getDimSize(3);
   if (!dimsCompatible(k.getDimSize(1), v.getDimSize(1)) ||
       !dimsCompatible(k.getDimSize(2), v.getDimSize(2)))
-    return emitOpError("key ") << shapeStr(k.getShape())
-                               << " and value " << shapeStr(v.getShape())
-                               << " differ in heads or length";
+    return emitOpError("key ")
+           << shapeStr(k.getShape()) << " and value " << shapeStr(v.getShape())
+           << " differ in heads or length";
   int64_t hq = q.getDimSize(1), hkv = k.getDimSize(1);
   if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
       (hkv == 0 || hq % hkv != 0))
@@ -479,9 +521,11 @@ LogicalResult AttentionOp::verify() {
   SmallVector<int64_t> expect{q.getDimSize(0), hq, q.getDimSize(2),
                               v.getDimSize(3)};
   if (out.getElementType() != q.getElementType() ||
-      !llvm::all_of(llvm::zip(expect, out.getShape()), [](auto p) {
-        return dimsCompatible(std::get<0>(p), std::get<1>(p));
-      }) || out.getRank() != 4)
+      !llvm::all_of(llvm::zip(expect, out.getShape()),
+                    [](auto p) {
+                      return dimsCompatible(std::get<0>(p), std::get<1>(p));
+                    }) ||
+      out.getRank() != 4)
     return emitOpError("result type ")
            << out << " does not match expected " << shapeStr(expect);
   if (Value mask = getMask()) {
@@ -496,8 +540,8 @@ LogicalResult AttentionOp::verify() {
         broadcastShapes({scores, m.getShape()});
     if (m.getRank() > 4 || failed(shape))
       return emitOpError("mask of shape ")
-             << shapeStr(m.getShape())
-             << " does not broadcast to the scores " << shapeStr(scores);
+             << shapeStr(m.getShape()) << " does not broadcast to the scores "
+             << shapeStr(scores);
   }
   if (getSoftcap().convertToFloat() < 0)
     return emitOpError("softcap must be >= 0");
@@ -535,8 +579,8 @@ LogicalResult AttentionOp::verifyPositionalAndScores() {
   if (*mode < 0 || *mode > 3)
     return emitOpError("scores_mode must be in [0, 3], got ") << *mode;
   auto st = tensorType(getScores());
-  SmallVector<int64_t> expect{q.getDimSize(0), q.getDimSize(1),
-                              q.getDimSize(2), k.getDimSize(2)};
+  SmallVector<int64_t> expect{q.getDimSize(0), q.getDimSize(1), q.getDimSize(2),
+                              k.getDimSize(2)};
   if (st.getRank() != 4 || st.getElementType() != q.getElementType() ||
       !llvm::all_of(llvm::zip(expect, st.getShape()), [](auto p) {
         return dimsCompatible(std::get<0>(p), std::get<1>(p));

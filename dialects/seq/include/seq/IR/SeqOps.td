@@ -96,6 +96,22 @@ def Seq_ErfOp : Seq_UnaryOp<"erf", "return math::ErfOp::create(b, loc, args[0]);
 def Seq_RoundOp : Seq_UnaryOp<"round", "return math::RoundEvenOp::create(b, loc, args[0]);"> {
   let summary = "elementwise round to nearest integer, ties to even";
 }
+// Trigonometric and hyperbolic functions (math dialect; libm on the CPU).
+def Seq_SinOp : Seq_UnaryOp<"sin", "return math::SinOp::create(b, loc, args[0]);">;
+def Seq_CosOp : Seq_UnaryOp<"cos", "return math::CosOp::create(b, loc, args[0]);">;
+def Seq_TanOp : Seq_UnaryOp<"tan", "return math::TanOp::create(b, loc, args[0]);">;
+def Seq_AsinOp : Seq_UnaryOp<"asin", "return math::AsinOp::create(b, loc, args[0]);">;
+def Seq_AcosOp : Seq_UnaryOp<"acos", "return math::AcosOp::create(b, loc, args[0]);">;
+def Seq_AtanOp : Seq_UnaryOp<"atan", "return math::AtanOp::create(b, loc, args[0]);">;
+def Seq_SinhOp : Seq_UnaryOp<"sinh", "return math::SinhOp::create(b, loc, args[0]);">;
+def Seq_CoshOp : Seq_UnaryOp<"cosh", "return math::CoshOp::create(b, loc, args[0]);">;
+def Seq_AsinhOp : Seq_UnaryOp<"asinh", "return math::AsinhOp::create(b, loc, args[0]);">;
+def Seq_AcoshOp : Seq_UnaryOp<"acosh", "return math::AcoshOp::create(b, loc, args[0]);">;
+def Seq_AtanhOp : Seq_UnaryOp<"atanh", "return math::AtanhOp::create(b, loc, args[0]);">;
+// Bit shifts of unsigned integers (ONNX BitShift); a shift by the bit width
+// or more gives 0.
+def Seq_ShiftLeftOp : Seq_BinaryOp<"shift_left", "return buildShift(b, loc, args, /*left=*/true);">;
+def Seq_ShiftRightOp : Seq_BinaryOp<"shift_right", "return buildShift(b, loc, args, /*left=*/false);">;
 def Seq_FloorOp : Seq_UnaryOp<"floor", "return math::FloorOp::create(b, loc, args[0]);">;
 def Seq_CeilOp : Seq_UnaryOp<"ceil", "return math::CeilOp::create(b, loc, args[0]);">;
 def Seq_ReciprocalOp : Seq_UnaryOp<"reciprocal", "return buildReciprocal(b, loc, args[0]);">;
@@ -128,6 +144,19 @@ def Seq_CastOp : Seq_Op<"cast", [Pure, SameOperandsAndResultShape,
                        DefaultValuedAttr<BoolAttr, "true">:$saturate);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+}
+
+def Seq_BitcastOp : Seq_Op<"bitcast", [Pure, SameOperandsAndResultShape,
+    DeclareOpInterfaceMethods<Seq_ElementwiseOpInterface>]> {
+  let summary = "elementwise reinterpretation of the bits (ONNX BitCast)";
+  let description = [{
+    The input and result element types have the same bit width; each element
+    keeps its bit pattern.
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
