@@ -17,76 +17,98 @@
 
 using namespace llvm;
 
-static cl::OptionCategory seqcCat("seqc options");
+// --help lists these groups only; LLVM's and MLIR's own options (IR
+// printing, backend flags) still work and are listed by --help-hidden.
+static cl::OptionCategory ioCat("Input and output");
+static cl::OptionCategory targetCat("Target");
+static cl::OptionCategory compileCat("Compilation");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
-                                      cl::Required, cl::cat(seqcCat));
+                                      cl::Required, cl::cat(ioCat));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("path"), cl::init(""),
-                                       cl::cat(seqcCat));
-static cl::opt<seqc::EmitKind> emit(
-    "emit", cl::desc("Stage to stop at and write"), cl::init(seqc::EmitKind::So),
-    cl::values(
-        clEnumValN(seqc::EmitKind::Onnx, "onnx", "the ONNX model as text"),
-        clEnumValN(seqc::EmitKind::Seq, "seq", "seq dialect after import"),
-        clEnumValN(seqc::EmitKind::Linalg, "linalg", "linalg on tensors"),
-        clEnumValN(seqc::EmitKind::Cascade, "cascade",
-                   "linalg on tensors + attention cascade report"),
-        clEnumValN(seqc::EmitKind::LLVMDialect, "llvm-dialect",
-                   "MLIR LLVM dialect"),
-        clEnumValN(seqc::EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
-        clEnumValN(seqc::EmitKind::Ptx, "ptx",
-                   "PTX of the GPU kernels (--target=cuda)"),
-        clEnumValN(seqc::EmitKind::Obj, "obj", "object file"),
-        clEnumValN(seqc::EmitKind::So, "so", "shared library + header")),
-    cl::cat(seqcCat));
-static cl::opt<std::string> modelName("name",
-                                      cl::desc("Model name (default: file stem)"),
-                                      cl::init(""), cl::cat(seqcCat));
-static cl::opt<std::string> targetCPU(
-    "mcpu", cl::desc("Target CPU for the artifact (default: native = host)"),
-    cl::init("native"), cl::cat(seqcCat));
-static cl::opt<seqc::CompileOptions::Target> target(
-    "target", cl::desc("Where the model runs"),
-    cl::init(seqc::CompileOptions::Target::CPU),
-    cl::values(clEnumValN(seqc::CompileOptions::Target::CPU, "cpu",
-                          "the host CPU"),
-               clEnumValN(seqc::CompileOptions::Target::CUDA, "cuda",
-                          "an NVIDIA GPU (NVPTX kernels, ptxas)")),
-    cl::cat(seqcCat));
-static cl::opt<std::string> gpuArch(
-    "gpu-arch", cl::desc("NVIDIA GPU architecture for --target=cuda"),
-    cl::init("sm_90"), cl::cat(seqcCat));
+                                       cl::cat(ioCat));
+static cl::opt<seqc::EmitKind>
+    emit("emit", cl::desc("Stage to stop at and write"),
+         cl::init(seqc::EmitKind::So),
+         cl::values(
+             clEnumValN(seqc::EmitKind::Onnx, "onnx", "the ONNX model as text"),
+             clEnumValN(seqc::EmitKind::Seq, "seq", "seq dialect after import"),
+             clEnumValN(seqc::EmitKind::Linalg, "linalg", "linalg on tensors"),
+             clEnumValN(seqc::EmitKind::Cascade, "cascade",
+                        "linalg on tensors + attention cascade report"),
+             clEnumValN(seqc::EmitKind::LLVMDialect, "llvm-dialect",
+                        "MLIR LLVM dialect"),
+             clEnumValN(seqc::EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
+             clEnumValN(seqc::EmitKind::Ptx, "ptx",
+                        "PTX of the GPU kernels (--target=cuda)"),
+             clEnumValN(seqc::EmitKind::Obj, "obj", "object file"),
+             clEnumValN(seqc::EmitKind::So, "so", "shared library + header")),
+         cl::cat(ioCat));
+static cl::opt<std::string>
+    modelName("name", cl::desc("Model name (default: file stem)"), cl::init(""),
+              cl::cat(ioCat));
+static cl::opt<std::string>
+    targetCPU("mcpu",
+              cl::desc("Target CPU for the artifact (default: native = host)"),
+              cl::init("native"), cl::cat(targetCat));
+static cl::opt<seqc::CompileOptions::Target>
+    target("target", cl::desc("Where the model runs"),
+           cl::init(seqc::CompileOptions::Target::CPU),
+           cl::values(clEnumValN(seqc::CompileOptions::Target::CPU, "cpu",
+                                 "the host CPU"),
+                      clEnumValN(seqc::CompileOptions::Target::CUDA, "cuda",
+                                 "an NVIDIA GPU (NVPTX kernels, ptxas)")),
+           cl::cat(targetCat));
+static cl::opt<std::string>
+    gpuArch("gpu-arch", cl::desc("NVIDIA GPU architecture for --target=cuda"),
+            cl::init("sm_90"), cl::cat(targetCat));
 static cl::opt<bool> allowTf32(
     "allow-tf32",
     cl::desc("--target=cuda: run f32 matmuls on tf32 tensor cores (inputs "
              "rounded to 10 mantissa bits, f32 accumulation); without it f32 "
              "stays exact. An error with --target=cpu"),
-    cl::init(false), cl::cat(seqcCat));
+    cl::init(false), cl::cat(targetCat));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
-                                  cl::init(3), cl::Prefix, cl::cat(seqcCat));
-static cl::opt<bool> printWeights(
-    "print-weights", cl::desc("Print weight blobs in IR output (not elided)"),
-    cl::init(false), cl::cat(seqcCat));
+                                  cl::init(3), cl::Prefix, cl::cat(compileCat));
+static cl::opt<bool>
+    printWeights("print-weights",
+                 cl::desc("Print weight blobs in IR output (not elided)"),
+                 cl::init(false), cl::cat(ioCat));
 
-static cl::opt<bool> noFuse(
-    "no-fuse",
-    cl::desc("Keep the imported seq IR as is (skip raising decomposed "
-             "patterns into seq ops) and lower attention to the naive "
-             "3-pass cascade instead of the tiled 1-pass one"),
-    cl::init(false), cl::cat(seqcCat));
+static cl::opt<bool>
+    noFuse("no-fuse",
+           cl::desc("Keep the imported seq IR as is (skip raising decomposed "
+                    "patterns into seq ops) and lower attention to the naive "
+                    "3-pass cascade instead of the tiled 1-pass one"),
+           cl::init(false), cl::cat(compileCat));
 
 static cl::list<std::string> constInputs(
     "const-input",
     cl::desc("Bind graph input NAME at compile time (NAME=v1,v2,... or "
              "NAME=FILE.pb, a TensorProto); the artifact keeps the input and "
              "checks at run time that it equals the bound value"),
-    cl::value_desc("NAME=VALUES"), cl::cat(seqcCat));
+    cl::value_desc("NAME=VALUES"), cl::cat(compileCat));
 
 static cl::opt<std::string> attentionTiling(
     "attention-tiling",
     cl::desc("Options of the tiled attention cascade (seq-tile-attention), "
              "e.g. 'block-q=128 block-kv=64 split-kv=1'"),
-    cl::init(""), cl::cat(seqcCat));
+    cl::init(""), cl::cat(compileCat));
+
+/// Hides (from --help, not from --help-hidden) every option registered by
+/// the LLVM and MLIR libraries: hundreds of backend flags.
+static void hideForeignOptions() {
+  const cl::OptionCategory *own[] = {&ioCat, &targetCat, &compileCat};
+  for (auto &entry : cl::getRegisteredOptions()) {
+    cl::Option *opt = entry.second;
+    // "Generic Options" holds --help, --help-hidden and --version.
+    if (llvm::none_of(opt->Categories, [&](const cl::OptionCategory *c) {
+          return llvm::is_contained(own, c) ||
+                 c->getName() == "Generic Options";
+        }))
+      opt->setHiddenFlag(cl::Hidden);
+  }
+}
 
 /// An internal invariant broke (e.g. an op builder's type inference failed
 /// on input the importer did not reject): the diagnostics printed so far
@@ -108,8 +130,14 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
-  cl::ParseCommandLineOptions(argc, argv,
-                              "seqc: ONNX sequence models to AOT artifacts\n");
+  hideForeignOptions();
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "seqc: ONNX sequence models to AOT artifacts\n\n"
+      "  seqc model.onnx -o model.so          compile for this CPU\n"
+      "  seqc model.onnx --emit=seq           print the seq dialect\n\n"
+      "  --help-hidden also lists the LLVM and MLIR options (e.g. "
+      "--mlir-print-ir-after-all)\n");
 
   mlir::DialectRegistry registry;
   seqc::registerAllDialects(registry);
@@ -142,8 +170,7 @@ int main(int argc, char **argv) {
   opts.cuda.arch = gpuArch;
   if (!StringRef(gpuArch).starts_with("sm_") || gpuArch.size() < 5) {
     WithColor::error(errs(), "seqc")
-        << "--gpu-arch expects sm_<NN> (e.g. sm_90), got '" << gpuArch
-        << "'\n";
+        << "--gpu-arch expects sm_<NN> (e.g. sm_90), got '" << gpuArch << "'\n";
     return 1;
   }
   // The kernels use mma.sync m16n8k16/m16n8k8, ldmatrix and cp.async
