@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -673,9 +674,6 @@ LogicalResult convertRoiAlign(NodeContext &nc) {
     return nc.error() << "expects rois [R, 4] and batch_indices [R], got "
                       << typeStr(rt) << " and " << typeStr(bt);
   int64_t ratio = nc.attrInt("sampling_ratio", 0);
-  if (ratio <= 0)
-    return nc.error() << "sampling_ratio " << ratio
-                      << " (adaptive, from the roi sizes) is not supported";
   std::string mode = nc.attrString("mode", "avg");
   if (mode != "avg" && mode != "max")
     return nc.error() << "unsupported mode '" << mode << "'";
@@ -691,11 +689,46 @@ LogicalResult convertRoiAlign(NodeContext &nc) {
     return nc.error() << "output_height/output_width must be positive";
   double scale = nc.attrFloat("spatial_scale", 1.0f);
   int64_t n = xt.getDimSize(0), ch = xt.getDimSize(1), h = xt.getDimSize(2),
-          w = xt.getDimSize(3), r = rt.getDimSize(0), g = ratio;
+          w = xt.getDimSize(3), r = rt.getDimSize(0);
+  double off = halfPixel ? 0.5 : 0.0;
+
+  // Samples per bin along y and x, per roi: sampling_ratio, or adaptive
+  // ceil(roi size / output size) from constant rois (in f32, like the
+  // reference). gh/gw are the largest; a roi's samples past its own grid
+  // are masked out.
+  int64_t gh = ratio, gw = ratio;
+  SmallVector<int64_t> gridH(r, ratio), gridW(r, ratio);
+  if (ratio <= 0) {
+    std::optional<HostVals> rv = readConst(nc.input(1));
+    if (!rv) {
+      InFlightDiagnostic d = nc.error();
+      d << "sampling_ratio " << ratio
+        << " derives the sampling grid from the roi sizes, which needs "
+           "constant rois (input 1)";
+      noteGraphInput(d, nc.input(1));
+      return d;
+    }
+    auto grid = [&](int64_t roi, int k, int64_t pooled) {
+      auto at = [&](int j) {
+        return (float)rv->f[roi * 4 + j] * (float)scale - (float)off;
+      };
+      float size = at(k + 2) - at(k);
+      if (!halfPixel)
+        size = std::max(size, 1.0f);
+      return std::max<int64_t>((int64_t)std::ceil(size / (float)pooled), 0);
+    };
+    gh = gw = 1;
+    for (int64_t i = 0; i < r; ++i) {
+      gridH[i] = grid(i, 1, ph);
+      gridW[i] = grid(i, 0, pw);
+      gh = std::max(gh, gridH[i]);
+      gw = std::max(gw, gridW[i]);
+    }
+  }
+  bool uniform = ratio > 0;
 
   Sampler s(nc, ft);
   Value rois = nc.input(1);
-  double off = halfPixel ? 0.5 : 0.0;
   auto coord = [&](int64_t k) {
     return s.sub(s.mul(s.col(rois, k, 1), s.c(scale)), s.c(off));
   };
@@ -705,21 +738,35 @@ LogicalResult convertRoiAlign(NodeContext &nc) {
     roiW = s.max(roiW, s.c(1.0));
     roiH = s.max(roiH, s.c(1.0));
   }
-  // pos[r, p, i] = start[r] + p * bin[r] + (i + 0.5) * bin[r] / g.
-  auto positions = [&](Value start, Value roiSize, int64_t pooled) {
+  // pos[r, p, i] = start[r] + p * bin[r] + (i + 0.5) * bin[r] / grid[r].
+  auto positions = [&](Value start, Value roiSize, int64_t pooled, int64_t g,
+                       ArrayRef<int64_t> grid) {
     Value bin = nc.reshape(s.div(roiSize, s.c((double)pooled)), {r, 1, 1});
-    SmallVector<double> pv, iv;
+    SmallVector<double> pv, iv, gv;
     for (int64_t p = 0; p < pooled; ++p)
       pv.push_back(p);
     for (int64_t i = 0; i < g; ++i)
       iv.push_back(i + 0.5);
+    for (int64_t x : grid)
+      gv.push_back(x);
     Value pIdx = constTensor(nc, ft, {1, pooled, 1}, pv);
     Value iIdx = constTensor(nc, ft, {1, 1, g}, iv);
+    Value gDiv = uniform ? s.c((double)g) : constTensor(nc, ft, {r, 1, 1}, gv);
     Value pos = s.add(nc.reshape(start, {r, 1, 1}), s.mul(pIdx, bin));
-    return s.add(pos, s.div(s.mul(iIdx, bin), s.c((double)g)));
+    return s.add(pos, s.div(s.mul(iIdx, bin), gDiv));
   };
-  AxisSamples ys = roiAxis(s, positions(startH, roiH, ph), h);
-  AxisSamples xs = roiAxis(s, positions(startW, roiW, pw), w);
+  AxisSamples ys = roiAxis(s, positions(startH, roiH, ph, gh, gridH), h);
+  AxisSamples xs = roiAxis(s, positions(startW, roiW, pw, gw, gridW), w);
+  // Which of the [R, 1, GH, 1, GW] samples lie in their roi's grid.
+  Value inGrid;
+  if (!uniform) {
+    SmallVector<double> m;
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t iy = 0; iy < gh; ++iy)
+        for (int64_t ix = 0; ix < gw; ++ix)
+          m.push_back(iy < gridH[i] && ix < gridW[i]);
+    inGrid = constTensor(nc, nc.b().getI1Type(), {r, 1, gh, 1, gw}, m);
+  }
 
   // X as a table of channel rows: [N*H*W, C]; row = (b*H + y)*W + x over
   // samples [R, PH, G, PW, G].
@@ -729,26 +776,44 @@ LogicalResult convertRoiAlign(NodeContext &nc) {
       s.mul(castTo(nc, nc.input(2), nc.b().getI64Type()), s.ci(h * w)),
       {r, 1, 1, 1, 1});
   auto yIdx = [&](Value v) {
-    return nc.reshape(s.mul(v, s.ci(w)), {r, ph, g, 1, 1});
+    return nc.reshape(s.mul(v, s.ci(w)), {r, ph, gh, 1, 1});
   };
-  auto xIdx = [&](Value v) { return nc.reshape(v, {r, 1, 1, pw, g}); };
-  auto yW = [&](Value v) { return nc.reshape(v, {r, ph, g, 1, 1}); };
-  auto xW = [&](Value v) { return nc.reshape(v, {r, 1, 1, pw, g}); };
+  auto xIdx = [&](Value v) { return nc.reshape(v, {r, 1, 1, pw, gw}); };
+  auto yW = [&](Value v) { return nc.reshape(v, {r, ph, gh, 1, 1}); };
+  auto xW = [&](Value v) { return nc.reshape(v, {r, 1, 1, pw, gw}); };
   Value acc;
   for (int k = 0; k < 4; ++k) {
     bool yHi = k >= 2, xHi = k % 2;
     Value idx = s.add(s.add(base, yIdx(yHi ? ys.hi : ys.lo)),
                       xIdx(xHi ? xs.hi : xs.lo));
     Value wt = s.mul(yW(yHi ? ys.wHi : ys.wLo), xW(xHi ? xs.wHi : xs.wLo));
-    Value v = s.mul(s.gather(table, idx), s.expand(wt)); // [R,PH,G,PW,G,C]
+    if (inGrid)
+      wt = s.sel(inGrid, wt, s.c(0.0));
+    Value v = s.mul(s.gather(table, idx), s.expand(wt)); // [R,PH,GH,PW,GW,C]
     acc = !acc ? v : mode == "avg" ? s.add(acc, v) : s.max(acc, v);
   }
   Value y;
-  if (mode == "avg")
-    y = s.div(s.reduce(acc, seq::ReduceKind::sum, {2, 4}),
-              s.c((double)(g * g)));
-  else
+  if (mode == "avg") {
+    SmallVector<double> cnt;
+    for (int64_t i = 0; i < r; ++i)
+      cnt.push_back(std::max<int64_t>(gridH[i] * gridW[i], 1));
+    Value count =
+        uniform ? s.c((double)cnt[0]) : constTensor(nc, ft, {r, 1, 1, 1}, cnt);
+    y = s.div(s.reduce(acc, seq::ReduceKind::sum, {2, 4}), count);
+  } else {
+    // Samples outside a roi's grid take no part; an empty grid gives 0.
+    if (inGrid)
+      acc = s.sel(s.expand(inGrid), acc,
+                  s.c(-std::numeric_limits<double>::infinity()));
     y = s.reduce(acc, seq::ReduceKind::max, {2, 4});
+    if (!uniform) {
+      SmallVector<double> some;
+      for (int64_t i = 0; i < r; ++i)
+        some.push_back(gridH[i] * gridW[i] > 0);
+      y = s.sel(constTensor(nc, nc.b().getI1Type(), {r, 1, 1, 1}, some), y,
+                s.c(0.0));
+    }
+  }
   nc.setOutput(0, nc.transpose(y, {0, 3, 1, 2}));
   return success();
 }
