@@ -126,33 +126,60 @@ Value shiftIn(NodeContext &nc, Value x, int64_t axis, int64_t k, bool reverse) {
   return tensor::ConcatOp::create(nc.b(), nc.loc(), t, axis, parts);
 }
 
-LogicalResult convertCumProd(NodeContext &nc) {
-  auto t = nc.inputType(0);
-  if (t.getRank() == 0)
-    return nc.error() << "input must have rank >= 1";
-  SmallVector<int64_t> axes;
-  if (failed(nc.constInts(1, axes, "axis")))
-    return failure();
-  if (axes.size() != 1)
-    return nc.error() << "axis must hold one value, got " << axes.size();
-  int64_t axis = axes[0];
-  if (failed(nc.normalizeAxis(axis, t.getRank(), "axis")) ||
-      failed(requireStatic(nc, 0)))
-    return failure();
-  bool exclusive = nc.attrInt("exclusive", 0) != 0;
-  bool reverse = nc.attrInt("reverse", 0) != 0;
-  int64_t n = t.getDimSize(axis);
-  Value x = nc.input(0);
-  if (n == 0) {
-    nc.setOutput(0, x);
-    return success();
-  }
+/// Inclusive (or exclusive) product scan of `x` along `axis`.
+Value cumProd(NodeContext &nc, Value x, int64_t axis, bool exclusive,
+              bool reverse) {
+  int64_t n = cast<RankedTensorType>(x.getType()).getDimSize(axis);
+  if (n == 0)
+    return x;
   if (exclusive)
     x = shiftIn(nc, x, axis, 1, reverse);
   for (int64_t s = 1; s < n; s *= 2)
     x = seq::MulOp::create(nc.b(), nc.loc(), x,
                            shiftIn(nc, x, axis, s, reverse));
-  nc.setOutput(0, x);
+  return x;
+}
+
+LogicalResult convertCumProd(NodeContext &nc) {
+  auto t = nc.inputType(0);
+  int64_t rank = t.getRank();
+  if (rank == 0)
+    return nc.error() << "input must have rank >= 1";
+  if (failed(requireStatic(nc, 0)))
+    return failure();
+  auto at = nc.inputType(1);
+  if (!isa<IntegerType>(at.getElementType()) || !at.hasStaticShape() ||
+      at.getNumElements() != 1)
+    return nc.error() << "axis must be one integer, got " << typeStr(at);
+  bool exclusive = nc.attrInt("exclusive", 0) != 0;
+  bool reverse = nc.attrInt("reverse", 0) != 0;
+  Value x = nc.input(0);
+  if (std::optional<double> c = nc.constScalar(1)) {
+    int64_t axis = static_cast<int64_t>(*c);
+    if (failed(nc.normalizeAxis(axis, rank, "axis")))
+      return failure();
+    nc.setOutput(0, cumProd(nc, x, axis, exclusive, reverse));
+    return success();
+  }
+  // The axis is only known at run time; it selects data, not the shape: scan
+  // along every axis and pick the one named (an axis outside [-rank, rank)
+  // leaves the input unchanged).
+  OpBuilder &b = nc.b();
+  Location loc = nc.loc();
+  Type i64 = b.getI64Type();
+  Value axis = nc.input(1);
+  if (at.getElementType() != i64)
+    axis = seq::CastOp::create(b, loc, at.clone(i64), axis);
+  axis = nc.reshape(axis, {});
+  Value y = x;
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    Value is = seq::OrOp::create(
+        b, loc, seq::EqualOp::create(b, loc, axis, nc.scalarConstant(i64, d)),
+        seq::EqualOp::create(b, loc, axis, nc.scalarConstant(i64, d - rank)));
+    y = seq::SelectOp::create(b, loc, is, cumProd(nc, x, d, exclusive, reverse),
+                              y);
+  }
+  nc.setOutput(0, y);
   return success();
 }
 
