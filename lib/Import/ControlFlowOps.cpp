@@ -403,6 +403,13 @@ LogicalResult convertUnique(NodeContext &nc) {
       int64_t ip = at(p, k), iq = at(q, k);
       if (x->isFloat()) {
         double a = x->f[ip], c = x->f[iq];
+        // NaN sorts last and equals NaN (numpy.unique), keeping the order
+        // strict weak.
+        if (std::isnan(a) || std::isnan(c)) {
+          if (std::isnan(a) != std::isnan(c))
+            return std::isnan(a) ? 1 : -1;
+          continue;
+        }
         if (a < c)
           return -1;
         if (c < a)
