@@ -125,6 +125,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   ImportOptions importOpts;
   importOpts.modelName = modelName;
   importOpts.constInputs = opts.constInputs;
+  importOpts.dimBindings = opts.dimBindings;
   OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.inputPath, importOpts);
   if (!module || failed(verify(*module)))
     return failure();

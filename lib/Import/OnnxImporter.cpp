@@ -70,6 +70,11 @@ public:
       const std::vector<std::pair<std::string, std::string>> &specs) {
     constInputs = specs;
   }
+  void
+  setDimBindings(const std::vector<std::pair<std::string, int64_t>> &bindings) {
+    for (const auto &[name, value] : bindings)
+      dimBindings[name] = value;
+  }
 
 private:
   Location nodeLoc(const onnx::NodeProto &n) {
@@ -104,7 +109,36 @@ private:
   llvm::StringMap<Value> values;
   llvm::StringSet<> used;
   std::vector<std::pair<std::string, std::string>> constInputs;
+  /// --dim bindings, and the names that some input dim used.
+  llvm::StringMap<int64_t> dimBindings;
+  llvm::StringSet<> boundDimsUsed;
+  std::optional<int64_t> boundDim(StringRef param);
 };
+
+/// The static value of dim_param `param` under the --dim bindings: `NAME`,
+/// `NAME + K` or `NAME - K` (spaces optional), as exporters write them.
+std::optional<int64_t> Importer::boundDim(StringRef param) {
+  if (dimBindings.empty())
+    return std::nullopt;
+  StringRef rest = param.trim();
+  size_t end = rest.find_first_of("+- ");
+  StringRef name = rest.substr(0, end);
+  auto it = dimBindings.find(name);
+  if (it == dimBindings.end())
+    return std::nullopt;
+  int64_t value = it->second;
+  rest = rest.substr(name.size()).trim();
+  if (!rest.empty()) {
+    char sign = rest.front();
+    int64_t k;
+    if ((sign != '+' && sign != '-') ||
+        rest.drop_front().trim().getAsInteger(10, k))
+      return std::nullopt;
+    value += sign == '+' ? k : -k;
+  }
+  boundDimsUsed.insert(name);
+  return value;
+}
 
 LogicalResult Importer::readOpsets() {
   for (const auto &o : model.opset_import()) {
@@ -178,7 +212,17 @@ Importer::convertValueInfo(const onnx::ValueInfoProto &vi, StringRef what,
                              "supported)";
   SmallVector<int64_t> shape;
   for (const auto &d : tt.shape().dim()) {
-    if (d.has_dim_value() && d.dim_value() >= 0) {
+    std::optional<int64_t> bound;
+    if (d.has_dim_param())
+      bound = boundDim(d.dim_param());
+    if (bound && *bound < 0)
+      return emitError(loc) << what << " '" << vi.name() << "': --dim makes "
+                            << "dimension '" << d.dim_param() << "' " << *bound;
+    if (bound) {
+      shape.push_back(*bound);
+      if (names)
+        names->push_back("");
+    } else if (d.has_dim_value() && d.dim_value() >= 0) {
       shape.push_back(d.dim_value());
       if (names)
         names->push_back("");
@@ -398,12 +442,19 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
     argTypes.push_back(*t);
     args.push_back(&in);
   }
+  for (const auto &binding : dimBindings)
+    if (!boundDimsUsed.contains(binding.first())) {
+      fileError() << "--dim " << binding.first()
+                  << ": no graph input has a dimension of that name";
+      return nullptr;
+    }
   // Inputs bound at compile time (--const-input) keep their argument.
   SmallVector<ElementsAttr> bound(args.size());
   for (const auto &binding : constInputs) {
     const std::string &name = binding.first, &spec = binding.second;
-    auto it = llvm::find_if(
-        args, [&](const onnx::ValueInfoProto *vi) { return vi->name() == name; });
+    auto it = llvm::find_if(args, [&](const onnx::ValueInfoProto *vi) {
+      return vi->name() == name;
+    });
     if (it == args.end()) {
       InFlightDiagnostic d = fileError();
       d << "--const-input " << name << ": no graph input of that name (inputs:";
@@ -417,9 +468,9 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
     bound[i] = parseConstInput(name, spec, declared, nameLoc(name));
     if (!bound[i])
       return nullptr;
-    argTypes[i] = RankedTensorType::get(
-        cast<ShapedType>(bound[i].getType()).getShape(),
-        declared.getElementType());
+    argTypes[i] =
+        RankedTensorType::get(cast<ShapedType>(bound[i].getType()).getShape(),
+                              declared.getElementType());
   }
   auto fn =
       func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
@@ -494,6 +545,7 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
     name = llvm::sys::path::stem(path).str();
   Importer importer(ctx, path, *model);
   importer.setConstInputs(opts.constInputs);
+  importer.setDimBindings(opts.dimBindings);
   return importer.run(name);
 }
 

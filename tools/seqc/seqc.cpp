@@ -89,6 +89,11 @@ static cl::list<std::string> constInputs(
              "checks at run time that it equals the bound value"),
     cl::value_desc("NAME=VALUES"), cl::cat(compileCat));
 
+static cl::list<std::string> dimBindings(
+    "dim",
+    cl::desc("Fix the symbolic input dimension NAME (dim_param, also in "
+             "'NAME + 1') to N at compile time"),
+    cl::value_desc("NAME=N"), cl::cat(compileCat));
 static cl::opt<std::string> attentionTiling(
     "attention-tiling",
     cl::desc("Options of the tiled attention cascade (seq-tile-attention), "
@@ -203,6 +208,17 @@ int main(int argc, char **argv) {
       return 1;
     }
     opts.constInputs.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+  }
+  for (const std::string &spec : dimBindings) {
+    size_t eq = spec.find('=');
+    int64_t n;
+    if (eq == std::string::npos || eq == 0 ||
+        StringRef(spec).substr(eq + 1).getAsInteger(10, n) || n < 0) {
+      WithColor::error(errs(), "seqc")
+          << "--dim expects NAME=N with N >= 0, got '" << spec << "'\n";
+      return 1;
+    }
+    opts.dimBindings.emplace_back(spec.substr(0, eq), n);
   }
   bool binary = emit == seqc::EmitKind::So || emit == seqc::EmitKind::Obj;
   if (!outputFile.empty())

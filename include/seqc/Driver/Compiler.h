@@ -45,6 +45,8 @@ struct CompileOptions {
   std::string attentionTiling;
   /// Graph inputs bound at compile time: (NAME, SPEC) of --const-input.
   std::vector<std::pair<std::string, std::string>> constInputs;
+  /// `--dim NAME=N`: symbolic input dims made static (ImportOptions).
+  std::vector<std::pair<std::string, int64_t>> dimBindings;
   /// Applied to every PassManager the driver creates (IR printing, timing...).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
 };

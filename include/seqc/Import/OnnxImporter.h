@@ -34,6 +34,10 @@ struct ImportOptions {
   /// (NAME, SPEC) pairs; SPEC is a TensorProto file or comma-separated
   /// values. The input stays in the ABI; the runtime checks its value.
   std::vector<std::pair<std::string, std::string>> constInputs;
+  /// Symbolic dims of the graph inputs fixed at compile time (`seqc --dim
+  /// NAME=N`): a dim_param NAME, or an expression `NAME + K` / `NAME - K`
+  /// of it, becomes static. Every NAME must occur in some input.
+  std::vector<std::pair<std::string, int64_t>> dimBindings;
 };
 
 /// Parses the ONNX model at `path` (binary protobuf, or protobuf text format
