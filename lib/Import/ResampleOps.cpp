@@ -224,7 +224,9 @@ std::vector<double> resizeCoeffs(const ResizeParams &p, double ratio,
   if (p.mode == "nearest") {
     if (ratio == std::floor(ratio))
       return {0, 1};
-    const std::string &m = p.nearestMode;
+    std::string m = p.nearestMode;
+    if (m == "simple") // onnxruntime's rule before opset 11
+      m = scale < 1 ? "ceil" : "floor";
     if (m == "round_prefer_ceil")
       return {double(ratio < 0.5), double(ratio >= 0.5)};
     if (m == "floor")
@@ -466,7 +468,11 @@ LogicalResult resizeImpl(NodeContext &nc, const ResizeParams &p,
   Type elt = xt.getElementType();
   Type calc = elt;
   bool isFloat = isa<FloatType>(elt);
-  if (!elt.isF32() && !elt.isF64())
+  // Integers resample in f64 (exact for them, like the f64 reference) so
+  // that rounding ties land where the reference's do.
+  if (!isFloat)
+    calc = b.getF64Type();
+  else if (!elt.isF32() && !elt.isF64())
     calc = b.getF32Type();
   Value x = nc.input(0);
   bool converted = false;
@@ -543,7 +549,7 @@ LogicalResult checkResizeModes(NodeContext &nc, const ResizeParams &p) {
     return nc.error() << "unsupported coordinate_transformation_mode '" << p.ctm
                       << "'";
   static const char *nms[] = {"round_prefer_floor", "round_prefer_ceil",
-                              "floor", "ceil"};
+                              "floor", "ceil", "simple"};
   if (!llvm::is_contained(nms, p.nearestMode))
     return nc.error() << "unsupported nearest_mode '" << p.nearestMode << "'";
   if (p.antialias && p.mode == "nearest")
@@ -560,9 +566,10 @@ LogicalResult convertResize(NodeContext &nc) {
   SmallVector<int64_t> sizes, axes;
   std::string policy = "stretch";
   if (nc.node().op_type() == "Upsample" || nc.opset() < 11) {
-    // Upsample and Resize-10: asymmetric coordinates, nearest rounds down.
+    // Upsample and Resize-10: asymmetric coordinates; nearest rounds down
+    // (up when downsampling), as onnxruntime does.
     p.ctm = "asymmetric";
-    p.nearestMode = "floor";
+    p.nearestMode = "simple";
     if (p.mode == "bilinear" || p.mode == "trilinear")
       p.mode = "linear";
     if (nc.hasInput(1)) {
@@ -578,6 +585,8 @@ LogicalResult convertResize(NodeContext &nc) {
   } else {
     p.ctm = nc.attrString("coordinate_transformation_mode", "half_pixel");
     p.nearestMode = nc.attrString("nearest_mode", "round_prefer_floor");
+    if (p.nearestMode == "simple")
+      return nc.error() << "unsupported nearest_mode 'simple'";
     p.cubicA = nc.attrFloat("cubic_coeff_a", -0.75f);
     p.excludeOutside = nc.attrInt("exclude_outside", 0) != 0;
     p.antialias = nc.attrInt("antialias", 0) != 0;
