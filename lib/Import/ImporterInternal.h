@@ -192,8 +192,12 @@ void registerLossOps(OpRegistry &r);
 void registerMiscOps(OpRegistry &r);
 void registerControlFlowOps(OpRegistry &r);
 
-/// The registry for the default ("" / "ai.onnx") domain.
+/// The registry of every supported op. Ops of the default ("" / "ai.onnx")
+/// domain are keyed by their op type, others by "<domain>.<op type>" (e.g.
+/// "ai.onnx.preview.FlexAttention", "ai.onnx.ml.Binarizer").
 const OpRegistry &getDefaultDomainRegistry();
+/// The registry key of node `n` (see above).
+std::string registryKey(const onnx::NodeProto &n);
 
 } // namespace seqc::import
 

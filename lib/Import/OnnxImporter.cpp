@@ -23,6 +23,12 @@ using namespace mlir;
 using namespace seqc::import;
 
 namespace seqc::import {
+std::string registryKey(const onnx::NodeProto &n) {
+  if (n.domain().empty() || n.domain() == "ai.onnx")
+    return n.op_type();
+  return n.domain() + "." + n.op_type();
+}
+
 const OpRegistry &getDefaultDomainRegistry() {
   static const OpRegistry registry = [] {
     OpRegistry r;
@@ -166,10 +172,8 @@ LogicalResult Importer::checkSupported() {
       return emitError(nodeLoc(n))
              << n.op_type() << " node '" << n.name() << "': uses domain '"
              << n.domain() << "', which the model does not import";
-    std::string key = n.op_type();
-    if (!domain.empty())
-      key = domain.str() + "." + key;
-    else if (n.op_type() == "Constant" || reg.contains(n.op_type()))
+    std::string key = registryKey(n);
+    if ((domain.empty() && n.op_type() == "Constant") || reg.contains(key))
       continue;
     auto [it, inserted] = index.try_emplace(key, unsupported.size());
     if (inserted)
@@ -335,10 +339,11 @@ LogicalResult Importer::importConstantNode(const onnx::NodeProto &n) {
 }
 
 LogicalResult Importer::importNode(const onnx::NodeProto &n) {
-  if (n.op_type() == "Constant")
+  bool defaultDomain = n.domain().empty() || n.domain() == "ai.onnx";
+  if (defaultDomain && n.op_type() == "Constant")
     return importConstantNode(n);
   const OpConverter &conv =
-      getDefaultDomainRegistry().find(n.op_type())->second;
+      getDefaultDomainRegistry().find(registryKey(n))->second;
   SmallVector<Value> inputs;
   for (const std::string &in : n.input())
     inputs.push_back(in.empty() ? Value() : values.lookup(in));
@@ -363,7 +368,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   for (Value v : inputs)
     if (v && !isa<RankedTensorType>(v.getType()))
       return nc.error() << "operands must be ranked tensors";
-  if (foldNode(nc))
+  if (defaultDomain && foldNode(nc))
     return success();
   if (failed(conv.fn(nc)))
     return failure();

@@ -159,8 +159,8 @@ LogicalResult importSubgraph(NodeContext &nc, const onnx::GraphProto &g,
         return failure();
       continue;
     }
-    auto it = reg.find(n.op_type());
-    if (!defaultDomain || it == reg.end())
+    auto it = reg.find(registryKey(n));
+    if (it == reg.end())
       return nc.error() << "body graph uses unsupported op "
                         << (defaultDomain ? "" : n.domain() + ".")
                         << n.op_type() << " (node '" << n.name() << "')";
