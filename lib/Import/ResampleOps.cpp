@@ -757,7 +757,8 @@ LogicalResult convertCol2Im(NodeContext &nc) {
         dil[i] >= kMaxTable || std::abs(double(pads[i])) >= kMaxTable ||
         std::abs(double(pads[i + nd])) >= kMaxTable)
       return nc.error() << "image_shape, block_shape, strides and dilations "
-                           "must be positive";
+                           "must be positive (and pads and dilations below "
+                        << int64_t(kMaxTable) << ")";
     if (block[i] >= kMaxTable || image[i] >= kMaxTable ||
         double(k) * block[i] >= kMaxTable || double(p) * image[i] >= kMaxTable)
       return nc.error() << "image_shape or block_shape is too large";
