@@ -46,14 +46,11 @@ LogicalResult convertBitwiseNot(NodeContext &nc) {
   return success();
 }
 
-/// BitShift: X << Y or X >> Y (logical) on unsigned integers.
+/// BitShift: X << Y or X >> Y (arithmetic for signed X, opset 28).
 LogicalResult convertBitShift(NodeContext &nc) {
   Value x = nc.input(0), y = nc.input(1);
   if (failed(integerOperands(nc, {x, y})))
     return failure();
-  Type elt = nc.inputType(0).getElementType();
-  if (!elt.isUnsignedInteger())
-    return nc.error() << "expects unsigned integer operands, got " << elt;
   std::string dir = nc.attrString("direction", "");
   if (dir == "LEFT")
     nc.setOutput(0, seq::ShiftLeftOp::create(nc.b(), nc.loc(), x, y));
@@ -75,6 +72,17 @@ LogicalResult convertBitCast(NodeContext &nc) {
     return nc.error() << "unsupported target type " << onnxTypeName(to->i());
   auto t = nc.inputType(0);
   Type from = t.getElementType();
+  // ONNX stores bool in a byte: 0/1 <-> the 8-bit integers (a nonzero byte
+  // reads as true).
+  auto isByteInt = [](Type e) {
+    return isa<IntegerType>(e) && e.getIntOrFloatBitWidth() == 8;
+  };
+  if ((from.isInteger(1) && isByteInt(elt)) ||
+      (isByteInt(from) && elt.isInteger(1))) {
+    nc.setOutput(
+        0, seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), nc.input(0)));
+    return success();
+  }
   if (!from.isIntOrFloat() || from.isInteger(1) || elt.isInteger(1) ||
       from.getIntOrFloatBitWidth() != elt.getIntOrFloatBitWidth())
     return nc.error() << "cannot bitcast " << from << " to " << elt

@@ -190,19 +190,30 @@ static Value buildNot(OpBuilder &b, Location loc, Value x) {
   return arith::XOrIOp::create(b, loc, x, ones);
 }
 
-static Value buildShift(OpBuilder &b, Location loc, ValueRange args,
-                        bool left) {
+static Value buildShift(OpBuilder &b, Location loc, ValueRange args, bool left,
+                        bool isUnsigned) {
   Value x = args[0], n = args[1];
   Type t = x.getType();
-  Value width = arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(t, t.getIntOrFloatBitWidth()));
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(t));
-  // LLVM's shifts by >= the width are poison; ONNX's shift the bits out.
+  unsigned bits = t.getIntOrFloatBitWidth();
+  Value width = arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, bits));
+  // Unsigned compare: a negative n is out of range too. LLVM's shifts by
+  // >= the width are poison; ONNX's leave only the sign fill.
   Value tooFar =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, n, width);
-  Value shifted = left ? (Value)arith::ShLIOp::create(b, loc, x, n)
-                       : (Value)arith::ShRUIOp::create(b, loc, x, n);
-  return arith::SelectOp::create(b, loc, tooFar, zero, shifted);
+  Value shifted, fill;
+  if (left) {
+    shifted = arith::ShLIOp::create(b, loc, x, n);
+    fill = arith::ConstantOp::create(b, loc, b.getZeroAttr(t));
+  } else if (isUnsigned) {
+    shifted = arith::ShRUIOp::create(b, loc, x, n);
+    fill = arith::ConstantOp::create(b, loc, b.getZeroAttr(t));
+  } else {
+    shifted = arith::ShRSIOp::create(b, loc, x, n);
+    Value last =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, bits - 1));
+    fill = arith::ShRSIOp::create(b, loc, x, last);
+  }
+  return arith::SelectOp::create(b, loc, tooFar, fill, shifted);
 }
 
 Value mlir::seq::buildCastScalar(OpBuilder &b, Location loc, Value x, Type from,

@@ -108,10 +108,11 @@ def Seq_CoshOp : Seq_UnaryOp<"cosh", "return math::CoshOp::create(b, loc, args[0
 def Seq_AsinhOp : Seq_UnaryOp<"asinh", "return math::AsinhOp::create(b, loc, args[0]);">;
 def Seq_AcoshOp : Seq_UnaryOp<"acosh", "return math::AcoshOp::create(b, loc, args[0]);">;
 def Seq_AtanhOp : Seq_UnaryOp<"atanh", "return math::AtanhOp::create(b, loc, args[0]);">;
-// Bit shifts of unsigned integers (ONNX BitShift); a shift by the bit width
-// or more gives 0.
-def Seq_ShiftLeftOp : Seq_BinaryOp<"shift_left", "return buildShift(b, loc, args, /*left=*/true);">;
-def Seq_ShiftRightOp : Seq_BinaryOp<"shift_right", "return buildShift(b, loc, args, /*left=*/false);">;
+// Bit shifts (ONNX BitShift): right shifts of signed integers are
+// arithmetic; a negative shift or one by the bit width or more leaves only
+// the sign fill (-1 for a right shift of a negative signed value, else 0).
+def Seq_ShiftLeftOp : Seq_BinaryOp<"shift_left", "return buildShift(b, loc, args, /*left=*/true, isUnsignedElementwise(*this));">;
+def Seq_ShiftRightOp : Seq_BinaryOp<"shift_right", "return buildShift(b, loc, args, /*left=*/false, isUnsignedElementwise(*this));">;
 def Seq_FloorOp : Seq_UnaryOp<"floor", "return math::FloorOp::create(b, loc, args[0]);">;
 def Seq_CeilOp : Seq_UnaryOp<"ceil", "return math::CeilOp::create(b, loc, args[0]);">;
 def Seq_ReciprocalOp : Seq_UnaryOp<"reciprocal", "return buildReciprocal(b, loc, args[0]);">;
