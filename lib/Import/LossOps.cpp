@@ -195,6 +195,12 @@ LogicalResult convertLpNormalization(NodeContext &nc) {
                                reduce(nc, seq::MulOp::create(b, loc, x, x),
                                       seq::ReduceKind::sum, {axis}, true));
   }
+  // A zero norm (an all-zero slice) divides by 1: the result is 0, not NaN.
+  Type elt = nc.inputType(0).getElementType();
+  Value isZero =
+      seq::EqualOp::create(b, loc, norm, nc.scalarConstant(elt, 0.0));
+  norm =
+      seq::SelectOp::create(b, loc, isZero, nc.scalarConstant(elt, 1.0), norm);
   nc.setOutput(0, seq::DivOp::create(b, loc, x, norm));
   return success();
 }

@@ -360,8 +360,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
       d << conv.minInputs << " to " << conv.maxInputs;
     return d << " inputs, got " << numIn;
   }
-  // Variadic inputs (Sum, Max, Concat...) are never optional.
-  unsigned required = conv.maxInputs == ~0u ? numIn : conv.minInputs;
+  // Variadic inputs (Sum, Max, Concat...) are never optional, unless the
+  // converter checks them itself (minInputs 0: Scan's optional first input).
+  unsigned required = conv.maxInputs != ~0u ? conv.minInputs
+                      : conv.minInputs == 0 ? 0
+                                            : numIn;
   for (unsigned i = 0; i < required; ++i)
     if (!inputs[i])
       return nc.error() << "required input " << i << " is empty";
