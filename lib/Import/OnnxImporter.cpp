@@ -63,6 +63,9 @@ namespace {
 
 bool isDefaultDomain(StringRef d) { return d.empty() || d == "ai.onnx"; }
 
+/// The ai.onnx opset of ONNX 1.23.
+constexpr int64_t kNewestDefaultOpset = 28;
+
 class Importer {
 public:
   Importer(MLIRContext &ctx, StringRef path, const onnx::ModelProto &model)
@@ -152,6 +155,10 @@ LogicalResult Importer::readOpsets() {
     if (isDefaultDomain(o.domain()))
       opset = o.version();
   }
+  // A model of only another domain (e.g. ai.onnx.ml) may omit the default
+  // domain; its converters then see the newest default opset.
+  if (opset <= 0 && !importedDomains.empty() && !importedDomains.contains(""))
+    opset = kNewestDefaultOpset;
   if (opset <= 0)
     return fileError() << "model imports no version of the default ONNX "
                           "domain (opset_import)";
