@@ -180,32 +180,54 @@ LogicalResult convertTrilu(NodeContext &nc) {
   if (rank < 2)
     return nc.error() << "input must have rank >= 2, got "
                       << shapeStr(t.getShape());
-  int64_t k = 0;
-  if (nc.hasInput(1)) {
-    SmallVector<int64_t> ks;
-    if (failed(nc.constInts(1, ks, "k")))
-      return failure();
-    if (ks.size() != 1)
-      return nc.error() << "k must hold one value, got " << ks.size();
-    k = ks[0];
-  }
   int64_t n = t.getDimSize(rank - 2), m = t.getDimSize(rank - 1);
   if (ShapedType::isDynamic(n) || ShapedType::isDynamic(m))
     return nc.error() << "the last two dims must be static, got "
                       << shapeStr(t.getShape());
   bool upper = nc.attrInt("upper", 1) != 0;
-  // Keep (i, j) with j - i >= k (upper) or j - i <= k (lower).
-  SmallVector<bool> keep(n * m);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < m; ++j)
-      keep[i * m + j] = upper ? j - i >= k : j - i <= k;
   OpBuilder &b = nc.b();
+  Location loc = nc.loc();
   auto maskType = RankedTensorType::get({n, m}, b.getI1Type());
-  Value mask = arith::ConstantOp::create(
-      b, nc.loc(), DenseElementsAttr::get(maskType, ArrayRef(keep)));
+  Value mask;
+  std::optional<double> kc = 0.0;
+  if (nc.hasInput(1))
+    kc = nc.constScalar(1);
+  if (kc) {
+    // Keep (i, j) with j - i >= k (upper) or j - i <= k (lower).
+    int64_t k = static_cast<int64_t>(*kc);
+    SmallVector<bool> keep(n * m);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < m; ++j)
+        keep[i * m + j] = upper ? j - i >= k : j - i <= k;
+    mask = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(maskType, ArrayRef(keep)));
+  } else {
+    // k is known only at run time; it selects data, not the shape: compare
+    // the constant diagonal offsets j - i with it.
+    auto kt = nc.inputType(1);
+    if (!isa<IntegerType>(kt.getElementType()) || !kt.hasStaticShape() ||
+        kt.getNumElements() != 1)
+      return nc.error() << "k must be one integer, got " << typeStr(kt);
+    Type i64 = b.getI64Type();
+    Value k = nc.input(1);
+    if (kt.getElementType() != i64)
+      k = seq::CastOp::create(b, loc, kt.clone(i64), k);
+    k = nc.reshape(k, {});
+    auto vec = [&](int64_t len, ArrayRef<int64_t> shape) -> Value {
+      SmallVector<int64_t> v(len);
+      for (int64_t i = 0; i < len; ++i)
+        v[i] = i;
+      return arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(RankedTensorType::get(shape, i64),
+                                 ArrayRef(v)));
+    };
+    Value d = seq::SubOp::create(b, loc, vec(m, {1, m}), vec(n, {n, 1}));
+    mask = upper ? Value(seq::GreaterEqualOp::create(b, loc, d, k))
+                 : Value(seq::LessEqualOp::create(b, loc, d, k));
+  }
   Value zero = nc.scalarConstant(t.getElementType(), 0.0);
-  nc.setOutput(0,
-               seq::SelectOp::create(b, nc.loc(), t, mask, nc.input(0), zero));
+  nc.setOutput(0, seq::SelectOp::create(b, loc, t, mask, nc.input(0), zero));
   return success();
 }
 
