@@ -191,6 +191,7 @@ void registerCacheOps(OpRegistry &r);
 void registerLossOps(OpRegistry &r);
 void registerMiscOps(OpRegistry &r);
 void registerControlFlowOps(OpRegistry &r);
+void registerMLOps(OpRegistry &r); // ai.onnx.ml, TfIdfVectorizer
 
 /// The registry of every supported op. Ops of the default ("" / "ai.onnx")
 /// domain are keyed by their op type, others by "<domain>.<op type>" (e.g.
