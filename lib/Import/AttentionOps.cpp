@@ -1,10 +1,11 @@
-//===- AttentionOps.cpp - ONNX Attention (opsets 23-25) -------------------===//
+//===- AttentionOps.cpp - ONNX Attention (23-25), FlexAttention (26) ------===//
 //
 // Follows the ONNX reference implementation: 3-D inputs are split into heads,
 // past_key/past_value are concatenated in front of K/V (present_* outputs),
 // a mask shorter than the key length is padded with "masked", causal and
 // sliding-window masks are bottom-right aligned on the cache length (or on
 // nonpad_kv_seqlen), and qk_matmul_output is the op's scores result.
+// FlexAttention's score_mod/prob_mod graphs become the op's modifier regions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -223,7 +224,8 @@ LogicalResult convertAttention(NodeContext &nc) {
       pastLen ? b.getI64IntegerAttr(pastLen) : IntegerAttr(),
       left >= 0 ? b.getI64IntegerAttr(left) : IntegerAttr(),
       right >= 0 ? b.getI64IntegerAttr(right) : IntegerAttr(),
-      wantScores ? b.getI64IntegerAttr(scoresMode) : IntegerAttr());
+      wantScores ? b.getI64IntegerAttr(scoresMode) : IntegerAttr(),
+      /*softmax_precision=*/TypeAttr());
   Value out = attn.getResult();
   if (rank == 3) {
     out = nc.transpose(out, {0, 2, 1, 3});
@@ -238,10 +240,153 @@ LogicalResult convertAttention(NodeContext &nc) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// FlexAttention (ai.onnx.preview, opset 26)
+//===----------------------------------------------------------------------===//
+
+/// The softmax_precision attribute as a float type, or null (with an error)
+/// for a type the reference does not accept.
+FailureOr<Type> softmaxPrecision(NodeContext &nc,
+                                 const onnx::AttributeProto &a) {
+  switch (a.i()) {
+  case onnx::TensorProto::FLOAT:
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+  case onnx::TensorProto::DOUBLE:
+    return convertElementType(nc.ctx(), a.i());
+  default:
+    return nc.error() << "softmax_precision must be FLOAT, FLOAT16, BFLOAT16 "
+                         "or DOUBLE, got "
+                      << onnxTypeName(a.i());
+  }
+}
+
+/// Imports graph attribute `name` into `region` of `attn` (one block taking
+/// the [B, Hq, Sq, Skv] tensor of the softmax type, ending in seq.yield).
+/// The ops are built inside the region, so they lower with the attention.
+LogicalResult importModifier(NodeContext &nc, seq::AttentionOp attn,
+                             Region &region, StringRef name) {
+  const onnx::AttributeProto *a = nc.attr(name);
+  if (!a)
+    return success();
+  if (!a->has_g())
+    return nc.error() << "attribute '" << name << "' must be a graph";
+  const onnx::GraphProto &g = a->g();
+  if (g.input_size() != 1 || g.output_size() != 1)
+    return nc.error() << name << " must have one input and one output, got "
+                      << g.input_size() << " and " << g.output_size();
+  RankedTensorType type = attn.getModifierType();
+  Block *block = new Block();
+  region.push_back(block);
+  block->addArgument(type, nc.loc());
+  OpBuilder &b = nc.b();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(block);
+  SmallVector<Value> outs;
+  if (failed(importSubgraph(nc, g, {block->getArgument(0)}, outs)))
+    return failure();
+  Value out = outs[0];
+  auto ot = cast<RankedTensorType>(out.getType());
+  // The reference casts the output to the softmax type; the shape must stay.
+  if (ot.getRank() != 4 ||
+      !llvm::all_of(llvm::zip(ot.getShape(), type.getShape()), [](auto p) {
+        auto [x, y] = p;
+        return isDyn(x) || isDyn(y) || x == y;
+      }))
+    return nc.error() << name << " output " << typeStr(ot)
+                      << " does not have the scores shape "
+                      << shapeStr(type.getShape());
+  if (!isa<FloatType>(ot.getElementType()))
+    return nc.error() << name << " output must be floating-point, got "
+                      << typeStr(ot);
+  if (ot.getElementType() != type.getElementType())
+    out =
+        seq::CastOp::create(b, nc.loc(), ot.clone(type.getElementType()), out);
+  if (out.getType() != type)
+    out = tensor::CastOp::create(b, nc.loc(), type, out);
+  seq::YieldOp::create(b, nc.loc(), ValueRange{out});
+  return success();
+}
+
+LogicalResult convertFlexAttention(NodeContext &nc) {
+  Value q = nc.input(0), k = nc.input(1), v = nc.input(2);
+  auto qt = nc.inputType(0), kt = nc.inputType(1), vt = nc.inputType(2);
+  if (qt.getRank() != 4 || kt.getRank() != 4 || vt.getRank() != 4)
+    return nc.error() << "Q, K and V must be 4-D [B, H, S, D], got "
+                      << shapeStr(qt.getShape()) << ", "
+                      << shapeStr(kt.getShape()) << ", "
+                      << shapeStr(vt.getShape());
+  if (failed(nc.sameElementType({q, k, v})))
+    return failure();
+  Type elt = qt.getElementType();
+  if (!isa<FloatType>(elt))
+    return nc.error() << "expects floating-point Q/K/V, got " << elt;
+  auto mismatch = [](int64_t x, int64_t y) {
+    return !isDyn(x) && !isDyn(y) && x != y;
+  };
+  if (mismatch(qt.getDimSize(0), kt.getDimSize(0)) ||
+      mismatch(kt.getDimSize(0), vt.getDimSize(0)))
+    return nc.error() << "Q, K and V batch sizes differ: "
+                      << shapeStr(qt.getShape()) << ", "
+                      << shapeStr(kt.getShape()) << ", "
+                      << shapeStr(vt.getShape());
+  if (mismatch(kt.getDimSize(1), vt.getDimSize(1)) ||
+      mismatch(kt.getDimSize(2), vt.getDimSize(2)))
+    return nc.error() << "K " << shapeStr(kt.getShape()) << " and V "
+                      << shapeStr(vt.getShape())
+                      << " differ in heads or sequence length";
+  if (mismatch(qt.getDimSize(3), kt.getDimSize(3)))
+    return nc.error() << "Q head size " << qt.getDimSize(3)
+                      << " differs from K head size " << kt.getDimSize(3);
+  int64_t hq = qt.getDimSize(1), hkv = kt.getDimSize(1);
+  if (isDyn(hq) || isDyn(hkv) || hkv == 0 || hq % hkv != 0)
+    return nc.error() << "query heads (" << hq
+                      << ") must be a static multiple of key/value heads ("
+                      << hkv << ")";
+  int64_t d = qt.getDimSize(3);
+  float scale;
+  if (const onnx::AttributeProto *s = nc.attr("scale")) {
+    scale = s->f();
+  } else {
+    if (isDyn(d) || d == 0)
+      return nc.error() << "default scale needs a static head size";
+    scale = 1.0f / std::sqrt(static_cast<float>(d));
+  }
+  // Only a softmax type that differs from the op's default is recorded:
+  // ops without it keep the fast lowerings.
+  TypeAttr precision;
+  if (const onnx::AttributeProto *p = nc.attr("softmax_precision")) {
+    FailureOr<Type> t = softmaxPrecision(nc, *p);
+    if (failed(t))
+      return failure();
+    Type dflt = elt.getIntOrFloatBitWidth() < 32 ? nc.b().getF32Type() : elt;
+    if (*t != dflt)
+      precision = TypeAttr::get(*t);
+  }
+
+  OpBuilder &b = nc.b();
+  auto resultType = RankedTensorType::get(
+      {qt.getDimSize(0), hq, qt.getDimSize(2), vt.getDimSize(3)}, elt);
+  auto attn = seq::AttentionOp::create(
+      b, nc.loc(), resultType, /*scores=*/Type(), q, k, v, /*mask=*/Value(),
+      /*kv_seqlen=*/Value(), b.getF32FloatAttr(scale), /*causal=*/UnitAttr(),
+      b.getF32FloatAttr(0.0f), /*query_offset=*/IntegerAttr(),
+      /*window_left=*/IntegerAttr(), /*window_right=*/IntegerAttr(),
+      /*scores_mode=*/IntegerAttr(), precision);
+  if (failed(importModifier(nc, attn, attn.getScoreMod(), "score_mod")) ||
+      failed(importModifier(nc, attn, attn.getProbMod(), "prob_mod"))) {
+    attn->erase();
+    return failure();
+  }
+  nc.setOutput(0, attn.getResult());
+  return success();
+}
+
 } // namespace
 
 void registerAttentionOps(OpRegistry &r) {
   r["Attention"] = {convertAttention, 3, 7};
+  r["ai.onnx.preview.FlexAttention"] = {convertFlexAttention, 3, 3};
 }
 
 } // namespace seqc::import

@@ -100,6 +100,29 @@ struct PassCounter {
     return std::nullopt;
   }
 
+  /// A reshape of a tensor that still has the K/V dim (the heads merged
+  /// around a seq.attention score_mod/prob_mod) stays in the cascade, the
+  /// K/V dim relabelled through the reassociation; one of a reduced value
+  /// (the attention result) ends it.
+  void propagateReshape(Operation *op) {
+    auto it = info.find(op->getOperand(0));
+    if (it == info.end() || !it->second.hasKv)
+      return;
+    unsigned dim = it->second.dim;
+    std::optional<unsigned> out;
+    if (auto c = dyn_cast<tensor::CollapseShapeOp>(op)) {
+      for (auto [g, group] : llvm::enumerate(c.getReassociationIndices()))
+        if (llvm::is_contained(group, (int64_t)dim))
+          out = g;
+    } else {
+      auto groups = cast<tensor::ExpandShapeOp>(op).getReassociationIndices();
+      if (dim < groups.size())
+        out = groups[dim].back(); // the K/V extent is innermost in its group
+    }
+    if (out)
+      info[op->getResult(0)] = {true, *out, it->second.pass};
+  }
+
   void run(linalg::LinalgOp seed) {
     // Everything reachable from the seed in its block, numbered in program
     // order so every producer is numbered before its consumers.
@@ -107,7 +130,9 @@ struct PassCounter {
     SmallVector<Operation *> work{seed};
     while (!work.empty()) {
       Operation *op = work.pop_back_val();
-      if (op->getBlock() != seed->getBlock() || !isa<linalg::LinalgOp>(op) ||
+      if (op->getBlock() != seed->getBlock() ||
+          !isa<linalg::LinalgOp, tensor::CollapseShapeOp,
+               tensor::ExpandShapeOp>(op) ||
           !reach.insert(op))
         continue;
       for (Value r : op->getResults())
@@ -118,6 +143,10 @@ struct PassCounter {
       return a->isBeforeInBlock(b);
     });
     for (Operation *raw : order) {
+      if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(raw)) {
+        propagateReshape(raw);
+        continue;
+      }
       auto op = cast<linalg::LinalgOp>(raw);
       std::optional<unsigned> loop = kvLoop(op);
       // An op on reduced values only (running-statistics updates) belongs

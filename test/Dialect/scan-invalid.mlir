@@ -131,6 +131,6 @@ func.func @stack(%xs: tensor<3x4xf32>) -> tensor<3x5xf32> {
 // -----
 
 func.func @yield_parent(%x: tensor<4xf32>) {
-  // expected-error @+1 {{'seq.yield' op expects parent op 'seq.scan'}}
+  // expected-error @+1 {{'seq.yield' op expects parent op to be one of 'seq.scan, seq.attention'}}
   seq.yield %x : tensor<4xf32>
 }

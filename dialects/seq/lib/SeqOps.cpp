@@ -556,7 +556,57 @@ LogicalResult AttentionOp::verify() {
   }
   if (getSoftcap().convertToFloat() < 0)
     return emitOpError("softcap must be >= 0");
+  if (hasModifiers() && getScores())
+    return emitOpError("the scores result cannot be combined with score_mod/"
+                       "prob_mod regions");
   return verifyPositionalAndScores();
+}
+
+Type AttentionOp::getSoftmaxType() {
+  if (auto t = getSoftmaxPrecision())
+    return *t;
+  Type elt = tensorType(getQuery()).getElementType();
+  return elt.getIntOrFloatBitWidth() < 32 ? Float32Type::get(getContext())
+                                          : elt;
+}
+
+RankedTensorType AttentionOp::getModifierType() {
+  auto q = tensorType(getQuery()), k = tensorType(getKey());
+  return RankedTensorType::get(
+      {q.getDimSize(0), q.getDimSize(1), q.getDimSize(2), k.getDimSize(2)},
+      getSoftmaxType());
+}
+
+// Each present modifier region: one block, one argument and one yielded
+// value, both of the [B, Hq, Sq, Skv] scores type in the softmax type.
+LogicalResult AttentionOp::verifyRegions() {
+  RankedTensorType expect = getModifierType();
+  for (auto [region, name] :
+       {std::pair<Region *, StringRef>{&getScoreMod(), "score_mod"},
+        {&getProbMod(), "prob_mod"}}) {
+    if (region->empty())
+      continue;
+    Block &body = region->front();
+    if (body.getNumArguments() != 1)
+      return emitOpError() << name << " must have one block argument (the "
+                           << "scores " << expect << "), got "
+                           << body.getNumArguments();
+    Type arg = body.getArgument(0).getType();
+    if (arg != expect)
+      return emitOpError() << name << " argument has type " << arg
+                           << ", expected " << expect;
+    auto yield = dyn_cast<YieldOp>(body.getTerminator());
+    if (!yield)
+      return emitOpError() << name << " must end in seq.yield";
+    if (yield.getValues().size() != 1)
+      return yield.emitOpError("in ") << name << " must yield one value, got "
+                                      << yield.getValues().size();
+    Type got = yield.getValues()[0].getType();
+    if (got != expect)
+      return yield.emitOpError("in ")
+             << name << " yields " << got << ", expected " << expect;
+  }
+  return success();
 }
 
 LogicalResult AttentionOp::verifyPositionalAndScores() {

@@ -7,10 +7,14 @@
 //   L = allowed(b,i,j) ? mask(softcap(scale * S)) : -inf  (elementwise)
 //   P = softmax_j(L), 0 for rows without an allowed key   (max, exp, sum, div)
 //   O[b,h,g,i,e] = sum_j P[b,h,g,i,j] V[b,h,j,e]          (PV)
-// `allowed` folds causal, sliding window and kv_seqlen padding. Half-precision
-// inputs are computed in f32 and truncated at the end. This is the reference
-// lowering: it handles every seq.attention feature (including the scores
-// result); faster lowerings may handle a subset and defer to it.
+// `allowed` folds causal, sliding window and kv_seqlen padding. L, P and PV
+// are computed in the op's softmax type (f32 for half inputs unless
+// softmax_precision says otherwise; QK accumulates in the wider of it and the
+// input type) and cast back at the end. The score_mod / prob_mod regions are
+// cloned in between (on L, then on P) with heads merged to [B, Hq, Sq, Skv],
+// so their seq ops lower with the others. This is the reference lowering: it
+// handles every seq.attention feature (including the scores result and the
+// modifier regions); faster lowerings may handle a subset and defer to it.
 // Loop orders keep the innermost loop contiguous for the vectorizer.
 //
 //===----------------------------------------------------------------------===//
@@ -21,6 +25,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 
@@ -129,14 +134,13 @@ static Value safeSoftmax(OpBuilder &b, Location loc, Value x) {
   SmallVector<utils::IteratorType> red = iterators(4, 1);
   auto negInf = b.getFloatAttr(
       ct, APFloat::getInf(cast<FloatType>(ct).getFloatSemantics(), true));
-  Value max =
-      buildGeneric(b, loc, rowType, x,
-                   fillLike(b, loc, rowType, negInf, x), {id, row}, red,
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     return SmallVector<Value>{
-                         arith::MaximumFOp::create(nb, l, a[0], a[1])};
-                   })
-          .getResult(0);
+  Value max = buildGeneric(b, loc, rowType, x,
+                           fillLike(b, loc, rowType, negInf, x), {id, row}, red,
+                           [](OpBuilder &nb, Location l, ValueRange a) {
+                             return SmallVector<Value>{
+                                 arith::MaximumFOp::create(nb, l, a[0], a[1])};
+                           })
+                  .getResult(0);
   Value e =
       buildGeneric(b, loc, type, {x, max}, emptyLike(b, loc, type, x),
                    {id, row, id}, iterators(5),
@@ -152,8 +156,8 @@ static Value safeSoftmax(OpBuilder &b, Location loc, Value x) {
           .getResult(0);
   Value sum =
       buildGeneric(
-          b, loc, rowType, e,
-          fillLike(b, loc, rowType, b.getZeroAttr(ct), x), {id, row}, red,
+          b, loc, rowType, e, fillLike(b, loc, rowType, b.getZeroAttr(ct), x),
+          {id, row}, red,
           [](OpBuilder &nb, Location l, ValueRange a) {
             return SmallVector<Value>{arith::AddFOp::create(nb, l, a[0], a[1])};
           })
@@ -214,6 +218,31 @@ static Value buildAllowed(OpBuilder &b, Location l, seq::AttentionOp op,
   return allowed;
 }
 
+/// Clones the ops of modifier `region` (block argument: [B, Hq, Sq, Skv])
+/// at the rewriter's insertion point, applied to `x` ([B, Hkv, G, Sq, Skv]:
+/// heads merged around it), and returns the yielded value split back.
+/// `sizes` holds the run-time sizes of the dynamic dims of `x`.
+static Value applyModifier(PatternRewriter &rw, Location loc, Region &region,
+                           Value x, ArrayRef<ReassociationIndices> headGroups,
+                           ArrayRef<Value> sizes) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  Block &body = region.front();
+  auto argType = cast<RankedTensorType>(body.getArgument(0).getType());
+  Value merged =
+      tensor::CollapseShapeOp::create(rw, loc, argType, x, headGroups);
+  IRMapping map;
+  map.map(body.getArgument(0), merged);
+  for (Operation &op : body.without_terminator())
+    rw.clone(op, map);
+  Value y = map.lookupOrDefault(
+      cast<seq::YieldOp>(body.getTerminator()).getValues()[0]);
+  SmallVector<OpFoldResult> shape;
+  for (int64_t i = 0; i < xt.getRank(); ++i)
+    shape.push_back(xt.isDynamicDim(i) ? OpFoldResult(sizes[i])
+                                       : rw.getIndexAttr(xt.getDimSize(i)));
+  return tensor::ExpandShapeOp::create(rw, loc, xt, y, headGroups, shape);
+}
+
 struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::AttentionOp op,
@@ -235,8 +264,11 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
     if (qt.isDynamicDim(2) && op.getKvSeqlen())
       return rw.notifyMatchFailure(op, "dynamic query length with kv_seqlen");
     Type elt = qt.getElementType();
-    // Half types accumulate and softmax in f32.
-    Type ct = elt.getIntOrFloatBitWidth() < 32 ? rw.getF32Type() : elt;
+    // Scores, softmax and PV in the softmax type (f32 for half types by
+    // default); QK accumulates in the wider of it and the input type.
+    Type ct = op.getSoftmaxType();
+    Type acc =
+        elt.getIntOrFloatBitWidth() > ct.getIntOrFloatBitWidth() ? elt : ct;
     int64_t B = qt.getDimSize(0), Hq = qt.getDimSize(1), Sq = qt.getDimSize(2),
             D = qt.getDimSize(3), Hkv = kt.getDimSize(1),
             Skv = kt.getDimSize(2), Dv = vt.getDimSize(3), G = Hq / Hkv;
@@ -270,12 +302,11 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
 
     // QK: loops (b, h, g, i, j, d).
     auto sType = RankedTensorType::get({B, Hkv, G, Sq, Skv}, ct);
-    Value s =
-        contract(rw, loc, sType, q, op.getKey(),
-                 {dims(ctx, 6, {0, 1, 2, 3, 5}), dims(ctx, 6, {0, 1, 4, 5}),
-                  dims(ctx, 6, {0, 1, 2, 3, 4})},
-                 /*reductionLoop=*/5,
-                 {bSize, Value(), Value(), sqSize, skvSize});
+    Value s = contract(
+        rw, loc, sType.clone(acc), q, op.getKey(),
+        {dims(ctx, 6, {0, 1, 2, 3, 5}), dims(ctx, 6, {0, 1, 4, 5}),
+         dims(ctx, 6, {0, 1, 2, 3, 4})},
+        /*reductionLoop=*/5, {bSize, Value(), Value(), sqSize, skvSize});
     // Loop 4 walks K/V: the seed of seq-cascade-report's pass analysis.
     s.getDefiningOp()->setAttr("seq.kv_dim", rw.getI64IntegerAttr(4));
 
@@ -320,8 +351,10 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
     linalg::GenericOp logitsOp = buildGeneric(
         rw, loc, outTypes, ins, inits, maps, iterators(5),
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value x =
-              arith::MulFOp::create(b, l, a[0], floatConst(b, l, ct, scale));
+          Value x = convertFloat(
+              b, l,
+              arith::MulFOp::create(b, l, a[0], floatConst(b, l, acc, scale)),
+              ct);
           Value stage0 = x;
           if (softcap > 0) {
             Value c = floatConst(b, l, ct, softcap);
@@ -350,8 +383,14 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
           return res;
         });
     Value logits = logitsOp.getResult(0);
+    SmallVector<Value> sizes5{bSize, Value(), Value(), sqSize, skvSize};
+    if (!op.getScoreMod().empty())
+      logits =
+          applyModifier(rw, loc, op.getScoreMod(), logits, headGroups, sizes5);
 
     Value p = safeSoftmax(rw, loc, logits);
+    if (!op.getProbMod().empty())
+      p = applyModifier(rw, loc, op.getProbMod(), p, headGroups, sizes5);
 
     // PV: loops (b, h, g, i, j, e); e innermost reads V rows contiguously.
     auto oType = RankedTensorType::get({B, Hkv, G, Sq, Dv}, ct);

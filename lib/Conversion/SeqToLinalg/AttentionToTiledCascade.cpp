@@ -135,6 +135,10 @@ struct Lowering {
     if (elt.getIntOrFloatBitWidth() < 32 || op.getKvSeqlen() ||
         op->getNumResults() != 1)
       return failure();
+    // score_mod/prob_mod act on the whole [B, Hq, Sq, Skv] tensor, which the
+    // one-pass cascade never materializes.
+    if (op.hasModifiers())
+      return failure();
     for (NamedAttribute a : op->getAttrs())
       if (!llvm::is_contained({"scale", "causal", "softcap", "query_offset",
                                "window_left", "window_right",

@@ -278,7 +278,8 @@ def Seq_RMSNormOp : Seq_Op<"rms_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments]> {
+def Seq_AttentionOp : Seq_Op<"attention", [RecursiveMemoryEffects,
+    RecursivelySpeculatable, AttrSizedOperandSegments]> {
   let summary = "scaled dot-product attention (MHA / GQA / MQA)";
   let description = [{
     `softmax(scale * Q Kᵀ + mask) V` per head. Q is [B, Hq, Sq, D], K is
@@ -304,6 +305,29 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments]> {
     [B, Hq, Sq, Skv] scores at one stage: 0 = `scale * Q Kᵀ`, 1 = after
     softcap, 2 = after softcap and all masks (masked = -inf or mask added),
     3 = softmax probabilities.
+
+    `softmax_precision` (optional float type) is the type the scores,
+    softmax and P V are computed in, cast back to the result type at the
+    end; without it, half types compute in f32 and wider types in their own
+    type (`getSoftmaxType()`).
+
+    Modifier regions (ONNX FlexAttention): the optional single-block
+    `score_mod` and `prob_mod` regions each take one block argument, the
+    [B, Hq, Sq, Skv] tensor of the softmax type, and end in `seq.yield` of a
+    tensor of that same type. `score_mod` rewrites the scores after scale,
+    softcap and masks (masked = -inf), before the softmax; `prob_mod`
+    rewrites the probabilities before P V. They are ordinary seq ops and may
+    use values defined above the op. Neither combines with the `scores`
+    result.
+
+    ```mlir
+    %y = seq.attention %q, %k, %v scale = 0.5 : (...) -> tensor<1x2x3x4xf32>
+        score_mod {
+    ^bb0(%s: tensor<1x2x3x3xf32>):
+      %t = seq.tanh %s : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+      seq.yield %t : tensor<1x2x3x3xf32>
+    }
+    ```
   }];
   let arguments = (ins AnyRankedTensor:$query, AnyRankedTensor:$key,
                        AnyRankedTensor:$value, Optional<AnyRankedTensor>:$mask,
@@ -313,13 +337,18 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments]> {
                        DefaultValuedAttr<I64Attr, "0">:$query_offset,
                        DefaultValuedAttr<I64Attr, "-1">:$window_left,
                        DefaultValuedAttr<I64Attr, "-1">:$window_right,
-                       OptionalAttr<I64Attr>:$scores_mode);
+                       OptionalAttr<I64Attr>:$scores_mode,
+                       OptionalAttr<TypeAttrOf<AnyFloat>>:$softmax_precision);
   let results = (outs AnyRankedTensor:$result,
                       Optional<AnyRankedTensor>:$scores);
+  let regions = (region MaxSizedRegion<1>:$score_mod,
+                        MaxSizedRegion<1>:$prob_mod);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` $mask^)? (`kv_seqlen` $kv_seqlen^)?
-    `scale` `=` $scale (`causal` $causal^)? attr-dict `:`
+    `scale` `=` $scale (`causal` $causal^)?
+    (`softmax_precision` `=` $softmax_precision^)? attr-dict `:`
     functional-type(operands, results)
+    (`score_mod` $score_mod^)? (`prob_mod` $prob_mod^)?
   }];
   let builders = [
     // The plain form (no positional extras, no scores result).
@@ -329,17 +358,29 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments]> {
       build($_builder, $_state, result, /*scores=*/Type(), query, key, value,
             mask, /*kv_seqlen=*/Value(), scale, causal, softcap,
             /*query_offset=*/nullptr, /*window_left=*/nullptr,
-            /*window_right=*/nullptr, /*scores_mode=*/nullptr);
+            /*window_right=*/nullptr, /*scores_mode=*/nullptr,
+            /*softmax_precision=*/nullptr);
     }]>
   ];
   let extraClassDeclaration = [{
     /// True when only the plain features are used (no kv_seqlen, offset,
-    /// window or scores result): what simple lowerings can handle.
+    /// window, scores result, softmax_precision or modifier regions): what
+    /// simple lowerings can handle.
     bool isPlain() {
       return !getKvSeqlen() && getQueryOffset() == 0 &&
              getSignedWindowLeft() < 0 && getSignedWindowRight() < 0 &&
-             !getScores();
+             !getScores() && !getSoftmaxPrecision() && !hasModifiers();
     }
+    /// True when a score_mod or prob_mod region is present.
+    bool hasModifiers() {
+      return !getScoreMod().empty() || !getProbMod().empty();
+    }
+    /// The element type of the scores, softmax and P V: softmax_precision,
+    /// else f32 for half types and the query type otherwise.
+    ::mlir::Type getSoftmaxType();
+    /// The [B, Hq, Sq, Skv] scores type in the softmax type (the modifier
+    /// regions' argument and yield type).
+    ::mlir::RankedTensorType getModifierType();
     /// I64Attr getters are unsigned; these read the signed values (-1 =
     /// unbounded).
     int64_t getSignedQueryOffset() { return getQueryOffsetAttr().getInt(); }
@@ -350,6 +391,7 @@ def Seq_AttentionOp : Seq_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   public:
   }];
   let hasVerifier = 1;
+  let hasRegionVerifier = 1;
 }
 
 include "seq/IR/SeqScanOps.td"

@@ -75,8 +75,10 @@ def Seq_ScanOp : Seq_Op<"scan", [RecursiveMemoryEffects,
   }];
 }
 
-def Seq_YieldOp : Seq_Op<"yield", [Pure, Terminator, HasParent<"ScanOp">]> {
-  let summary = "ends a seq.scan step: new states, then per-step outputs";
+def Seq_YieldOp : Seq_Op<"yield", [Pure, Terminator,
+    ParentOneOf<["ScanOp", "AttentionOp"]>]> {
+  let summary = "ends a seq.scan step (new states, then per-step outputs) "
+                # "or a seq.attention modifier region (the modified tensor)";
   let arguments = (ins Variadic<AnyRankedTensor>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
