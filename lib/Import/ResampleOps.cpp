@@ -46,9 +46,8 @@ LogicalResult requireStatic(NodeContext &nc, unsigned i) {
 }
 
 /// Reads operand `i` as a constant numeric tensor (any element type) as
-/// doubles; errors naming `what` (and the graph input to bind) otherwise.
-LogicalResult constValues(NodeContext &nc, unsigned i, SmallVector<double> &out,
-                          StringRef what) {
+/// doubles; false when it is not a constant.
+bool tryConstValues(NodeContext &nc, unsigned i, SmallVector<double> &out) {
   out.clear();
   Value v = nc.input(i);
   Attribute attr;
@@ -61,14 +60,14 @@ LogicalResult constValues(NodeContext &nc, unsigned i, SmallVector<double> &out,
           f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
           out.push_back(f.convertToDouble());
         }
-        return success();
+        return true;
       }
       if (auto it = dyn_cast<IntegerType>(elt)) {
         for (const APInt &x : dense.getValues<APInt>())
           out.push_back(it.isUnsigned()
                             ? static_cast<double>(x.getZExtValue())
                             : static_cast<double>(x.getSExtValue()));
-        return success();
+        return true;
       }
     }
     if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
@@ -86,7 +85,7 @@ LogicalResult constValues(NodeContext &nc, unsigned i, SmallVector<double> &out,
             std::memcpy(&f, p, 4);
             return static_cast<double>(f);
           });
-          return success();
+          return true;
         }
         if (elt.isF64()) {
           read(8, [](const char *p) {
@@ -94,7 +93,7 @@ LogicalResult constValues(NodeContext &nc, unsigned i, SmallVector<double> &out,
             std::memcpy(&f, p, 8);
             return f;
           });
-          return success();
+          return true;
         }
         if (elt.isInteger(64)) {
           read(8, [](const char *p) {
@@ -102,7 +101,7 @@ LogicalResult constValues(NodeContext &nc, unsigned i, SmallVector<double> &out,
             std::memcpy(&x, p, 8);
             return static_cast<double>(x);
           });
-          return success();
+          return true;
         }
         if (elt.isInteger(32)) {
           read(4, [](const char *p) {
@@ -110,15 +109,25 @@ LogicalResult constValues(NodeContext &nc, unsigned i, SmallVector<double> &out,
             std::memcpy(&x, p, 4);
             return static_cast<double>(x);
           });
-          return success();
+          return true;
         }
       }
     }
   }
+  out.clear();
+  return false;
+}
+
+/// tryConstValues, erroring naming `what` (and the graph input to bind) when
+/// operand `i` is not a constant.
+LogicalResult constValues(NodeContext &nc, unsigned i, SmallVector<double> &out,
+                          StringRef what) {
+  if (tryConstValues(nc, i, out))
+    return success();
   InFlightDiagnostic d = nc.error()
                          << what << " (input " << i
                          << ") must be a constant tensor known at compile time";
-  noteGraphInput(d, v);
+  noteGraphInput(d, nc.input(i));
   return d;
 }
 
@@ -381,13 +390,9 @@ AxisTable resizeAxis(const ResizeParams &p, int64_t inW, int64_t outW,
   return t;
 }
 
-LogicalResult resizeImpl(NodeContext &nc, const ResizeParams &p,
-                         SmallVector<double> scales, SmallVector<int64_t> sizes,
-                         SmallVector<double> roi, SmallVector<int64_t> axes,
-                         StringRef policy) {
-  auto xt = nc.inputType(0);
-  int64_t rank = xt.getRank();
-  ArrayRef<int64_t> inShape = xt.getShape();
+/// The resized axes, normalized: all of them when `axes` is empty.
+LogicalResult normalizeResizeAxes(NodeContext &nc, int64_t rank,
+                                  SmallVector<int64_t> &axes) {
   if (axes.empty())
     for (int64_t d = 0; d < rank; ++d)
       axes.push_back(d);
@@ -398,6 +403,18 @@ LogicalResult resizeImpl(NodeContext &nc, const ResizeParams &p,
     for (size_t j = 0; j < i; ++j)
       if (axes[i] == axes[j])
         return nc.error() << "axis " << axes[i] << " is repeated in 'axes'";
+  return success();
+}
+
+LogicalResult resizeImpl(NodeContext &nc, const ResizeParams &p,
+                         SmallVector<double> scales, SmallVector<int64_t> sizes,
+                         SmallVector<double> roi, SmallVector<int64_t> axes,
+                         StringRef policy) {
+  auto xt = nc.inputType(0);
+  int64_t rank = xt.getRank();
+  ArrayRef<int64_t> inShape = xt.getShape();
+  if (failed(normalizeResizeAxes(nc, rank, axes)))
+    return failure();
   size_t na = axes.size();
   if (!scales.empty() && scales.size() != na)
     return nc.error() << "scales has " << scales.size() << " entries; expected "
@@ -557,13 +574,137 @@ LogicalResult checkResizeModes(NodeContext &nc, const ResizeParams &p) {
   return success();
 }
 
-LogicalResult convertResize(NodeContext &nc) {
-  if (failed(requireStatic(nc, 0)))
+/// Resize's scales, sizes and roi: constant values, or the run-time operand
+/// (`*RT`) when the graph computes or inputs them.
+struct ResizeInputs {
+  SmallVector<double> scales, roi;
+  SmallVector<int64_t> sizes;
+  Value scalesRT, sizesRT, roiRT;
+};
+
+/// A Resize whose scales/sizes/roi or input shape are known only at run
+/// time: one seq.resize, with a resized dim `?` unless it is known now.
+LogicalResult resizeDynamic(NodeContext &nc, const ResizeParams &p,
+                            const ResizeInputs &in, SmallVector<int64_t> axes,
+                            StringRef policy) {
+  auto xt = nc.inputType(0);
+  Type elt = xt.getElementType();
+  if (!elt.isIntOrFloat())
+    return nc.error() << "unsupported element type " << elt;
+  int64_t rank = xt.getRank();
+  if (failed(normalizeResizeAxes(nc, rank, axes)))
     return failure();
+  int64_t na = axes.size();
+  OpBuilder &b = nc.b();
+  bool crop = p.ctm == "tf_crop_and_resize";
+  auto checkVector = [&](Value v, StringRef what, int64_t n,
+                         bool wantFloat) -> LogicalResult {
+    auto t = cast<RankedTensorType>(v.getType());
+    bool eltOk = wantFloat ? isa<FloatType>(t.getElementType())
+                           : isa<IntegerType>(t.getElementType());
+    if (t.getRank() == 1 && t.getDimSize(0) == n && eltOk)
+      return success();
+    return nc.error() << what << " must be a 1-D "
+                      << (wantFloat ? "float" : "integer") << " tensor of " << n
+                      << " elements (per resized axis), got " << t;
+  };
+  Value scales = in.scalesRT, sizes, roi;
+  if (!scales && !in.scales.empty()) {
+    if (static_cast<int64_t>(in.scales.size()) != na)
+      return nc.error() << "scales has " << in.scales.size()
+                        << " entries; expected " << na;
+    scales = constTensor(nc, {na}, b.getF32Type(), in.scales);
+  }
+  if (!scales) {
+    sizes = in.sizesRT;
+    if (!sizes && static_cast<int64_t>(in.sizes.size()) != na)
+      return nc.error() << "sizes has " << in.sizes.size()
+                        << " entries; expected " << na;
+    if (!sizes)
+      sizes = i64Tensor(nc, {na}, in.sizes);
+  }
+  if (crop) {
+    roi = in.roiRT;
+    if (!roi && static_cast<int64_t>(in.roi.size()) != 2 * na)
+      return nc.error() << "roi has " << in.roi.size() << " entries; expected "
+                        << 2 * na;
+    if (!roi)
+      roi = constTensor(nc, {2 * na}, b.getF32Type(), in.roi);
+    if (failed(checkVector(roi, "roi", 2 * na, true)))
+      return failure();
+  }
+  if ((scales && failed(checkVector(scales, "scales", na, true))) ||
+      (sizes && failed(checkVector(sizes, "sizes", na, false))))
+    return failure();
+
+  // Resized dims known now: constant scales or sizes of static input dims.
+  SmallVector<int64_t> shape(xt.getShape());
+  bool allStatic = true;
+  for (int64_t a : axes) {
+    allStatic &= !xt.isDynamicDim(a);
+    shape[a] = ShapedType::kDynamic;
+  }
+  for (int64_t k = 0; k < na; ++k) {
+    int64_t a = axes[k], inW = xt.getDimSize(a);
+    if (!in.scalesRT && !in.scales.empty() && !xt.isDynamicDim(a)) {
+      double o = in.scales[k] * static_cast<double>(inW);
+      if (in.scales[k] > 0 && o < kMaxAxis)
+        shape[a] = static_cast<int64_t>(o);
+    } else if (sizes && !in.sizesRT && policy == "stretch" &&
+               in.sizes[k] >= 0) {
+      shape[a] = in.sizes[k];
+    }
+  }
+  if (sizes && !in.sizesRT && policy != "stretch" && allStatic && na > 0) {
+    double s = 0;
+    for (int64_t k = 0; k < na; ++k) {
+      double sk = static_cast<double>(in.sizes[k]) /
+                  static_cast<double>(xt.getDimSize(axes[k]));
+      s = k == 0                   ? sk
+          : policy == "not_larger" ? std::min(s, sk)
+                                   : std::max(s, sk);
+    }
+    for (int64_t a : axes) {
+      double o = s * static_cast<double>(xt.getDimSize(a)) + 0.5;
+      if (o >= 0 && o < kMaxAxis)
+        shape[a] = static_cast<int64_t>(o);
+    }
+  }
+
+  auto op = seq::ResizeOp::create(
+      b, nc.loc(), RankedTensorType::get(shape, elt), nc.input(0), roi, scales,
+      sizes, b.getDenseI64ArrayAttr(axes), b.getStringAttr(p.mode),
+      b.getStringAttr(p.ctm), b.getStringAttr(p.nearestMode),
+      b.getF64FloatAttr(p.cubicA),
+      p.excludeOutside ? b.getUnitAttr() : UnitAttr(),
+      p.antialias ? b.getUnitAttr() : UnitAttr(),
+      b.getF64FloatAttr(p.extrapolation),
+      b.getStringAttr(scales ? StringRef("stretch") : policy));
+  nc.setOutput(0, op.getResult());
+  return success();
+}
+
+/// Operand `i` of a Resize: its constant values in `vals`, or, when it is
+/// computed at run time, the operand in `rt` (absent when it has a static
+/// zero length, like an empty constant).
+void resizeOperand(NodeContext &nc, unsigned i, SmallVector<double> &vals,
+                   Value &rt) {
+  if (!nc.hasInput(i) || tryConstValues(nc, i, vals))
+    return;
+  auto t = nc.inputType(i);
+  if (t && t.hasStaticShape() && t.getNumElements() == 0)
+    return;
+  rt = nc.input(i);
+}
+
+LogicalResult convertResize(NodeContext &nc) {
+  auto xt = nc.inputType(0);
+  if (!xt)
+    return nc.error() << "input 0 must be a ranked tensor";
   ResizeParams p;
   p.mode = nc.attrString("mode", "nearest");
-  SmallVector<double> scales, roi;
-  SmallVector<int64_t> sizes, axes;
+  ResizeInputs in;
+  SmallVector<int64_t> axes;
   std::string policy = "stretch";
   if (nc.node().op_type() == "Upsample" || nc.opset() < 11) {
     // Upsample and Resize-10: asymmetric coordinates; nearest rounds down
@@ -573,10 +714,9 @@ LogicalResult convertResize(NodeContext &nc) {
     if (p.mode == "bilinear" || p.mode == "trilinear")
       p.mode = "linear";
     if (nc.hasInput(1)) {
-      if (failed(constValues(nc, 1, scales, "scales")))
-        return failure();
+      resizeOperand(nc, 1, in.scales, in.scalesRT);
     } else if (auto s = nc.attr("scales")) {
-      scales.assign(s->floats().begin(), s->floats().end());
+      in.scales.assign(s->floats().begin(), s->floats().end());
     } else {
       return nc.error() << "missing scales";
     }
@@ -594,26 +734,36 @@ LogicalResult convertResize(NodeContext &nc) {
     policy = nc.attrString("keep_aspect_ratio_policy", "stretch");
     if (auto a = nc.attrInts("axes"))
       axes = *a;
-    if (nc.hasInput(2) && failed(constValues(nc, 2, scales, "scales")))
-      return failure();
-    if (scales.empty()) {
+    resizeOperand(nc, 2, in.scales, in.scalesRT);
+    if (in.scales.empty() && !in.scalesRT) {
       if (!nc.hasInput(3))
         return nc.error() << "one of scales and sizes must be given";
-      if (failed(nc.constInts(3, sizes, "sizes")))
-        return failure();
+      SmallVector<double> sizes;
+      resizeOperand(nc, 3, sizes, in.sizesRT);
+      for (double v : sizes)
+        in.sizes.push_back(static_cast<int64_t>(v));
+      if (in.sizes.empty() && !in.sizesRT)
+        return nc.error() << "one of scales and sizes must be given";
     }
     if (p.ctm == "tf_crop_and_resize") {
       if (!nc.hasInput(1))
         return nc.error()
                << "coordinate_transformation_mode 'tf_crop_and_resize' "
                   "needs roi";
-      if (failed(constValues(nc, 1, roi, "roi")))
-        return failure();
+      resizeOperand(nc, 1, in.roi, in.roiRT);
+      if (in.roi.empty() && !in.roiRT)
+        return nc.error()
+               << "coordinate_transformation_mode 'tf_crop_and_resize' "
+                  "needs a non-empty roi";
     }
   }
   if (failed(checkResizeModes(nc, p)))
     return failure();
-  return resizeImpl(nc, p, scales, sizes, roi, axes, policy);
+  // Constant scales/sizes/roi of a static input: per-axis constant tables
+  // (fastest); otherwise the sizes and taps are computed at run time.
+  if (in.scalesRT || in.sizesRT || in.roiRT || !xt.hasStaticShape())
+    return resizeDynamic(nc, p, in, axes, policy);
+  return resizeImpl(nc, p, in.scales, in.sizes, in.roi, axes, policy);
 }
 
 //===----------------------------------------------------------------------===//
