@@ -174,6 +174,10 @@ LogicalResult importSubgraph(NodeContext &nc, const onnx::GraphProto &g,
     for (Value v : ins)
       if (v && !isa<RankedTensorType>(v.getType()))
         return body.error() << "operands must be ranked tensors";
+    // As in the main graph: nodes whose inputs are known at compile time
+    // (Shape of a static body input, Range of constants...) fold on the host.
+    if (defaultDomain && foldNode(body))
+      continue;
     if (failed(conv.fn(body)))
       return failure();
     for (unsigned i = 0, e = n.output_size(); i < e; ++i)
