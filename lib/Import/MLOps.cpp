@@ -373,12 +373,6 @@ LogicalResult convertLabelEncoder(NodeContext &nc) {
 
 enum TreeMode { LEQ, LT, GTE, GT, EQ, NEQ, MEMBER };
 
-/// One root-to-leaf path: the nodes it passes with the branch taken.
-struct TreePath {
-  SmallVector<std::pair<int64_t, bool>> steps;
-  int64_t leaf;
-};
-
 LogicalResult convertTreeEnsemble(NodeContext &nc) {
   auto t = nc.inputType(0);
   if (failed(requireStatic(nc, 0)))
@@ -452,171 +446,186 @@ LogicalResult convertTreeEnsemble(NodeContext &nc) {
     }
   }
 
-  // Every root-to-leaf path, by depth-first search.
-  SmallVector<TreePath> paths;
-  constexpr size_t kMaxPaths = 1 << 20;
+  // One index space for nodes [0, M) and leaves [M, M + L): a leaf's
+  // successors are itself, so `depth` steps of "follow the branch" reach
+  // every tree's leaf.
+  int64_t s = m + numLeaves;
+  SmallVector<int64_t> nextTrue(s), nextFalse(s);
+  for (int64_t i = 0; i < m; ++i) {
+    int64_t tgt = trueLeafs[i] ? m + trueIds[i] : trueIds[i];
+    int64_t fgt = falseLeafs[i] ? m + falseIds[i] : falseIds[i];
+    if (tgt < 0 || tgt >= s || (!trueLeafs[i] && tgt >= m) || fgt < 0 ||
+        fgt >= s || (!falseLeafs[i] && fgt >= m))
+      return nc.error() << "node " << i << " has an out-of-range branch";
+    nextTrue[i] = tgt;
+    nextFalse[i] = fgt;
+  }
+  for (int64_t l = m; l < s; ++l)
+    nextTrue[l] = nextFalse[l] = l;
+  // The start of every tree, and the deepest root-to-leaf path (iterative
+  // post-order; a node met again on the current path is a cycle).
+  SmallVector<int64_t> start, depth(m, -1);
+  SmallVector<char> onPath(m, 0);
+  int64_t maxDepth = 0;
   for (auto [treeIdx, root] : llvm::enumerate(roots)) {
     if (root < 0 || root >= m)
       return nc.error() << "tree root " << root << " is out of range";
     if (trueLeafs[root] && falseLeafs[root] &&
         trueIds[root] == falseIds[root]) { // a tree that is a single leaf
-      paths.push_back({{}, trueIds[root]});
+      start.push_back(nextTrue[root]);
       continue;
     }
-    SmallVector<TreePath> stack{{{}, root}}; // leaf = the node to expand
+    start.push_back(root);
+    SmallVector<int64_t> stack{root};
     while (!stack.empty()) {
-      TreePath p = stack.pop_back_val();
-      int64_t node = p.leaf;
-      if (node < 0 || node >= m)
-        return nc.error() << "node id " << node << " is out of range";
-      if (llvm::any_of(p.steps, [&](auto &s) { return s.first == node; }))
-        return nc.error() << "tree " << treeIdx << " has a cycle through node "
-                          << node;
-      for (bool branch : {false, true}) {
-        TreePath q = p;
-        q.steps.push_back({node, branch});
-        q.leaf = branch ? trueIds[node] : falseIds[node];
-        if (branch ? trueLeafs[node] : falseLeafs[node]) {
-          paths.push_back(std::move(q));
-        } else {
-          stack.push_back(std::move(q));
-        }
+      int64_t node = stack.back();
+      if (depth[node] >= 0) {
+        stack.pop_back();
+        continue;
       }
-      if (paths.size() + stack.size() > kMaxPaths)
-        return nc.error() << "has more than " << kMaxPaths
-                          << " root-to-leaf paths";
+      onPath[node] = 1;
+      bool ready = true;
+      for (int64_t next : {nextTrue[node], nextFalse[node]}) {
+        if (next >= m || depth[next] >= 0)
+          continue;
+        if (onPath[next])
+          return nc.error()
+                 << "tree " << treeIdx << " has a cycle through node " << next;
+        stack.push_back(next);
+        ready = false;
+      }
+      if (!ready)
+        continue;
+      int64_t d = 0;
+      for (int64_t next : {nextTrue[node], nextFalse[node]})
+        d = std::max(d, next >= m ? 0 : depth[next]);
+      depth[node] = d + 1;
+      onPath[node] = 0;
+      stack.pop_back();
     }
+    maxDepth = std::max(maxDepth, depth[root]);
   }
-  for (const TreePath &p : paths)
-    if (p.leaf < 0 || p.leaf >= numLeaves)
-      return nc.error() << "leaf id " << p.leaf << " is out of range [0, "
-                        << numLeaves << ")";
-  int64_t numPaths = paths.size();
+  int64_t numTrees = roots.size();
 
   OpBuilder &b = nc.b();
   Location loc = nc.loc();
-  Type f32 = b.getF32Type();
-  // reached[N, P]: whether sample n takes path p.
-  Value reached;
-  bool anySteps =
-      llvm::any_of(paths, [](const TreePath &p) { return !p.steps.empty(); });
-  if (!anySteps) {
-    reached = constant(nc, b.getI1Type(), {n, numPaths},
-                       SmallVector<double>(n * numPaths, 1.0));
-  } else {
-    // cond[N, M]: the branch test of every node.
-    Value xf = gather(nc, nc.input(0), i64Constant(nc, {m}, featureIds), 1);
+  Type i64 = b.getI64Type(), i1 = b.getI1Type();
+  auto i64Table = [&](ArrayRef<int64_t> v) {
+    return i64Constant(nc, {(int64_t)v.size()}, v);
+  };
+  // cur[N, T]: the node (or leaf) each sample is at in each tree.
+  Value cur = seq::BroadcastOp::create(
+      b, loc, RankedTensorType::get({n, numTrees}, i64),
+      i64Constant(nc, {1, numTrees}, start));
+  SmallVector<int64_t> featT(s, 0), modeT(s, LEQ);
+  SmallVector<double> splitT(s, 0.0), nanT(s, 0.0);
+  for (int64_t i = 0; i < m; ++i) {
+    featT[i] = featureIds[i];
+    modeT[i] = modes[i];
+    splitT[i] = splits[i];
+    nanT[i] = !tracksTrue.empty() && tracksTrue[i];
+  }
+  SmallVector<int64_t> presentModes;
+  for (int64_t mode = LEQ; mode <= MEMBER; ++mode)
+    if (llvm::is_contained(modes, mode))
+      presentModes.push_back(mode);
+  bool anyTracks = llvm::is_contained(nanT, 1.0);
+  Value featC = i64Table(featT), splitC = constant(nc, elt, {s}, splitT),
+        trueC = i64Table(nextTrue), falseC = i64Table(nextFalse);
+  Value modeC = presentModes.size() > 1 ? i64Table(modeT) : Value();
+  Value nanC = anyTracks ? constant(nc, i1, {s}, nanT) : Value();
+  Value setC;
+  int64_t setSize = 1;
+  if (llvm::is_contained(presentModes, (int64_t)MEMBER)) {
+    // Sets padded with NaN (never equal) to the largest size.
+    for (auto &set : sets)
+      setSize = std::max<int64_t>(setSize, set.size());
+    SmallVector<double> table(s * setSize, std::nan(""));
+    for (int64_t i = 0; i < m; ++i)
+      llvm::copy(sets[i], table.begin() + i * setSize);
+    setC = constant(nc, elt, {s, setSize}, table);
+  }
+  for (int64_t step = 0; step < maxDepth; ++step) {
+    Value feat = gather(nc, featC, cur, 0);
+    Value xv = seq::GatherElementsOp::create(b, loc, t.clone({n, numTrees}),
+                                             nc.input(0), feat,
+                                             b.getI64IntegerAttr(1));
+    Value split = gather(nc, splitC, cur, 0);
+    Value mode = presentModes.size() > 1 ? gather(nc, modeC, cur, 0) : Value();
     Value cond;
-    auto merge = [&](Value c, ArrayRef<bool> mask) {
-      if (!cond) {
-        cond = c;
-        return;
-      }
-      SmallVector<double> md(mask.begin(), mask.end());
-      cond = seq::SelectOp::create(b, loc, constant(nc, b.getI1Type(), {m}, md),
-                                   c, cond);
-    };
-    Value splitC = constant(nc, elt, {m}, splits);
-    for (int64_t mode = LEQ; mode <= MEMBER; ++mode) {
-      SmallVector<bool> mask(m);
-      bool any = false;
-      for (int64_t i = 0; i < m; ++i)
-        any |= mask[i] = modes[i] == mode;
-      if (!any)
-        continue;
+    for (int64_t md : presentModes) {
       Value c;
-      switch (mode) {
+      switch (md) {
       case LEQ:
-        c = seq::LessEqualOp::create(b, loc, xf, splitC);
+        c = seq::LessEqualOp::create(b, loc, xv, split);
         break;
       case LT:
-        c = seq::LessOp::create(b, loc, xf, splitC);
+        c = seq::LessOp::create(b, loc, xv, split);
         break;
       case GTE:
-        c = seq::GreaterEqualOp::create(b, loc, xf, splitC);
+        c = seq::GreaterEqualOp::create(b, loc, xv, split);
         break;
       case GT:
-        c = seq::GreaterOp::create(b, loc, xf, splitC);
+        c = seq::GreaterOp::create(b, loc, xv, split);
         break;
       case EQ:
-        c = seq::EqualOp::create(b, loc, xf, splitC);
+        c = seq::EqualOp::create(b, loc, xv, split);
         break;
       case NEQ:
-        c = seq::NotOp::create(b, loc,
-                               seq::EqualOp::create(b, loc, xf, splitC));
+        c = seq::NotOp::create(b, loc, seq::EqualOp::create(b, loc, xv, split));
         break;
       default: {
-        // Sets padded with NaN (never equal) to the largest size.
-        size_t k = 1;
-        for (auto &s : sets)
-          k = std::max(k, s.size());
-        SmallVector<double> table(m * k, std::nan(""));
-        for (int64_t i = 0; i < m; ++i)
-          llvm::copy(sets[i], table.begin() + i * k);
-        Value eq =
-            seq::EqualOp::create(b, loc, expandLast(nc, xf),
-                                 constant(nc, elt, {m, (int64_t)k}, table));
-        Value hits = reduce(nc, castTo(nc, eq, f32), seq::ReduceKind::max, 2);
-        c = seq::GreaterOp::create(b, loc, hits, nc.scalarConstant(f32, 0.0));
+        Value eq = seq::EqualOp::create(b, loc, expandLast(nc, xv),
+                                        gather(nc, setC, cur, 0));
+        Value hits =
+            reduce(nc, castTo(nc, eq, b.getF32Type()), seq::ReduceKind::max, 2);
+        c = seq::GreaterOp::create(b, loc, hits,
+                                   nc.scalarConstant(b.getF32Type(), 0.0));
         break;
       }
       }
-      merge(c, mask);
+      if (!cond)
+        cond = c;
+      else
+        cond = seq::SelectOp::create(
+            b, loc,
+            seq::EqualOp::create(b, loc, mode, nc.scalarConstant(i64, md)), c,
+            cond);
     }
-    if (llvm::any_of(tracksTrue, [](int64_t v) { return v != 0; })) {
-      SmallVector<double> tr(tracksTrue.begin(), tracksTrue.end());
-      Value nanTrue =
-          seq::AndOp::create(b, loc, seq::IsNaNOp::create(b, loc, xf),
-                             constant(nc, b.getI1Type(), {m}, tr));
-      cond = seq::OrOp::create(b, loc, cond, nanTrue);
-    }
-    // A path is taken when all its tests go its way: with c in {0, 1},
-    // sum(true steps: c) + sum(false steps: 1 - c) == path length. The
-    // counts are small integers, exact in f32.
-    SmallVector<float> sel(m * numPaths, 0.0f), offset(numPaths),
-        length(numPaths);
-    for (auto [p, path] : llvm::enumerate(paths)) {
-      for (auto [node, branch] : path.steps) {
-        sel[node * numPaths + p] = branch ? 1.0f : -1.0f;
-        offset[p] += branch ? 0.0f : 1.0f;
-      }
-      length[p] = path.steps.size();
-    }
-    Value count = seq::MatMulOp::create(b, loc, castTo(nc, cond, f32),
-                                        f32Constant(nc, {m, numPaths}, sel));
-    count =
-        seq::AddOp::create(b, loc, count, f32Constant(nc, {numPaths}, offset));
-    reached = seq::EqualOp::create(b, loc, count,
-                                   f32Constant(nc, {numPaths}, length));
+    if (anyTracks)
+      cond = seq::OrOp::create(
+          b, loc, cond,
+          seq::AndOp::create(b, loc, seq::IsNaNOp::create(b, loc, xv),
+                             gather(nc, nanC, cur, 0)));
+    cur = seq::SelectOp::create(b, loc, cond, gather(nc, trueC, cur, 0),
+                                gather(nc, falseC, cur, 0));
   }
 
+  // Each tree's leaf weight lands on its target: select over [N, T, targets]
+  // and reduce over the trees, in tree order.
   int64_t agg = nc.attrInt("aggregate_function", 1);
-  Value y;
-  if (agg == 0 || agg == 1) { // AVERAGE, SUM: reached @ weights
-    double scale = agg == 0 ? 1.0 / roots.size() : 1.0;
-    SmallVector<double> w(numPaths * numTargets, 0.0);
-    for (auto [p, path] : llvm::enumerate(paths))
-      w[p * numTargets + targetIds[path.leaf]] += weights[path.leaf] * scale;
-    y = seq::MatMulOp::create(b, loc, castTo(nc, reached, elt),
-                              constant(nc, elt, {numPaths, numTargets}, w));
-  } else if (agg == 2 || agg == 3) { // MIN, MAX over the reached leaves
-    const llvm::fltSemantics &sem = cast<FloatType>(elt).getFloatSemantics();
-    double init =
-        APFloat::getLargest(sem, /*Negative=*/agg == 3).convertToDouble();
-    SmallVector<double> w(numPaths * numTargets, init);
-    for (auto [p, path] : llvm::enumerate(paths))
-      w[p * numTargets + targetIds[path.leaf]] = weights[path.leaf];
-    Value v =
-        seq::SelectOp::create(b, loc, expandLast(nc, reached),
-                              constant(nc, elt, {numPaths, numTargets}, w),
-                              nc.scalarConstant(elt, init));
-    y = reduce(nc, v, agg == 2 ? seq::ReduceKind::min : seq::ReduceKind::max,
-               1);
-    // Targets no tree reaches keep the initial value; the reduction of
-    // the select already yields it.
-  } else {
+  if (agg < 0 || agg > 3)
     return nc.error() << "unknown aggregate_function " << agg;
+  double init = 0.0, scale = agg == 0 ? 1.0 / numTrees : 1.0;
+  if (agg >= 2)
+    init = APFloat::getLargest(cast<FloatType>(elt).getFloatSemantics(),
+                               /*Negative=*/agg == 3)
+               .convertToDouble();
+  SmallVector<double> leafW(s, 0.0);
+  SmallVector<int64_t> leafT(s, 0), targets(numTargets);
+  for (int64_t l = 0; l < numLeaves; ++l) {
+    leafW[m + l] = weights[l] * scale;
+    leafT[m + l] = targetIds[l];
   }
+  for (int64_t k = 0; k < numTargets; ++k)
+    targets[k] = k;
+  Value w = expandLast(nc, gather(nc, constant(nc, elt, {s}, leafW), cur, 0));
+  Value tg = expandLast(nc, gather(nc, i64Table(leafT), cur, 0));
+  Value hit = seq::EqualOp::create(b, loc, tg, i64Table(targets));
+  Value v = seq::SelectOp::create(b, loc, hit, w, nc.scalarConstant(elt, init));
+  seq::ReduceKind kinds[] = {seq::ReduceKind::sum, seq::ReduceKind::sum,
+                             seq::ReduceKind::min, seq::ReduceKind::max};
+  Value y = reduce(nc, v, kinds[agg], 1);
 
   switch (nc.attrInt("post_transform", 0)) {
   case 0:
