@@ -191,6 +191,7 @@ void registerCacheOps(OpRegistry &r);
 void registerLossOps(OpRegistry &r);
 void registerMiscOps(OpRegistry &r);
 void registerControlFlowOps(OpRegistry &r);
+void registerLinearAttentionOps(OpRegistry &r);
 void registerMLOps(OpRegistry &r); // ai.onnx.ml, TfIdfVectorizer
 
 /// The registry of every supported op. Ops of the default ("" / "ai.onnx")

@@ -53,6 +53,7 @@ const OpRegistry &getDefaultDomainRegistry() {
     registerLossOps(r);
     registerMiscOps(r);
     registerControlFlowOps(r);
+    registerLinearAttentionOps(r);
     registerMLOps(r);
     return r;
   }();

@@ -24,6 +24,7 @@ void populateSeqToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateEinsumPatterns(patterns);
   lowering::populateIndexingPatterns(patterns);
   lowering::populateConvPatterns(patterns);
+  lowering::populateLinearScanPatterns(patterns);
   lowering::populateResizePatterns(patterns);
 }
 

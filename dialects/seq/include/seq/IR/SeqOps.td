@@ -397,6 +397,7 @@ def Seq_AttentionOp : Seq_Op<"attention", [RecursiveMemoryEffects,
 include "seq/IR/SeqScanOps.td"
 include "seq/IR/SeqFusedOps.td"
 include "seq/IR/SeqIndexingOps.td"
+include "seq/IR/SeqRecurrenceOps.td"
 include "seq/IR/SeqResizeOps.td"
 
 #endif // SEQ_OPS_TD

@@ -1,0 +1,87 @@
+// RUN: seq-opt %s --split-input-file --seq-to-linalg | FileCheck %s
+
+// Gated delta rule, GQA (4 query heads on 2 kv heads), f16 activations: one
+// scf.for over the sequence carrying the f32 state and the stacked output.
+// Per step: gate the state in place, r = Sᵀk, S += k ⊗ β(v - r), then the
+// grouped read o = scale · Sᵀq inserted at row t.
+// CHECK-LABEL: func @gated_delta
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
+// CHECK: %[[S0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x8x8xf32>)
+// CHECK: %[[OUT0:.*]] = tensor.empty() : tensor<1x4x3x8xf16>
+// CHECK: %[[LOOP:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[S:.*]] = %[[S0]], %[[O:.*]] = %[[OUT0]]) -> (tensor<1x2x8x8xf32>, tensor<1x4x3x8xf16>)
+// CHECK: %[[K:.*]] = tensor.extract_slice %arg1[0, 0, %[[T]], 0] [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x2x3x8xf16> to tensor<1x2x8xf16>
+// CHECK: %[[G:.*]] = tensor.extract_slice %arg3[0, 0, %[[T]], 0] [1, 2, 1, 1]
+// CHECK: %[[SG:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x2x1xf16>) outs(%[[S]] : tensor<1x2x8x8xf32>)
+// CHECK:   math.exp
+// CHECK:   arith.mulf
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[SG]], %[[K]] : tensor<1x2x8x8xf32>, tensor<1x2x8xf16>)
+// CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%[[K]], %{{.*}}, %[[R]], %{{.*}} : tensor<1x2x8xf16>, tensor<1x2x8xf16>, tensor<1x2x8xf32>, tensor<1x1x1xf16>) outs(%[[SG]] : tensor<1x2x8x8xf32>)
+// CHECK:   arith.subf
+// CHECK: %[[QG:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3]] output_shape [1, 2, 2, 8] : tensor<1x4x8xf16> into tensor<1x2x2x8xf16>
+// CHECK: %[[RD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QG]], %[[SN]] : tensor<1x2x2x8xf16>, tensor<1x2x8x8xf32>)
+// CHECK: %[[OS:.*]] = linalg.generic {{.*}} ins(%[[RD]] : tensor<1x2x2x8xf32>)
+// CHECK:   arith.mulf %{{.*}}, %[[SCALE]]
+// CHECK:   arith.truncf
+// CHECK: %[[ROW:.*]] = tensor.collapse_shape %[[OS]] {{\[}}[0], [1, 2], [3]] : tensor<1x2x2x8xf16> into tensor<1x4x8xf16>
+// CHECK: %[[INS:.*]] = tensor.insert_slice %[[ROW]] into %[[O]][0, 0, %[[T]], 0] [1, 4, 1, 8]
+// CHECK: scf.yield %[[SN]], %[[INS]]
+// The final state is truncated to the result type after the loop.
+// CHECK: %[[FIN:.*]] = linalg.generic {{.*}} ins(%[[LOOP]]#0 : tensor<1x2x8x8xf32>) outs(%{{.*}} : tensor<1x2x8x8xf16>)
+// CHECK: return %[[LOOP]]#1, %[[FIN]]
+// CHECK-NOT: seq.
+func.func @gated_delta(%q: tensor<1x4x3x8xf16>, %k: tensor<1x2x3x8xf16>, %v: tensor<1x2x3x8xf16>, %g: tensor<1x2x3x1xf16>, %b: tensor<1x1x3x1xf16>) -> (tensor<1x4x3x8xf16>, tensor<1x2x8x8xf16>) {
+  %o, %s = seq.linear_scan delta %q, %k, %v decay %g beta %b scale = 0.25 : (tensor<1x4x3x8xf16>, tensor<1x2x3x8xf16>, tensor<1x2x3x8xf16>, tensor<1x2x3x1xf16>, tensor<1x1x3x1xf16>) -> (tensor<1x4x3x8xf16>, tensor<1x2x8x8xf16>)
+  return %o, %s : tensor<1x4x3x8xf16>, tensor<1x2x8x8xf16>
+}
+
+// -----
+
+// Additive rule with an initial f32 state and a diagonal decay: no delta
+// read-out; the state is carried as given.
+// CHECK-LABEL: func @gla
+// CHECK: scf.for %{{.*}} iter_args(%[[S:.*]] = %arg3, %{{.*}} = %{{.*}})
+// CHECK: linalg.generic {indexing_maps = [#[[GMAP:.*]], #{{.*}}], {{.*}} outs(%[[S]] : tensor<1x2x4x4xf32>)
+// CHECK-NOT: "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4xf32>, tensor<1x2x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x4xf32>, tensor<1x2x4xf32>) outs(%{{.*}} : tensor<1x2x4x4xf32>)
+// CHECK: scf.yield
+// CHECK-NOT: seq.
+func.func @gla(%q: tensor<1x2x5x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tensor<1x2x5x4xf32>, %s0: tensor<1x2x4x4xf32>, %g: tensor<1x2x5x4xf32>) -> (tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>) {
+  %o, %s = seq.linear_scan additive %q, %k, %v state %s0 decay %g scale = 0.5 : (tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x5x4xf32>) -> (tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>)
+  return %o, %s : tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Causal conv: P = concat(state, x) by two inserts, one reduction over the
+// kernel reading P[l + k], bias + silu, new state = P[:, :, L:].
+// CHECK-DAG: #[[PMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 + d3)>
+// CHECK-DAG: #[[WMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-LABEL: func @causal_conv
+// CHECK: %[[P0:.*]] = tensor.empty() : tensor<2x4x10xf32>
+// CHECK: %[[P1:.*]] = tensor.insert_slice %arg3 into %[[P0]][0, 0, 0] [2, 4, 2] [1, 1, 1]
+// CHECK: %[[P:.*]] = tensor.insert_slice %arg0 into %[[P1]][0, 0, 2] [2, 4, 8] [1, 1, 1]
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[PMAP]], #[[WMAP]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[P]], %arg1 : tensor<2x4x10xf32>, tensor<4x3xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %arg2 : tensor<2x4x8xf32>, tensor<4xf32>)
+// CHECK:   arith.addf
+// CHECK:   math.exp
+// CHECK:   arith.divf
+// CHECK: %[[NS:.*]] = tensor.extract_slice %[[P]][0, 0, 8] [2, 4, 2] [1, 1, 1] : tensor<2x4x10xf32> to tensor<2x4x2xf32>
+// CHECK: return %[[Y]], %[[NS]]
+func.func @causal_conv(%x: tensor<2x4x8xf32>, %w: tensor<4x3xf32>, %b: tensor<4xf32>, %s0: tensor<2x4x2xf32>) -> (tensor<2x4x8xf32>, tensor<2x4x2xf32>) {
+  %y, %s = seq.causal_conv %x, %w bias %b state %s0 activation = silu : (tensor<2x4x8xf32>, tensor<4x3xf32>, tensor<4xf32>, tensor<2x4x2xf32>) -> (tensor<2x4x8xf32>, tensor<2x4x2xf32>)
+  return %y, %s : tensor<2x4x8xf32>, tensor<2x4x2xf32>
+}
+
+// -----
+
+// Kernel size 1 without a state: no padding (the insert of x into P folds
+// away), an empty new state.
+// CHECK-LABEL: func @kernel_one
+// CHECK: linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<1x2x3xf32>, tensor<2x1xf32>)
+// CHECK: %[[NS:.*]] = tensor.empty() : tensor<1x2x0xf32>
+// CHECK: return %{{.*}}, %[[NS]]
+func.func @kernel_one(%x: tensor<1x2x3xf32>, %w: tensor<2x1xf32>) -> (tensor<1x2x3xf32>, tensor<1x2x0xf32>) {
+  %y, %s = seq.causal_conv %x, %w : (tensor<1x2x3xf32>, tensor<2x1xf32>) -> (tensor<1x2x3xf32>, tensor<1x2x0xf32>)
+  return %y, %s : tensor<1x2x3xf32>, tensor<1x2x0xf32>
+}
