@@ -10,20 +10,21 @@
 // CHECK: %[[S0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x8x8xf32>)
 // CHECK: %[[OUT0:.*]] = tensor.empty() : tensor<1x4x3x8xf16>
 // CHECK: %[[LOOP:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[S:.*]] = %[[S0]], %[[O:.*]] = %[[OUT0]]) -> (tensor<1x2x8x8xf32>, tensor<1x4x3x8xf16>)
-// CHECK: %[[K:.*]] = tensor.extract_slice %arg1[0, 0, %[[T]], 0] [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x2x3x8xf16> to tensor<1x2x8xf16>
+// CHECK: %[[K:.*]] = tensor.extract_slice %arg1[0, 0, %[[T]], 0] [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x2x3x8xf16> to tensor<1x2x1x8xf16>
 // CHECK: %[[G:.*]] = tensor.extract_slice %arg3[0, 0, %[[T]], 0] [1, 2, 1, 1]
-// CHECK: %[[SG:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x2x1xf16>) outs(%[[S]] : tensor<1x2x8x8xf32>)
+// CHECK: %[[SG:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x2x1x1xf16>) outs(%[[S]] : tensor<1x2x8x8xf32>)
 // CHECK:   math.exp
 // CHECK:   arith.mulf
-// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[SG]], %[[K]] : tensor<1x2x8x8xf32>, tensor<1x2x8xf16>)
-// CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%[[K]], %{{.*}}, %[[R]], %{{.*}} : tensor<1x2x8xf16>, tensor<1x2x8xf16>, tensor<1x2x8xf32>, tensor<1x1x1xf16>) outs(%[[SG]] : tensor<1x2x8x8xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[SG]], %[[K]] : tensor<1x2x8x8xf32>, tensor<1x2x1x8xf16>)
+// CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%[[K]], %{{.*}}, %[[R]], %{{.*}} : tensor<1x2x1x8xf16>, tensor<1x2x1x8xf16>, tensor<1x2x8xf32>, tensor<1x1x1x1xf16>) outs(%[[SG]] : tensor<1x2x8x8xf32>)
 // CHECK:   arith.subf
-// CHECK: %[[QG:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3]] output_shape [1, 2, 2, 8] : tensor<1x4x8xf16> into tensor<1x2x2x8xf16>
-// CHECK: %[[RD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QG]], %[[SN]] : tensor<1x2x2x8xf16>, tensor<1x2x8x8xf32>)
-// CHECK: %[[OS:.*]] = linalg.generic {{.*}} ins(%[[RD]] : tensor<1x2x2x8xf32>)
+// CHECK: %[[QG:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 1, 8] : tensor<1x4x1x8xf16> into tensor<1x2x2x1x8xf16>
+// CHECK: %[[RD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QG]], %[[SN]] : tensor<1x2x2x1x8xf16>, tensor<1x2x8x8xf32>)
+// CHECK: %[[RD1:.*]] = tensor.expand_shape %[[RD]] {{\[}}[0], [1], [2], [3, 4]] output_shape [1, 2, 2, 1, 8] : tensor<1x2x2x8xf32> into tensor<1x2x2x1x8xf32>
+// CHECK: %[[OS:.*]] = linalg.generic {{.*}} ins(%[[RD1]] : tensor<1x2x2x1x8xf32>)
 // CHECK:   arith.mulf %{{.*}}, %[[SCALE]]
 // CHECK:   arith.truncf
-// CHECK: %[[ROW:.*]] = tensor.collapse_shape %[[OS]] {{\[}}[0], [1, 2], [3]] : tensor<1x2x2x8xf16> into tensor<1x4x8xf16>
+// CHECK: %[[ROW:.*]] = tensor.collapse_shape %[[OS]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x2x1x8xf16> into tensor<1x4x1x8xf16>
 // CHECK: %[[INS:.*]] = tensor.insert_slice %[[ROW]] into %[[O]][0, 0, %[[T]], 0] [1, 4, 1, 8]
 // CHECK: scf.yield %[[SN]], %[[INS]]
 // The final state is truncated to the result type after the loop.
@@ -37,18 +38,51 @@ func.func @gated_delta(%q: tensor<1x4x3x8xf16>, %k: tensor<1x2x3x8xf16>, %v: ten
 
 // -----
 
-// Additive rule with an initial f32 state and a diagonal decay: no delta
-// read-out; the state is carried as given.
+// Additive rule step by step (chunk_size 0) with an initial f32 state and a
+// diagonal decay: no delta read-out; the state is carried as given.
 // CHECK-LABEL: func @gla
 // CHECK: scf.for %{{.*}} iter_args(%[[S:.*]] = %arg3, %{{.*}} = %{{.*}})
 // CHECK: linalg.generic {indexing_maps = [#[[GMAP:.*]], #{{.*}}], {{.*}} outs(%[[S]] : tensor<1x2x4x4xf32>)
-// CHECK-NOT: "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4xf32>, tensor<1x2x4xf32>)
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x4xf32>, tensor<1x2x4xf32>) outs(%{{.*}} : tensor<1x2x4x4xf32>)
+// CHECK-NOT: "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4xf32>, tensor<1x2x1x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>) outs(%{{.*}} : tensor<1x2x4x4xf32>)
 // CHECK: scf.yield
 // CHECK-NOT: seq.
 func.func @gla(%q: tensor<1x2x5x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tensor<1x2x5x4xf32>, %s0: tensor<1x2x4x4xf32>, %g: tensor<1x2x5x4xf32>) -> (tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>) {
   %o, %s = seq.linear_scan additive %q, %k, %v state %s0 decay %g scale = 0.5 : (tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x5x4xf32>) -> (tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>)
   return %o, %s : tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// Chunked prefill: T = 10 in chunks of 4 (a loop over 2 chunks, then 2
+// single steps). Per chunk: the in-chunk cumulative decay, the inter-chunk
+// read (q e^Γ)ᵀ S, the causal 4 x 4 scores, scores · V added to it, then the
+// state decayed by e^{Γ_3} and updated in place.
+// CHECK-LABEL: func @chunked
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C10:.*]] = arith.constant 10 : index
+// CHECK: %[[CH:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %[[C8]] step %[[C4]] iter_args(%[[S:.*]] = %{{.*}}, %[[O:.*]] = %{{.*}}) -> (tensor<1x2x4x4xf32>, tensor<1x2x10x4xf32>)
+// CHECK: %[[K:.*]] = tensor.extract_slice %arg0[0, 0, %[[T]], 0] [1, 2, 4, 4]
+// CHECK: %[[G:.*]] = tensor.extract_slice %arg1[0, 0, %[[T]], 0] [1, 2, 4, 1]
+// CHECK: %[[GAM:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x2x4x1xf32>)
+// CHECK:   linalg.index 2
+// CHECK:   linalg.index 4
+// CHECK:   arith.cmpi ule
+// CHECK: %[[INTER:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[S]], %[[GAM]] : tensor<1x2x1x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x1xf32>)
+// CHECK: %[[SC:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[K]], %[[GAM]], %[[GAM]] : {{.*}}) outs(%{{.*}} : tensor<1x2x1x4x4xf32>)
+// CHECK:   math.exp
+// CHECK:   arith.cmpi ule
+// CHECK: %[[OUT:.*]] = linalg.generic {{.*}} ins(%[[SC]], %{{.*}} : tensor<1x2x1x4x4xf32>, tensor<1x2x4x4xf32>) outs(%[[INTER]] : tensor<1x2x1x4x4xf32>)
+// CHECK: %[[SD:.*]] = linalg.generic {{.*}} ins(%[[GAM]] : tensor<1x2x4x1xf32>) outs(%[[S]] : tensor<1x2x4x4xf32>)
+// CHECK: %[[SN:.*]] = linalg.generic {{.*}} outs(%[[SD]] : tensor<1x2x4x4xf32>)
+// CHECK: tensor.insert_slice %{{.*}} into %[[O]][0, 0, %[[T]], 0] [1, 2, 4, 4]
+// CHECK: scf.yield %[[SN]]
+// CHECK: %[[REST:.*]]:2 = scf.for %{{.*}} = %[[C8]] to %[[C10]] step %{{.*}} iter_args(%{{.*}} = %[[CH]]#0, %{{.*}} = %[[CH]]#1)
+// CHECK: return %[[REST]]#1, %[[REST]]#0
+func.func @chunked(%q: tensor<1x2x10x4xf32>, %g: tensor<1x2x10x1xf32>) -> (tensor<1x2x10x4xf32>, tensor<1x2x4x4xf32>) {
+  %o, %s = seq.linear_scan additive %q, %q, %q decay %g scale = 0.5 chunk_size = 4 : (tensor<1x2x10x4xf32>, tensor<1x2x10x4xf32>, tensor<1x2x10x4xf32>, tensor<1x2x10x1xf32>) -> (tensor<1x2x10x4xf32>, tensor<1x2x4x4xf32>)
+  return %o, %s : tensor<1x2x10x4xf32>, tensor<1x2x4x4xf32>
 }
 
 // -----

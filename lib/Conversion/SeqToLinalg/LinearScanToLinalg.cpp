@@ -1,13 +1,19 @@
 //===- LinearScanToLinalg.cpp - seq.linear_scan / causal_conv -> linalg ---===//
 //
-// seq.linear_scan becomes one scf.for over the sequence (the decode path and
-// the reference prefill): the [B, Hkv, Dk, Dv] state and the stacked output
-// are iter_args. Each step reads the step-t slices of q/k/v/decay/beta and
-// runs a few linalg.generics on tensors:
-//   S  = S * exp(g)                       (gated; in place on the state)
-//   r  = Sᵀ k                             (delta rule)
-//   S += k ⊗ (v or β (v - r))             (in place)
-//   o  = scale · Sᵀ q   per query head group, inserted at row t.
+// seq.linear_scan: the [B, Hkv, Dk, Dv] state and the stacked output are
+// the iter_args of scf.for loops over the sequence, with linalg.generics on
+// tensors inside.
+//  * Step by step (decode, the delta rule, a chunk remainder): per step t
+//      S  = S * exp(g)                       (gated; in place on the state)
+//      r  = Sᵀ k                             (delta rule)
+//      S += k ⊗ (v or β (v - r))             (in place)
+//      o  = scale · Sᵀ q   per query head group, inserted at row t.
+//  * Chunked prefill (additive rule, static T, chunk_size > 1): chunks of
+//    C = min(chunk_size, T) steps. With Γ the in-chunk cumulative log decay,
+//    each chunk is a few parallel contractions: the inter-chunk read
+//    (q e^Γ)ᵀ S, the causal C x C scores q·k e^{Γ_t - Γ_s} times V, and the
+//    state update e^{Γ_last} S + Σ_s (k_s e^{Γ_last - Γ_s}) v_sᵀ; the
+//    T mod C remaining steps run step by step.
 // The state is accumulated in at least f32 (f16/bf16 activations are
 // extended in the generic bodies), the results are truncated at the end.
 //
@@ -67,21 +73,6 @@ static Value convertTensor(OpBuilder &b, Location loc, Value v, Type to) {
       .getResult(0);
 }
 
-/// The rank-reduced slice x[:, :, t, :] of a 4-D [B, H, T, D] tensor.
-static Value sliceStep(OpBuilder &b, Location loc, Value x, Value t) {
-  auto xt = cast<RankedTensorType>(x.getType());
-  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0), t,
-                                       b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {
-      b.getIndexAttr(xt.getDimSize(0)), b.getIndexAttr(xt.getDimSize(1)),
-      b.getIndexAttr(1), b.getIndexAttr(xt.getDimSize(3))};
-  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-  auto rt = RankedTensorType::get(
-      {xt.getDimSize(0), xt.getDimSize(1), xt.getDimSize(3)},
-      xt.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, rt, x, offsets, sizes, strides);
-}
-
 static bool staticExcept(RankedTensorType t, int64_t dim) {
   for (int64_t d = 0; d < t.getRank(); ++d)
     if (d != dim && t.isDynamicDim(d))
@@ -89,12 +80,320 @@ static bool staticExcept(RankedTensorType t, int64_t dim) {
   return true;
 }
 
+/// The slice x[:, :, start : start + size, :] of a 4-D [B, H, T, D] tensor.
+static Value sliceRange(OpBuilder &b, Location loc, Value x, Value start,
+                        int64_t size) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                       start, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {
+      b.getIndexAttr(xt.getDimSize(0)), b.getIndexAttr(xt.getDimSize(1)),
+      b.getIndexAttr(size), b.getIndexAttr(xt.getDimSize(3))};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  auto rt = RankedTensorType::get(
+      {xt.getDimSize(0), xt.getDimSize(1), size, xt.getDimSize(3)},
+      xt.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, rt, x, offsets, sizes, strides);
+}
+
+/// Builds the loops of one seq.linear_scan. Shapes: B batch, Hq/Hkv heads,
+/// G = Hq / Hkv, Dk/Dv channels; `ct` is the accumulation type.
+struct ScanBuilder {
+  ScanBuilder(PatternRewriter &rw, Location loc)
+      : rw(rw), loc(loc), ctx(rw.getContext()) {}
+  PatternRewriter &rw;
+  Location loc;
+  MLIRContext *ctx;
+  Value q, k, v, g, beta;
+  int64_t b = 0, hq = 0, hkv = 0, grp = 0, dk = 0, dv = 0;
+  Type elt;
+  FloatType ct;
+  bool delta = false, perHeadDecay = false, sharedBeta = false;
+  double scale = 1.0;
+
+  AffineExpr dim(unsigned i) { return getAffineDimExpr(i, ctx); }
+  AffineExpr zero() { return getAffineConstantExpr(0, ctx); }
+  AffineMap map(unsigned n, ArrayRef<AffineExpr> e) {
+    return AffineMap::get(n, 0, e, ctx);
+  }
+  AffineMap id(unsigned n) { return AffineMap::getMultiDimIdentityMap(n, ctx); }
+  RankedTensorType stateType() {
+    return RankedTensorType::get({b, hkv, dk, dv}, ct);
+  }
+  Value zeros(ArrayRef<int64_t> shape) {
+    return createFilled(rw, loc, RankedTensorType::get(shape, ct),
+                        rw.getFloatAttr(ct, 0.0), {});
+  }
+  Value cvt(OpBuilder &bb, Location l, Value x) {
+    return convertFloat(bb, l, x, ct);
+  }
+  /// Scales the [B, Hkv, G, N, Dv] accumulator by `scale`, converts it to the
+  /// output element type and inserts it as rows [start, start + N).
+  Value storeRows(Value o, Value acc, Value start, int64_t n) {
+    auto eltType = RankedTensorType::get({b, hkv, grp, n, dv}, elt);
+    Value init = tensor::EmptyOp::create(rw, loc, eltType, ValueRange{});
+    o = buildGeneric(rw, loc, eltType, {o}, {init}, {id(5), id(5)},
+                     iterators(5),
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       Value sc = arith::MulFOp::create(
+                           bb, l, a[0], floatConst(bb, l, ct, scale));
+                       return SmallVector<Value>{convertFloat(bb, l, sc, elt)};
+                     })
+            .getResult(0);
+    SmallVector<ReassociationIndices> heads = {{0}, {1, 2}, {3}, {4}};
+    Value rows = tensor::CollapseShapeOp::create(
+        rw, loc, RankedTensorType::get({b, hq, n, dv}, elt), o, heads);
+    SmallVector<OpFoldResult> offsets = {rw.getIndexAttr(0), rw.getIndexAttr(0),
+                                         start, rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(b), rw.getIndexAttr(hq),
+                                       rw.getIndexAttr(n), rw.getIndexAttr(dv)};
+    SmallVector<OpFoldResult> strides(4, rw.getIndexAttr(1));
+    return tensor::InsertSliceOp::create(rw, loc, rows, acc, offsets, sizes,
+                                         strides);
+  }
+  /// q rows [start, start + n) as [B, Hkv, G, n, Dk]: the query heads of a
+  /// group are the expanded [Hkv, G] view of Hq.
+  Value groupedQuery(Value start, int64_t n) {
+    Value rows = sliceRange(rw, loc, q, start, n);
+    return tensor::ExpandShapeOp::create(
+        rw, loc, RankedTensorType::get({b, hkv, grp, n, dk}, elt), rows,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+  }
+
+  /// One time step t: returns the new state and output accumulator.
+  std::pair<Value, Value> step(Value t, Value s, Value acc) {
+    auto st = stateType();
+    AffineMap id4 = id(4);
+    Value kS = sliceRange(rw, loc, k, t, 1), vS = sliceRange(rw, loc, v, t, 1);
+    // S = exp(g) * S: g is per key channel (dim 2 of S) or per head.
+    if (g) {
+      Value gS = sliceRange(rw, loc, g, t, 1);
+      AffineMap gMap =
+          map(4, {dim(0), dim(1), zero(), perHeadDecay ? zero() : dim(2)});
+      s = buildGeneric(rw, loc, st, {gS}, {s}, {gMap, id4}, iterators(4),
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         Value e = math::ExpOp::create(bb, l, cvt(bb, l, a[0]));
+                         return SmallVector<Value>{
+                             arith::MulFOp::create(bb, l, a[1], e)};
+                       })
+              .getResult(0);
+    }
+    // Delta rule: r[b, h, j] = sum_i S[b, h, i, j] k[b, h, i].
+    Value r, betaS;
+    if (delta) {
+      r = buildGeneric(rw, loc, RankedTensorType::get({b, hkv, dv}, ct),
+                       {s, kS}, {zeros({b, hkv, dv})},
+                       {map(4, {dim(0), dim(1), dim(3), dim(2)}),
+                        map(4, {dim(0), dim(1), zero(), dim(3)}),
+                        map(4, {dim(0), dim(1), dim(2)})},
+                       iterators(3, 1),
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         Value p = arith::MulFOp::create(bb, l, a[0],
+                                                         cvt(bb, l, a[1]));
+                         return SmallVector<Value>{
+                             arith::AddFOp::create(bb, l, a[2], p)};
+                       })
+              .getResult(0);
+      betaS = sliceRange(rw, loc, beta, t, 1);
+    }
+    // S += k ⊗ u with u = v (additive) or beta * (v - r) (delta).
+    SmallVector<Value> ins = {kS, vS};
+    SmallVector<AffineMap> maps = {map(4, {dim(0), dim(1), zero(), dim(2)}),
+                                   map(4, {dim(0), dim(1), zero(), dim(3)})};
+    if (delta) {
+      ins.push_back(r);
+      maps.push_back(map(4, {dim(0), dim(1), dim(3)}));
+      ins.push_back(betaS);
+      maps.push_back(
+          map(4, {dim(0), sharedBeta ? zero() : dim(1), zero(), zero()}));
+    }
+    maps.push_back(id4);
+    s = buildGeneric(rw, loc, st, ins, {s}, maps, iterators(4),
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       Value kv = cvt(bb, l, a[0]), u = cvt(bb, l, a[1]);
+                       if (delta)
+                         u = arith::MulFOp::create(
+                             bb, l, cvt(bb, l, a[3]),
+                             arith::SubFOp::create(bb, l, u, a[2]));
+                       Value p = arith::MulFOp::create(bb, l, kv, u);
+                       return SmallVector<Value>{
+                           arith::AddFOp::create(bb, l, a.back(), p)};
+                     })
+            .getResult(0);
+    // o[b, h, g, j] = sum_i q[b, h, g, 0, i] S[b, h, i, j].
+    Value o =
+        buildGeneric(
+            rw, loc, RankedTensorType::get({b, hkv, grp, dv}, ct),
+            {groupedQuery(t, 1), s}, {zeros({b, hkv, grp, dv})},
+            {map(5, {dim(0), dim(1), dim(2), zero(), dim(4)}),
+             map(5, {dim(0), dim(1), dim(4), dim(3)}),
+             map(5, {dim(0), dim(1), dim(2), dim(3)})},
+            iterators(4, 1),
+            [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(bb, l, cvt(bb, l, a[0]), a[1]);
+              return SmallVector<Value>{arith::AddFOp::create(bb, l, a[2], p)};
+            })
+            .getResult(0);
+    o = tensor::ExpandShapeOp::create(
+        rw, loc, RankedTensorType::get({b, hkv, grp, 1, dv}, ct), o,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+    return {s, storeRows(o, acc, t, 1)};
+  }
+
+  /// One chunk of `n` steps from `start` (additive rule), in parallel form.
+  /// With the in-chunk cumulative log decay Γ_t = Σ_{s<=t} g_s:
+  ///   o_t = Σ_i q_t[i] e^{Γ_t[i]} S[i] + Σ_{s<=t} (Σ_i q_t[i] k_s[i]
+  ///         e^{Γ_t[i] - Γ_s[i]}) v_s
+  ///   S'  = e^{Γ_{n-1}} ⊙ S + Σ_s (k_s ⊙ e^{Γ_{n-1} - Γ_s}) v_sᵀ
+  std::pair<Value, Value> chunk(Value start, int64_t n, Value s, Value acc) {
+    auto st = stateType();
+    Value kC = sliceRange(rw, loc, k, start, n);
+    Value vC = sliceRange(rw, loc, v, start, n);
+    Value qC = groupedQuery(start, n);
+    int64_t dg = perHeadDecay ? 1 : dk;
+    // gam[b, h, t, d] = sum_{s <= t} g[b, h, s, d]
+    Value gam;
+    if (g) {
+      Value gC = sliceRange(rw, loc, g, start, n);
+      gam = buildGeneric(rw, loc, RankedTensorType::get({b, hkv, n, dg}, ct),
+                         {gC}, {zeros({b, hkv, n, dg})},
+                         {map(5, {dim(0), dim(1), dim(4), dim(3)}),
+                          map(5, {dim(0), dim(1), dim(2), dim(3)})},
+                         iterators(4, 1),
+                         [&](OpBuilder &bb, Location l, ValueRange a) {
+                           Value t = linalg::IndexOp::create(bb, l, 2);
+                           Value u = linalg::IndexOp::create(bb, l, 4);
+                           Value in = arith::CmpIOp::create(
+                               bb, l, arith::CmpIPredicate::ule, u, t);
+                           Value sum = arith::AddFOp::create(bb, l, a[1],
+                                                             cvt(bb, l, a[0]));
+                           return SmallVector<Value>{
+                               arith::SelectOp::create(bb, l, in, sum, a[1])};
+                         })
+                .getResult(0);
+    }
+    auto gd = [&](AffineExpr tExpr, AffineExpr dExpr) {
+      return SmallVector<AffineExpr>{dim(0), dim(1), tExpr,
+                                     perHeadDecay ? zero() : dExpr};
+    };
+    // Inter-chunk part: oi[b,h,g,t,j] = sum_i q[t,i] e^{gam[t,i]} S[i,j]
+    // (loops b, h, g, t, j, i).
+    SmallVector<Value> ins = {qC, s};
+    SmallVector<AffineMap> maps = {
+        map(6, {dim(0), dim(1), dim(2), dim(3), dim(5)}),
+        map(6, {dim(0), dim(1), dim(5), dim(4)})};
+    if (g) {
+      ins.push_back(gam);
+      maps.push_back(map(6, gd(dim(3), dim(5))));
+    }
+    maps.push_back(map(6, {dim(0), dim(1), dim(2), dim(3), dim(4)}));
+    auto oType = RankedTensorType::get({b, hkv, grp, n, dv}, ct);
+    Value o = buildGeneric(rw, loc, oType, ins, {zeros({b, hkv, grp, n, dv})},
+                           maps, iterators(5, 1),
+                           [&](OpBuilder &bb, Location l, ValueRange a) {
+                             Value qv = cvt(bb, l, a[0]);
+                             if (g)
+                               qv = arith::MulFOp::create(
+                                   bb, l, qv, math::ExpOp::create(bb, l, a[2]));
+                             Value p = arith::MulFOp::create(bb, l, qv, a[1]);
+                             return SmallVector<Value>{
+                                 arith::AddFOp::create(bb, l, a.back(), p)};
+                           })
+                  .getResult(0);
+    // Intra-chunk scores: a[b,h,g,t,s] = sum_i q[t,i] k[s,i] e^{gam[t,i] -
+    // gam[s,i]} for s <= t, else 0 (loops b, h, g, t, s, i).
+    ins = {qC, kC};
+    maps = {map(6, {dim(0), dim(1), dim(2), dim(3), dim(5)}),
+            map(6, {dim(0), dim(1), dim(4), dim(5)})};
+    if (g) {
+      ins.push_back(gam);
+      maps.push_back(map(6, gd(dim(3), dim(5))));
+      ins.push_back(gam);
+      maps.push_back(map(6, gd(dim(4), dim(5))));
+    }
+    maps.push_back(map(6, {dim(0), dim(1), dim(2), dim(3), dim(4)}));
+    Value scores =
+        buildGeneric(
+            rw, loc, RankedTensorType::get({b, hkv, grp, n, n}, ct), ins,
+            {zeros({b, hkv, grp, n, n})}, maps, iterators(5, 1),
+            [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(bb, l, cvt(bb, l, a[0]),
+                                              cvt(bb, l, a[1]));
+              if (g)
+                p = arith::MulFOp::create(
+                    bb, l, p,
+                    math::ExpOp::create(
+                        bb, l, arith::SubFOp::create(bb, l, a[2], a[3])));
+              Value t = linalg::IndexOp::create(bb, l, 3);
+              Value u = linalg::IndexOp::create(bb, l, 4);
+              Value in =
+                  arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ule, u, t);
+              Value sum = arith::AddFOp::create(bb, l, a.back(), p);
+              return SmallVector<Value>{
+                  arith::SelectOp::create(bb, l, in, sum, a.back())};
+            })
+            .getResult(0);
+    // o[b,h,g,t,j] += sum_s a[t,s] v[s,j] (loops b, h, g, t, j, s).
+    o = buildGeneric(
+            rw, loc, oType, {scores, vC}, {o},
+            {map(6, {dim(0), dim(1), dim(2), dim(3), dim(5)}),
+             map(6, {dim(0), dim(1), dim(5), dim(4)}),
+             map(6, {dim(0), dim(1), dim(2), dim(3), dim(4)})},
+            iterators(5, 1),
+            [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(bb, l, a[0], cvt(bb, l, a[1]));
+              return SmallVector<Value>{arith::AddFOp::create(bb, l, a[2], p)};
+            })
+            .getResult(0);
+    // Reads of S above come before these in-place updates of it.
+    if (g) {
+      // S = e^{gam[n-1]} ⊙ S
+      s = buildGeneric(
+              rw, loc, st, {gam}, {s},
+              {map(4, gd(getAffineConstantExpr(n - 1, ctx), dim(2))), id(4)},
+              iterators(4),
+              [&](OpBuilder &bb, Location l, ValueRange a) {
+                Value e = math::ExpOp::create(bb, l, a[0]);
+                return SmallVector<Value>{
+                    arith::MulFOp::create(bb, l, a[1], e)};
+              })
+              .getResult(0);
+    }
+    // S[i,j] += sum_s k[s,i] e^{gam[n-1,i] - gam[s,i]} v[s,j]
+    // (loops b, h, i, j, s).
+    ins = {kC, vC};
+    maps = {map(5, {dim(0), dim(1), dim(4), dim(2)}),
+            map(5, {dim(0), dim(1), dim(4), dim(3)})};
+    if (g) {
+      ins.push_back(gam);
+      maps.push_back(map(5, gd(getAffineConstantExpr(n - 1, ctx), dim(2))));
+      ins.push_back(gam);
+      maps.push_back(map(5, gd(dim(4), dim(2))));
+    }
+    maps.push_back(map(5, {dim(0), dim(1), dim(2), dim(3)}));
+    s = buildGeneric(
+            rw, loc, st, ins, {s}, maps, iterators(4, 1),
+            [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(bb, l, cvt(bb, l, a[0]),
+                                              cvt(bb, l, a[1]));
+              if (g)
+                p = arith::MulFOp::create(
+                    bb, l, p,
+                    math::ExpOp::create(
+                        bb, l, arith::SubFOp::create(bb, l, a[2], a[3])));
+              return SmallVector<Value>{
+                  arith::AddFOp::create(bb, l, a.back(), p)};
+            })
+            .getResult(0);
+    return {s, storeRows(o, acc, start, n)};
+  }
+};
+
 struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::LinearScanOp op,
                                 PatternRewriter &rw) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rw.getContext();
     Value q = op.getQuery(), k = op.getKey(), v = op.getValue(),
           s0 = op.getInitialState(), g = op.getDecay(), beta = op.getBeta();
     auto qt = cast<RankedTensorType>(q.getType());
@@ -108,149 +407,73 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
         return rw.notifyMatchFailure(op, "dynamic batch, head or channel dim");
     if (!finType.hasStaticShape() || !staticExcept(outType, 2))
       return rw.notifyMatchFailure(op, "dynamic result dims");
-    int64_t b = qt.getDimSize(0), hq = qt.getDimSize(1), dk = qt.getDimSize(3),
-            hkv = kt.getDimSize(1), dv = vt.getDimSize(3), grp = hq / hkv;
-    Type elt = qt.getElementType();
-    FloatType ct = computeType(ctx, {elt, finType.getElementType()});
-    bool delta = op.getRule() == seq::LinearScanRule::delta;
-    double scale = op.getScale().convertToDouble();
+    ScanBuilder sb(rw, loc);
+    sb.q = q;
+    sb.k = k;
+    sb.v = v;
+    sb.g = g;
+    sb.beta = beta;
+    sb.b = qt.getDimSize(0);
+    sb.hq = qt.getDimSize(1);
+    sb.dk = qt.getDimSize(3);
+    sb.hkv = kt.getDimSize(1);
+    sb.dv = vt.getDimSize(3);
+    sb.grp = sb.hq / sb.hkv;
+    sb.elt = qt.getElementType();
+    sb.ct = computeType(rw.getContext(), {sb.elt, finType.getElementType()});
+    sb.delta = op.getRule() == seq::LinearScanRule::delta;
+    sb.perHeadDecay =
+        g && cast<RankedTensorType>(g.getType()).getDimSize(3) == 1;
+    sb.sharedBeta =
+        beta && cast<RankedTensorType>(beta.getType()).getDimSize(1) == 1;
+    sb.scale = op.getScale().convertToDouble();
 
-    auto stateType = RankedTensorType::get({b, hkv, dk, dv}, ct);
-    Value state =
-        s0 ? convertTensor(rw, loc, s0, ct)
-           : createFilled(rw, loc, stateType, rw.getFloatAttr(ct, 0.0), {});
+    Value state = s0 ? convertTensor(rw, loc, s0, sb.ct)
+                     : sb.zeros({sb.b, sb.hkv, sb.dk, sb.dv});
     Value len = tensor::DimOp::create(rw, loc, q, 2);
     SmallVector<Value> dyn;
     if (outType.isDynamicDim(2))
       dyn.push_back(len);
-    Value outInit = tensor::EmptyOp::create(rw, loc, outType, dyn);
-
+    Value acc = tensor::EmptyOp::create(rw, loc, outType, dyn);
     Value zero = arith::ConstantIndexOp::create(rw, loc, 0);
     Value one = arith::ConstantIndexOp::create(rw, loc, 1);
-    auto loop =
-        scf::ForOp::create(rw, loc, zero, len, one, ValueRange{state, outInit});
-    OpBuilder::InsertionGuard guard(rw);
-    rw.setInsertionPointToStart(loop.getBody());
-    Value t = loop.getInductionVar();
-    Value s = loop.getRegionIterArgs()[0], acc = loop.getRegionIterArgs()[1];
 
-    auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    auto c0 = getAffineConstantExpr(0, ctx);
-    auto map = [&](unsigned n, ArrayRef<AffineExpr> e) {
-      return AffineMap::get(n, 0, e, ctx);
-    };
-    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-    Value kS = sliceStep(rw, loc, k, t), vS = sliceStep(rw, loc, v, t);
-
-    // S = exp(g) * S: g is per key channel (dim 2 of S) or per head.
-    if (g) {
-      Value gS = sliceStep(rw, loc, g, t);
-      bool perHead = cast<RankedTensorType>(g.getType()).getDimSize(3) == 1;
-      AffineMap gMap = map(4, {dim(0), dim(1), perHead ? c0 : dim(2)});
-      s = buildGeneric(rw, loc, stateType, {gS}, {s}, {gMap, id4}, iterators(4),
-                       [&](OpBuilder &bb, Location l, ValueRange a) {
-                         Value e = math::ExpOp::create(
-                             bb, l, convertFloat(bb, l, a[0], ct));
-                         return SmallVector<Value>{
-                             arith::MulFOp::create(bb, l, a[1], e)};
-                       })
-              .getResult(0);
-    }
-
-    // Delta rule: r[b, h, j] = sum_i S[b, h, i, j] k[b, h, i].
-    Value r, betaS;
-    if (delta) {
-      auto rType = RankedTensorType::get({b, hkv, dv}, ct);
-      Value rInit = createFilled(rw, loc, rType, rw.getFloatAttr(ct, 0.0), {});
-      r = buildGeneric(rw, loc, rType, {s, kS}, {rInit},
-                       {map(4, {dim(0), dim(1), dim(3), dim(2)}),
-                        map(4, {dim(0), dim(1), dim(3)}),
-                        map(4, {dim(0), dim(1), dim(2)})},
-                       iterators(3, 1),
-                       [&](OpBuilder &bb, Location l, ValueRange a) {
-                         Value p = arith::MulFOp::create(
-                             bb, l, a[0], convertFloat(bb, l, a[1], ct));
-                         return SmallVector<Value>{
-                             arith::AddFOp::create(bb, l, a[2], p)};
-                       })
-              .getResult(0);
-      betaS = sliceStep(rw, loc, beta, t);
-    }
-
-    // S += k ⊗ u with u = v (additive) or beta * (v - r) (delta).
-    {
-      SmallVector<Value> ins = {kS, vS};
-      SmallVector<AffineMap> maps = {map(4, {dim(0), dim(1), dim(2)}),
-                                     map(4, {dim(0), dim(1), dim(3)})};
-      if (delta) {
-        bool sharedBeta =
-            cast<RankedTensorType>(beta.getType()).getDimSize(1) == 1;
-        ins.push_back(r);
-        maps.push_back(map(4, {dim(0), dim(1), dim(3)}));
-        ins.push_back(betaS);
-        maps.push_back(map(4, {dim(0), sharedBeta ? c0 : dim(1), c0}));
+    // Chunked prefill (additive rule, static length): chunks of
+    // min(chunk_size, T) steps, the remainder step by step.
+    Value seqStart = zero;
+    int64_t t = qt.getDimSize(2);
+    int64_t c = std::min<int64_t>(op.getChunkSizeAttr().getInt(), t);
+    if (!sb.delta && !ShapedType::isDynamic(t) && c > 1) {
+      int64_t full = t / c * c;
+      auto loop = scf::ForOp::create(
+          rw, loc, zero, arith::ConstantIndexOp::create(rw, loc, full),
+          arith::ConstantIndexOp::create(rw, loc, c), ValueRange{state, acc});
+      {
+        OpBuilder::InsertionGuard guard(rw);
+        rw.setInsertionPointToStart(loop.getBody());
+        auto [s, a] =
+            sb.chunk(loop.getInductionVar(), c, loop.getRegionIterArgs()[0],
+                     loop.getRegionIterArgs()[1]);
+        scf::YieldOp::create(rw, loc, ValueRange{s, a});
       }
-      maps.push_back(id4);
-      s = buildGeneric(rw, loc, stateType, ins, {s}, maps, iterators(4),
-                       [&](OpBuilder &bb, Location l, ValueRange a) {
-                         Value kv = convertFloat(bb, l, a[0], ct);
-                         Value u = convertFloat(bb, l, a[1], ct);
-                         if (delta)
-                           u = arith::MulFOp::create(
-                               bb, l, convertFloat(bb, l, a[3], ct),
-                               arith::SubFOp::create(bb, l, u, a[2]));
-                         Value p = arith::MulFOp::create(bb, l, kv, u);
-                         return SmallVector<Value>{
-                             arith::AddFOp::create(bb, l, a.back(), p)};
-                       })
-              .getResult(0);
+      state = loop.getResult(0);
+      acc = loop.getResult(1);
+      seqStart = arith::ConstantIndexOp::create(rw, loc, full);
     }
 
-    // o[b, h, g, j] = scale * sum_i q[b, h * G + g, i] S[b, h, i, j]: the
-    // query heads of a group are the expanded [Hkv, G] view of Hq.
-    Value qS = sliceStep(rw, loc, q, t);
-    SmallVector<ReassociationIndices> heads = {{0}, {1, 2}, {3}};
-    Value qG = tensor::ExpandShapeOp::create(
-        rw, loc, RankedTensorType::get({b, hkv, grp, dk}, elt), qS, heads);
-    auto oType = RankedTensorType::get({b, hkv, grp, dv}, ct);
-    Value oInit = createFilled(rw, loc, oType, rw.getFloatAttr(ct, 0.0), {});
-    Value o = buildGeneric(rw, loc, oType, {qG, s}, {oInit},
-                           {map(5, {dim(0), dim(1), dim(2), dim(4)}),
-                            map(5, {dim(0), dim(1), dim(4), dim(3)}),
-                            map(5, {dim(0), dim(1), dim(2), dim(3)})},
-                           iterators(4, 1),
-                           [&](OpBuilder &bb, Location l, ValueRange a) {
-                             Value p = arith::MulFOp::create(
-                                 bb, l, convertFloat(bb, l, a[0], ct), a[1]);
-                             return SmallVector<Value>{
-                                 arith::AddFOp::create(bb, l, a[2], p)};
-                           })
-                  .getResult(0);
-    auto oEltType = RankedTensorType::get({b, hkv, grp, dv}, elt);
-    Value oEltInit = tensor::EmptyOp::create(rw, loc, oEltType, ValueRange{});
-    o = buildGeneric(rw, loc, oEltType, {o}, {oEltInit}, {id4, id4},
-                     iterators(4),
-                     [&](OpBuilder &bb, Location l, ValueRange a) {
-                       Value sc = arith::MulFOp::create(
-                           bb, l, a[0], floatConst(bb, l, ct, scale));
-                       return SmallVector<Value>{convertFloat(bb, l, sc, elt)};
-                     })
-            .getResult(0);
-    Value oRow = tensor::CollapseShapeOp::create(
-        rw, loc, RankedTensorType::get({b, hq, dv}, elt), o, heads);
-    SmallVector<OpFoldResult> offsets = {rw.getIndexAttr(0), rw.getIndexAttr(0),
-                                         t, rw.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(b), rw.getIndexAttr(hq),
-                                       rw.getIndexAttr(1), rw.getIndexAttr(dv)};
-    SmallVector<OpFoldResult> strides(4, rw.getIndexAttr(1));
-    acc = tensor::InsertSliceOp::create(rw, loc, oRow, acc, offsets, sizes,
-                                        strides);
-    scf::YieldOp::create(rw, loc, ValueRange{s, acc});
-
-    rw.setInsertionPointAfter(loop);
+    // Step by step (decode, the delta rule, the chunk remainder).
+    auto loop =
+        scf::ForOp::create(rw, loc, seqStart, len, one, ValueRange{state, acc});
+    {
+      OpBuilder::InsertionGuard guard(rw);
+      rw.setInsertionPointToStart(loop.getBody());
+      auto [s, a] = sb.step(loop.getInductionVar(), loop.getRegionIterArgs()[0],
+                            loop.getRegionIterArgs()[1]);
+      scf::YieldOp::create(rw, loc, ValueRange{s, a});
+    }
     Value fin =
         convertTensor(rw, loc, loop.getResult(0), finType.getElementType());
-    rw.replaceOp(op, {loop.getResult(1), fin});
+    rw.replaceOp(op, ValueRange{loop.getResult(1), fin});
     return success();
   }
 };
