@@ -115,6 +115,11 @@ public:
   /// The values visible at this node (subgraph bodies capture them).
   llvm::StringMap<Value> &valueMap() { return values; }
 
+  /// The same node with operand `i` replaced by `v`, its outputs set in
+  /// `outs` (a run-time value switch imports the node once per candidate).
+  NodeContext withOperand(unsigned i, Value v,
+                          llvm::StringMap<Value> &outs) const;
+
 private:
   mlir::OpBuilder &builder;
   const llvm::StringSet<> &usedNames;
@@ -193,6 +198,35 @@ void registerMiscOps(OpRegistry &r);
 void registerControlFlowOps(OpRegistry &r);
 void registerLinearAttentionOps(OpRegistry &r);
 void registerMLOps(OpRegistry &r); // ai.onnx.ml, TfIdfVectorizer
+
+/// Run-time value switches (ValueSwitch.cpp). An input that decides a
+/// node's output shape but is only known at run time, and that ranges over
+/// few values (axes, TopK's K, Split's sizes, DFT's axis), is handled by
+/// importing the node with `convert` once per candidate value, that input
+/// replaced by the constant, and selecting the case of the run-time value
+/// with scf.index_switch. Result dims that differ between candidates become
+/// dynamic; candidates that `convert` rejects are left out; any other value
+/// fails at run time with a check naming the node and input. Beyond
+/// kMaxSwitchCandidates candidates, or for an input of dynamic shape, the
+/// usual --const-input error is emitted instead.
+using ConvertFn = LogicalResult (*)(NodeContext &);
+constexpr int64_t kMaxSwitchCandidates = 64;
+/// True when operand `i` is present, not a compile-time constant and not
+/// empty.
+bool isRuntimeInput(NodeContext &nc, unsigned i);
+/// Input `i` holds distinct axes of a rank-`rank` tensor, in [-rank, rank).
+LogicalResult switchOnAxes(NodeContext &nc, ConvertFn convert, unsigned i,
+                           int64_t rank, llvm::StringRef what);
+/// Input `i` is one integer in [lo, hi]; with `axisRank` > 0 it is an axis
+/// of that rank, negative values counting from the end.
+LogicalResult switchOnScalar(NodeContext &nc, ConvertFn convert, unsigned i,
+                             int64_t lo, int64_t hi, int64_t axisRank,
+                             llvm::StringRef what);
+/// Input `i` equals one of `candidates` (its elements, row-major).
+LogicalResult
+switchOnValues(NodeContext &nc, ConvertFn convert, unsigned i,
+               llvm::ArrayRef<llvm::SmallVector<int64_t>> candidates,
+               llvm::StringRef what);
 
 /// The registry of every supported op. Ops of the default ("" / "ai.onnx")
 /// domain are keyed by their op type, others by "<domain>.<op type>" (e.g.

@@ -125,6 +125,17 @@ LogicalResult convertHardmax(NodeContext &nc) {
 LogicalResult convertTopK(NodeContext &nc) {
   auto t = nc.inputType(0);
   int64_t k;
+  if (nc.opset() >= 10 && isRuntimeInput(nc, 1)) {
+    // One case per K in [0, n].
+    int64_t axis = nc.attrInt("axis", -1);
+    if (failed(vectorAxis(nc, axis, t.getRank())))
+      return failure();
+    int64_t n = t.getDimSize(axis);
+    if (ShapedType::isDynamic(n))
+      return nc.error() << "a run-time K needs a static axis " << axis
+                        << ", got " << shapeStr(t.getShape());
+    return switchOnScalar(nc, convertTopK, 1, 0, n, 0, "K");
+  }
   if (nc.opset() >= 10) {
     SmallVector<int64_t> ks;
     if (!nc.hasInput(1))

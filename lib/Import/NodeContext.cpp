@@ -76,6 +76,12 @@ LogicalResult NodeContext::constInts(unsigned i, SmallVector<int64_t> &out,
                                      StringRef what) {
   out.clear();
   Value v = input(i);
+  // An empty tensor has a single value, whatever produces it (e.g. a graph
+  // input declared [0], as Reduce* axes often are).
+  auto vt = v ? dyn_cast<RankedTensorType>(v.getType()) : RankedTensorType();
+  if (vt && vt.hasStaticShape() && vt.getNumElements() == 0 &&
+      isa<IntegerType>(vt.getElementType()))
+    return success();
   Attribute attr;
   if (v && matchPattern(v, m_Constant(&attr))) {
     if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {

@@ -189,8 +189,16 @@ LogicalResult reduceWithNodeAxes(NodeContext &nc, seq::ReduceKind kind,
   return success();
 }
 
+/// Axes given as a run-time input: one case per set of axes.
+bool runtimeAxes(NodeContext &nc, int axesInputOpset) {
+  return nc.opset() >= axesInputOpset && isRuntimeInput(nc, 1);
+}
+
 template <seq::ReduceKind kind, int axesInputOpset>
 LogicalResult convertReduce(NodeContext &nc) {
+  if (runtimeAxes(nc, axesInputOpset))
+    return switchOnAxes(nc, convertReduce<kind, axesInputOpset>, 1,
+                        nc.inputType(0).getRank(), "axes");
   Value out;
   if (failed(reduceWithNodeAxes(nc, kind, axesInputOpset, nc.input(0), out)))
     return failure();
@@ -202,6 +210,9 @@ LogicalResult convertReduce(NodeContext &nc) {
 /// an elementwise post-map (all opset 18 ops take axes as an input).
 enum class SumReduce { SumSquare, L1, L2, LogSum, LogSumExp };
 template <SumReduce which> LogicalResult convertSumReduce(NodeContext &nc) {
+  if (runtimeAxes(nc, 18))
+    return switchOnAxes(nc, convertSumReduce<which>, 1,
+                        nc.inputType(0).getRank(), "axes");
   OpBuilder &b = nc.b();
   Location loc = nc.loc();
   Value x = nc.input(0);

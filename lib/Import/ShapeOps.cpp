@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <climits>
+#include <functional>
 
 using namespace mlir;
 
@@ -138,6 +139,8 @@ LogicalResult squeezeAxes(NodeContext &nc, SmallVector<int64_t> &axes,
 
 LogicalResult convertSqueeze(NodeContext &nc) {
   auto t = nc.inputType(0);
+  if (nc.opset() >= 13 && isRuntimeInput(nc, 1))
+    return switchOnAxes(nc, convertSqueeze, 1, t.getRank(), "axes");
   SmallVector<int64_t> axes;
   bool present;
   if (failed(squeezeAxes(nc, axes, present)))
@@ -165,6 +168,12 @@ LogicalResult convertSqueeze(NodeContext &nc) {
 
 LogicalResult convertUnsqueeze(NodeContext &nc) {
   auto t = nc.inputType(0);
+  if (nc.opset() >= 13 && isRuntimeInput(nc, 1)) {
+    // The axes index the result, of rank rank(input) + len(axes).
+    auto at = nc.inputType(1);
+    int64_t n = at.hasStaticShape() ? at.getNumElements() : 0;
+    return switchOnAxes(nc, convertUnsqueeze, 1, t.getRank() + n, "axes");
+  }
   SmallVector<int64_t> axes;
   bool present;
   if (failed(squeezeAxes(nc, axes, present)))
@@ -393,6 +402,33 @@ LogicalResult convertSplit(NodeContext &nc) {
   if (nc.opset() < 13) {
     if (auto s = nc.attrInts("split"))
       split = *s;
+  } else if (isRuntimeInput(nc, 1)) {
+    // One case per partition of the dim into the outputs.
+    SmallVector<SmallVector<int64_t>> parts;
+    SmallVector<int64_t> cur;
+    auto at = nc.inputType(1);
+    bool fits = at.hasStaticShape() && at.getNumElements() == numOut;
+    std::function<void(int64_t)> enumerate = [&](int64_t left) {
+      if (parts.size() > static_cast<size_t>(kMaxSwitchCandidates))
+        return;
+      if (cur.size() + 1 == numOut) {
+        cur.push_back(left);
+        parts.push_back(cur);
+        cur.pop_back();
+        return;
+      }
+      for (int64_t s = 0; s <= left; ++s) {
+        cur.push_back(s);
+        enumerate(left - s);
+        cur.pop_back();
+      }
+    };
+    if (fits && numOut > 0)
+      enumerate(dim);
+    if (!fits || parts.empty())
+      return nc.error() << "split (input 1) of type " << typeStr(at)
+                        << " must hold one size per output (" << numOut << ")";
+    return switchOnValues(nc, convertSplit, 1, parts, "split");
   } else if (nc.hasInput(1)) {
     if (failed(nc.constInts(1, split, "split")))
       return failure();

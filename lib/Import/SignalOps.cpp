@@ -361,6 +361,10 @@ LogicalResult convertDFT(NodeContext &nc) {
   auto t = nc.inputType(0);
   int64_t rank = t.getRank(), cin = t.getDimSize(rank - 1);
   int64_t axis = nc.attrInt("axis", 1);
+  // A run-time axis: one case per signal axis (the shapes may differ with
+  // onesided or dft_length; equal shapes give a static result).
+  if (nc.opset() >= 20 && isRuntimeInput(nc, 2))
+    return switchOnScalar(nc, convertDFT, 2, 0, rank - 2, rank, "axis");
   if (nc.opset() >= 20) {
     std::optional<int64_t> a;
     if (failed(optionalScalar(nc, 2, "axis", a)))
