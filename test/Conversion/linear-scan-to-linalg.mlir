@@ -87,6 +87,30 @@ func.func @chunked(%q: tensor<1x2x10x4xf32>, %g: tensor<1x2x10x1xf32>) -> (tenso
 
 // -----
 
+// Chunked delta rule: T = 6 in chunks of 3, no remainder loop. Before the
+// chunk's contractions, the written values are solved row by row.
+// CHECK-LABEL: func @chunked_delta
+// CHECK: %[[CH:.*]]:2 = scf.for %{{.*}} iter_args(%[[S:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<1x2x4x4xf32>, tensor<1x2x6x4xf32>)
+// CHECK: %[[R0:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[S]], %{{.*}} : tensor<1x2x3x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x3x4xf32>)
+// CHECK: %[[RHS:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[R0]], %{{.*}} : tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x1xf32>)
+// CHECK: %[[W:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x3x3xf32>)
+// CHECK:   arith.cmpi ult
+// CHECK: %[[U:.*]] = scf.for %[[ROW:.*]] = %{{.*}} iter_args(%[[UA:.*]] = %[[RHS]]) -> (tensor<1x2x3x4xf32>)
+// CHECK:   %[[WR:.*]] = tensor.extract_slice %[[W]][0, 0, %[[ROW]], 0] [1, 2, 1, 3]
+// CHECK:   %[[MIX:.*]] = linalg.generic {{.*}} ins(%[[WR]], %[[UA]] : tensor<1x2x1x3xf32>, tensor<1x2x3x4xf32>)
+// CHECK:   %[[NEW:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[MIX]], %{{.*}} : tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>, tensor<1x2x1x1xf32>)
+// CHECK:   tensor.insert_slice %[[NEW]] into %[[UA]][0, 0, %[[ROW]], 0] [1, 2, 1, 4]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[U]] : tensor<1x2x1x3x3xf32>, tensor<1x2x3x4xf32>)
+// CHECK: scf.yield
+// CHECK-NOT: scf.for
+// CHECK: return %[[CH]]#1, %[[CH]]#0
+func.func @chunked_delta(%q: tensor<1x2x6x4xf32>, %g: tensor<1x2x6x4xf32>, %b: tensor<1x2x6x1xf32>) -> (tensor<1x2x6x4xf32>, tensor<1x2x4x4xf32>) {
+  %o, %s = seq.linear_scan delta %q, %q, %q decay %g beta %b scale = 0.5 chunk_size = 3 : (tensor<1x2x6x4xf32>, tensor<1x2x6x4xf32>, tensor<1x2x6x4xf32>, tensor<1x2x6x4xf32>, tensor<1x2x6x1xf32>) -> (tensor<1x2x6x4xf32>, tensor<1x2x4x4xf32>)
+  return %o, %s : tensor<1x2x6x4xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
 // Causal conv: P = concat(state, x) by two inserts, one reduction over the
 // kernel reading P[l + k], bias + silu, new state = P[:, :, L:].
 // CHECK-DAG: #[[PMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 + d3)>

@@ -8,12 +8,14 @@
 //      r  = Sᵀ k                             (delta rule)
 //      S += k ⊗ (v or β (v - r))             (in place)
 //      o  = scale · Sᵀ q   per query head group, inserted at row t.
-//  * Chunked prefill (additive rule, static T, chunk_size > 1): chunks of
+//  * Chunked prefill (static T, chunk_size > 1): chunks of
 //    C = min(chunk_size, T) steps. With Γ the in-chunk cumulative log decay,
 //    each chunk is a few parallel contractions: the inter-chunk read
 //    (q e^Γ)ᵀ S, the causal C x C scores q·k e^{Γ_t - Γ_s} times V, and the
-//    state update e^{Γ_last} S + Σ_s (k_s e^{Γ_last - Γ_s}) v_sᵀ; the
-//    T mod C remaining steps run step by step.
+//    state update e^{Γ_last} S + Σ_s (k_s e^{Γ_last - Γ_s}) v_sᵀ. The delta
+//    rule first replaces V by the values it writes (WY form: a unit
+//    lower-triangular C x C system, solved by forward substitution over the
+//    chunk's rows). The T mod C remaining steps run step by step.
 // The state is accumulated in at least f32 (f16/bf16 activations are
 // extended in the generic bodies), the results are truncated at the end.
 //
@@ -240,7 +242,137 @@ struct ScanBuilder {
     return {s, storeRows(o, acc, t, 1)};
   }
 
-  /// One chunk of `n` steps from `start` (additive rule), in parallel form.
+  /// The values the delta rule writes in a chunk of `n` steps from `start`:
+  /// S_t = S_{t-1} + k_t u_tᵀ (after the decay) with
+  ///   u_s = β_s (v_s - (e^{Γ_s} ⊙ k_s)ᵀ S_0
+  ///              - Σ_{r<s} (Σ_i k_s[i] k_r[i] e^{Γ_s[i] - Γ_r[i]}) u_r),
+  /// a unit lower-triangular system solved by forward substitution over
+  /// the chunk's rows (each row a [B, Hkv, Dv] update).
+  Value deltaValues(Value start, int64_t n, Value kC, Value vC, Value gam,
+                    Value s) {
+    auto gd = [&](AffineExpr tExpr, AffineExpr dExpr) {
+      return SmallVector<AffineExpr>{dim(0), dim(1), tExpr,
+                                     perHeadDecay ? zero() : dExpr};
+    };
+    auto uType = RankedTensorType::get({b, hkv, n, dv}, ct);
+    // r0[b,h,s,j] = sum_i k[s,i] e^{gam[s,i]} S[i,j] (loops b, h, s, j, i).
+    SmallVector<Value> ins = {kC, s};
+    SmallVector<AffineMap> maps = {map(5, {dim(0), dim(1), dim(2), dim(4)}),
+                                   map(5, {dim(0), dim(1), dim(4), dim(3)})};
+    if (g) {
+      ins.push_back(gam);
+      maps.push_back(map(5, gd(dim(2), dim(4))));
+    }
+    maps.push_back(map(5, {dim(0), dim(1), dim(2), dim(3)}));
+    Value r0 =
+        buildGeneric(rw, loc, uType, ins, {zeros({b, hkv, n, dv})}, maps,
+                     iterators(4, 1),
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       Value kv = cvt(bb, l, a[0]);
+                       if (g)
+                         kv = arith::MulFOp::create(
+                             bb, l, kv, math::ExpOp::create(bb, l, a[2]));
+                       Value p = arith::MulFOp::create(bb, l, kv, a[1]);
+                       return SmallVector<Value>{
+                           arith::AddFOp::create(bb, l, a.back(), p)};
+                     })
+            .getResult(0);
+    // rhs = β (v - r0)
+    Value betaC = sliceRange(rw, loc, beta, start, n);
+    AffineMap betaMap =
+        map(4, {dim(0), sharedBeta ? zero() : dim(1), dim(2), zero()});
+    Value rhs =
+        buildGeneric(rw, loc, uType, {vC, r0, betaC},
+                     {tensor::EmptyOp::create(rw, loc, uType, ValueRange{})},
+                     {id(4), id(4), betaMap, id(4)}, iterators(4),
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       Value d =
+                           arith::SubFOp::create(bb, l, cvt(bb, l, a[0]), a[1]);
+                       return SmallVector<Value>{
+                           arith::MulFOp::create(bb, l, cvt(bb, l, a[2]), d)};
+                     })
+            .getResult(0);
+    // w[b,h,s,r] = sum_i k[s,i] k[r,i] e^{gam[s,i] - gam[r,i]} for r < s,
+    // else 0 (loops b, h, s, r, i).
+    ins = {kC, kC};
+    maps = {map(5, {dim(0), dim(1), dim(2), dim(4)}),
+            map(5, {dim(0), dim(1), dim(3), dim(4)})};
+    if (g) {
+      ins.push_back(gam);
+      maps.push_back(map(5, gd(dim(2), dim(4))));
+      ins.push_back(gam);
+      maps.push_back(map(5, gd(dim(3), dim(4))));
+    }
+    maps.push_back(map(5, {dim(0), dim(1), dim(2), dim(3)}));
+    Value w = buildGeneric(
+                  rw, loc, RankedTensorType::get({b, hkv, n, n}, ct), ins,
+                  {zeros({b, hkv, n, n})}, maps, iterators(4, 1),
+                  [&](OpBuilder &bb, Location l, ValueRange a) {
+                    Value p = arith::MulFOp::create(bb, l, cvt(bb, l, a[0]),
+                                                    cvt(bb, l, a[1]));
+                    if (g)
+                      p = arith::MulFOp::create(
+                          bb, l, p,
+                          math::ExpOp::create(
+                              bb, l, arith::SubFOp::create(bb, l, a[2], a[3])));
+                    Value row = linalg::IndexOp::create(bb, l, 2);
+                    Value col = linalg::IndexOp::create(bb, l, 3);
+                    Value in = arith::CmpIOp::create(
+                        bb, l, arith::CmpIPredicate::ult, col, row);
+                    Value sum = arith::AddFOp::create(bb, l, a.back(), p);
+                    return SmallVector<Value>{
+                        arith::SelectOp::create(bb, l, in, sum, a.back())};
+                  })
+                  .getResult(0);
+    // Forward substitution: u_s = rhs_s - β_s Σ_r w[s,r] u_r, row by row
+    // (w is zero for r >= s, so the rows not yet solved do not contribute).
+    auto loop = scf::ForOp::create(
+        rw, loc, arith::ConstantIndexOp::create(rw, loc, 0),
+        arith::ConstantIndexOp::create(rw, loc, n),
+        arith::ConstantIndexOp::create(rw, loc, 1), ValueRange{rhs});
+    OpBuilder::InsertionGuard guard(rw);
+    rw.setInsertionPointToStart(loop.getBody());
+    Value row = loop.getInductionVar(), u = loop.getRegionIterArgs()[0];
+    Value wRow = sliceRange(rw, loc, w, row, 1);
+    Value uRow = sliceRange(rw, loc, u, row, 1);
+    Value bRow = sliceRange(rw, loc, betaC, row, 1);
+    auto rowType = RankedTensorType::get({b, hkv, 1, dv}, ct);
+    // (loops b, h, 0, j, r)
+    Value mix =
+        buildGeneric(rw, loc, rowType, {wRow, u}, {zeros({b, hkv, 1, dv})},
+                     {map(5, {dim(0), dim(1), dim(2), dim(4)}),
+                      map(5, {dim(0), dim(1), dim(4), dim(3)}),
+                      map(5, {dim(0), dim(1), dim(2), dim(3)})},
+                     iterators(4, 1),
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
+                       return SmallVector<Value>{
+                           arith::AddFOp::create(bb, l, a[2], p)};
+                     })
+            .getResult(0);
+    Value solved =
+        buildGeneric(
+            rw, loc, rowType, {uRow, mix, bRow},
+            {tensor::EmptyOp::create(rw, loc, rowType, ValueRange{})},
+            {id(4), id(4), betaMap, id(4)}, iterators(4),
+            [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(bb, l, cvt(bb, l, a[2]), a[1]);
+              return SmallVector<Value>{arith::SubFOp::create(bb, l, a[0], p)};
+            })
+            .getResult(0);
+    SmallVector<OpFoldResult> offsets = {rw.getIndexAttr(0), rw.getIndexAttr(0),
+                                         row, rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(b), rw.getIndexAttr(hkv),
+                                       rw.getIndexAttr(1), rw.getIndexAttr(dv)};
+    SmallVector<OpFoldResult> strides(4, rw.getIndexAttr(1));
+    u = tensor::InsertSliceOp::create(rw, loc, solved, u, offsets, sizes,
+                                      strides);
+    scf::YieldOp::create(rw, loc, ValueRange{u});
+    return loop.getResult(0);
+  }
+
+  /// One chunk of `n` steps from `start`, in parallel form (the delta rule
+  /// first solves for the values it writes, see deltaValues).
   /// With the in-chunk cumulative log decay Γ_t = Σ_{s<=t} g_s:
   ///   o_t = Σ_i q_t[i] e^{Γ_t[i]} S[i] + Σ_{s<=t} (Σ_i q_t[i] k_s[i]
   ///         e^{Γ_t[i] - Γ_s[i]}) v_s
@@ -276,6 +408,10 @@ struct ScanBuilder {
       return SmallVector<AffineExpr>{dim(0), dim(1), tExpr,
                                      perHeadDecay ? zero() : dExpr};
     };
+    // The delta rule is the additive one with v replaced by the written
+    // values u (WY form), solved before S is updated.
+    if (delta)
+      vC = deltaValues(start, n, kC, vC, gam, s);
     // Inter-chunk part: oi[b,h,g,t,j] = sum_i q[t,i] e^{gam[t,i]} S[i,j]
     // (loops b, h, g, t, j, i).
     SmallVector<Value> ins = {qC, s};
@@ -438,12 +574,12 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
     Value zero = arith::ConstantIndexOp::create(rw, loc, 0);
     Value one = arith::ConstantIndexOp::create(rw, loc, 1);
 
-    // Chunked prefill (additive rule, static length): chunks of
-    // min(chunk_size, T) steps, the remainder step by step.
+    // Chunked prefill (static length): chunks of min(chunk_size, T) steps,
+    // the remainder step by step.
     Value seqStart = zero;
     int64_t t = qt.getDimSize(2);
     int64_t c = std::min<int64_t>(op.getChunkSizeAttr().getInt(), t);
-    if (!sb.delta && !ShapedType::isDynamic(t) && c > 1) {
+    if (!ShapedType::isDynamic(t) && c > 1) {
       int64_t full = t / c * c;
       auto loop = scf::ForOp::create(
           rw, loc, zero, arith::ConstantIndexOp::create(rw, loc, full),
@@ -461,7 +597,12 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
       seqStart = arith::ConstantIndexOp::create(rw, loc, full);
     }
 
-    // Step by step (decode, the delta rule, the chunk remainder).
+    // Step by step (decode, the chunk remainder, dynamic lengths).
+    if (!ShapedType::isDynamic(t) && c > 1 && t % c == 0) {
+      Value fin = convertTensor(rw, loc, state, finType.getElementType());
+      rw.replaceOp(op, ValueRange{acc, fin});
+      return success();
+    }
     auto loop =
         scf::ForOp::create(rw, loc, seqStart, len, one, ValueRange{state, acc});
     {
