@@ -40,6 +40,8 @@ LogicalResult convertLinearAttention(NodeContext &nc) {
   if (!gated && !delta && rule != "linear")
     return nc.error() << "unsupported update_rule '" << rule
                       << "' (expected linear, gated, delta or gated_delta)";
+  if (!nc.attr("q_num_heads") || !nc.attr("kv_num_heads"))
+    return nc.error() << "requires the q_num_heads and kv_num_heads attributes";
   int64_t hq = nc.attrInt("q_num_heads", 0),
           hkv = nc.attrInt("kv_num_heads", 0);
   if (hq <= 0 || hkv <= 0 || hq % hkv != 0)
