@@ -211,6 +211,12 @@ void registerMLOps(OpRegistry &r); // ai.onnx.ml, TfIdfVectorizer
 /// usual --const-input error is emitted instead.
 using ConvertFn = LogicalResult (*)(NodeContext &);
 constexpr int64_t kMaxSwitchCandidates = 64;
+/// Fails (naming the switched input and --const-input) when a broadcast of
+/// `vals` to `shape` would have to broadcast a dim that a value switch made
+/// dynamic and that is 1 in some case: dynamic dims are not broadcast at
+/// run time. NodeContext::broadcast calls it.
+LogicalResult checkSwitchBroadcast(NodeContext &nc, llvm::ArrayRef<Value> vals,
+                                   llvm::ArrayRef<int64_t> shape);
 /// True when operand `i` is present, not a compile-time constant and not
 /// empty.
 bool isRuntimeInput(NodeContext &nc, unsigned i);

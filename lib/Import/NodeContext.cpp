@@ -183,7 +183,7 @@ LogicalResult NodeContext::broadcast(ArrayRef<Value> vals,
     return d;
   }
   shape = *r;
-  return success();
+  return checkSwitchBroadcast(*this, vals, shape);
 }
 
 LogicalResult NodeContext::sameElementType(ArrayRef<Value> vals) {

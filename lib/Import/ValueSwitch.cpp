@@ -34,6 +34,9 @@ using namespace mlir;
 namespace seqc::import {
 namespace {
 
+constexpr llvm::StringLiteral kSwitchOfAttr = "seq.switch_of";
+constexpr llvm::StringLiteral kSwitchInputAttr = "seq.switch_input";
+
 struct Candidate {
   int64_t key;
   SmallVector<int64_t> value;
@@ -175,6 +178,15 @@ LogicalResult buildSwitch(NodeContext &nc, ConvertFn convert, unsigned i,
   for (const Case &k : cases)
     keys.push_back(k.key);
   auto sw = scf::IndexSwitchOp::create(b, loc, types, key, keys, keys.size());
+  // What checkSwitchBroadcast names when a dynamic result dim would need
+  // broadcasting.
+  std::string of;
+  llvm::raw_string_ostream ofs(of);
+  ofs << what << " (input " << i << ") of " << nc.node().op_type() << " node";
+  if (!nc.node().name().empty())
+    ofs << " '" << nc.node().name() << "'";
+  sw->setAttr(kSwitchOfAttr, b.getStringAttr(ofs.str()));
+  sw->setAttr(kSwitchInputAttr, b.getStringAttr(nc.node().input(i)));
   auto yieldCast = [&](ValueRange vals) {
     SmallVector<Value> yielded;
     for (auto [v, t] : llvm::zip(vals, types))
@@ -255,6 +267,60 @@ NodeContext NodeContext::withOperand(unsigned i, Value v,
   ops[i] = v;
   return NodeContext(builder, usedNames, outs, nodeProto, opsetVersion,
                      location, ops);
+}
+
+LogicalResult checkSwitchBroadcast(NodeContext &nc, ArrayRef<Value> vals,
+                                   ArrayRef<int64_t> shape) {
+  int64_t rank = shape.size();
+  for (auto [k, v] : llvm::enumerate(vals)) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.hasStaticShape())
+      continue;
+    // Back through shape-preserving one-operand seq ops to a switch.
+    Value src = v;
+    scf::IndexSwitchOp sw;
+    while (Operation *op = src.getDefiningOp()) {
+      if ((sw = dyn_cast<scf::IndexSwitchOp>(op)))
+        break;
+      if (!isa<seq::SeqDialect>(op->getDialect()) ||
+          op->getNumOperands() != 1 || op->getNumResults() != 1)
+        break;
+      auto in = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+      if (!in || in.getShape() != t.getShape())
+        break;
+      src = op->getOperand(0);
+    }
+    if (!sw || !sw->hasAttr(kSwitchOfAttr))
+      continue;
+    unsigned res = cast<OpResult>(src).getResultNumber();
+    int64_t off = rank - t.getRank();
+    for (int64_t d = 0; d < t.getRank(); ++d) {
+      int64_t want = shape[off + d];
+      if (!t.isDynamicDim(d) || ShapedType::isDynamic(want) || want == 1)
+        continue;
+      for (Region &r : sw.getCaseRegions()) {
+        Value y = r.front().getTerminator()->getOperand(res);
+        if (auto c = y.getDefiningOp<tensor::CastOp>())
+          y = c.getSource();
+        if (cast<RankedTensorType>(y.getType()).getDimSize(d) != 1)
+          continue;
+        InFlightDiagnostic diag =
+            nc.error()
+            << "dim " << d << " of operand " << k << " (" << typeStr(t)
+            << ") is 1 for some values of "
+            << sw->getAttrOfType<StringAttr>(kSwitchOfAttr).getValue()
+            << ", which is only known at run time, and a dynamic "
+               "dim is not broadcast to "
+            << want;
+        noteGraphInput(
+            diag,
+            nc.valueMap().lookup(
+                sw->getAttrOfType<StringAttr>(kSwitchInputAttr).getValue()));
+        return diag;
+      }
+    }
+  }
+  return success();
 }
 
 bool isRuntimeInput(NodeContext &nc, unsigned i) {
