@@ -29,6 +29,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
+#include <functional>
+
 using namespace mlir;
 
 namespace seqc::import {
@@ -117,7 +119,9 @@ LogicalResult buildSwitch(NodeContext &nc, ConvertFn convert, unsigned i,
   std::string firstError;
   {
     ScopedDiagnosticHandler capture(ctx, [&](Diagnostic &d) {
-      if (d.getSeverity() == DiagnosticSeverity::Error && firstError.empty())
+      if (d.getSeverity() != DiagnosticSeverity::Error)
+        return failure(); // not ours: pass it on
+      if (firstError.empty())
         firstError = d.str();
       return success();
     });
@@ -346,17 +350,25 @@ LogicalResult switchOnAxes(NodeContext &nc, ConvertFn convert, unsigned i,
                       << " distinct axes of a rank-" << rank << " tensor";
   if (count > kMaxSwitchCandidates)
     return constantRequired(nc, i, what, tooMany(count));
-  // Every n-subset of [0, rank), sorted.
+  // Every n-subset of [0, rank), sorted (count <= the cap, so this is cheap).
   SmallVector<Candidate> candidates;
-  for (int64_t mask = 0; mask < (int64_t(1) << rank); ++mask) {
-    if (llvm::popcount(static_cast<uint64_t>(mask)) != n)
-      continue;
-    Candidate c{mask, {}};
-    for (int64_t a = 0; a < rank; ++a)
-      if (mask >> a & 1)
-        c.value.push_back(a);
-    candidates.push_back(std::move(c));
-  }
+  SmallVector<int64_t> cur;
+  std::function<void(int64_t)> subsets = [&](int64_t from) {
+    if (static_cast<int64_t>(cur.size()) == n) {
+      int64_t mask = 0;
+      for (int64_t a : cur)
+        mask |= int64_t(1) << a;
+      candidates.push_back({mask, cur});
+      return;
+    }
+    for (int64_t a = from; a + (n - static_cast<int64_t>(cur.size())) <= rank;
+         ++a) {
+      cur.push_back(a);
+      subsets(a + 1);
+      cur.pop_back();
+    }
+  };
+  subsets(0);
   // Run time: sum of 1 << axis over the normalized axes; an axis out of
   // range adds 1 << rank and repeated axes carry into fewer bits, so neither
   // matches an n-subset.
