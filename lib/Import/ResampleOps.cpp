@@ -118,19 +118,6 @@ bool tryConstValues(NodeContext &nc, unsigned i, SmallVector<double> &out) {
   return false;
 }
 
-/// tryConstValues, erroring naming `what` (and the graph input to bind) when
-/// operand `i` is not a constant.
-LogicalResult constValues(NodeContext &nc, unsigned i, SmallVector<double> &out,
-                          StringRef what) {
-  if (tryConstValues(nc, i, out))
-    return success();
-  InFlightDiagnostic d = nc.error()
-                         << what << " (input " << i
-                         << ") must be a constant tensor known at compile time";
-  noteGraphInput(d, nc.input(i));
-  return d;
-}
-
 /// A constant tensor of `elt` (float or integer) holding `vals`.
 Value constTensor(NodeContext &nc, ArrayRef<int64_t> shape, Type elt,
                   ArrayRef<double> vals) {
@@ -262,35 +249,41 @@ std::vector<double> resizeCoeffs(const ResizeParams &p, double ratio,
       v /= sum;
     return c;
   }
-  // cubic
+  // cubic: op_resize.py computes these in float32 (its cubic_coeff_a is a
+  // numpy float32); mirror it so that integer results round like its.
+  float a = static_cast<float>(A), a2 = a + 2.0f, a3 = a + 3.0f, a5 = 5.0f * a,
+        a8 = 8.0f * a, a4 = 4.0f * a;
+  auto outer = [&](float r) { return ((a * r - a5) * r + a8) * r - a4; };
+  auto inner = [&](float r) { return ((a2 * r - a3) * r) * r + 1.0f; };
   if (!p.antialias) {
-    double r1 = ratio + 1, q = 1 - ratio, q1 = q + 1;
-    return {((A * r1 - 5 * A) * r1 + 8 * A) * r1 - 4 * A,
-            ((A + 2) * ratio - (A + 3)) * ratio * ratio + 1,
-            ((A + 2) * q - (A + 3)) * q * q + 1,
-            ((A * q1 - 5 * A) * q1 + 8 * A) * q1 - 4 * A};
+    double q = 1 - ratio;
+    return {outer(static_cast<float>(ratio + 1)),
+            inner(static_cast<float>(ratio)), inner(static_cast<float>(q)),
+            outer(static_cast<float>(q + 1))};
   }
   scale = std::min(scale, 1.0);
-  auto coeff = [&](double x) {
-    x = std::abs(x);
-    double x2 = x * x, x3 = x * x2;
-    if (x <= 1)
-      return (A + 2) * x3 - (A + 3) * x2 + 1;
-    if (x < 2)
-      return A * x3 - 5 * A * x2 + 8 * A * x - 4 * A;
-    return 0.0;
-  };
   int64_t iStart = static_cast<int64_t>(std::floor(-2 / scale) + 1);
   int64_t iEnd = 2 - iStart;
-  std::vector<double> c;
-  double sum = 0;
+  std::vector<float> c;
+  bool anyZero = false; // a Python 0.0 makes the reference's array float64
+  float sum = 0;
   for (int64_t i = iStart; i < iEnd; ++i) {
-    c.push_back(coeff(scale * (i - ratio)));
+    double x = std::abs(scale * (i - ratio)), x2 = x * x, x3 = x * x2;
+    float x2f = static_cast<float>(x2), x3f = static_cast<float>(x3);
+    if (x <= 1)
+      c.push_back(a2 * x3f - a3 * x2f + 1.0f);
+    else if (x < 2)
+      c.push_back(a * x3f - a5 * x2f + a8 * static_cast<float>(x) - a4);
+    else
+      c.push_back(0.0f);
+    anyZero |= x >= 2;
     sum += c.back();
   }
-  for (double &v : c)
-    v /= sum;
-  return c;
+  std::vector<double> out;
+  for (float v : c)
+    out.push_back(anyZero ? static_cast<double>(v) / static_cast<double>(sum)
+                          : static_cast<double>(v / sum));
+  return out;
 }
 
 /// Source indices and weights of one resized axis: `taps` per output
@@ -580,6 +573,8 @@ struct ResizeInputs {
   SmallVector<double> scales, roi;
   SmallVector<int64_t> sizes;
   Value scalesRT, sizesRT, roiRT;
+  /// The operands the constant values came from (null for attributes).
+  Value scalesCst, sizesCst, roiCst;
 };
 
 /// A Resize whose scales/sizes/roi or input shape are known only at run
@@ -613,7 +608,8 @@ LogicalResult resizeDynamic(NodeContext &nc, const ResizeParams &p,
     if (static_cast<int64_t>(in.scales.size()) != na)
       return nc.error() << "scales has " << in.scales.size()
                         << " entries; expected " << na;
-    scales = constTensor(nc, {na}, b.getF32Type(), in.scales);
+    scales = in.scalesCst ? in.scalesCst
+                          : constTensor(nc, {na}, b.getF32Type(), in.scales);
   }
   if (!scales) {
     sizes = in.sizesRT;
@@ -621,7 +617,7 @@ LogicalResult resizeDynamic(NodeContext &nc, const ResizeParams &p,
       return nc.error() << "sizes has " << in.sizes.size()
                         << " entries; expected " << na;
     if (!sizes)
-      sizes = i64Tensor(nc, {na}, in.sizes);
+      sizes = in.sizesCst ? in.sizesCst : i64Tensor(nc, {na}, in.sizes);
   }
   if (crop) {
     roi = in.roiRT;
@@ -629,7 +625,8 @@ LogicalResult resizeDynamic(NodeContext &nc, const ResizeParams &p,
       return nc.error() << "roi has " << in.roi.size() << " entries; expected "
                         << 2 * na;
     if (!roi)
-      roi = constTensor(nc, {2 * na}, b.getF32Type(), in.roi);
+      roi = in.roiCst ? in.roiCst
+                      : constTensor(nc, {2 * na}, b.getF32Type(), in.roi);
     if (failed(checkVector(roi, "roi", 2 * na, true)))
       return failure();
   }
@@ -684,13 +681,17 @@ LogicalResult resizeDynamic(NodeContext &nc, const ResizeParams &p,
   return success();
 }
 
-/// Operand `i` of a Resize: its constant values in `vals`, or, when it is
-/// computed at run time, the operand in `rt` (absent when it has a static
-/// zero length, like an empty constant).
+/// Operand `i` of a Resize: its constant values in `vals` (and the operand
+/// in `cst`), or, when it is computed at run time, the operand in `rt`
+/// (absent when it has a static zero length, like an empty constant).
 void resizeOperand(NodeContext &nc, unsigned i, SmallVector<double> &vals,
-                   Value &rt) {
-  if (!nc.hasInput(i) || tryConstValues(nc, i, vals))
+                   Value &rt, Value &cst) {
+  if (!nc.hasInput(i))
     return;
+  if (tryConstValues(nc, i, vals)) {
+    cst = nc.input(i);
+    return;
+  }
   auto t = nc.inputType(i);
   if (t && t.hasStaticShape() && t.getNumElements() == 0)
     return;
@@ -714,7 +715,7 @@ LogicalResult convertResize(NodeContext &nc) {
     if (p.mode == "bilinear" || p.mode == "trilinear")
       p.mode = "linear";
     if (nc.hasInput(1)) {
-      resizeOperand(nc, 1, in.scales, in.scalesRT);
+      resizeOperand(nc, 1, in.scales, in.scalesRT, in.scalesCst);
     } else if (auto s = nc.attr("scales")) {
       in.scales.assign(s->floats().begin(), s->floats().end());
     } else {
@@ -734,12 +735,12 @@ LogicalResult convertResize(NodeContext &nc) {
     policy = nc.attrString("keep_aspect_ratio_policy", "stretch");
     if (auto a = nc.attrInts("axes"))
       axes = *a;
-    resizeOperand(nc, 2, in.scales, in.scalesRT);
+    resizeOperand(nc, 2, in.scales, in.scalesRT, in.scalesCst);
     if (in.scales.empty() && !in.scalesRT) {
       if (!nc.hasInput(3))
         return nc.error() << "one of scales and sizes must be given";
       SmallVector<double> sizes;
-      resizeOperand(nc, 3, sizes, in.sizesRT);
+      resizeOperand(nc, 3, sizes, in.sizesRT, in.sizesCst);
       for (double v : sizes)
         in.sizes.push_back(static_cast<int64_t>(v));
       if (in.sizes.empty() && !in.sizesRT)
@@ -750,7 +751,7 @@ LogicalResult convertResize(NodeContext &nc) {
         return nc.error()
                << "coordinate_transformation_mode 'tf_crop_and_resize' "
                   "needs roi";
-      resizeOperand(nc, 1, in.roi, in.roiRT);
+      resizeOperand(nc, 1, in.roi, in.roiRT, in.roiCst);
       if (in.roi.empty() && !in.roiRT)
         return nc.error()
                << "coordinate_transformation_mode 'tf_crop_and_resize' "

@@ -152,22 +152,27 @@ struct ResizeLowering : OpRewritePattern<seq::ResizeOp> {
       roiElt = cast<RankedTensorType>(roi.getType()).getElementType();
     for (int64_t k = 0; k < n; ++k) {
       AxisPlan &p = plans[k];
-      // fptosi needs a value in range: also rejects NaN and infinities.
+      // Bounds sizes as the constant path does (2^24 per axis); keeps fptosi
+      // in range and rejects NaN and infinities.
       Value ok = arith::AndIOp::create(
           rw, loc, cmpf(arith::CmpFPredicate::OGE, outFloat[k], f(0)),
-          cmpf(arith::CmpFPredicate::OLT, outFloat[k], f(std::ldexp(1, 32))));
+          cmpf(arith::CmpFPredicate::OLT, outFloat[k], f(std::ldexp(1, 24))));
       dataCheck(ok, describe(op) + ": the output size of axis " +
-                        Twine(p.axis) + " must be in [0, 2^32)");
+                        Twine(p.axis) + " must be in [0, 2^24)");
       p.outI = arith::FPToSIOp::create(rw, loc, i64, outFloat[k]);
-      Value nonEmpty = arith::OrIOp::create(
-          rw, loc,
-          arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sgt, p.inI,
-                                i(0)),
-          arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq, p.outI,
-                                i(0)));
-      emitCheck(rw, loc, nonEmpty,
-                describe(op) + ": cannot resize the empty axis " +
-                    Twine(p.axis) + " to a non-empty size");
+      // A dynamic (kDynamic < 0) or zero input dim may be empty: nothing to
+      // read the taps from.
+      if (inType.getDimSize(p.axis) <= 0) {
+        Value nonEmpty = arith::OrIOp::create(
+            rw, loc,
+            arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sgt, p.inI,
+                                  i(0)),
+            arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq, p.outI,
+                                  i(0)));
+        emitCheck(rw, loc, nonEmpty,
+                  describe(op) + ": cannot resize the empty axis " +
+                      Twine(p.axis) + " to a non-empty size");
+      }
       if (!ShapedType::isDynamic(p.staticOut)) {
         Value eq = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::eq,
                                          p.outI, i(p.staticOut));
@@ -247,7 +252,6 @@ struct ResizeLowering : OpRewritePattern<seq::ResizeOp> {
                                          sType.getElementType(), dyn);
     StringRef mode = op.getMode(), ctm = op.getCoordinateTransformationMode();
     StringRef nearestMode = op.getNearestMode();
-    bool crop = ctm == "tf_crop_and_resize";
     bool antialias = op.getAntialias(), exclude = op.getExcludeOutside();
     double A = op.getCubicCoeffA().convertToDouble();
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, rw.getContext());
@@ -326,7 +330,7 @@ struct ResizeLowering : OpRewritePattern<seq::ResizeOp> {
         Value adjustment = div(outIF, outF);
         Value center = div(inF, f(2));
         Value offset = mul(center, sub(f(1), adjustment));
-        xo = add(offset, halfPixel);
+        xo = sub(add(offset, div(add(y, f(0.5)), s)), f(0.5));
       } else {
         xo = halfPixel;
       }
@@ -391,39 +395,59 @@ struct ResizeLowering : OpRewritePattern<seq::ResizeOp> {
         return SmallVector<Value>{result};
       }
 
-      // The weight of the tap at offset `t` (f64, from the first tap's
-      // offset relative to the left pixel) for the antialias kernels.
-      auto aaWeight = [&](Value t) {
-        Value arg = mul(sub(t, ratio), aaScale);
-        Value ax = math::AbsFOp::create(b, l, arg);
+      // op_resize.py computes the cubic weights in float32 (its
+      // cubic_coeff_a is a numpy float32); mirror that so that integer
+      // results round like the reference's. `A*` are float32 constants.
+      Type f32 = b.getF32Type();
+      float a = static_cast<float>(A), a2 = a + 2.0f, a3 = a + 3.0f,
+            a5 = 5.0f * a, a8 = 8.0f * a, a4 = 4.0f * a;
+      auto g = [&](float v) { return floatConst(b, l, f32, v); };
+      auto to32 = [&](Value v) {
+        return (Value)arith::TruncFOp::create(b, l, f32, v);
+      };
+      auto to64 = [&](Value v) {
+        return (Value)arith::ExtFOp::create(b, l, f64, v);
+      };
+      // A (|x| - 1)-distance polynomials of the cubic kernel on float32 x.
+      auto cubicFar = [&](Value x, Value x2, Value x3) { // 1 < |x| < 2
+        return sub(add(sub(mul(g(a), x3), mul(g(a5), x2)), mul(g(a8), x)),
+                   g(a4));
+      };
+
+      // The antialias weight of the tap at offset `t` from the left pixel,
+      // before normalization (f64; for cubic a float32 value, and `isZero`
+      // marks taps past the kernel, which the reference adds as a Python
+      // 0.0 that turns its weight array into float64).
+      auto aaWeight = [&](Value t, Value *isZero) {
+        Value ax = math::AbsFOp::create(b, l, mul(aaScale, sub(t, ratio)));
         if (mode == "linear")
           return (Value)arith::MaximumFOp::create(
               b, l, arith::MinimumFOp::create(b, l, sub(f(1), ax), f(1)), f(0));
         Value x2 = mul(ax, ax), x3 = mul(ax, x2);
-        Value near = add(sub(mul(f(A + 2), x3), mul(f(A + 3), x2)), f(1));
-        Value far =
-            sub(add(sub(mul(f(A), x3), mul(f(5 * A), x2)), mul(f(8 * A), ax)),
-                f(4 * A));
-        return sel(cmpf(FP::OLE, ax, f(1)), near,
-                   sel(cmpf(FP::OLT, ax, f(2)), far, f(0)));
+        Value x3f = to32(x3), x2f = to32(x2);
+        Value near = add(sub(mul(g(a2), x3f), mul(g(a3), x2f)), g(1));
+        Value far = cubicFar(to32(ax), x2f, x3f);
+        *isZero = cmpf(FP::OGE, ax, f(2));
+        return to64(
+            sel(cmpf(FP::OLE, ax, f(1)), near, sel(*isZero, g(0), far)));
       };
 
-      Value acc, wsum;
+      Value acc;
       if (!antialias) {
         SmallVector<Value> w;
         if (mode == "linear") {
           w = {sub(f(1), ratio), ratio};
         } else {
-          Value r1 = add(ratio, f(1)), q = sub(f(1), ratio), q1 = add(q, f(1));
-          auto outer = [&](Value r) {
-            return sub(
-                mul(add(mul(sub(mul(f(A), r), f(5 * A)), r), f(8 * A)), r),
-                f(4 * A));
+          Value q = sub(f(1), ratio);
+          Value r1 = to32(add(ratio, f(1))), q1 = to32(add(q, f(1)));
+          auto outer = [&](Value r) { // ((A r - 5A) r + 8A) r - 4A
+            return to64(sub(
+                mul(add(mul(sub(mul(g(a), r), g(a5)), r), g(a8)), r), g(a4)));
           };
-          auto inner = [&](Value r) {
-            return add(mul(mul(sub(mul(f(A + 2), r), f(A + 3)), r), r), f(1));
+          auto inner = [&](Value r) { // ((A+2) r - (A+3)) r r + 1
+            return to64(add(mul(mul(sub(mul(g(a2), r), g(a3)), r), r), g(1)));
           };
-          w = {outer(r1), inner(ratio), inner(q), outer(q1)};
+          w = {outer(r1), inner(to32(ratio)), inner(to32(q)), outer(q1)};
         }
         int64_t n = w.size();
         Value first = firstTap(i(n));
@@ -432,7 +456,7 @@ struct ResizeLowering : OpRewritePattern<seq::ResizeOp> {
           idx.push_back(arith::AddIOp::create(b, l, first, i(j)));
         if (exclude) {
           // Taps outside the input drop out; the rest are renormalized.
-          wsum = f(0);
+          Value wsum = f(0);
           for (int64_t j = 0; j < n; ++j) {
             w[j] = sel(inside(idx[j]), w[j], f(0));
             wsum = add(wsum, w[j]);
@@ -447,34 +471,74 @@ struct ResizeLowering : OpRewritePattern<seq::ResizeOp> {
           acc = add(acc, mul(w[j], v));
         }
       } else {
-        // start = 1 - n / 2: tap j sits at offset start + j from the left
-        // pixel floor(xo) (or xo - 1 for an integer xo).
+        // Tap j sits at offset start + j from the left pixel, start =
+        // 1 - n / 2. Passes over the taps, as the reference normalizes:
+        // the weight sum (float32 for cubic), then (exclude_outside) the
+        // sum of the normalized inside weights, then the blend.
         Value first = firstTap(aaTaps);
         Value zero = arith::ConstantIndexOp::create(b, l, 0);
         Value one = arith::ConstantIndexOp::create(b, l, 1);
         Value ub = arith::IndexCastOp::create(b, l, b.getIndexType(), aaTaps);
         Value startOff = arith::SubIOp::create(
             b, l, i(1), arith::DivSIOp::create(b, l, aaTaps, i(2)));
-        auto loop = scf::ForOp::create(
-            b, l, zero, ub, one, ValueRange{f(0), f(0)},
-            [&](OpBuilder &lb, Location ll, Value j, ValueRange iter) {
-              OpBuilder::InsertionGuard g(b);
-              b.setInsertionPoint(lb.getInsertionBlock(),
-                                  lb.getInsertionPoint());
-              Value jI = arith::IndexCastOp::create(b, l, i64, j);
-              Value idx = arith::AddIOp::create(b, l, first, jI);
-              Value t = arith::SIToFPOp::create(
-                  b, l, f64, arith::AddIOp::create(b, l, startOff, jI));
-              Value w = aaWeight(t);
+        bool cubic = mode == "cubic";
+        auto overTaps = [&](ValueRange inits,
+                            function_ref<SmallVector<Value>(Value, Value, Value,
+                                                            Value, ValueRange)>
+                                step) {
+          auto loop = scf::ForOp::create(
+              b, l, zero, ub, one, inits,
+              [&](OpBuilder &, Location, Value j, ValueRange iter) {
+                Value jI = arith::IndexCastOp::create(b, l, i64, j);
+                Value idx = arith::AddIOp::create(b, l, first, jI);
+                Value t = arith::SIToFPOp::create(
+                    b, l, f64, arith::AddIOp::create(b, l, startOff, jI));
+                Value isZero;
+                Value c = aaWeight(t, &isZero);
+                scf::YieldOp::create(b, l, step(c, isZero, idx, t, iter));
+              });
+          return loop.getResults();
+        };
+        // Pass 1: the sum of the raw weights; whether any tap is past the
+        // cubic kernel.
+        Value sum, anyZero;
+        {
+          Value i1f = arith::ConstantIntOp::create(b, l, b.getI1Type(), 0);
+          ValueRange r = overTaps(
+              {cubic ? g(0) : f(0), i1f},
+              [&](Value c, Value isZero, Value, Value, ValueRange it) {
+                Value s = cubic ? add(it[0], to32(c)) : add(it[0], c);
+                Value z =
+                    cubic ? arith::OrIOp::create(b, l, it[1], isZero) : it[1];
+                return SmallVector<Value>{s, z};
+              });
+          sum = r[0];
+          anyZero = r[1];
+        }
+        auto normalized = [&](Value c) {
+          if (!cubic)
+            return div(c, sum);
+          // A float32 array divides in float32, a float64 one in float64.
+          return sel(anyZero, div(c, to64(sum)), to64(div(to32(c), sum)));
+        };
+        Value denom;
+        if (exclude) {
+          ValueRange r = overTaps(
+              {f(0)}, [&](Value c, Value, Value idx, Value, ValueRange it) {
+                Value w = sel(inside(idx), normalized(c), f(0));
+                return SmallVector<Value>{add(it[0], w)};
+              });
+          denom = sel(cmpf(FP::OEQ, r[0], f(0)), f(1), r[0]);
+        }
+        ValueRange r = overTaps(
+            {f(0)}, [&](Value c, Value, Value idx, Value, ValueRange it) {
+              Value w = normalized(c);
               if (exclude)
-                w = sel(inside(idx), w, f(0));
+                w = div(sel(inside(idx), w, f(0)), denom);
               Value v = seq::buildCastScalar(b, l, readTap(idx), srcElt, f64);
-              scf::YieldOp::create(
-                  b, l, ValueRange{add(iter[0], mul(w, v)), add(iter[1], w)});
+              return SmallVector<Value>{add(it[0], mul(w, v))};
             });
-        acc = loop.getResult(0);
-        wsum = loop.getResult(1);
-        acc = div(acc, sel(cmpf(FP::OEQ, wsum, f(0)), f(1), wsum));
+        acc = r[0];
       }
       if (extrap)
         acc = sel(extrap, f(op.getExtrapolationValue().convertToDouble()), acc);
