@@ -14,6 +14,7 @@
 #include "seqc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -126,21 +127,37 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   importOpts.modelName = modelName;
   importOpts.constInputs = opts.constInputs;
   importOpts.dimBindings = opts.dimBindings;
-  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.inputPath, importOpts);
+  OwningOpRef<ModuleOp> module =
+      importOnnxFile(ctx, opts.inputPath, importOpts);
   if (!module || failed(verify(*module)))
     return failure();
-  if (opts.fuse &&
-      failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
+  if (opts.fuse && failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
     return failure();
   if (opts.emit == EmitKind::Seq)
     return out.write(ctx, printModule(*module, opts.printWeights));
+
+  // A run-time value switch (lib/Import/ValueSwitch.cpp) reads a shape-
+  // deciding input on the host; the CUDA target keeps tensors on the device.
+  if (opts.target == CompileOptions::Target::CUDA) {
+    bool switched = false;
+    module->walk([&](scf::IndexSwitchOp op) {
+      op.emitError("a shape-deciding input of this node is only known at run "
+                   "time (a run-time value switch), which --target=cuda does "
+                   "not support; bind it with --const-input");
+      switched = true;
+      return WalkResult::interrupt();
+    });
+    if (switched)
+      return failure();
+  }
 
   // CUDA: attention the fused GPU kernel supports leaves the seq dialect
   // here, before seq-tile-attention / seq-to-linalg would lower it.
   if (opts.target == CompileOptions::Target::CUDA &&
       failed(runPipeline(ctx, *module, gpuSeqPipeline(), opts)))
     return failure();
-  if (failed(runPipeline(ctx, *module, seqToLinalgPipeline(opts.fuse, opts.attentionTiling),
+  if (failed(runPipeline(ctx, *module,
+                         seqToLinalgPipeline(opts.fuse, opts.attentionTiling),
                          opts)))
     return failure();
   if (opts.emit == EmitKind::Linalg)
@@ -159,8 +176,8 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
     return module->emitError("imported module has no @main function");
   std::string header = generateHeader(graph, modelName);
   bool cuda = opts.target == CompileOptions::Target::CUDA;
-  if (cuda && failed(verifyCudaToolkit(module->getLoc(),
-                                       opts.emit != EmitKind::Ptx)))
+  if (cuda &&
+      failed(verifyCudaToolkit(module->getLoc(), opts.emit != EmitKind::Ptx)))
     return failure();
   if (failed(prepareABI(*module, modelName, graph, cuda ? "cuda" : "cpu")))
     return failure();
