@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -38,45 +39,6 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
-
-Value castTo(NodeContext &nc, Value v, Type elt) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getElementType() == elt)
-    return v;
-  return seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), v);
-}
-
-/// A constant tensor of `elt` with `shape` and row-major `vals`.
-Value constTensor(NodeContext &nc, Type elt, ArrayRef<int64_t> shape,
-                  ArrayRef<double> vals) {
-  auto type = RankedTensorType::get(shape, elt);
-  DenseElementsAttr attr;
-  if (auto ft = dyn_cast<FloatType>(elt)) {
-    SmallVector<APFloat> v;
-    for (double d : vals) {
-      APFloat x(d);
-      bool lost;
-      x.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-      v.push_back(x);
-    }
-    attr = DenseElementsAttr::get(type, v);
-  } else {
-    unsigned w = elt.getIntOrFloatBitWidth();
-    SmallVector<APInt> v;
-    for (double d : vals)
-      v.push_back(APInt(w, static_cast<uint64_t>(static_cast<int64_t>(d)),
-                        /*isSigned=*/w > 1));
-    attr = DenseElementsAttr::get(type, v);
-  }
-  return arith::ConstantOp::create(nc.b(), nc.loc(), attr);
-}
-
-Value constI64(NodeContext &nc, ArrayRef<int64_t> shape,
-               ArrayRef<int64_t> vals) {
-  auto type = RankedTensorType::get(shape, nc.b().getI64Type());
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(type, vals));
-}
 
 /// A compile-time known tensor, read from a constant operand. Integer values
 /// (bool included, as 0/1) are kept exactly in `i`; floats in `f`.
@@ -359,7 +321,7 @@ LogicalResult convertCompress(NodeContext &nc) {
                          "supported)";
   SmallVector<int64_t> shape(t.getShape());
   shape[axis] = idx.size();
-  Value indices = constI64(nc, {(int64_t)idx.size()}, idx);
+  Value indices = i64Tensor(nc, {(int64_t)idx.size()}, idx);
   nc.setOutput(0, seq::GatherOp::create(nc.b(), nc.loc(), t.clone(shape), x,
                                         indices, axis));
   return success();
@@ -471,9 +433,9 @@ LogicalResult convertUnique(NodeContext &nc) {
   for (int64_t j = 0; j < n; ++j)
     inv.push_back(rankOf[inverse[j]]);
   nc.setOutput(0, materialize(nc, x->elt, yShape, yf, yi));
-  nc.setOutput(1, constI64(nc, {u}, indices));
-  nc.setOutput(2, constI64(nc, {n}, inv));
-  nc.setOutput(3, constI64(nc, {u}, cnt));
+  nc.setOutput(1, i64Tensor(nc, {u}, indices));
+  nc.setOutput(2, i64Tensor(nc, {n}, inv));
+  nc.setOutput(3, i64Tensor(nc, {u}, cnt));
   return success();
 }
 
@@ -580,7 +542,7 @@ LogicalResult convertNonMaxSuppression(NodeContext &nc) {
     }
   if (sel.empty())
     return nc.error() << "selects no boxes (an empty output is not supported)";
-  nc.setOutput(0, constI64(nc, {(int64_t)sel.size() / 3, 3}, sel));
+  nc.setOutput(0, i64Tensor(nc, {(int64_t)sel.size() / 3, 3}, sel));
   return success();
 }
 
@@ -913,7 +875,7 @@ LogicalResult convertDeformConv(NodeContext &nc) {
   SmallVector<int64_t> nog;
   for (int64_t i = 0; i < n * og; ++i)
     nog.push_back(i * ih * iw);
-  Value base = constI64(nc, {n, og, 1, 1, 1, 1}, nog);
+  Value base = i64Tensor(nc, {n, og, 1, 1, 1, 1}, nog);
   Value mask;
   if (nc.hasInput(4))
     mask = nc.reshape(nc.input(4), sshape);

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -29,43 +30,6 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
-
-/// A constant of element type `elt` (float or integer) holding `vals`.
-Value constant(NodeContext &nc, Type elt, ArrayRef<int64_t> shape,
-               ArrayRef<double> vals) {
-  auto type = RankedTensorType::get(shape, elt);
-  SmallVector<Attribute> attrs;
-  attrs.reserve(vals.size());
-  for (double v : vals) {
-    if (isa<FloatType>(elt))
-      attrs.push_back(FloatAttr::get(elt, v));
-    else
-      attrs.push_back(IntegerAttr::get(elt, static_cast<int64_t>(v)));
-  }
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(type, attrs));
-}
-
-Value i64Constant(NodeContext &nc, ArrayRef<int64_t> shape,
-                  ArrayRef<int64_t> vals) {
-  auto type = RankedTensorType::get(shape, nc.b().getI64Type());
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(type, vals));
-}
-
-Value f32Constant(NodeContext &nc, ArrayRef<int64_t> shape,
-                  ArrayRef<float> vals) {
-  auto type = RankedTensorType::get(shape, nc.b().getF32Type());
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(type, vals));
-}
-
-Value castTo(NodeContext &nc, Value v, Type elt) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getElementType() == elt)
-    return v;
-  return seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), v);
-}
 
 Value reduce(NodeContext &nc, Value v, seq::ReduceKind kind, int64_t axis) {
   auto t = cast<RankedTensorType>(v.getType());
@@ -343,14 +307,14 @@ LogicalResult convertLabelEncoder(NodeContext &nc) {
   // score[..., i] = i + 1 where x matches key i; the maximum picks the last
   // matching key (it takes precedence), 0 means no key matches.
   Value x = expandLast(nc, nc.input(0));
-  Value eq = seq::EqualOp::create(b, loc, x, constant(nc, inElt, {k}, keys));
+  Value eq = seq::EqualOp::create(b, loc, x, constTensor(nc, inElt, {k}, keys));
   if (isa<FloatType>(inElt) &&
       llvm::any_of(keys, [](double v) { return std::isnan(v); })) {
     // NaN keys match any NaN input.
     SmallVector<double> nanKey;
     for (double v : keys)
       nanKey.push_back(std::isnan(v));
-    Value keyIsNaN = constant(nc, b.getI1Type(), {k}, nanKey);
+    Value keyIsNaN = constTensor(nc, b.getI1Type(), {k}, nanKey);
     eq = seq::OrOp::create(
         b, loc, eq,
         seq::AndOp::create(b, loc, seq::IsNaNOp::create(b, loc, x), keyIsNaN));
@@ -359,11 +323,11 @@ LogicalResult convertLabelEncoder(NodeContext &nc) {
   for (int64_t i = 0; i < k; ++i)
     rank1[i] = i + 1;
   Value score = seq::MulOp::create(b, loc, castTo(nc, eq, b.getI64Type()),
-                                   i64Constant(nc, {k}, rank1));
+                                   i64Tensor(nc, {k}, rank1));
   Value idx = reduce(nc, score, seq::ReduceKind::max, t.getRank());
   SmallVector<double> table{dflt};
   table.append(vals);
-  nc.setOutput(0, gather(nc, constant(nc, valElt, {k + 1}, table), idx, 0));
+  nc.setOutput(0, gather(nc, constTensor(nc, valElt, {k + 1}, table), idx, 0));
   return success();
 }
 
@@ -511,12 +475,12 @@ LogicalResult convertTreeEnsemble(NodeContext &nc) {
   Location loc = nc.loc();
   Type i64 = b.getI64Type(), i1 = b.getI1Type();
   auto i64Table = [&](ArrayRef<int64_t> v) {
-    return i64Constant(nc, {(int64_t)v.size()}, v);
+    return i64Tensor(nc, {(int64_t)v.size()}, v);
   };
   // cur[N, T]: the node (or leaf) each sample is at in each tree.
   Value cur = seq::BroadcastOp::create(
       b, loc, RankedTensorType::get({n, numTrees}, i64),
-      i64Constant(nc, {1, numTrees}, start));
+      i64Tensor(nc, {1, numTrees}, start));
   SmallVector<int64_t> featT(s, 0), modeT(s, LEQ);
   SmallVector<double> splitT(s, 0.0), nanT(s, 0.0);
   for (int64_t i = 0; i < m; ++i) {
@@ -530,10 +494,10 @@ LogicalResult convertTreeEnsemble(NodeContext &nc) {
     if (llvm::is_contained(modes, mode))
       presentModes.push_back(mode);
   bool anyTracks = llvm::is_contained(nanT, 1.0);
-  Value featC = i64Table(featT), splitC = constant(nc, elt, {s}, splitT),
+  Value featC = i64Table(featT), splitC = constTensor(nc, elt, {s}, splitT),
         trueC = i64Table(nextTrue), falseC = i64Table(nextFalse);
   Value modeC = presentModes.size() > 1 ? i64Table(modeT) : Value();
-  Value nanC = anyTracks ? constant(nc, i1, {s}, nanT) : Value();
+  Value nanC = anyTracks ? constTensor(nc, i1, {s}, nanT) : Value();
   Value setC;
   int64_t setSize = 1;
   if (llvm::is_contained(presentModes, (int64_t)MEMBER)) {
@@ -543,7 +507,7 @@ LogicalResult convertTreeEnsemble(NodeContext &nc) {
     SmallVector<double> table(s * setSize, std::nan(""));
     for (int64_t i = 0; i < m; ++i)
       llvm::copy(sets[i], table.begin() + i * setSize);
-    setC = constant(nc, elt, {s, setSize}, table);
+    setC = constTensor(nc, elt, {s, setSize}, table);
   }
   for (int64_t step = 0; step < maxDepth; ++step) {
     Value feat = gather(nc, featC, cur, 0);
@@ -619,7 +583,8 @@ LogicalResult convertTreeEnsemble(NodeContext &nc) {
   }
   for (int64_t k = 0; k < numTargets; ++k)
     targets[k] = k;
-  Value w = expandLast(nc, gather(nc, constant(nc, elt, {s}, leafW), cur, 0));
+  Value w =
+      expandLast(nc, gather(nc, constTensor(nc, elt, {s}, leafW), cur, 0));
   Value tg = expandLast(nc, gather(nc, i64Table(leafT), cur, 0));
   Value hit = seq::EqualOp::create(b, loc, tg, i64Table(targets));
   Value v = seq::SelectOp::create(b, loc, hit, w, nc.scalarConstant(elt, init));
@@ -747,10 +712,8 @@ LogicalResult convertTfIdfVectorizer(NodeContext &nc) {
           pos[j] = k * dist + j;
         for (int64_t j = 0; j < g; ++j)
           tok[j] = tokens[j * size + k];
-        Value item =
-            expandLast(nc, gather(nc, x, i64Constant(nc, {w}, pos), 1));
-        Value eq =
-            seq::EqualOp::create(b, loc, item, i64Constant(nc, {g}, tok));
+        Value item = expandLast(nc, gather(nc, x, i64Tensor(nc, {w}, pos), 1));
+        Value eq = seq::EqualOp::create(b, loc, item, i64Tensor(nc, {g}, tok));
         match = match ? seq::AndOp::create(b, loc, match, eq) : eq;
       }
       Value cnt = reduce(nc, castTo(nc, match, f32), seq::ReduceKind::sum, 1);
@@ -762,20 +725,20 @@ LogicalResult convertTfIdfVectorizer(NodeContext &nc) {
     for (int64_t j = 0; j < g; ++j)
       onehot[j * outSize + outIdx[j]] += 1.0f;
     Value part = seq::MatMulOp::create(b, loc, count,
-                                       f32Constant(nc, {g, outSize}, onehot));
+                                       f32Tensor(nc, {g, outSize}, onehot));
     freq = freq ? seq::AddOp::create(b, loc, freq, part) : part;
   }
   Value y;
   if (!freq) {
-    y = f32Constant(nc, {rows, outSize},
-                    SmallVector<float>(rows * outSize, 0.0f));
+    y = f32Tensor(nc, {rows, outSize},
+                  SmallVector<float>(rows * outSize, 0.0f));
   } else if (mode == "TF" || (mode == "TFIDF" && weights.empty())) {
     y = freq;
   } else {
     SmallVector<float> wf(outSize, 1.0f);
     for (int64_t i = 0; i < outSize && !weights.empty(); ++i)
       wf[i] = weights[i];
-    Value wc = f32Constant(nc, {outSize}, wf);
+    Value wc = f32Tensor(nc, {outSize}, wf);
     if (mode == "TFIDF") {
       y = seq::MulOp::create(b, loc, freq, wc);
     } else {

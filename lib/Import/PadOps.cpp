@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -19,23 +20,6 @@ using namespace mlir;
 
 namespace seqc::import {
 namespace {
-
-/// `size` elements of `v` starting at `offset` along `axis`.
-Value sliceAxis(NodeContext &nc, Value v, int64_t axis, int64_t offset,
-                int64_t size) {
-  auto t = cast<RankedTensorType>(v.getType());
-  OpBuilder &b = nc.b();
-  SmallVector<OpFoldResult> offs, szs, strs;
-  SmallVector<int64_t> shape(t.getShape());
-  shape[axis] = size;
-  for (int64_t d = 0; d < t.getRank(); ++d) {
-    offs.push_back(b.getIndexAttr(d == axis ? offset : 0));
-    szs.push_back(b.getIndexAttr(shape[d]));
-    strs.push_back(b.getIndexAttr(1));
-  }
-  return tensor::ExtractSliceOp::create(b, nc.loc(), t.clone(shape), v, offs,
-                                        szs, strs);
-}
 
 LogicalResult convertPad(NodeContext &nc) {
   auto t = nc.inputType(0);

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -188,22 +189,6 @@ SmallVector<SmallVector<int64_t>> kernelOffsets(const PoolGeometry &g) {
   }
 }
 
-/// A dense float constant of `type` (any float element type).
-Value floatConstant(NodeContext &nc, RankedTensorType type,
-                    ArrayRef<double> vals) {
-  auto ft = cast<FloatType>(type.getElementType());
-  SmallVector<APFloat> a;
-  a.reserve(vals.size());
-  for (double v : vals) {
-    APFloat f(v);
-    bool lost;
-    f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-    a.push_back(f);
-  }
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(type, a));
-}
-
 /// Sum over each window of the zero-padded `x`.
 Value windowSum(NodeContext &nc, Value x, const PoolGeometry &g) {
   Type elt = cast<RankedTensorType>(x.getType()).getElementType();
@@ -281,7 +266,7 @@ LogicalResult convertAveragePool(NodeContext &nc) {
       r /= g.out[i];
     }
   }
-  Value count = floatConstant(nc, ct, counts);
+  Value count = constTensor(nc, ct.getElementType(), ct.getShape(), counts);
   nc.setOutput(0, seq::DivOp::create(nc.b(), nc.loc(), sum, count));
   return success();
 }

@@ -4,7 +4,8 @@
 // composed from elementwise seq ops:
 //
 //   quantize   y = cast(clamp(round(x / scale) + zero_point))   (integers)
-//              y = cast(x / scale + zero_point, saturate)        (8/4-bit floats)
+//              y = cast(x / scale + zero_point, saturate)        (8/4-bit
+//              floats)
 //   dequantize y = (float(x) - float(zero_point)) * scale
 //
 // Scales and zero points are per tensor (scalar or [1]), per axis (1-D of
@@ -14,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 #include "OnnxDataTypes.h"
 
@@ -28,13 +30,6 @@ using namespace mlir;
 
 namespace seqc::import {
 namespace {
-
-Value castTo(NodeContext &nc, Value v, Type elt) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getElementType() == elt)
-    return v;
-  return seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), v);
-}
 
 /// Brings a scale or zero point `p` to a shape that broadcasts to `xt` for
 /// quantization along `axis` with `blockSize` (0: per tensor or per axis).
@@ -220,8 +215,8 @@ LogicalResult convertDynamicQuantizeLinear(NodeContext &nc) {
   auto cst = [&](double v) { return nc.scalarConstant(f32, v); };
   Value hi = seq::MaxOp::create(b, loc, reduce(seq::ReduceKind::max), cst(0));
   Value lo = seq::MinOp::create(b, loc, reduce(seq::ReduceKind::min), cst(0));
-  Value scale = seq::DivOp::create(
-      b, loc, seq::SubOp::create(b, loc, hi, lo), cst(255));
+  Value scale =
+      seq::DivOp::create(b, loc, seq::SubOp::create(b, loc, hi, lo), cst(255));
   auto clampRound = [&](Value v) -> Value {
     v = seq::MaxOp::create(b, loc, v, cst(0));
     v = seq::MinOp::create(b, loc, v, cst(255));

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -118,43 +119,6 @@ bool tryConstValues(NodeContext &nc, unsigned i, SmallVector<double> &out) {
   return false;
 }
 
-/// A constant tensor of `elt` (float or integer) holding `vals`.
-Value constTensor(NodeContext &nc, ArrayRef<int64_t> shape, Type elt,
-                  ArrayRef<double> vals) {
-  auto type = RankedTensorType::get(shape, elt);
-  SmallVector<Attribute> attrs;
-  attrs.reserve(vals.size());
-  for (double v : vals) {
-    if (auto ft = dyn_cast<FloatType>(elt))
-      attrs.push_back(FloatAttr::get(ft, v));
-    else
-      attrs.push_back(IntegerAttr::get(elt, static_cast<int64_t>(v)));
-  }
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(type, attrs));
-}
-
-Value i64Tensor(NodeContext &nc, ArrayRef<int64_t> shape,
-                ArrayRef<int64_t> vals) {
-  auto type = RankedTensorType::get(shape, nc.b().getI64Type());
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(type, vals));
-}
-
-Value boolTensor(NodeContext &nc, ArrayRef<int64_t> shape,
-                 ArrayRef<bool> vals) {
-  auto type = RankedTensorType::get(shape, nc.b().getI1Type());
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(type, vals));
-}
-
-Value castTo(NodeContext &nc, Value v, Type elt) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getElementType() == elt)
-    return v;
-  return seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), v);
-}
-
 Value reduceSum(NodeContext &nc, Value v, int64_t axis) {
   auto t = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape(t.getShape());
@@ -164,23 +128,6 @@ Value reduceSum(NodeContext &nc, Value v, int64_t axis) {
       b, nc.loc(), t.clone(shape), v,
       seq::ReduceKindAttr::get(nc.ctx(), seq::ReduceKind::sum),
       b.getDenseI64ArrayAttr({axis}), nullptr);
-}
-
-/// `size` elements of `v` starting at `offset` along `axis`.
-Value sliceAxis(NodeContext &nc, Value v, int64_t axis, int64_t offset,
-                int64_t size) {
-  auto t = cast<RankedTensorType>(v.getType());
-  OpBuilder &b = nc.b();
-  SmallVector<OpFoldResult> offs, szs, strs;
-  SmallVector<int64_t> shape(t.getShape());
-  shape[axis] = size;
-  for (int64_t d = 0; d < t.getRank(); ++d) {
-    offs.push_back(b.getIndexAttr(d == axis ? offset : 0));
-    szs.push_back(b.getIndexAttr(shape[d]));
-    strs.push_back(b.getIndexAttr(1));
-  }
-  return tensor::ExtractSliceOp::create(b, nc.loc(), t.clone(shape), v, offs,
-                                        szs, strs);
 }
 
 /// A zero tensor of `like`'s element type and `shape`.
@@ -517,7 +464,7 @@ LogicalResult resizeImpl(NodeContext &nc, const ResizeParams &p,
       SmallVector<int64_t> wshape(rank + 1, 1);
       wshape[a] = outW;
       wshape[a + 1] = t.taps;
-      Value w = constTensor(nc, wshape, calc, t.w);
+      Value w = constTensor(nc, calc, wshape, t.w);
       x = reduceSum(nc, seq::MulOp::create(b, loc, g, w), a + 1);
     }
     if (t.anyExtrap) {
@@ -609,7 +556,7 @@ LogicalResult resizeDynamic(NodeContext &nc, const ResizeParams &p,
       return nc.error() << "scales has " << in.scales.size()
                         << " entries; expected " << na;
     scales = in.scalesCst ? in.scalesCst
-                          : constTensor(nc, {na}, b.getF32Type(), in.scales);
+                          : constTensor(nc, b.getF32Type(), {na}, in.scales);
   }
   if (!scales) {
     sizes = in.sizesRT;
@@ -626,7 +573,7 @@ LogicalResult resizeDynamic(NodeContext &nc, const ResizeParams &p,
                         << 2 * na;
     if (!roi)
       roi = in.roiCst ? in.roiCst
-                      : constTensor(nc, {2 * na}, b.getF32Type(), in.roi);
+                      : constTensor(nc, b.getF32Type(), {2 * na}, in.roi);
     if (failed(checkVector(roi, "roi", 2 * na, true)))
       return failure();
   }
@@ -1038,7 +985,7 @@ LogicalResult convertAffineGrid(NodeContext &nc) {
     base.push_back(1.0);
   }
   Type elt = t.getElementType();
-  Value g = constTensor(nc, {1, s, r + 1}, elt, base);
+  Value g = constTensor(nc, elt, {1, s, r + 1}, base);
   Value th = nc.transpose(nc.input(0), {0, 2, 1});
   Value out = seq::MatMulOp::create(nc.b(), nc.loc(), g, th);
   SmallVector<int64_t> oshape = {n};
@@ -1182,7 +1129,7 @@ LogicalResult convertGridSample(NodeContext &nc) {
       SmallVector<double> offs;
       for (int64_t k = 0; k < taps; ++k)
         offs.push_back(mode == "linear" ? k : k - 1);
-      tc = gs.add(x0, constTensor(nc, {1, taps, 1}, gs.f, offs));
+      tc = gs.add(x0, constTensor(nc, gs.f, {1, taps, 1}, offs));
       SmallVector<Value> ws;
       if (mode == "linear") {
         ws = {gs.sub(gs.c(1), t), t};

@@ -1,0 +1,101 @@
+//===- ImportBuilders.h - Small builders shared by converters --*- C++ -*-===//
+//
+// Constant tensors, casts, slices and elementwise expressions that several
+// op-family converters build at the node's location.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_LIB_IMPORT_IMPORTBUILDERS_H
+#define SEQC_LIB_IMPORT_IMPORTBUILDERS_H
+
+#include "ImporterInternal.h"
+
+#include "seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace seqc::import {
+
+/// A constant tensor of `elt` (float or integer) with `shape` and row-major
+/// `vals`; floats round to nearest-even, integers keep the low bits.
+inline mlir::Value constTensor(NodeContext &nc, mlir::Type elt,
+                               llvm::ArrayRef<int64_t> shape,
+                               llvm::ArrayRef<double> vals) {
+  auto type = mlir::RankedTensorType::get(shape, elt);
+  mlir::DenseElementsAttr attr;
+  if (auto ft = llvm::dyn_cast<mlir::FloatType>(elt)) {
+    llvm::SmallVector<llvm::APFloat> v;
+    v.reserve(vals.size());
+    for (double d : vals) {
+      llvm::APFloat x(d);
+      bool lost;
+      x.convert(ft.getFloatSemantics(), llvm::APFloat::rmNearestTiesToEven,
+                &lost);
+      v.push_back(x);
+    }
+    attr = mlir::DenseElementsAttr::get(type, v);
+  } else {
+    unsigned w = elt.getIntOrFloatBitWidth();
+    llvm::SmallVector<llvm::APInt> v;
+    v.reserve(vals.size());
+    for (double d : vals)
+      v.push_back(llvm::APInt(w, static_cast<uint64_t>(static_cast<int64_t>(d)),
+                              /*isSigned=*/w > 1, /*implicitTrunc=*/true));
+    attr = mlir::DenseElementsAttr::get(type, v);
+  }
+  return mlir::arith::ConstantOp::create(nc.b(), nc.loc(), attr);
+}
+
+/// An i64 constant tensor with `shape` and row-major `vals`.
+inline mlir::Value i64Tensor(NodeContext &nc, llvm::ArrayRef<int64_t> shape,
+                             llvm::ArrayRef<int64_t> vals) {
+  auto type = mlir::RankedTensorType::get(shape, nc.b().getI64Type());
+  return mlir::arith::ConstantOp::create(
+      nc.b(), nc.loc(), mlir::DenseElementsAttr::get(type, vals));
+}
+
+/// An f32 constant tensor with `shape` and row-major `vals`.
+inline mlir::Value f32Tensor(NodeContext &nc, llvm::ArrayRef<int64_t> shape,
+                             llvm::ArrayRef<float> vals) {
+  auto type = mlir::RankedTensorType::get(shape, nc.b().getF32Type());
+  return mlir::arith::ConstantOp::create(
+      nc.b(), nc.loc(), mlir::DenseElementsAttr::get(type, vals));
+}
+
+/// An i1 constant tensor with `shape` and row-major `vals`.
+inline mlir::Value boolTensor(NodeContext &nc, llvm::ArrayRef<int64_t> shape,
+                              llvm::ArrayRef<bool> vals) {
+  auto type = mlir::RankedTensorType::get(shape, nc.b().getI1Type());
+  return mlir::arith::ConstantOp::create(
+      nc.b(), nc.loc(), mlir::DenseElementsAttr::get(type, vals));
+}
+
+/// `v` converted to element type `elt` (itself when it already has it).
+inline mlir::Value castTo(NodeContext &nc, mlir::Value v, mlir::Type elt) {
+  auto t = llvm::cast<mlir::RankedTensorType>(v.getType());
+  if (t.getElementType() == elt)
+    return v;
+  return mlir::seq::CastOp::create(nc.b(), nc.loc(), t.clone(elt), v);
+}
+
+/// `size` elements of `v` starting at `offset` along `axis`.
+inline mlir::Value sliceAxis(NodeContext &nc, mlir::Value v, int64_t axis,
+                             int64_t offset, int64_t size) {
+  auto t = llvm::cast<mlir::RankedTensorType>(v.getType());
+  mlir::OpBuilder &b = nc.b();
+  llvm::SmallVector<mlir::OpFoldResult> offs, szs, strs;
+  llvm::SmallVector<int64_t> shape(t.getShape());
+  shape[axis] = size;
+  for (int64_t d = 0; d < t.getRank(); ++d) {
+    offs.push_back(b.getIndexAttr(d == axis ? offset : 0));
+    szs.push_back(b.getIndexAttr(shape[d]));
+    strs.push_back(b.getIndexAttr(1));
+  }
+  return mlir::tensor::ExtractSliceOp::create(b, nc.loc(), t.clone(shape), v,
+                                              offs, szs, strs);
+}
+
+} // namespace seqc::import
+
+#endif // SEQC_LIB_IMPORT_IMPORTBUILDERS_H
