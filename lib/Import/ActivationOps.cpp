@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -19,51 +20,14 @@ using namespace mlir;
 namespace seqc::import {
 namespace {
 
-/// Builds elementwise seq ops at the node, with scalar constants of the
-/// input's element type.
-struct Expr {
-  NodeContext &nc;
-  Type elt;
-
-  Value c(double v) { return nc.scalarConstant(elt, v); }
-  Value add(Value x, Value y) {
-    return seq::AddOp::create(nc.b(), nc.loc(), x, y);
-  }
-  Value sub(Value x, Value y) {
-    return seq::SubOp::create(nc.b(), nc.loc(), x, y);
-  }
-  Value mul(Value x, Value y) {
-    return seq::MulOp::create(nc.b(), nc.loc(), x, y);
-  }
-  Value div(Value x, Value y) {
-    return seq::DivOp::create(nc.b(), nc.loc(), x, y);
-  }
-  Value max(Value x, Value y) {
-    return seq::MaxOp::create(nc.b(), nc.loc(), x, y);
-  }
-  Value min(Value x, Value y) {
-    return seq::MinOp::create(nc.b(), nc.loc(), x, y);
-  }
-  Value exp(Value x) { return seq::ExpOp::create(nc.b(), nc.loc(), x); }
-  Value less(Value x, Value y) {
-    return seq::LessOp::create(nc.b(), nc.loc(), x, y);
-  }
-  Value greater(Value x, Value y) {
-    return seq::GreaterOp::create(nc.b(), nc.loc(), x, y);
-  }
-  Value select(Value cond, Value x, Value y) {
-    return seq::SelectOp::create(nc.b(), nc.loc(), cond, x, y);
-  }
-};
-
 /// The input's element type when it is a float; otherwise an error.
-std::optional<Expr> floatExpr(NodeContext &nc) {
+std::optional<ElemBuilder> floatExpr(NodeContext &nc) {
   Type elt = nc.inputType(0).getElementType();
   if (!isa<FloatType>(elt)) {
     nc.error() << "expects a floating-point operand, got " << elt;
     return std::nullopt;
   }
-  return Expr{nc, elt};
+  return ElemBuilder{nc, elt};
 }
 
 /// Elu: x < 0 ? alpha * (exp(x) - 1) : x.
@@ -127,7 +91,7 @@ LogicalResult convertPRelu(NodeContext &nc) {
                       << shapeStr(nc.inputType(1).getShape())
                       << " does not broadcast onto X of shape "
                       << shapeStr(nc.inputType(0).getShape());
-  Expr e{nc, nc.inputType(0).getElementType()};
+  ElemBuilder e{nc, nc.inputType(0).getElementType()};
   nc.setOutput(0, e.select(e.less(x, e.c(0.0)), e.mul(slope, x), x));
   return success();
 }
@@ -183,7 +147,7 @@ LogicalResult convertShrink(NodeContext &nc) {
   Type elt = nc.inputType(0).getElementType();
   if (elt.isInteger(1))
     return nc.error() << "expects a numeric operand, got " << elt;
-  Expr e{nc, elt};
+  ElemBuilder e{nc, elt};
   Value x = nc.input(0);
   double lambd = nc.attrFloat("lambd", 0.5f), bias = nc.attrFloat("bias", 0.f);
   Value below = e.less(x, e.c(-lambd)), above = e.greater(x, e.c(lambd));

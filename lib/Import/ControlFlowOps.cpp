@@ -550,27 +550,15 @@ LogicalResult convertNonMaxSuppression(NodeContext &nc) {
 // Bilinear sampling (RoiAlign, DeformConv)
 //===----------------------------------------------------------------------===//
 
-struct Sampler {
-  NodeContext &nc;
+struct Sampler : ElemBuilder {
   OpBuilder &b;
   Location loc;
-  Type ft;
   explicit Sampler(NodeContext &nc, Type ft)
-      : nc(nc), b(nc.b()), loc(nc.loc()), ft(ft) {}
+      : ElemBuilder{nc, ft}, b(nc.b()), loc(nc.loc()) {}
 
-  Value c(double v) { return nc.scalarConstant(ft, v); }
   Value ci(int64_t v) { return nc.scalarConstant(b.getI64Type(), v); }
-  Value add(Value x, Value y) { return seq::AddOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return seq::SubOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return seq::MulOp::create(b, loc, x, y); }
-  Value div(Value x, Value y) { return seq::DivOp::create(b, loc, x, y); }
-  Value max(Value x, Value y) { return seq::MaxOp::create(b, loc, x, y); }
-  Value min(Value x, Value y) { return seq::MinOp::create(b, loc, x, y); }
-  Value sel(Value cnd, Value x, Value y) {
-    return seq::SelectOp::create(b, loc, cnd, x, y);
-  }
   Value toInt(Value x) { return castTo(nc, x, b.getI64Type()); }
-  Value toFloat(Value x) { return castTo(nc, x, ft); }
+  Value toFloat(Value x) { return castTo(nc, x, elt); }
   Value col(Value v, int64_t k, int64_t axis) {
     auto t = cast<RankedTensorType>(v.getType());
     SmallVector<int64_t> shape(t.getShape());
@@ -622,13 +610,13 @@ AxisSamples roiAxis(Sampler &s, Value pos, int64_t size) {
   Value lo = s.toInt(p); // p >= 0: truncation is floor
   Value last = s.ci(size - 1);
   Value atEnd = seq::GreaterEqualOp::create(s.b, s.loc, lo, last);
-  lo = s.sel(atEnd, last, lo);
-  Value hi = s.sel(atEnd, last, s.add(lo, s.ci(1)));
-  p = s.sel(atEnd, s.toFloat(last), p);
+  lo = s.select(atEnd, last, lo);
+  Value hi = s.select(atEnd, last, s.add(lo, s.ci(1)));
+  p = s.select(atEnd, s.toFloat(last), p);
   Value l = s.sub(p, s.toFloat(lo));
   Value h = s.sub(s.c(1.0), l);
   Value zero = s.c(0.0);
-  return {lo, hi, s.sel(valid, h, zero), s.sel(valid, l, zero)};
+  return {lo, hi, s.select(valid, h, zero), s.select(valid, l, zero)};
 }
 
 LogicalResult convertRoiAlign(NodeContext &nc) {
@@ -757,7 +745,7 @@ LogicalResult convertRoiAlign(NodeContext &nc) {
                       xIdx(xHi ? xs.hi : xs.lo));
     Value wt = s.mul(yW(yHi ? ys.wHi : ys.wLo), xW(xHi ? xs.wHi : xs.wLo));
     if (inGrid)
-      wt = s.sel(inGrid, wt, s.c(0.0));
+      wt = s.select(inGrid, wt, s.c(0.0));
     Value v = s.mul(s.gather(table, idx), s.expand(wt)); // [R,PH,GH,PW,GW,C]
     acc = !acc ? v : mode == "avg" ? s.add(acc, v) : s.max(acc, v);
   }
@@ -772,15 +760,15 @@ LogicalResult convertRoiAlign(NodeContext &nc) {
   } else {
     // Samples outside a roi's grid take no part; an empty grid gives 0.
     if (inGrid)
-      acc = s.sel(s.expand(inGrid), acc,
-                  s.c(-std::numeric_limits<double>::infinity()));
+      acc = s.select(s.expand(inGrid), acc,
+                     s.c(-std::numeric_limits<double>::infinity()));
     y = s.reduce(acc, seq::ReduceKind::max, {2, 4});
     if (!uniform) {
       SmallVector<double> some;
       for (int64_t i = 0; i < r; ++i)
         some.push_back(gridH[i] * gridW[i] > 0);
-      y = s.sel(constTensor(nc, nc.b().getI1Type(), {r, 1, 1, 1}, some), y,
-                s.c(0.0));
+      y = s.select(constTensor(nc, nc.b().getI1Type(), {r, 1, 1, 1}, some), y,
+                   s.c(0.0));
     }
   }
   nc.setOutput(0, nc.transpose(y, {0, 3, 1, 2}));
@@ -893,11 +881,11 @@ LogicalResult convertDeformConv(NodeContext &nc) {
     };
     Value valid =
         seq::AndOp::create(s.b, s.loc, inRange(yi, ih), inRange(xi, iw));
-    Value wgt = s.sel(valid, s.mul(wy, wx), s.c(0.0));
+    Value wgt = s.select(valid, s.mul(wy, wx), s.c(0.0));
     if (mask)
       wgt = s.mul(wgt, mask);
     Value row = s.add(base, s.add(s.mul(yi, s.ci(iw)), xi));
-    row = s.sel(valid, row, s.ci(0));
+    row = s.select(valid, row, s.ci(0));
     Value v = s.mul(s.gather(table, row), s.expand(wgt));
     acc = acc ? s.add(acc, v) : v; // [N, OG, KH, KW, OH, OW, Cg]
   }

@@ -96,6 +96,48 @@ inline mlir::Value sliceAxis(NodeContext &nc, mlir::Value v, int64_t axis,
                                               offs, szs, strs);
 }
 
+/// Builds elementwise seq ops at the node's location, with scalar constants
+/// of element type `elt`.
+struct ElemBuilder {
+  NodeContext &nc;
+  mlir::Type elt;
+
+  mlir::Value c(double v) { return nc.scalarConstant(elt, v); }
+  mlir::Value add(mlir::Value x, mlir::Value y) {
+    return mlir::seq::AddOp::create(nc.b(), nc.loc(), x, y);
+  }
+  mlir::Value sub(mlir::Value x, mlir::Value y) {
+    return mlir::seq::SubOp::create(nc.b(), nc.loc(), x, y);
+  }
+  mlir::Value mul(mlir::Value x, mlir::Value y) {
+    return mlir::seq::MulOp::create(nc.b(), nc.loc(), x, y);
+  }
+  mlir::Value div(mlir::Value x, mlir::Value y) {
+    return mlir::seq::DivOp::create(nc.b(), nc.loc(), x, y);
+  }
+  mlir::Value max(mlir::Value x, mlir::Value y) {
+    return mlir::seq::MaxOp::create(nc.b(), nc.loc(), x, y);
+  }
+  mlir::Value min(mlir::Value x, mlir::Value y) {
+    return mlir::seq::MinOp::create(nc.b(), nc.loc(), x, y);
+  }
+  mlir::Value exp(mlir::Value x) {
+    return mlir::seq::ExpOp::create(nc.b(), nc.loc(), x);
+  }
+  mlir::Value floor(mlir::Value x) {
+    return mlir::seq::FloorOp::create(nc.b(), nc.loc(), x);
+  }
+  mlir::Value less(mlir::Value x, mlir::Value y) {
+    return mlir::seq::LessOp::create(nc.b(), nc.loc(), x, y);
+  }
+  mlir::Value greater(mlir::Value x, mlir::Value y) {
+    return mlir::seq::GreaterOp::create(nc.b(), nc.loc(), x, y);
+  }
+  mlir::Value select(mlir::Value cond, mlir::Value x, mlir::Value y) {
+    return mlir::seq::SelectOp::create(nc.b(), nc.loc(), cond, x, y);
+  }
+};
+
 } // namespace seqc::import
 
 #endif // SEQC_LIB_IMPORT_IMPORTBUILDERS_H

@@ -999,36 +999,10 @@ LogicalResult convertAffineGrid(NodeContext &nc) {
 // GridSample
 //===----------------------------------------------------------------------===//
 
-struct GridSampler {
-  NodeContext &nc;
-  Type f; // coordinate arithmetic type (f32)
-
-  Value c(double v) { return nc.scalarConstant(f, v); }
-  Value add(Value a, Value b) {
-    return seq::AddOp::create(nc.b(), nc.loc(), a, b);
-  }
-  Value sub(Value a, Value b) {
-    return seq::SubOp::create(nc.b(), nc.loc(), a, b);
-  }
-  Value mul(Value a, Value b) {
-    return seq::MulOp::create(nc.b(), nc.loc(), a, b);
-  }
-  Value div(Value a, Value b) {
-    return seq::DivOp::create(nc.b(), nc.loc(), a, b);
-  }
-  Value floor(Value a) { return seq::FloorOp::create(nc.b(), nc.loc(), a); }
-  Value sel(Value cnd, Value a, Value b) {
-    return seq::SelectOp::create(nc.b(), nc.loc(), cnd, a, b);
-  }
-  Value lt(Value a, Value b) {
-    return seq::LessOp::create(nc.b(), nc.loc(), a, b);
-  }
-  Value gt(Value a, Value b) {
-    return seq::GreaterOp::create(nc.b(), nc.loc(), a, b);
-  }
+struct GridSampler : ElemBuilder {
   Value clamp(Value v, double lo, double hi) {
-    v = seq::MaxOp::create(nc.b(), nc.loc(), v, c(lo));
-    return seq::MinOp::create(nc.b(), nc.loc(), v, c(hi));
+    v = max(v, c(lo));
+    return min(v, c(hi));
   }
 
   /// Reflects `v` into [lo, hi] by the nearer border (GridSample's
@@ -1043,12 +1017,12 @@ struct GridSampler {
       Value half = floor(mul(n, c(0.5)));
       Value even = seq::EqualOp::create(nc.b(), nc.loc(), n, mul(half, c(2.0)));
       double sgn = near < far ? 1.0 : -1.0;
-      return sel(even, add(c(near), mul(r, c(sgn))),
-                 sub(c(far), mul(r, c(sgn))));
+      return select(even, add(c(near), mul(r, c(sgn))),
+                    sub(c(far), mul(r, c(sgn))));
     };
     Value low = fold(sub(c(lo), v), lo, hi);
     Value high = fold(sub(v, c(hi)), hi, lo);
-    return sel(lt(v, c(lo)), low, sel(gt(v, c(hi)), high, v));
+    return select(less(v, c(lo)), low, select(greater(v, c(hi)), high, v));
   }
 };
 
@@ -1083,7 +1057,7 @@ LogicalResult convertGridSample(NodeContext &nc) {
     return nc.error() << "grid must be a float tensor";
   OpBuilder &b = nc.b();
   Location loc = nc.loc();
-  GridSampler gs{nc, b.getF32Type()};
+  GridSampler gs{{nc, b.getF32Type()}}; // coordinates in f32
   int64_t n = xt.getDimSize(0), ch = xt.getDimSize(1);
   SmallVector<int64_t> dims(xt.getShape().drop_front(2));
   SmallVector<int64_t> outDims(gt.getShape().drop_front().drop_back());
@@ -1095,7 +1069,7 @@ LogicalResult convertGridSample(NodeContext &nc) {
   if (out == 0 || p == 0 || n == 0 || ch == 0)
     return nc.error() << "empty tensors are not supported";
   int64_t taps = mode == "nearest" ? 1 : mode == "linear" ? 2 : 4;
-  Value grid = nc.reshape(castTo(nc, nc.input(1), gs.f), {n, out, r});
+  Value grid = nc.reshape(castTo(nc, nc.input(1), gs.elt), {n, out, r});
   Type i64 = b.getI64Type();
   Value flat, weight, valid;
   int64_t stride = 1;
@@ -1103,7 +1077,7 @@ LogicalResult convertGridSample(NodeContext &nc) {
     double len = dims[i];
     // Spatial dim i reads grid component r-1-i (x is the last dim).
     Value g = seq::GatherOp::create(
-        b, loc, RankedTensorType::get({n, out}, gs.f), grid,
+        b, loc, RankedTensorType::get({n, out}, gs.elt), grid,
         i64Tensor(nc, {}, {r - 1 - i}), b.getI64IntegerAttr(2));
     g = nc.reshape(g, {n, 1, out});
     Value x =
@@ -1114,9 +1088,9 @@ LogicalResult convertGridSample(NodeContext &nc) {
       x = seq::RoundOp::create(b, loc, x);
     double lo = align ? 0.0 : -0.5, hi = align ? len - 1 : len - 0.5;
     if (padding == "border")
-      x = gs.sel(
-          seq::OrOp::create(b, loc, gs.lt(x, gs.c(lo)), gs.gt(x, gs.c(hi))),
-          gs.clamp(x, 0, len - 1), x);
+      x = gs.select(seq::OrOp::create(b, loc, gs.less(x, gs.c(lo)),
+                                      gs.greater(x, gs.c(hi))),
+                    gs.clamp(x, 0, len - 1), x);
     else if (padding == "reflection")
       x = gs.reflect(x, lo, hi);
     // Tap coordinates [n, taps, out] and weights.
@@ -1129,7 +1103,7 @@ LogicalResult convertGridSample(NodeContext &nc) {
       SmallVector<double> offs;
       for (int64_t k = 0; k < taps; ++k)
         offs.push_back(mode == "linear" ? k : k - 1);
-      tc = gs.add(x0, constTensor(nc, gs.f, {1, taps, 1}, offs));
+      tc = gs.add(x0, constTensor(nc, gs.elt, {1, taps, 1}, offs));
       SmallVector<Value> ws;
       if (mode == "linear") {
         ws = {gs.sub(gs.c(1), t), t};
@@ -1162,7 +1136,7 @@ LogicalResult convertGridSample(NodeContext &nc) {
       tc = gs.reflect(tc, lo, hi);
     }
     // NaN coordinates read element 0 (their weight is NaN or 0 anyway).
-    Value safe = gs.sel(seq::IsNaNOp::create(b, loc, tc), gs.c(0), tc);
+    Value safe = gs.select(seq::IsNaNOp::create(b, loc, tc), gs.c(0), tc);
     Value ti = castTo(nc, gs.clamp(safe, 0, len - 1), i64);
     ti = seq::MulOp::create(b, loc, ti, nc.scalarConstant(i64, stride));
     // Move the tap axis to position 1 + i of [n, taps.., out].
@@ -1200,7 +1174,7 @@ LogicalResult convertGridSample(NodeContext &nc) {
     v = seq::SelectOp::create(b, loc, valid, v, zeros(nc, elt, {}));
   }
   if (weight) {
-    Type calc = elt.isF64() ? elt : gs.f;
+    Type calc = elt.isF64() ? elt : gs.elt;
     v = castTo(nc, v, calc);
     weight = castTo(nc, nc.reshape(weight, {n, 1, combos, out}), calc);
     v = castTo(nc, reduceSum(nc, seq::MulOp::create(b, loc, v, weight), 2),
