@@ -580,14 +580,7 @@ struct Sampler : ElemBuilder {
     return nc.reshape(v, shape);
   }
   Value reduce(Value v, seq::ReduceKind kind, ArrayRef<int64_t> axes) {
-    auto t = cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> shape;
-    for (int64_t i = 0; i < t.getRank(); ++i)
-      if (!llvm::is_contained(axes, i))
-        shape.push_back(t.getDimSize(i));
-    return seq::ReduceOp::create(b, loc, t.clone(shape), v,
-                                 seq::ReduceKindAttr::get(nc.ctx(), kind),
-                                 b.getDenseI64ArrayAttr(axes), UnitAttr());
+    return import::reduce(nc, v, kind, axes);
   }
 };
 

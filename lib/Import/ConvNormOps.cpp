@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -195,16 +196,10 @@ LogicalResult convertConv(NodeContext &nc) {
       wt.getElementType() != xt.getElementType())
     return nc.error() << "weight of type " << typeStr(wt)
                       << " does not match input " << typeStr(xt);
-  auto ints = [&](StringRef name, int64_t n, int64_t dflt) {
-    SmallVector<int64_t> v = nc.attrInts(name).value_or(SmallVector<int64_t>());
-    if (v.empty())
-      v.assign(n, dflt);
-    return v;
-  };
-  SmallVector<int64_t> strides = ints("strides", sdims, 1),
-                       dilations = ints("dilations", sdims, 1),
-                       pads = ints("pads", 2 * sdims, 0),
-                       kernel = ints("kernel_shape", sdims, 0);
+  SmallVector<int64_t> strides = attrIntsOr(nc, "strides", sdims, 1),
+                       dilations = attrIntsOr(nc, "dilations", sdims, 1),
+                       pads = attrIntsOr(nc, "pads", 2 * sdims, 0),
+                       kernel = attrIntsOr(nc, "kernel_shape", sdims, 0);
   if ((int64_t)strides.size() != sdims || (int64_t)dilations.size() != sdims ||
       (int64_t)pads.size() != 2 * sdims || (int64_t)kernel.size() != sdims)
     return nc.error() << "strides, dilations, kernel_shape need " << sdims

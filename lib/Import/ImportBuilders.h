@@ -96,6 +96,55 @@ inline mlir::Value sliceAxis(NodeContext &nc, mlir::Value v, int64_t axis,
                                               offs, szs, strs);
 }
 
+/// Fails with an error unless input `i` has a floating-point element type.
+inline mlir::LogicalResult checkFloat(NodeContext &nc, unsigned i) {
+  Type elt = nc.inputType(i).getElementType();
+  if (!llvm::isa<mlir::FloatType>(elt))
+    return nc.error() << "expects a floating-point input " << i << ", got "
+                      << elt;
+  return mlir::success();
+}
+
+/// Fails with an error unless input `i` has a static shape.
+inline mlir::LogicalResult requireStatic(NodeContext &nc, unsigned i) {
+  auto t = nc.inputType(i);
+  if (!t.hasStaticShape())
+    return nc.error() << "input " << i << " of shape " << shapeStr(t.getShape())
+                      << " must have a static shape";
+  return mlir::success();
+}
+
+/// The integer list attribute `name`, or `n` copies of `dflt` when it is
+/// absent or empty.
+inline llvm::SmallVector<int64_t>
+attrIntsOr(NodeContext &nc, llvm::StringRef name, int64_t n, int64_t dflt) {
+  llvm::SmallVector<int64_t> v =
+      nc.attrInts(name).value_or(llvm::SmallVector<int64_t>());
+  if (v.empty())
+    v.assign(n, dflt);
+  return v;
+}
+
+/// seq.reduce of `kind` over `axes` of `v` (reduced dims kept as 1 when
+/// `keep`).
+inline mlir::Value reduce(NodeContext &nc, mlir::Value v,
+                          mlir::seq::ReduceKind kind,
+                          llvm::ArrayRef<int64_t> axes, bool keep = false) {
+  auto t = llvm::cast<mlir::RankedTensorType>(v.getType());
+  llvm::SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < t.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(t.getDimSize(d));
+    else if (keep)
+      shape.push_back(1);
+  }
+  mlir::OpBuilder &b = nc.b();
+  return mlir::seq::ReduceOp::create(
+      b, nc.loc(), t.clone(shape), v,
+      mlir::seq::ReduceKindAttr::get(nc.ctx(), kind),
+      b.getDenseI64ArrayAttr(axes), keep ? b.getUnitAttr() : nullptr);
+}
+
 /// Builds elementwise seq ops at the node's location, with scalar constants
 /// of element type `elt`.
 struct ElemBuilder {

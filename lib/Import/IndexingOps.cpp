@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/Einsum.h"
@@ -19,14 +20,6 @@ using namespace mlir;
 
 namespace seqc::import {
 namespace {
-
-LogicalResult requireStatic(NodeContext &nc, unsigned i) {
-  auto t = nc.inputType(i);
-  if (!t.hasStaticShape())
-    return nc.error() << "input " << i << " of shape " << shapeStr(t.getShape())
-                      << " must have a static shape";
-  return success();
-}
 
 /// Normalizes `axis` of an input of rank `rank`, which must be >= 1.
 LogicalResult vectorAxis(NodeContext &nc, int64_t &axis, int64_t rank) {

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -20,31 +21,6 @@ using namespace mlir;
 
 namespace seqc::import {
 namespace {
-
-LogicalResult checkFloat(NodeContext &nc, unsigned i) {
-  Type elt = nc.inputType(i).getElementType();
-  if (!isa<FloatType>(elt))
-    return nc.error() << "expects a floating-point input " << i << ", got "
-                      << elt;
-  return success();
-}
-
-/// seq.reduce of `kind` over `axes` of `v`.
-Value reduce(NodeContext &nc, Value v, seq::ReduceKind kind,
-             ArrayRef<int64_t> axes, bool keep) {
-  auto t = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t d = 0; d < t.getRank(); ++d) {
-    if (!llvm::is_contained(axes, d))
-      shape.push_back(t.getDimSize(d));
-    else if (keep)
-      shape.push_back(1);
-  }
-  OpBuilder &b = nc.b();
-  return seq::ReduceOp::create(
-      b, nc.loc(), t.clone(shape), v, seq::ReduceKindAttr::get(nc.ctx(), kind),
-      b.getDenseI64ArrayAttr(axes), keep ? b.getUnitAttr() : nullptr);
-}
 
 /// Sum of every element, as a rank-0 tensor.
 Value reduceAll(NodeContext &nc, Value v, seq::ReduceKind kind) {

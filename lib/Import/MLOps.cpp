@@ -31,15 +31,6 @@ namespace {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-Value reduce(NodeContext &nc, Value v, seq::ReduceKind kind, int64_t axis) {
-  auto t = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape(t.getShape());
-  shape.erase(shape.begin() + axis);
-  return seq::ReduceOp::create(nc.b(), nc.loc(), t.clone(shape), v,
-                               seq::ReduceKindAttr::get(nc.ctx(), kind),
-                               nc.b().getDenseI64ArrayAttr({axis}), UnitAttr());
-}
-
 Value gather(NodeContext &nc, Value data, Value indices, int64_t axis) {
   auto t = cast<RankedTensorType>(data.getType());
   auto it = cast<RankedTensorType>(indices.getType());
@@ -55,14 +46,6 @@ Value expandLast(NodeContext &nc, Value v) {
   SmallVector<int64_t> shape(cast<RankedTensorType>(v.getType()).getShape());
   shape.push_back(1);
   return nc.reshape(v, shape);
-}
-
-LogicalResult requireStatic(NodeContext &nc, unsigned i) {
-  auto t = nc.inputType(i);
-  if (!t.hasStaticShape())
-    return nc.error() << "input " << i << " of shape " << shapeStr(t.getShape())
-                      << " must have a static shape";
-  return success();
 }
 
 template <typename T> double loadRaw(const std::string &raw, size_t i) {

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -81,14 +82,6 @@ Value rowMask(NodeContext &nc, int64_t rank, int64_t axis, int64_t n,
   auto type = RankedTensorType::get(shape, nc.b().getI1Type());
   return arith::ConstantOp::create(nc.b(), nc.loc(),
                                    DenseElementsAttr::get(type, vals));
-}
-
-LogicalResult requireStatic(NodeContext &nc, unsigned i) {
-  auto t = nc.inputType(i);
-  if (!t.hasStaticShape())
-    return nc.error() << "input " << i << " of shape " << shapeStr(t.getShape())
-                      << " must have a static shape";
-  return success();
 }
 
 /// The element type named by the `dtype` attribute, or `dflt`.

@@ -1,6 +1,7 @@
 //===- NormOps.cpp - normalizations, reductions, softmax
 //-------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -10,14 +11,6 @@ using namespace mlir;
 
 namespace seqc::import {
 namespace {
-
-LogicalResult checkFloat(NodeContext &nc, unsigned i) {
-  Type elt = nc.inputType(i).getElementType();
-  if (!isa<FloatType>(elt))
-    return nc.error() << "expects a floating-point input " << i << ", got "
-                      << elt;
-  return success();
-}
 
 /// LayerNormalization whose Mean / InvStdDev outputs are consumed: the
 /// fused seq.layer_norm has a single result, so the statistics are computed

@@ -39,7 +39,7 @@ namespace {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-LogicalResult requireStatic(NodeContext &nc, unsigned i) {
+LogicalResult requireStaticOperand(NodeContext &nc, unsigned i) {
   auto t = nc.inputType(i);
   if (!t || !t.hasStaticShape())
     return nc.error() << "input " << i << " must have a static shape";
@@ -117,17 +117,6 @@ bool tryConstValues(NodeContext &nc, unsigned i, SmallVector<double> &out) {
   }
   out.clear();
   return false;
-}
-
-Value reduceSum(NodeContext &nc, Value v, int64_t axis) {
-  auto t = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape(t.getShape());
-  shape.erase(shape.begin() + axis);
-  OpBuilder &b = nc.b();
-  return seq::ReduceOp::create(
-      b, nc.loc(), t.clone(shape), v,
-      seq::ReduceKindAttr::get(nc.ctx(), seq::ReduceKind::sum),
-      b.getDenseI64ArrayAttr({axis}), nullptr);
 }
 
 /// A zero tensor of `like`'s element type and `shape`.
@@ -465,7 +454,8 @@ LogicalResult resizeImpl(NodeContext &nc, const ResizeParams &p,
       wshape[a] = outW;
       wshape[a + 1] = t.taps;
       Value w = constTensor(nc, calc, wshape, t.w);
-      x = reduceSum(nc, seq::MulOp::create(b, loc, g, w), a + 1);
+      x = reduce(nc, seq::MulOp::create(b, loc, g, w), seq::ReduceKind::sum,
+                 a + 1);
     }
     if (t.anyExtrap) {
       SmallVector<int64_t> mshape(rank, 1);
@@ -719,7 +709,7 @@ LogicalResult convertResize(NodeContext &nc) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult convertDepthToSpace(NodeContext &nc) {
-  if (failed(requireStatic(nc, 0)))
+  if (failed(requireStaticOperand(nc, 0)))
     return failure();
   auto t = nc.inputType(0);
   if (t.getRank() != 4)
@@ -748,7 +738,7 @@ LogicalResult convertDepthToSpace(NodeContext &nc) {
 }
 
 LogicalResult convertSpaceToDepth(NodeContext &nc) {
-  if (failed(requireStatic(nc, 0)))
+  if (failed(requireStaticOperand(nc, 0)))
     return failure();
   auto t = nc.inputType(0);
   if (t.getRank() != 4)
@@ -774,7 +764,7 @@ LogicalResult convertSpaceToDepth(NodeContext &nc) {
 }
 
 LogicalResult convertCenterCropPad(NodeContext &nc) {
-  if (failed(requireStatic(nc, 0)))
+  if (failed(requireStaticOperand(nc, 0)))
     return failure();
   auto t = nc.inputType(0);
   int64_t rank = t.getRank();
@@ -823,7 +813,7 @@ LogicalResult convertCenterCropPad(NodeContext &nc) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult convertCol2Im(NodeContext &nc) {
-  if (failed(requireStatic(nc, 0)))
+  if (failed(requireStaticOperand(nc, 0)))
     return failure();
   auto t = nc.inputType(0);
   SmallVector<int64_t> image, block;
@@ -920,7 +910,8 @@ LogicalResult convertCol2Im(NodeContext &nc) {
   Value g = seq::GatherOp::create(
       b, loc, RankedTensorType::get({n, c, p, taps}, elt), x,
       i64Tensor(nc, {p, taps}, idx), b.getI64IntegerAttr(2));
-  Value out = taps == 1 ? nc.reshape(g, {n, c, p}) : reduceSum(nc, g, 3);
+  Value out = taps == 1 ? nc.reshape(g, {n, c, p})
+                        : reduce(nc, g, seq::ReduceKind::sum, 3);
   SmallVector<int64_t> oshape = {n, c};
   oshape.append(image.begin(), image.end());
   nc.setOutput(0, nc.reshape(out, oshape));
@@ -932,7 +923,7 @@ LogicalResult convertCol2Im(NodeContext &nc) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult convertAffineGrid(NodeContext &nc) {
-  if (failed(requireStatic(nc, 0)))
+  if (failed(requireStaticOperand(nc, 0)))
     return failure();
   auto t = nc.inputType(0);
   SmallVector<int64_t> size;
@@ -1027,7 +1018,8 @@ struct GridSampler : ElemBuilder {
 };
 
 LogicalResult convertGridSample(NodeContext &nc) {
-  if (failed(requireStatic(nc, 0)) || failed(requireStatic(nc, 1)))
+  if (failed(requireStaticOperand(nc, 0)) ||
+      failed(requireStaticOperand(nc, 1)))
     return failure();
   auto xt = nc.inputType(0), gt = nc.inputType(1);
   int64_t rank = xt.getRank();
@@ -1177,7 +1169,9 @@ LogicalResult convertGridSample(NodeContext &nc) {
     Type calc = elt.isF64() ? elt : gs.elt;
     v = castTo(nc, v, calc);
     weight = castTo(nc, nc.reshape(weight, {n, 1, combos, out}), calc);
-    v = castTo(nc, reduceSum(nc, seq::MulOp::create(b, loc, v, weight), 2),
+    v = castTo(nc,
+               reduce(nc, seq::MulOp::create(b, loc, v, weight),
+                      seq::ReduceKind::sum, 2),
                elt);
   } else {
     v = nc.reshape(v, {n, ch, out});

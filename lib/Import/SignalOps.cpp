@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -67,16 +68,10 @@ LogicalResult convertConvTranspose(NodeContext &nc) {
       wt.getElementType() != xt.getElementType())
     return nc.error() << "weight of type " << typeStr(wt)
                       << " does not match input " << typeStr(xt);
-  auto ints = [&](StringRef name, int64_t n, int64_t dflt) {
-    SmallVector<int64_t> v = nc.attrInts(name).value_or(SmallVector<int64_t>());
-    if (v.empty())
-      v.assign(n, dflt);
-    return v;
-  };
-  SmallVector<int64_t> strides = ints("strides", sdims, 1),
-                       dilations = ints("dilations", sdims, 1),
-                       outPad = ints("output_padding", sdims, 0),
-                       kernel = ints("kernel_shape", sdims, 0),
+  SmallVector<int64_t> strides = attrIntsOr(nc, "strides", sdims, 1),
+                       dilations = attrIntsOr(nc, "dilations", sdims, 1),
+                       outPad = attrIntsOr(nc, "output_padding", sdims, 0),
+                       kernel = attrIntsOr(nc, "kernel_shape", sdims, 0),
                        outShape = nc.attrInts("output_shape")
                                       .value_or(SmallVector<int64_t>());
   SmallVector<int64_t> pads;
