@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -64,12 +65,10 @@ LogicalResult convertBitShift(NodeContext &nc) {
 
 /// BitCast: the same bits read as `to`, which has the input's bit width.
 LogicalResult convertBitCast(NodeContext &nc) {
-  const onnx::AttributeProto *to = nc.attr("to");
-  if (!to)
-    return nc.error() << "missing required attribute 'to'";
-  Type elt = convertElementType(nc.ctx(), to->i());
-  if (!elt)
-    return nc.error() << "unsupported target type " << onnxTypeName(to->i());
+  FailureOr<Type> to = attrToType(nc);
+  if (failed(to))
+    return failure();
+  Type elt = *to;
   auto t = nc.inputType(0);
   Type from = t.getElementType();
   // ONNX stores bool in a byte: 0/1 <-> the 8-bit integers (a nonzero byte

@@ -1,6 +1,7 @@
 //===- ElementwiseOps.cpp - elementwise ONNX ops
 //---------------------------===//
 
+#include "ImportBuilders.h"
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
@@ -106,13 +107,10 @@ LogicalResult castTo(NodeContext &nc, Type elt) {
 }
 
 LogicalResult convertCast(NodeContext &nc) {
-  const onnx::AttributeProto *to = nc.attr("to");
-  if (!to)
-    return nc.error() << "missing required attribute 'to'";
-  Type elt = convertElementType(nc.ctx(), to->i());
-  if (!elt)
-    return nc.error() << "unsupported target type " << onnxTypeName(to->i());
-  return castTo(nc, elt);
+  FailureOr<Type> elt = attrToType(nc);
+  if (failed(elt))
+    return failure();
+  return castTo(nc, *elt);
 }
 
 /// CastLike: cast input 0 to the element type of input 1.

@@ -145,6 +145,30 @@ inline mlir::Value reduce(NodeContext &nc, mlir::Value v,
       b.getDenseI64ArrayAttr(axes), keep ? b.getUnitAttr() : nullptr);
 }
 
+/// The element type named by the required `to` attribute (Cast, BitCast).
+inline mlir::FailureOr<mlir::Type> attrToType(NodeContext &nc) {
+  const onnx::AttributeProto *to = nc.attr("to");
+  if (!to)
+    return nc.error() << "missing required attribute 'to'";
+  Type elt = convertElementType(nc.ctx(), to->i());
+  if (!elt)
+    return nc.error() << "unsupported target type " << onnxTypeName(to->i());
+  return elt;
+}
+
+/// A zero (splat) constant of `elt` with `shape`.
+inline mlir::Value zeros(NodeContext &nc, mlir::Type elt,
+                         llvm::ArrayRef<int64_t> shape) {
+  auto t = mlir::RankedTensorType::get(shape, elt);
+  mlir::Attribute a;
+  if (auto ft = llvm::dyn_cast<mlir::FloatType>(elt))
+    a = mlir::FloatAttr::get(ft, 0.0);
+  else
+    a = mlir::IntegerAttr::get(elt, 0);
+  return mlir::arith::ConstantOp::create(nc.b(), nc.loc(),
+                                         mlir::DenseElementsAttr::get(t, a));
+}
+
 /// Builds elementwise seq ops at the node's location, with scalar constants
 /// of element type `elt`.
 struct ElemBuilder {

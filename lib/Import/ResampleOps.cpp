@@ -119,18 +119,6 @@ bool tryConstValues(NodeContext &nc, unsigned i, SmallVector<double> &out) {
   return false;
 }
 
-/// A zero tensor of `like`'s element type and `shape`.
-Value zeros(NodeContext &nc, Type elt, ArrayRef<int64_t> shape) {
-  auto t = RankedTensorType::get(shape, elt);
-  Attribute a;
-  if (auto ft = dyn_cast<FloatType>(elt))
-    a = FloatAttr::get(ft, 0.0);
-  else
-    a = IntegerAttr::get(elt, 0);
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(t, a));
-}
-
 //===----------------------------------------------------------------------===//
 // Resize / Upsample
 //===----------------------------------------------------------------------===//

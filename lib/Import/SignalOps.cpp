@@ -48,13 +48,6 @@ Value reversedIndices(NodeContext &nc, int64_t k) {
       nc.b(), nc.loc(), DenseElementsAttr::get(type, ArrayRef(vals)));
 }
 
-/// A zero (splat) constant of `type`.
-Value zeros(NodeContext &nc, RankedTensorType type) {
-  return arith::ConstantOp::create(
-      nc.b(), nc.loc(),
-      DenseElementsAttr::get(type, nc.b().getZeroAttr(type.getElementType())));
-}
-
 LogicalResult convertConvTranspose(NodeContext &nc) {
   auto xt = nc.inputType(0), wt = nc.inputType(1);
   if (!isa<FloatType>(xt.getElementType()))
@@ -182,8 +175,8 @@ LogicalResult convertConvTranspose(NodeContext &nc) {
       szs.push_back(b.getIndexAttr(xt.getDimSize(d)));
       strs.push_back(b.getIndexAttr(d < 2 ? 1 : strides[d - 2]));
     }
-    x = tensor::InsertSliceOp::create(b, loc, x, zeros(nc, xt.clone(upShape)),
-                                      offs, szs, strs);
+    x = tensor::InsertSliceOp::create(
+        b, loc, x, zeros(nc, xt.getElementType(), upShape), offs, szs, strs);
   }
 
   SmallVector<int64_t> convShape{n, m};
