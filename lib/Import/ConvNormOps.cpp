@@ -239,11 +239,9 @@ LogicalResult convertConv(NodeContext &nc) {
                         << " does not fit input " << shapeStr(xt.getShape());
     shape.push_back(span / strides[i] + 1);
   }
+  if (failed(checkBias(nc, 2, m, xt.getElementType())))
+    return failure();
   Value bias = nc.input(2);
-  if (bias && (nc.inputType(2).getShape() != ArrayRef<int64_t>{m} ||
-               nc.inputType(2).getElementType() != xt.getElementType()))
-    return nc.error() << "bias of type " << typeStr(nc.inputType(2))
-                      << " should be [" << m << "]";
   OpBuilder &b = nc.b();
   nc.setOutput(
       0, seq::ConvOp::create(

@@ -169,6 +169,35 @@ inline mlir::Value zeros(NodeContext &nc, mlir::Type elt,
                                          mlir::DenseElementsAttr::get(t, a));
 }
 
+/// A constant of rank `rank` (of `elt`, i64 by default), 1 everywhere but `n`
+/// at `axis`, holding 0..n-1 along `axis`.
+inline mlir::Value iota(NodeContext &nc, int64_t rank, int64_t axis, int64_t n,
+                        mlir::Type elt = {}) {
+  mlir::OpBuilder &b = nc.b();
+  if (!elt)
+    elt = b.getI64Type();
+  llvm::SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = n;
+  llvm::SmallVector<llvm::APInt> vals;
+  for (int64_t i = 0; i < n; ++i)
+    vals.push_back(llvm::APInt(elt.getIntOrFloatBitWidth(), i));
+  auto type = mlir::RankedTensorType::get(shape, elt);
+  return mlir::arith::ConstantOp::create(
+      b, nc.loc(), mlir::DenseElementsAttr::get(type, vals));
+}
+
+/// Fails with an error unless the optional bias input `i` is absent or a
+/// [m] tensor of `elt` (Conv, ConvTranspose).
+inline mlir::LogicalResult checkBias(NodeContext &nc, unsigned i, int64_t m,
+                                     mlir::Type elt) {
+  if (nc.input(i) &&
+      (nc.inputType(i).getShape() != llvm::ArrayRef<int64_t>{m} ||
+       nc.inputType(i).getElementType() != elt))
+    return nc.error() << "bias of type " << typeStr(nc.inputType(i))
+                      << " should be [" << m << "]";
+  return mlir::success();
+}
+
 /// Builds elementwise seq ops at the node's location, with scalar constants
 /// of element type `elt`.
 struct ElemBuilder {

@@ -82,18 +82,6 @@ template <typename OpT> LogicalResult convertArgReduce(NodeContext &nc) {
   return success();
 }
 
-/// An i64 constant [1,..,n,..,1] holding 0..n-1 along `axis`.
-Value iota(NodeContext &nc, int64_t rank, int64_t axis, int64_t n) {
-  SmallVector<int64_t> shape(rank, 1);
-  shape[axis] = n;
-  SmallVector<int64_t> vals(n);
-  for (int64_t i = 0; i < n; ++i)
-    vals[i] = i;
-  auto type = RankedTensorType::get(shape, nc.b().getI64Type());
-  return arith::ConstantOp::create(
-      nc.b(), nc.loc(), DenseElementsAttr::get(type, ArrayRef(vals)));
-}
-
 LogicalResult convertHardmax(NodeContext &nc) {
   auto t = nc.inputType(0);
   int64_t rank = t.getRank();

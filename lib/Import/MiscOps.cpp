@@ -53,23 +53,6 @@ Value slice(NodeContext &nc, Value src, ArrayRef<int64_t> offsets,
                                         szs, strs);
 }
 
-/// An i64 constant of rank `rank`, 1 everywhere but `n` at `axis`, holding
-/// 0..n-1 along `axis`.
-Value iota(NodeContext &nc, int64_t rank, int64_t axis, int64_t n,
-           Type elt = {}) {
-  OpBuilder &b = nc.b();
-  if (!elt)
-    elt = b.getI64Type();
-  SmallVector<int64_t> shape(rank, 1);
-  shape[axis] = n;
-  SmallVector<APInt> vals;
-  for (int64_t i = 0; i < n; ++i)
-    vals.push_back(APInt(elt.getIntOrFloatBitWidth(), i));
-  auto type = RankedTensorType::get(shape, elt);
-  return arith::ConstantOp::create(b, nc.loc(),
-                                   DenseElementsAttr::get(type, vals));
-}
-
 /// An i1 constant [1,..,n,..,1] with `pred(i)` at index i along `axis`.
 template <typename Pred>
 Value rowMask(NodeContext &nc, int64_t rank, int64_t axis, int64_t n,
@@ -160,9 +143,7 @@ LogicalResult convertCumProd(NodeContext &nc) {
   OpBuilder &b = nc.b();
   Location loc = nc.loc();
   Type i64 = b.getI64Type();
-  Value axis = nc.input(1);
-  if (at.getElementType() != i64)
-    axis = seq::CastOp::create(b, loc, at.clone(i64), axis);
+  Value axis = castTo(nc, nc.input(1), i64);
   axis = nc.reshape(axis, {});
   Value y = x;
   for (int64_t d = rank - 1; d >= 0; --d) {
@@ -224,9 +205,7 @@ LogicalResult convertReverseSequence(NodeContext &nc) {
   OpBuilder &b = nc.b();
   Location loc = nc.loc();
   Type i64 = b.getI64Type();
-  Value lens = nc.input(1);
-  if (lt.getElementType() != i64)
-    lens = seq::CastOp::create(b, loc, lt.clone(i64), lens);
+  Value lens = castTo(nc, nc.input(1), i64);
   SmallVector<int64_t> lensShape(rank, 1);
   lensShape[batchAxis] = batch;
   lens = nc.reshape(lens, lensShape);

@@ -141,11 +141,9 @@ LogicalResult convertConvTranspose(NodeContext &nc) {
     upShape.push_back((xt.getDimSize(2 + i) - 1) * strides[i] + 1);
     needUp |= strides[i] > 1;
   }
+  if (failed(checkBias(nc, 2, m, xt.getElementType())))
+    return failure();
   Value bias = nc.input(2);
-  if (bias && (nc.inputType(2).getShape() != ArrayRef<int64_t>{m} ||
-               nc.inputType(2).getElementType() != xt.getElementType()))
-    return nc.error() << "bias of type " << typeStr(nc.inputType(2))
-                      << " should be [" << m << "]";
 
   OpBuilder &b = nc.b();
   Location loc = nc.loc();
