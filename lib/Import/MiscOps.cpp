@@ -62,9 +62,7 @@ Value rowMask(NodeContext &nc, int64_t rank, int64_t axis, int64_t n,
   SmallVector<bool> vals;
   for (int64_t i = 0; i < n; ++i)
     vals.push_back(pred(i));
-  auto type = RankedTensorType::get(shape, nc.b().getI1Type());
-  return arith::ConstantOp::create(nc.b(), nc.loc(),
-                                   DenseElementsAttr::get(type, vals));
+  return boolTensor(nc, shape, vals);
 }
 
 /// The element type named by the `dtype` attribute, or `dflt`.
@@ -175,9 +173,7 @@ LogicalResult convertEyeLike(NodeContext &nc) {
     for (int64_t j = 0; j < m; ++j)
       vals[i * m + j] = j - i == k;
   OpBuilder &b = nc.b();
-  Value mask = arith::ConstantOp::create(
-      b, nc.loc(),
-      DenseElementsAttr::get(t.clone(b.getI1Type()), ArrayRef<bool>(vals)));
+  Value mask = boolTensor(nc, t.getShape(), vals);
   nc.setOutput(0, seq::CastOp::create(b, nc.loc(), t.clone(*elt), mask));
   return success();
 }

@@ -337,11 +337,8 @@ LogicalResult convertMaxPool(NodeContext &nc) {
       }
       idx[e] = flat;
     }
-    paddedIdx =
-        padSpatial(nc,
-                   arith::ConstantOp::create(
-                       b, loc, DenseElementsAttr::get(it, ArrayRef(idx))),
-                   g, b.getI64IntegerAttr(0));
+    paddedIdx = padSpatial(nc, i64Tensor(nc, it.getShape(), idx), g,
+                           b.getI64IntegerAttr(0));
   }
   Value best, bestIdx;
   for (const auto &k : kernelOffsets(g)) {
@@ -369,12 +366,10 @@ LogicalResult convertMaxPool(NodeContext &nc) {
       plane *= d;
     SmallVector<int64_t> bshape{n, c};
     bshape.append(g.rank(), 1);
-    auto bt = RankedTensorType::get(bshape, b.getI64Type());
     SmallVector<int64_t> base(n * c);
     for (int64_t i = 0; i < n * c; ++i)
       base[i] = i * plane;
-    Value baseV = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(bt, ArrayRef(base)));
+    Value baseV = i64Tensor(nc, bshape, base);
     nc.setOutput(1, seq::AddOp::create(b, loc, bestIdx, baseV));
   }
   return success();

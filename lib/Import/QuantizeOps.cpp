@@ -67,9 +67,7 @@ FailureOr<Value> alignParam(NodeContext &nc, Value p, RankedTensorType xt,
   SmallVector<int64_t> idx;
   for (int64_t i = 0; i < d; ++i)
     idx.push_back(i / blockSize);
-  auto idxType = RankedTensorType::get({d}, nc.b().getI64Type());
-  Value indices = arith::ConstantOp::create(
-      nc.b(), nc.loc(), DenseElementsAttr::get(idxType, ArrayRef(idx)));
+  Value indices = i64Tensor(nc, {d}, idx);
   SmallVector<int64_t> shape(pt.getShape());
   shape[axis] = d;
   return (Value)seq::GatherOp::create(nc.b(), nc.loc(), pt.clone(shape), p,

@@ -43,9 +43,7 @@ Value reversedIndices(NodeContext &nc, int64_t k) {
   SmallVector<int64_t> vals(k);
   for (int64_t i = 0; i < k; ++i)
     vals[i] = k - 1 - i;
-  auto type = RankedTensorType::get({k}, nc.b().getI64Type());
-  return arith::ConstantOp::create(
-      nc.b(), nc.loc(), DenseElementsAttr::get(type, ArrayRef(vals)));
+  return i64Tensor(nc, {k}, vals);
 }
 
 LogicalResult convertConvTranspose(NodeContext &nc) {
@@ -263,12 +261,7 @@ Value dftMatrix(NodeContext &nc, Type elt, int64_t n, int64_t cin,
         DenseElementsAttr::get(RankedTensorType::get(shape, elt),
                                ArrayRef(mat)));
   std::vector<float> f(mat.begin(), mat.end());
-  auto ft = RankedTensorType::get(shape, b.getF32Type());
-  Value v = arith::ConstantOp::create(b, nc.loc(),
-                                      DenseElementsAttr::get(ft, ArrayRef(f)));
-  if (!elt.isF32())
-    v = seq::CastOp::create(b, nc.loc(), ft.clone(elt), v);
-  return v;
+  return castTo(nc, f32Tensor(nc, shape, f), elt);
 }
 
 /// seq.transpose unless `perm` is the identity.
