@@ -192,10 +192,8 @@ LogicalResult convertConv(NodeContext &nc) {
     return failure();
   auto xt = nc.inputType(0), wt = nc.inputType(1);
   int64_t rank = xt.getRank(), sdims = rank - 2;
-  if (wt.getRank() != rank || !wt.hasStaticShape() ||
-      wt.getElementType() != xt.getElementType())
-    return nc.error() << "weight of type " << typeStr(wt)
-                      << " does not match input " << typeStr(xt);
+  if (failed(checkConvWeight(nc)))
+    return failure();
   SmallVector<int64_t> strides = attrIntsOr(nc, "strides", sdims, 1),
                        dilations = attrIntsOr(nc, "dilations", sdims, 1),
                        pads = attrIntsOr(nc, "pads", 2 * sdims, 0),

@@ -186,6 +186,17 @@ inline mlir::Value iota(NodeContext &nc, int64_t rank, int64_t axis, int64_t n,
       b, nc.loc(), mlir::DenseElementsAttr::get(type, vals));
 }
 
+/// Fails with an error unless the weight (input 1) is static, of the input's
+/// rank and element type (Conv, ConvTranspose).
+inline mlir::LogicalResult checkConvWeight(NodeContext &nc) {
+  auto xt = nc.inputType(0), wt = nc.inputType(1);
+  if (wt.getRank() != xt.getRank() || !wt.hasStaticShape() ||
+      wt.getElementType() != xt.getElementType())
+    return nc.error() << "weight of type " << typeStr(wt)
+                      << " does not match input " << typeStr(xt);
+  return mlir::success();
+}
+
 /// Fails with an error unless the optional bias input `i` is absent or a
 /// [m] tensor of `elt` (Conv, ConvTranspose).
 inline mlir::LogicalResult checkBias(NodeContext &nc, unsigned i, int64_t m,

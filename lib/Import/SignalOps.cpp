@@ -55,10 +55,8 @@ LogicalResult convertConvTranspose(NodeContext &nc) {
   if (rank < 3 || !xt.hasStaticShape())
     return nc.error() << "expects a static input of rank >= 3, got "
                       << shapeStr(xt.getShape());
-  if (wt.getRank() != rank || !wt.hasStaticShape() ||
-      wt.getElementType() != xt.getElementType())
-    return nc.error() << "weight of type " << typeStr(wt)
-                      << " does not match input " << typeStr(xt);
+  if (failed(checkConvWeight(nc)))
+    return failure();
   SmallVector<int64_t> strides = attrIntsOr(nc, "strides", sdims, 1),
                        dilations = attrIntsOr(nc, "dilations", sdims, 1),
                        outPad = attrIntsOr(nc, "output_padding", sdims, 0),
