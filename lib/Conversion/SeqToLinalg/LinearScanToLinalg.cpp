@@ -129,6 +129,20 @@ struct ScanBuilder {
   Value cvt(OpBuilder &bb, Location l, Value x) {
     return convertFloat(bb, l, x, ct);
   }
+  /// Indices of the log-decay cumsum at step `t` and key channel `d` (one
+  /// value per head when the decay is per head).
+  SmallVector<AffineExpr> decayIndex(AffineExpr t, AffineExpr d) {
+    return {dim(0), dim(1), t, perHeadDecay ? zero() : d};
+  }
+  /// Body of acc += x[.., i] (e^{gam[.., i]} when gated) S[i, ..]: a[0] = x,
+  /// a[1] = S, a[2] = gam (gated only), a.back() = the accumulator.
+  SmallVector<Value> decayedProduct(OpBuilder &bb, Location l, ValueRange a) {
+    Value x = cvt(bb, l, a[0]);
+    if (g)
+      x = arith::MulFOp::create(bb, l, x, math::ExpOp::create(bb, l, a[2]));
+    Value p = arith::MulFOp::create(bb, l, x, a[1]);
+    return {arith::AddFOp::create(bb, l, a.back(), p)};
+  }
   /// Scales the [B, Hkv, G, N, Dv] accumulator by `scale`, converts it to the
   /// output element type and inserts it as rows [start, start + N).
   Value storeRows(Value o, Value acc, Value start, int64_t n) {
@@ -250,10 +264,6 @@ struct ScanBuilder {
   /// the chunk's rows (each row a [B, Hkv, Dv] update).
   Value deltaValues(Value start, int64_t n, Value kC, Value vC, Value gam,
                     Value s) {
-    auto gd = [&](AffineExpr tExpr, AffineExpr dExpr) {
-      return SmallVector<AffineExpr>{dim(0), dim(1), tExpr,
-                                     perHeadDecay ? zero() : dExpr};
-    };
     auto uType = RankedTensorType::get({b, hkv, n, dv}, ct);
     // r0[b,h,s,j] = sum_i k[s,i] e^{gam[s,i]} S[i,j] (loops b, h, s, j, i).
     SmallVector<Value> ins = {kC, s};
@@ -261,22 +271,15 @@ struct ScanBuilder {
                                    map(5, {dim(0), dim(1), dim(4), dim(3)})};
     if (g) {
       ins.push_back(gam);
-      maps.push_back(map(5, gd(dim(2), dim(4))));
+      maps.push_back(map(5, decayIndex(dim(2), dim(4))));
     }
     maps.push_back(map(5, {dim(0), dim(1), dim(2), dim(3)}));
-    Value r0 =
-        buildGeneric(rw, loc, uType, ins, {zeros({b, hkv, n, dv})}, maps,
-                     iterators(4, 1),
-                     [&](OpBuilder &bb, Location l, ValueRange a) {
-                       Value kv = cvt(bb, l, a[0]);
-                       if (g)
-                         kv = arith::MulFOp::create(
-                             bb, l, kv, math::ExpOp::create(bb, l, a[2]));
-                       Value p = arith::MulFOp::create(bb, l, kv, a[1]);
-                       return SmallVector<Value>{
-                           arith::AddFOp::create(bb, l, a.back(), p)};
-                     })
-            .getResult(0);
+    Value r0 = buildGeneric(rw, loc, uType, ins, {zeros({b, hkv, n, dv})}, maps,
+                            iterators(4, 1),
+                            [&](OpBuilder &bb, Location l, ValueRange a) {
+                              return decayedProduct(bb, l, a);
+                            })
+                   .getResult(0);
     // rhs = β (v - r0)
     Value betaC = sliceRange(rw, loc, beta, start, n);
     AffineMap betaMap =
@@ -299,9 +302,9 @@ struct ScanBuilder {
             map(5, {dim(0), dim(1), dim(3), dim(4)})};
     if (g) {
       ins.push_back(gam);
-      maps.push_back(map(5, gd(dim(2), dim(4))));
+      maps.push_back(map(5, decayIndex(dim(2), dim(4))));
       ins.push_back(gam);
-      maps.push_back(map(5, gd(dim(3), dim(4))));
+      maps.push_back(map(5, decayIndex(dim(3), dim(4))));
     }
     maps.push_back(map(5, {dim(0), dim(1), dim(2), dim(3)}));
     Value w = buildGeneric(
@@ -404,10 +407,6 @@ struct ScanBuilder {
                          })
                 .getResult(0);
     }
-    auto gd = [&](AffineExpr tExpr, AffineExpr dExpr) {
-      return SmallVector<AffineExpr>{dim(0), dim(1), tExpr,
-                                     perHeadDecay ? zero() : dExpr};
-    };
     // The delta rule is the additive one with v replaced by the written
     // values u (WY form), solved before S is updated.
     if (delta)
@@ -420,20 +419,14 @@ struct ScanBuilder {
         map(6, {dim(0), dim(1), dim(5), dim(4)})};
     if (g) {
       ins.push_back(gam);
-      maps.push_back(map(6, gd(dim(3), dim(5))));
+      maps.push_back(map(6, decayIndex(dim(3), dim(5))));
     }
     maps.push_back(map(6, {dim(0), dim(1), dim(2), dim(3), dim(4)}));
     auto oType = RankedTensorType::get({b, hkv, grp, n, dv}, ct);
     Value o = buildGeneric(rw, loc, oType, ins, {zeros({b, hkv, grp, n, dv})},
                            maps, iterators(5, 1),
                            [&](OpBuilder &bb, Location l, ValueRange a) {
-                             Value qv = cvt(bb, l, a[0]);
-                             if (g)
-                               qv = arith::MulFOp::create(
-                                   bb, l, qv, math::ExpOp::create(bb, l, a[2]));
-                             Value p = arith::MulFOp::create(bb, l, qv, a[1]);
-                             return SmallVector<Value>{
-                                 arith::AddFOp::create(bb, l, a.back(), p)};
+                             return decayedProduct(bb, l, a);
                            })
                   .getResult(0);
     // Intra-chunk scores: a[b,h,g,t,s] = sum_i q[t,i] k[s,i] e^{gam[t,i] -
@@ -443,9 +436,9 @@ struct ScanBuilder {
             map(6, {dim(0), dim(1), dim(4), dim(5)})};
     if (g) {
       ins.push_back(gam);
-      maps.push_back(map(6, gd(dim(3), dim(5))));
+      maps.push_back(map(6, decayIndex(dim(3), dim(5))));
       ins.push_back(gam);
-      maps.push_back(map(6, gd(dim(4), dim(5))));
+      maps.push_back(map(6, decayIndex(dim(4), dim(5))));
     }
     maps.push_back(map(6, {dim(0), dim(1), dim(2), dim(3), dim(4)}));
     Value scores =
@@ -486,7 +479,8 @@ struct ScanBuilder {
       // S = e^{gam[n-1]} ⊙ S
       s = buildGeneric(
               rw, loc, st, {gam}, {s},
-              {map(4, gd(getAffineConstantExpr(n - 1, ctx), dim(2))), id(4)},
+              {map(4, decayIndex(getAffineConstantExpr(n - 1, ctx), dim(2))),
+               id(4)},
               iterators(4),
               [&](OpBuilder &bb, Location l, ValueRange a) {
                 Value e = math::ExpOp::create(bb, l, a[0]);
@@ -502,9 +496,10 @@ struct ScanBuilder {
             map(5, {dim(0), dim(1), dim(4), dim(3)})};
     if (g) {
       ins.push_back(gam);
-      maps.push_back(map(5, gd(getAffineConstantExpr(n - 1, ctx), dim(2))));
+      maps.push_back(
+          map(5, decayIndex(getAffineConstantExpr(n - 1, ctx), dim(2))));
       ins.push_back(gam);
-      maps.push_back(map(5, gd(dim(4), dim(2))));
+      maps.push_back(map(5, decayIndex(dim(4), dim(2))));
     }
     maps.push_back(map(5, {dim(0), dim(1), dim(2), dim(3)}));
     s = buildGeneric(
