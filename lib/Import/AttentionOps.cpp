@@ -26,6 +26,18 @@ namespace {
 
 bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
 
+/// The `scale` attribute, or 1/sqrt(head size `d`) by default; an error
+/// (and nullopt) when the default needs a head size that is not static.
+std::optional<float> attentionScale(NodeContext &nc, int64_t d) {
+  if (const onnx::AttributeProto *s = nc.attr("scale"))
+    return s->f();
+  if (isDyn(d) || d == 0) {
+    nc.error() << "default scale needs a static head size";
+    return std::nullopt;
+  }
+  return 1.0f / std::sqrt(static_cast<float>(d));
+}
+
 /// [B, S, H*D] -> [B, H, S, D].
 FailureOr<Value> splitHeads(NodeContext &nc, Value v, int64_t heads,
                             StringRef what) {
@@ -176,14 +188,9 @@ LogicalResult convertAttention(NodeContext &nc) {
   if (!isDyn(d) && !isDyn(kt.getDimSize(3)) && d != kt.getDimSize(3))
     return nc.error() << "Q head size " << d << " differs from K head size "
                       << kt.getDimSize(3);
-  float scale;
-  if (const onnx::AttributeProto *s = nc.attr("scale")) {
-    scale = s->f();
-  } else {
-    if (isDyn(d) || d == 0)
-      return nc.error() << "default scale needs a static head size";
-    scale = 1.0f / std::sqrt(static_cast<float>(d));
-  }
+  std::optional<float> scale = attentionScale(nc, d);
+  if (!scale)
+    return failure();
   bool causal = nc.attrInt("is_causal", 0) != 0;
 
   Value mask = nc.input(3);
@@ -219,7 +226,7 @@ LogicalResult convertAttention(NodeContext &nc) {
                  : Type();
   auto attn = seq::AttentionOp::create(
       b, nc.loc(), RankedTensorType::get(shape, elt), scoresType, q, k, v, mask,
-      lens, b.getF32FloatAttr(scale), causal ? b.getUnitAttr() : UnitAttr(),
+      lens, b.getF32FloatAttr(*scale), causal ? b.getUnitAttr() : UnitAttr(),
       b.getF32FloatAttr(nc.attrFloat("softcap", 0.0f)),
       pastLen ? b.getI64IntegerAttr(pastLen) : IntegerAttr(),
       left >= 0 ? b.getI64IntegerAttr(left) : IntegerAttr(),
@@ -344,14 +351,9 @@ LogicalResult convertFlexAttention(NodeContext &nc) {
                       << ") must be a static multiple of key/value heads ("
                       << hkv << ")";
   int64_t d = qt.getDimSize(3);
-  float scale;
-  if (const onnx::AttributeProto *s = nc.attr("scale")) {
-    scale = s->f();
-  } else {
-    if (isDyn(d) || d == 0)
-      return nc.error() << "default scale needs a static head size";
-    scale = 1.0f / std::sqrt(static_cast<float>(d));
-  }
+  std::optional<float> scale = attentionScale(nc, d);
+  if (!scale)
+    return failure();
   // Only a softmax type that differs from the op's default is recorded:
   // ops without it keep the fast lowerings.
   TypeAttr precision;
@@ -369,7 +371,7 @@ LogicalResult convertFlexAttention(NodeContext &nc) {
       {qt.getDimSize(0), hq, qt.getDimSize(2), vt.getDimSize(3)}, elt);
   auto attn = seq::AttentionOp::create(
       b, nc.loc(), resultType, /*scores=*/Type(), q, k, v, /*mask=*/Value(),
-      /*kv_seqlen=*/Value(), b.getF32FloatAttr(scale), /*causal=*/UnitAttr(),
+      /*kv_seqlen=*/Value(), b.getF32FloatAttr(*scale), /*causal=*/UnitAttr(),
       b.getF32FloatAttr(0.0f), /*query_offset=*/IntegerAttr(),
       /*window_left=*/IntegerAttr(), /*window_right=*/IntegerAttr(),
       /*scores_mode=*/IntegerAttr(), precision);
