@@ -134,6 +134,15 @@ struct ScanBuilder {
   SmallVector<AffineExpr> decayIndex(AffineExpr t, AffineExpr d) {
     return {dim(0), dim(1), t, perHeadDecay ? zero() : d};
   }
+  /// The in-chunk term x[t, i] y[s, i] (e^{gam[t, i] - gam[s, i]} when
+  /// gated): a[0] = x, a[1] = y, a[2] = gam at t, a[3] = gam at s.
+  Value decayedPair(OpBuilder &bb, Location l, ValueRange a) {
+    Value p = arith::MulFOp::create(bb, l, cvt(bb, l, a[0]), cvt(bb, l, a[1]));
+    if (!g)
+      return p;
+    Value d = arith::SubFOp::create(bb, l, a[2], a[3]);
+    return arith::MulFOp::create(bb, l, p, math::ExpOp::create(bb, l, d));
+  }
   /// Body of acc += x[.., i] (e^{gam[.., i]} when gated) S[i, ..]: a[0] = x,
   /// a[1] = S, a[2] = gam (gated only), a.back() = the accumulator.
   SmallVector<Value> decayedProduct(OpBuilder &bb, Location l, ValueRange a) {
@@ -307,26 +316,20 @@ struct ScanBuilder {
       maps.push_back(map(5, decayIndex(dim(3), dim(4))));
     }
     maps.push_back(map(5, {dim(0), dim(1), dim(2), dim(3)}));
-    Value w = buildGeneric(
-                  rw, loc, RankedTensorType::get({b, hkv, n, n}, ct), ins,
-                  {zeros({b, hkv, n, n})}, maps, iterators(4, 1),
-                  [&](OpBuilder &bb, Location l, ValueRange a) {
-                    Value p = arith::MulFOp::create(bb, l, cvt(bb, l, a[0]),
-                                                    cvt(bb, l, a[1]));
-                    if (g)
-                      p = arith::MulFOp::create(
-                          bb, l, p,
-                          math::ExpOp::create(
-                              bb, l, arith::SubFOp::create(bb, l, a[2], a[3])));
-                    Value row = linalg::IndexOp::create(bb, l, 2);
-                    Value col = linalg::IndexOp::create(bb, l, 3);
-                    Value in = arith::CmpIOp::create(
-                        bb, l, arith::CmpIPredicate::ult, col, row);
-                    Value sum = arith::AddFOp::create(bb, l, a.back(), p);
-                    return SmallVector<Value>{
-                        arith::SelectOp::create(bb, l, in, sum, a.back())};
-                  })
-                  .getResult(0);
+    Value w =
+        buildGeneric(rw, loc, RankedTensorType::get({b, hkv, n, n}, ct), ins,
+                     {zeros({b, hkv, n, n})}, maps, iterators(4, 1),
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       Value p = decayedPair(bb, l, a);
+                       Value row = linalg::IndexOp::create(bb, l, 2);
+                       Value col = linalg::IndexOp::create(bb, l, 3);
+                       Value in = arith::CmpIOp::create(
+                           bb, l, arith::CmpIPredicate::ult, col, row);
+                       Value sum = arith::AddFOp::create(bb, l, a.back(), p);
+                       return SmallVector<Value>{
+                           arith::SelectOp::create(bb, l, in, sum, a.back())};
+                     })
+            .getResult(0);
     // Forward substitution: u_s = rhs_s - β_s Σ_r w[s,r] u_r, row by row
     // (w is zero for r >= s, so the rows not yet solved do not contribute).
     auto loop = scf::ForOp::create(
@@ -442,25 +445,18 @@ struct ScanBuilder {
     }
     maps.push_back(map(6, {dim(0), dim(1), dim(2), dim(3), dim(4)}));
     Value scores =
-        buildGeneric(
-            rw, loc, RankedTensorType::get({b, hkv, grp, n, n}, ct), ins,
-            {zeros({b, hkv, grp, n, n})}, maps, iterators(5, 1),
-            [&](OpBuilder &bb, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(bb, l, cvt(bb, l, a[0]),
-                                              cvt(bb, l, a[1]));
-              if (g)
-                p = arith::MulFOp::create(
-                    bb, l, p,
-                    math::ExpOp::create(
-                        bb, l, arith::SubFOp::create(bb, l, a[2], a[3])));
-              Value t = linalg::IndexOp::create(bb, l, 3);
-              Value u = linalg::IndexOp::create(bb, l, 4);
-              Value in =
-                  arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ule, u, t);
-              Value sum = arith::AddFOp::create(bb, l, a.back(), p);
-              return SmallVector<Value>{
-                  arith::SelectOp::create(bb, l, in, sum, a.back())};
-            })
+        buildGeneric(rw, loc, RankedTensorType::get({b, hkv, grp, n, n}, ct),
+                     ins, {zeros({b, hkv, grp, n, n})}, maps, iterators(5, 1),
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       Value p = decayedPair(bb, l, a);
+                       Value t = linalg::IndexOp::create(bb, l, 3);
+                       Value u = linalg::IndexOp::create(bb, l, 4);
+                       Value in = arith::CmpIOp::create(
+                           bb, l, arith::CmpIPredicate::ule, u, t);
+                       Value sum = arith::AddFOp::create(bb, l, a.back(), p);
+                       return SmallVector<Value>{
+                           arith::SelectOp::create(bb, l, in, sum, a.back())};
+                     })
             .getResult(0);
     // o[b,h,g,t,j] += sum_s a[t,s] v[s,j] (loops b, h, g, t, j, s).
     o = buildGeneric(
@@ -502,19 +498,12 @@ struct ScanBuilder {
       maps.push_back(map(5, decayIndex(dim(4), dim(2))));
     }
     maps.push_back(map(5, {dim(0), dim(1), dim(2), dim(3)}));
-    s = buildGeneric(
-            rw, loc, st, ins, {s}, maps, iterators(4, 1),
-            [&](OpBuilder &bb, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(bb, l, cvt(bb, l, a[0]),
-                                              cvt(bb, l, a[1]));
-              if (g)
-                p = arith::MulFOp::create(
-                    bb, l, p,
-                    math::ExpOp::create(
-                        bb, l, arith::SubFOp::create(bb, l, a[2], a[3])));
-              return SmallVector<Value>{
-                  arith::AddFOp::create(bb, l, a.back(), p)};
-            })
+    s = buildGeneric(rw, loc, st, ins, {s}, maps, iterators(4, 1),
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       Value p = decayedPair(bb, l, a);
+                       return SmallVector<Value>{
+                           arith::AddFOp::create(bb, l, a.back(), p)};
+                     })
             .getResult(0);
     return {s, storeRows(o, acc, start, n)};
   }
