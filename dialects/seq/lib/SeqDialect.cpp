@@ -3,6 +3,8 @@
 #include "seq/IR/SeqDialect.h"
 #include "seq/IR/SeqOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 using namespace mlir;
 using namespace mlir::seq;
 
@@ -13,4 +15,14 @@ void SeqDialect::initialize() {
 #define GET_OP_LIST
 #include "seq/IR/SeqOps.cpp.inc"
       >();
+  registerMoEOps();
+  registerKVCacheOps();
+  registerQuantOps();
+}
+
+Operation *SeqDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                           Type type, Location loc) {
+  if (auto typed = dyn_cast<TypedAttr>(value); typed && typed.getType() == type)
+    return arith::ConstantOp::create(builder, loc, type, typed);
+  return nullptr;
 }

@@ -25,6 +25,15 @@ def Seq_Dialect : Dialect {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::tensor::TensorDialect"];
+  // Folds that produce attributes become arith.constant.
+  let hasConstantMaterializer = 1;
+  // Op families with their own .td and generated files (Seq<Family>Ops.td),
+  // so that changing one family rebuilds only its users.
+  let extraClassDeclaration = [{
+    void registerMoEOps();
+    void registerKVCacheOps();
+    void registerQuantOps();
+  }];
 }
 
 class Seq_Op<string mnemonic, list<Trait> traits = []>
