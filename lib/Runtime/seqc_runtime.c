@@ -14,6 +14,7 @@
 #include "seqc/Runtime/seqc_runtime.h"
 
 #include "cuda_runtime_internal.h"
+#include "runtime_internal.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -35,15 +36,15 @@ SEQC_HIDDEN extern void seqc_model_entry(void **args);
 
 static _Thread_local char last_error[512];
 
-static int fail(int status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int fail(int status, const char *fmt, ...) {
+/* Declared in runtime_internal.h: session.c reports through it too. */
+SEQC_HIDDEN int seqc_fail(int status, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(last_error, sizeof(last_error), fmt, ap);
   va_end(ap);
   return status;
 }
+#define fail seqc_fail
 
 SEQC_API const char *seqc_last_error(void) { return last_error; }
 
@@ -86,13 +87,8 @@ SEQC_API int64_t seqc_dtype_size(int32_t dtype) {
  *===----------------------------------------------------------------------===*/
 
 static pthread_once_t info_once = PTHREAD_ONCE_INIT;
-static seqc_model_info info;
-static int info_ok;
-static char info_error[256];
-/* Inputs bound at compile time (seqc --const-input): the bytes each must
- * equal, NULL for free inputs. Indexed like info.inputs. */
-static const unsigned char **bound_data;
-static size_t *bound_size;
+/* The primary entry point (see runtime_internal.h for the fields). */
+static seqc_model primary;
 
 /* Returns the next whitespace-delimited token of *p (NUL-terminated in place)
  * or NULL at the end of the line. */
@@ -150,7 +146,7 @@ static int parse_int64(const char *s, int64_t *value) {
 
 /* Parses "bound <hex>" (the value input `i` was specialized to) in place;
  * a bare "bound" is an empty value. */
-static int parse_bound(char *rest, int32_t i) {
+static int parse_bound(seqc_model *m, char *rest, int32_t i) {
   static char empty[1];
   char *hex = next_token(&rest);
   if (!hex)
@@ -167,24 +163,19 @@ static int parse_bound(char *rest, int32_t i) {
       return 0;
     out[k] = (unsigned char)(hi * 16 + lo);
   }
-  bound_data[i] = out;
-  bound_size[i] = len / 2;
+  m->bound_data[i] = out;
+  m->bound_size[i] = len / 2;
   return 1;
 }
 
-/* Messages of the model's run-time shape checks ("check <id> <message>"),
- * indexed by id (see seqc_rt_check_failed). */
-static const char **check_msg;
-static int64_t num_check_msg;
-
-static int parse_check(char *rest) {
+static int parse_check(seqc_model *m, char *rest) {
   int64_t id;
   char *msg;
   if (!parse_int64(next_token(&rest), &id) || !(msg = next_token(&rest)) ||
-      next_token(&rest) != NULL || id < 0 || id >= num_check_msg)
+      next_token(&rest) != NULL || id < 0 || id >= m->num_check_msg)
     return 0;
   percent_decode(msg);
-  check_msg[id] = msg;
+  m->check_msg[id] = msg;
   return 1;
 }
 
@@ -206,32 +197,35 @@ static int parse_tensor(char *rest, seqc_tensor_info *t) {
   return next_token(&rest) == NULL;
 }
 
-static void parse_desc(void) {
+void seqc_model_parse(seqc_model *m) {
   /* The text is copied once and the names point into the copy; both live as
    * long as the library. */
-  size_t len = strlen(seqc_model_desc);
+  const char *desc = m->desc;
+  seqc_model_info *info = &m->info;
+  char *info_error = m->error;
+  size_t len = strlen(desc);
   char *text = malloc(len + 1);
   size_t lines = 1;
   for (size_t i = 0; i < len; ++i)
-    lines += seqc_model_desc[i] == '\n';
+    lines += desc[i] == '\n';
   seqc_tensor_info *inputs = calloc(lines, sizeof(seqc_tensor_info));
   seqc_tensor_info *outputs = calloc(lines, sizeof(seqc_tensor_info));
-  bound_data = calloc(lines, sizeof(*bound_data));
-  bound_size = calloc(lines, sizeof(*bound_size));
-  check_msg = calloc(lines, sizeof(*check_msg));
-  num_check_msg = (int64_t)lines;
-  if (!text || !inputs || !outputs || !bound_data || !bound_size ||
-      !check_msg) {
-    snprintf(info_error, sizeof(info_error), "out of memory");
+  m->bound_data = calloc(lines, sizeof(*m->bound_data));
+  m->bound_size = calloc(lines, sizeof(*m->bound_size));
+  m->check_msg = calloc(lines, sizeof(*m->check_msg));
+  m->num_check_msg = (int64_t)lines;
+  if (!text || !inputs || !outputs || !m->bound_data || !m->bound_size ||
+      !m->check_msg) {
+    snprintf(info_error, sizeof(m->error), "out of memory");
     return;
   }
-  memcpy(text, seqc_model_desc, len + 1);
+  memcpy(text, desc, len + 1);
 
-  info.abi_version = 0;
-  info.model_name = "";
-  info.target = "cpu";
-  info.inputs = inputs;
-  info.outputs = outputs;
+  info->abi_version = 0;
+  info->model_name = "";
+  info->target = "cpu";
+  info->inputs = inputs;
+  info->outputs = outputs;
   int line_no = 0;
   for (char *line = text; line;) {
     char *nl = strchr(line, '\n');
@@ -243,56 +237,67 @@ static void parse_desc(void) {
     int ok = 1;
     if (!key) {
       /* blank line */
-    } else if (line_no == 1 || info.abi_version == 0) {
+    } else if (line_no == 1 || info->abi_version == 0) {
       int64_t version;
       ok = strcmp(key, "seqc") == 0 && parse_int64(next_token(&rest), &version);
       if (ok && version != SEQC_ABI_VERSION) {
-        snprintf(info_error, sizeof(info_error),
+        snprintf(info_error, sizeof(m->error),
                  "model description has ABI version %lld, runtime expects %d",
                  (long long)version, SEQC_ABI_VERSION);
         return;
       }
-      info.abi_version = SEQC_ABI_VERSION;
+      info->abi_version = SEQC_ABI_VERSION;
     } else if (strcmp(key, "model") == 0 || strcmp(key, "target") == 0) {
       char *value = next_token(&rest);
       ok = value != NULL;
       if (ok) {
         percent_decode(value);
-        *(key[0] == 'm' ? &info.model_name : &info.target) = value;
+        *(key[0] == 'm' ? &info->model_name : &info->target) = value;
       }
     } else if (strcmp(key, "input") == 0) {
-      ok = parse_tensor(rest, &inputs[info.num_inputs++]);
+      ok = parse_tensor(rest, &inputs[info->num_inputs++]);
     } else if (strcmp(key, "bound") == 0) {
-      ok = parse_bound(rest, info.num_inputs - 1);
+      ok = parse_bound(m, rest, info->num_inputs - 1);
     } else if (strcmp(key, "check") == 0) {
-      ok = parse_check(rest);
+      ok = parse_check(m, rest);
     } else if (strcmp(key, "output") == 0) {
-      ok = parse_tensor(rest, &outputs[info.num_outputs++]);
+      ok = parse_tensor(rest, &outputs[info->num_outputs++]);
     }
     /* Unknown records are ignored so that newer compilers can add some. */
     if (!ok) {
-      snprintf(info_error, sizeof(info_error),
+      snprintf(info_error, sizeof(m->error),
                "malformed model description at line %d", line_no);
       return;
     }
     line = nl ? nl + 1 : NULL;
   }
-  if (info.abi_version == 0) {
-    snprintf(info_error, sizeof(info_error),
+  if (info->abi_version == 0) {
+    snprintf(info_error, sizeof(m->error),
              "model description does not start with 'seqc %d'",
              SEQC_ABI_VERSION);
     return;
   }
-  info_ok = 1;
+  m->ok = 1;
+}
+
+static void parse_primary(void) {
+  primary.desc = seqc_model_desc;
+  primary.entry = seqc_model_entry;
+  seqc_model_parse(&primary);
+}
+
+const seqc_model *seqc_primary_model(void) {
+  pthread_once(&info_once, parse_primary);
+  if (!primary.ok) {
+    fail(SEQC_ERR_INTERNAL, "%s", primary.error);
+    return NULL;
+  }
+  return &primary;
 }
 
 SEQC_API const seqc_model_info *seqc_get_model_info(void) {
-  pthread_once(&info_once, parse_desc);
-  if (!info_ok) {
-    fail(SEQC_ERR_INTERNAL, "%s", info_error);
-    return NULL;
-  }
-  return &info;
+  const seqc_model *m = seqc_primary_model();
+  return m ? &m->info : NULL;
 }
 
 /*===----------------------------------------------------------------------===*
@@ -377,8 +382,10 @@ static const char *format_element(char *buf, size_t size, int32_t dtype,
 /* Input `i` bound at compile time must hold exactly the bound value: the
  * artifact was specialized to it (shapes, axes...), any other value would
  * compute a silently wrong result. */
-static int check_bound(int32_t i, const seqc_tensor_info *ti,
-                       const seqc_tensor *t) {
+static int check_bound(const seqc_model *m, int32_t i,
+                       const seqc_tensor_info *ti, const seqc_tensor *t) {
+  const unsigned char *const *bound_data = m->bound_data;
+  const size_t *bound_size = m->bound_size;
   if (!bound_data || !bound_data[i])
     return SEQC_OK;
   int64_t w = seqc_dtype_size(ti->dtype), count = 1;
@@ -450,6 +457,7 @@ static void fill_desc(memref_desc *d, void *data, int32_t rank,
 /* The outputs of the run in progress on this thread, which the model's
  * dynamically shaped results are written to (see seqc_rt_set_output). */
 typedef struct run_ctx {
+  const seqc_model *model;
   const seqc_model_info *mi;
   seqc_tensor *outputs;
   int failed;
@@ -467,8 +475,10 @@ static _Thread_local jmp_buf *check_jmp;
  * regions. Buffers the model allocated before the check are not freed (a
  * leak per failed run, no corruption). */
 SEQC_HIDDEN void seqc_rt_check_failed(int32_t id) {
-  const char *msg =
-      id >= 0 && id < num_check_msg && check_msg[id] ? check_msg[id] : NULL;
+  const seqc_model *m = current_run ? current_run->model : NULL;
+  const char *msg = m && id >= 0 && id < m->num_check_msg && m->check_msg[id]
+                        ? m->check_msg[id]
+                        : NULL;
   if (msg)
     fail(SEQC_ERR_ARGUMENT, "run-time check failed: %s", msg);
   else
@@ -573,12 +583,11 @@ static void release(const seqc_model_info *mi, seqc_tensor *outputs,
     }
 }
 
-/* seqc_run (allocate == 0) and seqc_run_alloc (allocate == 1). */
-static int run(const seqc_tensor *inputs, int32_t num_inputs,
-               seqc_tensor *outputs, int32_t num_outputs, int allocate) {
-  const seqc_model_info *mi = seqc_get_model_info();
-  if (!mi)
-    return SEQC_ERR_INTERNAL;
+/* seqc_run (allocate == 0) and seqc_run_alloc (allocate == 1) on `model`. */
+int seqc_model_run(const seqc_model *model, const seqc_tensor *inputs,
+                   int32_t num_inputs, seqc_tensor *outputs,
+                   int32_t num_outputs, int allocate) {
+  const seqc_model_info *mi = &model->info;
   if (num_inputs != mi->num_inputs || num_outputs != mi->num_outputs)
     return fail(SEQC_ERR_ARGUMENT,
                 "model '%s' expects %d inputs and %d outputs, got %d and %d",
@@ -589,7 +598,7 @@ static int run(const seqc_tensor *inputs, int32_t num_inputs,
 
   for (int32_t i = 0; i < num_inputs; ++i)
     if (check_tensor("input", &mi->inputs[i], &inputs[i]) != SEQC_OK ||
-        check_bound(i, &mi->inputs[i], &inputs[i]) != SEQC_OK)
+        check_bound(model, i, &mi->inputs[i], &inputs[i]) != SEQC_OK)
       return SEQC_ERR_ARGUMENT;
   int any_dynamic = 0;
   for (int32_t i = 0; i < num_outputs; ++i) {
@@ -675,7 +684,7 @@ static int run(const seqc_tensor *inputs, int32_t num_inputs,
   /* CUDA-target models: driver and context first, the run's error after. */
   int cuda = mi->target && strcmp(mi->target, "cuda") == 0;
   const char *gpu_error = cuda ? seqc_cuda_begin() : NULL;
-  run_ctx ctx = {mi, outputs, 0};
+  run_ctx ctx = {model, mi, outputs, 0};
   run_ctx *saved = current_run;
   current_run = &ctx;
   jmp_buf env;
@@ -684,7 +693,7 @@ static int run(const seqc_tensor *inputs, int32_t num_inputs,
   if (!gpu_error) {
     if (setjmp(env) == 0) {
       check_jmp = &env;
-      seqc_model_entry(args);
+      model->entry(args);
     } else {
       check_failed = 1;
       ctx.failed = SEQC_ERR_ARGUMENT;
@@ -724,10 +733,14 @@ static int run(const seqc_tensor *inputs, int32_t num_inputs,
 
 SEQC_API int seqc_run(const seqc_tensor *inputs, int32_t num_inputs,
                       seqc_tensor *outputs, int32_t num_outputs) {
-  return run(inputs, num_inputs, outputs, num_outputs, 0);
+  if (!seqc_get_model_info())
+    return SEQC_ERR_INTERNAL;
+  return seqc_model_run(&primary, inputs, num_inputs, outputs, num_outputs, 0);
 }
 
 SEQC_API int seqc_run_alloc(const seqc_tensor *inputs, int32_t num_inputs,
                             seqc_tensor *outputs, int32_t num_outputs) {
-  return run(inputs, num_inputs, outputs, num_outputs, 1);
+  if (!seqc_get_model_info())
+    return SEQC_ERR_INTERNAL;
+  return seqc_model_run(&primary, inputs, num_inputs, outputs, num_outputs, 1);
 }

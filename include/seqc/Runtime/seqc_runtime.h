@@ -121,6 +121,65 @@ int32_t seqc_get_num_threads(void);
 /* Size in bytes of one element of `dtype` (0 if unknown). */
 int64_t seqc_dtype_size(int32_t dtype);
 
+/*===----------------------------------------------------------------------===*
+ * Generation (artifacts built with seqc --max-seq-len: a decode step with a
+ * KV cache that the session owns; see lib/Runtime/session.c)
+ *===----------------------------------------------------------------------===*/
+
+/* A generation session: its own KV cache of up to max_len tokens for
+ * `batch` sequences. Sessions are independent and may be used from
+ * different threads at the same time; one session is used by one thread at
+ * a time (a concurrent call on a busy session fails with
+ * SEQC_ERR_ARGUMENT). Handles are checked on every call: a destroyed or
+ * unknown handle is an error, never dereferenced. */
+typedef struct seqc_session seqc_session;
+
+typedef struct seqc_sampling {
+  float temperature; /* <= 0: greedy (argmax, lowest id on ties) */
+  int32_t top_k;     /* 0: off */
+  float top_p;       /* >= 1: off */
+  uint64_t seed;     /* deterministic per seed */
+  int64_t eos_id;    /* -1: the model's eos (gen desc); -2: none */
+} seqc_sampling;
+
+/* 1 if the artifact is a generation artifact (has a generation desc). */
+int seqc_is_generator(void);
+/* The vocabulary size and the compiled cache capacity in tokens (-1 if the
+ * artifact is no generator). */
+int64_t seqc_vocab_size(void);
+int64_t seqc_max_seq_len(void);
+
+/* Creates a session for up to `max_len` tokens (0: the compiled maximum,
+ * which it may not exceed) and `batch` sequences (1 .. the compiled batch;
+ * 0: the compiled batch). All sequences of a batch have the same length. */
+int seqc_session_create(int64_t max_len, int32_t batch, seqc_session **out);
+/* Appends `n` tokens per sequence (`ids` is [batch][n]) to the cache, in
+ * chunks of the artifact's step variants. `logits` ([batch][vocab] floats,
+ * may be NULL) receives the logits after the last token. On an error the
+ * session's length is unchanged. */
+int seqc_session_prefill(seqc_session *s, const int64_t *ids, int64_t n,
+                         float *logits);
+/* Appends one token per sequence (`tokens` is [batch]); `logits` as for
+ * prefill (may be NULL). */
+int seqc_session_decode(seqc_session *s, const int64_t *tokens, float *logits);
+/* Empties the cache (length 0); buffers are kept. */
+int seqc_session_reset(seqc_session *s);
+int seqc_session_destroy(seqc_session *s);
+/* Tokens in the cache, -1 if `s` is no live session. */
+int64_t seqc_session_length(const seqc_session *s);
+
+/* Prefills `prompt` ([n] ids; batch-1 sessions) and generates up to
+ * `max_new_tokens` ids into `out_ids` (*num_out of them), sampled with
+ * `params` (NULL: greedy, the model's eos). Stops after an EOS id (which is
+ * written), when `on_token(id, user)` returns nonzero (the id is written),
+ * or when the session is full. The last generated id is not fed back:
+ * afterwards the cache holds the prompt and all generated ids but the
+ * last (seqc_session_length). */
+int seqc_generate(seqc_session *s, const int64_t *prompt, int64_t n,
+                  int64_t max_new_tokens, const seqc_sampling *params,
+                  int64_t *out_ids, int64_t *num_out,
+                  int (*on_token)(int64_t id, void *user), void *user);
+
 #ifdef __cplusplus
 }
 #endif
