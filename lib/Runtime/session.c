@@ -57,31 +57,33 @@ DECLARE_VARIANT(7)
 DECLARE_VARIANT(8)
 #undef DECLARE_VARIANT
 
+/* Tables built at run time: the addresses of absent weak symbols are NULL
+ * only when loaded through the GOT, not in a static initializer. */
 static const char *variant_desc(int k) {
-  switch (k) {
-#define CASE(K)                                                                \
-  case K:                                                                      \
-    return seqc_variant_desc_##K;
-    CASE(1)
-    CASE(2)
-    CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
-#undef CASE
-        default : return NULL;
-  }
+  const char *descs[MAX_VARIANT + 1] = {NULL,
+                                        seqc_variant_desc_1,
+                                        seqc_variant_desc_2,
+                                        seqc_variant_desc_3,
+                                        seqc_variant_desc_4,
+                                        seqc_variant_desc_5,
+                                        seqc_variant_desc_6,
+                                        seqc_variant_desc_7,
+                                        seqc_variant_desc_8};
+  return descs[k];
 }
 
 typedef void (*entry_fn)(void **);
 static entry_fn variant_entry(int k) {
-  switch (k) {
-#define CASE(K)                                                                \
-  case K:                                                                      \
-    return seqc_variant_entry_##K;
-    CASE(1)
-    CASE(2)
-    CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
-#undef CASE
-        default : return NULL;
-  }
+  entry_fn entries[MAX_VARIANT + 1] = {NULL,
+                                       seqc_variant_entry_1,
+                                       seqc_variant_entry_2,
+                                       seqc_variant_entry_3,
+                                       seqc_variant_entry_4,
+                                       seqc_variant_entry_5,
+                                       seqc_variant_entry_6,
+                                       seqc_variant_entry_7,
+                                       seqc_variant_entry_8};
+  return entries[k];
 }
 
 /*===----------------------------------------------------------------------===*
