@@ -11,6 +11,10 @@ namespace seqc {
 #define GEN_PASS_DEF_SEQRAISE
 #include "seqc/Transforms/Passes.h.inc"
 
+/// Unrolled Mamba / Mamba-2 scans -> seq.linear_scan, causal depthwise
+/// conv1d -> seq.causal_conv (RaiseLinearScan.cpp).
+void populateRaiseLinearScanPatterns(RewritePatternSet &patterns);
+
 void populateSeqRaisePatterns(RewritePatternSet &patterns) {
   populateRaiseRMSNormPatterns(patterns);
   populateRaiseAttentionPatterns(patterns);
@@ -19,6 +23,7 @@ void populateSeqRaisePatterns(RewritePatternSet &patterns) {
   populateRaiseActivationPatterns(patterns);
   populateRaiseGatedAttentionPatterns(patterns);
   populateRaiseCausalMaskPatterns(patterns);
+  populateRaiseLinearScanPatterns(patterns);
 }
 
 namespace {

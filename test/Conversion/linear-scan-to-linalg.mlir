@@ -2,18 +2,21 @@
 
 // Gated delta rule, GQA (4 query heads on 2 kv heads), f16 activations: one
 // scf.for over the sequence carrying the f32 state and the stacked output.
-// Per step: gate the state in place, r = Sᵀk, S += k ⊗ β(v - r), then the
-// grouped read o = scale · Sᵀq inserted at row t.
+// exp(g) is computed once before the loop. Per step: gate the state in
+// place, r = Sᵀk, S += k ⊗ β(v - r), then the grouped read o = scale · Sᵀq
+// inserted at row t.
 // CHECK-LABEL: func @gated_delta
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 2.500000e-01 : f32
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
 // CHECK: %[[S0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x8x8xf32>)
 // CHECK: %[[OUT0:.*]] = tensor.empty() : tensor<1x4x3x8xf16>
+// CHECK: %[[EG:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<1x2x3x1xf16>) outs(%{{.*}} : tensor<1x2x3x1xf32>)
+// CHECK:   math.exp
 // CHECK: %[[LOOP:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[S:.*]] = %[[S0]], %[[O:.*]] = %[[OUT0]]) -> (tensor<1x2x8x8xf32>, tensor<1x4x3x8xf16>)
 // CHECK: %[[K:.*]] = tensor.extract_slice %arg1[0, 0, %[[T]], 0] [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x2x3x8xf16> to tensor<1x2x1x8xf16>
-// CHECK: %[[G:.*]] = tensor.extract_slice %arg3[0, 0, %[[T]], 0] [1, 2, 1, 1]
-// CHECK: %[[SG:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x2x1x1xf16>) outs(%[[S]] : tensor<1x2x8x8xf32>)
-// CHECK:   math.exp
+// CHECK: %[[G:.*]] = tensor.extract_slice %[[EG]][0, 0, %[[T]], 0] [1, 2, 1, 1]
+// CHECK: %[[SG:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x2x1x1xf32>) outs(%[[S]] : tensor<1x2x8x8xf32>)
+// CHECK-NOT:   math.exp
 // CHECK:   arith.mulf
 // CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[SG]], %[[K]] : tensor<1x2x8x8xf32>, tensor<1x2x1x8xf16>)
 // CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%[[K]], %{{.*}}, %[[R]], %{{.*}} : tensor<1x2x1x8xf16>, tensor<1x2x1x8xf16>, tensor<1x2x8xf32>, tensor<1x1x1x1xf16>) outs(%[[SG]] : tensor<1x2x8x8xf32>)
@@ -39,13 +42,16 @@ func.func @gated_delta(%q: tensor<1x4x3x8xf16>, %k: tensor<1x2x3x8xf16>, %v: ten
 // -----
 
 // Additive rule step by step (chunk_size 0) with an initial f32 state and a
-// diagonal decay: no delta read-out; the state is carried as given.
+// diagonal decay: no delta read-out; the state is carried as given and
+// decayed and updated in one pass, S = exp(g) S + k ⊗ v.
 // CHECK-LABEL: func @gla
 // CHECK: scf.for %{{.*}} iter_args(%[[S:.*]] = %arg3, %{{.*}} = %{{.*}})
-// CHECK: linalg.generic {indexing_maps = [#[[GMAP:.*]], #{{.*}}], {{.*}} outs(%[[S]] : tensor<1x2x4x4xf32>)
 // CHECK-NOT: "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4xf32>, tensor<1x2x1x4xf32>)
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>) outs(%{{.*}} : tensor<1x2x4x4xf32>)
-// CHECK: scf.yield
+// CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>) outs(%[[S]] : tensor<1x2x4x4xf32>)
+// CHECK:   arith.mulf
+// CHECK:   arith.mulf
+// CHECK:   arith.addf
+// CHECK: scf.yield %[[SN]]
 // CHECK-NOT: seq.
 func.func @gla(%q: tensor<1x2x5x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tensor<1x2x5x4xf32>, %s0: tensor<1x2x4x4xf32>, %g: tensor<1x2x5x4xf32>) -> (tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>) {
   %o, %s = seq.linear_scan additive %q, %k, %v state %s0 decay %g scale = 0.5 : (tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x5x4xf32>) -> (tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>)
@@ -54,10 +60,13 @@ func.func @gla(%q: tensor<1x2x5x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tensor<1x2x
 
 // -----
 
-// Chunked prefill: T = 10 in chunks of 4 (a loop over 2 chunks, then 2
-// single steps). Per chunk: the in-chunk cumulative decay, the inter-chunk
-// read (q e^Γ)ᵀ S, the causal 4 x 4 scores, scores · V added to it, then the
-// state decayed by e^{Γ_3} and updated in place.
+// Chunked prefill with one decay value per head: T = 10 in chunks of 4 (a
+// loop over 2 chunks, then 2 single steps). Per chunk: the in-chunk
+// cumulative decay Γ, then plain contractions (sgemm micro-kernels later)
+// with the decay applied outside them: the inter-chunk read qᵀS scaled by
+// e^Γ, the raw 4 x 4 scores q kᵀ masked and decayed elementwise, scores · V
+// accumulated onto the read, k scaled by e^{Γ_3 - Γ_s}, the state decayed by
+// e^{Γ_3} and updated in place.
 // CHECK-LABEL: func @chunked
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
@@ -69,13 +78,26 @@ func.func @gla(%q: tensor<1x2x5x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tensor<1x2x
 // CHECK:   linalg.index 2
 // CHECK:   linalg.index 4
 // CHECK:   arith.cmpi ule
-// CHECK: %[[INTER:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[S]], %[[GAM]] : tensor<1x2x1x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x1xf32>)
-// CHECK: %[[SC:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[K]], %[[GAM]], %[[GAM]] : {{.*}}) outs(%{{.*}} : tensor<1x2x1x4x4xf32>)
+// CHECK: %[[READ:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[S]] : tensor<1x2x1x4x4xf32>, tensor<1x2x4x4xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   arith.mulf
+// CHECK-NEXT:   arith.addf
+// CHECK: %[[INTER:.*]] = linalg.generic {{.*}} ins(%[[GAM]] : tensor<1x2x4x1xf32>) outs(%[[READ]] : tensor<1x2x1x4x4xf32>)
+// CHECK:   math.exp
+// CHECK: %[[RAW:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[K]] : tensor<1x2x1x4x4xf32>, tensor<1x2x4x4xf32>) outs(%{{.*}} : tensor<1x2x1x4x4xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   arith.mulf
+// CHECK-NEXT:   arith.addf
+// CHECK: %[[SC:.*]] = linalg.generic {{.*}} ins(%[[GAM]], %[[GAM]] : tensor<1x2x4x1xf32>, tensor<1x2x4x1xf32>) outs(%[[RAW]] : tensor<1x2x1x4x4xf32>)
 // CHECK:   math.exp
 // CHECK:   arith.cmpi ule
 // CHECK: %[[OUT:.*]] = linalg.generic {{.*}} ins(%[[SC]], %{{.*}} : tensor<1x2x1x4x4xf32>, tensor<1x2x4x4xf32>) outs(%[[INTER]] : tensor<1x2x1x4x4xf32>)
+// CHECK: %[[KD:.*]] = linalg.generic {{.*}} ins(%[[K]], %[[GAM]], %[[GAM]] : tensor<1x2x4x4xf32>, tensor<1x2x4x1xf32>, tensor<1x2x4x1xf32>)
 // CHECK: %[[SD:.*]] = linalg.generic {{.*}} ins(%[[GAM]] : tensor<1x2x4x1xf32>) outs(%[[S]] : tensor<1x2x4x4xf32>)
-// CHECK: %[[SN:.*]] = linalg.generic {{.*}} outs(%[[SD]] : tensor<1x2x4x4xf32>)
+// CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%[[KD]], %{{.*}} : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) outs(%[[SD]] : tensor<1x2x4x4xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   arith.mulf
+// CHECK-NEXT:   arith.addf
 // CHECK: tensor.insert_slice %{{.*}} into %[[O]][0, 0, %[[T]], 0] [1, 2, 4, 4]
 // CHECK: scf.yield %[[SN]]
 // CHECK: %[[REST:.*]]:2 = scf.for %{{.*}} = %[[C8]] to %[[C10]] step %{{.*}} iter_args(%{{.*}} = %[[CH]]#0, %{{.*}} = %[[CH]]#1)

@@ -107,6 +107,8 @@ struct ScanBuilder {
   Location loc;
   MLIRContext *ctx;
   Value q, k, v, g, beta;
+  /// exp(g) over the whole sequence, computed once before the step loop.
+  Value expG;
   int64_t b = 0, hq = 0, hkv = 0, grp = 0, dk = 0, dv = 0;
   Type elt;
   FloatType ct;
@@ -190,16 +192,16 @@ struct ScanBuilder {
     auto st = stateType();
     AffineMap id4 = id(4);
     Value kS = sliceRange(rw, loc, k, t, 1), vS = sliceRange(rw, loc, v, t, 1);
-    // S = exp(g) * S: g is per key channel (dim 2 of S) or per head.
-    if (g) {
-      Value gS = sliceRange(rw, loc, g, t, 1);
-      AffineMap gMap =
-          map(4, {dim(0), dim(1), zero(), perHeadDecay ? zero() : dim(2)});
-      s = buildGeneric(rw, loc, st, {gS}, {s}, {gMap, id4}, iterators(4),
+    // A = exp(g) (precomputed) is per key channel (dim 2 of S) or per head.
+    Value aS = g ? sliceRange(rw, loc, expG, t, 1) : Value();
+    AffineMap aMap =
+        map(4, {dim(0), dim(1), zero(), perHeadDecay ? zero() : dim(2)});
+    // The delta rule reads the decayed S before its update: decay first.
+    if (g && delta) {
+      s = buildGeneric(rw, loc, st, {aS}, {s}, {aMap, id4}, iterators(4),
                        [&](OpBuilder &bb, Location l, ValueRange a) {
-                         Value e = math::ExpOp::create(bb, l, cvt(bb, l, a[0]));
                          return SmallVector<Value>{
-                             arith::MulFOp::create(bb, l, a[1], e)};
+                             arith::MulFOp::create(bb, l, a[1], a[0])};
                        })
               .getResult(0);
     }
@@ -232,6 +234,12 @@ struct ScanBuilder {
       maps.push_back(
           map(4, {dim(0), sharedBeta ? zero() : dim(1), zero(), zero()}));
     }
+    // Additive rule: the decay is fused into the update (one pass over S).
+    bool fuseDecay = g && !delta;
+    if (fuseDecay) {
+      ins.push_back(aS);
+      maps.push_back(aMap);
+    }
     maps.push_back(id4);
     s = buildGeneric(rw, loc, st, ins, {s}, maps, iterators(4),
                      [&](OpBuilder &bb, Location l, ValueRange a) {
@@ -241,8 +249,11 @@ struct ScanBuilder {
                              bb, l, cvt(bb, l, a[3]),
                              arith::SubFOp::create(bb, l, u, a[2]));
                        Value p = arith::MulFOp::create(bb, l, kv, u);
+                       Value old = a.back();
+                       if (fuseDecay)
+                         old = arith::MulFOp::create(bb, l, old, a[2]);
                        return SmallVector<Value>{
-                           arith::AddFOp::create(bb, l, a.back(), p)};
+                           arith::AddFOp::create(bb, l, old, p)};
                      })
             .getResult(0);
     // o[b, h, g, j] = sum_i q[b, h, g, 0, i] S[b, h, i, j].
@@ -375,6 +386,145 @@ struct ScanBuilder {
                                       strides);
     scf::YieldOp::create(rw, loc, ValueRange{u});
     return loop.getResult(0);
+  }
+
+  /// acc[...] += Σ x * y over the last loop of `maps` (a pure mulf/addf
+  /// contraction, which the micro-kernel lowering turns into one sgemm).
+  Value contract(Value x, Value y, Value acc, ArrayRef<AffineMap> maps) {
+    unsigned n = maps[0].getNumDims();
+    return buildGeneric(rw, loc, acc.getType(), {x, y}, {acc}, maps,
+                        iterators(n - 1, 1),
+                        [&](OpBuilder &bb, Location l, ValueRange a) {
+                          Value p = arith::MulFOp::create(
+                              bb, l, cvt(bb, l, a[0]), cvt(bb, l, a[1]));
+                          return SmallVector<Value>{
+                              arith::AddFOp::create(bb, l, a[2], p)};
+                        })
+        .getResult(0);
+  }
+
+  /// One chunk of the additive rule with one decay value per head (Mamba-2,
+  /// RetNet, Lightning) or none. The decay factors e^{Γ_t - Γ_s} do not
+  /// depend on the contracted channel, so they are applied outside the
+  /// contractions, which stay plain matmuls (sgemm micro-kernels):
+  ///   o  = e^{Γ_t} (q S) + (mask ⊙ e^{Γ_t - Γ_s} ⊙ q kᵀ) v
+  ///   S' = e^{Γ_{n-1}} S + (k ⊙ e^{Γ_{n-1} - Γ_s})ᵀ v
+  /// The exps are O(n^2) per head and chunk (the generic chunk recomputes
+  /// them for every channel of every contraction).
+  std::pair<Value, Value> chunkPerHead(Value start, int64_t n, Value s,
+                                       Value acc) {
+    auto st = stateType();
+    Value kC = sliceRange(rw, loc, k, start, n);
+    Value vC = sliceRange(rw, loc, v, start, n);
+    Value qC = groupedQuery(start, n);
+    // gam[b, h, t] = sum_{s <= t} g[b, h, s] (loops b, h, t, 0, s).
+    Value gam;
+    if (g) {
+      Value gC = sliceRange(rw, loc, g, start, n);
+      gam = buildGeneric(rw, loc, RankedTensorType::get({b, hkv, n, 1}, ct),
+                         {gC}, {zeros({b, hkv, n, 1})},
+                         {map(5, {dim(0), dim(1), dim(4), dim(3)}),
+                          map(5, {dim(0), dim(1), dim(2), dim(3)})},
+                         iterators(4, 1),
+                         [&](OpBuilder &bb, Location l, ValueRange a) {
+                           Value t = linalg::IndexOp::create(bb, l, 2);
+                           Value u = linalg::IndexOp::create(bb, l, 4);
+                           Value in = arith::CmpIOp::create(
+                               bb, l, arith::CmpIPredicate::ule, u, t);
+                           Value sum = arith::AddFOp::create(bb, l, a[1],
+                                                             cvt(bb, l, a[0]));
+                           return SmallVector<Value>{
+                               arith::SelectOp::create(bb, l, in, sum, a[1])};
+                         })
+                .getResult(0);
+    }
+    auto gamAt = [&](unsigned nd, AffineExpr t) {
+      return map(nd, {dim(0), dim(1), t, zero()});
+    };
+    // o[b,h,g,t,j] = sum_i q[t,i] S[i,j] (loops b, h, g, t, j, i), then
+    // scaled by e^{gam[t]}.
+    auto oType = RankedTensorType::get({b, hkv, grp, n, dv}, ct);
+    Value o = contract(qC, s, zeros({b, hkv, grp, n, dv}),
+                       {map(6, {dim(0), dim(1), dim(2), dim(3), dim(5)}),
+                        map(6, {dim(0), dim(1), dim(5), dim(4)}),
+                        map(6, {dim(0), dim(1), dim(2), dim(3), dim(4)})});
+    if (g)
+      o = buildGeneric(rw, loc, oType, {gam}, {o}, {gamAt(5, dim(3)), id(5)},
+                       iterators(5),
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         Value e = math::ExpOp::create(bb, l, a[0]);
+                         return SmallVector<Value>{
+                             arith::MulFOp::create(bb, l, a[1], e)};
+                       })
+              .getResult(0);
+    // scores[b,h,g,t,s] = sum_i q[t,i] k[s,i] (loops b, h, g, t, s, i), then
+    // masked to s <= t and decayed by e^{gam[t] - gam[s]}.
+    auto scType = RankedTensorType::get({b, hkv, grp, n, n}, ct);
+    Value scores = contract(qC, kC, zeros({b, hkv, grp, n, n}),
+                            {map(6, {dim(0), dim(1), dim(2), dim(3), dim(5)}),
+                             map(6, {dim(0), dim(1), dim(4), dim(5)}),
+                             map(6, {dim(0), dim(1), dim(2), dim(3), dim(4)})});
+    SmallVector<Value> ins;
+    SmallVector<AffineMap> maps;
+    if (g) {
+      ins = {gam, gam};
+      maps = {gamAt(5, dim(3)), gamAt(5, dim(4))};
+    }
+    maps.push_back(id(5));
+    scores = buildGeneric(rw, loc, scType, ins, {scores}, maps, iterators(5),
+                          [&](OpBuilder &bb, Location l, ValueRange a) {
+                            Value x = a.back();
+                            if (g) {
+                              Value d =
+                                  arith::SubFOp::create(bb, l, a[0], a[1]);
+                              x = arith::MulFOp::create(
+                                  bb, l, x, math::ExpOp::create(bb, l, d));
+                            }
+                            Value t = linalg::IndexOp::create(bb, l, 3);
+                            Value u = linalg::IndexOp::create(bb, l, 4);
+                            Value in = arith::CmpIOp::create(
+                                bb, l, arith::CmpIPredicate::ule, u, t);
+                            return SmallVector<Value>{arith::SelectOp::create(
+                                bb, l, in, x, floatConst(bb, l, ct, 0.0))};
+                          })
+                 .getResult(0);
+    // o[b,h,g,t,j] += sum_s scores[t,s] v[s,j] (loops b, h, g, t, j, s).
+    o = contract(scores, vC, o,
+                 {map(6, {dim(0), dim(1), dim(2), dim(3), dim(5)}),
+                  map(6, {dim(0), dim(1), dim(5), dim(4)}),
+                  map(6, {dim(0), dim(1), dim(2), dim(3), dim(4)})});
+    // Reads of S above come before these in-place updates of it.
+    Value kd = kC;
+    if (g) {
+      AffineExpr last = getAffineConstantExpr(n - 1, ctx);
+      // kd[b,h,s,i] = k[s,i] e^{gam[n-1] - gam[s]}
+      auto kdType = RankedTensorType::get({b, hkv, n, dk}, ct);
+      kd = buildGeneric(
+               rw, loc, kdType, {kC, gam, gam},
+               {tensor::EmptyOp::create(rw, loc, kdType, ValueRange{})},
+               {id(4), gamAt(4, last), gamAt(4, dim(2)), id(4)}, iterators(4),
+               [&](OpBuilder &bb, Location l, ValueRange a) {
+                 Value d = arith::SubFOp::create(bb, l, a[1], a[2]);
+                 return SmallVector<Value>{arith::MulFOp::create(
+                     bb, l, cvt(bb, l, a[0]), math::ExpOp::create(bb, l, d))};
+               })
+               .getResult(0);
+      // S = e^{gam[n-1]} S
+      s = buildGeneric(rw, loc, st, {gam}, {s}, {gamAt(4, last), id(4)},
+                       iterators(4),
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         Value e = math::ExpOp::create(bb, l, a[0]);
+                         return SmallVector<Value>{
+                             arith::MulFOp::create(bb, l, a[1], e)};
+                       })
+              .getResult(0);
+    }
+    // S[i,j] += sum_s kd[s,i] v[s,j] (loops b, h, i, j, s).
+    s = contract(kd, vC, s,
+                 {map(5, {dim(0), dim(1), dim(4), dim(2)}),
+                  map(5, {dim(0), dim(1), dim(4), dim(3)}),
+                  map(5, {dim(0), dim(1), dim(2), dim(3)})});
+    return {s, storeRows(o, acc, start, n)};
   }
 
   /// One chunk of `n` steps from `start`, in parallel form (the delta rule
@@ -571,9 +721,11 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
       {
         OpBuilder::InsertionGuard guard(rw);
         rw.setInsertionPointToStart(loop.getBody());
-        auto [s, a] =
-            sb.chunk(loop.getInductionVar(), c, loop.getRegionIterArgs()[0],
-                     loop.getRegionIterArgs()[1]);
+        Value iv = loop.getInductionVar(), s0 = loop.getRegionIterArgs()[0],
+              a0 = loop.getRegionIterArgs()[1];
+        auto [s, a] = !sb.delta && (!g || sb.perHeadDecay)
+                          ? sb.chunkPerHead(iv, c, s0, a0)
+                          : sb.chunk(iv, c, s0, a0);
         scf::YieldOp::create(rw, loc, ValueRange{s, a});
       }
       state = loop.getResult(0);
@@ -586,6 +738,24 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
       Value fin = convertTensor(rw, loc, state, finType.getElementType());
       rw.replaceOp(op, ValueRange{acc, fin});
       return success();
+    }
+    // exp(g) once for all steps (vectorizes; not per step and state entry).
+    if (g) {
+      auto gt = cast<RankedTensorType>(g.getType());
+      auto et = gt.clone(sb.ct);
+      SmallVector<Value> dyn;
+      if (gt.isDynamicDim(2))
+        dyn.push_back(tensor::DimOp::create(rw, loc, g, 2));
+      AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, rw.getContext());
+      sb.expG =
+          buildGeneric(rw, loc, et, {g},
+                       {tensor::EmptyOp::create(rw, loc, et, dyn).getResult()},
+                       {id4, id4}, iterators(4),
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         return SmallVector<Value>{math::ExpOp::create(
+                             bb, l, convertFloat(bb, l, a[0], sb.ct))};
+                       })
+              .getResult(0);
     }
     auto loop =
         scf::ForOp::create(rw, loc, seqStart, len, one, ValueRange{state, acc});
