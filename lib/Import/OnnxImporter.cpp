@@ -29,6 +29,8 @@ std::string registryKey(const onnx::NodeProto &n) {
   return n.domain() + "." + n.op_type();
 }
 
+void registerGenAIOps(OpRegistry &r); // GenAIOps.cpp
+
 const OpRegistry &getDefaultDomainRegistry() {
   static const OpRegistry registry = [] {
     OpRegistry r;
@@ -55,6 +57,7 @@ const OpRegistry &getDefaultDomainRegistry() {
     registerControlFlowOps(r);
     registerLinearAttentionOps(r);
     registerMLOps(r);
+    registerGenAIOps(r);
     return r;
   }();
   return registry;
