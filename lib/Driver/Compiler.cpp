@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "seqc/Driver/Compiler.h"
+#include "CompilerInternal.h"
 
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Import/OnnxImporter.h"
@@ -65,9 +66,9 @@ private:
 };
 } // namespace
 
-static LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module,
-                                 const std::string &pipeline,
-                                 const CompileOptions &opts) {
+LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module,
+                          const std::string &pipeline,
+                          const CompileOptions &opts) {
   PassManager pm(&ctx, ModuleOp::getOperationName());
   if (opts.configurePassManager && failed(opts.configurePassManager(pm)))
     return failure();
@@ -78,7 +79,7 @@ static LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module,
   return pm.run(module);
 }
 
-static std::string printModule(ModuleOp module, bool printWeights) {
+std::string printModule(ModuleOp module, bool printWeights) {
   std::string text;
   llvm::raw_string_ostream os(text);
   OpPrintingFlags flags;
@@ -96,8 +97,8 @@ static std::string defaultModelName(const CompileOptions &opts) {
 
 /// Renames the importer's @main, requests the C interface and records the
 /// ABI description the entry-point pass turns into `seqc_model_desc`.
-static LogicalResult prepareABI(ModuleOp module, StringRef modelName,
-                                func::FuncOp graph, StringRef target) {
+LogicalResult prepareABI(ModuleOp module, StringRef modelName,
+                         func::FuncOp graph, StringRef target) {
   FailureOr<std::string> desc = describeModelABI(graph, modelName, target);
   if (failed(desc))
     return failure();
@@ -132,6 +133,8 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (!module || failed(verify(*module)))
     return failure();
   if (opts.fuse && failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
+  if (opts.maxSeqLen > 0)
+    return compileGeneration(ctx, opts);
     return failure();
   if (opts.emit == EmitKind::Seq)
     return out.write(ctx, printModule(*module, opts.printWeights));

@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -233,6 +234,43 @@ LogicalResult
 switchOnValues(NodeContext &nc, ConvertFn convert, unsigned i,
                llvm::ArrayRef<llvm::SmallVector<int64_t>> candidates,
                llvm::StringRef what);
+
+/// Symbolic dims known only at run time (RuntimeDims.cpp): a generation
+/// step compiled for a full cache whose positions and masks follow the
+/// actual past length, read from the rank-0 i64 argument `pastLen`.
+class RuntimeDims {
+public:
+  RuntimeDims(const llvm::StringSet<> &usedNames) : usedNames(usedNames) {}
+  bool empty() const { return !pastLen; }
+  /// `pastLen` holds the run-time value of dim `name`, whose static (shape)
+  /// value is `maxPast`.
+  void setPastLen(Value v, llvm::StringRef name, int64_t max) {
+    pastLen = v;
+    pastName = name.str();
+    maxPast = max;
+  }
+  /// Graph input `arg`: per axis, the offset of its run-time dim from the
+  /// past length (none for static axes).
+  void noteArg(Value arg, llvm::ArrayRef<std::optional<int64_t>> offsets);
+  /// Imports `nc` when it involves run-time dims; std::nullopt leaves it to
+  /// the caller.
+  std::optional<LogicalResult> importNode(NodeContext &nc,
+                                          const OpConverter &conv,
+                                          bool defaultDomain,
+                                          llvm::StringRef key);
+
+private:
+  LogicalResult shapeOrigin(NodeContext &nc, bool isSize);
+  void record(Value folded, Value twin, Value alt);
+
+  const llvm::StringSet<> &usedNames;
+  Value pastLen;
+  std::string pastName;
+  int64_t maxPast = 0;
+  llvm::DenseMap<Value, llvm::SmallVector<std::optional<int64_t>>> argOffsets;
+  /// Folded value -> its run-time value, and its value at one less length.
+  llvm::DenseMap<Value, Value> twins, alts;
+};
 
 /// The registry of every supported op. Ops of the default ("" / "ai.onnx")
 /// domain are keyed by their op type, others by "<domain>.<op type>" (e.g.

@@ -92,6 +92,19 @@ public:
 
 private:
   Location nodeLoc(const onnx::NodeProto &n) {
+  /// Run-time dims (generation steps): each is bound to its static maximum
+  /// for shapes and remembered with its offset from the past length.
+  void setRuntimeDims(const seqc::ImportOptions &opts) {
+    if (opts.runtimePastDim.empty())
+      return;
+    runtimePastDim = opts.runtimePastDim;
+    runtimePastMax = opts.runtimePastMax;
+    runtimeOffsets[opts.runtimePastDim] = 0;
+    for (const auto &[name, off] : opts.runtimeDimOffsets)
+      runtimeOffsets[name] = off;
+    for (const auto &[name, off] : runtimeOffsets)
+      dimBindings[name] = runtimePastMax + off;
+  }
     StringRef name = n.name().empty() ? StringRef(n.op_type()) : n.name();
     return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
   }
@@ -104,9 +117,10 @@ private:
 
   LogicalResult readOpsets();
   LogicalResult checkSupported();
-  FailureOr<RankedTensorType> convertValueInfo(const onnx::ValueInfoProto &vi,
-                                               StringRef what,
-                                               SmallVector<std::string> *names);
+  FailureOr<RankedTensorType>
+  convertValueInfo(const onnx::ValueInfoProto &vi, StringRef what,
+                   SmallVector<std::string> *names,
+                   SmallVector<std::optional<int64_t>> *rtOffsets = nullptr);
   LogicalResult topoSort(SmallVector<const onnx::NodeProto *> &order);
   LogicalResult importConstantNode(const onnx::NodeProto &n);
   LogicalResult importNode(const onnx::NodeProto &n);
@@ -126,12 +140,18 @@ private:
   /// --dim bindings, and the names that some input dim used.
   llvm::StringMap<int64_t> dimBindings;
   llvm::StringSet<> boundDimsUsed;
-  std::optional<int64_t> boundDim(StringRef param);
+  std::optional<int64_t> boundDim(StringRef param,
+                                  std::optional<int64_t> *runtimeOffset = nullptr);
+  std::string runtimePastDim;
+  int64_t runtimePastMax = 0;
+  llvm::StringMap<int64_t> runtimeOffsets;
+  RuntimeDims runtimeDims{used};
 };
 
 /// The static value of dim_param `param` under the --dim bindings: `NAME`,
 /// `NAME + K` or `NAME - K` (spaces optional), as exporters write them.
-std::optional<int64_t> Importer::boundDim(StringRef param) {
+std::optional<int64_t>
+Importer::boundDim(StringRef param, std::optional<int64_t> *runtimeOffset) {
   if (dimBindings.empty())
     return std::nullopt;
   StringRef rest = param.trim();
@@ -153,6 +173,11 @@ std::optional<int64_t> Importer::boundDim(StringRef param) {
   boundDimsUsed.insert(name);
   return value;
 }
+  if (runtimeOffset) {
+    auto rt = runtimeOffsets.find(name);
+    if (rt != runtimeOffsets.end())
+      *runtimeOffset = rt->second + (value - dimBindings.lookup(name));
+  }
 
 LogicalResult Importer::readOpsets() {
   for (const auto &o : model.opset_import()) {
@@ -210,7 +235,8 @@ LogicalResult Importer::checkSupported() {
 
 FailureOr<RankedTensorType>
 Importer::convertValueInfo(const onnx::ValueInfoProto &vi, StringRef what,
-                           SmallVector<std::string> *names) {
+                           SmallVector<std::string> *names,
+                           SmallVector<std::optional<int64_t>> *rtOffsets) {
   Location loc = nameLoc(vi.name());
   if (!vi.type().has_tensor_type())
     return emitError(loc) << what << " '" << vi.name()
@@ -228,9 +254,11 @@ Importer::convertValueInfo(const onnx::ValueInfoProto &vi, StringRef what,
                              "supported)";
   SmallVector<int64_t> shape;
   for (const auto &d : tt.shape().dim()) {
-    std::optional<int64_t> bound;
+    std::optional<int64_t> bound, rtOffset;
     if (d.has_dim_param())
-      bound = boundDim(d.dim_param());
+      bound = boundDim(d.dim_param(), &rtOffset);
+    if (rtOffsets)
+      rtOffsets->push_back(rtOffset);
     if (bound && *bound < 0)
       return emitError(loc) << what << " '" << vi.name() << "': --dim makes "
                             << "dimension '" << d.dim_param() << "' " << *bound;
@@ -383,13 +411,18 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   for (Value v : inputs)
     if (v && !isa<RankedTensorType>(v.getType()))
       return nc.error() << "operands must be ranked tensors";
-  if (defaultDomain && foldNode(nc))
+  if (std::optional<LogicalResult> rt =
+          runtimeDims.importNode(nc, conv, defaultDomain, registryKey(n))) {
+    if (failed(*rt))
+      return failure();
+  } else if (defaultDomain && foldNode(nc)) {
     return success();
-  if (failed(conv.fn(nc)))
+  } else if (failed(conv.fn(nc))) {
     return failure();
   for (unsigned i = 0, e = n.output_size(); i < e; ++i)
     if (nc.isOutputUsed(i) && !values.count(n.output(i)))
       return nc.error() << "output " << i << " ('" << n.output(i)
+  }
                         << "') is not supported";
   return success();
 }
@@ -454,9 +487,11 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
   for (const auto &in : graph.input()) {
     if (initNames.contains(in.name()))
       continue;
+  SmallVector<SmallVector<std::optional<int64_t>>> rtOffsets;
     dimNames.emplace_back();
-    FailureOr<RankedTensorType> t =
-        convertValueInfo(in, "graph input", &dimNames.back());
+    rtOffsets.emplace_back();
+    FailureOr<RankedTensorType> t = convertValueInfo(
+        in, "graph input", &dimNames.back(), &rtOffsets.back());
     if (failed(t))
       return nullptr;
     argTypes.push_back(*t);
@@ -495,9 +530,22 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
   auto fn =
       func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
   Block *entry = fn.addEntryBlock();
+  // The run-time past length of a generation step, last argument.
+  bool hasPastLen = !runtimePastDim.empty();
+  if (hasPastLen)
+    argTypes.push_back(RankedTensorType::get({}, b.getI64Type()));
   for (auto [i, vi] : llvm::enumerate(args)) {
     values[vi->name()] = entry->getArgument(i);
     fn.setArgAttr(i, "seq.name", b.getStringAttr(vi->name()));
+  if (hasPastLen) {
+    unsigned k = argTypes.size() - 1;
+    fn.setArgAttr(k, "seq.name", b.getStringAttr("seq.past_len"));
+    fn.setArgAttr(k, "seq.role", b.getStringAttr("pos"));
+    runtimeDims.setPastLen(entry->getArgument(k), runtimePastDim,
+                           runtimePastMax);
+    for (auto [i, offs] : llvm::enumerate(rtOffsets))
+      runtimeDims.noteArg(entry->getArgument(i), offs);
+  }
     if (llvm::any_of(dimNames[i], [](auto &s) { return !s.empty(); })) {
       SmallVector<StringRef> refs(dimNames[i].begin(), dimNames[i].end());
       fn.setArgAttr(i, "seq.dim_names", b.getStrArrayAttr(refs));
@@ -556,6 +604,33 @@ namespace seqc {
 OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
                                      const ImportOptions &opts) {
   ctx.loadDialect<func::FuncDialect, arith::ArithDialect, tensor::TensorDialect,
+LogicalResult readGraphSignature(MLIRContext &ctx, StringRef path,
+                                 std::vector<GraphInputInfo> &inputs,
+                                 std::vector<std::string> &outputs) {
+  std::unique_ptr<onnx::ModelProto> model = loadOnnxModel(ctx, path);
+  if (!model)
+    return failure();
+  llvm::StringSet<> inits;
+  for (const auto &t : model->graph().initializer())
+    inits.insert(t.name());
+  for (const auto &in : model->graph().input()) {
+    if (inits.contains(in.name()))
+      continue;
+    GraphInputInfo info;
+    info.name = in.name();
+    const auto &tt = in.type().tensor_type();
+    info.elemType = tt.elem_type();
+    for (const auto &d : tt.shape().dim()) {
+      info.dimParams.push_back(d.has_dim_param() ? d.dim_param() : "");
+      info.dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    }
+    inputs.push_back(std::move(info));
+  }
+  for (const auto &o : model->graph().output())
+    outputs.push_back(o.name());
+  return success();
+}
+
                   mlir::seq::SeqDialect>();
   std::unique_ptr<onnx::ModelProto> model = loadOnnxModel(ctx, path);
   if (!model || failed(inlineLocalFunctions(ctx, path, *model)))
@@ -569,4 +644,5 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
   return importer.run(name);
 }
 
+  importer.setRuntimeDims(opts);
 } // namespace seqc

@@ -158,8 +158,13 @@ static Value matchNaNGuard(Value p, seq::SelectOp &guard, seq::IsNaNOp &isNaN) {
 }
 
 /// True when `mask` is a float constant whose elements are all finite, so
-/// that no row of finite scores plus the mask is entirely -inf/NaN.
+/// that no row of finite scores plus the mask is entirely -inf/NaN. A
+/// select between such constants (a mask built at run time from a
+/// condition, as generation steps do) is all finite too.
 static bool isAllFiniteConstant(Value mask) {
+  if (auto sel = mask.getDefiningOp<seq::SelectOp>())
+    return isAllFiniteConstant(sel.getLhs()) &&
+           isAllFiniteConstant(sel.getRhs());
   ElementsAttr attr;
   if (!matchPattern(mask, m_Constant(&attr)))
     return false;

@@ -176,7 +176,9 @@ class Artifact:
                                                          "same_kind"):
                 raise SeqcError(f"input '{spec.name}': expected dtype "
                                 f"{spec.dtype}, got {a.dtype}")
-            a = np.ascontiguousarray(a, dtype=spec.dtype)
+            # np.require keeps rank 0 (ascontiguousarray makes it [1]) and
+            # passes a matching array through uncopied.
+            a = np.require(a, dtype=spec.dtype, requirements="C")
             if a.ndim > MAX_RANK:
                 raise SeqcError(f"input '{spec.name}': rank {a.ndim} exceeds "
                                 f"{MAX_RANK}")

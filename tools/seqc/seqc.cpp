@@ -22,6 +22,7 @@ using namespace llvm;
 static cl::OptionCategory ioCat("Input and output");
 static cl::OptionCategory targetCat("Target");
 static cl::OptionCategory compileCat("Compilation");
+static cl::OptionCategory genCat("Generation (KV cache and sessions)");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
                                       cl::Required, cl::cat(ioCat));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
@@ -94,6 +95,27 @@ static cl::list<std::string> dimBindings(
     cl::desc("Fix the symbolic input dimension NAME (dim_param, also in "
              "'NAME + 1') to N at compile time"),
     cl::value_desc("NAME=N"), cl::cat(compileCat));
+static cl::opt<int64_t> maxSeqLen(
+    "max-seq-len",
+    cl::desc("Build a generation artifact from this decode step: sessions "
+             "own a KV cache of N positions (a multiple of 64)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(genCat));
+static cl::opt<std::string>
+    prefillModel("prefill",
+                 cl::desc("With --max-seq-len: a separate prefill graph "
+                          "(without past inputs)"),
+                 cl::value_desc("PREFILL.onnx"), cl::init(""),
+                 cl::cat(genCat));
+static cl::opt<int64_t>
+    prefillChunk("prefill-chunk",
+                 cl::desc("With --max-seq-len: prompt positions one prefill "
+                          "call processes (default 64)"),
+                 cl::value_desc("N"), cl::init(64), cl::cat(genCat));
+static cl::opt<int64_t> eosId("eos",
+                              cl::desc("With --max-seq-len: the end-of-"
+                                       "sequence token id (stops generation)"),
+                              cl::value_desc("ID"), cl::init(-1),
+                              cl::cat(genCat));
 static cl::opt<std::string> attentionTiling(
     "attention-tiling",
     cl::desc("Options of the tiled attention cascade (seq-tile-attention), "
@@ -103,7 +125,8 @@ static cl::opt<std::string> attentionTiling(
 /// Hides (from --help, not from --help-hidden) every option registered by
 /// the LLVM and MLIR libraries: hundreds of backend flags.
 static void hideForeignOptions() {
-  const cl::OptionCategory *own[] = {&ioCat, &targetCat, &compileCat};
+  const cl::OptionCategory *own[] = {&ioCat, &targetCat, &compileCat,
+                                     &genCat};
   for (auto &entry : cl::getRegisteredOptions()) {
     cl::Option *opt = entry.second;
     // "Generic Options" holds --help, --help-hidden and --version.
@@ -199,6 +222,14 @@ int main(int argc, char **argv) {
   opts.printWeights = printWeights;
   opts.fuse = !noFuse;
   opts.attentionTiling = attentionTiling;
+  if (!prefillModel.empty() && maxSeqLen <= 0) {
+    WithColor::error(errs(), "seqc") << "--prefill needs --max-seq-len\n";
+    return 1;
+  }
+  opts.maxSeqLen = maxSeqLen;
+  opts.prefillPath = prefillModel;
+  opts.prefillChunk = prefillChunk;
+  opts.eosId = eosId;
   for (const std::string &spec : constInputs) {
     size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0) {

@@ -14,3 +14,75 @@ void SeqDialect::registerKVCacheOps() {
 #include "seq/IR/SeqKVCacheOps.cpp.inc"
       >();
 }
+
+/// Shared checks of a cache operand: rank 4, static, the update's element
+/// type; paged caches come with an integer [B, max_blocks] table.
+static LogicalResult verifyCache(Operation *op, RankedTensorType cache,
+                                 RankedTensorType rows, Value blockTable,
+                                 StringRef rowsName) {
+  if (cache.getRank() != 4 || rows.getRank() != 4)
+    return op->emitOpError("expects rank-4 cache and ")
+           << rowsName << ", got " << cache << " and " << rows;
+  if (!cache.hasStaticShape())
+    return op->emitOpError("expects a statically shaped cache, got ") << cache;
+  if (cache.getElementType() != rows.getElementType())
+    return op->emitOpError("cache element type ")
+           << cache.getElementType() << " differs from the " << rowsName
+           << "'s " << rows.getElementType();
+  auto dimsMatch = [&](int64_t a, int64_t b) {
+    return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+  };
+  if (!dimsMatch(cache.getDimSize(1), rows.getDimSize(1)) ||
+      !dimsMatch(cache.getDimSize(3), rows.getDimSize(3)))
+    return op->emitOpError("cache ")
+           << cache << " and " << rowsName << " " << rows
+           << " differ in heads (dim 1) or head size (dim 3)";
+  if (!blockTable) {
+    if (!dimsMatch(cache.getDimSize(0), rows.getDimSize(0)))
+      return op->emitOpError("cache batch ")
+             << cache.getDimSize(0) << " differs from the " << rowsName
+             << "'s " << rows.getDimSize(0);
+    return success();
+  }
+  auto table = cast<RankedTensorType>(blockTable.getType());
+  if (table.getRank() != 2 || !table.getElementType().isSignlessInteger())
+    return op->emitOpError("expects a rank-2 integer block table, got ")
+           << table;
+  if (!dimsMatch(table.getDimSize(0), rows.getDimSize(0)))
+    return op->emitOpError("block table rows ")
+           << table.getDimSize(0) << " differ from the " << rowsName
+           << "'s batch " << rows.getDimSize(0);
+  return success();
+}
+
+LogicalResult KVCacheAppendOp::verify() {
+  auto cache = cast<RankedTensorType>(getCache().getType());
+  auto update = cast<RankedTensorType>(getUpdate().getType());
+  if (getResult().getType() != cache)
+    return emitOpError("result type ")
+           << getResult().getType() << " differs from the cache type " << cache;
+  if (failed(verifyCache(*this, cache, update, getBlockTable(), "update")))
+    return failure();
+  int64_t t = update.getDimSize(2);
+  if (!isPaged() && !ShapedType::isDynamic(t) && t > cache.getDimSize(2))
+    return emitOpError("update of ")
+           << t << " positions does not fit a cache of "
+           << cache.getDimSize(2);
+  return success();
+}
+
+LogicalResult KVCacheViewOp::verify() {
+  auto cache = cast<RankedTensorType>(getCache().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  if (failed(verifyCache(*this, cache, result, getBlockTable(), "result")))
+    return failure();
+  auto table = cast<RankedTensorType>(getBlockTable().getType());
+  int64_t len = result.getDimSize(2);
+  if (!result.hasStaticShape() || table.isDynamicDim(1))
+    return emitOpError("expects a static result and block table width");
+  if (len > table.getDimSize(1) * cache.getDimSize(2))
+    return emitOpError("view of ")
+           << len << " positions exceeds the table's "
+           << table.getDimSize(1) << " blocks of " << cache.getDimSize(2);
+  return success();
+}

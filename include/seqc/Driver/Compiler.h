@@ -48,6 +48,15 @@ struct CompileOptions {
   /// `--dim NAME=N`: symbolic input dims made static (ImportOptions).
   std::vector<std::pair<std::string, int64_t>> dimBindings;
   /// Applied to every PassManager the driver creates (IR printing, timing...).
+  /// `--max-seq-len N` (> 0): build a generation artifact (docs/generation.md)
+  /// from the decode step `inputPath`, with a KV cache of N positions owned
+  /// by the artifact's sessions; `prefillPath` (--prefill) is an optional
+  /// separate prefill graph; `prefillChunk` the prompt positions one prefill
+  /// call processes.
+  int64_t maxSeqLen = 0;
+  std::string prefillPath;
+  int64_t prefillChunk = 64;
+  int64_t eosId = -1;
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
 };
 

@@ -38,7 +38,31 @@ struct ImportOptions {
   /// NAME=N`): a dim_param NAME, or an expression `NAME + K` / `NAME - K`
   /// of it, becomes static. Every NAME must occur in some input.
   std::vector<std::pair<std::string, int64_t>> dimBindings;
+  /// Generation steps: the symbolic dim `runtimePastDim` (the past length)
+  /// is only known at run time. Shapes use `runtimePastMax`; the function
+  /// gets a rank-0 i64 argument `seq.past_len` with its run-time value, and
+  /// values computed from it follow it (lib/Import/RuntimeDims.cpp). Other
+  /// symbolic dims listed in `runtimeDimOffsets` are the past length plus
+  /// the given offset (e.g. a total length = past + T).
+  std::string runtimePastDim;
+  int64_t runtimePastMax = 0;
+  std::vector<std::pair<std::string, int64_t>> runtimeDimOffsets;
 };
+
+/// A graph input as declared: its name, ONNX element type and per-axis
+/// dim_param ("" for a fixed dim) and dim_value (-1 if symbolic).
+struct GraphInputInfo {
+  std::string name;
+  int32_t elemType = 0;
+  std::vector<std::string> dimParams;
+  std::vector<int64_t> dims;
+};
+/// The inputs (initializers excluded) and output names of the model at
+/// `path`; errors go through `ctx`.
+mlir::LogicalResult readGraphSignature(mlir::MLIRContext &ctx,
+                                       llvm::StringRef path,
+                                       std::vector<GraphInputInfo> &inputs,
+                                       std::vector<std::string> &outputs);
 
 /// Parses the ONNX model at `path` (binary protobuf, or protobuf text format
 /// when the file ends in .pbtxt/.onnxtxt/.textproto) and returns a module with

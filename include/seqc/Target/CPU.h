@@ -31,6 +31,11 @@ mlir::LogicalResult emitObject(llvm::Module &module,
 mlir::LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
                                       llvm::StringRef outputPath,
                                       std::string &error);
+/// Links several objects (a generation artifact's step variants) the same
+/// way.
+mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> objectPaths,
+                                      llvm::StringRef outputPath,
+                                      std::string &error);
 } // namespace seqc
 
 #endif

@@ -65,4 +65,35 @@ def SeqCascadeReport : Pass<"seq-cascade-report", "::mlir::ModuleOp"> {
   }];
 }
 
+def SeqKVCacheState : Pass<"seq-kv-cache-state", "::mlir::ModuleOp"> {
+  let summary = "Turn a generation step's past/present tensors into a KV cache "
+                "updated in place";
+  let description = [{
+    For `@main` of a generation step (imported with a run-time past length,
+    the `seq.past_len` argument): every graph output that is
+    `concat(past, new)` along axis 2 of a rank-4 graph input `past` becomes a
+    cache. The input takes the output's full-cache type and is marked
+    `seq.role = "cache"`, `seq.cache_index = i`; the concat becomes
+    `seq.kv_cache_append new into cache at past_len`, and the output is
+    dropped: the step writes only its new positions, in place. Attention
+    reading an appended cache gets `kv_seqlen = past_len + T`, so it reads
+    only the valid prefix.
+
+    With `present-names` (a prefill graph that has no past), the outputs of
+    those names, in that order, are written into new cache arguments at
+    position 0. The module attribute `seq.cache_names` lists the outputs
+    turned into caches, by cache index.
+  }];
+  let options = [
+    ListOption<"presentNames", "present-names", "std::string",
+               "Prefill graphs: the outputs that fill the caches, in cache "
+               "order">,
+    Option<"maxLen", "max-len", "int64_t", /*default=*/"0",
+           "Prefill graphs: the cache capacity in positions">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::seq::SeqDialect"];
+}
+
 #endif // SEQC_TRANSFORMS_PASSES

@@ -85,14 +85,18 @@ static Value padDim(OpBuilder &b, Location loc, Value v, unsigned dim,
 /// C[m,n] (+)= A[m,k] B[k,n] as a generic with loops (m, k, n): n innermost
 /// gives a contiguous axpy (the same form as seq.matmul's lowering).
 static Value tileMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                        Value init, int64_t kvLoop) {
+                        Value init, int64_t kvLoop,
+                        bool rhsTransposed = false) {
   MLIRContext *ctx = b.getContext();
   SmallVector<utils::IteratorType> iters{utils::IteratorType::parallel,
                                          utils::IteratorType::reduction,
                                          utils::IteratorType::parallel};
   auto g = buildGeneric(
       b, loc, init.getType(), {lhs, rhs}, init,
-      {dims(ctx, 3, {0, 1}), dims(ctx, 3, {1, 2}), dims(ctx, 3, {0, 2})}, iters,
+      {dims(ctx, 3, {0, 1}),
+       rhsTransposed ? dims(ctx, 3, {2, 1}) : dims(ctx, 3, {1, 2}),
+       dims(ctx, 3, {0, 2})},
+      iters,
       [](OpBuilder &nb, Location l, ValueRange a) {
         Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
         return SmallVector<Value>{arith::AddFOp::create(nb, l, p, a[2])};
@@ -114,6 +118,12 @@ struct Lowering {
   bool qPrescaled = false;     // scale multiplied into the Q tile
   bool interior = false;       // building the loop over fully visible tiles
   int64_t offset, left, right; // query position offset, window (-1 = none)
+  // kv_seqlen: keys j >= the batch row's length are padding (a KV cache read
+  // up to its filled prefix). A splat constant is `kvStatic`; otherwise the
+  // row's length is read at run time into `kvLen` inside the forall.
+  bool hasKvLen = false;
+  int64_t kvStatic = -1;
+  Value kvLen;
   double scale, softcap;
   SmallVector<int64_t> m5; // mask shape as [B, Hkv, G, Sq, Skv] (broadcast)
   scf::ForallOp forall;    // the cascade, once built
@@ -132,20 +142,26 @@ struct Lowering {
       return failure();
     // Only the features handled here; anything else (per-batch kv_seqlen,
     // the scores result, half types, newer attributes) takes the naive path.
-    if (elt.getIntOrFloatBitWidth() < 32 || op.getKvSeqlen() ||
-        op->getNumResults() != 1)
+    if (elt.getIntOrFloatBitWidth() < 32 || op->getNumResults() != 1)
       return failure();
     // score_mod/prob_mod act on the whole [B, Hq, Sq, Skv] tensor, which the
     // one-pass cascade never materializes.
     if (op.hasModifiers())
       return failure();
+    if (Value kl = op.getKvSeqlen()) {
+      hasKvLen = true;
+      DenseIntElementsAttr c;
+      if (matchPattern(kl, m_Constant(&c)) && c.isSplat())
+        kvStatic = c.getSplatValue<APInt>().getSExtValue();
+    }
     for (NamedAttribute a : op->getAttrs())
       if (!llvm::is_contained({"scale", "causal", "softcap", "query_offset",
                                "window_left", "window_right",
                                "operandSegmentSizes"},
                               a.getName().getValue()))
         return failure();
-    if (op->getNumOperands() != 3u + (op.getMask() ? 1u : 0u))
+    if (op->getNumOperands() !=
+        3u + (op.getMask() ? 1u : 0u) + (hasKvLen ? 1u : 0u))
       return failure();
     if (Value mask = op.getMask()) {
       auto mt = dyn_cast<RankedTensorType>(mask.getType());
@@ -165,6 +181,19 @@ struct Lowering {
     offset = op.getQueryOffset();
     left = op.getWindowLeft();
     right = op.getWindowRight();
+    if (hasKvLen) {
+      // Bottom-right aligned on the valid keys: offset = kv_seqlen - Sq.
+      // A run-time length supports the single-query (decode) case, where
+      // causal adds nothing to the padding mask.
+      if (kvStatic >= 0) {
+        kvStatic = std::clamp<int64_t>(kvStatic, 0, kt.getDimSize(2));
+        offset = kvStatic - qt.getDimSize(2);
+      } else if (qt.getDimSize(2) == 1 && left < 0 && right < 0) {
+        causal = false;
+      } else {
+        return failure();
+      }
+    }
     positional = causal || left >= 0 || right >= 0;
     scale = op.getScale().convertToDouble();
     softcap = op.getSoftcap().convertToDouble();
@@ -173,7 +202,7 @@ struct Lowering {
     Bc = cfg.blockKv > 0 ? std::min(cfg.blockKv, Skv) : Skv;
     nQ = llvm::divideCeil(Sq, Br), nKv = llvm::divideCeil(Skv, Bc);
     SqP = nQ * Br, SkvP = nKv * Bc;
-    skip = cfg.skipMasked && positional;
+    skip = cfg.skipMasked && (positional || hasKvLen);
     parts = cfg.splitKv;
     if (parts <= 0) // auto: split the K/V pass only for a single query tile
       parts = nQ == 1 && nKv >= 8 ? std::min<int64_t>(16, nKv / 4) : 1;
@@ -198,6 +227,8 @@ struct Lowering {
     };
     if (causal)
       hi = ops.min(hi, tileOf(ops.add(last, Bc)));
+    if (hasKvLen)
+      hi = ops.min(hi, kvTiles(ops));
     if (right >= 0)
       hi = ops.min(hi, tileOf(ops.add(last, right + Bc)));
     if (left >= 0)
@@ -227,6 +258,17 @@ struct Lowering {
       return arith::FloorDivSIOp::create(b, loc, a, cst(c));
     }
   };
+  /// Tiles holding a valid key: ceil(kv length / Bc).
+  int64_t kvTiles(ConstOps) {
+    return kvStatic >= 0 ? llvm::divideCeil(kvStatic, Bc) : nKv;
+  }
+  Value kvTiles(IROps ops) {
+    return ops.floordiv(ops.add(kvLimit(ops.b), Bc - 1), Bc);
+  }
+  /// The number of valid keys of this batch row (index).
+  Value kvLimit(OpBuilder &b) {
+    return kvLen ? kvLen : idx(b, loc, kvStatic >= 0 ? kvStatic : Skv);
+  }
   /// Tiles in [lo, hi) that no positional or padding constraint touches for
   /// any row of the query tile at i0: [iLo, iHi) with lo <= iLo <= iHi <= hi.
   std::pair<Value, Value> interiorRange(OpBuilder &b, Value i0, Value lo,
@@ -241,6 +283,8 @@ struct Lowering {
       iHi = ops.min(iHi, ops.floordiv(ops.add(first, right + 1), Bc));
     if (SkvP != Skv) // no padded key
       iHi = ops.min(iHi, ops.cst(Skv / Bc));
+    if (hasKvLen) // no key past the valid prefix
+      iHi = ops.min(iHi, ops.floordiv(kvLimit(b), Bc));
     if (left >= 0) // every key j >= last - left
       iLo = ops.max(iLo, ops.floordiv(ops.add(last, Bc - 1 - left), Bc));
     iLo = ops.min(iLo, hi);
@@ -315,7 +359,8 @@ struct Lowering {
     }
     maps.push_back(id2);
     // Interior tiles need neither positional nor padded-key masking.
-    bool padKeys = SkvP != Skv && !interior;
+    bool padKeys = (SkvP != Skv || hasKvLen) && !interior;
+    Value limit = hasKvLen ? kvLimit(b) : Value();
     bool positional = this->positional && !interior;
     if (!maskTile && !positional && !padKeys && qPrescaled)
       return s; // scale folded into Q and nothing masked: S is the logits
@@ -362,7 +407,8 @@ struct Lowering {
                                          idx(nb, l, right)));
             if (padKeys) {
               Value out = arith::CmpIOp::create(
-                  nb, l, arith::CmpIPredicate::uge, j, idx(nb, l, Skv));
+                  nb, l, arith::CmpIPredicate::uge, j,
+                  limit ? limit : idx(nb, l, Skv));
               x = arith::SelectOp::create(nb, l, out, negInf, x);
             }
           }
@@ -377,8 +423,13 @@ struct Lowering {
                               ValueRange bhg, Value i0) {
     Value m = carried[0], l = carried[1], acc = carried[2];
     Value j0 = arith::MulIOp::create(b, loc, t, idx(b, loc, Bc));
-    Value kTile = slice(b, kt, {bhg[0], bhg[1], b.getIndexAttr(0), j0},
-                        {1, 1, D, Bc}, {D, Bc});
+    // A KV cache is read in place ([Bc, D] tiles of K); otherwise Kᵀ was
+    // materialized once for contiguous [D, Bc] tiles.
+    Value kTile = hasKvLen
+                      ? slice(b, kt, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
+                              {1, 1, Bc, D}, {Bc, D})
+                      : slice(b, kt, {bhg[0], bhg[1], b.getIndexAttr(0), j0},
+                              {1, 1, D, Bc}, {D, Bc});
     Value vTile = slice(b, v, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
                         {1, 1, Bc, Dv}, {Bc, Dv});
     Value maskTile;
@@ -399,7 +450,7 @@ struct Lowering {
     }
 
     Value s = tileMatmul(b, loc, qTile, kTile, filled(b, {Br, Bc}, 0.0),
-                         /*kvLoop=*/2);
+                         /*kvLoop=*/2, /*rhsTransposed=*/hasKvLen);
     Value x = logits(b, s, maskTile, i0, j0);
 
     AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
@@ -481,7 +532,10 @@ struct Lowering {
     // V [B,Hkv,SkvP,Dv], mask [mB,Hkv|1,G|1,SqP|1,SkvP|1].
     Value q = reshapeTo(b, loc, op.getQuery(), {B, Hkv, G, Sq, D});
     q = padDim(b, loc, q, 3, SqP, b.getFloatAttr(elt, 0.0));
-    Value kt = buildGeneric(b, loc, tensor({B, Hkv, D, Skv}), {op.getKey()},
+    Value kt =
+        hasKvLen
+            ? padDim(b, loc, op.getKey(), 2, SkvP, b.getFloatAttr(elt, 0.0))
+            : buildGeneric(b, loc, tensor({B, Hkv, D, Skv}), {op.getKey()},
                             createEmpty(b, loc, tensor({B, Hkv, D, Skv}), {}),
                             {dims(ctx, 4, {0, 1, 3, 2}),
                              AffineMap::getMultiDimIdentityMap(4, ctx)},
@@ -490,7 +544,8 @@ struct Lowering {
                               return SmallVector<Value>{a[0]};
                             })
                    .getResult(0);
-    kt = padDim(b, loc, kt, 3, SkvP, b.getFloatAttr(elt, 0.0));
+    if (!hasKvLen)
+      kt = padDim(b, loc, kt, 3, SkvP, b.getFloatAttr(elt, 0.0));
     Value v = padDim(b, loc, op.getValue(), 2, SkvP, b.getFloatAttr(elt, 0.0));
     Value mask;
     if (Value m = op.getMask()) {
@@ -550,6 +605,13 @@ struct Lowering {
       if (parts > 1)
         std::rotate(ivs.begin(), ivs.begin() + 1, ivs.end());
       Value i0 = arith::MulIOp::create(b, loc, ivs[3], idx(b, loc, Br));
+      if (hasKvLen && kvStatic < 0) {
+        Value n = tensor::ExtractOp::create(b, loc, op.getKvSeqlen(),
+                                            ValueRange{ivs[0]});
+        n = arith::IndexCastOp::create(b, loc, b.getIndexType(), n);
+        n = arith::MaxSIOp::create(b, loc, n, idx(b, loc, 0));
+        kvLen = arith::MinSIOp::create(b, loc, n, idx(b, loc, Skv));
+      }
       Value qTile = slice(b, q, {ivs[0], ivs[1], ivs[2], i0, b.getIndexAttr(0)},
                           {1, 1, 1, Br, D}, {Br, D});
       // Without softcap, scale * (Q K) = (scale * Q) K: scaling the Q tile
@@ -592,7 +654,7 @@ struct Lowering {
         loop->setAttr("seq.kv_tile_loop", b.getUnitAttr());
         carried.assign(loop.getResults().begin(), loop.getResults().end());
       };
-      if (skip && (positional || SkvP != Skv)) {
+      if (skip && (positional || SkvP != Skv || hasKvLen)) {
         // [lo, hi) = [lo, iLo) + [iLo, iHi) + [iHi, hi): the middle tiles
         // are visible to every row of the query tile, so they skip the
         // positional and padding selects; only the edges of the band pay.

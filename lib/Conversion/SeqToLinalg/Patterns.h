@@ -19,6 +19,7 @@ void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
 void populateConvPatterns(mlir::RewritePatternSet &patterns);
 void populateLinearScanPatterns(mlir::RewritePatternSet &patterns);
 void populateResizePatterns(mlir::RewritePatternSet &patterns);
+void populateKVCachePatterns(mlir::RewritePatternSet &patterns);
 } // namespace seqc::lowering
 
 #endif

@@ -26,6 +26,7 @@ void populateSeqToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateConvPatterns(patterns);
   lowering::populateLinearScanPatterns(patterns);
   lowering::populateResizePatterns(patterns);
+  lowering::populateKVCachePatterns(patterns);
 }
 
 namespace {

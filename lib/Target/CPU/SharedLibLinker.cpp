@@ -42,6 +42,12 @@ static std::string findLinkerDriver() {
 
 LogicalResult linkSharedLibrary(StringRef objectPath, StringRef outputPath,
                                 std::string &error) {
+  return linkSharedLibrary(ArrayRef<std::string>{objectPath.str()}, outputPath,
+                           error);
+}
+
+LogicalResult linkSharedLibrary(ArrayRef<std::string> objectPaths,
+                                StringRef outputPath, std::string &error) {
   std::string runtime = findRuntimeLibrary();
   if (!llvm::sys::fs::exists(runtime)) {
     error = "seqc runtime library not found at '" + runtime +
@@ -58,16 +64,11 @@ LogicalResult linkSharedLibrary(StringRef objectPath, StringRef outputPath,
   llvm::sys::fs::createTemporaryFile("seqc-link", "log", log);
   // --whole-archive: nothing in the model references the runtime's API, but
   // the artifact must export it.
-  SmallVector<StringRef> args{cc,
-                              "-shared",
-                              "-o",
-                              tmp,
-                              objectPath,
-                              "-Wl,--whole-archive",
-                              runtime,
-                              "-Wl,--no-whole-archive",
-                              "-lm",
-                              "-Wl,-Bsymbolic"};
+  SmallVector<StringRef> args{cc, "-shared", "-o", tmp};
+  for (const std::string &o : objectPaths)
+    args.push_back(o);
+  args.append({"-Wl,--whole-archive",
+               runtime, "-Wl,--no-whole-archive", "-lm", "-Wl,-Bsymbolic"});
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
                                           StringRef(log)};
   int rc = llvm::sys::ExecuteAndWait(cc, args, std::nullopt, redirects);

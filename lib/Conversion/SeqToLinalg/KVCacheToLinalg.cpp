@@ -1,0 +1,188 @@
+//===- KVCacheToLinalg.cpp - seq.kv_cache_append / kv_cache_view ----------===//
+//
+// A contiguous append is one tensor.insert_slice at the run-time position:
+// bufferized in place into the cache buffer, it writes the step's rows and
+// nothing else. A paged append inserts each (batch row, position) through
+// the block table; a paged view gathers the first positions back into the
+// contiguous [B, H, L, D] layout attention reads. Positions and block ids are
+// checked at run time and clamped, so an unchecked target (CUDA drops data
+// checks) still never writes outside the cache.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+#include "Patterns.h"
+#include "seq/IR/SeqKVCacheOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace seqc::lowering {
+namespace {
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// Element `idx` of integer tensor `t` as an index.
+Value readIndex(OpBuilder &b, Location loc, Value t, ValueRange idx) {
+  Value v = tensor::ExtractOp::create(b, loc, castToSignless(b, loc, t), idx);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+void dataCheck(OpBuilder &b, Location loc, Value cond, const Twine &msg) {
+  auto check = cf::AssertOp::create(b, loc, cond, msg.str());
+  check->setAttr(kDataCheckAttr, b.getUnitAttr());
+}
+
+Value clampIndex(OpBuilder &b, Location loc, Value v, int64_t lo, int64_t hi) {
+  v = arith::MaxSIOp::create(b, loc, v, indexConst(b, loc, lo));
+  return arith::MinSIOp::create(b, loc, v, indexConst(b, loc, hi));
+}
+
+struct LowerAppend : OpRewritePattern<seq::KVCacheAppendOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::KVCacheAppendOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto update = cast<RankedTensorType>(op.getUpdate().getType());
+    auto cache = cast<RankedTensorType>(op.getCache().getType());
+    if (!update.hasStaticShape())
+      return rw.notifyMatchFailure(op, "dynamic update shape");
+    int64_t B = update.getDimSize(0), H = update.getDimSize(1),
+            T = update.getDimSize(2), D = update.getDimSize(3);
+    Value pos = readIndex(rw, loc, op.getPosition(), {});
+    auto cmp = [&](arith::CmpIPredicate p, Value a, Value b) -> Value {
+      return arith::CmpIOp::create(rw, loc, p, a, b);
+    };
+    using P = arith::CmpIPredicate;
+    Value one = indexConst(rw, loc, 1);
+    if (!op.isPaged()) {
+      int64_t L = cache.getDimSize(2);
+      Value ok = arith::AndIOp::create(
+          rw, loc, cmp(P::sge, pos, indexConst(rw, loc, 0)),
+          cmp(P::sle, pos, indexConst(rw, loc, L - T)));
+      dataCheck(rw, loc, ok,
+                describe(op) + ": the position plus the " + Twine(T) +
+                    " appended positions exceeds the cache of " + Twine(L));
+      pos = clampIndex(rw, loc, pos, 0, L - T);
+      SmallVector<OpFoldResult> offsets{rw.getIndexAttr(0), rw.getIndexAttr(0),
+                                        pos, rw.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes{rw.getIndexAttr(B), rw.getIndexAttr(H),
+                                      rw.getIndexAttr(T), rw.getIndexAttr(D)};
+      SmallVector<OpFoldResult> strides(4, rw.getIndexAttr(1));
+      rw.replaceOpWithNewOp<tensor::InsertSliceOp>(
+          op, op.getUpdate(), op.getCache(), offsets, sizes, strides);
+      return success();
+    }
+    // Paged: one [1, H, 1, D] row per (b, t), placed through the table.
+    auto table = cast<RankedTensorType>(op.getBlockTable().getType());
+    int64_t NB = cache.getDimSize(0), BS = cache.getDimSize(2),
+            MB = table.getDimSize(1);
+    if (ShapedType::isDynamic(MB))
+      return rw.notifyMatchFailure(op, "dynamic block table width");
+    Value last = arith::AddIOp::create(rw, loc, pos, indexConst(rw, loc, T));
+    Value ok = arith::AndIOp::create(
+        rw, loc, cmp(P::sge, pos, indexConst(rw, loc, 0)),
+        cmp(P::sle, last, indexConst(rw, loc, MB * BS)));
+    dataCheck(rw, loc, ok,
+              describe(op) + ": the appended positions exceed the block "
+                             "table's " +
+                  Twine(MB) + " blocks of " + Twine(BS));
+    auto rowType = RankedTensorType::get({1, H, 1, D}, cache.getElementType());
+    auto outer = scf::ForOp::create(
+        rw, loc, indexConst(rw, loc, 0), indexConst(rw, loc, B), one,
+        ValueRange{op.getCache()},
+        [&](OpBuilder &ob, Location l, Value bIv, ValueRange bArgs) {
+          auto inner = scf::ForOp::create(
+              ob, l, indexConst(ob, l, 0), indexConst(ob, l, T), one, bArgs,
+              [&](OpBuilder &ib, Location il, Value tIv, ValueRange tArgs) {
+                Value p = arith::AddIOp::create(ib, il, pos, tIv);
+                Value slot = clampIndex(
+                    ib, il,
+                    arith::DivSIOp::create(ib, il, p, indexConst(ib, il, BS)),
+                    0, MB - 1);
+                Value off = clampIndex(
+                    ib, il,
+                    arith::RemSIOp::create(ib, il, p, indexConst(ib, il, BS)),
+                    0, BS - 1);
+                Value blk = readIndex(ib, il, op.getBlockTable(), {bIv, slot});
+                Value blkOk = arith::AndIOp::create(
+                    ib, il,
+                    arith::CmpIOp::create(ib, il, P::sge, blk,
+                                          indexConst(ib, il, 0)),
+                    arith::CmpIOp::create(ib, il, P::slt, blk,
+                                          indexConst(ib, il, NB)));
+                dataCheck(ib, il, blkOk,
+                          describe(op) + ": a block id is outside the " +
+                              Twine(NB) + " cache blocks");
+                blk = clampIndex(ib, il, blk, 0, NB - 1);
+                SmallVector<OpFoldResult> one4(4, ib.getIndexAttr(1));
+                SmallVector<OpFoldResult> rowSizes{
+                    ib.getIndexAttr(1), ib.getIndexAttr(H), ib.getIndexAttr(1),
+                    ib.getIndexAttr(D)};
+                Value row = tensor::ExtractSliceOp::create(
+                    ib, il, rowType, op.getUpdate(),
+                    ArrayRef<OpFoldResult>{bIv, ib.getIndexAttr(0), tIv,
+                                           ib.getIndexAttr(0)},
+                    rowSizes, one4);
+                Value next = tensor::InsertSliceOp::create(
+                    ib, il, row, tArgs[0],
+                    ArrayRef<OpFoldResult>{blk, ib.getIndexAttr(0), off,
+                                           ib.getIndexAttr(0)},
+                    rowSizes, one4);
+                scf::YieldOp::create(ib, il, next);
+              });
+          scf::YieldOp::create(ob, l, inner.getResults());
+        });
+    rw.replaceOp(op, outer.getResults());
+    return success();
+  }
+};
+
+struct LowerView : OpRewritePattern<seq::KVCacheViewOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::KVCacheViewOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto cache = cast<RankedTensorType>(op.getCache().getType());
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t NB = cache.getDimSize(0), BS = cache.getDimSize(2);
+    auto table = cast<RankedTensorType>(op.getBlockTable().getType());
+    int64_t MB = table.getDimSize(1);
+    Value init = createEmpty(rw, loc, type, {});
+    AffineMap id = AffineMap::getMultiDimIdentityMap(4, rw.getContext());
+    Value cacheV = op.getCache(), tableV = op.getBlockTable();
+    auto g = buildGeneric(
+        rw, loc, type, {}, init, {id}, iterators(4),
+        [&](OpBuilder &nb, Location l, ValueRange) {
+          Value b = linalg::IndexOp::create(nb, l, 0);
+          Value h = linalg::IndexOp::create(nb, l, 1);
+          Value p = linalg::IndexOp::create(nb, l, 2);
+          Value d = linalg::IndexOp::create(nb, l, 3);
+          Value slot = clampIndex(
+              nb, l, arith::DivSIOp::create(nb, l, p, indexConst(nb, l, BS)),
+              0, MB - 1);
+          Value off = arith::RemSIOp::create(nb, l, p, indexConst(nb, l, BS));
+          Value blk =
+              clampIndex(nb, l, readIndex(nb, l, tableV, {b, slot}), 0, NB - 1);
+          return SmallVector<Value>{
+              tensor::ExtractOp::create(nb, l, cacheV, {blk, h, off, d})};
+        });
+    rw.replaceOp(op, g.getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void populateKVCachePatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerAppend, LowerView>(patterns.getContext());
+}
+
+} // namespace seqc::lowering

@@ -1,0 +1,428 @@
+//===- Generation.cpp - seqc --max-seq-len: generation artifacts ----------===//
+//
+// A generation artifact is the decode step of a model (and optionally a
+// prefill step) compiled around a KV cache that the artifact's sessions own
+// (docs/generation.md). Each step variant is imported with a run-time past
+// length (lib/Import/RuntimeDims.cpp) and static shapes for a full cache,
+// its past/present tensors become in-place cache updates
+// (seq-kv-cache-state), and it is lowered to its own object. The objects
+// are linked into one shared library with the runtime; `seqc_gen_desc`
+// tells the runtime's session (lib/Runtime/session.c) what each variant's
+// inputs and outputs are.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CompilerInternal.h"
+
+#include "seqc/Driver/Pipelines.h"
+#include "seqc/Import/OnnxImporter.h"
+#include "seqc/Target/CPU.h"
+#include "seqc/Target/ModelABI.h"
+
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace seqc {
+namespace {
+
+/// How one step variant is imported.
+struct StepPlan {
+  std::string path;
+  int64_t tokens = 1; // T: positions one call appends
+  bool fresh = false; // a prefill graph without past: only at position 0
+  ImportOptions import;
+};
+
+/// What the runtime needs of a compiled variant.
+struct StepInfo {
+  std::string roles; // the "in"/"out" records of seqc_gen_desc
+  std::vector<std::string> cacheNames;
+  std::vector<std::string> cacheRecords; // "cache" records (variant 0)
+  int64_t vocab = 0;
+};
+
+bool isPastInput(const GraphInputInfo &in) {
+  return in.dims.size() == 4 &&
+         llvm::StringRef(in.name).contains_insensitive("past");
+}
+
+InFlightDiagnostic genError(MLIRContext &ctx, StringRef path) {
+  return emitError(UnknownLoc::get(&ctx)) << path << ": ";
+}
+
+/// Binds the graph's symbolic dims for a step of `tokens` positions: batch
+/// and sequence length static, the past length a run-time dim whose shapes
+/// assume a full cache of `maxLen`.
+LogicalResult planStep(MLIRContext &ctx, StringRef path, int64_t tokens,
+                       int64_t maxLen, int64_t batch, StepPlan &plan) {
+  std::vector<GraphInputInfo> inputs;
+  std::vector<std::string> outputs;
+  if (failed(readGraphSignature(ctx, path, inputs, outputs)))
+    return failure();
+  plan.path = path.str();
+  plan.tokens = tokens;
+  const GraphInputInfo *ids = nullptr;
+  std::string pastDim;
+  for (const GraphInputInfo &in : inputs) {
+    if (in.name == "input_ids")
+      ids = &in;
+    if (!isPastInput(in))
+      continue;
+    if (in.dimParams[2].empty())
+      return genError(ctx, path)
+             << "past input '" << in.name
+             << "' has a fixed length; a generation step needs a symbolic "
+                "past length";
+    if (!pastDim.empty() && pastDim != in.dimParams[2])
+      return genError(ctx, path) << "past inputs disagree on the past length ('"
+                                 << pastDim << "' and '" << in.dimParams[2]
+                                 << "')";
+    pastDim = in.dimParams[2];
+  }
+  if (!ids || ids->dims.size() != 2)
+    return genError(ctx, path)
+           << "a generation step needs a rank-2 'input_ids' input";
+  std::map<std::string, int64_t> bindings;
+  auto bindDim = [&](const std::string &param, int64_t value) {
+    if (!param.empty())
+      bindings[param] = value;
+  };
+  bindDim(ids->dimParams[0], batch);
+  bindDim(ids->dimParams[1], tokens);
+  if (ids->dimParams[1].empty() && ids->dims[1] != tokens)
+    return genError(ctx, path) << "'input_ids' has " << ids->dims[1]
+                               << " positions, not " << tokens;
+  plan.fresh = pastDim.empty();
+  if (!plan.fresh) {
+    plan.import.runtimePastDim = pastDim;
+    plan.import.runtimePastMax = maxLen - tokens;
+  }
+  // Any other symbolic dim: a total length (past + T), or an error.
+  for (const GraphInputInfo &in : inputs)
+    for (const std::string &p : in.dimParams) {
+      if (p.empty() || bindings.count(p) || p == pastDim)
+        continue;
+      StringRef head = StringRef(p).split(' ').first.split('+').first;
+      if (!pastDim.empty() && head.trim() == pastDim)
+        continue; // "past + 1": the importer resolves it
+      if (in.name == "attention_mask" && !plan.fresh) {
+        plan.import.runtimeDimOffsets.push_back({p, tokens});
+        bindings[p] = maxLen; // marker: handled
+        continue;
+      }
+      return genError(ctx, path) << "input '" << in.name << "': cannot bind "
+                                 << "the symbolic dim '" << p
+                                 << "' for a generation step";
+    }
+  for (const auto &binding : bindings) {
+    const std::string &name = binding.first;
+    bool runtime = llvm::any_of(plan.import.runtimeDimOffsets,
+                                [&](auto &r) { return r.first == name; });
+    if (!runtime)
+      plan.import.dimBindings.push_back(binding);
+  }
+  return success();
+}
+
+int32_t onnxDtype(Type t) {
+  if (t.isF32())
+    return 1;
+  if (t.isF16())
+    return 10;
+  if (t.isBF16())
+    return 16;
+  if (t.isF64())
+    return 11;
+  return 0;
+}
+
+/// Roles of @main's arguments and results for seqc_gen_desc.
+LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
+  llvm::raw_string_ostream os(info.roles);
+  for (unsigned j = 0, e = fn.getNumArguments(); j < e; ++j) {
+    auto role = fn.getArgAttrOfType<StringAttr>(j, "seq.role");
+    auto name = fn.getArgAttrOfType<StringAttr>(j, "seq.name");
+    StringRef n = name ? name.getValue() : "";
+    os << "in " << variant << " " << j << " ";
+    if (role && role.getValue() == "cache") {
+      int64_t i = fn.getArgAttrOfType<IntegerAttr>(j, "seq.cache_index").getInt();
+      os << "cache " << i << "\n";
+      auto t = cast<RankedTensorType>(fn.getArgument(j).getType());
+      std::string rec;
+      llvm::raw_string_ostream r(rec);
+      r << "cache " << i << " " << onnxDtype(t.getElementType()) << " "
+        << t.getRank();
+      for (int64_t d : t.getShape())
+        r << " " << d;
+      info.cacheRecords.push_back(rec);
+    } else if (role && role.getValue() == "pos") {
+      os << "pos\n";
+    } else if (n == "input_ids") {
+      os << "ids\n";
+    } else if (n == "attention_mask") {
+      os << "mask\n";
+    } else if (n == "position_ids") {
+      os << "positions\n";
+    } else {
+      return fn.emitError("generation step input '")
+             << n << "' has no role (expected input_ids, attention_mask, "
+                "position_ids, past inputs)";
+    }
+  }
+  bool logits = false;
+  for (unsigned j = 0, e = fn.getNumResults(); j < e; ++j) {
+    auto name = fn.getResultAttrOfType<StringAttr>(j, "seq.name");
+    bool isLogits = name && name.getValue() == "logits";
+    os << "out " << variant << " " << j << " "
+       << (isLogits ? "logits" : "ignore") << "\n";
+    if (isLogits) {
+      logits = true;
+      auto t = cast<RankedTensorType>(fn.getResultTypes()[j]);
+      info.vocab = t.getShape().back();
+    }
+  }
+  if (!logits)
+    return fn.emitError("generation step has no 'logits' output");
+  return success();
+}
+
+/// Keeps only the variant's entry point and description visible in its
+/// object (renamed for variants > 0), so variants link side by side.
+void isolateVariant(llvm::Module &m, int variant) {
+  for (llvm::GlobalValue &gv : m.global_values()) {
+    if (gv.isDeclaration())
+      continue;
+    StringRef n = gv.getName();
+    if (n == "seqc_model_entry" || n == "seqc_model_desc") {
+      if (variant > 0)
+        gv.setName(n == "seqc_model_entry"
+                       ? "seqc_variant_entry_" + std::to_string(variant)
+                       : "seqc_variant_desc_" + std::to_string(variant));
+      continue;
+    }
+    gv.setLinkage(llvm::GlobalValue::InternalLinkage);
+    gv.setVisibility(llvm::GlobalValue::DefaultVisibility);
+  }
+}
+
+LogicalResult writeTempObject(MLIRContext &ctx, StringRef bytes,
+                              std::string &path) {
+  llvm::SmallString<128> p;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("seqc", "o", fd, p))
+    return emitError(UnknownLoc::get(&ctx))
+           << "cannot create a temporary object file: " << ec.message();
+  llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+  os << bytes;
+  path = p.str().str();
+  return success();
+}
+
+/// Imports, rewrites and lowers one variant to an object file (or prints
+/// the requested stage of variant 0 into `printed`).
+LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
+                          const StepPlan &plan, int variant,
+                          ArrayRef<std::string> cacheNames, StepInfo &info,
+                          std::string &objPath, std::string *printed,
+                          std::string *header) {
+  ImportOptions importOpts = plan.import;
+  importOpts.modelName =
+      opts.modelName.empty()
+          ? llvm::sys::path::stem(opts.inputPath).str()
+          : opts.modelName;
+  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, plan.path, importOpts);
+  if (!module || failed(verify(*module)))
+    return failure();
+  if (opts.fuse && failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
+    return failure();
+  std::string cachePass = "seq-kv-cache-state";
+  if (plan.fresh) {
+    cachePass += "{max-len=" + std::to_string(opts.maxSeqLen) +
+                 " present-names=" + llvm::join(cacheNames, ",") + "}";
+  }
+  if (failed(runPipeline(ctx, *module, cachePass, opts)))
+    return failure();
+  if (auto names = (*module)->getAttrOfType<ArrayAttr>("seq.cache_names"))
+    for (Attribute a : names)
+      info.cacheNames.push_back(cast<StringAttr>(a).getValue().str());
+  if (!cacheNames.empty() && info.cacheNames != std::vector<std::string>(
+                                                     cacheNames.begin(),
+                                                     cacheNames.end()))
+    return genError(ctx, plan.path)
+           << "the step's caches (" << llvm::join(info.cacheNames, ", ")
+           << ") differ from the decode step's ("
+           << llvm::join(cacheNames, ", ") << ")";
+  auto fn = (*module).lookupSymbol<func::FuncOp>("main");
+  if (failed(describeRoles(fn, variant, info)))
+    return failure();
+  if (printed && opts.emit == EmitKind::Seq) {
+    *printed = printModule(*module, opts.printWeights);
+    return success();
+  }
+  if (failed(runPipeline(ctx, *module,
+                         seqToLinalgPipeline(opts.fuse, opts.attentionTiling),
+                         opts)))
+    return failure();
+  if (printed && opts.emit == EmitKind::Linalg) {
+    *printed = printModule(*module, opts.printWeights);
+    return success();
+  }
+  if (header)
+    *header = generateHeader(fn, importOpts.modelName);
+  if (failed(prepareABI(*module, importOpts.modelName, fn, "cpu")) ||
+      failed(runPipeline(ctx, *module, linalgToLLVMPipeline(), opts)))
+    return failure();
+  if (printed && opts.emit == EmitKind::LLVMDialect) {
+    *printed = printModule(*module, opts.printWeights);
+    return success();
+  }
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(*module, llvmCtx, opts.cpu);
+  if (!llvmModule)
+    return failure();
+  isolateVariant(*llvmModule, variant);
+  std::string object, error;
+  if (failed(emitObject(*llvmModule, opts.cpu, object, error)))
+    return emitError(module->getLoc()) << error;
+  return writeTempObject(ctx, object, objPath);
+}
+
+/// The object holding `seqc_gen_desc`.
+LogicalResult emitGenDesc(MLIRContext &ctx, const CompileOptions &opts,
+                          StringRef text, std::string &objPath) {
+  llvm::LLVMContext llvmCtx;
+  llvm::Module m("seqc_gen_desc", llvmCtx);
+  auto *init = llvm::ConstantDataArray::getString(llvmCtx, text, true);
+  auto *g = new llvm::GlobalVariable(m, init->getType(), /*isConstant=*/true,
+                                     llvm::GlobalValue::ExternalLinkage, init,
+                                     "seqc_gen_desc");
+  g->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  std::string object, error;
+  if (failed(emitObject(m, opts.cpu, object, error)))
+    return emitError(UnknownLoc::get(&ctx)) << error;
+  return writeTempObject(ctx, object, objPath);
+}
+
+} // namespace
+
+LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
+  if (opts.target != CompileOptions::Target::CPU)
+    return genError(ctx, opts.inputPath)
+           << "--max-seq-len: generation artifacts are built for the cpu "
+              "target only so far";
+  if (opts.emit != EmitKind::So && opts.emit != EmitKind::Seq &&
+      opts.emit != EmitKind::Linalg && opts.emit != EmitKind::LLVMDialect)
+    return genError(ctx, opts.inputPath)
+           << "--max-seq-len supports --emit=seq|linalg|llvm-dialect|so";
+  const int64_t batch = 1;
+  // Caches hold whole attention tiles (64 positions).
+  int64_t maxLen = opts.maxSeqLen;
+  if (maxLen < 2 || maxLen % 64 != 0)
+    return genError(ctx, opts.inputPath)
+           << "--max-seq-len must be a positive multiple of 64, got "
+           << maxLen;
+
+  std::vector<StepPlan> plans(1);
+  if (failed(planStep(ctx, opts.inputPath, 1, maxLen, batch, plans[0])))
+    return failure();
+  if (plans[0].fresh)
+    return genError(ctx, opts.inputPath)
+           << "the decode step has no past input (a rank-4 input named "
+              "'past...')";
+  int64_t chunk = std::min(opts.prefillChunk, maxLen);
+  if (!opts.prefillPath.empty()) {
+    StepPlan p;
+    if (failed(planStep(ctx, opts.prefillPath, chunk, maxLen, batch, p)))
+      return failure();
+    plans.push_back(std::move(p));
+  } else {
+    // A decode graph with a symbolic sequence length also prefills, chunk
+    // positions a call.
+    std::vector<GraphInputInfo> inputs;
+    std::vector<std::string> outputs;
+    if (failed(readGraphSignature(ctx, opts.inputPath, inputs, outputs)))
+      return failure();
+    for (const GraphInputInfo &in : inputs)
+      if (in.name == "input_ids" && in.dimParams.size() == 2 &&
+          !in.dimParams[1].empty() && chunk > 1) {
+        StepPlan p;
+        if (failed(planStep(ctx, opts.inputPath, chunk, maxLen, batch, p)))
+          return failure();
+        plans.push_back(std::move(p));
+      }
+  }
+
+  std::vector<std::string> objects;
+  auto cleanup = llvm::make_scope_exit([&] {
+    for (const std::string &o : objects)
+      llvm::sys::fs::remove(o);
+  });
+  std::string desc;
+  llvm::raw_string_ostream os(desc);
+  std::vector<std::string> cacheNames;
+  std::string header;
+  int64_t vocab = 0;
+  std::vector<std::string> cacheRecords;
+  std::string roles;
+  for (auto [k, plan] : llvm::enumerate(plans)) {
+    StepInfo info;
+    std::string obj, printed;
+    bool printHere = k == 0 && opts.emit != EmitKind::So;
+    if (failed(compileStep(ctx, opts, plan, k, cacheNames, info, obj,
+                           printHere ? &printed : nullptr,
+                           k == 0 ? &header : nullptr)))
+      return failure();
+    if (printHere) {
+      llvm::outs() << printed;
+      return success();
+    }
+    objects.push_back(obj);
+    if (k == 0) {
+      cacheNames = info.cacheNames;
+      cacheRecords = info.cacheRecords;
+      vocab = info.vocab;
+    } else if (info.vocab != vocab) {
+      return genError(ctx, plan.path)
+             << "the step's vocabulary (" << info.vocab
+             << ") differs from the decode step's (" << vocab << ")";
+    }
+    roles += "variant " + std::to_string(k) + " " +
+             std::to_string(plan.tokens) + " " + (plan.fresh ? "1" : "0") +
+             "\n" + info.roles;
+  }
+  os << "gen 1\nmax_len " << maxLen << "\nbatch " << batch << "\nvocab "
+     << vocab << "\neos " << opts.eosId << "\n";
+  for (const std::string &r : cacheRecords)
+    os << r << "\n";
+  os << roles << "end\n";
+
+  std::string descObj;
+  if (failed(emitGenDesc(ctx, opts, desc, descObj)))
+    return failure();
+  objects.push_back(descObj);
+  std::string error;
+  if (failed(linkSharedLibrary(objects, opts.outputPath, error)))
+    return emitError(UnknownLoc::get(&ctx)) << error;
+  llvm::SmallString<128> headerPath(opts.outputPath);
+  llvm::sys::path::replace_extension(headerPath, "h");
+  std::error_code ec;
+  llvm::raw_fd_ostream hs(headerPath, ec);
+  if (ec) {
+    llvm::sys::fs::remove(opts.outputPath);
+    return emitError(UnknownLoc::get(&ctx))
+           << "cannot write '" << headerPath << "': " << ec.message();
+  }
+  hs << header;
+  return success();
+}
+
+} // namespace seqc
