@@ -2,6 +2,8 @@
 //
 // seq-run model.so [--data DIR] [--rtol R] [--atol A] [--bench N]
 //                  [--warmup K] [--threads N] [--print]
+// seq-run gen.so --prompt 12,5,77 --generate N [--temperature T] [--top-k K]
+//                [--top-p P] [--seed S] [--bench N] [--threads N]
 //
 // Loads a compiled artifact through its C ABI (seqc_runtime.h), feeds it the
 // ONNX test-data inputs DIR/input_K.pb, compares its outputs with
@@ -573,6 +575,11 @@ struct Options {
   double rtol = 1e-4, atol = 1e-5;
   long bench = 0, warmup = 3, threads = 0; // 0: the artifact's default
   bool print = false;
+  // --generate: seqc_generate on a session of a generation artifact.
+  std::string prompt;
+  long generate = -1; // tokens to generate; -1: an ordinary run
+  double temperature = 0, topP = 1;
+  long topK = 0, seed = 0;
 };
 
 void usage(FILE *out) {
@@ -588,7 +595,14 @@ void usage(FILE *out) {
                "  --threads N  threads of the artifact (default: "
                "$SEQC_NUM_THREADS, else all CPUs)\n"
                "  --print      print the shape and first values of each "
-               "output\n");
+               "output\n"
+               "  --prompt IDS --generate N\n"
+               "               generation artifacts: prefill the comma-"
+               "separated token ids,\n"
+               "               generate N more; prints the ids, then prefill "
+               "and decode times\n"
+               "  --temperature T, --top-k K, --top-p P, --seed S\n"
+               "               sampling (default: greedy)\n");
 }
 
 double parseDouble(const char *flag, const char *s) {
@@ -643,6 +657,18 @@ Options parseArgs(int argc, char **argv) {
       o.threads = parseCount("--threads", next());
       if (o.threads < 1)
         die("--threads: expected a positive integer");
+    } else if (arg == "--prompt") {
+      o.prompt = next();
+    } else if (arg == "--generate") {
+      o.generate = parseCount("--generate", next());
+    } else if (arg == "--temperature") {
+      o.temperature = parseDouble("--temperature", next());
+    } else if (arg == "--top-k") {
+      o.topK = parseCount("--top-k", next());
+    } else if (arg == "--top-p") {
+      o.topP = parseDouble("--top-p", next());
+    } else if (arg == "--seed") {
+      o.seed = parseCount("--seed", next());
     } else if (arg == "--print") {
       o.print = true;
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -657,7 +683,88 @@ Options parseArgs(int argc, char **argv) {
     usage(stderr);
     std::exit(1);
   }
+  if (o.generate < 0 && !o.prompt.empty())
+    die("--prompt needs --generate N");
   return o;
+}
+
+/// --prompt/--generate: runs seqc_generate on a fresh session (after
+/// --warmup runs when --bench N > 1 asks for N timed runs); prints the ids,
+/// then the median prefill time (to the first picked id) and the median
+/// time between picked ids (one decode step and its sampling each).
+int runGeneration(const Artifact &a, const Options &opt) {
+  std::vector<int64_t> prompt;
+  for (size_t pos = 0; pos <= opt.prompt.size();) {
+    size_t comma = std::min(opt.prompt.find(',', pos), opt.prompt.size());
+    std::string tok = opt.prompt.substr(pos, comma - pos);
+    char *end;
+    errno = 0;
+    long long v = std::strtoll(tok.c_str(), &end, 10);
+    if (tok.empty() || *end || errno)
+      die("--prompt: expected comma-separated token ids, got '%s'",
+          opt.prompt.c_str());
+    prompt.push_back(v);
+    pos = comma + 1;
+  }
+  const char *path = opt.model.c_str();
+  decltype(&seqc_session_create) create = nullptr;
+  decltype(&seqc_session_destroy) destroy = nullptr;
+  decltype(&seqc_generate) generate = nullptr;
+  bind(a.lib, path, "seqc_session_create", create);
+  bind(a.lib, path, "seqc_session_destroy", destroy);
+  bind(a.lib, path, "seqc_generate", generate);
+  seqc_session *s = nullptr;
+  if (create(0, 1, &s) != SEQC_OK)
+    die("%s: %s", path, a.lastError());
+  seqc_sampling params = {(float)opt.temperature, (int32_t)opt.topK,
+                          (float)opt.topP, (uint64_t)opt.seed, -1};
+  using Clock = std::chrono::steady_clock;
+  std::vector<Clock::time_point> picked;
+  auto onToken = [](int64_t, void *user) {
+    static_cast<std::vector<Clock::time_point> *>(user)->push_back(
+        Clock::now());
+    return 0;
+  };
+  std::vector<int64_t> ids(std::max(opt.generate, 1L));
+  std::vector<double> prefillMs, decodeMs;
+  long runs = opt.bench > 1 ? opt.warmup + opt.bench : 1;
+  for (long r = 0; r < runs; ++r) {
+    // A fresh session per run: the same cache, emptied, as a user would.
+    if (r > 0 && (destroy(s) != SEQC_OK || create(0, 1, &s) != SEQC_OK))
+      die("%s: %s", path, a.lastError());
+    picked.clear();
+    int64_t count = 0;
+    auto start = Clock::now();
+    if (generate(s, prompt.data(), (int64_t)prompt.size(), opt.generate,
+                 &params, ids.data(), &count, onToken, &picked) != SEQC_OK)
+      die("%s: %s", path, a.lastError());
+    if (r < runs - opt.bench && runs > 1)
+      continue; // warmup
+    auto ms = [](Clock::time_point a, Clock::time_point b) {
+      return std::chrono::duration<double, std::milli>(b - a).count();
+    };
+    prefillMs.push_back(ms(start, picked.empty() ? Clock::now() : picked[0]));
+    for (size_t i = 1; i < picked.size(); ++i)
+      decodeMs.push_back(ms(picked[i - 1], picked[i]));
+    if (r == runs - 1) {
+      for (int64_t i = 0; i < count; ++i)
+        std::printf("%s%lld", i ? "," : "", (long long)ids[i]);
+      std::printf("\n");
+    }
+  }
+  destroy(s);
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  if (decodeMs.empty())
+    std::printf("prefill %.3f ms, decode - ms/token (no decode step)\n",
+                median(prefillMs));
+  else
+    std::printf("prefill %.3f ms, decode %.3f ms/token (%.1f tok/s)\n",
+                median(prefillMs), median(decodeMs), 1000.0 / median(decodeMs));
+  return 0;
 }
 
 } // namespace
@@ -673,6 +780,8 @@ int main(int argc, char **argv) {
     if (setThreads((int32_t)opt.threads) != SEQC_OK)
       die("--threads %ld: rejected by the artifact", opt.threads);
   }
+  if (opt.generate >= 0)
+    return runGeneration(a, opt);
 
   // Inputs: from DIR or generated.
   std::vector<Tensor> inputs(info.num_inputs);
