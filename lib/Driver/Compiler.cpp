@@ -9,6 +9,7 @@
 #include "seqc/Driver/Compiler.h"
 #include "CompilerInternal.h"
 
+#include "seqc/Driver/Debug.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Import/OnnxImporter.h"
 #include "seqc/Target/ModelABI.h"
@@ -64,6 +65,24 @@ private:
   std::string path, tmp;
   bool committed = false;
 };
+
+/// One compilation stage: a timer nested under `--timing` and the label of
+/// the progress line. Ends at destruction or at the next stage's start.
+class Stage {
+public:
+  explicit Stage(const CompileOptions &opts) : opts(opts) {}
+  void start(StringRef name) {
+    scope.stop();
+    if (opts.onStage)
+      opts.onStage(name);
+    if (opts.timing)
+      scope = opts.timing->nest(name);
+  }
+
+private:
+  const CompileOptions &opts;
+  TimingScope scope;
+};
 } // namespace
 
 LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module,
@@ -114,6 +133,8 @@ LogicalResult prepareABI(ModuleOp module, StringRef modelName,
 }
 
 LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
+  if (opts.maxSeqLen > 0)
+    return compileGeneration(ctx, opts);
   AtomicOutput out(opts.outputPath);
   if (opts.emit == EmitKind::Onnx) {
     std::string text;
@@ -123,6 +144,8 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
     return out.write(ctx, text);
   }
 
+  Stage stage(opts);
+  stage.start("import");
   std::string modelName = defaultModelName(opts);
   ImportOptions importOpts;
   importOpts.modelName = modelName;
@@ -132,9 +155,11 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
       importOnnxFile(ctx, opts.inputPath, importOpts);
   if (!module || failed(verify(*module)))
     return failure();
+  if (!opts.debugPerturbNode.empty() &&
+      failed(perturbNodeOutputs(*module, opts.debugPerturbNode)))
+    return failure();
+  stage.start("raising");
   if (opts.fuse && failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
-  if (opts.maxSeqLen > 0)
-    return compileGeneration(ctx, opts);
     return failure();
   if (opts.emit == EmitKind::Seq)
     return out.write(ctx, printModule(*module, opts.printWeights));
@@ -156,6 +181,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
 
   // CUDA: attention the fused GPU kernel supports leaves the seq dialect
   // here, before seq-tile-attention / seq-to-linalg would lower it.
+  stage.start("lowering to linalg");
   if (opts.target == CompileOptions::Target::CUDA &&
       failed(runPipeline(ctx, *module, gpuSeqPipeline(), opts)))
     return failure();
@@ -184,6 +210,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
     return failure();
   if (failed(prepareABI(*module, modelName, graph, cuda ? "cuda" : "cpu")))
     return failure();
+  stage.start("lowering to LLVM dialect");
   if (failed(runPipeline(ctx, *module,
                          cuda ? gpuLinalgToLLVMPipeline(opts.cuda)
                               : linalgToLLVMPipeline(),
@@ -200,6 +227,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.emit == EmitKind::LLVMDialect)
     return out.write(ctx, printModule(*module, opts.printWeights));
 
+  stage.start("LLVM translation and optimization");
   llvm::LLVMContext llvmCtx;
   std::unique_ptr<llvm::Module> llvmModule =
       translateAndOptimize(*module, llvmCtx, opts.cpu);
@@ -212,6 +240,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
     return out.write(ctx, text);
   }
 
+  stage.start("code generation");
   std::string object, error;
   if (failed(emitObject(*llvmModule, opts.cpu, object, error)))
     return emitError(module->getLoc()) << error;
@@ -232,6 +261,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << object;
   }
+  stage.start("link");
   LogicalResult linked = linkSharedLibrary(objPath, opts.outputPath, error);
   llvm::sys::fs::remove(objPath);
   if (failed(linked))

@@ -4,6 +4,7 @@ The structures mirror include/seqc/Runtime/seqc_runtime.h.
 """
 import ctypes
 import os
+import shutil
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -96,7 +97,12 @@ def _spec(ti: _TensorInfo) -> TensorSpec:
 
 
 class Artifact:
-    """A loaded artifact. `info` describes its signature; `run` calls it."""
+    """A loaded artifact. `info` (or `inputs`/`outputs`) describes its
+    signature; `run` calls it. `close()`, or leaving a `with` block, unloads
+    the library; a closed Artifact raises SeqcError when used."""
+
+    _owned_dir = None  # a temporary directory of seqc.compile(), removed by close()
+    _lib = None
 
     def __init__(self, so_path):
         # An absolute path: dlopen() searches the library path for bare names.
@@ -127,9 +133,56 @@ class Artifact:
             tuple(_spec(mi.outputs[i]) for i in range(mi.num_outputs)))
 
     @property
+    def inputs(self) -> Tuple[TensorSpec, ...]:
+        return self.info.inputs
+
+    @property
+    def outputs(self) -> Tuple[TensorSpec, ...]:
+        return self.info.outputs
+
+    @property
+    def closed(self) -> bool:
+        return self._lib is None
+
+    def _check_open(self):
+        if self._lib is None:
+            raise SeqcError(f"{self.path}: the artifact is closed")
+        return self._lib
+
+    def close(self) -> None:
+        """Unloads the library (idempotent). dlclose() only happens when the
+        runtime can stop its worker threads first (seqc_release_threads);
+        otherwise the code stays mapped and only this object is released."""
+        lib, self._lib = self._lib, None
+        if lib is not None:
+            release = getattr(lib, "seqc_release_threads", None)
+            if release is not None:
+                release.restype = None
+                release.argtypes = []
+                release()
+                import _ctypes
+                _ctypes.dlclose(lib._handle)
+        if self._owned_dir:
+            shutil.rmtree(self._owned_dir, ignore_errors=True)
+            self._owned_dir = None
+
+    def __enter__(self):
+        self._check_open()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        # Only the temporary directory: unloading stays explicit.
+        if self._owned_dir:
+            shutil.rmtree(self._owned_dir, ignore_errors=True)
+
+    @property
     def num_threads(self) -> int:
         """Threads the artifact's parallel loops and matmuls use."""
-        fn = getattr(self._lib, "seqc_get_num_threads", None)
+        fn = getattr(self._check_open(), "seqc_get_num_threads", None)
         if fn is None:  # artifacts built before the thread pool existed
             return 1
         fn.restype = ctypes.c_int32
@@ -138,7 +191,7 @@ class Artifact:
     def set_num_threads(self, n: int) -> None:
         """Sets the artifact's thread count (default: $SEQC_NUM_THREADS,
         else all CPUs)."""
-        fn = getattr(self._lib, "seqc_set_num_threads", None)
+        fn = getattr(self._check_open(), "seqc_set_num_threads", None)
         if fn is None:
             raise SeqcError(f"{self.path}: artifact has no thread pool")
         fn.restype = ctypes.c_int
@@ -152,6 +205,7 @@ class Artifact:
     def run(self, *arrays, **named):
         """Runs the model on inputs given in order or by name; returns the
         outputs as a list of numpy arrays."""
+        self._check_open()
         specs = self.info.inputs
         if arrays and named:
             raise TypeError("pass inputs either positionally or by name")
@@ -228,6 +282,44 @@ class Artifact:
             if bits and out is not None:
                 out.view(np.uint8)[...] &= (1 << bits) - 1
         return results
+
+    @property
+    def has_session(self) -> bool:
+        """Whether the artifact is a generation artifact (seqc --max-seq-len:
+        the seqc_session_* ABI of include/seqc/Runtime/seqc_runtime.h)."""
+        from ._session import is_generator
+        return is_generator(self)
+
+    def _require_session(self):
+        if not self.has_session:
+            raise SeqcError(
+                f"{self.path}: model '{self.info.name}' has no generation "
+                "session (not compiled with seqc --max-seq-len, or built "
+                "before seqc_session_* existed)")
+
+    def generate(self, prompt_ids, max_new_tokens=20, *, on_token=None,
+                 **sampling):
+        """Generates up to `max_new_tokens` ids after `prompt_ids` in a fresh
+        session; `on_token(id)` is called for each as it is picked
+        (streaming). `sampling`: temperature, top_k, top_p, seed, eos_id
+        (greedy by default). See seqc._session.Session.generate."""
+        self._require_session()
+        from ._session import generate as _generate
+        return _generate(self, prompt_ids, max_new_tokens, on_token=on_token,
+                         **sampling)
+
+    def stream(self, prompt_ids, max_new_tokens=20, **sampling):
+        """Like generate, yielding each id as soon as it is picked."""
+        self._require_session()
+        from ._session import stream as _stream
+        return _stream(self, prompt_ids, max_new_tokens, **sampling)
+
+    def session(self, max_len=0, batch=1):
+        """A KV-cache session (prefill/decode -> logits, reset, close; see
+        seqc._session.Session); max_len 0: the compiled maximum."""
+        self._require_session()
+        from ._session import Session
+        return Session(self, max_len, batch)
 
     def __repr__(self):
         sig = lambda ts: ", ".join(

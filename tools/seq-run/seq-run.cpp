@@ -4,6 +4,7 @@
 //                  [--warmup K] [--threads N] [--print]
 // seq-run gen.so --prompt 12,5,77 --generate N [--temperature T] [--top-k K]
 //                [--top-p P] [--seed S] [--bench N] [--threads N]
+// seq-run --bisect model.onnx [--data DIR] [--rtol R] [--atol A] ...
 //
 // Loads a compiled artifact through its C ABI (seqc_runtime.h), feeds it the
 // ONNX test-data inputs DIR/input_K.pb, compares its outputs with
@@ -21,6 +22,7 @@
 extern "C" float seqc_small_float_to_f32(uint8_t bits, int32_t format);
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdarg>
@@ -34,6 +36,7 @@ extern "C" float seqc_small_float_to_f32(uint8_t bits, int32_t format);
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -586,6 +589,12 @@ void usage(FILE *out) {
   std::fprintf(out,
                "usage: seq-run model.so [--data DIR] [--rtol R] [--atol A] "
                "[--bench N] [--warmup K] [--threads N] [--print]\n"
+               "       seq-run --bisect model.onnx [--data DIR] [--rtol R] "
+               "[--atol A] [--seqc-arg ARG]...\n"
+               "  --bisect     compile a debug variant of model.onnx, run it "
+               "and onnxruntime\n"
+               "               and name the first node whose output differs "
+               "(python -m seqc bisect)\n"
                "  --data DIR   inputs DIR/input_K.pb, references "
                "DIR/output_K.pb (onnx TensorProto)\n"
                "  --rtol R     relative tolerance (default 1e-4)\n"
@@ -767,9 +776,62 @@ int runGeneration(const Artifact &a, const Options &opt) {
   return 0;
 }
 
+/// `seq-run --bisect model.onnx ...` runs the bisect driver, which is
+/// Python (it runs onnxruntime): `$SEQC_PYTHON -m seqc bisect ...` (default
+/// python3), with the seqc package found beside this executable (an
+/// installed package: seqc/bin/seq-run) or in this source tree's python/.
+[[noreturn]] void execBisect(int argc, char **argv) {
+  std::vector<std::string> args;
+  const char *env = std::getenv("SEQC_PYTHON");
+  std::string python = env && *env ? env : "python3";
+  args.push_back(python);
+  args.insert(args.end(), {"-m", "seqc", "bisect"});
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--bisect")
+      continue;
+    if (arg.rfind("--bisect=", 0) == 0)
+      arg = arg.substr(9);
+    args.push_back(arg);
+  }
+  std::vector<std::string> pythonPath;
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n > 0) {
+    exe[n] = 0;
+    std::string dir(exe);
+    dir = dir.substr(0, dir.rfind('/')); // .../seqc/bin
+    std::string pkg = dir.substr(0, dir.rfind('/'));
+    if (fileExists(pkg + "/__init__.py"))
+      pythonPath.push_back(pkg.substr(0, pkg.rfind('/')));
+  }
+#ifdef SEQC_PYTHON_DIR
+  if (fileExists(std::string(SEQC_PYTHON_DIR) + "/seqc/__init__.py"))
+    pythonPath.push_back(SEQC_PYTHON_DIR);
+#endif
+  if (const char *old = std::getenv("PYTHONPATH"); old && *old)
+    pythonPath.push_back(old);
+  std::string joined;
+  for (const std::string &p : pythonPath)
+    joined += (joined.empty() ? "" : ":") + p;
+  if (!joined.empty())
+    setenv("PYTHONPATH", joined.c_str(), 1);
+  std::vector<char *> cargs;
+  for (std::string &a : args)
+    cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  execvp(python.c_str(), cargs.data());
+  die("--bisect: cannot run %s (set SEQC_PYTHON): %s", python.c_str(),
+      std::strerror(errno));
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--bisect") ||
+        !std::strncmp(argv[i], "--bisect=", 9))
+      execBisect(argc, argv);
   Options opt = parseArgs(argc, argv);
   Artifact a = loadArtifact(opt.model);
   const seqc_model_info &info = *a.info;

@@ -9,10 +9,16 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <unistd.h>
 
 using namespace llvm;
@@ -95,6 +101,12 @@ static cl::list<std::string> dimBindings(
     cl::desc("Fix the symbolic input dimension NAME (dim_param, also in "
              "'NAME + 1') to N at compile time"),
     cl::value_desc("NAME=N"), cl::cat(compileCat));
+static cl::opt<std::string> attentionTiling(
+    "attention-tiling",
+    cl::desc("Options of the tiled attention cascade (seq-tile-attention), "
+             "e.g. 'block-q=128 block-kv=64 split-kv=1'"),
+    cl::init(""), cl::cat(compileCat));
+
 static cl::opt<int64_t> maxSeqLen(
     "max-seq-len",
     cl::desc("Build a generation artifact from this decode step: sessions "
@@ -116,11 +128,93 @@ static cl::opt<int64_t> eosId("eos",
                                        "sequence token id (stops generation)"),
                               cl::value_desc("ID"), cl::init(-1),
                               cl::cat(genCat));
-static cl::opt<std::string> attentionTiling(
-    "attention-tiling",
-    cl::desc("Options of the tiled attention cascade (seq-tile-attention), "
-             "e.g. 'block-q=128 block-kv=64 split-kv=1'"),
-    cl::init(""), cl::cat(compileCat));
+
+static cl::opt<bool>
+    timing("timing",
+           cl::desc("Print the wall time of each compilation stage (import, "
+                    "raising, lowering, LLVM, link) to stderr"),
+           cl::init(false), cl::cat(compileCat));
+enum class ProgressMode { Auto, Always, Never };
+static cl::opt<ProgressMode> progressMode(
+    "progress",
+    cl::desc("Progress line on stderr (auto: on a terminal, once the compile "
+             "takes more than 2 s)"),
+    cl::init(ProgressMode::Auto),
+    cl::values(clEnumValN(ProgressMode::Auto, "auto", ""),
+               clEnumValN(ProgressMode::Always, "always", "immediately"),
+               clEnumValN(ProgressMode::Never, "never", "")),
+    cl::Hidden, cl::cat(compileCat));
+static cl::opt<std::string> debugPerturbNode(
+    "debug-perturb-node",
+    cl::desc("Testing aid: add a constant to the outputs of this ONNX node "
+             "(an injected numerical bug for seqc bisect)"),
+    cl::value_desc("NAME"), cl::init(""), cl::Hidden, cl::cat(compileCat));
+
+namespace {
+/// The progress line: "seqc: <stage>... <seconds>s", redrawn in place from a
+/// background thread and erased before any diagnostic and at the end.
+class Progress {
+public:
+  explicit Progress(ProgressMode mode)
+      : delay(mode == ProgressMode::Always ? 0.0 : 2.0),
+        enabled(mode == ProgressMode::Always ||
+                (mode == ProgressMode::Auto && isatty(STDERR_FILENO))) {
+    if (enabled)
+      thread = std::thread([this] { loop(); });
+  }
+  ~Progress() { finish(); }
+  /// Stops redrawing and erases the line.
+  void finish() {
+    if (thread.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        done = true;
+      }
+      cv.notify_all();
+      thread.join();
+    }
+    clear();
+  }
+  void setStage(StringRef name) {
+    std::lock_guard<std::mutex> lock(mu);
+    stage = name.str();
+  }
+  /// Erases the line (before a diagnostic is printed).
+  void clear() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (shown) {
+      errs() << "\r\x1b[K";
+      errs().flush();
+      shown = false;
+    }
+  }
+
+private:
+  void loop() {
+    auto start = std::chrono::steady_clock::now();
+    std::unique_lock<std::mutex> lock(mu);
+    while (!cv.wait_for(lock, std::chrono::milliseconds(100),
+                        [this] { return done; })) {
+      double s = std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+      if (s < delay || stage.empty())
+        continue;
+      errs() << "\r\x1b[Kseqc: " << stage << "... " << format("%.1f", s) << "s";
+      errs().flush();
+      shown = true;
+    }
+  }
+
+  double delay;
+  bool enabled;
+  std::thread thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string stage;
+  bool done = false, shown = false;
+};
+} // namespace
 
 /// Hides (from --help, not from --help-hidden) every option registered by
 /// the LLVM and MLIR libraries: hundreds of backend flags.
@@ -172,8 +266,10 @@ int main(int argc, char **argv) {
   mlir::MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
 
+  Progress progress(progressMode);
   // One line per diagnostic: "seqc: error: <location>: <message>".
-  ctx.getDiagEngine().registerHandler([](mlir::Diagnostic &d) {
+  ctx.getDiagEngine().registerHandler([&progress](mlir::Diagnostic &d) {
+    progress.clear();
     auto &os = d.getSeverity() == mlir::DiagnosticSeverity::Error
                    ? WithColor::error(errs(), "seqc")
                    : WithColor::warning(errs(), "seqc");
@@ -259,5 +355,20 @@ int main(int argc, char **argv) {
   opts.configurePassManager = [](mlir::PassManager &pm) {
     return mlir::applyPassManagerCLOptions(pm);
   };
-  return mlir::failed(seqc::compile(ctx, opts)) ? 1 : 0;
+  opts.debugPerturbNode = debugPerturbNode;
+  opts.onStage = [&progress](StringRef name) { progress.setStage(name); };
+  // The --timing report, printed after the progress line is erased.
+  mlir::DefaultTimingManager tm;
+  tm.setEnabled(timing);
+  mlir::TimingScope root = tm.getRootScope();
+  if (timing)
+    opts.timing = &root;
+  bool ok = mlir::succeeded(seqc::compile(ctx, opts));
+  root.stop();
+  progress.finish();
+  if (timing) {
+    tm.print();
+    tm.setEnabled(false); // printed once, not again at destruction
+  }
+  return ok ? 0 : 1;
 }

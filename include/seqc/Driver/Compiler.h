@@ -8,6 +8,7 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include <functional>
 #include <string>
 #include <utility>
@@ -47,7 +48,6 @@ struct CompileOptions {
   std::vector<std::pair<std::string, std::string>> constInputs;
   /// `--dim NAME=N`: symbolic input dims made static (ImportOptions).
   std::vector<std::pair<std::string, int64_t>> dimBindings;
-  /// Applied to every PassManager the driver creates (IR printing, timing...).
   /// `--max-seq-len N` (> 0): build a generation artifact (docs/generation.md)
   /// from the decode step `inputPath`, with a KV cache of N positions owned
   /// by the artifact's sessions; `prefillPath` (--prefill) is an optional
@@ -57,7 +57,16 @@ struct CompileOptions {
   std::string prefillPath;
   int64_t prefillChunk = 64;
   int64_t eosId = -1;
+  /// Applied to every PassManager the driver creates (IR printing, timing...).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
+  /// `--timing`: each stage (import, raising, ...) is timed in a scope
+  /// nested here. Null: no timing.
+  mlir::TimingScope *timing = nullptr;
+  /// Called with each stage's name as it starts (the progress line).
+  std::function<void(llvm::StringRef)> onStage;
+  /// Hidden `--debug-perturb-node`: offset this ONNX node's outputs after
+  /// import (an injected numerical bug for testing `seqc bisect`).
+  std::string debugPerturbNode;
 };
 
 /// Runs the pipeline up to `opts.emit`. Diagnostics go through `ctx`; on
