@@ -22,6 +22,8 @@ std::string seqToLinalgPipeline(bool tiledAttention,
   // and gets the naive cascade from seq-to-linalg.
   return std::string("canonicalize,cse,") +
          (tiledAttention ? "seq-tile-attention{" + tileOptions + "}," : "") +
+         // seq.moe -> grouped expert GEMM calls (lib/Conversion/MoE).
+         "seq-lower-moe,"
          "seq-to-linalg,canonicalize,cse,"
          "seq-fuse-elementwise,canonicalize,cse";
 }

@@ -3,6 +3,7 @@
 #include "seqc/Driver/Registration.h"
 
 #include "seq/IR/SeqDialect.h"
+#include "seqc/Conversion/MoEPasses.h"
 #include "seqc/Conversion/Passes.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Target/CUDA.h"
@@ -28,6 +29,7 @@ void registerAllDialects(mlir::DialectRegistry &registry) {
 void registerAllPasses() {
   mlir::registerAllPasses();
   seqc::registerSeqcConversionPasses();
+  seqc::registerMoEPasses();
   seqc::registerSeqcTransformsPasses();
   registerPipelines();
   registerCudaPasses();

@@ -11,6 +11,9 @@ namespace seqc {
 #define GEN_PASS_DEF_SEQRAISE
 #include "seqc/Transforms/Passes.h.inc"
 
+/// batched-gather experts -> seq.moe_gate + seq.moe (RaiseMoE.cpp).
+void populateRaiseMoEPatterns(RewritePatternSet &patterns);
+
 /// Unrolled Mamba / Mamba-2 scans -> seq.linear_scan, causal depthwise
 /// conv1d -> seq.causal_conv (RaiseLinearScan.cpp).
 void populateRaiseLinearScanPatterns(RewritePatternSet &patterns);
@@ -23,6 +26,7 @@ void populateSeqRaisePatterns(RewritePatternSet &patterns) {
   populateRaiseActivationPatterns(patterns);
   populateRaiseGatedAttentionPatterns(patterns);
   populateRaiseCausalMaskPatterns(patterns);
+  populateRaiseMoEPatterns(patterns);
   populateRaiseLinearScanPatterns(patterns);
 }
 
@@ -45,6 +49,16 @@ struct SeqRaisePass : impl::SeqRaiseBase<SeqRaisePass> {
         .enableFolding(false)
         .enableConstantCSE(false);
     (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
+    // MoE anchors on the combine at the end of a chain whose activation the
+    // round above may have raised after visiting it: a second round.
+    RewritePatternSet moe(&getContext());
+    populateRaiseMoEPatterns(moe);
+    SmallVector<Operation *> rest;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<seq::SeqDialect, tensor::TensorDialect>(op->getDialect()))
+        rest.push_back(op);
+    });
+    (void)applyOpPatternsGreedily(rest, std::move(moe), config);
   }
 };
 } // namespace

@@ -1,0 +1,254 @@
+//===- MoEToUkernel.cpp - seq.moe -> seqc_uk_moe, seq.moe_gate -> seq ops -===//
+//
+// seq.moe leaves the seq dialect before seq-to-linalg as one call of the
+// runtime's grouped-expert kernel (lib/Runtime/ukernels/moe.c), which groups
+// the tokens by expert and runs one sgemm per selected expert over only its
+// tokens (weights packed once per process when they are constants). The
+// operands are bridged to memrefs with bufferization.to_buffer {read_only}
+// (constants become memref.get_global after one-shot bufferization), the
+// result is a fresh buffer handed back with bufferization.to_tensor
+// {restrict, writable}. Deallocation places frees at the end of the block,
+// after the call, so passing addresses as integers is safe.
+//
+// seq.moe_gate is rewritten into the seq ops it stands for (softmax, topk,
+// and the renormalising division), which seq-to-linalg lowers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "seqc/Conversion/MoEPasses.h"
+
+#include "seq/IR/SeqMoEOps.h"
+#include "seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+using namespace mlir;
+
+namespace seqc {
+namespace {
+
+constexpr StringLiteral kMoE = "seqc_uk_moe";
+// Must match seqc_uk_moe's parameter list in lib/Runtime/ukernels/moe.c.
+constexpr int kMoEArgs = 42;
+
+// Flags of seqc_uk_moe (lib/Runtime/ukernels/moe.c).
+enum : int64_t {
+  kExpertsConst = 1,
+  kSharedConst = 2,
+  kHasShared = 4,
+  kHasSharedGate = 8,
+};
+
+func::FuncOp declareMoE(ModuleOp module) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(kMoE))
+    return f;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  SmallVector<Type> args(kMoEArgs, b.getI64Type());
+  auto f = func::FuncOp::create(b, module.getLoc(), kMoE,
+                                b.getFunctionType(args, {}));
+  f.setPrivate();
+  return f;
+}
+
+/// A read-only buffer of `t` with a fully strided layout: the kernel takes
+/// every stride, so no layout forces a copy.
+Value readBuffer(OpBuilder &b, Location loc, Value t) {
+  auto tt = cast<RankedTensorType>(t.getType());
+  SmallVector<int64_t> strides(tt.getRank(), ShapedType::kDynamic);
+  auto mt = MemRefType::get(
+      tt.getShape(), tt.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides));
+  return bufferization::ToBufferOp::create(b, loc, mt, t, /*read_only=*/true);
+}
+
+/// Address of the first element of `memref` as i64, and its strides.
+std::pair<Value, SmallVector<Value>> describe(OpBuilder &b, Location loc,
+                                              Value memref) {
+  auto mt = cast<MemRefType>(memref.getType());
+  auto md = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(
+      b, loc, md.getBaseBuffer());
+  Value eltBytes =
+      arith::ConstantIndexOp::create(b, loc, mt.getElementTypeBitWidth() / 8);
+  Value off = arith::MulIOp::create(b, loc, md.getOffset(), eltBytes);
+  Value addr = arith::AddIOp::create(b, loc, base, off);
+  auto toI64 = [&](Value v) {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), v).getResult();
+  };
+  SmallVector<Value> strides;
+  for (Value s : md.getStrides())
+    strides.push_back(toI64(s));
+  return {toI64(addr), strides};
+}
+
+bool isConstant(Value v) { return v && v.getDefiningOp<arith::ConstantOp>(); }
+
+void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto i64 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
+  };
+  auto xt = cast<RankedTensorType>(op.getInput().getType());
+  auto upT = cast<RankedTensorType>(op.getUpWeights().getType());
+  auto downT = cast<RankedTensorType>(op.getDownWeights().getType());
+  int64_t h = xt.getDimSize(1);
+  int64_t k = cast<RankedTensorType>(op.getWeights().getType()).getDimSize(1);
+
+  Value indices = op.getIndices();
+  auto it = cast<RankedTensorType>(indices.getType());
+  if (!it.getElementType().isInteger(64))
+    indices = seq::CastOp::create(b, loc, it.clone(b.getI64Type()), indices);
+
+  SmallVector<int32_t> kinds;
+  for (seq::MoEExpertKind kind : op.getExpertKinds())
+    kinds.push_back(static_cast<int32_t>(kind));
+  auto kindsType =
+      RankedTensorType::get({(int64_t)kinds.size()}, b.getI32Type());
+  Value kindsT = arith::ConstantOp::create(
+      b, loc, DenseIntElementsAttr::get(kindsType, ArrayRef<int32_t>(kinds)));
+
+  int64_t flags = 0;
+  if (isConstant(op.getUpWeights()) && isConstant(op.getDownWeights()))
+    flags |= kExpertsConst;
+  if (op.getSharedUp()) {
+    flags |= kHasShared;
+    if (isConstant(op.getSharedUp()) && isConstant(op.getSharedDown()))
+      flags |= kSharedConst;
+    if (op.getSharedGate())
+      flags |= kHasSharedGate;
+  }
+
+  Value rows = tensor::DimOp::create(b, loc, op.getInput(), 0);
+  auto outType = MemRefType::get({xt.getDimSize(0), h}, b.getF32Type());
+  SmallVector<Value> dynSizes;
+  if (outType.isDynamicDim(0))
+    dynSizes.push_back(rows);
+  Value out = memref::AllocOp::create(b, loc, outType, dynSizes,
+                                      b.getI64IntegerAttr(64));
+
+  // Operand -> (address, strides...); an absent operand is (0, 0...).
+  SmallVector<Value> args{
+      i64(flags),
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), rows),
+      i64(h),
+      i64(k),
+      i64((int64_t)kinds.size()),
+      i64(op.getActivation())};
+  auto push = [&](Value t, int rank) {
+    if (!t) {
+      args.append(rank + 1, i64(0));
+      return;
+    }
+    auto [ptr, strides] = describe(b, loc, readBuffer(b, loc, t));
+    args.push_back(ptr);
+    args.append(strides);
+  };
+  push(op.getInput(), 2);
+  push(op.getWeights(), 2);
+  push(indices, 2);
+  push(kindsT, 1);
+  args.push_back(i64(upT.getDimSize(1)));
+  push(op.getUpWeights(), 3);
+  args.push_back(i64(downT.getDimSize(2)));
+  push(op.getDownWeights(), 3);
+  int64_t sharedN = 0, sharedI = 0;
+  if (Value su = op.getSharedUp()) {
+    sharedN = cast<RankedTensorType>(su.getType()).getDimSize(0);
+    sharedI =
+        cast<RankedTensorType>(op.getSharedDown().getType()).getDimSize(1);
+  }
+  args.push_back(i64(sharedN));
+  push(op.getSharedUp(), 2);
+  args.push_back(i64(sharedI));
+  push(op.getSharedDown(), 2);
+  push(op.getSharedGate(), 2);
+  push(op.getConstants(), 2);
+  args.push_back(describe(b, loc, out).first);
+  assert(args.size() == kMoEArgs && "seqc_uk_moe signature mismatch");
+  func::CallOp::create(b, loc, callee, args);
+
+  Value y = bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get(outType.getShape(), b.getF32Type()), out,
+      /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
+  if (y.getType() != op.getType())
+    y = tensor::CastOp::create(b, loc, op.getType(), y);
+  op.replaceAllUsesWith(y);
+  op.erase();
+}
+
+/// softmax -> topk (-> / sum over the k weights).
+void lowerGate(seq::MoEGateOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value probs = seq::SoftmaxOp::create(b, loc, op.getLogits().getType(),
+                                       op.getLogits(), /*axis=*/1,
+                                       /*log=*/false);
+  auto topk = seq::TopKOp::create(b, loc, op.getWeights().getType(),
+                                  op.getIndices().getType(), probs, op.getK(),
+                                  /*axis=*/1, /*largest=*/true);
+  Value weights = topk.getValues();
+  if (op.getNormalize()) {
+    auto wt = cast<RankedTensorType>(weights.getType());
+    auto sumType =
+        RankedTensorType::get({wt.getDimSize(0), 1}, wt.getElementType());
+    Value sum =
+        seq::ReduceOp::create(b, loc, sumType, weights, seq::ReduceKind::sum,
+                              b.getDenseI64ArrayAttr({1}),
+                              /*keep_dims=*/true);
+    weights = seq::DivOp::create(b, loc, wt, weights, sum);
+  }
+  op.getWeights().replaceAllUsesWith(weights);
+  op.getIndices().replaceAllUsesWith(topk.getIndices());
+  op.erase();
+}
+
+struct LowerMoEPass : PassWrapper<LowerMoEPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerMoEPass)
+
+  StringRef getArgument() const final { return "seq-lower-moe"; }
+  StringRef getDescription() const final {
+    return "Lower seq.moe to seqc_uk_moe calls on its buffers and "
+           "seq.moe_gate to softmax/topk";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<arith::ArithDialect, bufferization::BufferizationDialect,
+                    func::FuncDialect, memref::MemRefDialect,
+                    tensor::TensorDialect>();
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<seq::MoEGateOp> gates;
+    SmallVector<seq::MoEOp> moes;
+    module.walk([&](Operation *op) {
+      if (auto g = dyn_cast<seq::MoEGateOp>(op))
+        gates.push_back(g);
+      else if (auto m = dyn_cast<seq::MoEOp>(op))
+        moes.push_back(m);
+    });
+    for (seq::MoEGateOp g : gates)
+      lowerGate(g);
+    if (moes.empty())
+      return;
+    func::FuncOp callee = declareMoE(module);
+    for (seq::MoEOp m : moes)
+      lowerMoE(m, callee);
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createLowerMoEPass() {
+  return std::make_unique<LowerMoEPass>();
+}
+
+void registerMoEPasses() { PassRegistration<LowerMoEPass>(); }
+
+} // namespace seqc

@@ -1,0 +1,237 @@
+//===- RaiseMoE.cpp - batched-gather experts -> seq.moe_gate + seq.moe ----===//
+//
+// transformers' `batched_mm` experts (Qwen2/3-MoE, Mixtral, OLMoE exports)
+// compute every routed (token, slot) pair with the full weights of its
+// expert gathered per pair:
+//
+//   p = softmax(router_logits); w, e = topk(p, k)   [w /= sum(w)]
+//   xs  = reshape(broadcast(x[T,1,H] -> [T,K,H]) -> [T*K,H,1])
+//   u   = matmul(gather_nd(W_up[E,N,H], e[T*K,1]), xs)        [T*K,N,1]
+//   h   = swiglu(u[:, :N/2], u[:, N/2:])   |   gelu(u)
+//   y   = matmul(gather_nd(W_down[E,H,I], e), h[T*K,I,1])     [T*K,H,1]
+//   out = reduce_sum(reshape(y * w[T*K,1] -> [T,K,H]), axis 1)
+//
+// i.e. T*K matrix-vector products over gathered copies of the weights. The
+// pattern anchors on the final reduce_sum and rebuilds the chain as
+// seq.moe_gate (when the weights come from softmax + topk) and seq.moe, which
+// runs only the selected experts, one GEMM per expert. Reshapes are looked
+// through; every structural fact the rewrite relies on (which values are
+// the topk's, the broadcast of x along K, the order of slots, the slice
+// halves) is checked, and anything else keeps its generic lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RaiseUtils.h"
+#include "seq/IR/SeqMoEOps.h"
+#include "seqc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace seqc {
+namespace {
+using namespace raise;
+
+/// Looks through seq.reshape chains.
+static Value stripReshapes(Value v) {
+  while (auto r = v.getDefiningOp<seq::ReshapeOp>())
+    v = r.getInput();
+  return v;
+}
+
+static bool hasShape(Value v, ArrayRef<int64_t> shape) {
+  auto t = rankedType(v);
+  return t && t.hasStaticShape() && t.getShape() == shape;
+}
+
+/// `v` (through reshapes) is result `resultNo` of a topk over the last axis
+/// of a rank-2 [T, E] input with k = K.
+static seq::TopKOp matchTopK(Value v, unsigned resultNo, int64_t t, int64_t k) {
+  v = stripReshapes(v);
+  auto topk = v.getDefiningOp<seq::TopKOp>();
+  if (!topk || cast<OpResult>(v).getResultNumber() != resultNo ||
+      !topk.getLargest() || topk.getK() != k)
+    return {};
+  auto in = rankedType(topk.getInput());
+  if (!in || in.getRank() != 2 || in.getDimSize(0) != t ||
+      normalizeAxis(topk.getAxis(), 2) != 1 || !in.getElementType().isF32())
+    return {};
+  return topk;
+}
+
+/// gather_nd(W[E, A, B], idx[T*K, 1]) with idx the topk's indices: W.
+static Value matchGatheredWeights(Value v, int64_t t, int64_t k,
+                                  seq::TopKOp &topk) {
+  auto g = v.getDefiningOp<seq::GatherNDOp>();
+  if (!g || g.getBatchDims() != 0)
+    return {};
+  auto w = rankedType(g.getData());
+  if (!w || w.getRank() != 3 || !w.hasStaticShape() ||
+      !hasShape(g.getIndices(), {t * k, 1}))
+    return {};
+  seq::TopKOp src = matchTopK(g.getIndices(), 1, t, k);
+  if (!src || (topk && src != topk))
+    return {};
+  topk = src;
+  // Experts are the topk's candidates: every index addresses a weight.
+  if (rankedType(src.getInput()).getDimSize(1) != w.getDimSize(0))
+    return {};
+  return g.getData();
+}
+
+/// matmul(gather_nd(W, idx), col[T*K, K_, 1]) -> [T*K, N, 1]: W and col.
+static bool matchExpertMatVec(Value v, int64_t t, int64_t k, seq::TopKOp &topk,
+                              Value &weights, Value &col) {
+  auto mm = stripReshapes(v).getDefiningOp<seq::MatMulOp>();
+  if (!mm)
+    return false;
+  weights = matchGatheredWeights(mm.getLhs(), t, k, topk);
+  if (!weights)
+    return false;
+  auto w = rankedType(weights);
+  if (!hasShape(mm.getRhs(), {t * k, w.getDimSize(2), 1}) ||
+      !hasShape(mm.getResult(), {t * k, w.getDimSize(1), 1}))
+    return false;
+  col = mm.getRhs();
+  return true;
+}
+
+/// The token rows [T, H] that `v` ([T*K, H, 1]) repeats K times, slot-major
+/// within a token: reshape(broadcast(reshape(x -> [T, 1, H]) -> [T, K, H])).
+static Value matchRepeatedTokens(Value v, int64_t t, int64_t k, int64_t h) {
+  auto b = stripReshapes(v).getDefiningOp<seq::BroadcastOp>();
+  if (!b || !hasShape(b.getResult(), {t, k, h}) ||
+      !hasShape(b.getInput(), {t, 1, h}))
+    return {};
+  Value x = stripReshapes(b.getInput());
+  auto xt = rankedType(x);
+  if (!xt || !xt.hasStaticShape() || xt.getNumElements() != t * h ||
+      xt.getShape().back() != h)
+    return {};
+  return x;
+}
+
+/// The static slice [0, off] x [rows, size] with unit strides of `src`.
+static bool isColumnSlice(Value v, Value &src, int64_t off, int64_t size) {
+  auto s = v.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!s || !s.hasUnitStride())
+    return false;
+  ArrayRef<int64_t> offs = s.getStaticOffsets(), sizes = s.getStaticSizes();
+  auto st = rankedType(s.getSource());
+  if (!st || st.getRank() != 2 || offs.size() != 2 || offs[0] != 0 ||
+      offs[1] != off || sizes[0] != st.getDimSize(0) || sizes[1] != size)
+    return false;
+  if (src && src != s.getSource())
+    return false;
+  src = s.getSource();
+  return true;
+}
+
+struct RaiseBatchedExperts : OpRewritePattern<seq::ReduceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(seq::ReduceOp red,
+                                PatternRewriter &rewriter) const override {
+    // out[T, H] = reduce_sum(p[T, K, H], axis 1).
+    auto in = rankedType(red.getInput());
+    if (red.getKind() != seq::ReduceKind::sum || !in || in.getRank() != 3 ||
+        !in.hasStaticShape() || red.getAxes().size() != 1 ||
+        normalizeAxis(red.getAxes()[0], 3) != 1 || !in.getElementType().isF32())
+      return rewriter.notifyMatchFailure(red, "not a sum over MoE slots");
+    int64_t t = in.getDimSize(0), k = in.getDimSize(1), h = in.getDimSize(2);
+    // p = y[T*K, H] * w[T*K, 1] (either order).
+    auto mul = stripReshapes(red.getInput()).getDefiningOp<seq::MulOp>();
+    if (!mul || !hasShape(mul.getResult(), {t * k, h}))
+      return rewriter.notifyMatchFailure(red, "no weighted expert outputs");
+    Value y = mul.getLhs(), w = mul.getRhs();
+    if (!hasShape(w, {t * k, 1}))
+      std::swap(y, w);
+    if (!hasShape(w, {t * k, 1}) || !hasShape(y, {t * k, h}))
+      return rewriter.notifyMatchFailure(red, "no [T*K, 1] routing weights");
+
+    // Routing weights: topk values, possibly renormalised by their sum.
+    Value wsrc = stripReshapes(w);
+    bool normalize = false;
+    if (auto div = wsrc.getDefiningOp<seq::DivOp>()) {
+      auto sum = div.getRhs().getDefiningOp<seq::ReduceOp>();
+      if (!sum || sum.getKind() != seq::ReduceKind::sum ||
+          sum.getInput() != div.getLhs() || !sum.getKeepDims() ||
+          sum.getAxes().size() != 1 || normalizeAxis(sum.getAxes()[0], 2) != 1)
+        return rewriter.notifyMatchFailure(red, "unknown weight division");
+      wsrc = div.getLhs();
+      normalize = true;
+    }
+    seq::TopKOp topk = matchTopK(wsrc, 0, t, k);
+    if (!topk || !hasShape(wsrc, {t, k}))
+      return rewriter.notifyMatchFailure(red, "weights are not topk values");
+
+    // Down projection, activation, up projection.
+    Value down, hcol, up, xcol;
+    if (!matchExpertMatVec(y, t, k, topk, down, hcol))
+      return rewriter.notifyMatchFailure(red, "no gathered down projection");
+    auto downT = rankedType(down);
+    int64_t inter = downT.getDimSize(2);
+    if (downT.getDimSize(1) != h)
+      return rewriter.notifyMatchFailure(red, "down projection is not [E,H,I]");
+    Value act = stripReshapes(hcol);
+    Value u;
+    seq::MoEActivation activation;
+    if (auto sw = act.getDefiningOp<seq::SwiGLUOp>()) {
+      if (!isColumnSlice(sw.getLhs(), u, 0, inter) ||
+          !isColumnSlice(sw.getRhs(), u, inter, inter) ||
+          !hasShape(sw.getResult(), {t * k, inter}))
+        return rewriter.notifyMatchFailure(red, "swiglu of unknown halves");
+      activation = seq::MoEActivation::swiglu;
+    } else if (auto g = act.getDefiningOp<seq::GeluOp>()) {
+      u = g.getInput();
+      activation = g.getApproximate() == seq::GeluApproximation::tanh
+                       ? seq::MoEActivation::gelu_tanh
+                       : seq::MoEActivation::gelu;
+    } else {
+      return rewriter.notifyMatchFailure(red, "unknown expert activation");
+    }
+    int64_t n = activation == seq::MoEActivation::swiglu ? 2 * inter : inter;
+    if (!hasShape(u, {t * k, n}) || !matchExpertMatVec(u, t, k, topk, up, xcol))
+      return rewriter.notifyMatchFailure(red, "no gathered up projection");
+    auto upT = rankedType(up);
+    if (upT.getDimSize(1) != n || upT.getDimSize(2) != h ||
+        upT.getDimSize(0) != downT.getDimSize(0))
+      return rewriter.notifyMatchFailure(red, "expert weight shapes differ");
+    Value x = matchRepeatedTokens(xcol, t, k, h);
+    if (!x)
+      return rewriter.notifyMatchFailure(red, "expert input is not x per slot");
+
+    Location loc = red.getLoc();
+    auto f32 = rewriter.getF32Type();
+    auto x2Type = RankedTensorType::get({t, h}, f32);
+    if (x.getType() != x2Type)
+      x = seq::ReshapeOp::create(rewriter, loc, x2Type, x);
+    Value weights = topk.getValues(), indices = topk.getIndices();
+    if (auto sm = topk.getInput().getDefiningOp<seq::SoftmaxOp>();
+        sm && !sm.getLog() && normalizeAxis(sm.getAxis(), 2) == 1) {
+      auto gate = seq::MoEGateOp::create(
+          rewriter, loc, topk.getValues().getType(),
+          topk.getIndices().getType(), sm.getInput(), k, normalize);
+      weights = gate.getWeights();
+      indices = gate.getIndices();
+    } else if (normalize) {
+      weights = stripReshapes(w);
+    }
+    Value moe = seq::MoEOp::create(
+        rewriter, loc, x2Type, x, weights, indices, up, down,
+        /*shared_up=*/Value(), /*shared_down=*/Value(),
+        /*shared_gate=*/Value(), /*constants=*/Value(),
+        static_cast<uint32_t>(activation), /*kinds=*/nullptr);
+    if (moe.getType() != red.getType())
+      moe = seq::ReshapeOp::create(rewriter, loc, red.getType(), moe);
+    rewriter.replaceOp(red, moe);
+    return success();
+  }
+};
+} // namespace
+
+void populateRaiseMoEPatterns(RewritePatternSet &patterns) {
+  patterns.add<RaiseBatchedExperts>(patterns.getContext());
+}
+} // namespace seqc
