@@ -24,7 +24,8 @@ std::string seqToLinalgPipeline(bool tiledAttention,
          (tiledAttention ? "seq-tile-attention{" + tileOptions + "}," : "") +
          // seq.moe -> grouped expert GEMM calls (lib/Conversion/MoE).
          "seq-lower-moe,"
-         "seq-to-linalg,canonicalize,cse,"
+         // seq.quant_matmul -> runtime kernel calls (no linalg form).
+         "seq-lower-quant-matmul,seq-to-linalg,canonicalize,cse,"
          "seq-fuse-elementwise,canonicalize,cse";
 }
 

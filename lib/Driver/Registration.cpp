@@ -5,6 +5,7 @@
 #include "seq/IR/SeqDialect.h"
 #include "seqc/Conversion/MoEPasses.h"
 #include "seqc/Conversion/Passes.h"
+#include "seqc/Conversion/QuantPasses.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Target/CUDA.h"
 #include "seqc/Transforms/Passes.h"
@@ -30,6 +31,7 @@ void registerAllPasses() {
   mlir::registerAllPasses();
   seqc::registerSeqcConversionPasses();
   seqc::registerMoEPasses();
+  seqc::registerQuantPasses();
   seqc::registerSeqcTransformsPasses();
   registerPipelines();
   registerCudaPasses();

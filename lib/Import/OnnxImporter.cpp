@@ -31,6 +31,8 @@ std::string registryKey(const onnx::NodeProto &n) {
 
 void registerGenAIOps(OpRegistry &r); // GenAIOps.cpp
 
+void registerQuantWeightOps(OpRegistry &r); // QuantWeightOps.cpp
+
 const OpRegistry &getDefaultDomainRegistry() {
   static const OpRegistry registry = [] {
     OpRegistry r;
@@ -57,6 +59,7 @@ const OpRegistry &getDefaultDomainRegistry() {
     registerControlFlowOps(r);
     registerLinearAttentionOps(r);
     registerMLOps(r);
+    registerQuantWeightOps(r);
     registerGenAIOps(r);
     return r;
   }();

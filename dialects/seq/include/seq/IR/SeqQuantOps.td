@@ -14,4 +14,40 @@ include "mlir/IR/EnumAttr.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
+def Seq_QuantMatMulOp : Seq_Op<"quant_matmul", [Pure]> {
+  let summary = "f32 activations times block-quantized int4/int8 weights";
+  let description = [{
+    `result[..., m, n] = sum_k input[..., m, k] * W[k, n]` with the weight
+    stored quantized per output column `n` in blocks of `group` consecutive
+    `k` (the layout of com.microsoft::MatMulNBits):
+
+    - `weight`: `[N, G, group * bits / 8]` unsigned bytes, `G = ceil(K /
+      group)`; element `k` of column `n` is byte `(k % group) * bits / 8` of
+      block `k / group`, in its low nibble first for 4 bits. Padding past K
+      is ignored.
+    - `scales`: `[N, G]` f32 or f16.
+    - `zero_points` (optional, asymmetric): `[N, G]` unsigned, one per byte.
+      Without it the quantization is symmetric around `2^(bits-1)`.
+
+    `W[k, n] = (q[n, k] - zp[n, k / group]) * scales[n, k / group]`. The
+    weight is never dequantized as a whole: the lowering calls a runtime
+    micro-kernel that dequantizes in registers (lib/Runtime/ukernels/qgemm*.c).
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       AnyRankedTensor:$scales,
+                       Optional<AnyRankedTensor>:$zero_points,
+                       I64Attr:$bits, I64Attr:$group);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $scales (`,` $zero_points^)? `bits` `=` $bits
+    `group` `=` $group attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Reduction size K (the input's last dim) and output columns N.
+    int64_t getK();
+    int64_t getN();
+  }];
+}
+
 #endif // SEQ_QUANT_OPS_TD

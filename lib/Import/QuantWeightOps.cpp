@@ -1,0 +1,142 @@
+//===- QuantWeightOps.cpp - quantized-weight matmuls -> seq.quant_matmul --===//
+//
+// com.microsoft::MatMulNBits(A, B, scales[, zero_points, g_idx, bias]): the
+// block-quantized weight format of onnxruntime-genai's int4/int8 builds. B
+// keeps its [N, blocks, blob] bytes as seq.quant_matmul's weight (the kernel
+// reads them in place; nothing is dequantized into an f32 weight), scales
+// become [N, blocks], and packed 4-bit zero points are unpacked to one byte
+// per block on the host.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImportBuilders.h"
+#include "ImporterInternal.h"
+
+#include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqQuantOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+namespace seqc::import {
+namespace {
+
+/// The raw bytes of a constant 8-bit tensor (dense or a resource blob).
+std::optional<SmallVector<uint8_t>> constBytes(Value v) {
+  Attribute attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    if (!dense.getElementType().isInteger(8))
+      return std::nullopt;
+    SmallVector<uint8_t> out;
+    for (const APInt &x : dense.getValues<APInt>())
+      out.push_back(static_cast<uint8_t>(x.getZExtValue()));
+    return out;
+  }
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || !res.getType().getElementType().isInteger(8))
+      return std::nullopt;
+    ArrayRef<char> data = blob->getData();
+    return SmallVector<uint8_t>(data.begin(), data.end());
+  }
+  return std::nullopt;
+}
+
+LogicalResult convertMatMulNBits(NodeContext &nc) {
+  auto at = nc.inputType(0), bt = nc.inputType(1), st = nc.inputType(2);
+  if (!at || !bt || !st)
+    return nc.error() << "expects ranked A, B and scales";
+  Type aElt = at.getElementType();
+  if (!aElt.isF32() && !aElt.isF16())
+    return nc.error() << "A must be float or float16, got " << aElt;
+  int64_t bits = nc.attrInt("bits", 4), block = nc.attrInt("block_size", 0);
+  int64_t k = nc.attrInt("K", -1), n = nc.attrInt("N", -1);
+  if (bits != 4 && bits != 8)
+    return nc.error() << "bits = " << bits << " is not supported (4 or 8)";
+  if (block < 16 || (block & (block - 1)) != 0)
+    return nc.error() << "block_size must be a power of two >= 16, got "
+                      << block;
+  if (k <= 0 || n <= 0)
+    return nc.error() << "needs positive K and N attributes, got K = " << k
+                      << ", N = " << n;
+  if (at.getRank() < 1 || at.getShape().back() != k)
+    return nc.error() << "A " << shapeStr(at.getShape())
+                      << " must end in K = " << k;
+  int64_t blocks = (k + block - 1) / block, blob = block * bits / 8;
+  if (!bt.getElementType().isInteger(8) ||
+      bt.getShape() != ArrayRef<int64_t>{n, blocks, blob})
+    return nc.error() << "B must be uint8 [N, blocks, blob] = "
+                      << shapeStr({n, blocks, blob}) << ", got " << typeStr(bt);
+  if (st.getElementType() != aElt || !st.hasStaticShape() ||
+      st.getNumElements() != n * blocks)
+    return nc.error() << "scales must have A's element type and N * blocks = "
+                      << n * blocks << " elements, got " << typeStr(st);
+  if (nc.hasInput(4))
+    return nc.error() << "g_idx (act-order) is not supported";
+
+  Value scales = nc.reshape(nc.input(2), {n, blocks});
+  if (aElt.isF16())
+    scales = castTo(nc, scales, nc.b().getF32Type());
+
+  Value zp;
+  if (nc.hasInput(3)) {
+    auto zt = nc.inputType(3);
+    if (!zt.getElementType().isInteger(8))
+      return nc.error() << "zero_points of type " << typeStr(zt)
+                        << " are not supported (uint8 only)";
+    std::optional<SmallVector<uint8_t>> raw = constBytes(nc.input(3));
+    int64_t perRow = (blocks * bits + 7) / 8;
+    if (!raw || static_cast<int64_t>(raw->size()) != n * perRow)
+      return nc.error() << "zero_points must be a constant uint8 tensor of N * "
+                        << perRow << " = " << n * perRow << " bytes, got "
+                        << typeStr(zt);
+    SmallVector<double> vals;
+    vals.reserve(n * blocks);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t g = 0; g < blocks; ++g) {
+        uint8_t byte = (*raw)[r * perRow + (bits == 4 ? g / 2 : g)];
+        vals.push_back(bits == 8 ? byte : (g % 2 ? byte >> 4 : byte & 15));
+      }
+    zp = constTensor(nc, nc.b().getIntegerType(8, /*isSigned=*/false),
+                     {n, blocks}, vals);
+  }
+
+  // seq.quant_matmul wants [..., M, K]; a 1-D A is one row.
+  Value a = castTo(nc, nc.input(0), nc.b().getF32Type());
+  bool vec = at.getRank() == 1;
+  if (vec)
+    a = nc.reshape(a, {1, k});
+  auto aType = cast<RankedTensorType>(a.getType());
+  SmallVector<int64_t> outShape(aType.getShape());
+  outShape.back() = n;
+  Value y = seq::QuantMatMulOp::create(
+      nc.b(), nc.loc(), aType.clone(outShape), a, nc.input(1), scales, zp,
+      nc.b().getI64IntegerAttr(bits), nc.b().getI64IntegerAttr(block));
+  if (vec)
+    y = nc.reshape(y, {n});
+  y = castTo(nc, y, aElt);
+  if (nc.hasInput(5)) {
+    auto biasT = nc.inputType(5);
+    if (biasT.getElementType() != aElt ||
+        biasT.getShape() != ArrayRef<int64_t>{n})
+      return nc.error() << "bias must be [N] = " << shapeStr({n})
+                        << " of A's element type, got " << typeStr(biasT);
+    y = seq::AddOp::create(nc.b(), nc.loc(), y, nc.input(5));
+  }
+  nc.setOutput(0, y);
+  return success();
+}
+
+} // namespace
+
+void registerQuantWeightOps(OpRegistry &r) {
+  r["com.microsoft.MatMulNBits"] = {convertMatMulNBits, 3, 6};
+}
+
+} // namespace seqc::import

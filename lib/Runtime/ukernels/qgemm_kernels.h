@@ -1,0 +1,79 @@
+/*===- qgemm_kernels.h - int4/int8 weight x f32 activation kernels -*- C -*-===*
+ *
+ * The weight is stored as com.microsoft::MatMulNBits stores it (and as
+ * seq.quant_matmul's operand carries it): per output column n, G = ceil(K /
+ * group) blocks of group * bits / 8 bytes, element k at byte (k % group) *
+ * bits / 8 of block k / group (low nibble first for 4 bits); one scale per
+ * (n, block), one optional zero point per (n, block) (default 2^(bits-1)).
+ *
+ * A GEMV kernel computes C[0:m, n0:n1] for m <= QG_MAX_ROWS from
+ * activations the driver prepared once per call: each row padded to
+ * kpad = G * group (zeros), and for 4 bits reordered so that a chunk of 2L
+ * consecutive k reads [L even k][L odd k], L being the kernel's lane count:
+ * then the low and high nibbles of L bytes multiply L contiguous floats each
+ * and the weight is dequantized in registers without any shuffle.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef SEQC_RUNTIME_QGEMM_KERNELS_H
+#define SEQC_RUNTIME_QGEMM_KERNELS_H
+
+#include <stdint.h>
+
+#define QG_MAX_ROWS 4
+
+typedef struct qgemm_problem {
+  int64_t m, n, k;
+  int64_t bits, group, blocks, kpad, blob; /* blob = group * bits / 8 */
+  const float *x;                          /* m x kpad, prepared (see above) */
+  const float *xsum;   /* m x blocks: sum of the row's x over each block */
+  const uint8_t *w;    /* n x blocks x blob */
+  const float *scales; /* n x blocks */
+  const uint8_t *zp;   /* n x blocks, or NULL: 2^(bits-1) */
+  float *c;
+  int64_t ldc;
+} qgemm_problem;
+
+typedef void (*seqc_qgemv_fn)(const qgemm_problem *p, int64_t n0, int64_t n1);
+
+typedef struct seqc_qgemm_kernel {
+  const char *name;
+  int lanes; /* L of the 4-bit activation order; 0: natural order */
+  /* Group sizes (multiples of) this kernel handles; others use generic. */
+  int group_multiple;
+  seqc_qgemv_fn gemv;
+} seqc_qgemm_kernel;
+
+extern const seqc_qgemm_kernel seqc_qgemm_kernel_generic;
+#if defined(__x86_64__)
+extern const seqc_qgemm_kernel seqc_qgemm_kernel_avx2;
+extern const seqc_qgemm_kernel seqc_qgemm_kernel_avx512;
+#endif
+
+/* Zero point of (column n, block g). */
+static inline float qg_zero_point(const qgemm_problem *p, int64_t n,
+                                  int64_t g) {
+  return p->zp ? (float)p->zp[n * p->blocks + g] : (float)(1 << (p->bits - 1));
+}
+
+/* Writes C[r, n] = sum_g scale * (dot - zp * xsum) given the per-(r, g)
+ * integer dot products' float sums already scaled in `acc` (sum_g scale *
+ * dot); subtracts the zero-point term here, in scalar. */
+static inline float qg_zero_correction(const qgemm_problem *p, int64_t r,
+                                       int64_t n) {
+  float corr = 0.0f;
+  const float *s = p->scales + n * p->blocks;
+  const float *xs = p->xsum + r * p->blocks;
+  for (int64_t g = 0; g < p->blocks; ++g)
+    corr += s[g] * qg_zero_point(p, n, g) * xs[g];
+  return corr;
+}
+
+/* The entry point compiled code calls (seq.quant_matmul): C[m x n] (row
+ * stride ldc) = A[m x k] (element strides sam, sak) x W. flags: reserved. */
+void seqc_uk_qgemm(int64_t flags, int64_t m, int64_t n, int64_t k, intptr_t a,
+                   int64_t sam, int64_t sak, intptr_t w, intptr_t scales,
+                   intptr_t zp, intptr_t c, int64_t ldc, int64_t bits,
+                   int64_t group);
+const char *seqc_uk_qgemm_kernel_name(void);
+
+#endif /* SEQC_RUNTIME_QGEMM_KERNELS_H */
