@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Generation speed: seqc's session runtime vs onnxruntime-genai, same run.
+
+Workload (issue #13): llama_mid fp32 (4 layers, hidden 512, GQA 8/2, vocab
+4096, 15.5 M params), a prompt of 128 random token ids, 128 generated
+tokens, greedy, 2 threads. Reports medians over --runs alternating runs of
+  - onnxruntime-genai (PyPI onnxruntime-genai, 0.18 pinned by the anchors in
+    ../shared/README.md): genai_config session_options
+    intra_op_num_threads = --threads; prefill = append_tokens(prompt),
+    decode = each generate_next_token();
+  - seqc: `seq-run gen.so --prompt ... --generate N --threads T` (the
+    runtime's seqc_generate: prefill to the first picked id, then the time
+    between picked ids) when --seqc-artifact is given, else skipped;
+  - a STREAM-style triad (bench/stream_triad.c) for the machine's memory
+    bandwidth, run here too,
+and the decode rate as GB/s of weights plus KV cache read per token (the
+mean past length over the decode steps), against the triad.
+
+    python3 bench/gen_vs_genai.py [--seqc-artifact gen.so] [--runs 5]
+
+The genai model defaults to ../shared/graphs/llama_mid_og_fp32,
+materialized (deterministic random weights) into --workdir. The generated
+ids are compared with genai's when the artifact was compiled from that same
+model (--same-model: a mismatch fails the run); artifacts of other
+materializations (llama_mid_gen) have other weights, so their ids are only
+printed.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def isa_line():
+    model, flags = "?", set()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name") and model == "?":
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    isa = [f for f in ("avx512f", "avx512bw", "avx512vl", "avx512_bf16",
+                       "avx512_vnni", "avx2", "fma") if f in flags]
+    return f"{model}; {os.cpu_count()} CPUs; ISA: {' '.join(isa) or '?'}"
+
+
+def run_triad(threads, workdir):
+    exe = workdir / "stream_triad"
+    cc = os.environ.get("CC", "cc")
+    subprocess.run([cc, "-O3", "-march=native", "-pthread",
+                    str(REPO / "bench" / "stream_triad.c"), "-o", str(exe)],
+                   check=True)
+    out = subprocess.run([str(exe), str(threads), "256", "10"], check=True,
+                         capture_output=True, text=True).stdout
+    m = re.search(r"best ([\d.]+) GB/s, median ([\d.]+) GB/s", out)
+    return float(m.group(1)), float(m.group(2)), out.strip()
+
+
+def genai_model_dir(args, workdir):
+    """The onnxruntime-genai model, with intra_op_num_threads set."""
+    src = Path(args.genai_model) if args.genai_model else None
+    out = workdir / "llama_mid_og_fp32"
+    if src is None:
+        graph = SHARED / "graphs" / "llama_mid_og_fp32"
+        if not graph.is_dir():
+            sys.exit(f"{graph} not found: pass --genai-model DIR")
+        if not (out / "weights.bin").exists():
+            subprocess.run([sys.executable,
+                            str(SHARED / "tools" / "materialize.py"),
+                            str(graph), str(out)], check=True)
+        for f in graph.iterdir():
+            if f.suffix == ".json":
+                shutil.copy(f, out / f.name)
+    elif src.resolve() != out.resolve():
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(src, out)
+    cfg_path = out / "genai_config.json"
+    cfg = json.loads(cfg_path.read_text())
+    so = cfg["model"]["decoder"].setdefault("session_options", {})
+    so["intra_op_num_threads"] = args.threads
+    so["inter_op_num_threads"] = 1
+    cfg_path.write_text(json.dumps(cfg, indent=1))
+    return out, cfg
+
+
+def weight_bytes(model_dir):
+    import onnx
+    m = onnx.load(str(model_dir / "model.onnx"), load_external_data=False)
+    total = 0
+    for t in m.graph.initializer:
+        n = 1
+        for d in t.dims:
+            n *= d
+        total += n * onnx.helper.tensor_dtype_to_np_dtype(t.data_type).itemsize
+    return total
+
+
+def kv_bytes_per_token(cfg, past):
+    d = cfg["model"]["decoder"]
+    return (2 * d["num_hidden_layers"] * d["num_key_value_heads"] *
+            d["head_size"] * 4 * past)
+
+
+def run_genai(model_dir, prompt, gen_len):
+    import onnxruntime_genai as og
+    model = og.Model(str(model_dir))
+    params = og.GeneratorParams(model)
+    total = len(prompt) + gen_len
+    # min_length: random weights may pick EOS early; time all gen_len tokens.
+    params.set_search_options(max_length=total, min_length=total,
+                              do_sample=False)
+    gen = og.Generator(model, params)
+    t0 = time.perf_counter()
+    gen.append_tokens(prompt)
+    prefill = (time.perf_counter() - t0) * 1e3
+    steps = []
+    while not gen.is_done():
+        t = time.perf_counter()
+        gen.generate_next_token()
+        steps.append((time.perf_counter() - t) * 1e3)
+    ids = [int(x) for x in gen.get_sequence(0)[len(prompt):]]
+    del gen, model
+    return prefill, statistics.median(steps), ids
+
+
+def find_seq_run():
+    exe = REPO / "build" / "bin" / "seq-run"
+    if exe.exists():
+        return str(exe)
+    return shutil.which("seq-run") or sys.exit("seq-run not found: build it")
+
+
+def run_seqc(seq_run, artifact, prompt, gen_len, threads):
+    out = subprocess.run(
+        [seq_run, artifact, "--prompt", ",".join(map(str, prompt)),
+         "--generate", str(gen_len), "--threads", str(threads)],
+        capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"seq-run failed: {out.stderr.strip()}")
+    lines = out.stdout.strip().splitlines()
+    m = re.search(r"prefill ([\d.]+) ms, decode ([\d.]+) ms/token",
+                  lines[-1])
+    if not m:
+        sys.exit(f"unexpected seq-run output: {lines[-1]}")
+    ids = [int(x) for x in lines[0].split(",")] if lines[0] else []
+    return float(m.group(1)), float(m.group(2)), ids
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seqc-artifact", help="a seqc generation artifact "
+                    "(seqc DECODE.onnx [--prefill P.onnx] --max-seq-len N)")
+    ap.add_argument("--genai-model", help="onnxruntime-genai model dir "
+                    "(default: ../shared/graphs/llama_mid_og_fp32 materialized)")
+    ap.add_argument("--same-model", action="store_true",
+                    help="the artifact was compiled from the genai model: "
+                    "its greedy ids must equal genai's")
+    ap.add_argument("--prompt-len", type=int, default=128)
+    ap.add_argument("--gen-len", type=int, default=128)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--workdir", default=os.path.join(
+        tempfile.gettempdir(), "seqc_gen_bench"))
+    args = ap.parse_args()
+    if args.threads > 2:
+        print("note: the shared development machine allows 2 threads")
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    print(f"machine: {isa_line()}")
+    try:
+        import onnxruntime_genai as og
+        genai_version = og.__version__
+    except ImportError:
+        sys.exit("onnxruntime-genai is not installed (pip install "
+                 "onnxruntime-genai==0.18.0)")
+    model_dir, cfg = genai_model_dir(args, workdir)
+    vocab = cfg["model"]["vocab_size"]
+    rng = random.Random(0)
+    prompt = [rng.randrange(3, vocab) for _ in range(args.prompt_len)]
+    seq_run = find_seq_run() if args.seqc_artifact else None
+    if not args.seqc_artifact:
+        print("seqc: skipped (no --seqc-artifact; build one with `seqc "
+              "DECODE.onnx [--prefill PREFILL.onnx] --max-seq-len N -o "
+              "gen.so`)")
+
+    triads, genai, seqc = [], [], []
+    for r in range(args.runs + 1):  # run 0 warms caches and page tables
+        g = run_genai(model_dir, prompt, args.gen_len)
+        s = (run_seqc(seq_run, args.seqc_artifact, prompt, args.gen_len,
+                      args.threads) if seq_run else None)
+        t = run_triad(args.threads, workdir)
+        if r == 0:
+            continue
+        genai.append(g)
+        triads.append(t)
+        if s:
+            seqc.append(s)
+
+    med = lambda xs: statistics.median(xs)
+    weights = weight_bytes(model_dir)
+    mean_past = args.prompt_len + (args.gen_len - 1) / 2
+    kv = kv_bytes_per_token(cfg, mean_past)
+    per_token_gb = (weights + kv) / 1e9
+    triad_best = med([t[0] for t in triads])
+    triad_med = med([t[1] for t in triads])
+    print(f"workload: prompt {args.prompt_len}, generate {args.gen_len}, "
+          f"{args.threads} threads, {args.runs} runs (medians); weights "
+          f"{weights / 1e6:.1f} MB + KV {kv / 1e6:.2f} MB read per token "
+          f"(mean past {mean_past:.0f})")
+    print(f"triad (bench/stream_triad.c, {args.threads} threads): best "
+          f"{triad_best:.1f} GB/s, median {triad_med:.1f} GB/s")
+    rows = [(f"onnxruntime-genai {genai_version}", genai)]
+    if seqc:
+        rows.append(("seqc", seqc))
+    print(f"{'':24} {'prefill ms':>11} {'decode ms/tok':>14} {'tok/s':>8} "
+          f"{'decode GB/s':>12} {'of triad':>9}")
+    results = {}
+    for name, runs in rows:
+        pre, dec = med([x[0] for x in runs]), med([x[1] for x in runs])
+        gbs = per_token_gb / (dec / 1e3)
+        results[name] = (pre, dec)
+        print(f"{name:24} {pre:11.2f} {dec:14.3f} {1e3 / dec:8.1f} "
+              f"{gbs:12.1f} {gbs / triad_med:8.0%}")
+    if seqc:
+        gp, gd = results[rows[0][0]]
+        sp, sd = results["seqc"]
+        print(f"seqc / genai: prefill {sp / gp:.2f}x (goal <= 1), decode "
+              f"{sd / gd:.2f}x (goal <= 0.7)")
+        g_ids, s_ids = genai[-1][2], seqc[-1][2]
+        same = 0
+        while same < min(len(g_ids), len(s_ids)) and g_ids[same] == s_ids[same]:
+            same += 1
+        print(f"greedy ids: seqc {s_ids[:8]}..., genai {g_ids[:8]}...; "
+              f"{same} of {len(g_ids)} leading ids equal"
+              + ("" if args.same_model else
+                 " (compared only with --same-model)"))
+        if args.same_model and same != len(g_ids):
+            sys.exit("seqc's greedy ids differ from onnxruntime-genai's")
+
+
+if __name__ == "__main__":
+    main()
