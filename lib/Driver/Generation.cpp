@@ -25,6 +25,8 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -61,8 +63,29 @@ InFlightDiagnostic genError(MLIRContext &ctx, StringRef path) {
 /// Binds the graph's symbolic dims for a step of `tokens` positions: batch
 /// and sequence length static, the past length a run-time dim whose shapes
 /// assume a full cache of `maxLen`.
-LogicalResult planStep(MLIRContext &ctx, StringRef path, int64_t tokens,
-                       int64_t maxLen, int64_t batch, StepPlan &plan) {
+/// onnxruntime-genai's genai_config.json beside the model gives the head
+/// size its builder leaves symbolic ("kv_cache_dim").
+std::optional<int64_t> genaiHeadSize(StringRef modelPath) {
+  llvm::SmallString<256> cfg(llvm::sys::path::parent_path(modelPath));
+  llvm::sys::path::append(cfg, "genai_config.json");
+  auto buf = llvm::MemoryBuffer::getFile(cfg);
+  if (!buf)
+    return std::nullopt;
+  llvm::Expected<llvm::json::Value> v = llvm::json::parse((*buf)->getBuffer());
+  if (!v) {
+    llvm::consumeError(v.takeError());
+    return std::nullopt;
+  }
+  if (auto *root = v->getAsObject())
+    if (auto *model = root->getObject("model"))
+      if (auto *decoder = model->getObject("decoder"))
+        return decoder->getInteger("head_size");
+  return std::nullopt;
+}
+
+LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
+                       StringRef path, int64_t tokens, int64_t maxLen,
+                       int64_t batch, StepPlan &plan) {
   std::vector<GraphInputInfo> inputs;
   std::vector<std::string> outputs;
   if (failed(readGraphSignature(ctx, path, inputs, outputs)))
@@ -95,6 +118,13 @@ LogicalResult planStep(MLIRContext &ctx, StringRef path, int64_t tokens,
     if (!param.empty())
       bindings[param] = value;
   };
+  for (const auto &[name, value] : opts.dimBindings)
+    bindings[name] = value;
+  for (const GraphInputInfo &in : inputs)
+    if (isPastInput(in) && !in.dimParams[3].empty() &&
+        !bindings.count(in.dimParams[3]))
+      if (std::optional<int64_t> d = genaiHeadSize(path))
+        bindings[in.dimParams[3]] = *d;
   bindDim(ids->dimParams[0], batch);
   bindDim(ids->dimParams[1], tokens);
   if (ids->dimParams[1].empty() && ids->dims[1] != tokens)
@@ -332,7 +362,7 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
            << maxLen;
 
   std::vector<StepPlan> plans(1);
-  if (failed(planStep(ctx, opts.inputPath, 1, maxLen, batch, plans[0])))
+  if (failed(planStep(ctx, opts, opts.inputPath, 1, maxLen, batch, plans[0])))
     return failure();
   if (plans[0].fresh)
     return genError(ctx, opts.inputPath)
@@ -341,7 +371,7 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
   int64_t chunk = std::min(opts.prefillChunk, maxLen);
   if (!opts.prefillPath.empty()) {
     StepPlan p;
-    if (failed(planStep(ctx, opts.prefillPath, chunk, maxLen, batch, p)))
+    if (failed(planStep(ctx, opts, opts.prefillPath, chunk, maxLen, batch, p)))
       return failure();
     plans.push_back(std::move(p));
   } else {
@@ -355,7 +385,7 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
       if (in.name == "input_ids" && in.dimParams.size() == 2 &&
           !in.dimParams[1].empty() && chunk > 1) {
         StepPlan p;
-        if (failed(planStep(ctx, opts.inputPath, chunk, maxLen, batch, p)))
+        if (failed(planStep(ctx, opts, opts.inputPath, chunk, maxLen, batch, p)))
           return failure();
         plans.push_back(std::move(p));
       }

@@ -789,9 +789,13 @@ static int run_step(session_impl *impl, int k, const int64_t *ids,
           put_value(t->data, t->dtype, b * T + i, p + i);
       break;
     case ROLE_MASK:
+      /* The padding slots of a chunk count as valid: exporters (and
+       * GroupQueryAttention's seqlens_k) place the step's T tokens at the
+       * end of the valid range. Causal masking keeps the real tokens from
+       * seeing the padding, whose cache rows later steps overwrite. */
       for (int64_t b = 0; b < B; ++b)
         for (int64_t i = 0; i < gen.max_len; ++i)
-          put_value(t->data, t->dtype, b * gen.max_len + i, i < p + n);
+          put_value(t->data, t->dtype, b * gen.max_len + i, i < p + T);
       break;
     case ROLE_POS:
       put_value(t->data, t->dtype, 0, p);
