@@ -169,9 +169,11 @@ LogicalResult convertGroupQueryAttention(NodeContext &nc) {
     return nc.error() << "smooth_softmax = " << v << " is not supported";
   if (int64_t v = nc.attrInt("qk_output", 0))
     return nc.error() << "qk_output = " << v << " is not supported";
+  // local_window_size W counts the keys a query sees, itself included:
+  // window_left = W - 1 (onnxruntime's CPU kernel; W = 0 is not defined).
   int64_t window = nc.attrInt("local_window_size", -1);
-  if (window < -1)
-    return nc.error() << "local_window_size must be -1 or >= 0, got " << window;
+  if (window != -1 && window <= 0)
+    return nc.error() << "local_window_size must be -1 or > 0, got " << window;
   float softcap = nc.attrFloat("softcap", 0.0f);
   if (softcap < 0.0f)
     return nc.error() << "softcap must be >= 0, got " << softcap;
@@ -331,14 +333,14 @@ LogicalResult convertGroupQueryAttention(NodeContext &nc) {
   if (scale == 0.0f)
     scale = 1.0f / std::sqrt(static_cast<float>(d));
   auto outType = RankedTensorType::get({batch, heads, seqLen, d}, elt);
-  Value attn =
-      seq::AttentionOp::create(
-          b, loc, outType, /*scores=*/Type(), q, k, v, mask, kvSeqlen,
-          b.getF32FloatAttr(scale), b.getUnitAttr(), b.getF32FloatAttr(softcap),
-          b.getI64IntegerAttr(0), b.getI64IntegerAttr(window > 0 ? window : -1),
-          b.getI64IntegerAttr(-1), /*scores_mode=*/nullptr,
-          /*softmax_precision=*/nullptr)
-          .getResult();
+  Value attn = seq::AttentionOp::create(
+                   b, loc, outType, /*scores=*/Type(), q, k, v, mask, kvSeqlen,
+                   b.getF32FloatAttr(scale), b.getUnitAttr(),
+                   b.getF32FloatAttr(softcap), b.getI64IntegerAttr(0),
+                   b.getI64IntegerAttr(window > 0 ? window - 1 : -1),
+                   b.getI64IntegerAttr(-1), /*scores_mode=*/nullptr,
+                   /*softmax_precision=*/nullptr)
+                   .getResult();
   Value out = nc.transpose(attn, {0, 2, 1, 3});
   nc.setOutput(0, nc.reshape(out, {batch, seqLen, heads * d}));
   nc.setOutput(1, k);
