@@ -1,0 +1,178 @@
+"""Mixture of experts end to end: graphs in transformers' `batched_mm` spelling
+(softmax -> TopK [-> / sum] -> GatherND of expert weights -> batched MatMul ->
+SwiGLU/GELU -> MatMul -> weighted ReduceSum), built here with onnx.helper,
+are raised to seq.moe_gate + seq.moe, compiled, and must match onnxruntime;
+1 and 2 threads must give the same bits. A graph that does not match keeps
+its generic lowering and stays correct. The shared qwen3_moe export is raised
+and passes its reference data (skips without ../shared)."""
+import subprocess
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import seqc
+
+from conftest import SHARED
+
+
+def i64(name, values):
+    return numpy_helper.from_array(np.array(values, np.int64), name)
+
+
+def moe_graph(path, t, e, k, h, inter, act="swiglu", renorm=False,
+              topk_weights=True, seed=0):
+    """One MoE layer on x[1, T, H] + residual, as torch.onnx exports
+    transformers' batched_mm experts (see ../shared/models/qwen3_moe)."""
+    rng = np.random.default_rng(seed)
+    n = 2 * inter if act == "swiglu" else inter
+    f32 = lambda *s: rng.standard_normal(s).astype(np.float32) * 0.3  # noqa: E731
+    inits = [
+        numpy_helper.from_array(f32(e, h), "router"),
+        numpy_helper.from_array(f32(e, n, h), "w_up"),
+        numpy_helper.from_array(f32(e, h, inter), "w_down"),
+        numpy_helper.from_array(f32(t * k), "fixed_w"),
+        i64("shape_th", [-1, h]), i64("k", [k]), i64("one", [1]),
+        i64("minus1", [-1]), i64("rep", [1, k, 1]), i64("tkh", [t, k, h]),
+        i64("out_shape", [1, t, h]),
+    ]
+    nodes = [
+        helper.make_node("Reshape", ["x", "shape_th"], ["x2"]),
+        helper.make_node("Gemm", ["x2", "router"], ["logits"], transB=1),
+        helper.make_node("Softmax", ["logits"], ["probs"], axis=-1),
+        helper.make_node("TopK", ["probs", "k"], ["topv", "topi"], axis=-1,
+                         largest=1, sorted=1),
+    ]
+    wsrc = "topv"
+    if renorm:
+        nodes += [
+            helper.make_node("ReduceSum", ["topv", "minus1"], ["topsum"],
+                             keepdims=1),
+            helper.make_node("Div", ["topv", "topsum"], ["topn"]),
+        ]
+        wsrc = "topn"
+    nodes += [
+        helper.make_node("Unsqueeze", ["x2", "one"], ["xu"]),
+        helper.make_node("Expand", ["xu", "rep"], ["xe"]),
+        helper.make_node("Reshape", ["xe", "shape_th"], ["xrep"]),
+        helper.make_node("Reshape", [wsrc, "minus1"], ["wflat"]),
+        helper.make_node("Reshape", ["topi", "minus1"], ["iflat"]),
+        helper.make_node("Unsqueeze", ["iflat", "minus1"], ["icol"]),
+        helper.make_node("GatherND", ["w_up", "icol"], ["gup"]),
+        helper.make_node("Unsqueeze", ["xrep", "minus1"], ["xcol"]),
+        helper.make_node("MatMul", ["gup", "xcol"], ["u3"]),
+        helper.make_node("Squeeze", ["u3", "minus1"], ["u"]),
+    ]
+    if act == "swiglu":
+        nodes += [
+            helper.make_node("Split", ["u"], ["g", "up"], axis=1,
+                             num_outputs=2),
+            helper.make_node("Sigmoid", ["g"], ["sg"]),
+            helper.make_node("Mul", ["g", "sg"], ["silu"]),
+            helper.make_node("Mul", ["silu", "up"], ["hact"]),
+        ]
+    else:  # erf GELU, as torch exports nn.GELU()
+        inits += [numpy_helper.from_array(np.array(1.4142135381698608, np.float32), "sqrt2"),
+                  numpy_helper.from_array(np.array(1.0, np.float32), "c1"),
+                  numpy_helper.from_array(np.array(0.5, np.float32), "c05")]
+        nodes += [
+            helper.make_node("Div", ["u", "sqrt2"], ["ud"]),
+            helper.make_node("Erf", ["ud"], ["ue"]),
+            helper.make_node("Add", ["ue", "c1"], ["ua"]),
+            helper.make_node("Mul", ["u", "ua"], ["um"]),
+            helper.make_node("Mul", ["um", "c05"], ["hact"]),
+        ]
+    nodes += [
+        helper.make_node("GatherND", ["w_down", "icol"], ["gdown"]),
+        helper.make_node("Unsqueeze", ["hact", "minus1"], ["hcol"]),
+        helper.make_node("MatMul", ["gdown", "hcol"], ["y3"]),
+        helper.make_node("Squeeze", ["y3", "minus1"], ["y"]),
+        helper.make_node("Unsqueeze", ["wflat" if topk_weights else "fixed_w",
+                                       "minus1"], ["wcol"]),
+        helper.make_node("Mul", ["y", "wcol"], ["yw"]),
+        helper.make_node("Reshape", ["yw", "tkh"], ["y3d"]),
+        helper.make_node("ReduceSum", ["y3d", "one"], ["ysum"], keepdims=0),
+        helper.make_node("Reshape", ["ysum", "out_shape"], ["moe"]),
+        helper.make_node("Add", ["x", "moe"], ["out"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "moe",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, t, h])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, t, h])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path
+
+
+def ort_run(path, x):
+    import onnxruntime as ort
+    s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return s.run(None, {"x": x})[0]
+
+
+def emit_seq(path):
+    proc = subprocess.run([seqc.find_tool("seqc"), str(path), "--emit=seq"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+CASES = [
+    # (tokens, experts, k, hidden, intermediate, activation, renormalise)
+    (1, 8, 2, 64, 48, "swiglu", False),    # decode: k matrix-vector products
+    (37, 8, 2, 64, 48, "swiglu", False),   # prefill, uneven expert loads
+    (16, 6, 3, 32, 40, "swiglu", True),    # Mixtral/OLMoE renormalisation
+    (9, 4, 2, 48, 32, "gelu", True),       # GELU experts
+]
+
+
+@pytest.mark.parametrize("t,e,k,h,inter,act,renorm", CASES)
+def test_batched_experts_raised_and_match_ort(tmp_path, t, e, k, h, inter, act,
+                                              renorm):
+    path = moe_graph(tmp_path / "moe.onnx", t, e, k, h, inter, act, renorm)
+    ir = emit_seq(path)
+    assert ir.count("seq.moe ") == 1 and "seq.moe_gate" in ir, ir
+    assert "gather_nd" not in ir
+    assert ("normalize" in ir) == renorm
+    assert f"activation = {act}" in ir
+    x = np.random.default_rng(1).standard_normal((1, t, h)).astype(np.float32)
+    want = ort_run(path, x)
+    so = seqc.compile(path, tmp_path / "moe.so")
+    outs = []
+    for threads in (1, 2):
+        art = seqc.load(so, threads=threads)
+        (got,) = art.run(x)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        outs.append(np.asarray(got).copy())
+    assert outs[0].tobytes() == outs[1].tobytes(), \
+        "1 and 2 threads gave different results"
+
+
+def test_unmatched_graph_keeps_generic_lowering(tmp_path):
+    # Slot weights that are not the TopK values: not an MoE combine.
+    path = moe_graph(tmp_path / "dense.onnx", 6, 4, 2, 32, 24,
+                     topk_weights=False)
+    ir = emit_seq(path)
+    assert "seq.moe" not in ir and "gather_nd" in ir
+    x = np.random.default_rng(2).standard_normal((1, 6, 32)).astype(np.float32)
+    (got,) = seqc.compile(path, tmp_path / "dense.so", load=True).run(x)
+    np.testing.assert_allclose(got, ort_run(path, x), rtol=1e-4, atol=1e-5)
+
+
+def test_qwen3_moe_raised_and_passes(tmp_path):
+    model = SHARED / "models" / "qwen3_moe"
+    if not model.is_dir():
+        pytest.skip(f"shared test material not available: {model} is absent")
+    ir = emit_seq(model / "model.onnx")
+    assert ir.count("seq.moe ") == 2 and ir.count("seq.moe_gate") == 2
+    assert "gather_nd" not in ir
+    so = seqc.compile(model / "model.onnx", tmp_path / "q.so")
+    for threads in ("1", "2"):
+        proc = subprocess.run(
+            [seqc.find_tool("seq-run"), so, "--data",
+             str(model / "test_data_set_0"), "--rtol", "1e-4",
+             "--threads", threads], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr

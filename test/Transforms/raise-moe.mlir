@@ -1,0 +1,172 @@
+// RUN: seq-opt %s --split-input-file --seq-raise | FileCheck %s
+
+// transformers' batched_mm experts (qwen3_moe's spelling, smaller).
+// CHECK-LABEL: func @batched_swiglu
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>, %[[L:.*]]: tensor<4x4xf32>, %[[UP:.*]]: tensor<4x12x8xf32>, %[[DOWN:.*]]: tensor<4x8x6xf32>)
+// CHECK: %[[W:.*]], %[[I:.*]] = seq.moe_gate %[[L]] k = 2 : tensor<4x4xf32> -> tensor<4x2xf32>, tensor<4x2xi64>
+// CHECK: %[[R:.*]] = seq.moe %[[X]], %[[W]], %[[I]] experts(%[[UP]], %[[DOWN]]) activation = swiglu : (tensor<4x8xf32>, tensor<4x2xf32>, tensor<4x2xi64>, tensor<4x12x8xf32>, tensor<4x8x6xf32>) -> tensor<4x8xf32>
+// CHECK-NOT: seq.
+// CHECK: return %[[R]]
+func.func @batched_swiglu(%x: tensor<4x8xf32>, %logits: tensor<4x4xf32>, %up: tensor<4x12x8xf32>, %down: tensor<4x8x6xf32>) -> tensor<4x8xf32> {
+  %p = seq.softmax %logits axis = 1 : tensor<4x4xf32>
+  %v, %i = seq.topk %p k = 2 axis = 1 largest : tensor<4x4xf32> -> tensor<4x2xf32>, tensor<4x2xi64>
+  %x1 = seq.reshape %x : tensor<4x8xf32> -> tensor<4x1x8xf32>
+  %xb = seq.broadcast %x1 : tensor<4x1x8xf32> -> tensor<4x2x8xf32>
+  %xr = seq.reshape %xb : tensor<4x2x8xf32> -> tensor<8x8xf32>
+  %w1 = seq.reshape %v : tensor<4x2xf32> -> tensor<8xf32>
+  %i1 = seq.reshape %i : tensor<4x2xi64> -> tensor<8xi64>
+  %i2d = seq.reshape %i1 : tensor<8xi64> -> tensor<8x1xi64>
+  %gu = seq.gather_nd %up[%i2d] : (tensor<4x12x8xf32>, tensor<8x1xi64>) -> tensor<8x12x8xf32>
+  %xc = seq.reshape %xr : tensor<8x8xf32> -> tensor<8x8x1xf32>
+  %u3 = seq.matmul %gu, %xc : (tensor<8x12x8xf32>, tensor<8x8x1xf32>) -> tensor<8x12x1xf32>
+  %u = seq.reshape %u3 : tensor<8x12x1xf32> -> tensor<8x12xf32>
+  %g = tensor.extract_slice %u[0, 0] [8, 6] [1, 1] : tensor<8x12xf32> to tensor<8x6xf32>
+  %uu = tensor.extract_slice %u[0, 6] [8, 6] [1, 1] : tensor<8x12xf32> to tensor<8x6xf32>
+  %h = seq.swiglu %g, %uu : (tensor<8x6xf32>, tensor<8x6xf32>) -> tensor<8x6xf32>
+  %gd = seq.gather_nd %down[%i2d] : (tensor<4x8x6xf32>, tensor<8x1xi64>) -> tensor<8x8x6xf32>
+  %hc = seq.reshape %h : tensor<8x6xf32> -> tensor<8x6x1xf32>
+  %y3 = seq.matmul %gd, %hc : (tensor<8x8x6xf32>, tensor<8x6x1xf32>) -> tensor<8x8x1xf32>
+  %y = seq.reshape %y3 : tensor<8x8x1xf32> -> tensor<8x8xf32>
+  %wc = seq.reshape %w1 : tensor<8xf32> -> tensor<8x1xf32>
+  %yw = seq.mul %y, %wc : (tensor<8x8xf32>, tensor<8x1xf32>) -> tensor<8x8xf32>
+  %y3d = seq.reshape %yw : tensor<8x8xf32> -> tensor<4x2x8xf32>
+  %out = seq.reduce sum %y3d axes = [1] : tensor<4x2x8xf32> -> tensor<4x8xf32>
+  return %out : tensor<4x8xf32>
+}
+
+// -----
+
+// Renormalised top-k weights (norm_topk_prob, Mixtral) and GELU experts.
+// CHECK-LABEL: func @batched_renorm_gelu
+// CHECK: seq.moe_gate %{{.*}} k = 2 normalize
+// CHECK: seq.moe %{{.*}} activation = gelu :
+// CHECK-NOT: seq.gather_nd
+func.func @batched_renorm_gelu(%x: tensor<4x8xf32>, %logits: tensor<4x4xf32>, %up: tensor<4x6x8xf32>, %down: tensor<4x8x6xf32>) -> tensor<4x8xf32> {
+  %p = seq.softmax %logits axis = 1 : tensor<4x4xf32>
+  %v, %i = seq.topk %p k = 2 axis = 1 largest : tensor<4x4xf32> -> tensor<4x2xf32>, tensor<4x2xi64>
+  %s = seq.reduce sum %v axes = [1] keep_dims : tensor<4x2xf32> -> tensor<4x1xf32>
+  %vn = seq.div %v, %s : (tensor<4x2xf32>, tensor<4x1xf32>) -> tensor<4x2xf32>
+  %x1 = seq.reshape %x : tensor<4x8xf32> -> tensor<4x1x8xf32>
+  %xb = seq.broadcast %x1 : tensor<4x1x8xf32> -> tensor<4x2x8xf32>
+  %xr = seq.reshape %xb : tensor<4x2x8xf32> -> tensor<8x8xf32>
+  %w1 = seq.reshape %vn : tensor<4x2xf32> -> tensor<8xf32>
+  %i1 = seq.reshape %i : tensor<4x2xi64> -> tensor<8xi64>
+  %i2d = seq.reshape %i1 : tensor<8xi64> -> tensor<8x1xi64>
+  %gu = seq.gather_nd %up[%i2d] : (tensor<4x6x8xf32>, tensor<8x1xi64>) -> tensor<8x6x8xf32>
+  %xc = seq.reshape %xr : tensor<8x8xf32> -> tensor<8x8x1xf32>
+  %u3 = seq.matmul %gu, %xc : (tensor<8x6x8xf32>, tensor<8x8x1xf32>) -> tensor<8x6x1xf32>
+  %u = seq.reshape %u3 : tensor<8x6x1xf32> -> tensor<8x6xf32>
+  %h = seq.gelu %u : (tensor<8x6xf32>) -> tensor<8x6xf32>
+  %gd = seq.gather_nd %down[%i2d] : (tensor<4x8x6xf32>, tensor<8x1xi64>) -> tensor<8x8x6xf32>
+  %hc = seq.reshape %h : tensor<8x6xf32> -> tensor<8x6x1xf32>
+  %y3 = seq.matmul %gd, %hc : (tensor<8x8x6xf32>, tensor<8x6x1xf32>) -> tensor<8x8x1xf32>
+  %y = seq.reshape %y3 : tensor<8x8x1xf32> -> tensor<8x8xf32>
+  %wc = seq.reshape %w1 : tensor<8xf32> -> tensor<8x1xf32>
+  %yw = seq.mul %y, %wc : (tensor<8x8xf32>, tensor<8x1xf32>) -> tensor<8x8xf32>
+  %y3d = seq.reshape %yw : tensor<8x8xf32> -> tensor<4x2x8xf32>
+  %out = seq.reduce sum %y3d axes = [1] : tensor<4x2x8xf32> -> tensor<4x8xf32>
+  return %out : tensor<4x8xf32>
+}
+
+// -----
+
+// Top-k of something other than a softmax: the topk stays, seq.moe takes
+// its values and indices.
+// CHECK-LABEL: func @batched_sigmoid_router
+// CHECK: %[[V:.*]], %[[I:.*]] = seq.topk
+// CHECK-NOT: seq.moe_gate
+// CHECK: seq.moe %{{.*}}, %[[V]], %[[I]] experts
+// CHECK-NOT: seq.gather_nd
+func.func @batched_sigmoid_router(%x: tensor<4x8xf32>, %logits: tensor<4x4xf32>, %up: tensor<4x12x8xf32>, %down: tensor<4x8x6xf32>) -> tensor<4x8xf32> {
+  %p = seq.sigmoid %logits : (tensor<4x4xf32>) -> tensor<4x4xf32>
+  %v, %i = seq.topk %p k = 2 axis = 1 largest : tensor<4x4xf32> -> tensor<4x2xf32>, tensor<4x2xi64>
+  %x1 = seq.reshape %x : tensor<4x8xf32> -> tensor<4x1x8xf32>
+  %xb = seq.broadcast %x1 : tensor<4x1x8xf32> -> tensor<4x2x8xf32>
+  %xr = seq.reshape %xb : tensor<4x2x8xf32> -> tensor<8x8xf32>
+  %w1 = seq.reshape %v : tensor<4x2xf32> -> tensor<8xf32>
+  %i1 = seq.reshape %i : tensor<4x2xi64> -> tensor<8xi64>
+  %i2d = seq.reshape %i1 : tensor<8xi64> -> tensor<8x1xi64>
+  %gu = seq.gather_nd %up[%i2d] : (tensor<4x12x8xf32>, tensor<8x1xi64>) -> tensor<8x12x8xf32>
+  %xc = seq.reshape %xr : tensor<8x8xf32> -> tensor<8x8x1xf32>
+  %u3 = seq.matmul %gu, %xc : (tensor<8x12x8xf32>, tensor<8x8x1xf32>) -> tensor<8x12x1xf32>
+  %u = seq.reshape %u3 : tensor<8x12x1xf32> -> tensor<8x12xf32>
+  %g = tensor.extract_slice %u[0, 0] [8, 6] [1, 1] : tensor<8x12xf32> to tensor<8x6xf32>
+  %uu = tensor.extract_slice %u[0, 6] [8, 6] [1, 1] : tensor<8x12xf32> to tensor<8x6xf32>
+  %h = seq.swiglu %g, %uu : (tensor<8x6xf32>, tensor<8x6xf32>) -> tensor<8x6xf32>
+  %gd = seq.gather_nd %down[%i2d] : (tensor<4x8x6xf32>, tensor<8x1xi64>) -> tensor<8x8x6xf32>
+  %hc = seq.reshape %h : tensor<8x6xf32> -> tensor<8x6x1xf32>
+  %y3 = seq.matmul %gd, %hc : (tensor<8x8x6xf32>, tensor<8x6x1xf32>) -> tensor<8x8x1xf32>
+  %y = seq.reshape %y3 : tensor<8x8x1xf32> -> tensor<8x8xf32>
+  %wc = seq.reshape %w1 : tensor<8xf32> -> tensor<8x1xf32>
+  %yw = seq.mul %y, %wc : (tensor<8x8xf32>, tensor<8x1xf32>) -> tensor<8x8xf32>
+  %y3d = seq.reshape %yw : tensor<8x8xf32> -> tensor<4x2x8xf32>
+  %out = seq.reduce sum %y3d axes = [1] : tensor<4x2x8xf32> -> tensor<4x8xf32>
+  return %out : tensor<4x8xf32>
+}
+
+// -----
+
+// Negative: weights of one topk, experts of another: generic lowering.
+// CHECK-LABEL: func @other_topk
+// CHECK-NOT: seq.moe
+// CHECK: seq.gather_nd
+func.func @other_topk(%x: tensor<4x8xf32>, %logits: tensor<4x4xf32>, %up: tensor<4x12x8xf32>, %down: tensor<4x8x6xf32>, %logits2: tensor<4x4xf32>) -> tensor<4x8xf32> {
+  %p = seq.softmax %logits axis = 1 : tensor<4x4xf32>
+  %v, %i = seq.topk %p k = 2 axis = 1 largest : tensor<4x4xf32> -> tensor<4x2xf32>, tensor<4x2xi64>
+  %v2, %i2 = seq.topk %logits2 k = 2 axis = 1 largest : tensor<4x4xf32> -> tensor<4x2xf32>, tensor<4x2xi64>
+  %x1 = seq.reshape %x : tensor<4x8xf32> -> tensor<4x1x8xf32>
+  %xb = seq.broadcast %x1 : tensor<4x1x8xf32> -> tensor<4x2x8xf32>
+  %xr = seq.reshape %xb : tensor<4x2x8xf32> -> tensor<8x8xf32>
+  %w1 = seq.reshape %v : tensor<4x2xf32> -> tensor<8xf32>
+  %i1 = seq.reshape %i2 : tensor<4x2xi64> -> tensor<8xi64>
+  %i2d = seq.reshape %i1 : tensor<8xi64> -> tensor<8x1xi64>
+  %gu = seq.gather_nd %up[%i2d] : (tensor<4x12x8xf32>, tensor<8x1xi64>) -> tensor<8x12x8xf32>
+  %xc = seq.reshape %xr : tensor<8x8xf32> -> tensor<8x8x1xf32>
+  %u3 = seq.matmul %gu, %xc : (tensor<8x12x8xf32>, tensor<8x8x1xf32>) -> tensor<8x12x1xf32>
+  %u = seq.reshape %u3 : tensor<8x12x1xf32> -> tensor<8x12xf32>
+  %g = tensor.extract_slice %u[0, 0] [8, 6] [1, 1] : tensor<8x12xf32> to tensor<8x6xf32>
+  %uu = tensor.extract_slice %u[0, 6] [8, 6] [1, 1] : tensor<8x12xf32> to tensor<8x6xf32>
+  %h = seq.swiglu %g, %uu : (tensor<8x6xf32>, tensor<8x6xf32>) -> tensor<8x6xf32>
+  %gd = seq.gather_nd %down[%i2d] : (tensor<4x8x6xf32>, tensor<8x1xi64>) -> tensor<8x8x6xf32>
+  %hc = seq.reshape %h : tensor<8x6xf32> -> tensor<8x6x1xf32>
+  %y3 = seq.matmul %gd, %hc : (tensor<8x8x6xf32>, tensor<8x6x1xf32>) -> tensor<8x8x1xf32>
+  %y = seq.reshape %y3 : tensor<8x8x1xf32> -> tensor<8x8xf32>
+  %wc = seq.reshape %w1 : tensor<8xf32> -> tensor<8x1xf32>
+  %yw = seq.mul %y, %wc : (tensor<8x8xf32>, tensor<8x1xf32>) -> tensor<8x8xf32>
+  %y3d = seq.reshape %yw : tensor<8x8xf32> -> tensor<4x2x8xf32>
+  %out = seq.reduce sum %y3d axes = [1] : tensor<4x2x8xf32> -> tensor<4x8xf32>
+  return %out : tensor<4x8xf32>
+}
+
+// -----
+
+// Negative: swiglu of the same half twice is not a gate/up split.
+// CHECK-LABEL: func @bad_halves
+// CHECK-NOT: seq.moe
+// CHECK: seq.gather_nd
+func.func @bad_halves(%x: tensor<4x8xf32>, %logits: tensor<4x4xf32>, %up: tensor<4x12x8xf32>, %down: tensor<4x8x6xf32>) -> tensor<4x8xf32> {
+  %p = seq.softmax %logits axis = 1 : tensor<4x4xf32>
+  %v, %i = seq.topk %p k = 2 axis = 1 largest : tensor<4x4xf32> -> tensor<4x2xf32>, tensor<4x2xi64>
+  %x1 = seq.reshape %x : tensor<4x8xf32> -> tensor<4x1x8xf32>
+  %xb = seq.broadcast %x1 : tensor<4x1x8xf32> -> tensor<4x2x8xf32>
+  %xr = seq.reshape %xb : tensor<4x2x8xf32> -> tensor<8x8xf32>
+  %w1 = seq.reshape %v : tensor<4x2xf32> -> tensor<8xf32>
+  %i1 = seq.reshape %i : tensor<4x2xi64> -> tensor<8xi64>
+  %i2d = seq.reshape %i1 : tensor<8xi64> -> tensor<8x1xi64>
+  %gu = seq.gather_nd %up[%i2d] : (tensor<4x12x8xf32>, tensor<8x1xi64>) -> tensor<8x12x8xf32>
+  %xc = seq.reshape %xr : tensor<8x8xf32> -> tensor<8x8x1xf32>
+  %u3 = seq.matmul %gu, %xc : (tensor<8x12x8xf32>, tensor<8x8x1xf32>) -> tensor<8x12x1xf32>
+  %u = seq.reshape %u3 : tensor<8x12x1xf32> -> tensor<8x12xf32>
+  %g = tensor.extract_slice %u[0, 0] [8, 6] [1, 1] : tensor<8x12xf32> to tensor<8x6xf32>
+  %uu = tensor.extract_slice %u[0, 0] [8, 6] [1, 1] : tensor<8x12xf32> to tensor<8x6xf32>
+  %h = seq.swiglu %g, %uu : (tensor<8x6xf32>, tensor<8x6xf32>) -> tensor<8x6xf32>
+  %gd = seq.gather_nd %down[%i2d] : (tensor<4x8x6xf32>, tensor<8x1xi64>) -> tensor<8x8x6xf32>
+  %hc = seq.reshape %h : tensor<8x6xf32> -> tensor<8x6x1xf32>
+  %y3 = seq.matmul %gd, %hc : (tensor<8x8x6xf32>, tensor<8x6x1xf32>) -> tensor<8x8x1xf32>
+  %y = seq.reshape %y3 : tensor<8x8x1xf32> -> tensor<8x8xf32>
+  %wc = seq.reshape %w1 : tensor<8xf32> -> tensor<8x1xf32>
+  %yw = seq.mul %y, %wc : (tensor<8x8xf32>, tensor<8x1xf32>) -> tensor<8x8xf32>
+  %y3d = seq.reshape %yw : tensor<8x8xf32> -> tensor<4x2x8xf32>
+  %out = seq.reduce sum %y3d axes = [1] : tensor<4x2x8xf32> -> tensor<4x8xf32>
+  return %out : tensor<4x8xf32>
+}
