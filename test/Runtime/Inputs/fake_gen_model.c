@@ -14,9 +14,11 @@
  * with int32 ids and a float mask (+ an ignored dynamic output).
  *
  * Every call checks the session protocol and fails its run-time check
- * (seqc_rt_check_failed) on a violation: mask 1 exactly on [0, p+n) with
- * p < p+n <= p+T, positions p+i, pad ids 0, every cache position read was
- * written by an earlier call, writes inside the capacity.
+ * (seqc_rt_check_failed) on a violation: the mask is 1 on a prefix
+ * [0, p+m), 1 <= m <= T (the session marks the whole chunk, padding
+ * included), and 0 after; positions p+i; ids in range and 0 beyond the
+ * marked prefix; every cache position read was written by a call; writes
+ * inside the capacity.
  *
  * -DFAKE_GEN_NO_END: the generation description lacks 'end'.
  * -DFAKE_GEN_BAD_LOGITS: the logits role is on the wrong output. */
@@ -39,7 +41,7 @@ void seqc_rt_set_output_f32(int64_t index, int64_t rank, void *desc);
 int64_t fake_gen_calls[3];
 
 #define CHECKS                                                                 \
-  "check 0 mask%20is%20not%201%20exactly%20on%20[0,p+n)\n"                     \
+  "check 0 mask%20is%20not%201%20on%20[0,p+m),%201<=m<=T,%200%20after\n"       \
   "check 1 position_ids%20are%20not%20p+i\n"                                   \
   "check 2 read%20a%20cache%20position%20no%20call%20wrote\n"                  \
   "check 3 token%20id%20out%20of%20range%20or%20pad%20id%20not%200\n"          \
@@ -119,7 +121,7 @@ static void step(int k, int64_t T, const md *ids, int ids32, const md *mask,
   if (p < 0 || p + T > L)
     seqc_rt_check_failed(4);
   for (int64_t b = 0; b < B; ++b) {
-    /* n from the mask: ones on [0, p+n), zeros after. */
+    /* m from the mask: ones on [0, p+m), zeros after. */
     int64_t ones = 0;
     while (ones < L && (mask_f32 ? AT2(float, mask, b, ones) == 1.0f
                                  : AT2(int64_t, mask, b, ones) == 1))
