@@ -388,6 +388,9 @@ std::string human(int64_t v) {
 
 } // namespace
 
+/// The seq.moe rows (MoECostReport.cpp).
+std::string moeCostReport(Operation *root);
+
 std::string cascadeReport(Operation *root) {
   std::vector<Row> rows;
   root->walk([&](Operation *op) {
@@ -427,6 +430,7 @@ std::string cascadeReport(Operation *root) {
   }
   for (auto [i, r] : llvm::enumerate(rows))
     os << "  #" << i << " at " << r.where << "\n";
+  os << moeCostReport(root);
   return s;
 }
 

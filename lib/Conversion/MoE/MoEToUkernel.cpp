@@ -172,7 +172,13 @@ void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
   push(op.getConstants(), 2);
   args.push_back(describe(b, loc, out).first);
   assert(args.size() == kMoEArgs && "seqc_uk_moe signature mismatch");
-  func::CallOp::create(b, loc, callee, args);
+  auto call = func::CallOp::create(b, loc, callee, args);
+  // Shapes for the cost report (seq-cascade-report, --emit=cascade).
+  int64_t ffn = upT.getDimSize(0), experts = (int64_t)kinds.size();
+  call->setAttr("seq.moe_cost",
+                b.getDenseI64ArrayAttr({xt.getDimSize(0), k, experts, ffn, h,
+                                        upT.getDimSize(1), downT.getDimSize(2),
+                                        sharedN, sharedI}));
 
   Value y = bufferization::ToTensorOp::create(
       b, loc, RankedTensorType::get(outType.getShape(), b.getF32Type()), out,
