@@ -77,6 +77,8 @@ GQA_CASES = {
                        {"do_rotary": 1, "local_window_size": 4,
                         "softcap": 2.0}, 16),
     "prompt_window": (False, 9, 0, 2, 1, 16, {"local_window_size": 3}, 0),
+    "batch2_decode": (True, 1, 6, 4, 2, 16, {"do_rotary": 1}, 16),
+    "batch2_prompt": (False, 5, 0, 4, 2, 16, {"do_rotary": 1}, 16),
 }
 
 
@@ -84,7 +86,7 @@ GQA_CASES = {
 def test_group_query_attention(case, tmp_path):
     packed, S, P, N, NKV, D, attrs, rot = GQA_CASES[case]
     rng = np.random.default_rng(zlib.crc32(case.encode()))
-    B, T, max_pos = 1, P + S, 32
+    B, T, max_pos = 2 if case.startswith("batch2") else 1, P + S, 32
     feeds, inputs, names = {}, [], []
 
     def add(name, arr, elem=F):
