@@ -106,6 +106,13 @@ static cl::opt<std::string> attentionTiling(
     cl::desc("Options of the tiled attention cascade (seq-tile-attention), "
              "e.g. 'block-q=128 block-kv=64 split-kv=1'"),
     cl::init(""), cl::cat(compileCat));
+static cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Weight-only quantization of constant matmul weights: w8 or w4, "
+             "optionally :group=N (default 128 for w8, 32 for w4) and "
+             ":sym or :asym (default w8 sym, w4 asym)"),
+    cl::value_desc("w8|w4[:group=N][:sym|:asym]"), cl::init(""),
+    cl::cat(compileCat));
 
 static cl::opt<int64_t> maxSeqLen(
     "max-seq-len",
@@ -175,9 +182,12 @@ public:
     }
     clear();
   }
+  /// Shows the new stage at once once the line is due.
   void setStage(StringRef name) {
     std::lock_guard<std::mutex> lock(mu);
     stage = name.str();
+    if (enabled)
+      draw();
   }
   /// Erases the line (before a diagnostic is printed).
   void clear() {
@@ -191,21 +201,25 @@ public:
 
 private:
   void loop() {
-    auto start = std::chrono::steady_clock::now();
     std::unique_lock<std::mutex> lock(mu);
     while (!cv.wait_for(lock, std::chrono::milliseconds(100),
-                        [this] { return done; })) {
-      double s = std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - start)
-                     .count();
-      if (s < delay || stage.empty())
-        continue;
-      errs() << "\r\x1b[Kseqc: " << stage << "... " << format("%.1f", s) << "s";
-      errs().flush();
-      shown = true;
-    }
+                        [this] { return done; }))
+      draw();
+  }
+  /// Redraws the line if it is due (mu held).
+  void draw() {
+    double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    if (s < delay || stage.empty())
+      return;
+    errs() << "\r\x1b[Kseqc: " << stage << "... " << format("%.1f", s) << "s";
+    errs().flush();
+    shown = true;
   }
 
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();
   double delay;
   bool enabled;
   std::thread thread;
@@ -318,6 +332,7 @@ int main(int argc, char **argv) {
   opts.printWeights = printWeights;
   opts.fuse = !noFuse;
   opts.attentionTiling = attentionTiling;
+  opts.quantize = quantize;
   if (!prefillModel.empty() && maxSeqLen <= 0) {
     WithColor::error(errs(), "seqc") << "--prefill needs --max-seq-len\n";
     return 1;
