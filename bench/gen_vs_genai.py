@@ -8,9 +8,11 @@ tokens, greedy, 2 threads. Reports medians over --runs alternating runs of
     ../shared/README.md): genai_config session_options
     intra_op_num_threads = --threads; prefill = append_tokens(prompt),
     decode = each generate_next_token();
-  - seqc: `seq-run gen.so --prompt ... --generate N --threads T` (the
-    runtime's seqc_generate: prefill to the first picked id, then the time
-    between picked ids) when --seqc-artifact is given, else skipped;
+  - seqc: `seq-run gen.so --prompt ... --generate N --threads T --bench 1
+    --warmup 1` (the runtime's seqc_generate: prefill to the first picked
+    id, then the time between picked ids; after one untimed generation that
+    packs the weights, as genai does at load) when --seqc-artifact is
+    given, else skipped;
   - a STREAM-style triad (bench/stream_triad.c) for the machine's memory
     bandwidth, run here too,
 and the decode rate as GB/s of weights plus KV cache read per token (the
@@ -147,7 +149,10 @@ def find_seq_run():
 def run_seqc(seq_run, artifact, prompt, gen_len, threads):
     out = subprocess.run(
         [seq_run, artifact, "--prompt", ",".join(map(str, prompt)),
-         "--generate", str(gen_len), "--threads", str(threads)],
+         "--generate", str(gen_len), "--threads", str(threads),
+         # One untimed generation first: it packs the weights once per
+         # process, which genai does when it loads the model (untimed).
+         "--bench", "1", "--warmup", "1"],
         capture_output=True, text=True)
     if out.returncode:
         sys.exit(f"seq-run failed: {out.stderr.strip()}")

@@ -698,7 +698,7 @@ Options parseArgs(int argc, char **argv) {
 }
 
 /// --prompt/--generate: runs seqc_generate on a fresh session (after
-/// --warmup runs when --bench N > 1 asks for N timed runs); prints the ids,
+/// --warmup runs when --bench N asks for N timed runs); prints the ids,
 /// then the median prefill time (to the first picked id) and the median
 /// time between picked ids (one decode step and its sampling each).
 int runGeneration(const Artifact &a, const Options &opt) {
@@ -736,7 +736,7 @@ int runGeneration(const Artifact &a, const Options &opt) {
   };
   std::vector<int64_t> ids(std::max(opt.generate, 1L));
   std::vector<double> prefillMs, decodeMs;
-  long runs = opt.bench > 1 ? opt.warmup + opt.bench : 1;
+  long runs = opt.bench > 0 ? opt.warmup + opt.bench : 1;
   for (long r = 0; r < runs; ++r) {
     // A fresh session per run: the same cache, emptied, as a user would.
     if (r > 0 && (destroy(s) != SEQC_OK || create(0, 1, &s) != SEQC_OK))
