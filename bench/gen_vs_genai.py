@@ -165,6 +165,42 @@ def run_seqc(seq_run, artifact, prompt, gen_len, threads):
     return float(m.group(1)), float(m.group(2)), ids
 
 
+def past_scaling(args, cfg, workdir):
+    """Decode ms/token at several past lengths: with the cache owned by the
+    artifact and written in place, a step grows only by its attention reads
+    of the longer past (no copy of the cache per step)."""
+    if not args.seqc_artifact:
+        sys.exit("--past-lengths needs --seqc-artifact")
+    seq_run = find_seq_run()
+    lengths = [int(x) for x in args.past_lengths.split(",")]
+    rng = random.Random(1)
+    vocab = cfg["model"]["vocab_size"]
+    rows = {p: [] for p in lengths}
+    triads = []
+    for r in range(args.runs):
+        for p in lengths:
+            prompt = [rng.randrange(3, vocab) for _ in range(p)]
+            rows[p].append(run_seqc(seq_run, args.seqc_artifact, prompt,
+                                    args.gen_len, args.threads)[1])
+        triads.append(run_triad(args.threads, workdir)[1])
+    triad = statistics.median(triads)
+    base = lengths[0]
+    t0 = statistics.median(rows[base])
+    print(f"seqc decode vs past length ({args.gen_len} tokens each, "
+          f"{args.threads} threads, {args.runs} runs, medians); triad "
+          f"{triad:.1f} GB/s")
+    print(f"{'past':>6} {'ms/token':>9} {'growth ms':>10} "
+          f"{'KV MB/token':>12} {'KV growth at triad ms':>22}")
+    for p in lengths:
+        t = statistics.median(rows[p])
+        past = p + (args.gen_len - 1) / 2
+        kv = kv_bytes_per_token(cfg, past)
+        kv_growth = (kv - kv_bytes_per_token(
+            cfg, base + (args.gen_len - 1) / 2)) / (triad * 1e9) * 1e3
+        print(f"{p:6d} {t:9.3f} {t - t0:10.3f} {kv / 1e6:12.2f} "
+              f"{kv_growth:22.3f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seqc-artifact", help="a seqc generation artifact "
@@ -178,6 +214,11 @@ def main():
     ap.add_argument("--gen-len", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--past-lengths", metavar="P,P,...",
+                    help="instead: seqc's decode ms/token after prompts of "
+                    "these lengths (e.g. 128,2048; the artifact's "
+                    "--max-seq-len must hold them + --gen-len), against the "
+                    "growth the extra KV reads explain at the triad's rate")
     ap.add_argument("--workdir", default=os.path.join(
         tempfile.gettempdir(), "seqc_gen_bench"))
     args = ap.parse_args()
@@ -194,6 +235,8 @@ def main():
         sys.exit("onnxruntime-genai is not installed (pip install "
                  "onnxruntime-genai==0.18.0)")
     model_dir, cfg = genai_model_dir(args, workdir)
+    if args.past_lengths:
+        return past_scaling(args, cfg, workdir)
     vocab = cfg["model"]["vocab_size"]
     rng = random.Random(0)
     prompt = [rng.randrange(3, vocab) for _ in range(args.prompt_len)]
