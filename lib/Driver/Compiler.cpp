@@ -10,6 +10,7 @@
 #include "CompilerInternal.h"
 
 #include "seqc/Driver/Debug.h"
+#include "seqc/Conversion/QuantPasses.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Import/OnnxImporter.h"
 #include "seqc/Target/ModelABI.h"
@@ -161,6 +162,13 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   stage.start("raising");
   if (opts.fuse && failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
     return failure();
+  if (!opts.quantize.empty()) {
+    std::string pipeline, error;
+    if (failed(quantizePipeline(opts.quantize, pipeline, error)))
+      return emitError(module->getLoc()) << error;
+    if (failed(runPipeline(ctx, *module, pipeline, opts)))
+      return failure();
+  }
   if (opts.emit == EmitKind::Seq)
     return out.write(ctx, printModule(*module, opts.printWeights));
 

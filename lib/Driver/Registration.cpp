@@ -32,6 +32,7 @@ void registerAllPasses() {
   seqc::registerSeqcConversionPasses();
   seqc::registerMoEPasses();
   seqc::registerQuantPasses();
+  seqc::registerQuantizeWeightsPass();
   seqc::registerSeqcTransformsPasses();
   registerPipelines();
   registerCudaPasses();

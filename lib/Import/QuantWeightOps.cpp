@@ -117,7 +117,9 @@ LogicalResult convertMatMulNBits(NodeContext &nc) {
   outShape.back() = n;
   Value y = seq::QuantMatMulOp::create(
       nc.b(), nc.loc(), aType.clone(outShape), a, nc.input(1), scales, zp,
-      nc.b().getI64IntegerAttr(bits), nc.b().getI64IntegerAttr(block));
+      nc.b().getI64IntegerAttr(bits), nc.b().getI64IntegerAttr(block),
+      // accuracy_level 4: onnxruntime quantizes A to int8 per block too.
+      nc.attrInt("accuracy_level", 0) == 4 ? nc.b().getUnitAttr() : nullptr);
   if (vec)
     y = nc.reshape(y, {n});
   y = castTo(nc, y, aElt);

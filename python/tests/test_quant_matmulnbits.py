@@ -50,7 +50,7 @@ def quantize(w, bits, block, asym):
     return b, scale.reshape(-1), (zpacked if asym else None), deq
 
 
-def build(tmp_path, a_shape, k, n, bits, block, asym, bias, name="m"):
+def build(tmp_path, a_shape, k, n, bits, block, asym, bias, name="m", level=0):
     w = RNG.standard_normal((k, n)).astype(np.float32)
     b, scales, zp, deq = quantize(w, bits, block, asym)
     inits = [numpy_helper.from_array(b, "B"), numpy_helper.from_array(scales, "scales")]
@@ -64,7 +64,8 @@ def build(tmp_path, a_shape, k, n, bits, block, asym, bias, name="m"):
         ins += [""] * (4 - len(ins)) + ["", "bias"]
         inits.append(numpy_helper.from_array(bias_v, "bias"))
     node = helper.make_node("MatMulNBits", ins, ["Y"], domain="com.microsoft",
-                            K=k, N=n, bits=bits, block_size=block)
+                            K=k, N=n, bits=bits, block_size=block,
+                            accuracy_level=level)
     graph = helper.make_graph(
         [node], "g", [helper.make_tensor_value_info("A", TensorProto.FLOAT, a_shape)],
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, a_shape[:-1] + [n])],
@@ -122,6 +123,39 @@ def test_matmulnbits(tmp_path, a_shape, k, n, bits, block, asym, bias):
         assert got.shape == ref.shape
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
         np.testing.assert_allclose(got, ref, rtol=1e-3, atol=1e-3)
+
+
+LEVEL4 = [
+    # a_shape, K, N, bits, block, asym, bias
+    ([1, 512], 512, 768, 4, 32, False, False),
+    ([1, 1, 100], 100, 33, 4, 32, True, True),
+    ([12, 256], 256, 40, 4, 64, True, False),
+    ([3, 300], 300, 64, 8, 32, False, False),
+    ([2, 4, 256], 256, 50, 8, 128, True, True),
+]
+
+
+@pytest.mark.parametrize("a_shape,k,n,bits,block,asym,bias", LEVEL4)
+def test_matmulnbits_int8_activations(tmp_path, a_shape, k, n, bits, block, asym,
+                                      bias):
+    """accuracy_level 4: A is quantized to int8 per row and block, like
+    onnxruntime (MLAS) does; seqc packs the constant weight for the VNNI
+    kernel at compile time and matches onnxruntime to f32 rounding."""
+    path, deq, bias_v = build(tmp_path, a_shape, k, n, bits, block, asym, bias,
+                              level=4)
+    a = RNG.standard_normal(a_shape).astype(np.float32)
+    (ref,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"A": a})
+    ir = subprocess.run([seqc.find_tool("seqc"), str(path), "--emit=linalg"],
+                        capture_output=True, text=True, check=True).stdout
+    assert "call @seqc_uk_qgemm_packed" in ir
+    art = seqc.compile(path, tmp_path / "m.so", load=True)
+    (got,) = art.run(A=a)
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
+    # int8 activations stay close to the f32-activation product.
+    want = a.astype(np.float64) @ deq + (0 if bias_v is None else bias_v)
+    np.testing.assert_allclose(got, want, rtol=0.05, atol=0.05 * np.abs(want).max())
 
 
 def _save(tmp_path, name, arr):

@@ -67,6 +67,9 @@ struct CompileOptions {
   /// Hidden `--debug-perturb-node`: offset this ONNX node's outputs after
   /// import (an injected numerical bug for testing `seqc bisect`).
   std::string debugPerturbNode;
+  /// `--quantize=w8|w4[:group=N][:sym|:asym]`: weight-only quantization of
+  /// constant matmul weights after raising (empty: none).
+  std::string quantize;
 };
 
 /// Runs the pipeline up to `opts.emit`. Diagnostics go through `ctx`; on

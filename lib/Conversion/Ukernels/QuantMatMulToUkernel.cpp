@@ -9,6 +9,12 @@
 // fresh buffer handed back with bufferization.to_tensor {restrict,
 // writable}. Leading batch dims are collapsed into M.
 //
+// With `int8_activations` and constant weight, scales and zero points, the
+// weight is repacked here into the 16-column VNNI tiles of
+// seqc_uk_qgemm_packed (layout in lib/Runtime/ukernels/qgemm_packed.c; this
+// file's packTiles must match seqc_uk_qgemm_pack there), and that kernel is
+// called instead.
+//
 //===----------------------------------------------------------------------===//
 
 #include "seqc/Conversion/QuantPasses.h"
@@ -21,8 +27,12 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/Support/Endian.h"
 
 using namespace mlir;
 
@@ -30,17 +40,145 @@ namespace seqc {
 namespace {
 
 constexpr StringLiteral kQgemm = "seqc_uk_qgemm";
+constexpr StringLiteral kQgemmPacked = "seqc_uk_qgemm_packed";
 constexpr int kQgemmArgs = 14;
+constexpr int64_t kTile = 16;
 
-func::FuncOp declareQgemm(ModuleOp module) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(kQgemm))
+func::FuncOp declareKernel(ModuleOp module, StringRef name) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   SmallVector<Type> args(kQgemmArgs, b.getI64Type());
-  auto f = func::FuncOp::create(b, module.getLoc(), kQgemm,
+  auto f = func::FuncOp::create(b, module.getLoc(), name,
                                 b.getFunctionType(args, {}));
   f.setPrivate();
   return f;
+}
+
+/// The raw bytes of a constant, looking through seq.reshape (row-major, so
+/// the bytes are the same).
+std::optional<ArrayRef<char>> constData(Value v,
+                                        SmallVectorImpl<char> &storage) {
+  while (auto r = v.getDefiningOp<seq::ReshapeOp>())
+    v = r.getInput();
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    return blob->getData();
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  if (!dense || dense.getElementType().getIntOrFloatBitWidth() % 8)
+    return std::nullopt;
+  if (dense.isSplat()) {
+    ArrayRef<char> one = dense.getRawData();
+    for (int64_t i = 0; i < dense.getNumElements(); ++i)
+      storage.append(one.begin(), one.end());
+    return ArrayRef<char>(storage);
+  }
+  return dense.getRawData();
+}
+
+/// The f32 scales [N, G] of a constant f32 or f16 operand.
+std::optional<std::vector<float>> constScales(Value v, int64_t count) {
+  SmallVector<char> storage;
+  std::optional<ArrayRef<char>> raw = constData(v, storage);
+  Type elt = cast<RankedTensorType>(v.getType()).getElementType();
+  if (!raw)
+    return std::nullopt;
+  std::vector<float> out(count);
+  if (elt.isF32() &&
+      raw->size() == static_cast<size_t>(count) * sizeof(float)) {
+    std::memcpy(out.data(), raw->data(), raw->size());
+    return out;
+  }
+  if (elt.isF16() && raw->size() == static_cast<size_t>(count) * 2) {
+    for (int64_t i = 0; i < count; ++i) {
+      uint16_t h = llvm::support::endian::read16le(raw->data() + 2 * i);
+      APFloat f(APFloat::IEEEhalf(), APInt(16, h));
+      bool lost;
+      f.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      out[i] = f.convertToFloat();
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+Value blobConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                   StringRef name, ArrayRef<char> bytes) {
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64);
+  return arith::ConstantOp::create(
+      b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
+/// Operands of seqc_uk_qgemm_packed for a constant weight: 16-column tiles,
+/// per block 64-byte steps of 16 columns x 4 k (4 bits: low nibbles k0..k0+3,
+/// high nibbles k0+4..k0+7); scales and zero points [tiles][G][16] f32.
+/// Mirrors seqc_uk_qgemm_pack (lib/Runtime/ukernels/qgemm_packed.c).
+struct Packed {
+  Value weight, scales, zeroPoints;
+};
+std::optional<Packed> packTiles(OpBuilder &b, seq::QuantMatMulOp op) {
+  int64_t n = op.getN(), k = op.getK(), bits = op.getBits(),
+          group = op.getGroup();
+  int64_t blocks = (k + group - 1) / group, blob = group * bits / 8;
+  int64_t tiles = (n + kTile - 1) / kTile, tileBytes = kTile * blob;
+  SmallVector<char> wStore, zStore;
+  std::optional<ArrayRef<char>> w = constData(op.getWeight(), wStore);
+  std::optional<std::vector<float>> s = constScales(op.getScales(), n * blocks);
+  std::optional<ArrayRef<char>> z;
+  if (op.getZeroPoints())
+    z = constData(op.getZeroPoints(), zStore);
+  if (!w || w->size() != static_cast<size_t>(n * blocks * blob) || !s ||
+      (op.getZeroPoints() &&
+       (!z || z->size() != static_cast<size_t>(n * blocks))))
+    return std::nullopt;
+  std::vector<char> pw(tiles * blocks * tileBytes, 0);
+  std::vector<float> ps(tiles * blocks * kTile, 0.0f), pz;
+  if (z)
+    pz.assign(ps.size(), 0.0f);
+  int64_t kPerStep = bits == 4 ? 8 : 4;
+  for (int64_t t = 0; t < tiles; ++t)
+    for (int64_t g = 0; g < blocks; ++g)
+      for (int64_t j = 0; j < kTile; ++j) {
+        int64_t col = t * kTile + j;
+        if (col >= n)
+          continue;
+        int64_t o = (t * blocks + g) * kTile + j;
+        ps[o] = (*s)[col * blocks + g];
+        if (z)
+          pz[o] = static_cast<uint8_t>((*z)[col * blocks + g]);
+        const auto *src = reinterpret_cast<const uint8_t *>(w->data()) +
+                          (col * blocks + g) * blob;
+        auto *dst = reinterpret_cast<uint8_t *>(pw.data()) +
+                    (t * blocks + g) * tileBytes;
+        for (int64_t i = 0; i < group && g * group + i < k; ++i) {
+          int q =
+              bits == 4 ? (i % 2 ? src[i / 2] >> 4 : src[i / 2] & 15) : src[i];
+          int64_t step = i / kPerStep, u = i % kPerStep;
+          dst[step * 64 + 4 * j + (bits == 4 ? u % 4 : u)] |=
+              static_cast<uint8_t>(bits == 4 && u >= 4 ? q << 4 : q);
+        }
+      }
+  Location loc = op.getLoc();
+  auto asBytes = [](const std::vector<float> &v) {
+    return ArrayRef<char>(reinterpret_cast<const char *>(v.data()),
+                          v.size() * sizeof(float));
+  };
+  Packed p;
+  p.weight = blobConstant(
+      b, loc, RankedTensorType::get({tiles, blocks, tileBytes}, b.getI8Type()),
+      "qgemm_packed_w", ArrayRef<char>(pw));
+  auto sType = RankedTensorType::get({tiles, blocks, kTile}, b.getF32Type());
+  p.scales = blobConstant(b, loc, sType, "qgemm_packed_scales", asBytes(ps));
+  if (z)
+    p.zeroPoints = blobConstant(b, loc, sType, "qgemm_packed_zp", asBytes(pz));
+  return p;
 }
 
 /// A read-only buffer of tensor `t`: identity layout when the kernel assumes
@@ -80,8 +218,13 @@ std::pair<Value, SmallVector<Value>> describe(OpBuilder &b, Location loc,
   return {toI64(addr), strides};
 }
 
-void lower(seq::QuantMatMulOp op, func::FuncOp callee) {
+void lower(seq::QuantMatMulOp op) {
   OpBuilder b(op);
+  auto module = op->getParentOfType<ModuleOp>();
+  std::optional<Packed> packed;
+  if (op.getInt8Activations())
+    packed = packTiles(b, op);
+  func::FuncOp callee = declareKernel(module, packed ? kQgemmPacked : kQgemm);
   Location loc = op.getLoc();
   Value x = op.getInput();
   auto xt = cast<RankedTensorType>(x.getType());
@@ -97,17 +240,22 @@ void lower(seq::QuantMatMulOp op, func::FuncOp callee) {
   }
   Value rows = tensor::DimOp::create(b, loc, x, 0);
 
-  Value scales = op.getScales();
+  Value weight = op.getWeight(), scales = op.getScales(),
+        zeroPoints = op.getZeroPoints();
+  if (packed) {
+    weight = packed->weight;
+    scales = packed->scales;
+    zeroPoints = packed->zeroPoints;
+  }
   auto st = cast<RankedTensorType>(scales.getType());
   if (!st.getElementType().isF32())
     scales = seq::CastOp::create(b, loc, st.clone(b.getF32Type()), scales);
 
   Value xBuf = readBuffer(b, loc, x, /*dense=*/false);
-  Value wBuf = readBuffer(b, loc, op.getWeight(), /*dense=*/true);
+  Value wBuf = readBuffer(b, loc, weight, /*dense=*/true);
   Value sBuf = readBuffer(b, loc, scales, /*dense=*/true);
-  Value zBuf = op.getZeroPoints()
-                   ? readBuffer(b, loc, op.getZeroPoints(), /*dense=*/true)
-                   : Value();
+  Value zBuf =
+      zeroPoints ? readBuffer(b, loc, zeroPoints, /*dense=*/true) : Value();
 
   auto outType = MemRefType::get(
       {cast<RankedTensorType>(x.getType()).getDimSize(0), n}, b.getF32Type());
@@ -181,14 +329,12 @@ struct LowerQuantMatMulPass
   }
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
     SmallVector<seq::QuantMatMulOp> ops;
-    module.walk([&](seq::QuantMatMulOp op) { ops.push_back(op); });
+    getOperation().walk([&](seq::QuantMatMulOp op) { ops.push_back(op); });
     if (ops.empty())
       return;
-    func::FuncOp callee = declareQgemm(module);
     for (seq::QuantMatMulOp op : ops)
-      lower(op, callee);
+      lower(op);
   }
 };
 

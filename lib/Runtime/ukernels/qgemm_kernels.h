@@ -76,4 +76,16 @@ void seqc_uk_qgemm(int64_t flags, int64_t m, int64_t n, int64_t k, intptr_t a,
                    int64_t group);
 const char *seqc_uk_qgemm_kernel_name(void);
 
+/* int8-activation variant on compile-time packed weights (qgemm_packed.c);
+ * seqc_uk_qgemm_pack builds the packed operands from the MatMulNBits layout
+ * (the compiler does the same at compile time). zp/pz may be NULL. */
+void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
+                          intptr_t a, int64_t sam, int64_t sak, intptr_t w,
+                          intptr_t scales, intptr_t zp, intptr_t c, int64_t ldc,
+                          int64_t bits, int64_t group);
+void seqc_uk_qgemm_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
+                        const uint8_t *w, const float *scales,
+                        const uint8_t *zp, uint8_t *pw, float *ps, float *pz);
+const char *seqc_uk_qgemm_packed_kernel_name(void);
+
 #endif /* SEQC_RUNTIME_QGEMM_KERNELS_H */

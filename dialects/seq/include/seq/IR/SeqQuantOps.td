@@ -32,11 +32,17 @@ def Seq_QuantMatMulOp : Seq_Op<"quant_matmul", [Pure]> {
     `W[k, n] = (q[n, k] - zp[n, k / group]) * scales[n, k / group]`. The
     weight is never dequantized as a whole: the lowering calls a runtime
     micro-kernel that dequantizes in registers (lib/Runtime/ukernels/qgemm*.c).
+
+    `int8_activations` allows the kernel to quantize the input per row and
+    block of `group` k to int8 (scale max|x| / 127) and compute exact integer
+    block dot products (MatMulNBits accuracy_level 4; AVX-512 VNNI), on a
+    weight the compiler repacks for it when it is a constant.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
                        AnyRankedTensor:$scales,
                        Optional<AnyRankedTensor>:$zero_points,
-                       I64Attr:$bits, I64Attr:$group);
+                       I64Attr:$bits, I64Attr:$group,
+                       UnitAttr:$int8_activations);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight `,` $scales (`,` $zero_points^)? `bits` `=` $bits

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Decode-step speed of quantized models, seqc vs its peer in the same run.
+
+1. llama_mid_og_int4 (onnxruntime-genai's int4 build of llama_mid, MatMulNBits
+   block 32), materialized with static decode shapes (one new token, past
+   --past): seqc vs onnxruntime on the same graph (accuracy_level as shipped).
+2. llama_mid_gen/decode (fp32): seqc `--quantize=w4[:group=G]` vs seqc fp32
+   (skipped, with a message, when this seqc has no --quantize).
+
+Both engines run --threads threads (seqc_set_num_threads / onnxruntime
+intra_op_num_threads, sequential executor), in alternating blocks of --runs
+runs; the reported figure is the median over all runs. Outputs are compared
+(logits max abs error, top-1 agreement) and the ISA of the quantized kernel
+is read from the runtime itself (SEQC_UK_TRACE).
+
+  PYTHONPATH=python python3 bench/quant_decode.py [--threads 2] [--past 128]
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "python"))
+SHARED = REPO.parent / "shared"
+
+import seqc  # noqa: E402
+
+
+def materialize(graph_dir, out_dir, dims):
+    if (out_dir / "model.onnx").exists():
+        return
+    cmd = [sys.executable, str(SHARED / "tools" / "materialize.py"), str(graph_dir),
+           str(out_dir), "--reference"]
+    for k, v in dims.items():
+        cmd += ["--dim", f"{k}={v}"]
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def read_inputs(model_dir):
+    import onnx
+    from onnx import numpy_helper
+    d = model_dir / "test_data_set_0"
+    feeds = {}
+    for f in sorted(d.glob("input_*.pb"), key=lambda p: int(p.stem.split("_")[1])):
+        t = onnx.load_tensor(str(f))
+        feeds[t.name] = numpy_helper.to_array(t)
+    return feeds
+
+
+def compile_so(onnx_path, so, dims, extra=()):
+    args = [a for k, v in dims.items() for a in ("--dim", f"{k}={v}")]
+    t0 = time.perf_counter()
+    seqc.compile(onnx_path, so, extra_args=[*args, *extra])
+    return time.perf_counter() - t0
+
+
+def kernel_isa(so, data_dir):
+    """The quantized kernel's ISA as the runtime reports it."""
+    env = dict(os.environ, SEQC_UK_TRACE="1")
+    out = subprocess.run([seqc.find_tool("seq-run"), str(so), "--data", str(data_dir),
+                          "--rtol", "1e9", "--atol", "1e9"],
+                         capture_output=True, text=True, env=env)
+    m = re.search(r"seqc_uk_qgemm\[(\w+)\]", out.stderr)
+    return m.group(1) if m else "?"
+
+
+def timed(fn, runs):
+    ts = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t0) * 1e3)
+    return ts
+
+
+def compare(runners, runs, blocks, warmup=20):
+    """Alternating blocks; returns {name: median ms}."""
+    for fn in runners.values():
+        for _ in range(warmup):
+            fn()
+    times = {k: [] for k in runners}
+    for _ in range(blocks):
+        for k, fn in runners.items():
+            times[k] += timed(fn, runs)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def logits_diff(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    top1 = float((a.reshape(-1, a.shape[-1]).argmax(-1) ==
+                  b.reshape(-1, b.shape[-1]).argmax(-1)).mean())
+    return float(np.abs(a - b).max()), float(np.abs(b).max()), top1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--past", type=int, default=128)
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--blocks", type=int, default=5)
+    ap.add_argument("--quantize", default="w4",
+                    help="seqc --quantize value for part 2 (default w4)")
+    ap.add_argument("--workdir", default=None)
+    a = ap.parse_args()
+    if not SHARED.exists():
+        sys.exit(f"{SHARED} not found: this benchmark needs ../shared")
+    import onnxruntime as ort
+
+    work = Path(a.workdir or tempfile.mkdtemp(prefix="quant-decode-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"threads={a.threads} past={a.past} runs={a.runs}x{a.blocks} workdir={work}")
+
+    # 1. og_int4 decode: seqc vs onnxruntime.
+    og = work / "og_int4"
+    dims = {"batch_size": 1, "sequence_length": 1, "past_sequence_length": a.past,
+            "total_sequence_length": a.past + 1, "kv_cache_dim": 64}
+    materialize(SHARED / "graphs" / "llama_mid_og_int4", og, dims)
+    feeds = read_inputs(og)
+    so = og / "model.so"
+    cs = compile_so(og / "model.onnx", so, {k: v for k, v in dims.items() if k != "kv_cache_dim"})
+    art = seqc.load(so, threads=a.threads)
+    so_opts = ort.SessionOptions()
+    so_opts.intra_op_num_threads = a.threads
+    so_opts.inter_op_num_threads = 1
+    so_opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    sess = ort.InferenceSession(str(og / "model.onnx"), so_opts,
+                                providers=["CPUExecutionProvider"])
+    got = art.run(**feeds)[0]
+    want = sess.run(None, feeds)[0]
+    err, scale, top1 = logits_diff(got, want)
+    isa = kernel_isa(so, og / "test_data_set_0")
+    med = compare({"seqc": lambda: art.run(**feeds),
+                   "onnxruntime": lambda: sess.run(None, feeds)}, a.runs, a.blocks)
+    print(f"\nllama_mid_og_int4 decode (past {a.past}), qgemm ISA {isa}, seqc compile {cs:.1f} s")
+    print(f"  seqc        {med['seqc']:7.3f} ms/token")
+    print(f"  onnxruntime {med['onnxruntime']:7.3f} ms/token   (ort {ort.__version__})")
+    print(f"  seqc / onnxruntime = {med['seqc'] / med['onnxruntime']:.2f}")
+    print(f"  logits vs onnxruntime: max abs err {err:.3g} (max |logit| {scale:.3g}), "
+          f"top-1 agreement {top1:.0%}")
+
+    # 2. llama_mid_gen decode: seqc --quantize vs seqc fp32.
+    gen = work / "gen_decode"
+    gdims = {"past": a.past}
+    materialize(SHARED / "graphs" / "llama_mid_gen" / "decode", gen, gdims)
+    gfeeds = read_inputs(gen)
+    fp32 = gen / "fp32.so"
+    compile_so(gen / "model.onnx", fp32, gdims)
+    qso = gen / "q.so"
+    try:
+        compile_so(gen / "model.onnx", qso, gdims, [f"--quantize={a.quantize}"])
+    except seqc.CompileError as e:
+        print(f"\nllama_mid_gen decode --quantize={a.quantize}: skipped ({str(e).strip()[:200]})")
+        return
+    f_art = seqc.load(fp32, threads=a.threads)
+    q_art = seqc.load(qso, threads=a.threads)
+    ref = f_art.run(**gfeeds)[0]
+    q = q_art.run(**gfeeds)[0]
+    err, scale, top1 = logits_diff(q, ref)
+    med = compare({"fp32": lambda: f_art.run(**gfeeds),
+                   "quant": lambda: q_art.run(**gfeeds)}, a.runs, a.blocks)
+    print(f"\nllama_mid_gen decode (past {a.past}), qgemm ISA {kernel_isa(qso, gen / 'test_data_set_0')}")
+    print(f"  seqc fp32               {med['fp32']:7.3f} ms/token")
+    print(f"  seqc --quantize={a.quantize:<8} {med['quant']:7.3f} ms/token")
+    print(f"  speedup {med['fp32'] / med['quant']:.2f}x")
+    print(f"  logits vs fp32: max abs err {err:.3g} (max |logit| {scale:.3g}), top-1 {top1:.0%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,373 @@
+/*===- qgemm_packed.c - int8-activation GEMM on compile-time packed weights -*-
+ * C -*-===*
+ *
+ * seqc_uk_qgemm_packed is what seq.quant_matmul {int8_activations} lowers to
+ * when its weight is a constant: the compiler repacks the weight into tiles
+ * of QP_TILE = 16 output columns so that one 64-byte load feeds AVX-512 VNNI
+ * (vpdpbusd) directly, 16 columns x 4 consecutive k per instruction:
+ *
+ *   w:  [tiles][blocks][steps][64 bytes]; byte 4*j + t of a step is column
+ *       tile*16 + j; 4 bits: 8 k per step, low nibble k0 + t, high nibble
+ *       k0 + 4 + t; 8 bits: 4 k per step, k0 + t. Columns past N and k past
+ *       K are zero.
+ *   scales: [tiles][blocks][16] f32; zero points: the same, f32, or absent
+ *       (2^(bits-1)).
+ *
+ * Activations are quantized here per row and block of `group` k to int8
+ * (scale max|x| / 127), as onnxruntime does for MatMulNBits accuracy_level 4:
+ * the integer dot products of a block are exact, and each block's sum is
+ * scaled by weight scale x activation scale in f32, less zero point x the
+ * block's activation sum.
+ *
+ * Kernels: AVX-512 VNNI; a portable C kernel with the same arithmetic
+ * (integer dots, so every kernel gives the same result up to f32 rounding of
+ * the block sums) elsewhere. SEQC_UKERNEL=generic|avx2 selects the portable
+ * kernel.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "qgemm_kernels.h"
+
+#include "seqc/Runtime/seqc_parallel.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+#define QP_TILE 16
+#define QP_ROWS 4
+
+typedef struct qp_problem {
+  int64_t m, n, k, bits, group, blocks, kpad, tiles;
+  int64_t tile_bytes; /* bytes of one tile's block: 16 * group * bits / 8 */
+  const int8_t *xq;   /* m x kpad */
+  const float *xs;    /* m x blocks: activation scale */
+  const float *xsum;  /* m x blocks: sum of xq */
+  const uint8_t *w;
+  const float *scales, *zp;
+  float *c;
+  int64_t ldc;
+} qp_problem;
+
+typedef void (*qp_fn)(const qp_problem *p, int64_t r0, int64_t rows, int64_t t0,
+                      int64_t t1);
+
+/*===----------------------------------------------------------------------===*
+ * Portable kernel
+ *===----------------------------------------------------------------------===*/
+
+static void qp_generic(const qp_problem *p, int64_t r0, int64_t rows,
+                       int64_t t0, int64_t t1) {
+  int64_t steps = p->bits == 4 ? p->group / 8 : p->group / 4;
+  for (int64_t t = t0; t < t1; ++t)
+    for (int64_t r = r0; r < r0 + rows; ++r) {
+      float acc[QP_TILE] = {0};
+      for (int64_t g = 0; g < p->blocks; ++g) {
+        const uint8_t *wp = p->w + (t * p->blocks + g) * p->tile_bytes;
+        const int8_t *x = p->xq + r * p->kpad + g * p->group;
+        int32_t dot[QP_TILE] = {0};
+        for (int64_t s = 0; s < steps; ++s)
+          for (int j = 0; j < QP_TILE; ++j)
+            for (int u = 0; u < 4; ++u) {
+              uint8_t b = wp[s * 64 + 4 * j + u];
+              if (p->bits == 4)
+                dot[j] += (b & 15) * x[8 * s + u] + (b >> 4) * x[8 * s + 4 + u];
+              else
+                dot[j] += b * x[4 * s + u];
+            }
+        const float *sc = p->scales + (t * p->blocks + g) * QP_TILE;
+        const float *zp = p->zp ? p->zp + (t * p->blocks + g) * QP_TILE : NULL;
+        float xs = p->xs[r * p->blocks + g], xsum = p->xsum[r * p->blocks + g];
+        float mid = (float)(1 << (p->bits - 1));
+        for (int j = 0; j < QP_TILE; ++j)
+          acc[j] += ((float)dot[j] - (zp ? zp[j] : mid) * xsum) * (sc[j] * xs);
+      }
+      int64_t nv = p->n - t * QP_TILE < QP_TILE ? p->n - t * QP_TILE : QP_TILE;
+      for (int64_t j = 0; j < nv; ++j)
+        p->c[r * p->ldc + t * QP_TILE + j] = acc[j];
+    }
+}
+
+/*===----------------------------------------------------------------------===*
+ * AVX-512 VNNI kernel: T tiles x R rows per pass
+ *===----------------------------------------------------------------------===*/
+
+#if defined(__x86_64__)
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define VINLINE static inline __attribute__((always_inline)) VNNI
+
+VINLINE void qp_step(const qp_problem *p, int64_t r0, int64_t t, const int R,
+                     const int T) {
+  __m512 acc[2][QP_ROWS];
+  for (int i = 0; i < T; ++i)
+    for (int r = 0; r < R; ++r)
+      acc[i][r] = _mm512_setzero_ps();
+  const __m512i nib = _mm512_set1_epi8(15);
+  const __m512 mid = _mm512_set1_ps((float)(1 << (p->bits - 1)));
+  const int64_t kpad = p->kpad, blocks = p->blocks;
+  for (int64_t g = 0; g < blocks; ++g) {
+    __m512i d0[2][QP_ROWS], d1[2][QP_ROWS];
+    for (int i = 0; i < T; ++i)
+      for (int r = 0; r < R; ++r)
+        d0[i][r] = d1[i][r] = _mm512_setzero_si512();
+    const int8_t *x = p->xq + r0 * kpad + g * p->group;
+    if (p->bits == 4) {
+      for (int64_t s = 0; s < p->group / 8; ++s) {
+        for (int i = 0; i < T; ++i) {
+          const uint8_t *wp =
+              p->w + ((t + i) * blocks + g) * p->tile_bytes + s * 64;
+          __m512i v = _mm512_loadu_si512((const void *)wp);
+          __m512i lo = _mm512_and_si512(v, nib);
+          __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
+          for (int r = 0; r < R; ++r) {
+            const int8_t *xr = x + r * kpad + 8 * s;
+            int32_t x0, x1;
+            memcpy(&x0, xr, 4);
+            memcpy(&x1, xr + 4, 4);
+            d0[i][r] = _mm512_dpbusd_epi32(d0[i][r], lo, _mm512_set1_epi32(x0));
+            d1[i][r] = _mm512_dpbusd_epi32(d1[i][r], hi, _mm512_set1_epi32(x1));
+          }
+        }
+      }
+    } else {
+      for (int64_t s = 0; s < p->group / 4; s += 2) {
+        for (int i = 0; i < T; ++i) {
+          const uint8_t *wp =
+              p->w + ((t + i) * blocks + g) * p->tile_bytes + s * 64;
+          __m512i v0 = _mm512_loadu_si512((const void *)wp);
+          __m512i v1 = _mm512_loadu_si512((const void *)(wp + 64));
+          for (int r = 0; r < R; ++r) {
+            const int8_t *xr = x + r * kpad + 4 * s;
+            int32_t x0, x1;
+            memcpy(&x0, xr, 4);
+            memcpy(&x1, xr + 4, 4);
+            d0[i][r] = _mm512_dpbusd_epi32(d0[i][r], v0, _mm512_set1_epi32(x0));
+            d1[i][r] = _mm512_dpbusd_epi32(d1[i][r], v1, _mm512_set1_epi32(x1));
+          }
+        }
+      }
+    }
+    for (int i = 0; i < T; ++i) {
+      int64_t off = ((t + i) * blocks + g) * QP_TILE;
+      __m512 ws = _mm512_loadu_ps(p->scales + off);
+      __m512 zp = p->zp ? _mm512_loadu_ps(p->zp + off) : mid;
+      for (int r = 0; r < R; ++r) {
+        int64_t rb = (r0 + r) * blocks + g;
+        __m512 f = _mm512_cvtepi32_ps(_mm512_add_epi32(d0[i][r], d1[i][r]));
+        f = _mm512_fnmadd_ps(zp, _mm512_set1_ps(p->xsum[rb]), f);
+        acc[i][r] = _mm512_fmadd_ps(
+            f, _mm512_mul_ps(ws, _mm512_set1_ps(p->xs[rb])), acc[i][r]);
+      }
+    }
+  }
+  for (int i = 0; i < T; ++i) {
+    int64_t n0 = (t + i) * QP_TILE;
+    int64_t nv = p->n - n0 < QP_TILE ? p->n - n0 : QP_TILE;
+    __mmask16 mask = (__mmask16)((1u << nv) - 1);
+    for (int r = 0; r < R; ++r)
+      _mm512_mask_storeu_ps(p->c + (r0 + r) * p->ldc + n0, mask, acc[i][r]);
+  }
+}
+
+#define QP_ROWS_FN(R, T)                                                       \
+  static VNNI void qp_vnni_r##R(const qp_problem *p, int64_t r0, int64_t t0,   \
+                                int64_t t1) {                                  \
+    int64_t t = t0;                                                            \
+    for (; t + T <= t1; t += T)                                                \
+      qp_step(p, r0, t, R, T);                                                 \
+    for (; t < t1; ++t)                                                        \
+      qp_step(p, r0, t, R, 1);                                                 \
+  }
+QP_ROWS_FN(1, 2)
+QP_ROWS_FN(2, 2)
+QP_ROWS_FN(3, 1)
+QP_ROWS_FN(4, 1)
+
+static VNNI void qp_vnni(const qp_problem *p, int64_t r0, int64_t rows,
+                         int64_t t0, int64_t t1) {
+  switch (rows) {
+  case 1:
+    return qp_vnni_r1(p, r0, t0, t1);
+  case 2:
+    return qp_vnni_r2(p, r0, t0, t1);
+  case 3:
+    return qp_vnni_r3(p, r0, t0, t1);
+  default:
+    return qp_vnni_r4(p, r0, t0, t1);
+  }
+}
+
+static int has_vnni(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+    return 0;
+  return (b >> 30) & 1 && (c >> 11) & 1; /* AVX512BW, AVX512_VNNI */
+}
+#endif
+
+static qp_fn qp_selected;
+static const char *qp_name = "generic";
+static pthread_once_t qp_once = PTHREAD_ONCE_INIT;
+static int qp_trace;
+
+static void qp_select(void) {
+  const char *t = getenv("SEQC_UK_TRACE");
+  qp_trace = t && *t && *t != '0';
+  qp_selected = qp_generic;
+#if defined(__x86_64__)
+  /* The sgemm rule (CPUID, SEQC_UKERNEL) picks avx512 only where AVX-512F
+   * and its OS state exist; VNNI is checked on top. */
+  if (strcmp(seqc_uk_sgemm_kernel_name(), "avx512") == 0 && has_vnni()) {
+    qp_selected = qp_vnni;
+    qp_name = "avx512vnni";
+  }
+#endif
+}
+
+const char *seqc_uk_qgemm_packed_kernel_name(void) {
+  pthread_once(&qp_once, qp_select);
+  return qp_name;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Driver
+ *===----------------------------------------------------------------------===*/
+
+typedef struct qp_job {
+  qp_problem p;
+  qp_fn fn;
+  int64_t tiles_per_unit;
+} qp_job;
+
+static void qp_task(void *ctx, int64_t begin, int64_t end) {
+  const qp_job *j = ctx;
+  int64_t t0 = begin * j->tiles_per_unit, t1 = end * j->tiles_per_unit;
+  if (t1 > j->p.tiles)
+    t1 = j->p.tiles;
+  for (int64_t r = 0; r < j->p.m; r += QP_ROWS) {
+    int64_t rows = j->p.m - r < QP_ROWS ? j->p.m - r : QP_ROWS;
+    j->fn(&j->p, r, rows, t0, t1);
+  }
+}
+
+/* Quantizes row `a` (k elements, stride sak) per block to int8. */
+static void quantize_row(const qp_problem *p, const float *a, int64_t sak,
+                         int8_t *xq, float *xs, float *xsum) {
+  for (int64_t g = 0; g < p->blocks; ++g) {
+    int64_t k0 = g * p->group;
+    int64_t len = p->k - k0 < p->group ? p->k - k0 : p->group;
+    float amax = 0.0f;
+    for (int64_t i = 0; i < len; ++i) {
+      float v = fabsf(a[(k0 + i) * sak]);
+      amax = v > amax ? v : amax;
+    }
+    float s = amax / 127.0f, inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+    int32_t sum = 0;
+    for (int64_t i = 0; i < p->group; ++i) {
+      int32_t q = i < len ? (int32_t)lrintf(a[(k0 + i) * sak] * inv) : 0;
+      q = q > 127 ? 127 : q < -127 ? -127 : q;
+      xq[k0 + i] = (int8_t)q;
+      sum += q;
+    }
+    xs[g] = s;
+    xsum[g] = (float)sum;
+  }
+}
+
+void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
+                          intptr_t a, int64_t sam, int64_t sak, intptr_t w,
+                          intptr_t scales, intptr_t zp, intptr_t c, int64_t ldc,
+                          int64_t bits, int64_t group) {
+  (void)flags;
+  if (m <= 0 || n <= 0)
+    return;
+  pthread_once(&qp_once, qp_select);
+  struct timespec ts0, ts1;
+  if (qp_trace)
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+  qp_problem p;
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  p.bits = bits;
+  p.group = group;
+  p.blocks = (k + group - 1) / group;
+  p.kpad = p.blocks * group;
+  p.tiles = (n + QP_TILE - 1) / QP_TILE;
+  p.tile_bytes = QP_TILE * group * bits / 8;
+  p.w = (const uint8_t *)w;
+  p.scales = (const float *)scales;
+  p.zp = (const float *)zp;
+  p.c = (float *)c;
+  p.ldc = ldc;
+  size_t xbytes = (size_t)m * p.kpad;
+  char *buf = malloc(xbytes + 2 * sizeof(float) * m * p.blocks + 64);
+  if (!buf) {
+    fprintf(stderr, "seqc_uk_qgemm_packed: out of memory\n");
+    abort();
+  }
+  float *xs = (float *)(buf + (xbytes + 63) / 64 * 64);
+  float *xsum = xs + m * p.blocks;
+  for (int64_t r = 0; r < m; ++r)
+    quantize_row(&p, (const float *)a + r * sam, sak,
+                 (int8_t *)buf + r * p.kpad, xs + r * p.blocks,
+                 xsum + r * p.blocks);
+  p.xq = (const int8_t *)buf;
+  p.xs = xs;
+  p.xsum = xsum;
+  qp_job j = {p, qp_selected, 2};
+  int64_t units = (p.tiles + 1) / 2;
+  if (seqc_get_num_threads() > 1 && !seqc_in_parallel_region() &&
+      n * p.kpad * m >= (1 << 15))
+    seqc_parallel_for(units, qp_task, &j);
+  else
+    qp_task(&j, 0, units);
+  free(buf);
+  if (qp_trace) {
+    clock_gettime(CLOCK_MONOTONIC, &ts1);
+    double us =
+        (ts1.tv_sec - ts0.tv_sec) * 1e6 + (ts1.tv_nsec - ts0.tv_nsec) * 1e-3;
+    fprintf(stderr,
+            "seqc_uk_qgemm_packed[%s]: m=%ld n=%ld k=%ld bits=%ld group=%ld "
+            "zp=%d: %.1f us, %.1f GB/s of weights\n",
+            qp_name, (long)m, (long)n, (long)k, (long)bits, (long)group,
+            zp != 0, us, (double)p.tiles * p.blocks * p.tile_bytes / us * 1e-3);
+  }
+}
+
+void seqc_uk_qgemm_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
+                        const uint8_t *w, const float *scales,
+                        const uint8_t *zp, uint8_t *pw, float *ps, float *pz) {
+  int64_t blocks = (k + group - 1) / group, blob = group * bits / 8;
+  int64_t tiles = (n + QP_TILE - 1) / QP_TILE, tile_bytes = QP_TILE * blob;
+  int64_t kpt = bits == 4 ? 8 : 4; /* k per 64-byte step */
+  memset(pw, 0, (size_t)(tiles * blocks * tile_bytes));
+  for (int64_t t = 0; t < tiles; ++t)
+    for (int64_t g = 0; g < blocks; ++g) {
+      uint8_t *dst = pw + (t * blocks + g) * tile_bytes;
+      for (int j = 0; j < QP_TILE; ++j) {
+        int64_t col = t * QP_TILE + j, o = (t * blocks + g) * QP_TILE + j;
+        ps[o] = col < n ? scales[col * blocks + g] : 0.0f;
+        if (pz)
+          pz[o] = col < n ? (float)zp[col * blocks + g] : 0.0f;
+        if (col >= n)
+          continue;
+        const uint8_t *src = w + (col * blocks + g) * blob;
+        for (int64_t i = 0; i < group && g * group + i < k; ++i) {
+          int q =
+              bits == 4 ? (i % 2 ? src[i / 2] >> 4 : src[i / 2] & 15) : src[i];
+          int64_t s = i / kpt, u = i % kpt;
+          uint8_t *byte = dst + s * 64 + 4 * j + (bits == 4 ? u % 4 : u);
+          *byte |= (uint8_t)(bits == 4 && u >= 4 ? q << 4 : q);
+        }
+      }
+    }
+}
