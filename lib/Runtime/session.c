@@ -18,7 +18,7 @@
  *   end
  *
  * A call appending n <= T tokens at past length p gets input_ids [B,T] (pad
- * slots 0), attention_mask [B,Lmax] (1 on [0,p+n)), pos = p, position_ids
+ * slots 0), attention_mask [B,Lmax] (1 on [0,p+T)), pos = p, position_ids
  * [B,T] = p, p+1, ..., and the cache buffers, which the model reads on
  * [0,p+n) and writes on [p,p+T) in place: nothing is copied per step. The
  * session reads logits row n-1.
