@@ -12,6 +12,7 @@ com.microsoft::SkipSimplifiedLayerNormalization.
   (see _exact_int4_reference) and skip, naming the op, while the quantized
   weight ops are not imported.
 """
+import json
 import subprocess
 import zlib
 
@@ -254,3 +255,45 @@ def test_shared_genai_model(name, quant, data_set, tmp_path):
            "--rtol", "1e-4"]
     proc = subprocess.run(run, capture_output=True, text=True)
     assert proc.returncode == 0, f"{' '.join(run)}:\n{proc.stdout}{proc.stderr}"
+
+
+@pytest.mark.parametrize("name", ["llama_og_fp32", "seedlm/og_fp32"])
+def test_greedy_generation_slow(name, tmp_path):
+    """The 20 greedy tokens of onnxruntime-genai (generate.json), one
+    artifact per step (static past/sequence dims), the present outputs fed
+    back as the next past."""
+    model_dir = SHARED / "models" / name
+    if not model_dir.is_dir():
+        pytest.skip(f"shared test material not available: {model_dir} is "
+                    "absent (only on developer machines and CI)")
+    gen = json.loads((model_dir / "generate.json").read_text())
+    model = onnx.load(str(model_dir / "model.onnx"), load_external_data=False)
+    past_vis = [i for i in model.graph.input if "past_key_values" in i.name]
+    pdims = past_vis[0].type.tensor_type.shape.dim
+    heads_kv = pdims[1].dim_value
+    cfg = json.loads((model_dir / "genai_config.json").read_text())
+    head = cfg["model"]["decoder"]["head_size"]
+    past = {i.name: np.zeros((1, heads_kv, 0, head), np.float32)
+            for i in past_vis}
+    tokens, cur, p = [], list(gen["prompt"]), 0
+    for step in range(len(gen["greedy"])):
+        so = tmp_path / f"step{step}.so"
+        dims = {"batch_size": 1, "past_sequence_length": p,
+                "sequence_length": len(cur),
+                "total_sequence_length": p + len(cur)}
+        args = [a for k, v in dims.items() for a in ("--dim", f"{k}={v}")]
+        art = seqc.compile(model_dir / "model.onnx", so, extra_args=args,
+                           load=True, threads=1)
+        try:
+            feeds = {"input_ids": np.array([cur], np.int64),
+                     "attention_mask": np.ones((1, p + len(cur)), np.int64),
+                     **past}
+            outs = dict(zip([o.name for o in art.info.outputs],
+                            art.run(**feeds)))
+        finally:
+            art.close()
+        tokens.append(int(np.argmax(outs["logits"][0, -1])))
+        past = {n: outs[n.replace("past_key_values", "present")]
+                for n in past}
+        p, cur = p + len(cur), [tokens[-1]]
+    assert tokens == gen["greedy"]
