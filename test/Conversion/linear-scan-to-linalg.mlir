@@ -1,10 +1,12 @@
 // RUN: seq-opt %s --split-input-file --seq-to-linalg | FileCheck %s
 
-// Gated delta rule, GQA (4 query heads on 2 kv heads), f16 activations: one
-// scf.for over the sequence carrying the f32 state and the stacked output.
-// exp(g) is computed once before the loop. Per step: gate the state in
-// place, r = Sᵀk, S += k ⊗ β(v - r), then the grouped read o = scale · Sᵀq
-// inserted at row t.
+// Gated delta rule, GQA (4 query heads on 2 kv heads), f16 activations, step
+// by step: exp(g) once before the loops, then an scf.forall over the
+// (batch, kv head) pairs, each running its own time loop on its f32 [Dk, Dv]
+// state slice (taken from and put back into the carried state in place).
+// Per step: gate the state, r = Sᵀk, S += k ⊗ β(v - r) (math.fma: no
+// per-step matmul call), then the group's read o = scale · Sᵀq (the output
+// channel innermost), truncated and inserted at row t of the head's rows.
 // CHECK-LABEL: func @gated_delta
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 2.500000e-01 : f32
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
@@ -12,27 +14,36 @@
 // CHECK: %[[OUT0:.*]] = tensor.empty() : tensor<1x4x3x8xf16>
 // CHECK: %[[EG:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<1x2x3x1xf16>) outs(%{{.*}} : tensor<1x2x3x1xf32>)
 // CHECK:   math.exp
-// CHECK: %[[LOOP:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[S:.*]] = %[[S0]], %[[O:.*]] = %[[OUT0]]) -> (tensor<1x2x8x8xf32>, tensor<1x4x3x8xf16>)
-// CHECK: %[[K:.*]] = tensor.extract_slice %arg1[0, 0, %[[T]], 0] [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x2x3x8xf16> to tensor<1x2x1x8xf16>
-// CHECK: %[[G:.*]] = tensor.extract_slice %[[EG]][0, 0, %[[T]], 0] [1, 2, 1, 1]
-// CHECK: %[[SG:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x2x1x1xf32>) outs(%[[S]] : tensor<1x2x8x8xf32>)
+// CHECK: %[[ALL:.*]]:2 = scf.forall (%[[B:.*]], %[[H:.*]]) in (1, 2) shared_outs(%[[SS:.*]] = %[[S0]], %[[OO:.*]] = %[[OUT0]])
+// CHECK: %[[SH:.*]] = tensor.extract_slice %[[SS]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 8] [1, 1, 1, 1] : tensor<1x2x8x8xf32> to tensor<8x8xf32>
+// CHECK: %[[OH:.*]] = tensor.extract_slice %[[OO]][%[[B]], %[[QH0:[^,]*]], 0, 0] [1, 2, 3, 8]
+// CHECK: %[[KH:.*]] = tensor.extract_slice %arg1[%[[B]], %[[H]], 0, 0] [1, 1, 3, 8] [1, 1, 1, 1] : tensor<1x2x3x8xf16> to tensor<3x8xf16>
+// CHECK: %[[GH:.*]] = tensor.extract_slice %[[EG]][%[[B]], %[[H]], 0, 0] [1, 1, 3, 1]
+// CHECK: %[[LOOP:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[S:.*]] = %[[SH]], %[[O:.*]] = %[[OH]]) -> (tensor<8x8xf32>, tensor<2x3x8xf16>)
+// CHECK: %[[K:.*]] = tensor.extract_slice %[[KH]][%[[T]], 0] [1, 8] [1, 1] : tensor<3x8xf16> to tensor<1x8xf16>
+// CHECK: %[[G:.*]] = tensor.extract_slice %[[GH]][%[[T]], 0] [1, 1]
+// CHECK: %[[SG:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x1xf32>) outs(%[[S]] : tensor<8x8xf32>)
 // CHECK-NOT:   math.exp
 // CHECK:   arith.mulf
-// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[SG]], %[[K]] : tensor<1x2x8x8xf32>, tensor<1x2x1x8xf16>)
-// CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%[[K]], %{{.*}}, %[[R]], %{{.*}} : tensor<1x2x1x8xf16>, tensor<1x2x1x8xf16>, tensor<1x2x8xf32>, tensor<1x1x1x1xf16>) outs(%[[SG]] : tensor<1x2x8x8xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[SG]], %[[K]] : tensor<8x8xf32>, tensor<1x8xf16>)
+// CHECK:   math.fma
+// CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%[[K]], %{{.*}}, %[[R]], %{{.*}} : tensor<1x8xf16>, tensor<1x8xf16>, tensor<1x8xf32>, tensor<1x1xf16>) outs(%[[SG]] : tensor<8x8xf32>)
 // CHECK:   arith.subf
-// CHECK: %[[QG:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 1, 8] : tensor<1x4x1x8xf16> into tensor<1x2x2x1x8xf16>
-// CHECK: %[[RD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[QG]], %[[SN]] : tensor<1x2x2x1x8xf16>, tensor<1x2x8x8xf32>)
-// CHECK: %[[RD1:.*]] = tensor.expand_shape %[[RD]] {{\[}}[0], [1], [2], [3, 4]] output_shape [1, 2, 2, 1, 8] : tensor<1x2x2x8xf32> into tensor<1x2x2x1x8xf32>
-// CHECK: %[[OS:.*]] = linalg.generic {{.*}} ins(%[[RD1]] : tensor<1x2x2x1x8xf32>)
+// CHECK:   math.fma
+// CHECK: %[[QT:.*]] = tensor.extract_slice %{{.*}}[0, %[[T]], 0] [2, 1, 8] [1, 1, 1] : tensor<2x3x8xf16> to tensor<2x8xf16>
+// CHECK: %[[RD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[QT]], %[[SN]] : tensor<2x8xf16>, tensor<8x8xf32>)
+// CHECK:   math.fma
+// CHECK: %[[OS:.*]] = linalg.generic {{.*}} ins(%[[RD]] : tensor<2x8xf32>)
 // CHECK:   arith.mulf %{{.*}}, %[[SCALE]]
 // CHECK:   arith.truncf
-// CHECK: %[[ROW:.*]] = tensor.collapse_shape %[[OS]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x2x1x8xf16> into tensor<1x4x1x8xf16>
-// CHECK: %[[INS:.*]] = tensor.insert_slice %[[ROW]] into %[[O]][0, 0, %[[T]], 0] [1, 4, 1, 8]
+// CHECK: %[[INS:.*]] = tensor.insert_slice %[[OS]] into %[[O]][0, %[[T]], 0] [2, 1, 8]
 // CHECK: scf.yield %[[SN]], %[[INS]]
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %[[LOOP]]#0 into %[[SS]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 8]
+// CHECK: tensor.parallel_insert_slice %[[LOOP]]#1 into %[[OO]][%[[B]], %[[QH0]], 0, 0] [1, 2, 3, 8]
 // The final state is truncated to the result type after the loop.
-// CHECK: %[[FIN:.*]] = linalg.generic {{.*}} ins(%[[LOOP]]#0 : tensor<1x2x8x8xf32>) outs(%{{.*}} : tensor<1x2x8x8xf16>)
-// CHECK: return %[[LOOP]]#1, %[[FIN]]
+// CHECK: %[[FIN:.*]] = linalg.generic {{.*}} ins(%[[ALL]]#0 : tensor<1x2x8x8xf32>) outs(%{{.*}} : tensor<1x2x8x8xf16>)
+// CHECK: return %[[ALL]]#1, %[[FIN]]
 // CHECK-NOT: seq.
 func.func @gated_delta(%q: tensor<1x4x3x8xf16>, %k: tensor<1x2x3x8xf16>, %v: tensor<1x2x3x8xf16>, %g: tensor<1x2x3x1xf16>, %b: tensor<1x1x3x1xf16>) -> (tensor<1x4x3x8xf16>, tensor<1x2x8x8xf16>) {
   %o, %s = seq.linear_scan delta %q, %k, %v decay %g beta %b scale = 0.25 : (tensor<1x4x3x8xf16>, tensor<1x2x3x8xf16>, tensor<1x2x3x8xf16>, tensor<1x2x3x1xf16>, tensor<1x1x3x1xf16>) -> (tensor<1x4x3x8xf16>, tensor<1x2x8x8xf16>)
@@ -42,16 +53,19 @@ func.func @gated_delta(%q: tensor<1x4x3x8xf16>, %k: tensor<1x2x3x8xf16>, %v: ten
 // -----
 
 // Additive rule step by step (chunk_size 0) with an initial f32 state and a
-// diagonal decay: no delta read-out; the state is carried as given and
-// decayed and updated in one pass, S = exp(g) S + k ⊗ v.
+// diagonal decay: no delta read-out; the given state is the forall's carried
+// state (updated in place, no copy in the IR) and each step decays and
+// updates the head's slice in one pass, S = exp(g) S + k ⊗ v.
 // CHECK-LABEL: func @gla
-// CHECK: scf.for %{{.*}} iter_args(%[[S:.*]] = %arg3, %{{.*}} = %{{.*}})
-// CHECK-NOT: "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4xf32>, tensor<1x2x1x4xf32>)
-// CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>, tensor<1x2x1x4xf32>) outs(%[[S]] : tensor<1x2x4x4xf32>)
+// CHECK: %[[ALL:.*]]:2 = scf.forall (%{{.*}}, %{{.*}}) in (1, 2) shared_outs(%[[SS:.*]] = %arg3, %{{.*}} = %{{.*}})
+// CHECK: %[[SH:.*]] = tensor.extract_slice %[[SS]]
+// CHECK: scf.for %{{.*}} iter_args(%[[S:.*]] = %[[SH]], %{{.*}} = %{{.*}})
+// CHECK-NOT: "reduction", "parallel"]} ins(%{{.*}}, %{{.*}} : tensor<4x4xf32>, tensor<1x4xf32>)
+// CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) outs(%[[S]] : tensor<4x4xf32>)
 // CHECK:   arith.mulf
-// CHECK:   arith.mulf
-// CHECK:   arith.addf
+// CHECK:   math.fma
 // CHECK: scf.yield %[[SN]]
+// CHECK: return %[[ALL]]#1, %[[ALL]]#0
 // CHECK-NOT: seq.
 func.func @gla(%q: tensor<1x2x5x4xf32>, %k: tensor<1x2x5x4xf32>, %v: tensor<1x2x5x4xf32>, %s0: tensor<1x2x4x4xf32>, %g: tensor<1x2x5x4xf32>) -> (tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>) {
   %o, %s = seq.linear_scan additive %q, %k, %v state %s0 decay %g scale = 0.5 : (tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x5x4xf32>) -> (tensor<1x2x5x4xf32>, tensor<1x2x4x4xf32>)

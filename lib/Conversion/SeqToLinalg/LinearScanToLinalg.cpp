@@ -187,6 +187,182 @@ struct ScanBuilder {
         SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
   }
 
+  /// The whole sequence with the time loop inside a parallel loop over the
+  /// (batch, kv head) pairs: each head runs its own recurrence on its
+  /// [Dk, Dv] state slice (in place in the carried state) and writes its
+  /// query heads' output rows. Small states (Mamba: Dk = 16, Dv = 1, a head
+  /// per channel) stay in cache for all steps and one parallel region
+  /// replaces a few per step. The readout sums with math.fma: a per-step
+  /// matmul call would cost more than the step itself.
+  std::pair<Value, Value> perHeadScan(Value state, Value acc, Value len,
+                                      OpFoldResult lenF) {
+    auto at = [&](int64_t v) -> OpFoldResult { return rw.getIndexAttr(v); };
+    SmallVector<OpFoldResult> ubs = {at(b), at(hkv)};
+    auto forall = scf::ForallOp::create(rw, loc, ubs, ValueRange{state, acc},
+                                        std::nullopt);
+    OpBuilder::InsertionGuard guard(rw);
+    rw.setInsertionPointToStart(forall.getBody());
+    Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
+    ArrayRef<BlockArgument> sh = forall.getRegionIterArgs();
+    Value qh0 = arith::MulIOp::create(
+        rw, loc, hi, arith::ConstantIndexOp::create(rw, loc, grp));
+    // The [headSize, sizes...] slice of x at (bi, head, offsets...), the
+    // head dim dropped when it is a single kv head.
+    auto headSlice = [&](Value x, OpFoldResult head, int64_t headSize,
+                         ArrayRef<OpFoldResult> offs,
+                         ArrayRef<OpFoldResult> sizes,
+                         bool keepHead = false) -> Value {
+      auto xt = cast<RankedTensorType>(x.getType());
+      SmallVector<OpFoldResult> o = {bi, head}, z = {at(1), at(headSize)};
+      llvm::append_range(o, offs);
+      llvm::append_range(z, sizes);
+      SmallVector<int64_t> shape;
+      if (keepHead)
+        shape.push_back(headSize);
+      for (OpFoldResult f : sizes)
+        shape.push_back(getConstantIntValue(f).value_or(ShapedType::kDynamic));
+      auto rt = RankedTensorType::get(shape, xt.getElementType());
+      return tensor::ExtractSliceOp::create(
+          rw, loc, rt, x, o, z, SmallVector<OpFoldResult>(4, at(1)));
+    };
+    Value s0 = headSlice(sh[0], hi, 1, {at(0), at(0)}, {at(dk), at(dv)});
+    Value o0 = headSlice(sh[1], qh0, grp, {at(0), at(0)}, {lenF, at(dv)}, true);
+    Value qh = headSlice(q, qh0, grp, {at(0), at(0)}, {lenF, at(dk)}, true);
+    Value kh = headSlice(k, hi, 1, {at(0), at(0)}, {lenF, at(dk)});
+    Value vh = headSlice(v, hi, 1, {at(0), at(0)}, {lenF, at(dv)});
+    int64_t dg = perHeadDecay ? 1 : dk;
+    Value ah =
+        g ? headSlice(expG, hi, 1, {at(0), at(0)}, {lenF, at(dg)}) : Value();
+    Value bh = delta ? headSlice(beta, sharedBeta ? at(0) : OpFoldResult(hi), 1,
+                                 {at(0), at(0)}, {lenF, at(1)})
+                     : Value();
+
+    auto loop = scf::ForOp::create(
+        rw, loc, arith::ConstantIndexOp::create(rw, loc, 0), len,
+        arith::ConstantIndexOp::create(rw, loc, 1), ValueRange{s0, o0});
+    {
+      OpBuilder::InsertionGuard inner(rw);
+      rw.setInsertionPointToStart(loop.getBody());
+      Value t = loop.getInductionVar(), s = loop.getRegionIterArgs()[0],
+            rows = loop.getRegionIterArgs()[1];
+      // Row t of a [T, D] head tensor as [1, D].
+      auto row = [&](Value x, int64_t d) -> Value {
+        auto xt = cast<RankedTensorType>(x.getType());
+        return tensor::ExtractSliceOp::create(
+            rw, loc, RankedTensorType::get({1, d}, xt.getElementType()), x,
+            ArrayRef<OpFoldResult>{t, at(0)},
+            ArrayRef<OpFoldResult>{at(1), at(d)},
+            ArrayRef<OpFoldResult>{at(1), at(1)});
+      };
+      Value kt = row(kh, dk), vt = row(vh, dv);
+      Value atv = g ? row(ah, dg) : Value();
+      auto st = RankedTensorType::get({dk, dv}, ct);
+      AffineMap id2 = id(2);
+      // Reductions over i with the output channel j innermost: contiguous
+      // and vectorizable without reassociating the sum.
+      SmallVector<utils::IteratorType> innerParallel = {
+          utils::IteratorType::parallel, utils::IteratorType::reduction,
+          utils::IteratorType::parallel};
+      AffineMap kMap = map(2, {zero(), dim(0)}),
+                vMap = map(2, {zero(), dim(1)});
+      AffineMap aMap = map(2, {zero(), perHeadDecay ? zero() : dim(0)});
+      // Delta rule: decay first, then r = Sᵀk and S += k ⊗ β(v - r).
+      Value r, bt;
+      if (delta) {
+        if (g)
+          s = buildGeneric(rw, loc, st, {atv}, {s}, {aMap, id2}, iterators(2),
+                           [&](OpBuilder &bb, Location l, ValueRange a) {
+                             return SmallVector<Value>{
+                                 arith::MulFOp::create(bb, l, a[1], a[0])};
+                           })
+                  .getResult(0);
+        // r[0, j] = sum_i S[i, j] k[i] (loops 0, i, j).
+        r = buildGeneric(rw, loc, RankedTensorType::get({1, dv}, ct), {s, kt},
+                         {zeros({1, dv})},
+                         {map(3, {dim(1), dim(2)}), map(3, {zero(), dim(1)}),
+                          map(3, {dim(0), dim(2)})},
+                         innerParallel,
+                         [&](OpBuilder &bb, Location l, ValueRange a) {
+                           return SmallVector<Value>{math::FmaOp::create(
+                               bb, l, a[0], cvt(bb, l, a[1]), a[2])};
+                         })
+                .getResult(0);
+        bt = row(bh, 1);
+      }
+      SmallVector<Value> ins = {kt, vt};
+      SmallVector<AffineMap> maps = {kMap, vMap};
+      if (delta) {
+        ins.append({r, bt});
+        maps.append({vMap, map(2, {zero(), zero()})});
+      }
+      bool fuseDecay = g && !delta;
+      if (fuseDecay) {
+        ins.push_back(atv);
+        maps.push_back(aMap);
+      }
+      maps.push_back(id2);
+      s = buildGeneric(rw, loc, st, ins, {s}, maps, iterators(2),
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         Value kv = cvt(bb, l, a[0]), u = cvt(bb, l, a[1]);
+                         if (delta)
+                           u = arith::MulFOp::create(
+                               bb, l, cvt(bb, l, a[3]),
+                               arith::SubFOp::create(bb, l, u, a[2]));
+                         Value old = a.back();
+                         if (fuseDecay)
+                           old = arith::MulFOp::create(bb, l, old, a[2]);
+                         return SmallVector<Value>{
+                             math::FmaOp::create(bb, l, kv, u, old)};
+                       })
+              .getResult(0);
+      // o[g, j] = sum_i q[g, t, i] S[i, j] (loops g, i, j).
+      Value qt = tensor::ExtractSliceOp::create(
+          rw, loc, RankedTensorType::get({grp, dk}, elt), qh,
+          ArrayRef<OpFoldResult>{at(0), t, at(0)},
+          ArrayRef<OpFoldResult>{at(grp), at(1), at(dk)},
+          ArrayRef<OpFoldResult>{at(1), at(1), at(1)});
+      Value o =
+          buildGeneric(rw, loc, RankedTensorType::get({grp, dv}, ct), {qt, s},
+                       {zeros({grp, dv})},
+                       {map(3, {dim(0), dim(1)}), map(3, {dim(1), dim(2)}),
+                        map(3, {dim(0), dim(2)})},
+                       innerParallel,
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         return SmallVector<Value>{math::FmaOp::create(
+                             bb, l, cvt(bb, l, a[0]), a[1], a[2])};
+                       })
+              .getResult(0);
+      // Row t of the output: scale, convert, insert.
+      auto rowType = RankedTensorType::get({grp, dv}, elt);
+      o = buildGeneric(
+              rw, loc, rowType, {o},
+              {tensor::EmptyOp::create(rw, loc, rowType, ValueRange{})},
+              {id2, id2}, iterators(2),
+              [&](OpBuilder &bb, Location l, ValueRange a) {
+                Value sc = arith::MulFOp::create(bb, l, a[0],
+                                                 floatConst(bb, l, ct, scale));
+                return SmallVector<Value>{convertFloat(bb, l, sc, elt)};
+              })
+              .getResult(0);
+      rows = tensor::InsertSliceOp::create(
+          rw, loc, o, rows, ArrayRef<OpFoldResult>{at(0), t, at(0)},
+          ArrayRef<OpFoldResult>{at(grp), at(1), at(dv)},
+          ArrayRef<OpFoldResult>{at(1), at(1), at(1)});
+      scf::YieldOp::create(rw, loc, ValueRange{s, rows});
+    }
+    rw.setInsertionPointToStart(forall.getTerminator().getBody());
+    SmallVector<OpFoldResult> ones(4, at(1));
+    tensor::ParallelInsertSliceOp::create(
+        rw, loc, loop.getResult(0), sh[0],
+        ArrayRef<OpFoldResult>{bi, hi, at(0), at(0)},
+        ArrayRef<OpFoldResult>{at(1), at(1), at(dk), at(dv)}, ones);
+    tensor::ParallelInsertSliceOp::create(
+        rw, loc, loop.getResult(1), sh[1],
+        ArrayRef<OpFoldResult>{bi, qh0, at(0), at(0)},
+        ArrayRef<OpFoldResult>{at(1), at(grp), lenF, at(dv)}, ones);
+    return {forall.getResult(0), forall.getResult(1)};
+  }
+
   /// One time step t: returns the new state and output accumulator.
   std::pair<Value, Value> step(Value t, Value s, Value acc) {
     auto st = stateType();
@@ -756,6 +932,16 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
                              bb, l, convertFloat(bb, l, a[0], sb.ct))};
                        })
               .getResult(0);
+    }
+    // No chunking: the time loop inside a parallel loop over the heads.
+    if (!(c > 1)) {
+      OpFoldResult lenF =
+          ShapedType::isDynamic(t) ? OpFoldResult(len) : rw.getIndexAttr(t);
+      auto [fin, out] = sb.perHeadScan(state, acc, len, lenF);
+      rw.replaceOp(op,
+                   ValueRange{out, convertTensor(rw, loc, fin,
+                                                 finType.getElementType())});
+      return success();
     }
     auto loop =
         scf::ForOp::create(rw, loc, seqStart, len, one, ValueRange{state, acc});
