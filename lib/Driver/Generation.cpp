@@ -105,9 +105,9 @@ LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
              << "' has a fixed length; a generation step needs a symbolic "
                 "past length";
     if (!pastDim.empty() && pastDim != in.dimParams[2])
-      return genError(ctx, path) << "past inputs disagree on the past length ('"
-                                 << pastDim << "' and '" << in.dimParams[2]
-                                 << "')";
+      return genError(ctx, path)
+             << "past inputs disagree on the past length ('" << pastDim
+             << "' and '" << in.dimParams[2] << "')";
     pastDim = in.dimParams[2];
   }
   if (!ids || ids->dims.size() != 2)
@@ -148,9 +148,9 @@ LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
         bindings[p] = maxLen; // marker: handled
         continue;
       }
-      return genError(ctx, path) << "input '" << in.name << "': cannot bind "
-                                 << "the symbolic dim '" << p
-                                 << "' for a generation step";
+      return genError(ctx, path)
+             << "input '" << in.name << "': cannot bind "
+             << "the symbolic dim '" << p << "' for a generation step";
     }
   for (const auto &binding : bindings) {
     const std::string &name = binding.first;
@@ -183,7 +183,8 @@ LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
     StringRef n = name ? name.getValue() : "";
     os << "in " << variant << " " << j << " ";
     if (role && role.getValue() == "cache") {
-      int64_t i = fn.getArgAttrOfType<IntegerAttr>(j, "seq.cache_index").getInt();
+      int64_t i =
+          fn.getArgAttrOfType<IntegerAttr>(j, "seq.cache_index").getInt();
       os << "cache " << i << "\n";
       auto t = cast<RankedTensorType>(fn.getArgument(j).getType());
       std::string rec;
@@ -203,7 +204,8 @@ LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
       os << "positions\n";
     } else {
       return fn.emitError("generation step input '")
-             << n << "' has no role (expected input_ids, attention_mask, "
+             << n
+             << "' has no role (expected input_ids, attention_mask, "
                 "position_ids, past inputs)";
     }
   }
@@ -247,7 +249,8 @@ LogicalResult writeTempObject(MLIRContext &ctx, StringRef bytes,
                               std::string &path) {
   llvm::SmallString<128> p;
   int fd;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("seqc", "o", fd, p))
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("seqc", "o", fd, p))
     return emitError(UnknownLoc::get(&ctx))
            << "cannot create a temporary object file: " << ec.message();
   llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
@@ -264,10 +267,9 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
                           std::string &objPath, std::string *printed,
                           std::string *header) {
   ImportOptions importOpts = plan.import;
-  importOpts.modelName =
-      opts.modelName.empty()
-          ? llvm::sys::path::stem(opts.inputPath).str()
-          : opts.modelName;
+  importOpts.modelName = opts.modelName.empty()
+                             ? llvm::sys::path::stem(opts.inputPath).str()
+                             : opts.modelName;
   OwningOpRef<ModuleOp> module = importOnnxFile(ctx, plan.path, importOpts);
   if (!module || failed(verify(*module)))
     return failure();
@@ -283,9 +285,9 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
   if (auto names = (*module)->getAttrOfType<ArrayAttr>("seq.cache_names"))
     for (Attribute a : names)
       info.cacheNames.push_back(cast<StringAttr>(a).getValue().str());
-  if (!cacheNames.empty() && info.cacheNames != std::vector<std::string>(
-                                                     cacheNames.begin(),
-                                                     cacheNames.end()))
+  if (!cacheNames.empty() &&
+      info.cacheNames !=
+          std::vector<std::string>(cacheNames.begin(), cacheNames.end()))
     return genError(ctx, plan.path)
            << "the step's caches (" << llvm::join(info.cacheNames, ", ")
            << ") differ from the decode step's ("
@@ -358,8 +360,7 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
   int64_t maxLen = opts.maxSeqLen;
   if (maxLen < 2 || maxLen % 64 != 0)
     return genError(ctx, opts.inputPath)
-           << "--max-seq-len must be a positive multiple of 64, got "
-           << maxLen;
+           << "--max-seq-len must be a positive multiple of 64, got " << maxLen;
 
   std::vector<StepPlan> plans(1);
   if (failed(planStep(ctx, opts, opts.inputPath, 1, maxLen, batch, plans[0])))
@@ -385,14 +386,15 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
       if (in.name == "input_ids" && in.dimParams.size() == 2 &&
           !in.dimParams[1].empty() && chunk > 1) {
         StepPlan p;
-        if (failed(planStep(ctx, opts, opts.inputPath, chunk, maxLen, batch, p)))
+        if (failed(
+                planStep(ctx, opts, opts.inputPath, chunk, maxLen, batch, p)))
           return failure();
         plans.push_back(std::move(p));
       }
   }
 
   std::vector<std::string> objects;
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     for (const std::string &o : objects)
       llvm::sys::fs::remove(o);
   });

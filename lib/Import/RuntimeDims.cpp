@@ -51,10 +51,10 @@ bool isShapeOnlyOperand(StringRef key, unsigned i) {
 /// there would be silently replaced by its static value.
 bool isCompileTimeOperand(StringRef key, unsigned i) {
   static const llvm::StringSet<> firstOnly = {
-      "Squeeze",    "Unsqueeze",  "ReduceSum",  "ReduceMean", "ReduceMax",
-      "ReduceMin",  "ReduceProd", "ReduceL1",   "ReduceL2",   "ReduceLogSum",
-      "ReduceLogSumExp", "ReduceSumSquare", "TopK", "Split", "CumSum",
-      "OneHot"};
+      "Squeeze",   "Unsqueeze",    "ReduceSum",       "ReduceMean",
+      "ReduceMax", "ReduceMin",    "ReduceProd",      "ReduceL1",
+      "ReduceL2",  "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare",
+      "TopK",      "Split",        "CumSum",          "OneHot"};
   if (firstOnly.contains(key))
     return i == 1;
   if (key == "Slice")
@@ -146,15 +146,16 @@ LogicalResult RuntimeDims::shapeOrigin(NodeContext &nc, bool isSize) {
   auto cst = [&](ArrayRef<int64_t> v) -> Value {
     return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vec, v));
   };
-  Value twin = seq::AddOp::create(
-      b, loc, cst(c0), seq::MulOp::create(b, loc, cst(m), pastLen));
+  Value twin = seq::AddOp::create(b, loc, cst(c0),
+                                  seq::MulOp::create(b, loc, cst(m), pastLen));
   record(folded, twin, cst(alt));
   return success();
 }
 
-std::optional<LogicalResult>
-RuntimeDims::importNode(NodeContext &nc, const OpConverter &conv,
-                        bool defaultDomain, StringRef key) {
+std::optional<LogicalResult> RuntimeDims::importNode(NodeContext &nc,
+                                                     const OpConverter &conv,
+                                                     bool defaultDomain,
+                                                     StringRef key) {
   if (empty())
     return std::nullopt;
   StringRef op = nc.node().op_type();

@@ -56,17 +56,19 @@ Value validLength(OpBuilder &b, Location loc, Value pos, int64_t t,
 /// `pos + t`, so that they read only the filled prefix. An attention whose
 /// masks are not bottom-right aligned on that prefix keeps reading it all
 /// (its own mask hides the rest).
-void limitAttention(OpBuilder &b, Value cache, Value pos, int64_t t) {
+void limitAttention(OpBuilder &b, Value cache, Value pos, int64_t t,
+                    int64_t keysBefore) {
   for (Operation *user : cache.getUsers()) {
     auto att = dyn_cast<seq::AttentionOp>(user);
     if (!att || att.getKvSeqlen() || att.getKey() != cache)
       continue;
     auto qt = att.getQuery().getType();
-    auto kt = att.getKey().getType();
-    if (!qt.hasStaticShape() || !kt.hasStaticShape())
+    if (!qt.hasStaticShape())
       continue;
+    // Causal masks must have been bottom-right aligned on the keys the
+    // step saw (`keysBefore`), as kv_seqlen aligns them on the valid ones.
     if (att.getCausal() &&
-        att.getQueryOffset() != kt.getDimSize(2) - qt.getDimSize(2))
+        att.getQueryOffset() != keysBefore - qt.getDimSize(2))
       continue;
     b.setInsertionPoint(att);
     Value len = validLength(b, att.getLoc(), pos, t, qt.getDimSize(0));
@@ -75,8 +77,7 @@ void limitAttention(OpBuilder &b, Value cache, Value pos, int64_t t) {
   }
 }
 
-struct KVCacheStatePass
-    : impl::SeqKVCacheStateBase<KVCacheStatePass> {
+struct KVCacheStatePass : impl::SeqKVCacheStateBase<KVCacheStatePass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -117,8 +118,7 @@ struct KVCacheStatePass
         auto past = dyn_cast<BlockArgument>(concat.getOperand(0));
         auto type = dyn_cast<RankedTensorType>(concat.getType());
         if (!past || past.getOwner()->getParentOp() != fn || !type ||
-            type.getRank() != 4 || !type.hasStaticShape() ||
-            !past.hasOneUse())
+            type.getRank() != 4 || !type.hasStaticShape() || !past.hasOneUse())
           continue;
         past.setType(type);
         b.setInsertionPoint(concat);
@@ -130,7 +130,8 @@ struct KVCacheStatePass
         limitAttention(b, appended, pos,
                        cast<RankedTensorType>(
                            appended.getDefiningOp()->getOperand(0).getType())
-                           .getDimSize(2));
+                           .getDimSize(2),
+                       type.getDimSize(2));
       }
     } else {
       // Prefill form: the named outputs fill new cache arguments; attention
@@ -143,8 +144,10 @@ struct KVCacheStatePass
         b.setInsertionPointToStart(&fn.getBody().front());
         auto scalar = RankedTensorType::get({}, b.getI64Type());
         pos = arith::ConstantOp::create(
-            b, fn.getLoc(), DenseElementsAttr::get(scalar, ArrayRef<int64_t>{0}));
+            b, fn.getLoc(),
+            DenseElementsAttr::get(scalar, ArrayRef<int64_t>{0}));
       }
+      llvm::DenseMap<Value, Value> appendedOf;
       for (const std::string &name : presentNames) {
         unsigned r = 0, e = ret.getNumOperands();
         while (r < e && resultName(r) != name)
@@ -169,30 +172,38 @@ struct KVCacheStatePass
         if (failed(fn.insertArgument(argIndex, cacheType, {}, fn.getLoc())))
           return signalPassFailure();
         Value cache = fn.getArgument(argIndex);
-        b.setInsertionPointAfterValue(present);
+        if (isa<BlockArgument>(present) && pos.getDefiningOp())
+          b.setInsertionPointAfter(pos.getDefiningOp());
+        else
+          b.setInsertionPointAfterValue(present);
         Value appended = seq::KVCacheAppendOp::create(b, present.getLoc(),
                                                       present, cache, pos);
-        // Attention reading this K/V reads the cache's prefix instead.
-        SmallVector<OpOperand *> uses;
-        for (OpOperand &use : present.getUses())
-          if (auto att = dyn_cast<seq::AttentionOp>(use.getOwner()))
-            if (!att.getMask() && !att.getKvSeqlen() &&
-                (use.get() == att.getKey() || use.get() == att.getValue()))
-              uses.push_back(&use);
-        for (OpOperand *use : uses)
-          use->set(appended);
+        appendedOf[present] = appended;
         markCache(argIndex, r);
         fn.setArgAttr(argIndex, "seq.name", b.getStringAttr("cache." + name));
-        limitAttention(b, appended, pos, type.getDimSize(2));
+      }
+      // Attention reading both the K and the V of a step reads the caches'
+      // prefixes instead (which keeps the writes alive).
+      SmallVector<seq::AttentionOp> readers;
+      fn.walk([&](seq::AttentionOp att) {
+        if (!att.getMask() && !att.getKvSeqlen() &&
+            appendedOf.count(att.getKey()) && appendedOf.count(att.getValue()))
+          readers.push_back(att);
+      });
+      for (seq::AttentionOp att : readers) {
+        int64_t t = att.getKey().getType().getDimSize(2);
+        Value k = appendedOf.lookup(att.getKey());
+        att.getKeyMutable().assign(k);
+        att.getValueMutable().assign(appendedOf.lookup(att.getValue()));
+        limitAttention(b, k, pos, t, t);
       }
       // Attention whose K and V did not both move keeps reading the step's
       // own tensors; without a reader the cache write would be dead code.
       for (auto [i, name] : llvm::enumerate(names)) {
         (void)name;
         bool read = false;
-        for (Operation *user : fn.getArgument(fn.getNumArguments() -
-                                              names.size() + i)
-                                   .getUsers())
+        for (Operation *user :
+             fn.getArgument(fn.getNumArguments() - names.size() + i).getUsers())
           for (Operation *u : user->getResult(0).getUsers())
             read |= isa<seq::AttentionOp>(u);
         if (!read) {

@@ -5,8 +5,11 @@
 // each part leaves (acc, m, l) and a log-sum-exp merge combines them.
 
 // CHECK-LABEL: func @decode
+// The G = 2 query heads of a K/V head are the 2 rows of one query tile
+// (each K/V tile is read once per K/V head).
+// CHECK: tensor.expand_shape %{{.*}} output_shape [1, 2, 1, 2, 32]
 // The part dim is outermost (parallel work for decode).
-// CHECK: scf.forall (%[[P:[a-z0-9]*]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) in (4, 1, 2, 2, 1) shared_outs(%[[ACC:.*]] = %{{.*}}, %[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}) -> (tensor<1x2x2x4x1x32xf32>, tensor<1x2x2x4x1xf32>, tensor<1x2x2x4x1xf32>)
+// CHECK: scf.forall (%[[P:[a-z0-9]*]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) in (4, 1, 2, 1, 1) shared_outs(%[[ACC:.*]] = %{{.*}}, %[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}) -> (tensor<1x2x1x4x2x32xf32>, tensor<1x2x1x4x2xf32>, tensor<1x2x1x4x2xf32>)
 // CHECK: arith.muli %[[P]], %c4
 // CHECK: arith.maxsi
 // CHECK: arith.minsi
@@ -30,7 +33,7 @@
 // CHECK: arith.addf
 // CHECK: arith.divf
 // NOSPLIT-LABEL: func @decode
-// NOSPLIT: scf.forall ({{.*}}) in (1, 2, 2, 1) shared_outs
+// NOSPLIT: scf.forall ({{.*}}) in (1, 2, 1, 1) shared_outs
 // NOSPLIT: seq.split_kv = 1 : i64
 func.func @decode(%q: tensor<1x4x1x32xf32>, %k: tensor<1x2x1024x32xf32>) -> tensor<1x4x1x32xf32> {
   %0 = seq.attention %q, %k, %k scale = 0.125 : (tensor<1x4x1x32xf32>, tensor<1x2x1024x32xf32>, tensor<1x2x1024x32xf32>) -> tensor<1x4x1x32xf32>

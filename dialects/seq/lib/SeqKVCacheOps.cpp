@@ -1,4 +1,5 @@
-//===- SeqKVCacheOps.cpp - KV-cache state ops: allocate, append in place, views for attention ---------------------===//
+//===- SeqKVCacheOps.cpp - KV-cache state ops: allocate, append in place, views
+//for attention ---------------------===//
 
 #include "seq/IR/SeqKVCacheOps.h"
 
@@ -40,8 +41,8 @@ static LogicalResult verifyCache(Operation *op, RankedTensorType cache,
   if (!blockTable) {
     if (!dimsMatch(cache.getDimSize(0), rows.getDimSize(0)))
       return op->emitOpError("cache batch ")
-             << cache.getDimSize(0) << " differs from the " << rowsName
-             << "'s " << rows.getDimSize(0);
+             << cache.getDimSize(0) << " differs from the " << rowsName << "'s "
+             << rows.getDimSize(0);
     return success();
   }
   auto table = cast<RankedTensorType>(blockTable.getType());
@@ -66,8 +67,7 @@ LogicalResult KVCacheAppendOp::verify() {
   int64_t t = update.getDimSize(2);
   if (!isPaged() && !ShapedType::isDynamic(t) && t > cache.getDimSize(2))
     return emitOpError("update of ")
-           << t << " positions does not fit a cache of "
-           << cache.getDimSize(2);
+           << t << " positions does not fit a cache of " << cache.getDimSize(2);
   return success();
 }
 
@@ -82,7 +82,7 @@ LogicalResult KVCacheViewOp::verify() {
     return emitOpError("expects a static result and block table width");
   if (len > table.getDimSize(1) * cache.getDimSize(2))
     return emitOpError("view of ")
-           << len << " positions exceeds the table's "
-           << table.getDimSize(1) << " blocks of " << cache.getDimSize(2);
+           << len << " positions exceeds the table's " << table.getDimSize(1)
+           << " blocks of " << cache.getDimSize(2);
   return success();
 }

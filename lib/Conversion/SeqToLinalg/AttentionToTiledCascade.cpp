@@ -113,6 +113,7 @@ struct Lowering {
   MLIRContext *ctx;
   Type elt;
   int64_t B, Hq, Sq, D, Hkv, Skv, Dv, G;
+  int64_t SqOut; // the op's query length (Sq is G when the heads fold in)
   int64_t Br, Bc, nQ, nKv, SqP, SkvP, parts, tilesPerPart;
   bool causal, positional, boolMask = false, skip;
   bool qPrescaled = false;     // scale multiplied into the Q tile
@@ -177,6 +178,7 @@ struct Lowering {
     if (Hkv == 0 || Hq % Hkv || Sq == 0 || Skv == 0)
       return failure();
     G = Hq / Hkv;
+    SqOut = Sq;
     causal = op.getCausal();
     offset = op.getQueryOffset();
     left = op.getWindowLeft();
@@ -195,11 +197,34 @@ struct Lowering {
       }
     }
     positional = causal || left >= 0 || right >= 0;
+    // A single query (decode) whose G query heads share a K/V head and
+    // see the same keys: the G heads become the rows of one query tile,
+    // so each K/V tile is read once per K/V head, by an M = G product.
+    if (Sq == 1 && G > 1 && !positional) {
+      bool maskPerHead = false;
+      if (Value mask = op.getMask()) {
+        auto mt = cast<RankedTensorType>(mask.getType());
+        maskPerHead = mt.getRank() == 4 && mt.getDimSize(1) != 1;
+      }
+      if (!maskPerHead) {
+        Sq = G;
+        G = 1;
+      }
+    }
     scale = op.getScale().convertToDouble();
     softcap = op.getSoftcap().convertToDouble();
 
     Br = cfg.blockQ > 0 ? std::min(cfg.blockQ, Sq) : Sq;
     Bc = cfg.blockKv > 0 ? std::min(cfg.blockKv, Skv) : Skv;
+    // Decoding from a KV cache: few query rows, so per-tile work is small;
+    // wider K/V tiles (dividing the cache, so that it is never padded and
+    // copied) cut the tile count.
+    if (hasKvLen && Sq <= 16)
+      for (int64_t w : {256, 128})
+        if (w > Bc && Skv % w == 0) {
+          Bc = w;
+          break;
+        }
     nQ = llvm::divideCeil(Sq, Br), nKv = llvm::divideCeil(Skv, Bc);
     SqP = nQ * Br, SkvP = nKv * Bc;
     skip = cfg.skipMasked && (positional || hasKvLen);
@@ -706,7 +731,7 @@ struct Lowering {
                                     b.getIndexAttr(G), b.getIndexAttr(Sq),
                                     b.getIndexAttr(Dv)},
           SmallVector<OpFoldResult>(5, b.getIndexAttr(1)));
-    rw.replaceOp(op, reshapeTo(b, loc, o, {B, Hq, Sq, Dv}));
+    rw.replaceOp(op, reshapeTo(b, loc, o, {B, Hq, SqOut, Dv}));
     return success();
   }
 

@@ -87,12 +87,13 @@ struct LowerAppend : OpRewritePattern<seq::KVCacheAppendOp> {
     if (ShapedType::isDynamic(MB))
       return rw.notifyMatchFailure(op, "dynamic block table width");
     Value last = arith::AddIOp::create(rw, loc, pos, indexConst(rw, loc, T));
-    Value ok = arith::AndIOp::create(
-        rw, loc, cmp(P::sge, pos, indexConst(rw, loc, 0)),
-        cmp(P::sle, last, indexConst(rw, loc, MB * BS)));
+    Value ok =
+        arith::AndIOp::create(rw, loc, cmp(P::sge, pos, indexConst(rw, loc, 0)),
+                              cmp(P::sle, last, indexConst(rw, loc, MB * BS)));
     dataCheck(rw, loc, ok,
-              describe(op) + ": the appended positions exceed the block "
-                             "table's " +
+              describe(op) +
+                  ": the appended positions exceed the block "
+                  "table's " +
                   Twine(MB) + " blocks of " + Twine(BS));
     auto rowType = RankedTensorType::get({1, H, 1, D}, cache.getElementType());
     auto outer = scf::ForOp::create(
@@ -166,8 +167,8 @@ struct LowerView : OpRewritePattern<seq::KVCacheViewOp> {
           Value p = linalg::IndexOp::create(nb, l, 2);
           Value d = linalg::IndexOp::create(nb, l, 3);
           Value slot = clampIndex(
-              nb, l, arith::DivSIOp::create(nb, l, p, indexConst(nb, l, BS)),
-              0, MB - 1);
+              nb, l, arith::DivSIOp::create(nb, l, p, indexConst(nb, l, BS)), 0,
+              MB - 1);
           Value off = arith::RemSIOp::create(nb, l, p, indexConst(nb, l, BS));
           Value blk =
               clampIndex(nb, l, readIndex(nb, l, tableV, {b, slot}), 0, NB - 1);

@@ -1,0 +1,171 @@
+"""Generation artifacts (`seqc --max-seq-len`, lib/Driver/Generation.cpp):
+the decode step compiled around a KV cache the artifact's sessions own.
+
+* Token-exact greedy generation: ../shared/models/qwen2_gen (decode step,
+  with and without its separate prefill graph) reproduces the 20 tokens of
+  transformers' `generate`; llama_og_fp32 (one onnxruntime-genai model for
+  prefill and decode) reproduces onnxruntime-genai's 20 tokens. Through
+  `seq-run --generate` and through Python's `Artifact.generate`.
+* No copies: after bufferization no buffer of the cache's size is
+  allocated or copied; a step copies only its new rows into the cache.
+* Bad input: clear compile errors, SEQC_ERR_ARGUMENT at run time.
+Skipped with a message when ../shared is absent.
+"""
+import json
+import re
+import subprocess
+
+import pytest
+
+import seqc
+
+from conftest import REPO, SHARED
+
+SEQC = REPO / "build" / "bin" / "seqc"
+SEQ_RUN = REPO / "build" / "bin" / "seq-run"
+QWEN = SHARED / "models" / "qwen2_gen"
+OG = SHARED / "models" / "llama_og_fp32"
+
+
+def need(path):
+    if not path.exists():
+        pytest.skip(f"{path} not found (the shared test material is absent)")
+
+
+def compile_gen(out, model, *args):
+    r = subprocess.run([str(SEQC), str(model), "-o", str(out), *map(str, args)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def seq_run_generate(so, prompt, n):
+    r = subprocess.run([str(SEQ_RUN), str(so), "--prompt",
+                        ",".join(map(str, prompt)), "--generate", str(n)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert re.match(r"prefill [\d.]+ ms, decode [\d.]+ ms/token \([\d.]+ tok/s\)",
+                    lines[-1]), r.stdout
+    return [int(t) for t in lines[0].split(",")]
+
+
+@pytest.fixture(scope="module")
+def qwen_decode_only(tmp_path_factory):
+    need(QWEN)
+    return compile_gen(tmp_path_factory.mktemp("gen") / "qwen.so",
+                       QWEN / "decode" / "model.onnx", "--max-seq-len", 64)
+
+
+@pytest.fixture(scope="module")
+def qwen_with_prefill(tmp_path_factory):
+    need(QWEN)
+    return compile_gen(tmp_path_factory.mktemp("gen") / "qwen_p.so",
+                       QWEN / "decode" / "model.onnx", "--max-seq-len", 64,
+                       "--prefill", QWEN / "prefill" / "model.onnx",
+                       "--prefill-chunk", 16)
+
+
+@pytest.fixture(scope="module")
+def og(tmp_path_factory):
+    need(OG)
+    return compile_gen(tmp_path_factory.mktemp("gen") / "og.so",
+                       OG / "model.onnx", "--max-seq-len", 128,
+                       "--prefill-chunk", 8, "--eos", 2)
+
+
+def reference(model_dir):
+    g = json.loads((model_dir / "generate.json").read_text())
+    return g["prompt"], g["greedy"]
+
+
+def test_qwen2_decode_only_greedy(qwen_decode_only):
+    prompt, greedy = reference(QWEN)
+    # Token by token through the T = 1 decode step.
+    assert seq_run_generate(qwen_decode_only, prompt, 20) == greedy
+
+
+def test_qwen2_with_prefill_greedy(qwen_with_prefill):
+    prompt, greedy = reference(QWEN)
+    assert seq_run_generate(qwen_with_prefill, prompt, 20) == greedy
+    with seqc.load(qwen_with_prefill) as art:
+        assert art.generate(prompt, max_new_tokens=20) == greedy
+        streamed = list(art.stream(prompt, max_new_tokens=20))
+        assert streamed == greedy
+
+
+def test_llama_og_greedy(og):
+    # The 12-token prompt spans two 8-token prefill chunks (the second
+    # padded), then 20 decode steps.
+    prompt, greedy = reference(OG)
+    assert seq_run_generate(og, prompt, 20) == greedy
+    with seqc.load(og) as art:
+        assert art.generate(prompt, max_new_tokens=20, eos_id=-2) == greedy
+
+
+def test_sessions_are_independent(og):
+    prompt, greedy = reference(OG)
+    with seqc.load(og) as art:
+        a, b = art.session(), art.session()
+        a.prefill(prompt)
+        b.prefill(prompt[:5])
+        la = a.decode([greedy[0]])
+        lb = b.decode([prompt[5]])
+        assert int(la.argmax()) == greedy[1]
+        assert len(a) == len(prompt) + 1 and len(b) == 6
+        a.close()
+        b.close()
+
+
+def test_bad_calls_are_argument_errors(og):
+    prompt, _ = reference(OG)
+    with seqc.load(og) as art:
+        s = art.session()
+        with pytest.raises(seqc.SeqcError, match="vocab|range"):
+            s.prefill([600])
+        with pytest.raises(seqc.SeqcError, match="do not fit"):
+            s.prefill(list(range(129)))
+        s.close()
+        with pytest.raises(seqc.SeqcError):
+            s.decode([1])
+
+
+def test_step_copies_no_cache(tmp_path):
+    """After bufferization, no buffer of the cache's size (1x2x64x32) is
+    allocated, and the only copies into cache views are the step's rows."""
+    need(QWEN)
+    r = subprocess.run([str(SEQC), str(QWEN / "decode" / "model.onnx"),
+                        "--max-seq-len", "64", "-o", str(tmp_path / "x.so"),
+                        "--mlir-print-ir-after=one-shot-bufferize"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    ir = r.stderr
+    assert "memref.copy" in ir  # the new rows
+    assert not re.search(r"memref\.alloc\(\) [^\n]*: memref<1x2x64x32xf32>", ir)
+    for line in ir.splitlines():
+        if "memref.copy" in line:
+            src = line.split(":")[1].split(" to ")[0]
+            assert "64x32" not in src, line
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--max-seq-len", "100"], "multiple of 64"),
+    (["--prefill", "x.onnx"], "--prefill needs --max-seq-len"),
+])
+def test_compile_errors(tmp_path, args, message):
+    need(QWEN)
+    out = tmp_path / "bad.so"
+    r = subprocess.run([str(SEQC), str(QWEN / "decode" / "model.onnx"), "-o",
+                        str(out), *args], capture_output=True, text=True)
+    assert r.returncode != 0 and message in r.stderr, r.stderr
+    assert not out.exists()
+
+
+def test_model_without_past_is_rejected(tmp_path):
+    need(QWEN)
+    out = tmp_path / "bad.so"
+    r = subprocess.run([str(SEQC), str(QWEN / "prefill" / "model.onnx"),
+                        "--max-seq-len", "64", "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "no past input" in r.stderr, r.stderr
+    assert not out.exists()
