@@ -390,6 +390,8 @@ std::string human(int64_t v) {
 
 /// The seq.moe rows (MoECostReport.cpp).
 std::string moeCostReport(Operation *root);
+/// The seq.linear_scan rows (ScanCostReport.cpp).
+std::string scanCostReport(Operation *root);
 
 std::string cascadeReport(Operation *root) {
   std::vector<Row> rows;
@@ -431,6 +433,7 @@ std::string cascadeReport(Operation *root) {
   for (auto [i, r] : llvm::enumerate(rows))
     os << "  #" << i << " at " << r.where << "\n";
   os << moeCostReport(root);
+  os << scanCostReport(root);
   return s;
 }
 

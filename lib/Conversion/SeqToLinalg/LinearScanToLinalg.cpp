@@ -187,6 +187,22 @@ struct ScanBuilder {
         SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
   }
 
+  /// Marks a scan loop for the seq-cascade-report scan rows: its form
+  /// (step / chunked / step-remainder), the steps it covers (-1: dynamic),
+  /// the chunk length and the shapes.
+  void tag(Operation *loop, StringRef form, int64_t steps, int64_t chunk) {
+    loop->setAttr("seq.scan", rw.getStringAttr(form));
+    auto i64 = [&](int64_t v) { return rw.getI64IntegerAttr(v); };
+    loop->setAttr("seq.scan_steps", i64(steps));
+    loop->setAttr("seq.scan_chunk", i64(chunk));
+    loop->setAttr("seq.scan_heads", i64(b * hkv));
+    loop->setAttr("seq.scan_group", i64(grp));
+    loop->setAttr("seq.scan_dk", i64(dk));
+    loop->setAttr("seq.scan_dv", i64(dv));
+    loop->setAttr("seq.scan_state_bytes",
+                  i64(b * hkv * dk * dv * (ct.getWidth() / 8)));
+  }
+
   /// The whole sequence with the time loop inside a parallel loop over the
   /// (batch, kv head) pairs: each head runs its own recurrence on its
   /// [Dk, Dv] state slice (in place in the carried state) and writes its
@@ -200,6 +216,7 @@ struct ScanBuilder {
     SmallVector<OpFoldResult> ubs = {at(b), at(hkv)};
     auto forall = scf::ForallOp::create(rw, loc, ubs, ValueRange{state, acc},
                                         std::nullopt);
+    tag(forall, "step", getConstantIntValue(lenF).value_or(-1), 1);
     OpBuilder::InsertionGuard guard(rw);
     rw.setInsertionPointToStart(forall.getBody());
     Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
@@ -894,6 +911,7 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
       auto loop = scf::ForOp::create(
           rw, loc, zero, arith::ConstantIndexOp::create(rw, loc, full),
           arith::ConstantIndexOp::create(rw, loc, c), ValueRange{state, acc});
+      sb.tag(loop, "chunked", full, c);
       {
         OpBuilder::InsertionGuard guard(rw);
         rw.setInsertionPointToStart(loop.getBody());
@@ -932,6 +950,7 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
                              bb, l, convertFloat(bb, l, a[0], sb.ct))};
                        })
               .getResult(0);
+      sb.expG.getDefiningOp()->setAttr("seq.scan_prologue", rw.getUnitAttr());
     }
     // No chunking: the time loop inside a parallel loop over the heads.
     if (!(c > 1)) {
@@ -945,6 +964,7 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
     }
     auto loop =
         scf::ForOp::create(rw, loc, seqStart, len, one, ValueRange{state, acc});
+    sb.tag(loop, "step-remainder", t % c, 1);
     {
       OpBuilder::InsertionGuard guard(rw);
       rw.setInsertionPointToStart(loop.getBody());
