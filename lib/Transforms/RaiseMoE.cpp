@@ -112,20 +112,102 @@ static Value matchRepeatedTokens(Value v, int64_t t, int64_t k, int64_t h) {
   return x;
 }
 
-/// The static slice [0, off] x [rows, size] with unit strides of `src`.
+/// `v` is the static unit-stride slice [off, off + size) of the last dim of
+/// `src` (every other dim whole).
 static bool isColumnSlice(Value v, Value &src, int64_t off, int64_t size) {
   auto s = v.getDefiningOp<tensor::ExtractSliceOp>();
   if (!s || !s.hasUnitStride())
     return false;
   ArrayRef<int64_t> offs = s.getStaticOffsets(), sizes = s.getStaticSizes();
   auto st = rankedType(s.getSource());
-  if (!st || st.getRank() != 2 || offs.size() != 2 || offs[0] != 0 ||
-      offs[1] != off || sizes[0] != st.getDimSize(0) || sizes[1] != size)
+  if (!st || !st.hasStaticShape() || (int64_t)offs.size() != st.getRank())
+    return false;
+  int64_t last = st.getRank() - 1;
+  for (int64_t d = 0; d < last; ++d)
+    if (offs[d] != 0 || sizes[d] != st.getDimSize(d))
+      return false;
+  if (offs[last] != off || sizes[last] != size)
     return false;
   if (src && src != s.getSource())
     return false;
   src = s.getSource();
   return true;
+}
+
+/// The expert activation applied to `act`: its input `u` (the up projection,
+/// [..., N]) and kind, for swiglu of the [gate | up] halves of the last dim
+/// or GELU.
+static std::optional<seq::MoEActivation>
+matchActivation(Value act, int64_t inter, Value &u) {
+  if (auto sw = act.getDefiningOp<seq::SwiGLUOp>()) {
+    if (!isColumnSlice(sw.getLhs(), u, 0, inter) ||
+        !isColumnSlice(sw.getRhs(), u, inter, inter) ||
+        sw.getResult().getType() != sw.getLhs().getType())
+      return std::nullopt;
+    return seq::MoEActivation::swiglu;
+  }
+  if (auto g = act.getDefiningOp<seq::GeluOp>()) {
+    u = g.getInput();
+    return g.getApproximate() == seq::GeluApproximation::tanh
+               ? seq::MoEActivation::gelu_tanh
+               : seq::MoEActivation::gelu;
+  }
+  return std::nullopt;
+}
+
+/// Routing weights `w` (through reshapes): the values of `topk`'s kind
+/// (rank-2 [T, K] over the last axis), possibly divided by their sum.
+static seq::TopKOp matchRoutingWeights(Value w, int64_t t, int64_t k,
+                                       bool &normalize) {
+  Value wsrc = stripReshapes(w);
+  normalize = false;
+  if (auto div = wsrc.getDefiningOp<seq::DivOp>()) {
+    auto sum = div.getRhs().getDefiningOp<seq::ReduceOp>();
+    if (!sum || sum.getKind() != seq::ReduceKind::sum ||
+        sum.getInput() != div.getLhs() || !sum.getKeepDims() ||
+        sum.getAxes().size() != 1 || normalizeAxis(sum.getAxes()[0], 2) != 1)
+      return {};
+    wsrc = div.getLhs();
+    normalize = true;
+  }
+  seq::TopKOp topk = matchTopK(wsrc, 0, t, k);
+  if (!topk || !hasShape(wsrc, {t, k}))
+    return {};
+  return topk;
+}
+
+/// Builds seq.moe_gate (for a softmax router) + seq.moe and replaces `root`.
+static void buildMoE(PatternRewriter &rewriter, Operation *root,
+                     seq::TopKOp topk, bool normalize, Value normalized,
+                     Value x, Value up, Value down,
+                     seq::MoEActivation activation) {
+  Location loc = root->getLoc();
+  auto xt = rankedType(x);
+  int64_t h = xt.getShape().back(), t = xt.getNumElements() / h,
+          k = topk.getK();
+  auto x2Type = RankedTensorType::get({t, h}, rewriter.getF32Type());
+  if (x.getType() != x2Type)
+    x = seq::ReshapeOp::create(rewriter, loc, x2Type, x);
+  Value weights = topk.getValues(), indices = topk.getIndices();
+  if (auto sm = topk.getInput().getDefiningOp<seq::SoftmaxOp>();
+      sm && !sm.getLog() && normalizeAxis(sm.getAxis(), 2) == 1) {
+    auto gate = seq::MoEGateOp::create(
+        rewriter, loc, topk.getValues().getType(), topk.getIndices().getType(),
+        sm.getInput(), k, normalize);
+    weights = gate.getWeights();
+    indices = gate.getIndices();
+  } else if (normalize) {
+    weights = normalized;
+  }
+  Value moe =
+      seq::MoEOp::create(rewriter, loc, x2Type, x, weights, indices, up, down,
+                         /*shared_up=*/Value(), /*shared_down=*/Value(),
+                         /*shared_gate=*/Value(), /*constants=*/Value(),
+                         static_cast<uint32_t>(activation), /*kinds=*/nullptr);
+  Type resultType = root->getResult(0).getType();
+  if (moe.getType() != resultType)
+    moe = seq::ReshapeOp::create(rewriter, loc, resultType, moe);
+  rewriter.replaceOp(root, moe);
 }
 
 struct RaiseBatchedExperts : OpRewritePattern<seq::ReduceOp> {
@@ -151,19 +233,9 @@ struct RaiseBatchedExperts : OpRewritePattern<seq::ReduceOp> {
       return rewriter.notifyMatchFailure(red, "no [T*K, 1] routing weights");
 
     // Routing weights: topk values, possibly renormalised by their sum.
-    Value wsrc = stripReshapes(w);
-    bool normalize = false;
-    if (auto div = wsrc.getDefiningOp<seq::DivOp>()) {
-      auto sum = div.getRhs().getDefiningOp<seq::ReduceOp>();
-      if (!sum || sum.getKind() != seq::ReduceKind::sum ||
-          sum.getInput() != div.getLhs() || !sum.getKeepDims() ||
-          sum.getAxes().size() != 1 || normalizeAxis(sum.getAxes()[0], 2) != 1)
-        return rewriter.notifyMatchFailure(red, "unknown weight division");
-      wsrc = div.getLhs();
-      normalize = true;
-    }
-    seq::TopKOp topk = matchTopK(wsrc, 0, t, k);
-    if (!topk || !hasShape(wsrc, {t, k}))
+    bool normalize;
+    seq::TopKOp topk = matchRoutingWeights(w, t, k, normalize);
+    if (!topk)
       return rewriter.notifyMatchFailure(red, "weights are not topk values");
 
     // Down projection, activation, up projection.
@@ -174,24 +246,12 @@ struct RaiseBatchedExperts : OpRewritePattern<seq::ReduceOp> {
     int64_t inter = downT.getDimSize(2);
     if (downT.getDimSize(1) != h)
       return rewriter.notifyMatchFailure(red, "down projection is not [E,H,I]");
-    Value act = stripReshapes(hcol);
     Value u;
-    seq::MoEActivation activation;
-    if (auto sw = act.getDefiningOp<seq::SwiGLUOp>()) {
-      if (!isColumnSlice(sw.getLhs(), u, 0, inter) ||
-          !isColumnSlice(sw.getRhs(), u, inter, inter) ||
-          !hasShape(sw.getResult(), {t * k, inter}))
-        return rewriter.notifyMatchFailure(red, "swiglu of unknown halves");
-      activation = seq::MoEActivation::swiglu;
-    } else if (auto g = act.getDefiningOp<seq::GeluOp>()) {
-      u = g.getInput();
-      activation = g.getApproximate() == seq::GeluApproximation::tanh
-                       ? seq::MoEActivation::gelu_tanh
-                       : seq::MoEActivation::gelu;
-    } else {
+    std::optional<seq::MoEActivation> activation =
+        matchActivation(stripReshapes(hcol), inter, u);
+    if (!activation || !hasShape(stripReshapes(hcol), {t * k, inter}))
       return rewriter.notifyMatchFailure(red, "unknown expert activation");
-    }
-    int64_t n = activation == seq::MoEActivation::swiglu ? 2 * inter : inter;
+    int64_t n = *activation == seq::MoEActivation::swiglu ? 2 * inter : inter;
     if (!hasShape(u, {t * k, n}) || !matchExpertMatVec(u, t, k, topk, up, xcol))
       return rewriter.notifyMatchFailure(red, "no gathered up projection");
     auto upT = rankedType(up);
@@ -201,37 +261,123 @@ struct RaiseBatchedExperts : OpRewritePattern<seq::ReduceOp> {
     Value x = matchRepeatedTokens(xcol, t, k, h);
     if (!x)
       return rewriter.notifyMatchFailure(red, "expert input is not x per slot");
+    buildMoE(rewriter, red, topk, normalize, stripReshapes(w), x, up, down,
+             *activation);
+    return success();
+  }
+};
 
+/// A dense mixture that runs every expert on every token and combines with
+/// one-hot routing weights (`Where(Equal(topk_indices, arange(E)), w, 0)`
+/// summed over the k slots), as exporters spell a dispatch-free MoE:
+///
+///   c[T, E] = reduce_sum(select(equal(e[T,K,1], iota(E)), w[T,K,1], 0), 1)
+///   u[E, T, N] = matmul(x[1, T, H], W_up[E, H, N])      (in x out weights)
+///   y[E, T, H] = matmul(act(u), W_down[E, I, H])
+///   out[T, H] = reduce_sum(y * transpose(c)[E, T, 1], axis 0)
+///
+/// seq.moe computes only the k selected experts of every token; the weights
+/// are passed as transposed views (the lowering reads them in place).
+struct RaiseDenseExperts : OpRewritePattern<seq::ReduceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(seq::ReduceOp red,
+                                PatternRewriter &rewriter) const override {
+    auto in = rankedType(red.getInput());
+    if (red.getKind() != seq::ReduceKind::sum || !in || in.getRank() != 3 ||
+        !in.hasStaticShape() || red.getAxes().size() != 1 ||
+        normalizeAxis(red.getAxes()[0], 3) != 0 || !in.getElementType().isF32())
+      return rewriter.notifyMatchFailure(red, "not a sum over experts");
+    int64_t e = in.getDimSize(0), t = in.getDimSize(1), h = in.getDimSize(2);
+    auto mul = red.getInput().getDefiningOp<seq::MulOp>();
+    if (!mul)
+      return rewriter.notifyMatchFailure(red, "no weighted expert outputs");
+    Value y = mul.getLhs(), c = mul.getRhs();
+    if (!hasShape(c, {e, t, 1}))
+      std::swap(y, c);
+    if (!hasShape(c, {e, t, 1}) || !hasShape(y, {e, t, h}))
+      return rewriter.notifyMatchFailure(red, "no [E, T, 1] expert weights");
+
+    // c = transpose(reduce_sum(select(equal(idx, iota), w, 0), 1)).
+    auto tr = stripReshapes(c).getDefiningOp<seq::TransposeOp>();
+    if (!tr || tr.getPermutation() != ArrayRef<int64_t>{1, 0})
+      return rewriter.notifyMatchFailure(red, "combine weights not [T, E]");
+    auto csum = tr.getInput().getDefiningOp<seq::ReduceOp>();
+    if (!csum || csum.getKind() != seq::ReduceKind::sum ||
+        csum.getAxes().size() != 1 || csum.getKeepDims())
+      return rewriter.notifyMatchFailure(red, "combine is not a slot sum");
+    auto sel = csum.getInput().getDefiningOp<seq::SelectOp>();
+    auto selT = sel ? rankedType(sel.getResult()) : RankedTensorType();
+    if (!sel || !selT || selT.getRank() != 3 || selT.getDimSize(0) != t ||
+        selT.getDimSize(2) != e || normalizeAxis(csum.getAxes()[0], 3) != 1)
+      return rewriter.notifyMatchFailure(red,
+                                         "combine is not a one-hot select");
+    int64_t k = selT.getDimSize(1);
+    std::optional<double> zero = getSplatFloat(sel.getOperand(2));
+    if (!zero || *zero != 0.0 || !hasShape(sel.getOperand(1), {t, k, 1}))
+      return rewriter.notifyMatchFailure(red, "one-hot select of non-zero");
+    auto eq = sel.getOperand(0).getDefiningOp<seq::EqualOp>();
+    if (!eq)
+      return rewriter.notifyMatchFailure(red, "no one-hot mask");
+    Value idx = eq.getLhs(), iota = eq.getRhs();
+    DenseIntElementsAttr iotaAttr;
+    if (!matchPattern(iota, m_Constant(&iotaAttr)))
+      std::swap(idx, iota);
+    if (!matchPattern(iota, m_Constant(&iotaAttr)) ||
+        iotaAttr.getNumElements() != e || !hasShape(idx, {t, k, 1}))
+      return rewriter.notifyMatchFailure(red, "mask is not indices == arange");
+    for (auto [i, v] : llvm::enumerate(iotaAttr.getValues<APInt>()))
+      if (v.getSExtValue() != (int64_t)i)
+        return rewriter.notifyMatchFailure(red,
+                                           "mask is not indices == arange");
+    bool normalize;
+    Value w = sel.getOperand(1);
+    seq::TopKOp topk = matchRoutingWeights(w, t, k, normalize);
+    if (!topk || matchTopK(idx, 1, t, k) != topk ||
+        rankedType(topk.getInput()).getDimSize(1) != e)
+      return rewriter.notifyMatchFailure(red, "mask and weights of one topk");
+
+    // y = matmul(act(matmul(x, W_up)), W_down).
+    auto mmDown = y.getDefiningOp<seq::MatMulOp>();
+    if (!mmDown)
+      return rewriter.notifyMatchFailure(red, "no down projection");
+    auto downT = rankedType(mmDown.getRhs());
+    if (!downT || !downT.hasStaticShape() || downT.getRank() != 3 ||
+        downT.getDimSize(0) != e || downT.getDimSize(2) != h)
+      return rewriter.notifyMatchFailure(red, "down weights are not [E, I, H]");
+    int64_t inter = downT.getDimSize(1);
+    Value u;
+    std::optional<seq::MoEActivation> activation =
+        matchActivation(mmDown.getLhs(), inter, u);
+    if (!activation || !hasShape(mmDown.getLhs(), {e, t, inter}))
+      return rewriter.notifyMatchFailure(red, "unknown expert activation");
+    int64_t n = *activation == seq::MoEActivation::swiglu ? 2 * inter : inter;
+    auto mmUp = u.getDefiningOp<seq::MatMulOp>();
+    if (!mmUp || !hasShape(u, {e, t, n}) || !hasShape(mmUp.getRhs(), {e, h, n}))
+      return rewriter.notifyMatchFailure(red, "no up projection");
+    Value x = mmUp.getLhs();
+    auto xt = rankedType(x);
+    if (!xt || !xt.hasStaticShape() || xt.getRank() != 3 ||
+        xt.getDimSize(0) != 1 || xt.getDimSize(1) != t || xt.getDimSize(2) != h)
+      return rewriter.notifyMatchFailure(red, "up projection input not x");
+
+    // Out x in expert weights as views of the in x out ones.
     Location loc = red.getLoc();
     auto f32 = rewriter.getF32Type();
-    auto x2Type = RankedTensorType::get({t, h}, f32);
-    if (x.getType() != x2Type)
-      x = seq::ReshapeOp::create(rewriter, loc, x2Type, x);
-    Value weights = topk.getValues(), indices = topk.getIndices();
-    if (auto sm = topk.getInput().getDefiningOp<seq::SoftmaxOp>();
-        sm && !sm.getLog() && normalizeAxis(sm.getAxis(), 2) == 1) {
-      auto gate = seq::MoEGateOp::create(
-          rewriter, loc, topk.getValues().getType(),
-          topk.getIndices().getType(), sm.getInput(), k, normalize);
-      weights = gate.getWeights();
-      indices = gate.getIndices();
-    } else if (normalize) {
-      weights = stripReshapes(w);
-    }
-    Value moe = seq::MoEOp::create(
-        rewriter, loc, x2Type, x, weights, indices, up, down,
-        /*shared_up=*/Value(), /*shared_down=*/Value(),
-        /*shared_gate=*/Value(), /*constants=*/Value(),
-        static_cast<uint32_t>(activation), /*kinds=*/nullptr);
-    if (moe.getType() != red.getType())
-      moe = seq::ReshapeOp::create(rewriter, loc, red.getType(), moe);
-    rewriter.replaceOp(red, moe);
+    Value up = seq::TransposeOp::create(
+        rewriter, loc, RankedTensorType::get({e, n, h}, f32), mmUp.getRhs(),
+        rewriter.getDenseI64ArrayAttr({0, 2, 1}));
+    Value down = seq::TransposeOp::create(
+        rewriter, loc, RankedTensorType::get({e, h, inter}, f32),
+        mmDown.getRhs(), rewriter.getDenseI64ArrayAttr({0, 2, 1}));
+    buildMoE(rewriter, red, topk, normalize, stripReshapes(w), x, up, down,
+             *activation);
     return success();
   }
 };
 } // namespace
 
 void populateRaiseMoEPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseBatchedExperts>(patterns.getContext());
+  patterns.add<RaiseBatchedExperts, RaiseDenseExperts>(patterns.getContext());
 }
 } // namespace seqc

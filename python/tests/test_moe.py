@@ -1,6 +1,8 @@
 """Mixture of experts end to end: graphs in transformers' `batched_mm` spelling
 (softmax -> TopK [-> / sum] -> GatherND of expert weights -> batched MatMul ->
-SwiGLU/GELU -> MatMul -> weighted ReduceSum), built here with onnx.helper,
+SwiGLU/GELU -> MatMul -> weighted ReduceSum) and in the dense one-hot/Where
+spelling (every expert on every token, combined with
+Where(Equal(topk_indices, arange(E)), w, 0)), built here with onnx.helper,
 are raised to seq.moe_gate + seq.moe, compiled, and must match onnxruntime;
 1 and 2 threads must give the same bits. A graph that does not match keeps
 its generic lowering and stays correct. The shared qwen3_moe export is raised
@@ -107,6 +109,57 @@ def moe_graph(path, t, e, k, h, inter, act="swiglu", renorm=False,
     return path
 
 
+def dense_graph(path, t, e, k, h, inter, renorm=False, seed=0):
+    """One dense MoE layer: all experts on all tokens (stacked in x out
+    weights, MatMul), combined with one-hot routing weights from Where."""
+    rng = np.random.default_rng(seed)
+    f32 = lambda *s: rng.standard_normal(s).astype(np.float32) * 0.3  # noqa: E731
+    inits = [numpy_helper.from_array(f32(h, e), "router"),
+             numpy_helper.from_array(f32(e, h, 2 * inter), "w_up_t"),
+             numpy_helper.from_array(f32(e, inter, h), "w_down_t"),
+             numpy_helper.from_array(np.arange(e, dtype=np.int64), "experts"),
+             numpy_helper.from_array(np.zeros((), np.float32), "zero"),
+             i64("k", [k]), i64("minus1", [-1]), i64("zero_ax", [0]),
+             i64("one", [1]), i64("shape_th", [t, h]),
+             i64("out_shape", [1, t, h])]
+    n = helper.make_node
+    nodes = [n("Reshape", ["x", "shape_th"], ["x2"]),
+             n("MatMul", ["x2", "router"], ["logits"]),
+             n("Softmax", ["logits"], ["probs"], axis=-1),
+             n("TopK", ["probs", "k"], ["topv", "topi"], axis=-1)]
+    w = "topv"
+    if renorm:
+        nodes += [n("ReduceSum", ["topv", "minus1"], ["ts"], keepdims=1),
+                  n("Div", ["topv", "ts"], ["topn"])]
+        w = "topn"
+    nodes += [n("Unsqueeze", [w, "minus1"], ["wcol"]),
+              n("Unsqueeze", ["topi", "minus1"], ["icol"]),
+              n("Equal", ["icol", "experts"], ["mask"]),
+              n("Where", ["mask", "wcol", "zero"], ["wsel"]),
+              n("ReduceSum", ["wsel", "one"], ["combine"], keepdims=0),
+              n("Transpose", ["combine"], ["combine_et"], perm=[1, 0]),
+              n("Unsqueeze", ["combine_et", "minus1"], ["cw"]),
+              n("Unsqueeze", ["x2", "zero_ax"], ["xb"]),
+              n("MatMul", ["xb", "w_up_t"], ["u"]),
+              n("Split", ["u"], ["g", "up"], axis=-1, num_outputs=2),
+              n("Sigmoid", ["g"], ["sg"]), n("Mul", ["g", "sg"], ["silu"]),
+              n("Mul", ["silu", "up"], ["a"]),
+              n("MatMul", ["a", "w_down_t"], ["y"]),
+              n("Mul", ["y", "cw"], ["yw"]),
+              n("ReduceSum", ["yw", "zero_ax"], ["ysum"], keepdims=0),
+              n("Reshape", ["ysum", "out_shape"], ["moe"]),
+              n("Add", ["x", "moe"], ["out"])]
+    graph = helper.make_graph(
+        nodes, "dense_moe",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, t, h])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, t, h])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path
+
+
 def ort_run(path, x):
     import onnxruntime as ort
     s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -149,6 +202,25 @@ def test_batched_experts_raised_and_match_ort(tmp_path, t, e, k, h, inter, act,
         outs.append(np.asarray(got).copy())
     assert outs[0].tobytes() == outs[1].tobytes(), \
         "1 and 2 threads gave different results"
+
+
+@pytest.mark.parametrize("t,e,k,h,inter,renorm", [
+    (1, 8, 2, 64, 48, False), (23, 6, 2, 32, 40, True)])
+def test_dense_where_routing_raised_and_match_ort(tmp_path, t, e, k, h, inter,
+                                                  renorm):
+    path = dense_graph(tmp_path / "dense.onnx", t, e, k, h, inter, renorm)
+    ir = emit_seq(path)
+    assert ir.count("seq.moe ") == 1 and "seq.moe_gate" in ir, ir
+    assert "seq.select" not in ir and ("normalize" in ir) == renorm
+    x = np.random.default_rng(3).standard_normal((1, t, h)).astype(np.float32)
+    want = ort_run(path, x)
+    so = seqc.compile(path, tmp_path / "dense.so")
+    outs = []
+    for threads in (1, 2):
+        (got,) = seqc.load(so, threads=threads).run(x)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        outs.append(np.asarray(got).copy())
+    assert outs[0].tobytes() == outs[1].tobytes()
 
 
 def test_unmatched_graph_keeps_generic_lowering(tmp_path):

@@ -54,3 +54,25 @@ func.func @dynamic_shared(%x: tensor<?x16xf32>, %w: tensor<?x2xf32>, %i: tensor<
          tensor<48x16xf32>, tensor<16x24xf32>, tensor<1x16xf32>) -> tensor<?x16xf32>
   return %0 : tensor<?x16xf32>
 }
+
+// -----
+
+// Expert weights stored in x out (transposed views) are read in place: the
+// call gets the source buffer with swapped strides, the transposes go away.
+// CHECK-LABEL: func @transposed_weights
+// CHECK-NOT: seq.transpose
+// CHECK: %[[B:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<2x16x64xf32> to memref<2x16x64xf32, strided<[?, ?, ?], offset: ?>>
+// CHECK: %{{.*}}, %{{.*}}, %{{.*}}:3, %[[S:.*]]:3 = memref.extract_strided_metadata %[[B]]
+// CHECK-DAG: %[[SE:.*]] = arith.index_cast %[[S]]#0
+// CHECK-DAG: %[[SK:.*]] = arith.index_cast %[[S]]#1
+// CHECK-DAG: %[[SN:.*]] = arith.index_cast %[[S]]#2
+// CHECK: call @seqc_uk_moe({{.*}}, %c64_i64, %{{.*}}, %[[SE]], %[[SN]], %[[SK]], %c32_i64,
+func.func @transposed_weights(%x: tensor<3x16xf32>, %w: tensor<3x2xf32>, %i: tensor<3x2xi64>) -> tensor<3x16xf32> {
+  %up_t = arith.constant dense<1.0> : tensor<2x16x64xf32>
+  %down_t = arith.constant dense<1.0> : tensor<2x32x16xf32>
+  %up = seq.transpose %up_t [0, 2, 1] : tensor<2x16x64xf32> -> tensor<2x64x16xf32>
+  %down = seq.transpose %down_t [0, 2, 1] : tensor<2x32x16xf32> -> tensor<2x16x32xf32>
+  %0 = seq.moe %x, %w, %i experts(%up, %down) activation = swiglu
+      : (tensor<3x16xf32>, tensor<3x2xf32>, tensor<3x2xi64>, tensor<2x64x16xf32>, tensor<2x16x32xf32>) -> tensor<3x16xf32>
+  return %0 : tensor<3x16xf32>
+}

@@ -170,3 +170,69 @@ func.func @bad_halves(%x: tensor<4x8xf32>, %logits: tensor<4x4xf32>, %up: tensor
   %out = seq.reduce sum %y3d axes = [1] : tensor<4x2x8xf32> -> tensor<4x8xf32>
   return %out : tensor<4x8xf32>
 }
+
+// -----
+
+// Dense one-hot/Where routing: every expert on every token, combined with
+// Where(Equal(indices, arange(E)), w, 0); in x out weights become views.
+// CHECK-LABEL: func @dense_where
+// CHECK-SAME: (%[[X:.*]]: tensor<5x16xf32>, %[[R:.*]]: tensor<16x4xf32>, %[[UP:.*]]: tensor<4x16x16xf32>, %[[DOWN:.*]]: tensor<4x8x16xf32>)
+// CHECK-DAG: %[[UPT:.*]] = seq.transpose %[[UP]] [0, 2, 1] : tensor<4x16x16xf32> -> tensor<4x16x16xf32>
+// CHECK-DAG: %[[DOWNT:.*]] = seq.transpose %[[DOWN]] [0, 2, 1] : tensor<4x8x16xf32> -> tensor<4x16x8xf32>
+// CHECK-DAG: %[[L:.*]] = seq.matmul %[[X]], %[[R]]
+// CHECK: %[[W:.*]], %[[I:.*]] = seq.moe_gate %[[L]] k = 2
+// CHECK: seq.moe %{{.*}}, %[[W]], %[[I]] experts(%[[UPT]], %[[DOWNT]]) activation = swiglu
+// CHECK-NOT: seq.select
+func.func @dense_where(%x: tensor<5x16xf32>, %router: tensor<16x4xf32>, %wup: tensor<4x16x16xf32>, %wdown: tensor<4x8x16xf32>) -> tensor<5x16xf32> {
+  %iota = arith.constant dense<[0, 1, 2, 3]> : tensor<4xi64>
+  %zero = arith.constant dense<0.000000e+00> : tensor<f32>
+  %1 = seq.matmul %x, %router : (tensor<5x16xf32>, tensor<16x4xf32>) -> tensor<5x4xf32>
+  %2 = seq.softmax %1 axis = 1 : tensor<5x4xf32>
+  %values, %indices = seq.topk %2 k = 2 axis = 1 largest : tensor<5x4xf32> -> tensor<5x2xf32>, tensor<5x2xi64>
+  %3 = seq.reshape %values : tensor<5x2xf32> -> tensor<5x2x1xf32>
+  %4 = seq.reshape %indices : tensor<5x2xi64> -> tensor<5x2x1xi64>
+  %5 = seq.equal %4, %iota : (tensor<5x2x1xi64>, tensor<4xi64>) -> tensor<5x2x4xi1>
+  %6 = seq.select %5, %3, %zero : (tensor<5x2x4xi1>, tensor<5x2x1xf32>, tensor<f32>) -> tensor<5x2x4xf32>
+  %7 = seq.reduce sum %6 axes = [1] : tensor<5x2x4xf32> -> tensor<5x4xf32>
+  %8 = seq.transpose %7 [1, 0] : tensor<5x4xf32> -> tensor<4x5xf32>
+  %9 = seq.reshape %8 : tensor<4x5xf32> -> tensor<4x5x1xf32>
+  %10 = seq.reshape %x : tensor<5x16xf32> -> tensor<1x5x16xf32>
+  %11 = seq.matmul %10, %wup : (tensor<1x5x16xf32>, tensor<4x16x16xf32>) -> tensor<4x5x16xf32>
+  %s0 = tensor.extract_slice %11[0, 0, 0] [4, 5, 8] [1, 1, 1] : tensor<4x5x16xf32> to tensor<4x5x8xf32>
+  %s1 = tensor.extract_slice %11[0, 0, 8] [4, 5, 8] [1, 1, 1] : tensor<4x5x16xf32> to tensor<4x5x8xf32>
+  %12 = seq.swiglu %s0, %s1 : (tensor<4x5x8xf32>, tensor<4x5x8xf32>) -> tensor<4x5x8xf32>
+  %13 = seq.matmul %12, %wdown : (tensor<4x5x8xf32>, tensor<4x8x16xf32>) -> tensor<4x5x16xf32>
+  %14 = seq.mul %13, %9 : (tensor<4x5x16xf32>, tensor<4x5x1xf32>) -> tensor<4x5x16xf32>
+  %15 = seq.reduce sum %14 axes = [0] : tensor<4x5x16xf32> -> tensor<5x16xf32>
+  return %15 : tensor<5x16xf32>
+}
+
+// -----
+
+// Negative: the mask compares against a permuted arange: generic lowering.
+// CHECK-LABEL: func @dense_permuted_iota
+// CHECK-NOT: seq.moe
+// CHECK: seq.select
+func.func @dense_permuted_iota(%x: tensor<5x16xf32>, %router: tensor<16x4xf32>, %wup: tensor<4x16x16xf32>, %wdown: tensor<4x8x16xf32>) -> tensor<5x16xf32> {
+  %iota = arith.constant dense<[0, 2, 1, 3]> : tensor<4xi64>
+  %zero = arith.constant dense<0.000000e+00> : tensor<f32>
+  %1 = seq.matmul %x, %router : (tensor<5x16xf32>, tensor<16x4xf32>) -> tensor<5x4xf32>
+  %2 = seq.softmax %1 axis = 1 : tensor<5x4xf32>
+  %values, %indices = seq.topk %2 k = 2 axis = 1 largest : tensor<5x4xf32> -> tensor<5x2xf32>, tensor<5x2xi64>
+  %3 = seq.reshape %values : tensor<5x2xf32> -> tensor<5x2x1xf32>
+  %4 = seq.reshape %indices : tensor<5x2xi64> -> tensor<5x2x1xi64>
+  %5 = seq.equal %4, %iota : (tensor<5x2x1xi64>, tensor<4xi64>) -> tensor<5x2x4xi1>
+  %6 = seq.select %5, %3, %zero : (tensor<5x2x4xi1>, tensor<5x2x1xf32>, tensor<f32>) -> tensor<5x2x4xf32>
+  %7 = seq.reduce sum %6 axes = [1] : tensor<5x2x4xf32> -> tensor<5x4xf32>
+  %8 = seq.transpose %7 [1, 0] : tensor<5x4xf32> -> tensor<4x5xf32>
+  %9 = seq.reshape %8 : tensor<4x5xf32> -> tensor<4x5x1xf32>
+  %10 = seq.reshape %x : tensor<5x16xf32> -> tensor<1x5x16xf32>
+  %11 = seq.matmul %10, %wup : (tensor<1x5x16xf32>, tensor<4x16x16xf32>) -> tensor<4x5x16xf32>
+  %s0 = tensor.extract_slice %11[0, 0, 0] [4, 5, 8] [1, 1, 1] : tensor<4x5x16xf32> to tensor<4x5x8xf32>
+  %s1 = tensor.extract_slice %11[0, 0, 8] [4, 5, 8] [1, 1, 1] : tensor<4x5x16xf32> to tensor<4x5x8xf32>
+  %12 = seq.swiglu %s0, %s1 : (tensor<4x5x8xf32>, tensor<4x5x8xf32>) -> tensor<4x5x8xf32>
+  %13 = seq.matmul %12, %wdown : (tensor<4x5x8xf32>, tensor<4x8x16xf32>) -> tensor<4x5x16xf32>
+  %14 = seq.mul %13, %9 : (tensor<4x5x16xf32>, tensor<4x5x1xf32>) -> tensor<4x5x16xf32>
+  %15 = seq.reduce sum %14 axes = [0] : tensor<4x5x16xf32> -> tensor<5x16xf32>
+  return %15 : tensor<5x16xf32>
+}

@@ -87,7 +87,21 @@ std::pair<Value, SmallVector<Value>> describe(OpBuilder &b, Location loc,
   return {toI64(addr), strides};
 }
 
-bool isConstant(Value v) { return v && v.getDefiningOp<arith::ConstantOp>(); }
+/// The source of a [0, 2, 1] seq.transpose of `v` (expert weights stored in
+/// x out, as MatMul operands): the kernel reads it in place with swapped
+/// strides instead of a transposed copy.
+seq::TransposeOp transposedView(Value v) {
+  auto tr = v ? v.getDefiningOp<seq::TransposeOp>() : seq::TransposeOp();
+  if (!tr || tr.getPermutation() != ArrayRef<int64_t>{0, 2, 1})
+    return {};
+  return tr;
+}
+
+bool isConstant(Value v) {
+  if (auto tr = transposedView(v))
+    v = tr.getInput();
+  return v && v.getDefiningOp<arith::ConstantOp>();
+}
 
 void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
   OpBuilder b(op);
@@ -150,14 +164,25 @@ void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
     args.push_back(ptr);
     args.append(strides);
   };
+  // Expert weights: (address, stride e, stride n, stride k), read in place
+  // through a transpose.
+  auto pushWeights = [&](Value t) {
+    seq::TransposeOp tr = transposedView(t);
+    if (!tr) {
+      push(t, 3);
+      return;
+    }
+    auto [ptr, strides] = describe(b, loc, readBuffer(b, loc, tr.getInput()));
+    args.append({ptr, strides[0], strides[2], strides[1]});
+  };
   push(op.getInput(), 2);
   push(op.getWeights(), 2);
   push(indices, 2);
   push(kindsT, 1);
   args.push_back(i64(upT.getDimSize(1)));
-  push(op.getUpWeights(), 3);
+  pushWeights(op.getUpWeights());
   args.push_back(i64(downT.getDimSize(2)));
-  push(op.getDownWeights(), 3);
+  pushWeights(op.getDownWeights());
   int64_t sharedN = 0, sharedI = 0;
   if (Value su = op.getSharedUp()) {
     sharedN = cast<RankedTensorType>(su.getType()).getDimSize(0);
@@ -185,8 +210,14 @@ void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
       /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
   if (y.getType() != op.getType())
     y = tensor::CastOp::create(b, loc, op.getType(), y);
+  Value upW = op.getUpWeights(), downW = op.getDownWeights();
   op.replaceAllUsesWith(y);
   op.erase();
+  // Transposes only the call read through are dead now.
+  for (Value w : {upW, downW})
+    if (Operation *def = w.getDefiningOp())
+      if (isa<seq::TransposeOp>(def) && def->use_empty())
+        def->erase();
 }
 
 /// softmax -> topk (-> / sum over the k weights).
