@@ -125,6 +125,10 @@ struct Lowering {
   bool hasKvLen = false;
   int64_t kvStatic = -1;
   Value kvLen;
+  // A causal mask aligned on a run-time kv_seqlen: offset = kvLen - Sq,
+  // known only inside the forall (`offsetV`).
+  bool dynamicOffset = false;
+  Value offsetV;
   double scale, softcap;
   SmallVector<int64_t> m5; // mask shape as [B, Hkv, G, Sq, Skv] (broadcast)
   scf::ForallOp forall;    // the cascade, once built
@@ -193,7 +197,10 @@ struct Lowering {
       } else if (qt.getDimSize(2) == 1 && left < 0 && right < 0) {
         causal = false;
       } else {
-        return failure();
+        // Chunked prefill from a cache: causal (and windows) aligned at
+        // kv_seqlen - Sq; tile ranges then start from the dense bounds.
+        dynamicOffset = true;
+        offset = 0;
       }
     }
     positional = causal || left >= 0 || right >= 0;
@@ -242,8 +249,8 @@ struct Lowering {
   /// constants (`T` = int64_t) or as IR (`T` = Value).
   template <typename T, typename Ops>
   std::pair<T, T> tileRangeImpl(T i0, Ops ops) {
-    T first = ops.add(i0, offset);
-    T last = ops.add(ops.min(ops.add(i0, Br - 1), Sq - 1), offset);
+    T first = addOffset(ops, i0);
+    T last = addOffset(ops, ops.min(ops.add(i0, Br - 1), Sq - 1));
     T lo = ops.cst(0), hi = ops.cst(nKv);
     if (!skip)
       return {lo, hi};
@@ -283,6 +290,13 @@ struct Lowering {
       return arith::FloorDivSIOp::create(b, loc, a, cst(c));
     }
   };
+  /// Query row `i` plus the query offset (static, or run-time in IR).
+  int64_t addOffset(ConstOps, int64_t i) { return i + offset; }
+  Value addOffset(IROps ops, Value i) {
+    return offsetV ? arith::AddIOp::create(ops.b, ops.loc, i, offsetV)
+                         .getResult()
+                   : ops.add(i, offset);
+  }
   /// Tiles holding a valid key: ceil(kv length / Bc).
   int64_t kvTiles(ConstOps) {
     return kvStatic >= 0 ? llvm::divideCeil(kvStatic, Bc) : nKv;
@@ -299,8 +313,8 @@ struct Lowering {
   std::pair<Value, Value> interiorRange(OpBuilder &b, Value i0, Value lo,
                                         Value hi) {
     IROps ops{b, loc};
-    Value first = ops.add(i0, offset);
-    Value last = ops.add(ops.min(ops.add(i0, Br - 1), Sq - 1), offset);
+    Value first = addOffset(ops, i0);
+    Value last = addOffset(ops, ops.min(ops.add(i0, Br - 1), Sq - 1));
     Value iHi = hi, iLo = lo;
     if (causal) // every key j <= first
       iHi = ops.min(iHi, ops.floordiv(ops.add(first, 1), Bc));
@@ -416,7 +430,7 @@ struct Lowering {
             Value p = arith::AddIOp::create(
                 nb, l, i0,
                 arith::AddIOp::create(nb, l, linalg::IndexOp::create(nb, l, 0),
-                                      idx(nb, l, offset)));
+                                      offsetV ? offsetV : idx(nb, l, offset)));
             auto hide = [&](Value cond) {
               x = arith::SelectOp::create(nb, l, cond, negInf, x);
             };
@@ -636,6 +650,8 @@ struct Lowering {
         n = arith::IndexCastOp::create(b, loc, b.getIndexType(), n);
         n = arith::MaxSIOp::create(b, loc, n, idx(b, loc, 0));
         kvLen = arith::MinSIOp::create(b, loc, n, idx(b, loc, Skv));
+        if (dynamicOffset)
+          offsetV = arith::SubIOp::create(b, loc, kvLen, idx(b, loc, SqOut));
       }
       Value qTile = slice(b, q, {ivs[0], ivs[1], ivs[2], i0, b.getIndexAttr(0)},
                           {1, 1, 1, Br, D}, {Br, D});
