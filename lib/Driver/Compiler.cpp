@@ -193,6 +193,11 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.target == CompileOptions::Target::CUDA &&
       failed(runPipeline(ctx, *module, gpuSeqPipeline(), opts)))
     return failure();
+  // seq.moe's kernel (lib/Runtime/ukernels/moe.c) runs on the host: CUDA
+  // takes the export's gather + batched matmul form instead.
+  if (opts.target == CompileOptions::Target::CUDA &&
+      failed(runPipeline(ctx, *module, "seq-lower-moe{generic=1}", opts)))
+    return failure();
   if (failed(runPipeline(ctx, *module,
                          seqToLinalgPipeline(opts.fuse, opts.attentionTiling),
                          opts)))

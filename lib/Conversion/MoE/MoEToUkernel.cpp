@@ -220,6 +220,93 @@ void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
         def->erase();
 }
 
+/// The export's form of seq.moe in plain seq ops, for targets without the
+/// runtime kernel (--target=cuda): every (token, slot) pair gathers its
+/// expert's weights and runs a batched matrix-vector product (k times the
+/// selected experts' weights moved, but no host call on device buffers).
+LogicalResult lowerMoEGeneric(seq::MoEOp op) {
+  if (op.getSharedUp() || op.getConstants() ||
+      llvm::any_of(op.getExpertKinds(), [](seq::MoEExpertKind k) {
+        return k != seq::MoEExpertKind::ffn;
+      }))
+    return op.emitOpError("with a shared expert or zero/copy/constant "
+                          "experts has no generic lowering (needs the CPU "
+                          "runtime kernel)");
+  auto xt = cast<RankedTensorType>(op.getInput().getType());
+  if (!xt.hasStaticShape())
+    return op.emitOpError("generic lowering needs a static token count");
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto f32 = b.getF32Type();
+  int64_t t = xt.getDimSize(0), h = xt.getDimSize(1);
+  int64_t k = cast<RankedTensorType>(op.getWeights().getType()).getDimSize(1);
+  auto upT = cast<RankedTensorType>(op.getUpWeights().getType());
+  int64_t n = upT.getDimSize(1);
+  int64_t inter =
+      cast<RankedTensorType>(op.getDownWeights().getType()).getDimSize(2);
+  auto ty = [&](ArrayRef<int64_t> shape, Type elt) {
+    return RankedTensorType::get(shape, elt);
+  };
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+    auto vt = cast<RankedTensorType>(v.getType());
+    return seq::ReshapeOp::create(b, loc, ty(shape, vt.getElementType()), v);
+  };
+  Value indices = op.getIndices();
+  auto it = cast<RankedTensorType>(indices.getType());
+  if (!it.getElementType().isInteger(64))
+    indices = seq::CastOp::create(b, loc, it.clone(b.getI64Type()), indices);
+  Value idx = reshape(indices, {t * k, 1});
+  Value xs = seq::BroadcastOp::create(b, loc, ty({t, k, h}, f32),
+                                      reshape(op.getInput(), {t, 1, h}));
+  Value xcol = reshape(xs, {t * k, h, 1});
+  Value gup =
+      seq::GatherNDOp::create(b, loc, ty({t * k, n, h}, f32), op.getUpWeights(),
+                              idx, b.getI64IntegerAttr(0));
+  Value u =
+      reshape(seq::MatMulOp::create(b, loc, ty({t * k, n, 1}, f32), gup, xcol),
+              {t * k, n});
+  Value act;
+  switch (op.getActivationKind()) {
+  case seq::MoEActivation::swiglu: {
+    auto half = [&](int64_t off) -> Value {
+      return tensor::ExtractSliceOp::create(
+          b, loc, ty({t * k, inter}, f32), u, ValueRange{}, ValueRange{},
+          ValueRange{}, b.getDenseI64ArrayAttr({0, off}),
+          b.getDenseI64ArrayAttr({t * k, inter}),
+          b.getDenseI64ArrayAttr({1, 1}));
+    };
+    act = seq::SwiGLUOp::create(b, loc, ty({t * k, inter}, f32), half(0),
+                                half(inter));
+    break;
+  }
+  case seq::MoEActivation::gelu:
+  case seq::MoEActivation::gelu_tanh:
+    act = seq::GeluOp::create(b, loc, u.getType(), u,
+                              op.getActivationKind() ==
+                                      seq::MoEActivation::gelu_tanh
+                                  ? seq::GeluApproximation::tanh
+                                  : seq::GeluApproximation::none);
+    break;
+  }
+  Value gdown =
+      seq::GatherNDOp::create(b, loc, ty({t * k, h, inter}, f32),
+                              op.getDownWeights(), idx, b.getI64IntegerAttr(0));
+  Value y = reshape(seq::MatMulOp::create(b, loc, ty({t * k, h, 1}, f32), gdown,
+                                          reshape(act, {t * k, inter, 1})),
+                    {t * k, h});
+  Value yw = seq::MulOp::create(b, loc, ty({t * k, h}, f32), y,
+                                reshape(op.getWeights(), {t * k, 1}));
+  Value out =
+      seq::ReduceOp::create(b, loc, ty({t, h}, f32), reshape(yw, {t, k, h}),
+                            seq::ReduceKind::sum, b.getDenseI64ArrayAttr({1}),
+                            /*keep_dims=*/false);
+  if (out.getType() != op.getType())
+    out = tensor::CastOp::create(b, loc, op.getType(), out);
+  op.replaceAllUsesWith(out);
+  op.erase();
+  return success();
+}
+
 /// softmax -> topk (-> / sum over the k weights).
 void lowerGate(seq::MoEGateOp op) {
   OpBuilder b(op);
@@ -249,6 +336,15 @@ void lowerGate(seq::MoEGateOp op) {
 struct LowerMoEPass : PassWrapper<LowerMoEPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerMoEPass)
 
+  LowerMoEPass() = default;
+  LowerMoEPass(const LowerMoEPass &other) : PassWrapper(other) {}
+
+  Option<bool> generic{
+      *this, "generic",
+      llvm::cl::desc("Lower seq.moe to the export's gather + batched matmul "
+                     "seq ops instead of the CPU runtime kernel"),
+      llvm::cl::init(false)};
+
   StringRef getArgument() const final { return "seq-lower-moe"; }
   StringRef getDescription() const final {
     return "Lower seq.moe to seqc_uk_moe calls on its buffers and "
@@ -274,6 +370,12 @@ struct LowerMoEPass : PassWrapper<LowerMoEPass, OperationPass<ModuleOp>> {
       lowerGate(g);
     if (moes.empty())
       return;
+    if (generic) {
+      for (seq::MoEOp m : moes)
+        if (failed(lowerMoEGeneric(m)))
+          return signalPassFailure();
+      return;
+    }
     func::FuncOp callee = declareMoE(module);
     for (seq::MoEOp m : moes)
       lowerMoE(m, callee);
