@@ -68,7 +68,7 @@ def kernel_isa(so, data_dir):
     out = subprocess.run([seqc.find_tool("seq-run"), str(so), "--data", str(data_dir),
                           "--rtol", "1e9", "--atol", "1e9"],
                          capture_output=True, text=True, env=env)
-    m = re.search(r"seqc_uk_qgemm\[(\w+)\]", out.stderr)
+    m = re.search(r"seqc_uk_qgemm(?:_packed)?\[(\w+)\]", out.stderr)
     return m.group(1) if m else "?"
 
 

@@ -5,7 +5,8 @@
 // keeps its [N, blocks, blob] bytes as seq.quant_matmul's weight (the kernel
 // reads them in place; nothing is dequantized into an f32 weight), scales
 // become [N, blocks], and packed 4-bit zero points are unpacked to one byte
-// per block on the host.
+// per block on the host. com.microsoft::GatherBlockQuantized (a quantized
+// embedding table) gathers packed rows and dequantizes only those.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,7 @@
 #include "seq/IR/SeqQuantOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
@@ -135,10 +137,101 @@ LogicalResult convertMatMulNBits(NodeContext &nc) {
   return success();
 }
 
+/// com.microsoft::GatherBlockQuantized(data, indices, scales[, zero_points])
+/// with gather_axis 0 and quantize_axis the last: onnxruntime-genai's
+/// quantized (tied) embedding table. Only the gathered rows are dequantized.
+LogicalResult convertGatherBlockQuantized(NodeContext &nc) {
+  auto dt = nc.inputType(0), it = nc.inputType(1), st = nc.inputType(2);
+  if (!dt || !it || !st)
+    return nc.error() << "expects ranked data, indices and scales";
+  int64_t bits = nc.attrInt("bits", 4), block = nc.attrInt("block_size", 128);
+  int64_t gatherAxis = nc.attrInt("gather_axis", 0);
+  int64_t quantAxis = nc.attrInt("quantize_axis", 1);
+  if (dt.getRank() != 2 || !dt.hasStaticShape() ||
+      !dt.getElementType().isInteger(8))
+    return nc.error() << "data must be a static 2-D uint8 tensor, got "
+                      << typeStr(dt);
+  if (gatherAxis != 0 || (quantAxis != 1 && quantAxis != -1))
+    return nc.error() << "only gather_axis = 0 and quantize_axis = 1 are "
+                         "supported, got "
+                      << gatherAxis << " and " << quantAxis;
+  if (bits != 4 && bits != 8)
+    return nc.error() << "bits = " << bits << " is not supported (4 or 8)";
+  if (block < 16 || (block & (block - 1)) != 0)
+    return nc.error() << "block_size must be a power of two >= 16, got "
+                      << block;
+  if (!isa<IntegerType>(it.getElementType()))
+    return nc.error() << "indices must be integers, got " << typeStr(it);
+  int64_t rows = dt.getDimSize(0), h = dt.getDimSize(1) * (bits == 4 ? 2 : 1);
+  if (h % block != 0)
+    return nc.error() << "the quantized axis (" << h
+                      << " elements) must be a multiple of block_size "
+                      << block;
+  int64_t blocks = h / block;
+  Type elt = st.getElementType();
+  if (!isa<FloatType>(elt) || st.getShape() != ArrayRef<int64_t>{rows, blocks})
+    return nc.error() << "scales must be float [" << rows << ", " << blocks
+                      << "], got " << typeStr(st);
+  OpBuilder &b = nc.b();
+  Location loc = nc.loc();
+  SmallVector<int64_t> lead(it.getShape());
+  auto gather = [&](Value table, int64_t width) {
+    auto t = cast<RankedTensorType>(table.getType());
+    SmallVector<int64_t> shape(lead);
+    shape.push_back(width);
+    return seq::GatherOp::create(b, loc, t.clone(shape), table, nc.input(1), 0)
+        .getResult();
+  };
+  auto withTail = [&](ArrayRef<int64_t> tail) {
+    SmallVector<int64_t> shape(lead);
+    shape.append(tail.begin(), tail.end());
+    return shape;
+  };
+  Value q = gather(nc.input(0), dt.getDimSize(1));
+  if (bits == 4) {
+    // Low nibble first: element 2j is byte j & 15, element 2j + 1 is j >> 4.
+    Type u8 = dt.getElementType();
+    Value lo = seq::AndOp::create(b, loc, q, nc.scalarConstant(u8, 15));
+    Value hi = seq::ShiftRightOp::create(b, loc, q, nc.scalarConstant(u8, 4));
+    int64_t half = dt.getDimSize(1);
+    lo = nc.reshape(lo, withTail({half, 1}));
+    hi = nc.reshape(hi, withTail({half, 1}));
+    q = tensor::ConcatOp::create(b, loc, lead.size() + 1, ValueRange{lo, hi});
+    q = nc.reshape(q, withTail({h}));
+  }
+  Value x = castTo(nc, q, elt);
+  Value zp;
+  if (nc.hasInput(3)) {
+    auto zt = nc.inputType(3);
+    std::optional<SmallVector<uint8_t>> raw = constBytes(nc.input(3));
+    int64_t perRow = (blocks * bits + 7) / 8;
+    if (!zt.getElementType().isInteger(8) || !raw ||
+        static_cast<int64_t>(raw->size()) != rows * perRow)
+      return nc.error() << "zero_points must be a constant uint8 tensor of "
+                        << rows * perRow << " bytes, got " << typeStr(zt);
+    SmallVector<double> vals;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t g = 0; g < blocks; ++g) {
+        uint8_t byte = (*raw)[r * perRow + (bits == 4 ? g / 2 : g)];
+        vals.push_back(bits == 8 ? byte : (g % 2 ? byte >> 4 : byte & 15));
+      }
+    zp = gather(constTensor(nc, elt, {rows, blocks}, vals), blocks);
+    zp = nc.reshape(zp, withTail({blocks, 1}));
+  } else {
+    zp = nc.scalarConstant(elt, 1 << (bits - 1));
+  }
+  Value scales = nc.reshape(gather(nc.input(2), blocks), withTail({blocks, 1}));
+  x = nc.reshape(x, withTail({blocks, block}));
+  x = seq::MulOp::create(b, loc, seq::SubOp::create(b, loc, x, zp), scales);
+  nc.setOutput(0, nc.reshape(x, withTail({h})));
+  return success();
+}
+
 } // namespace
 
 void registerQuantWeightOps(OpRegistry &r) {
   r["com.microsoft.MatMulNBits"] = {convertMatMulNBits, 3, 6};
+  r["com.microsoft.GatherBlockQuantized"] = {convertGatherBlockQuantized, 3, 4};
 }
 
 } // namespace seqc::import

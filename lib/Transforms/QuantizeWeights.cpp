@@ -7,6 +7,8 @@
 // quantization). Symmetric: scale = max|w| / (2^(bits-1) - 1), implicit zero
 // point 2^(bits-1). Asymmetric: scale = (max - min) / (2^bits - 1) and a zero
 // point per block. Defaults: w4 asymmetric, group 32; w8 symmetric, group 128.
+// The ops allow int8 activations (per row and block, like MatMulNBits'
+// accuracy_level 4), so constant weights run on the packed VNNI kernel.
 //
 //===----------------------------------------------------------------------===//
 

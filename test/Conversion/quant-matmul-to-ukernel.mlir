@@ -1,4 +1,4 @@
-// RUN: seq-opt --seq-lower-quant-matmul %s | FileCheck %s
+// RUN: seq-opt --seq-lower-quant-matmul --cse %s | FileCheck %s
 // seq.quant_matmul -> one runtime kernel call on the operand buffers: the
 // f32-activation kernel on the weight as given (here a function argument),
 // or, with int8_activations and constant operands, the VNNI kernel on a
@@ -7,8 +7,8 @@
 
 // CHECK-LABEL: func.func @runtime_weight
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x3x64xf32> into tensor<6x64xf32>
-// CHECK: bufferization.to_buffer %{{.*}} read_only : tensor<6x64xf32> to memref<6x64xf32, strided<[?, ?], offset: ?>>
-// CHECK: bufferization.to_buffer %{{.*}} read_only : tensor<40x2x16xui8> to memref<40x2x16xui8>
+// CHECK: bufferization.to_buffer %{{.*}} read_only {seq.qgemm_call = 0 : i64} : tensor<6x64xf32> to memref<6x64xf32, strided<[?, ?], offset: ?>>
+// CHECK: bufferization.to_buffer %{{.*}} read_only {seq.qgemm_call = 0 : i64} : tensor<40x2x16xui8> to memref<40x2x16xui8>
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<6x40xf32>
 // CHECK: call @seqc_uk_qgemm(
 // CHECK: bufferization.to_tensor %{{.*}} restrict writable
@@ -40,4 +40,17 @@ func.func @packed(%x: tensor<?x64xf32>) -> tensor<?x40xf32> {
 func.func @int8_runtime_weight(%x: tensor<1x64xf32>, %w: tensor<8x1x64xui8>, %s: tensor<8x1xf16>) -> tensor<1x8xf32> {
   %0 = seq.quant_matmul %x, %w, %s bits = 8 group = 64 {int8_activations} : (tensor<1x64xf32>, tensor<8x1x64xui8>, tensor<8x1xf16>) -> tensor<1x8xf32>
   return %0 : tensor<1x8xf32>
+}
+
+// Two kernels reading the same input each take its buffer right before their
+// call (bufferization sees the read there); CSE does not merge the two.
+// CHECK-LABEL: func.func @same_input
+// CHECK: bufferization.to_buffer %arg0 read_only {seq.qgemm_call = 3 : i64}
+// CHECK: call @seqc_uk_qgemm(
+// CHECK: bufferization.to_buffer %arg0 read_only {seq.qgemm_call = 4 : i64}
+// CHECK: call @seqc_uk_qgemm(
+func.func @same_input(%x: tensor<2x64xf32>, %w: tensor<8x2x16xui8>, %s: tensor<8x2xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %0 = seq.quant_matmul %x, %w, %s bits = 4 group = 32 : (tensor<2x64xf32>, tensor<8x2x16xui8>, tensor<8x2xf32>) -> tensor<2x8xf32>
+  %1 = seq.quant_matmul %x, %w, %s bits = 4 group = 32 : (tensor<2x64xf32>, tensor<8x2x16xui8>, tensor<8x2xf32>) -> tensor<2x8xf32>
+  return %0, %1 : tensor<2x8xf32>, tensor<2x8xf32>
 }

@@ -184,7 +184,8 @@ std::optional<Packed> packTiles(OpBuilder &b, seq::QuantMatMulOp op) {
 /// A read-only buffer of tensor `t`: identity layout when the kernel assumes
 /// a dense row-major operand (bufferization copies other layouts), a fully
 /// strided one otherwise.
-Value readBuffer(OpBuilder &b, Location loc, Value t, bool dense) {
+Value readBuffer(OpBuilder &b, Location loc, Value t, bool dense,
+                 int64_t callId) {
   auto tt = cast<RankedTensorType>(t.getType());
   MemRefType mt;
   if (dense) {
@@ -195,7 +196,14 @@ Value readBuffer(OpBuilder &b, Location loc, Value t, bool dense) {
         tt.getShape(), tt.getElementType(),
         StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides));
   }
-  return bufferization::ToBufferOp::create(b, loc, mt, t, /*read_only=*/true);
+  auto op = bufferization::ToBufferOp::create(b, loc, mt, t,
+                                              /*read_only=*/true);
+  // The kernel reads through an address taken from this buffer, which
+  // bufferization cannot see: the read must stay right before its call. A
+  // per-call tag keeps CSE from merging it with an earlier call's to_buffer
+  // of the same tensor (whose buffer a later op may then overwrite in place).
+  op->setAttr("seq.qgemm_call", b.getI64IntegerAttr(callId));
+  return op;
 }
 
 /// Address of the first element of `memref` as i64, and its strides.
@@ -218,7 +226,7 @@ std::pair<Value, SmallVector<Value>> describe(OpBuilder &b, Location loc,
   return {toI64(addr), strides};
 }
 
-void lower(seq::QuantMatMulOp op) {
+void lower(seq::QuantMatMulOp op, int64_t callId) {
   OpBuilder b(op);
   auto module = op->getParentOfType<ModuleOp>();
   std::optional<Packed> packed;
@@ -251,11 +259,12 @@ void lower(seq::QuantMatMulOp op) {
   if (!st.getElementType().isF32())
     scales = seq::CastOp::create(b, loc, st.clone(b.getF32Type()), scales);
 
-  Value xBuf = readBuffer(b, loc, x, /*dense=*/false);
-  Value wBuf = readBuffer(b, loc, weight, /*dense=*/true);
-  Value sBuf = readBuffer(b, loc, scales, /*dense=*/true);
-  Value zBuf =
-      zeroPoints ? readBuffer(b, loc, zeroPoints, /*dense=*/true) : Value();
+  Value xBuf = readBuffer(b, loc, x, /*dense=*/false, callId);
+  Value wBuf = readBuffer(b, loc, weight, /*dense=*/true, callId);
+  Value sBuf = readBuffer(b, loc, scales, /*dense=*/true, callId);
+  Value zBuf = zeroPoints
+                   ? readBuffer(b, loc, zeroPoints, /*dense=*/true, callId)
+                   : Value();
 
   auto outType = MemRefType::get(
       {cast<RankedTensorType>(x.getType()).getDimSize(0), n}, b.getF32Type());
@@ -333,8 +342,8 @@ struct LowerQuantMatMulPass
     getOperation().walk([&](seq::QuantMatMulOp op) { ops.push_back(op); });
     if (ops.empty())
       return;
-    for (seq::QuantMatMulOp op : ops)
-      lower(op);
+    for (auto [i, op] : llvm::enumerate(ops))
+      lower(op, i);
   }
 };
 

@@ -269,7 +269,9 @@ static void quantize_row(const qp_problem *p, const float *a, int64_t sak,
       float v = fabsf(a[(k0 + i) * sak]);
       amax = v > amax ? v : amax;
     }
-    float s = amax / 127.0f, inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+    /* As MLAS computes it (1 / scale, not 127 / amax), so that the int8
+     * activations round the same way as onnxruntime's. */
+    float s = amax / 127.0f, inv = s != 0.0f ? 1.0f / s : 0.0f;
     int32_t sum = 0;
     for (int64_t i = 0; i < p->group; ++i) {
       int32_t q = i < len ? (int32_t)lrintf(a[(k0 + i) * sak] * inv) : 0;

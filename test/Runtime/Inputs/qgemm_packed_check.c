@@ -61,7 +61,7 @@ int main(void) {
                   for (int64_t k = gg * g; k < K && k < (gg + 1) * g; k++)
                     amax =
                         fabsf(a[m * K + k]) > amax ? fabsf(a[m * K + k]) : amax;
-                  float inv = amax > 0 ? 127.0f / amax : 0, xs = amax / 127.0f;
+                  float xs = amax / 127.0f, inv = xs != 0 ? 1.0f / xs : 0;
                   for (int64_t k = gg * g; k < K && k < (gg + 1) * g; k++) {
                     long xq = lrintf(a[m * K + k] * inv);
                     for (int64_t n = 0; n < N; n++) {
