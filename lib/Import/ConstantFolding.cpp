@@ -18,6 +18,7 @@
 
 #include "seq/IR/SeqDialect.h"
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -273,13 +274,12 @@ broadcastShape(ArrayRef<const HostTensor *> ts) {
   return *r;
 }
 
-/// Normalizes `axis` for `rank`; false when out of range.
+/// Normalizes `axis` for `rank` in place; false when out of range.
 bool normAxis(int64_t &axis, int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    return false;
-  if (axis < 0)
-    axis += rank;
-  return true;
+  std::optional<int64_t> a = seq::normalizeAxis(axis, rank);
+  if (a)
+    axis = *a;
+  return a.has_value();
 }
 
 std::vector<int64_t> ints(const HostTensor &t) {
@@ -363,20 +363,22 @@ HostTensor castTo(const HostTensor &a, Type elt) {
   return r;
 }
 
-/// Truncating division / C remainder without the traps (x/0, INT64_MIN/-1).
+/// seq.div and seq.rem (SeqSemantics.h: no traps on x/0 and MIN/-1) on the
+/// int64 host values; results are wrapped to the element type afterwards.
 int64_t truncDiv(int64_t a, int64_t b) {
-  if (b == 0)
-    return 0;
-  if (b == -1)
-    return static_cast<int64_t>(0 - static_cast<uint64_t>(a));
-  return a / b;
+  return seq::intDiv(APInt(64, a, /*isSigned=*/true),
+                     APInt(64, b, /*isSigned=*/true), /*isUnsigned=*/false)
+      .getSExtValue();
 }
-int64_t truncRem(int64_t a, int64_t b) { return b == 0 || b == -1 ? 0 : a % b; }
+int64_t truncRem(int64_t a, int64_t b) {
+  return seq::intRem(APInt(64, a, /*isSigned=*/true),
+                     APInt(64, b, /*isSigned=*/true), /*isUnsigned=*/false)
+      .getSExtValue();
+}
 
+/// ONNX Mod with fmod=0: the remainder takes the divisor's sign (Python).
 int64_t pyMod(int64_t a, int64_t b) {
-  if (b == 0 || b == -1)
-    return 0;
-  int64_t r = a % b;
+  int64_t r = truncRem(a, b);
   if (r != 0 && ((r < 0) != (b < 0)))
     r += b;
   return r;

@@ -5,6 +5,7 @@
 
 #include "seq/IR/SeqDialect.h"
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -149,11 +150,11 @@ std::optional<double> NodeContext::constScalar(unsigned i) const {
 
 LogicalResult NodeContext::normalizeAxis(int64_t &axis, int64_t rank,
                                          StringRef what) {
-  if (axis < -rank || axis >= rank)
+  std::optional<int64_t> a = seq::normalizeAxis(axis, rank);
+  if (!a)
     return error() << what << " " << axis << " is out of range for rank "
                    << rank;
-  if (axis < 0)
-    axis += rank;
+  axis = *a;
   return success();
 }
 

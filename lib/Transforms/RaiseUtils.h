@@ -4,6 +4,7 @@
 #define SEQC_LIB_TRANSFORMS_RAISEUTILS_H
 
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -22,9 +23,7 @@ inline std::optional<double> getSplatFloat(mlir::Value v) {
 
 /// The normalized (non-negative) form of `axis` for `rank`, or -1.
 inline int64_t normalizeAxis(int64_t axis, int64_t rank) {
-  if (axis < 0)
-    axis += rank;
-  return axis >= 0 && axis < rank ? axis : -1;
+  return mlir::seq::normalizeAxis(axis, rank).value_or(-1);
 }
 
 inline mlir::RankedTensorType rankedType(mlir::Value v) {

@@ -109,3 +109,11 @@ func.func @conv_result(%x: tensor<1x1x5x5xf32>, %w: tensor<1x1x3x3xf32>) {
   %0 = seq.conv %x, %w strides = [1, 1] dilations = [1, 1] pads = [0, 0, 0, 0] group = 1 : (tensor<1x1x5x5xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x5x5xf32>
   return
 }
+
+// -----
+
+func.func @conv_dynamic_channels(%x: tensor<1x?x8xf32>, %w: tensor<4x?x3xf32>) {
+  // expected-error @+1 {{needs static channel counts, got input [1,?,8] and weight [4,?,3]}}
+  %0 = seq.conv %x, %w strides = [1] dilations = [1] pads = [0, 0] group = 1 : (tensor<1x?x8xf32>, tensor<4x?x3xf32>) -> tensor<1x4x6xf32>
+  return
+}

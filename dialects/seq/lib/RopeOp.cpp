@@ -1,16 +1,13 @@
 //===- RopeOp.cpp - seq.rope verification ---------------------------------===//
 
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
 using namespace mlir;
 using namespace mlir::seq;
-
-static bool sameDim(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
 
 int64_t RopeOp::getHeadDim() {
   return cast<RankedTensorType>(getInput().getType()).getDimSize(3);
@@ -60,8 +57,8 @@ LogicalResult RopeOp::verify() {
     if (!isa<IntegerType>(p.getElementType()) || p.getRank() != 2)
       return emitOpError("position_ids must be a 2-D integer tensor, got ")
              << p;
-    if ((p.getDimSize(0) != 1 && !sameDim(p.getDimSize(0), batch)) ||
-        (p.getDimSize(1) != 1 && !sameDim(p.getDimSize(1), seq)))
+    if ((p.getDimSize(0) != 1 && !dimsCompatible(p.getDimSize(0), batch)) ||
+        (p.getDimSize(1) != 1 && !dimsCompatible(p.getDimSize(1), seq)))
       return emitOpError("position_ids ")
              << p << " do not broadcast to [batch, sequence] = [" << batch
              << ", " << seq << "]";
@@ -76,7 +73,8 @@ LogicalResult RopeOp::verify() {
                        "input's layout, got ")
            << cos;
   for (int64_t i = 0; i < 3; ++i)
-    if (cos.getDimSize(i) != 1 && !sameDim(cos.getDimSize(i), x.getDimSize(i)))
+    if (cos.getDimSize(i) != 1 &&
+        !dimsCompatible(cos.getDimSize(i), x.getDimSize(i)))
       return emitOpError("table dim ")
              << i << " (" << cos.getDimSize(i) << ") must be 1 or the input's ("
              << x.getDimSize(i) << ")";

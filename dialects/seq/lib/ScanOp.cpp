@@ -1,16 +1,13 @@
 //===- ScanOp.cpp - seq.scan verification ---------------------------------===//
 
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
 using namespace mlir;
 using namespace mlir::seq;
-
-static bool sameDim(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
 
 static RankedTensorType dropDim(RankedTensorType t, int64_t axis) {
   SmallVector<int64_t> shape(t.getShape());
@@ -56,7 +53,7 @@ LogicalResult ScanOp::verify() {
              << j << "] = " << axis << " is out of range for scanned input "
              << j << " of rank " << t.getRank();
     int64_t len = t.getDimSize(axis);
-    if (!sameDim(length, len))
+    if (!dimsCompatible(length, len))
       return emitOpError("scanned input ")
              << j << " has length " << len << " along axis " << axis
              << " but earlier inputs have length " << length;
@@ -70,7 +67,7 @@ LogicalResult ScanOp::verify() {
       return emitOpError("output_axes[")
              << k << "] = " << axis << " is out of range for scan output " << k
              << " of rank " << t.getRank();
-    if (!sameDim(length, t.getDimSize(axis)))
+    if (!dimsCompatible(length, t.getDimSize(axis)))
       return emitOpError("scan output ")
              << k << " has length " << t.getDimSize(axis) << " along axis "
              << axis << " but the sequence length is " << length;
@@ -118,7 +115,7 @@ LogicalResult ScanOp::verifyRegions() {
     bool ok = step.getElementType() == full.getElementType() &&
               step.getRank() == expected.getRank();
     for (int64_t d = 0; ok && d < step.getRank(); ++d)
-      ok = sameDim(step.getDimSize(d), expected.getDimSize(d));
+      ok = dimsCompatible(step.getDimSize(d), expected.getDimSize(d));
     if (!ok)
       return yield.emitOpError("per-step output ")
              << k << " of type " << step << " does not stack into " << full

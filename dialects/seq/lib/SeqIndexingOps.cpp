@@ -2,6 +2,7 @@
 
 #include "seq/IR/Einsum.h"
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -9,27 +10,13 @@
 using namespace mlir;
 using namespace mlir::seq;
 
-static std::string dimsStr(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape)) {
-    if (i)
-      s += ",";
-    s += ShapedType::isDynamic(d) ? "?" : std::to_string(d);
-  }
-  return s + "]";
-}
-
 static RankedTensorType ttype(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
-static bool compatible(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
 static bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   return a.size() == b.size() && llvm::all_of(llvm::zip(a, b), [](auto p) {
-           return compatible(std::get<0>(p), std::get<1>(p));
+           return dimsCompatible(std::get<0>(p), std::get<1>(p));
          });
 }
 
@@ -38,17 +25,18 @@ static LogicalResult checkShape(Operation *op, StringRef what,
                                 ArrayRef<int64_t> expected) {
   if (!shapesCompatible(t.getShape(), expected))
     return op->emitOpError()
-           << what << " shape " << dimsStr(t.getShape())
-           << " does not match expected " << dimsStr(expected);
+           << what << " shape " << shapeStr(t.getShape())
+           << " does not match expected " << shapeStr(expected);
   return success();
 }
 
 static LogicalResult checkAxis(Operation *op, int64_t axis, int64_t rank,
                                int64_t &normalized) {
-  if (axis < -rank || axis >= rank)
+  std::optional<int64_t> a = normalizeAxis(axis, rank);
+  if (!a)
     return op->emitOpError("axis ")
            << axis << " is out of range for rank " << rank;
-  normalized = axis < 0 ? axis + rank : axis;
+  normalized = *a;
   return success();
 }
 
@@ -75,8 +63,18 @@ LogicalResult EinsumOp::verify() {
   return checkShape(*this, "result", getType(), spec->resultShape());
 }
 
+/// Arg reductions, top-k and cumsum compare or add elements with arith ops.
+static LogicalResult checkIntOrFloat(Operation *op, RankedTensorType t) {
+  if (!t.getElementType().isIntOrFloat())
+    return op->emitOpError("expects integer or floating-point elements, got ")
+           << t.getElementType();
+  return success();
+}
+
 template <typename Op> static LogicalResult verifyArgReduce(Op op) {
   auto in = ttype(op.getInput());
+  if (failed(checkIntOrFloat(op, in)))
+    return failure();
   int64_t axis;
   if (failed(checkAxis(op, op.getAxis(), in.getRank(), axis)))
     return failure();
@@ -96,7 +94,8 @@ LogicalResult ArgMinOp::verify() { return verifyArgReduce(*this); }
 LogicalResult TopKOp::verify() {
   auto in = ttype(getInput());
   int64_t axis;
-  if (failed(checkAxis(*this, getAxis(), in.getRank(), axis)))
+  if (failed(checkIntOrFloat(*this, in)) ||
+      failed(checkAxis(*this, getAxis(), in.getRank(), axis)))
     return failure();
   int64_t k = getK(), n = in.getDimSize(axis);
   if (k < 0 || (!ShapedType::isDynamic(n) && k > n))
@@ -115,6 +114,8 @@ LogicalResult TopKOp::verify() {
 
 LogicalResult CumSumOp::verify() {
   int64_t axis;
+  if (failed(checkIntOrFloat(*this, getType())))
+    return failure();
   return checkAxis(*this, getAxis(), getType().getRank(), axis);
 }
 
@@ -145,7 +146,7 @@ LogicalResult GatherNDOp::verify() {
            << b << " and index tuples of length " << m
            << " do not fit data of rank " << r << " and indices of rank " << q;
   for (int64_t i = 0; i < b; ++i)
-    if (!compatible(data.getDimSize(i), idx.getDimSize(i)))
+    if (!dimsCompatible(data.getDimSize(i), idx.getDimSize(i)))
       return emitOpError("batch dim ") << i << " differs between data and "
                                        << "indices";
   SmallVector<int64_t> shape(idx.getShape().drop_back());
@@ -198,7 +199,7 @@ LogicalResult ConvOp::verify() {
   int64_t rank = in.getRank(), s = rank - 2;
   if (s < 1 || w.getRank() != rank)
     return emitOpError("input and weight must have the same rank >= 3, got ")
-           << dimsStr(in.getShape()) << " and " << dimsStr(w.getShape());
+           << shapeStr(in.getShape()) << " and " << shapeStr(w.getShape());
   if ((int64_t)getStrides().size() != s ||
       (int64_t)getDilations().size() != s || (int64_t)getPads().size() != 2 * s)
     return emitOpError("expects ")
@@ -208,10 +209,13 @@ LogicalResult ConvOp::verify() {
       llvm::any_of(getPads(), [](int64_t x) { return x < 0; }))
     return emitOpError("strides and dilations must be >= 1 and pads >= 0");
   int64_t g = getGroup(), c = in.getDimSize(1), m = w.getDimSize(0);
-  if (g < 1 || ShapedType::isDynamic(c) || ShapedType::isDynamic(m) || c % g ||
-      m % g || !compatible(w.getDimSize(1), c / g))
+  if (ShapedType::isDynamic(c) || ShapedType::isDynamic(m))
+    return emitOpError("needs static channel counts, got input ")
+           << shapeStr(in.getShape()) << " and weight "
+           << shapeStr(w.getShape());
+  if (g < 1 || c % g || m % g || !dimsCompatible(w.getDimSize(1), c / g))
     return emitOpError("group ") << g << " does not fit input channels " << c
-                                 << " and weight " << dimsStr(w.getShape());
+                                 << " and weight " << shapeStr(w.getShape());
   Type elt = in.getElementType();
   if (w.getElementType() != elt || getType().getElementType() != elt ||
       (getBias() && ttype(getBias()).getElementType() != elt))

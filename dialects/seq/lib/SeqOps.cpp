@@ -1,6 +1,7 @@
 //===- SeqOps.cpp - seq dialect operations --------------------------------===//
 
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -19,16 +20,6 @@ using namespace mlir::seq;
 //===----------------------------------------------------------------------===//
 // Shape helpers
 //===----------------------------------------------------------------------===//
-
-static std::string shapeStr(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape)) {
-    if (i)
-      s += ",";
-    s += ShapedType::isDynamic(d) ? "?" : std::to_string(d);
-  }
-  return s + "]";
-}
 
 FailureOr<SmallVector<int64_t>>
 mlir::seq::broadcastShapes(ArrayRef<ArrayRef<int64_t>> shapes) {
@@ -73,8 +64,24 @@ static LogicalResult inferElementwiseResult(MLIRContext *ctx,
     return emitOptionalError(loc, "operand shapes ", msg,
                              " are not broadcast-compatible");
   }
-  Type elt =
-      cast<RankedTensorType>(operands.front().getType()).getElementType();
+  // The scalar bodies are arith/math ops, which take integers or floats and
+  // operands of one type; only a select's condition (i1) stands apart.
+  ValueRange same = resultElt == "rhs" ? operands.drop_front() : operands;
+  Type elt = cast<RankedTensorType>(same.front().getType()).getElementType();
+  for (Value v : operands) {
+    Type e = cast<RankedTensorType>(v.getType()).getElementType();
+    if (!e.isIntOrFloat())
+      return emitOptionalError(loc,
+                               "operands must have integer or "
+                               "floating-point elements, got ",
+                               e);
+  }
+  for (Value v : same) {
+    Type e = cast<RankedTensorType>(v.getType()).getElementType();
+    if (e != elt)
+      return emitOptionalError(loc, "operand element types differ: ", elt,
+                               " vs ", e);
+  }
   if (resultElt == "i1")
     elt = IntegerType::get(ctx, 1);
   else if (resultElt == "rhs")
@@ -98,7 +105,8 @@ static bool isUnsignedElementwise(Operation *op) {
 
 /// Integer division and remainder trap (SIGFPE) on a zero divisor and on
 /// signed MIN / -1. Those inputs get numpy's answers instead: x / 0 and
-/// x % 0 are 0, MIN / -1 wraps to MIN (0 - x) and MIN % -1 is 0.
+/// x % 0 are 0, MIN / -1 wraps to MIN (0 - x) and MIN % -1 is 0 (the rules
+/// of intDiv/intRem in SeqSemantics.h, which constant folding uses).
 template <typename IOp>
 static Value buildSafeIntDivOrRem(OpBuilder &b, Location loc, ValueRange args,
                                   bool isUnsigned) {
@@ -142,17 +150,10 @@ static Value buildFloatOrInt(OpBuilder &b, Location loc, ValueRange args,
 }
 
 static Value buildPow(OpBuilder &b, Location loc, ValueRange args, Type) {
-  Value base = args[0], exp = args[1];
-  if (isa<FloatType>(base.getType())) {
-    if (exp.getType() != base.getType())
-      exp = isa<FloatType>(exp.getType())
-                ? (Value)arith::TruncFOp::create(b, loc, base.getType(), exp)
-                : (Value)arith::SIToFPOp::create(b, loc, base.getType(), exp);
-    return math::PowFOp::create(b, loc, base, exp);
-  }
-  if (exp.getType() != base.getType())
-    exp = arith::TruncIOp::create(b, loc, base.getType(), exp);
-  return math::IPowIOp::create(b, loc, base, exp);
+  // Base and exponent share one type (inferElementwiseResult).
+  if (isa<FloatType>(args[0].getType()))
+    return math::PowFOp::create(b, loc, args[0], args[1]);
+  return math::IPowIOp::create(b, loc, args[0], args[1]);
 }
 
 static Value buildCompare(OpBuilder &b, Location loc, ValueRange args,
@@ -296,17 +297,6 @@ static RankedTensorType tensorType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
-/// Normalizes a possibly negative axis; fails if out of [-rank, rank).
-static FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    return failure();
-  return axis < 0 ? axis + rank : axis;
-}
-
-static bool dimsCompatible(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
 /// Checks `result` against the expected shape (dynamic dims match anything).
 static LogicalResult verifyResultShape(Operation *op, RankedTensorType result,
                                        ArrayRef<int64_t> expected) {
@@ -344,6 +334,10 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *ctx,
     return emitOptionalError(
         loc, "operand element types differ: ", lhs.getElementType(), " vs ",
         rhs.getElementType());
+  if (!lhs.getElementType().isIntOrFloat())
+    return emitOptionalError(loc,
+                             "expects integer or floating-point elements, got ",
+                             lhs.getElementType());
   ArrayRef<int64_t> ls = lhs.getShape(), rs = rhs.getShape();
   int64_t k1 = ls.back(), k2 = rs[rs.size() - 2];
   if (!dimsCompatible(k1, k2))
@@ -364,6 +358,10 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *ctx,
 LogicalResult TransposeOp::verify() {
   auto in = tensorType(getInput()), out = tensorType(getResult());
   ArrayRef<int64_t> perm = getPermutation();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("result element type ")
+           << out.getElementType() << " differs from the input's "
+           << in.getElementType();
   if ((int64_t)perm.size() != in.getRank())
     return emitOpError("permutation has ")
            << perm.size() << " entries for an input of rank " << in.getRank();
@@ -427,9 +425,14 @@ LogicalResult GatherOp::verify() {
   auto data = tensorType(getData()), idx = tensorType(getIndices()),
        out = tensorType(getResult());
   if (!isa<IntegerType>(idx.getElementType()))
-    return emitOpError("indices must be integers");
-  FailureOr<int64_t> axis = normalizeAxis(getAxis(), data.getRank());
-  if (failed(axis))
+    return emitOpError("indices must be integers, got ")
+           << idx.getElementType();
+  if (out.getElementType() != data.getElementType())
+    return emitOpError("result element type ")
+           << out.getElementType() << " differs from the data's "
+           << data.getElementType();
+  std::optional<int64_t> axis = normalizeAxis(getAxis(), data.getRank());
+  if (!axis)
     return emitOpError("axis ")
            << getAxis() << " is out of range for rank " << data.getRank();
   SmallVector<int64_t> shape(data.getShape().take_front(*axis));
@@ -440,10 +443,17 @@ LogicalResult GatherOp::verify() {
 
 LogicalResult ReduceOp::verify() {
   auto in = tensorType(getInput()), out = tensorType(getResult());
+  if (!in.getElementType().isIntOrFloat())
+    return emitOpError("expects integer or floating-point elements, got ")
+           << in.getElementType();
+  if (out.getElementType() != in.getElementType())
+    return emitOpError("result element type ")
+           << out.getElementType() << " differs from the input's "
+           << in.getElementType();
   llvm::SmallBitVector reduced(in.getRank());
   for (int64_t a : getAxes()) {
-    FailureOr<int64_t> axis = normalizeAxis(a, in.getRank());
-    if (failed(axis))
+    std::optional<int64_t> axis = normalizeAxis(a, in.getRank());
+    if (!axis)
       return emitOpError("axis ")
              << a << " is out of range for rank " << in.getRank();
     if (reduced.test(*axis))
@@ -461,7 +471,7 @@ LogicalResult ReduceOp::verify() {
 }
 
 LogicalResult SoftmaxOp::verify() {
-  if (failed(normalizeAxis(getAxis(), tensorType(getInput()).getRank())))
+  if (!normalizeAxis(getAxis(), tensorType(getInput()).getRank()))
     return emitOpError("axis ") << getAxis() << " is out of range for rank "
                                 << tensorType(getInput()).getRank();
   if (!isa<FloatType>(tensorType(getInput()).getElementType()))
@@ -472,18 +482,24 @@ LogicalResult SoftmaxOp::verify() {
 /// Shared checks of layer_norm / rms_norm: a float input whose normalized
 /// trailing dims [axis, rank) the scale (and bias) broadcast to.
 static LogicalResult verifyNorm(Operation *op, Value input, int64_t axis,
-                                ValueRange params) {
+                                ValueRange params, ArrayRef<StringRef> names) {
   auto in = tensorType(input);
   if (!isa<FloatType>(in.getElementType()))
     return op->emitOpError("expects floating-point input");
-  FailureOr<int64_t> a = normalizeAxis(axis, in.getRank());
-  if (failed(a))
+  std::optional<int64_t> a = normalizeAxis(axis, in.getRank());
+  if (!a)
     return op->emitOpError("axis ")
            << axis << " is out of range for rank " << in.getRank();
   if (tensorType(op->getResult(0)) != in)
     return op->emitOpError("result type must match the input type");
-  for (Value p : params) {
+  for (auto [p, name] : llvm::zip_equal(params, names)) {
     auto pt = tensorType(p);
+    // The lowering computes in the input's type; a mixed parameter would
+    // need an implicit cast the op does not define.
+    if (pt.getElementType() != in.getElementType())
+      return op->emitOpError()
+             << name << " element type " << pt.getElementType()
+             << " differs from the input's " << in.getElementType();
     FailureOr<SmallVector<int64_t>> shape =
         broadcastShapes({in.getShape(), pt.getShape()});
     if (failed(shape) || *shape != SmallVector<int64_t>(in.getShape()))
@@ -496,13 +512,16 @@ static LogicalResult verifyNorm(Operation *op, Value input, int64_t axis,
 
 LogicalResult LayerNormOp::verify() {
   SmallVector<Value> params{getScale()};
-  if (getBias())
+  SmallVector<StringRef> names{"scale"};
+  if (getBias()) {
     params.push_back(getBias());
-  return verifyNorm(*this, getInput(), getAxis(), params);
+    names.push_back("bias");
+  }
+  return verifyNorm(*this, getInput(), getAxis(), params, names);
 }
 
 LogicalResult RMSNormOp::verify() {
-  return verifyNorm(*this, getInput(), getAxis(), {getScale()});
+  return verifyNorm(*this, getInput(), getAxis(), {getScale()}, {"scale"});
 }
 
 LogicalResult AttentionOp::verify() {
@@ -511,7 +530,17 @@ LogicalResult AttentionOp::verify() {
   if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
     return emitOpError("query, key and value must be 4-D [B, H, S, D]");
   if (!isa<FloatType>(q.getElementType()))
-    return emitOpError("expects floating-point query");
+    return emitOpError("expects floating-point query, got ")
+           << q.getElementType();
+  // Q Kᵀ and P V are computed in one type; the op defines no implicit casts.
+  if (k.getElementType() != q.getElementType())
+    return emitOpError("key element type ")
+           << k.getElementType() << " differs from the query's "
+           << q.getElementType();
+  if (v.getElementType() != q.getElementType())
+    return emitOpError("value element type ")
+           << v.getElementType() << " differs from the query's "
+           << q.getElementType();
   if (!dimsCompatible(q.getDimSize(0), k.getDimSize(0)) ||
       !dimsCompatible(k.getDimSize(0), v.getDimSize(0)))
     return emitOpError("batch sizes differ");

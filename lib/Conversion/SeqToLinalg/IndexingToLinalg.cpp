@@ -12,6 +12,7 @@
 #include "Common.h"
 #include "Patterns.h"
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -70,9 +71,10 @@ AffineMap leadingDims(MLIRContext *ctx, int64_t numLoops, int64_t n) {
   return AffineMap::get(numLoops, 0, exprs, ctx);
 }
 
-/// `axis` in [0, rank) (the I64Attr getter is unsigned: compare as signed).
+/// `axis` in [0, rank) (the I64Attr getter is unsigned: compare as signed);
+/// the verifier has checked the range.
 int64_t normAxis(int64_t axis, int64_t rank) {
-  return axis < 0 ? axis + rank : axis;
+  return *seq::normalizeAxis(axis, rank);
 }
 
 /// Loop dims with `axis` moved last: the map from those loops to the input.

@@ -9,6 +9,7 @@
 #include "Common.h"
 #include "Patterns.h"
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -102,7 +103,7 @@ static Value mapOver(OpBuilder &b, Location loc, RankedTensorType full,
 }
 
 static int64_t normAxis(int64_t axis, int64_t rank) {
-  return axis < 0 ? axis + rank : axis;
+  return *seq::normalizeAxis(axis, rank); // verified
 }
 
 struct SoftmaxLowering : OpRewritePattern<seq::SoftmaxOp> {

@@ -3,6 +3,7 @@
 #include "Common.h"
 #include "Patterns.h"
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/SmallBitVector.h"
@@ -379,7 +380,7 @@ struct ReduceLowering : OpRewritePattern<seq::ReduceOp> {
     int64_t rank = in.getRank();
     llvm::SmallBitVector reduced(rank);
     for (int64_t a : op.getAxes())
-      reduced.set(a < 0 ? a + rank : a);
+      reduced.set(*seq::normalizeAxis(a, rank)); // verified
     // Kept dims may be dynamic; mean's divisor needs static reduced dims.
     SmallVector<Value> keptSizes;
     for (int64_t i = 0; i < rank; ++i) {
