@@ -60,6 +60,7 @@ std::unique_ptr<mlir::Pass> createMarkNormsPass();
 std::unique_ptr<mlir::Pass> createDropDataChecksPass();
 std::unique_ptr<mlir::Pass> createFusedNormsPass();
 std::unique_ptr<mlir::Pass> createAlignWorkgroupPass();
+/// Registers the passes of seqc/Target/CUDAPasses.td.
 void registerCudaPasses();
 /// GPU/NVVM -> LLVM IR translations and the NVVM target attribute models.
 void registerCudaTranslations(mlir::DialectRegistry &registry);

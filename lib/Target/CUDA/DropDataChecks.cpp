@@ -20,16 +20,12 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DEF_SEQGPUDROPDATACHECKS
+#include "seqc/Target/CUDAPasses.h.inc"
+
 namespace {
 
-struct DropDataChecksPass
-    : PassWrapper<DropDataChecksPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(DropDataChecksPass)
-  StringRef getArgument() const override { return "seq-gpu-drop-data-checks"; }
-  StringRef getDescription() const override {
-    return "Erase the data-dependent cf.assert checks (seq.data_check) that "
-           "would read device tensors on the host";
-  }
+struct DropDataChecksPass : impl::SeqGpuDropDataChecksBase<DropDataChecksPass> {
   void runOnOperation() override {
     SmallVector<cf::AssertOp> checks;
     getOperation().walk([&](cf::AssertOp op) {

@@ -36,6 +36,10 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DEF_SEQGPUMARKNORMS
+#define GEN_PASS_DEF_SEQGPUFUSEDNORMS
+#include "seqc/Target/CUDAPasses.h.inc"
+
 namespace {
 
 constexpr StringLiteral kNormMarker = "seq.fused_norm";
@@ -139,19 +143,7 @@ static std::optional<NormSite> matchSite(Operation *op) {
   return s;
 }
 
-struct MarkNormsPass : PassWrapper<MarkNormsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MarkNormsPass)
-  StringRef getArgument() const override { return "seq-gpu-mark-norms"; }
-  StringRef getDescription() const override {
-    return "Replace supported seq.rms_norm / seq.layer_norm / seq.softmax "
-           "ops by marker calls on [rows, N] buffers (built into one-kernel "
-           "row normalizations after bufferization)";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<bufferization::BufferizationDialect, func::FuncDialect,
-                    memref::MemRefDialect>();
-  }
-
+struct MarkNormsPass : impl::SeqGpuMarkNormsBase<MarkNormsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<NormSite> sites;
@@ -385,17 +377,7 @@ static LogicalResult buildNormKernel(func::CallOp call) {
   return success();
 }
 
-struct FusedNormsPass : PassWrapper<FusedNormsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FusedNormsPass)
-  StringRef getArgument() const override { return "seq-gpu-fused-norms"; }
-  StringRef getDescription() const override {
-    return "Build one-kernel row normalizations (warp per row, shuffle "
-           "reductions) for seq-gpu-mark-norms' marker calls";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, scf::SCFDialect, arith::ArithDialect,
-                    math::MathDialect, memref::MemRefDialect>();
-  }
+struct FusedNormsPass : impl::SeqGpuFusedNormsBase<FusedNormsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<func::CallOp> calls;

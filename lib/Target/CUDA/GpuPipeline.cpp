@@ -79,18 +79,10 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          "seq-emit-c-entry-point";
 }
 
-void registerCudaPasses() {
-  PassRegistration<Pass>([] { return createGpuPreparePass(); });
-  PassRegistration<Pass>([] { return createHostToDevicePass(); });
-  PassRegistration<Pass>([] { return createMergeGpuModulesPass(); });
-  PassRegistration<Pass>([] { return createTensorCoreMatmulPass(); });
-  PassRegistration<Pass>([] { return createMarkAttentionPass(); });
-  PassRegistration<Pass>([] { return createFlashAttentionPass(); });
-  PassRegistration<Pass>([] { return createMarkNormsPass(); });
-  PassRegistration<Pass>([] { return createDropDataChecksPass(); });
-  PassRegistration<Pass>([] { return createFusedNormsPass(); });
-  PassRegistration<Pass>([] { return createAlignWorkgroupPass(); });
-}
+#define GEN_PASS_REGISTRATION
+#include "seqc/Target/CUDAPasses.h.inc"
+
+void registerCudaPasses() { registerSeqcCudaPasses(); }
 
 void registerCudaTranslations(DialectRegistry &registry) {
   registerGPUDialectTranslation(registry);

@@ -27,6 +27,9 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DEF_SEQGPUPREPARE
+#include "seqc/Target/CUDAPasses.h.inc"
+
 namespace {
 
 /// Replaces `memref.copy src, dst` by an scf.parallel nest of load/store.
@@ -37,30 +40,30 @@ static void copyToParallelLoop(memref::CopyOp copy) {
   auto type = cast<MemRefType>(dst.getType());
   if (type.getRank() == 0) {
     // Rank 0: a one-iteration loop around the scalar move.
-    Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
-    Value one = b.create<arith::ConstantIndexOp>(loc, 1);
-    b.create<scf::ParallelOp>(
-        loc, ValueRange{zero}, ValueRange{one}, ValueRange{one},
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    scf::ParallelOp::create(
+        b, loc, ValueRange{zero}, ValueRange{one}, ValueRange{one},
         [&](OpBuilder &nb, Location nl, ValueRange) {
-          Value v = nb.create<memref::LoadOp>(nl, src, ValueRange{});
-          nb.create<memref::StoreOp>(nl, v, dst, ValueRange{});
+          Value v = memref::LoadOp::create(nb, nl, src, ValueRange{});
+          memref::StoreOp::create(nb, nl, v, dst, ValueRange{});
         });
     copy.erase();
     return;
   }
   SmallVector<Value> lbs, ubs, steps;
-  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
-  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
   for (int64_t d = 0; d < type.getRank(); ++d) {
     lbs.push_back(zero);
     steps.push_back(one);
     ubs.push_back(b.createOrFold<memref::DimOp>(loc, dst, d));
   }
-  b.create<scf::ParallelOp>(loc, lbs, ubs, steps,
-                            [&](OpBuilder &nb, Location nl, ValueRange ivs) {
-                              Value v = nb.create<memref::LoadOp>(nl, src, ivs);
-                              nb.create<memref::StoreOp>(nl, v, dst, ivs);
-                            });
+  scf::ParallelOp::create(b, loc, lbs, ubs, steps,
+                          [&](OpBuilder &nb, Location nl, ValueRange ivs) {
+                            Value v = memref::LoadOp::create(nb, nl, src, ivs);
+                            memref::StoreOp::create(nb, nl, v, dst, ivs);
+                          });
   copy.erase();
 }
 
@@ -93,11 +96,11 @@ static bool hoistParallelOutOfFor(scf::ForOp loop) {
       return false;
   OpBuilder b(loop);
   Location loc = loop.getLoc();
-  auto newPar = b.create<scf::ParallelOp>(loc, par.getLowerBound(),
-                                          par.getUpperBound(), par.getStep());
+  auto newPar = scf::ParallelOp::create(b, loc, par.getLowerBound(),
+                                        par.getUpperBound(), par.getStep());
   b.setInsertionPoint(newPar.getBody()->getTerminator());
-  auto newFor = b.create<scf::ForOp>(loc, loop.getLowerBound(),
-                                     loop.getUpperBound(), loop.getStep());
+  auto newFor = scf::ForOp::create(b, loc, loop.getLowerBound(),
+                                   loop.getUpperBound(), loop.getStep());
   IRMapping map;
   map.map(loop.getInductionVar(), newFor.getInductionVar());
   for (auto [o, n] :
@@ -130,7 +133,7 @@ static LogicalResult serialize(scf::ParallelOp par) {
   for (auto [iv, lb, ub, step] :
        llvm::zip(par.getInductionVars(), par.getLowerBound(),
                  par.getUpperBound(), par.getStep())) {
-    auto loop = b.create<scf::ForOp>(loc, lb, ub, step);
+    auto loop = scf::ForOp::create(b, loc, lb, ub, step);
     map.map(iv, loop.getInductionVar());
     b.setInsertionPoint(loop.getBody()->getTerminator());
   }
@@ -229,27 +232,16 @@ static LogicalResult wrapInOneThreadKernel(SerialRun &run) {
     return success();
   OpBuilder b(kept.front());
   Location loc = kept.front()->getLoc();
-  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
-  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
-  auto par = b.create<scf::ParallelOp>(loc, ValueRange{zero}, ValueRange{one},
-                                       ValueRange{one});
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto par = scf::ParallelOp::create(b, loc, ValueRange{zero}, ValueRange{one},
+                                     ValueRange{one});
   for (Operation *op : kept)
     op->moveBefore(par.getBody()->getTerminator());
   return success();
 }
 
-struct GpuPreparePass
-    : PassWrapper<GpuPreparePass, OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuPreparePass)
-  StringRef getArgument() const override { return "seq-gpu-prepare"; }
-  StringRef getDescription() const override {
-    return "Turn host memory accesses (memref.copy, serial loops) into "
-           "scf.parallel loops that become GPU kernels";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry
-        .insert<scf::SCFDialect, arith::ArithDialect, memref::MemRefDialect>();
-  }
+struct GpuPreparePass : impl::SeqGpuPrepareBase<GpuPreparePass> {
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
     // Host loops first (outermost first, to a fixed point): what they

@@ -38,6 +38,9 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DEF_SEQGPUHOSTTODEVICE
+#include "seqc/Target/CUDAPasses.h.inc"
+
 namespace {
 
 /// The buffer a view (cast, subview, reshape...) ultimately points into.
@@ -86,26 +89,25 @@ static SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value like) {
   auto type = cast<MemRefType>(like.getType());
   for (int64_t d = 0; d < type.getRank(); ++d)
     if (type.isDynamicDim(d))
-      sizes.push_back(b.create<memref::DimOp>(loc, like, d));
+      sizes.push_back(memref::DimOp::create(b, loc, like, d));
   return sizes;
 }
 
 static Value deviceAlloc(OpBuilder &b, Location loc, MemRefType type,
                          ValueRange dynSizes) {
-  return b
-      .create<gpu::AllocOp>(loc, type, /*asyncToken=*/Type(),
-                            /*asyncDependencies=*/ValueRange{}, dynSizes,
-                            /*symbolOperands=*/ValueRange{},
-                            /*hostShared=*/false)
+  return gpu::AllocOp::create(b, loc, type, /*asyncToken=*/Type(),
+                              /*asyncDependencies=*/ValueRange{}, dynSizes,
+                              /*symbolOperands=*/ValueRange{},
+                              /*hostShared=*/false)
       .getMemref();
 }
 
 static void deviceCopy(OpBuilder &b, Location loc, Value dst, Value src) {
-  b.create<gpu::MemcpyOp>(loc, /*asyncToken=*/Type(), ValueRange{}, dst, src);
+  gpu::MemcpyOp::create(b, loc, /*asyncToken=*/Type(), ValueRange{}, dst, src);
 }
 
 static void deviceFree(OpBuilder &b, Location loc, Value v) {
-  b.create<gpu::DeallocOp>(loc, /*asyncToken=*/Type(), ValueRange{}, v);
+  gpu::DeallocOp::create(b, loc, /*asyncToken=*/Type(), ValueRange{}, v);
 }
 
 /// The runtime's `void *seqc_cuda_resident(void **slot, const void *host,
@@ -122,29 +124,30 @@ static Value residentWeight(OpBuilder &b, Location loc, ModuleOp module,
   SymbolTable symbols(module);
   if (!symbols.lookup(kResidentFn)) {
     OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    mb.create<LLVM::LLVMFuncOp>(
-        loc, kResidentFn, LLVM::LLVMFunctionType::get(ptr, {ptr, ptr, i64}));
+    LLVM::LLVMFuncOp::create(mb, loc, kResidentFn,
+                             LLVM::LLVMFunctionType::get(ptr, {ptr, ptr, i64}));
   }
   // One zero-initialized slot per weight, shared by the module's functions.
   std::string slotName = ("__seqc_dev_" + global.getSymName()).str();
   if (!symbols.lookup(slotName)) {
     OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    mb.create<LLVM::GlobalOp>(loc, i64, /*isConstant=*/false,
-                              LLVM::Linkage::Internal, slotName,
-                              b.getI64IntegerAttr(0));
+    LLVM::GlobalOp::create(mb, loc, i64, /*isConstant=*/false,
+                           LLVM::Linkage::Internal, slotName,
+                           b.getI64IntegerAttr(0));
   }
-  Value host = b.create<memref::GetGlobalOp>(loc, type, global.getSymName());
+  Value host = memref::GetGlobalOp::create(b, loc, type, global.getSymName());
   Value hostIdx =
-      b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, host).getResult();
-  Value hostInt = b.create<arith::IndexCastOp>(loc, i64, hostIdx);
-  Value hostPtr = b.create<LLVM::IntToPtrOp>(loc, ptr, hostInt);
-  Value slot = b.create<LLVM::AddressOfOp>(loc, ptr, slotName);
+      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, host).getResult();
+  Value hostInt = arith::IndexCastOp::create(b, loc, i64, hostIdx);
+  Value hostPtr = LLVM::IntToPtrOp::create(b, loc, ptr, hostInt);
+  Value slot = LLVM::AddressOfOp::create(b, loc, ptr, slotName);
   uint64_t bytes =
       DataLayout::closest(global).getTypeSize(type.getElementType()) *
       type.getNumElements();
-  Value size = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(bytes));
-  Value dev = b.create<LLVM::CallOp>(loc, TypeRange{ptr}, kResidentFn,
-                                     ValueRange{slot, hostPtr, size})
+  Value size =
+      LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(bytes));
+  Value dev = LLVM::CallOp::create(b, loc, TypeRange{ptr}, kResidentFn,
+                                   ValueRange{slot, hostPtr, size})
                   .getResult();
   // The descriptor finalize-memref-to-llvm uses for `type`:
   // {allocated, aligned, offset, sizes[rank], strides[rank]}.
@@ -156,36 +159,24 @@ static Value residentWeight(OpBuilder &b, Location loc, ModuleOp module,
   }
   auto descType = LLVM::LLVMStructType::getLiteral(ctx, fields);
   auto cst = [&](int64_t v) -> Value {
-    return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
+    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
   };
-  Value desc = b.create<LLVM::PoisonOp>(loc, descType);
-  desc = b.create<LLVM::InsertValueOp>(loc, desc, dev, ArrayRef<int64_t>{0});
-  desc = b.create<LLVM::InsertValueOp>(loc, desc, dev, ArrayRef<int64_t>{1});
-  desc = b.create<LLVM::InsertValueOp>(loc, desc, cst(0), ArrayRef<int64_t>{2});
+  Value desc = LLVM::PoisonOp::create(b, loc, descType);
+  desc = LLVM::InsertValueOp::create(b, loc, desc, dev, ArrayRef<int64_t>{0});
+  desc = LLVM::InsertValueOp::create(b, loc, desc, dev, ArrayRef<int64_t>{1});
+  desc =
+      LLVM::InsertValueOp::create(b, loc, desc, cst(0), ArrayRef<int64_t>{2});
   SmallVector<int64_t> strides = type.getStridesAndOffset().first;
   for (int64_t d = 0; d < rank; ++d) {
-    desc = b.create<LLVM::InsertValueOp>(loc, desc, cst(type.getDimSize(d)),
-                                         ArrayRef<int64_t>{3, d});
-    desc = b.create<LLVM::InsertValueOp>(loc, desc, cst(strides[d]),
-                                         ArrayRef<int64_t>{4, d});
+    desc = LLVM::InsertValueOp::create(b, loc, desc, cst(type.getDimSize(d)),
+                                       ArrayRef<int64_t>{3, d});
+    desc = LLVM::InsertValueOp::create(b, loc, desc, cst(strides[d]),
+                                       ArrayRef<int64_t>{4, d});
   }
-  return b.create<UnrealizedConversionCastOp>(loc, type, desc).getResult(0);
+  return UnrealizedConversionCastOp::create(b, loc, type, desc).getResult(0);
 }
 
-struct HostToDevicePass
-    : PassWrapper<HostToDevicePass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(HostToDevicePass)
-  StringRef getArgument() const override { return "seq-gpu-host-to-device"; }
-  StringRef getDescription() const override {
-    return "Mirror host tensor buffers on the GPU (gpu.alloc/memcpy) around "
-           "gpu.launch_func; constant weights device-resident "
-           "(seqc_cuda_resident)";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, memref::MemRefDialect, LLVM::LLVMDialect,
-                    arith::ArithDialect>();
-  }
-
+struct HostToDevicePass : impl::SeqGpuHostToDeviceBase<HostToDevicePass> {
   LogicalResult convert(func::FuncOp fn, ModuleOp module) {
     // Roots of the buffers kernels write.
     llvm::SmallPtrSet<Value, 8> written;

@@ -15,15 +15,12 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DEF_SEQGPUMERGEMODULES
+#include "seqc/Target/CUDAPasses.h.inc"
+
 namespace {
 
-struct MergeGpuModulesPass
-    : PassWrapper<MergeGpuModulesPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MergeGpuModulesPass)
-  StringRef getArgument() const override { return "seq-gpu-merge-modules"; }
-  StringRef getDescription() const override {
-    return "Move all outlined kernels into one gpu.module";
-  }
+struct MergeGpuModulesPass : impl::SeqGpuMergeModulesBase<MergeGpuModulesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());

@@ -48,6 +48,10 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DECL_SEQGPUTENSORCOREMATMUL
+#define GEN_PASS_DEF_SEQGPUTENSORCOREMATMUL
+#include "seqc/Target/CUDAPasses.h.inc"
+
 namespace {
 
 struct MatmulOperands {
@@ -133,19 +137,19 @@ static Value nvvmMmaF32(OpBuilder &b, Location loc, ArrayRef<Value> a,
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t e = 0; e < 2; ++e)
       c.push_back(
-          b.create<vector::ExtractOp>(loc, acc, ArrayRef<int64_t>{r, e}));
+          vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{r, e}));
   auto structType =
       LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-  Value d = b.create<NVVM::MmaOp>(
-      loc, structType, a, bRegs, c, ArrayRef<int64_t>{16, 8, k}, std::nullopt,
-      std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+  Value d = NVVM::MmaOp::create(
+      b, loc, structType, a, bRegs, c, ArrayRef<int64_t>{16, 8, k},
+      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
       std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                      NVVM::MMALayout::col});
   Value out = acc;
   for (int64_t i = 0; i < 4; ++i) {
-    Value v = b.create<LLVM::ExtractValueOp>(loc, d, ArrayRef<int64_t>{i});
-    out = b.create<vector::InsertOp>(loc, v, out,
-                                     ArrayRef<int64_t>{i / 2, i % 2});
+    Value v = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{i});
+    out = vector::InsertOp::create(b, loc, v, out,
+                                   ArrayRef<int64_t>{i / 2, i % 2});
   }
   return out;
 }
@@ -159,10 +163,10 @@ static Value bf16MmaSync(OpBuilder &b, Location loc, Value fragA, Value fragB,
     SmallVector<Value> out;
     auto pair = VectorType::get({1}, i32);
     for (int64_t r = 0; r < n; ++r) {
-      Value row = b.create<vector::ExtractOp>(loc, frag, ArrayRef<int64_t>{r});
-      Value packed = b.create<vector::BitCastOp>(loc, pair, row);
+      Value row = vector::ExtractOp::create(b, loc, frag, ArrayRef<int64_t>{r});
+      Value packed = vector::BitCastOp::create(b, loc, pair, row);
       out.push_back(
-          b.create<vector::ExtractOp>(loc, packed, ArrayRef<int64_t>{0}));
+          vector::ExtractOp::create(b, loc, packed, ArrayRef<int64_t>{0}));
     }
     return out;
   };
@@ -176,8 +180,8 @@ static Value tf32MmaSync(OpBuilder &b, Location loc, ArrayRef<Value> aElts,
                          ArrayRef<Value> bElts, Value acc) {
   Type i32 = b.getI32Type();
   auto toTf32 = [&](Value v) -> Value {
-    return b.create<NVVM::ConvertFloatToTF32Op>(loc, i32, v,
-                                                NVVM::FPRoundingMode::RNA);
+    return NVVM::ConvertFloatToTF32Op::create(b, loc, i32, v,
+                                              NVVM::FPRoundingMode::RNA);
   };
   SmallVector<Value> a, bb;
   for (Value v : aElts)
@@ -192,123 +196,103 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
   auto tb = cast<MemRefType>(ops.b.getType());
   int64_t m = ta.getDimSize(0), k = ta.getDimSize(1), n = tb.getDimSize(1);
   auto cst = [&](int64_t v) -> Value {
-    return b.create<arith::ConstantIndexOp>(loc, v);
+    return arith::ConstantIndexOp::create(b, loc, v);
   };
   Value one = cst(1);
-  auto launch = b.create<gpu::LaunchOp>(loc, cst(n / 8), cst(m / 16), one,
-                                        cst(32), one, one);
+  auto launch = gpu::LaunchOp::create(b, loc, cst(n / 8), cst(m / 16), one,
+                                      cst(32), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   Type f16 = ta.getElementType(), f32 = b.getF32Type(); // f16, bf16 or f32
   bool tf32 = f16.isF32();
   Value lane = launch.getThreadIds().x;
-  Value g = b.create<arith::DivUIOp>(loc, lane, cst(4));
-  Value t = b.create<arith::RemUIOp>(loc, lane, cst(4));
-  Value t2 = b.create<arith::MulIOp>(loc, t, cst(2));
-  Value row0 = b.create<arith::AddIOp>(
-      loc, b.create<arith::MulIOp>(loc, launch.getBlockIds().y, cst(16)), g);
-  Value row1 = b.create<arith::AddIOp>(loc, row0, cst(8));
-  Value colBase = b.create<arith::MulIOp>(loc, launch.getBlockIds().x, cst(8));
-  Value col = b.create<arith::AddIOp>(loc, colBase, t2);
-  Value col1 = b.create<arith::AddIOp>(loc, col, cst(1));
-  Value bCol = b.create<arith::AddIOp>(loc, colBase, g);
+  Value g = arith::DivUIOp::create(b, loc, lane, cst(4));
+  Value t = arith::RemUIOp::create(b, loc, lane, cst(4));
+  Value t2 = arith::MulIOp::create(b, loc, t, cst(2));
+  Value row0 = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().y, cst(16)),
+      g);
+  Value row1 = arith::AddIOp::create(b, loc, row0, cst(8));
+  Value colBase = arith::MulIOp::create(b, loc, launch.getBlockIds().x, cst(8));
+  Value col = arith::AddIOp::create(b, loc, colBase, t2);
+  Value col1 = arith::AddIOp::create(b, loc, col, cst(1));
+  Value bCol = arith::AddIOp::create(b, loc, colBase, g);
 
   auto add = [&](Value x, int64_t v) -> Value {
-    return b.create<arith::AddIOp>(loc, x, cst(v));
+    return arith::AddIOp::create(b, loc, x, cst(v));
   };
   auto load = [&](Value mem, Value i, Value j) -> Value {
-    return b.create<memref::LoadOp>(loc, mem, ValueRange{i, j});
+    return memref::LoadOp::create(b, loc, mem, ValueRange{i, j});
   };
   // acc = C's tile in f32.
   auto accType = VectorType::get({2, 2}, f32);
-  Value acc = b.create<arith::ConstantOp>(
-      loc, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0)));
+  Value acc = arith::ConstantOp::create(
+      b, loc, accType, DenseElementsAttr::get(accType, b.getF32FloatAttr(0)));
   Value cRows[2] = {row0, row1}, cCols[2] = {col, col1};
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t c = 0; c < 2; ++c) {
       Value v = load(ops.c, cRows[r], cCols[c]);
       if (!tf32)
-        v = b.create<arith::ExtFOp>(loc, f32, v);
-      acc = b.create<vector::InsertOp>(loc, v, acc, ArrayRef<int64_t>{r, c});
+        v = arith::ExtFOp::create(b, loc, f32, v);
+      acc = vector::InsertOp::create(b, loc, v, acc, ArrayRef<int64_t>{r, c});
     }
 
-  auto loop = b.create<scf::ForOp>(loc, cst(0), cst(k), cst(tf32 ? 8 : 16),
-                                   ValueRange{acc});
+  auto loop = scf::ForOp::create(b, loc, cst(0), cst(k), cst(tf32 ? 8 : 16),
+                                 ValueRange{acc});
   b.setInsertionPointToStart(loop.getBody());
   Value kk = loop.getInductionVar();
   if (tf32) {
-    Value kt = b.create<arith::AddIOp>(loc, kk, t); // t + kk
+    Value kt = arith::AddIOp::create(b, loc, kk, t); // t + kk
     Value aElts[4] = {load(ops.a, row0, kt), load(ops.a, row1, kt),
                       load(ops.a, row0, add(kt, 4)),
                       load(ops.a, row1, add(kt, 4))};
     Value bElts[2] = {load(ops.b, kt, bCol), load(ops.b, add(kt, 4), bCol)};
-    b.create<scf::YieldOp>(
-        loc, tf32MmaSync(b, loc, aElts, bElts, loop.getRegionIterArgs()[0]));
+    scf::YieldOp::create(
+        b, loc, tf32MmaSync(b, loc, aElts, bElts, loop.getRegionIterArgs()[0]));
   } else {
-    Value kA = b.create<arith::AddIOp>(loc, kk, t2); // 2t + kk
+    Value kA = arith::AddIOp::create(b, loc, kk, t2); // 2t + kk
     auto aType = VectorType::get({4, 2}, f16);
     auto bType = VectorType::get({2, 2}, f16);
-    Value fragA = b.create<arith::ConstantOp>(
-        loc, aType, DenseElementsAttr::get(aType, b.getFloatAttr(f16, 0)));
+    Value fragA = arith::ConstantOp::create(
+        b, loc, aType, DenseElementsAttr::get(aType, b.getFloatAttr(f16, 0)));
     Value aRows[4] = {row0, row1, row0, row1};
     int64_t aColOff[4] = {0, 0, 8, 8};
     for (int64_t r = 0; r < 4; ++r)
       for (int64_t e = 0; e < 2; ++e)
-        fragA = b.create<vector::InsertOp>(
-            loc, load(ops.a, aRows[r], add(kA, aColOff[r] + e)), fragA,
+        fragA = vector::InsertOp::create(
+            b, loc, load(ops.a, aRows[r], add(kA, aColOff[r] + e)), fragA,
             ArrayRef<int64_t>{r, e});
-    Value fragB = b.create<arith::ConstantOp>(
-        loc, bType, DenseElementsAttr::get(bType, b.getFloatAttr(f16, 0)));
+    Value fragB = arith::ConstantOp::create(
+        b, loc, bType, DenseElementsAttr::get(bType, b.getFloatAttr(f16, 0)));
     for (int64_t r = 0; r < 2; ++r)
       for (int64_t e = 0; e < 2; ++e)
-        fragB = b.create<vector::InsertOp>(
-            loc, load(ops.b, add(kA, 8 * r + e), bCol), fragB,
-            ArrayRef<int64_t>{r, e});
+        fragB = vector::InsertOp::create(b, loc,
+                                         load(ops.b, add(kA, 8 * r + e), bCol),
+                                         fragB, ArrayRef<int64_t>{r, e});
     Value next =
         isa<Float16Type>(f16)
-            ? b.create<nvgpu::MmaSyncOp>(loc, fragA, fragB,
-                                         loop.getRegionIterArgs()[0],
-                                         b.getI64ArrayAttr({16, 8, 16}))
+            ? nvgpu::MmaSyncOp::create(b, loc, fragA, fragB,
+                                       loop.getRegionIterArgs()[0],
+                                       b.getI64ArrayAttr({16, 8, 16}))
                   .getResult()
             : bf16MmaSync(b, loc, fragA, fragB, loop.getRegionIterArgs()[0]);
-    b.create<scf::YieldOp>(loc, next);
+    scf::YieldOp::create(b, loc, next);
   }
 
   b.setInsertionPointAfter(loop);
   for (int64_t r = 0; r < 2; ++r)
     for (int64_t c = 0; c < 2; ++c) {
-      Value v = b.create<vector::ExtractOp>(loc, loop.getResult(0),
-                                            ArrayRef<int64_t>{r, c});
+      Value v = vector::ExtractOp::create(b, loc, loop.getResult(0),
+                                          ArrayRef<int64_t>{r, c});
       if (!tf32)
-        v = b.create<arith::TruncFOp>(loc, f16, v);
-      b.create<memref::StoreOp>(loc, v, ops.c, ValueRange{cRows[r], cCols[c]});
+        v = arith::TruncFOp::create(b, loc, f16, v);
+      memref::StoreOp::create(b, loc, v, ops.c, ValueRange{cRows[r], cCols[c]});
     }
-  b.create<gpu::TerminatorOp>(loc);
+  gpu::TerminatorOp::create(b, loc);
 }
 
 struct TensorCoreMatmulPass
-    : PassWrapper<TensorCoreMatmulPass, OperationPass<func::FuncOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TensorCoreMatmulPass)
-  TensorCoreMatmulPass() = default;
-  TensorCoreMatmulPass(const TensorCoreMatmulPass &other)
-      : PassWrapper(other) {}
-  Option<bool> allowTf32{
-      *this, "allow-tf32",
-      llvm::cl::desc("f32 matmuls on tf32 tensor cores (mma.sync m16n8k8, "
-                     "inputs rounded to tf32); default: exact f32 kernels"),
-      llvm::cl::init(false)};
-  StringRef getArgument() const override {
-    return "seq-gpu-tensor-core-matmul";
-  }
-  StringRef getDescription() const override {
-    return "f16/bf16 (and, with allow-tf32, f32) matmuls (f32 accumulation) "
-           "as mma.sync tensor-core kernels";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, nvgpu::NVGPUDialect, NVVM::NVVMDialect,
-                    LLVM::LLVMDialect, vector::VectorDialect, scf::SCFDialect,
-                    arith::ArithDialect, memref::MemRefDialect>();
-  }
+    : impl::SeqGpuTensorCoreMatmulBase<TensorCoreMatmulPass> {
   void runOnOperation() override {
     SmallVector<std::pair<linalg::LinalgOp, MatmulOperands>> matches;
     getOperation().walk([&](linalg::LinalgOp op) {

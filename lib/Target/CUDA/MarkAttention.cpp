@@ -1,0 +1,124 @@
+//===- MarkAttention.cpp - supported attention -> marker calls ------------===//
+//
+// `seq-gpu-mark-attention` (tensors, before seq-to-linalg): a supported
+// seq.attention becomes a call to a private marker declaration on the
+// operands' buffers (bufferization.to_buffer) and a fresh output buffer
+// (bufferization.to_tensor restrict writable). Bufferization and buffer
+// deallocation treat the call like any other memref user, so the kernel is
+// built after them without exposing gpu.launch (and its shared-memory block
+// arguments) to the ownership-based deallocation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FlashAttention.h"
+
+#include "seqc/Target/CUDA.h"
+
+#include "seq/IR/SeqOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+using namespace mlir;
+
+namespace seqc {
+#define GEN_PASS_DEF_SEQGPUMARKATTENTION
+#include "seqc/Target/CUDAPasses.h.inc"
+
+namespace {
+using flash::kMarkerAttr;
+
+/// Why `op` cannot use the fused kernel, or empty if it can.
+static std::string unsupportedReason(seq::AttentionOp op) {
+  auto q = dyn_cast<RankedTensorType>(op.getQuery().getType());
+  auto k = dyn_cast<RankedTensorType>(op.getKey().getType());
+  auto v = dyn_cast<RankedTensorType>(op.getValue().getType());
+  auto r = dyn_cast<RankedTensorType>(op.getResult().getType());
+  if (!q || !k || !v || !r || q.getRank() != 4 || k.getRank() != 4 ||
+      v.getRank() != 4 || r.getRank() != 4 || !q.hasStaticShape() ||
+      !k.hasStaticShape() || !v.hasStaticShape() || !r.hasStaticShape())
+    return "not static rank-4";
+  Type elt = q.getElementType();
+  if (!isa<Float16Type, BFloat16Type, Float32Type>(elt) ||
+      k.getElementType() != elt || v.getElementType() != elt ||
+      r.getElementType() != elt)
+    return "element type";
+  if (op.getMask() || !op.isPlain() || op.getSoftcap().convertToFloat() != 0)
+    return "mask/softcap/positional extras";
+  if (!(op.getScale().convertToFloat() > 0))
+    return "scale";
+  // Head sizes whose 16-byte copy chunks divide evenly over the threads
+  // and whose accumulators fit in registers (D <= 128). The f32 kernel's
+  // 32 unrolled dot products spill at D = 32 (ptxas schedules their loads
+  // together): f32 takes D = 64 and 128 only.
+  int64_t d = q.getDimSize(3);
+  bool dOk = d == 64 || d == 128 || (!elt.isF32() && (d == 16 || d == 32));
+  if (!dOk || k.getDimSize(3) != d || v.getDimSize(3) != d ||
+      k.getShape() != v.getShape() || k.getDimSize(0) != q.getDimSize(0) ||
+      q.getDimSize(1) % k.getDimSize(1) != 0 || r.getShape() != q.getShape())
+    return "shape";
+  return "";
+}
+
+struct MarkAttentionPass : impl::SeqGpuMarkAttentionBase<MarkAttentionPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<seq::AttentionOp> ops;
+    module.walk([&](seq::AttentionOp op) {
+      if (unsupportedReason(op).empty())
+        ops.push_back(op);
+    });
+    unsigned counter = 0;
+    for (seq::AttentionOp op : ops) {
+      Location loc = op.getLoc();
+      auto bufferType = [](Value v) {
+        auto t = cast<RankedTensorType>(v.getType());
+        return MemRefType::get(t.getShape(), t.getElementType());
+      };
+      MemRefType outType = bufferType(op.getResult());
+      SmallVector<Type> argTypes = {bufferType(op.getQuery()),
+                                    bufferType(op.getKey()),
+                                    bufferType(op.getValue()), outType};
+      OpBuilder mb(module.getBodyRegion());
+      mb.setInsertionPointToEnd(module.getBody());
+      std::string name;
+      do {
+        name = "seqc_flash_attention_" + std::to_string(counter++);
+      } while (module.lookupSymbol(name));
+      auto decl =
+          func::FuncOp::create(mb, loc, name, mb.getFunctionType(argTypes, {}));
+      decl.setPrivate();
+      decl->setAttr(kMarkerAttr, mb.getUnitAttr());
+
+      OpBuilder b(op);
+      SmallVector<Value> args;
+      for (Value v : {op.getQuery(), op.getKey(), op.getValue()})
+        args.push_back(bufferization::ToBufferOp::create(
+            b, loc, bufferType(v), v, /*read_only=*/true));
+      Value out = memref::AllocOp::create(b, loc, outType);
+      args.push_back(out);
+      auto call = func::CallOp::create(b, loc, decl, args);
+      NamedAttrList attrs;
+      attrs.append("scale", op.getScaleAttr());
+      attrs.append("query_offset", op.getQueryOffsetAttr());
+      if (op.getCausal())
+        attrs.append("causal", b.getUnitAttr());
+      call->setAttr(kMarkerAttr, attrs.getDictionary(b.getContext()));
+      Value result = bufferization::ToTensorOp::create(
+          b, loc, op.getResult().getType(), out, /*restrict=*/true,
+          /*writable=*/true);
+      op.getResult().replaceAllUsesWith(result);
+      op->erase();
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createMarkAttentionPass() {
+  return std::make_unique<MarkAttentionPass>();
+}
+
+} // namespace seqc
