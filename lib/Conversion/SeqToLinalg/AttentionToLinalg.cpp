@@ -258,7 +258,9 @@ struct AttentionLowering : OpRewritePattern<seq::AttentionOp> {
         return rw.notifyMatchFailure(op, "dynamic head count or size");
     bool dynamic =
         !qt.hasStaticShape() || !kt.hasStaticShape() || !vt.hasStaticShape();
-    if (dynamic && op.getMask() &&
+    // The mask is reshaped to its broadcast [B, Hkv, G, Sq, Skv] form, which
+    // needs its static shape (with static Q/K/V too).
+    if (op.getMask() &&
         !cast<RankedTensorType>(op.getMask().getType()).hasStaticShape())
       return rw.notifyMatchFailure(op, "dynamic mask");
     if (qt.isDynamicDim(2) && op.getKvSeqlen())
