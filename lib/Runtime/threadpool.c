@@ -56,6 +56,11 @@ static _Atomic int64_t done_chunks;
 
 static _Thread_local int in_region;
 
+/* seqc_release_threads joins the workers; they exit at the next generation
+ * while `stopping` is set. */
+static pthread_t workers[MAX_THREADS];
+static _Atomic int stopping;
+
 static uint64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -99,6 +104,8 @@ static void *worker_main(void *arg) {
         cpu_relax();
         if ((++spins & 255) != 0)
           continue;
+        if (atomic_load(&stopping))
+          return NULL;
         uint64_t idle = now_ns() - start;
         if (idle > SPIN_NS)
           break;
@@ -111,12 +118,16 @@ static void *worker_main(void *arg) {
     if (g == seen) {
       pthread_mutex_lock(&sleep_mu);
       atomic_fetch_add(&sleepers, 1);
-      while ((g = atomic_load(&generation)) == seen)
+      // `stopping` too: a worker that started after the release's new
+      // generation took that one as already seen.
+      while ((g = atomic_load(&generation)) == seen && !atomic_load(&stopping))
         pthread_cond_wait(&wake, &sleep_mu);
       atomic_fetch_sub(&sleepers, 1);
       pthread_mutex_unlock(&sleep_mu);
     }
     seen = g;
+    if (atomic_load(&stopping))
+      return NULL;
     if (id < atomic_load(&active_workers))
       run_chunks((uint32_t)g);
   }
@@ -140,13 +151,8 @@ static int ensure_pool(void) {
   if (num_threads == 0)
     num_threads = default_threads();
   while (started_workers < num_threads - 1) {
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&t, &attr, worker_main,
+    int rc = pthread_create(&workers[started_workers], NULL, worker_main,
                             (void *)(intptr_t)started_workers);
-    pthread_attr_destroy(&attr);
     if (rc != 0) { /* run with the workers we have */
       num_threads = started_workers + 1;
       break;
@@ -177,6 +183,29 @@ SEQC_API int seqc_set_num_threads(int32_t n) {
   ensure_pool();
   pthread_mutex_unlock(&owner);
   return SEQC_OK;
+}
+
+SEQC_API void seqc_release_threads(void) {
+  pthread_mutex_lock(&owner); /* no job runs */
+  pthread_mutex_lock(&config_mu);
+  if (started_workers > 0) {
+    /* A new generation wakes every worker (spinning or asleep); with
+     * `stopping` set it exits instead of looking for chunks. */
+    atomic_store(&stopping, 1);
+    pthread_mutex_lock(&sleep_mu);
+    atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+    pthread_cond_broadcast(&wake);
+    pthread_mutex_unlock(&sleep_mu);
+    for (int i = 0; i < started_workers; ++i)
+      pthread_join(workers[i], NULL);
+    started_workers = 0;
+    atomic_store(&stopping, 0);
+  }
+  atomic_store(&active_workers, 0);
+  /* The next parallel loop or seqc_get_num_threads restarts the pool. */
+  atomic_store_explicit(&configured, 0, memory_order_release);
+  pthread_mutex_unlock(&config_mu);
+  pthread_mutex_unlock(&owner);
 }
 
 void seqc_parallel_for(int64_t n, seqc_task_fn fn, void *ctx) {

@@ -244,6 +244,27 @@ def test_artifact_lifecycle(example):
     art.close()  # idempotent
 
 
+def test_close_unloads_the_library(example, tmp_path):
+    """close() joins the runtime's worker threads (seqc_release_threads) and
+    dlclose()s: nothing of the artifact stays mapped or running."""
+    model, so = example
+    ins, outs = onnx_io.read_test_data(model / "test_data_set_0")
+    copy = tmp_path / "unload.so"
+    shutil.copy2(so, copy)
+    tasks = len(os.listdir("/proc/self/task"))
+    for i in range(20):
+        with seqc.load(copy, threads=2) as art:
+            got = art.run(*ins)
+            if i % 5 == 0:  # shrink and regrow the pool
+                art.set_num_threads(1)
+                art.run(*ins)
+                art.set_num_threads(2)
+                got = art.run(*ins)
+        np.testing.assert_allclose(got[0], outs[0], rtol=1e-4, atol=1e-5)
+        assert str(copy) not in Path("/proc/self/maps").read_text()
+        assert len(os.listdir("/proc/self/task")) == tasks
+
+
 def test_compile_returns_loaded_artifact(example, tmp_path):
     model, _ = example
     art = seqc.compile(model / "model.onnx", tmp_path / "a.so", load=True,

@@ -117,6 +117,10 @@ const char *seqc_last_error(void);
  * between seqc_run calls. Returns SEQC_OK or SEQC_ERR_ARGUMENT (n < 1). */
 int seqc_set_num_threads(int32_t n);
 int32_t seqc_get_num_threads(void);
+/* Stops and joins the worker threads (the next parallel loop starts them
+ * again), so that a host can dlclose() the artifact. Not while a seqc_run is
+ * in progress. */
+void seqc_release_threads(void);
 
 /* Size in bytes of one element of `dtype` (0 if unknown). */
 int64_t seqc_dtype_size(int32_t dtype);
