@@ -11,10 +11,11 @@
  * constant experts run no matmul: they only add 0, x or a constant row.
  * An optional shared expert runs on every token, scaled by sigmoid(g . x).
  *
- * Threads: the expert GEMMs are tasks of the runtime pool, one per expert
- * and, when few experts are active (decode: k matrix-vector products),
- * one per column block of an expert. The task decomposition depends only on
- * the routing, never on the thread count, and every output element is
+ * Threads: the expert GEMMs are tasks of the runtime pool, one per column
+ * block of an expert (so a few active experts, and decode's k
+ * matrix-vector products, still spread over the threads), the experts with
+ * the most tokens first. The task decomposition depends only on the
+ * routing, never on the thread count, and every output element is
  * written by one task in a fixed order, so results do not depend on the
  * number of threads.
  *
@@ -54,11 +55,10 @@ enum {
 enum { KIND_FFN = 0, KIND_ZERO = 1, KIND_COPY = 2, KIND_CONSTANT = 3 };
 enum { ACT_SWIGLU = 0, ACT_GELU = 1, ACT_GELU_TANH = 2 };
 
-/* Column blocks of an expert when few experts are active: wide enough for
- * every micro-kernel's NR and the sgemm's NC panel. */
+/* Column blocks of an expert per task: wide enough for every micro-kernel's
+ * NR and the sgemm's NC panel, narrow enough that a few active experts (and
+ * decode's k matrix-vector products) still spread over the threads. */
 #define MOE_COL_BLOCK 128
-/* Fewer active expert GEMMs than this: split them into column blocks. */
-#define MOE_SPLIT_BELOW 8
 
 typedef struct moe_job {
   const float *up; /* element (n, k) at up[n * sun + k * suh] */
@@ -151,12 +151,21 @@ static void down_task(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-/* Tasks over jobs x column blocks of `width(job)`; returns the count. */
+/* Tasks over jobs x column blocks of `width(job)`, the jobs with the most
+ * rows first (the pool hands out contiguous chunks of tasks in order, so the
+ * longest tasks start early); returns the count. */
 static int64_t make_tasks(const moe_job *jobs, int64_t njobs, int64_t block,
                           int use_h, int64_t h, int64_t *task_job,
-                          int64_t *task_col) {
-  int64_t n = 0;
+                          int64_t *task_col, int64_t *order) {
   for (int64_t j = 0; j < njobs; ++j) {
+    int64_t i = j;
+    for (; i > 0 && jobs[order[i - 1]].rows < jobs[j].rows; --i)
+      order[i] = order[i - 1];
+    order[i] = j;
+  }
+  int64_t n = 0;
+  for (int64_t o = 0; o < njobs; ++o) {
+    int64_t j = order[o];
     int64_t width = use_h ? h : jobs[j].inter;
     int64_t step = block ? block : width;
     for (int64_t c = 0; c < width; c += step) {
@@ -273,6 +282,7 @@ void seqc_uk_moe(int64_t flags, int64_t t, int64_t h, int64_t k, int64_t e,
       1;
   int64_t *task_job = malloc((size_t)max_tasks * sizeof(int64_t));
   int64_t *task_col = malloc((size_t)max_tasks * sizeof(int64_t));
+  int64_t *order = malloc((size_t)(e + 1) * sizeof(int64_t));
   if (!kd || !slot || !count || !pos || !jobs || !buf || !task_job || !task_col)
     goto done; /* out of memory: the result stays unwritten */
 
@@ -347,17 +357,15 @@ void seqc_uk_moe(int64_t flags, int64_t t, int64_t h, int64_t k, int64_t e,
     for (int64_t j = 0; j < njobs; ++j)
       jobs[j].n1 = jobs[j].inter;
 
-  moe_ctx cx = {
-      jobs,     h,        ldu,
-      ldh,      (int)act, xs,
-      us,       hs,       ys,
-      task_job, task_col, njobs < MOE_SPLIT_BELOW ? MOE_COL_BLOCK : 0};
+  moe_ctx cx = {jobs, h,  ldu, ldh,      (int)act, xs,
+                us,   hs, ys,  task_job, task_col, MOE_COL_BLOCK};
   pthread_once(&trace_once, read_trace);
   double t0 = trace ? now_us() : 0.0;
   int64_t ntasks =
-      make_tasks(jobs, njobs, cx.col_block, 0, h, task_job, task_col);
+      make_tasks(jobs, njobs, cx.col_block, 0, h, task_job, task_col, order);
   seqc_parallel_for(ntasks, up_task, &cx);
-  ntasks = make_tasks(jobs, njobs, cx.col_block, 1, h, task_job, task_col);
+  ntasks =
+      make_tasks(jobs, njobs, cx.col_block, 1, h, task_job, task_col, order);
   seqc_parallel_for(ntasks, down_task, &cx);
   if (trace) {
     double us = now_us() - t0, flops = 0.0;
@@ -405,4 +413,5 @@ done:
   free(buf);
   free(task_job);
   free(task_col);
+  free(order);
 }
