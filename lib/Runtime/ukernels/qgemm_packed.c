@@ -19,10 +19,10 @@
  * scaled by weight scale x activation scale in f32, less zero point x the
  * block's activation sum.
  *
- * Kernels: AVX-512 VNNI; a portable C kernel with the same arithmetic
- * (integer dots, so every kernel gives the same result up to f32 rounding of
- * the block sums) elsewhere. SEQC_UKERNEL=generic|avx2 selects the portable
- * kernel.
+ * Kernels: AVX-512 VNNI (vpdpbusd), AVX2 (vpmaddubsw/vpmaddwd) and portable
+ * C, all with the same integer block dot products, so they agree up to f32
+ * rounding of the block sums. Chosen like sgemm's (SEQC_UKERNEL=generic|
+ * avx2|avx512; avx512 without VNNI runs the AVX2 kernel).
  *
  *===----------------------------------------------------------------------===*/
 
@@ -205,6 +205,111 @@ static VNNI void qp_vnni(const qp_problem *p, int64_t r0, int64_t rows,
   }
 }
 
+/*===----------------------------------------------------------------------===*
+ * AVX2 kernel: vpmaddubsw + vpmaddwd on 8-column halves of a tile
+ *===----------------------------------------------------------------------===*/
+
+#define AVX2T __attribute__((target("avx2,fma")))
+#define AINLINE static inline __attribute__((always_inline)) AVX2T
+
+/* 4 bits: u8 nibbles x s8 activations, pair sums <= 2 * 15 * 127, so two
+ * vpmaddubsw results add in int16 safely. 8 bits: the weight is shifted to
+ * s8 (q - 128): |q - 128| is the unsigned operand and the weight's sign
+ * moves onto the activation (|x| <= 127, so negating it cannot overflow),
+ * pair sums <= 2 * 128 * 127; the shift comes back as 128 * sum(x). */
+AINLINE void qp2_step(const qp_problem *p, int64_t r0, int64_t t, const int R) {
+  __m256 acc[2][2];
+  for (int h = 0; h < 2; ++h)
+    for (int r = 0; r < R; ++r)
+      acc[h][r] = _mm256_setzero_ps();
+  const __m256i nib = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
+  const __m256i bias = _mm256_set1_epi8((char)0x80);
+  const int64_t kpad = p->kpad, blocks = p->blocks;
+  for (int64_t g = 0; g < blocks; ++g) {
+    __m256i d[2][2];
+    for (int h = 0; h < 2; ++h)
+      for (int r = 0; r < R; ++r)
+        d[h][r] = _mm256_setzero_si256();
+    const int8_t *x = p->xq + r0 * kpad + g * p->group;
+    const uint8_t *wg = p->w + (t * blocks + g) * p->tile_bytes;
+    if (p->bits == 4) {
+      for (int64_t s = 0; s < p->group / 8; ++s)
+        for (int h = 0; h < 2; ++h) {
+          __m256i v =
+              _mm256_loadu_si256((const __m256i *)(wg + s * 64 + 32 * h));
+          __m256i lo = _mm256_and_si256(v, nib);
+          __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+          for (int r = 0; r < R; ++r) {
+            int32_t x0, x1;
+            memcpy(&x0, x + r * kpad + 8 * s, 4);
+            memcpy(&x1, x + r * kpad + 8 * s + 4, 4);
+            __m256i p16 = _mm256_add_epi16(
+                _mm256_maddubs_epi16(lo, _mm256_set1_epi32(x0)),
+                _mm256_maddubs_epi16(hi, _mm256_set1_epi32(x1)));
+            d[h][r] = _mm256_add_epi32(d[h][r], _mm256_madd_epi16(p16, ones));
+          }
+        }
+    } else {
+      for (int64_t s = 0; s < p->group / 4; ++s)
+        for (int h = 0; h < 2; ++h) {
+          __m256i v = _mm256_xor_si256(
+              _mm256_loadu_si256((const __m256i *)(wg + s * 64 + 32 * h)),
+              bias);
+          __m256i av = _mm256_abs_epi8(v); /* |q - 128| <= 128 as u8 */
+          for (int r = 0; r < R; ++r) {
+            int32_t x0;
+            memcpy(&x0, x + r * kpad + 4 * s, 4);
+            __m256i p16 = _mm256_maddubs_epi16(
+                av, _mm256_sign_epi8(_mm256_set1_epi32(x0), v));
+            d[h][r] = _mm256_add_epi32(d[h][r], _mm256_madd_epi16(p16, ones));
+          }
+        }
+    }
+    const __m256 mid = _mm256_set1_ps((float)(1 << (p->bits - 1)));
+    for (int h = 0; h < 2; ++h) {
+      int64_t off = (t * blocks + g) * QP_TILE + 8 * h;
+      __m256 ws = _mm256_loadu_ps(p->scales + off);
+      __m256 zp = p->zp ? _mm256_loadu_ps(p->zp + off) : mid;
+      /* 4 bits: dot - zp * sum(x); 8 bits: dot' + (128 - zp) * sum(x). */
+      __m256 zc = p->bits == 4 ? zp : _mm256_sub_ps(zp, _mm256_set1_ps(128.0f));
+      for (int r = 0; r < R; ++r) {
+        int64_t rb = (r0 + r) * blocks + g;
+        __m256 f = _mm256_cvtepi32_ps(d[h][r]);
+        f = _mm256_fnmadd_ps(zc, _mm256_set1_ps(p->xsum[rb]), f);
+        acc[h][r] = _mm256_fmadd_ps(
+            f, _mm256_mul_ps(ws, _mm256_set1_ps(p->xs[rb])), acc[h][r]);
+      }
+    }
+  }
+  int64_t n0 = t * QP_TILE;
+  int64_t nv = p->n - n0 < QP_TILE ? p->n - n0 : QP_TILE;
+  for (int r = 0; r < R; ++r) {
+    float *dst = p->c + (r0 + r) * p->ldc + n0;
+    if (nv == QP_TILE) {
+      _mm256_storeu_ps(dst, acc[0][r]);
+      _mm256_storeu_ps(dst + 8, acc[1][r]);
+    } else {
+      float tmp[QP_TILE];
+      _mm256_storeu_ps(tmp, acc[0][r]);
+      _mm256_storeu_ps(tmp + 8, acc[1][r]);
+      memcpy(dst, tmp, sizeof(float) * nv);
+    }
+  }
+}
+
+static AVX2T void qp_avx2(const qp_problem *p, int64_t r0, int64_t rows,
+                          int64_t t0, int64_t t1) {
+  for (int64_t r = r0; r < r0 + rows; r += 2) {
+    int two = r + 1 < r0 + rows;
+    for (int64_t t = t0; t < t1; ++t) {
+      if (two)
+        qp2_step(p, r, t, 2);
+      else
+        qp2_step(p, r, t, 1);
+    }
+  }
+}
+
 static int has_vnni(void) {
   unsigned a, b, c, d;
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
@@ -225,9 +330,13 @@ static void qp_select(void) {
 #if defined(__x86_64__)
   /* The sgemm rule (CPUID, SEQC_UKERNEL) picks avx512 only where AVX-512F
    * and its OS state exist; VNNI is checked on top. */
-  if (strcmp(seqc_uk_sgemm_kernel_name(), "avx512") == 0 && has_vnni()) {
+  const char *isa = seqc_uk_sgemm_kernel_name();
+  if (strcmp(isa, "avx512") == 0 && has_vnni()) {
     qp_selected = qp_vnni;
     qp_name = "avx512vnni";
+  } else if (strcmp(isa, "avx2") == 0 || strcmp(isa, "avx512") == 0) {
+    qp_selected = qp_avx2;
+    qp_name = "avx2";
   }
 #endif
 }
