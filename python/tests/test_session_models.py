@@ -108,3 +108,28 @@ def test_qwen2_max_len_equal_to_prefill_chunk(tmp_path):
         assert art.generate(gen["prompt"], 5, eos_id=-2) == gen["greedy"][:5]
     finally:
         art.close()
+
+
+def test_sessions_in_threads(model):
+    """Sessions on several threads share the artifact's thread pool and
+    weights (packed once) but nothing else: each reproduces the reference."""
+    import threading
+    art, gen, _ = model
+    want, bad = gen["greedy"][:10], []
+
+    def worker():
+        try:
+            for _ in range(3):
+                with art.session() as s:
+                    got = s.generate(gen["prompt"], len(want), eos_id=-2)
+                if got != want:
+                    bad.append(got)
+        except Exception as e:  # reported below
+            bad.append(repr(e))
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not bad
