@@ -46,8 +46,8 @@ def find_tool(name: str = "seqc") -> str:
 def compile(onnx_path, out_so=None, *, extra_args=(), load=False,  # noqa: A001
             threads=None):
     """Compiles `onnx_path` into the shared library `out_so` and returns its
-    path, or with `load=True` the loaded `Artifact` (`threads` sets its thread
-    count). Without `out_so` the library goes to a temporary directory,
+    path, or with `load=True` (or `threads`, its thread count) the loaded
+    `Artifact`. Without `out_so` the library goes to a temporary directory,
     removed when the Artifact is closed (load=True is then implied)."""
     if out_so is None:
         tmp = tempfile.mkdtemp(prefix="seqc-")

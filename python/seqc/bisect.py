@@ -114,6 +114,10 @@ def _scalar(a: np.ndarray, where: tuple):
     return v.item() if hasattr(v, "item") else v
 
 
+def _writable(directory: Path) -> bool:
+    return os.access(directory, os.W_OK)
+
+
 def _inputs(model, data_dir) -> Dict[str, np.ndarray]:
     import onnx
     from onnx import helper
@@ -155,21 +159,31 @@ def bisect(model_path, data_dir=None, *, rtol=1e-4, atol=1e-5,
     import onnx
     import onnxruntime as ort
 
-    model = onnx.load(str(model_path))
+    # External weights stay where they are (read by seqc and onnxruntime).
+    model = onnx.load(str(model_path), load_external_data=False)
     dbg, exposed = debug_model(model)
     feeds = _inputs(model, data_dir)
 
     with tempfile.TemporaryDirectory(prefix="seqc-bisect-",
                                      dir=work_dir) as tmp:
-        # Beside the original: external weights (location=...) resolve
-        # relative to the model file.
+        # External weights (location=...) resolve relative to the model
+        # file: the debug model goes beside the original, or, where that is
+        # not writable, into the temporary directory with a copy of them.
         src_dir = Path(model_path).resolve().parent
         dbg_path = Path(tmp) / "debug.onnx"
-        if any(t.data_location == onnx.TensorProto.EXTERNAL
-               for t in model.graph.initializer):
+        external = any(t.data_location == onnx.TensorProto.EXTERNAL
+                       for t in dbg.graph.initializer)
+        if external and _writable(src_dir):
             dbg_path = src_dir / f".seqc-bisect-{os.getpid()}.onnx"
+        elif external:
+            from onnx.external_data_helper import load_external_data_for_model
+            load_external_data_for_model(dbg, str(src_dir))
         try:
-            onnx.save(dbg, str(dbg_path))
+            if external and dbg_path.parent != src_dir:
+                onnx.save(dbg, str(dbg_path), save_as_external_data=True,
+                          location="debug.onnx.data")
+            else:
+                onnx.save(dbg, str(dbg_path))
             so = seqc_compile(dbg_path, Path(tmp) / "debug.so",
                               extra_args=["--name", "debug", *seqc_args])
             so_opts = ort.SessionOptions()

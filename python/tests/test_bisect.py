@@ -138,3 +138,27 @@ def test_gpt2_names_the_perturbed_gemm():
     assert res.mismatch is not None
     assert res.mismatch.node == "node_Gemm_302"
     assert res.mismatch.op_type == "Gemm" and res.compared == 98
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_external_weights(tmp_path, monkeypatch, writable):
+    """Weights in an external file: the debug model goes beside the model
+    (removed afterwards) or, where that directory is not writable, into the
+    temporary directory with a copy of the weights."""
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(
+        rng.standard_normal((64, 64)).astype(np.float32), "w")
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["h"], name="mm"),
+         helper.make_node("Relu", ["h"], ["y"], name="r")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 64])], [w])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    m.ir_version = 8
+    onnx.save(m, tmp_path / "m.onnx", save_as_external_data=True,
+              location="m.data", size_threshold=0)
+    monkeypatch.setattr(sb, "_writable", lambda d: writable)
+    res = sb.bisect(tmp_path / "m.onnx",
+                    seqc_args=["--debug-perturb-node=mm"], threads=1)
+    assert res.mismatch.node == "mm" and res.compared == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.data", "m.onnx"]
