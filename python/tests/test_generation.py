@@ -169,3 +169,69 @@ def test_model_without_past_is_rejected(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode != 0 and "no past input" in r.stderr, r.stderr
     assert not out.exists()
+
+
+def attention23_lm(path, vocab=32, heads=2, d=8):
+    """A tiny LM around ONNX Attention (opset 23) with past_key/past_value:
+    ids -> embedding -> Q/K/V -> Attention(past) -> logits."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    hd = heads * d
+    inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
+             for n, s in [("E", (vocab, hd)), ("Wq", (hd, hd)), ("Wk", (hd, hd)),
+                          ("Wv", (hd, hd)), ("Wo", (hd, vocab))]]
+    inits.append(numpy_helper.from_array(np.array([1, -1, heads, d], np.int64), "heads"))
+    inits.append(numpy_helper.from_array(np.array([1, -1, hd], np.int64), "merged"))
+    nodes = [helper.make_node("Gather", ["E", "input_ids"], ["x"])]
+    for n in "qkv":
+        nodes += [helper.make_node("MatMul", ["x", f"W{n}"], [f"{n}0"]),
+                  helper.make_node("Reshape", [f"{n}0", "heads"], [f"{n}1"]),
+                  helper.make_node("Transpose", [f"{n}1"], [n], perm=[0, 2, 1, 3])]
+    nodes += [
+        helper.make_node("Attention", ["q", "k", "v", "", "past_key", "past_value"],
+                         ["y", "present_key", "present_value"]),
+        helper.make_node("Transpose", ["y"], ["y1"], perm=[0, 2, 1, 3]),
+        helper.make_node("Reshape", ["y1", "merged"], ["y2"]),
+        helper.make_node("MatMul", ["y2", "Wo"], ["logits"])]
+    past = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, heads, "past", d])
+    pres = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, heads, "total", d])
+    g = helper.make_graph(
+        nodes, "attn23_lm",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, "seq"]),
+         past("past_key"), past("past_value")],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, "seq", vocab]),
+         pres("present_key"), pres("present_value")], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+    m.ir_version = 10
+    onnx.save(m, path)
+    return vocab, heads, d
+
+
+def test_opset23_attention_with_past(tmp_path):
+    """Form 2 of the issue: ONNX Attention with past_key/past_value. One
+    token a step (no causal mask needed), greedy, against onnxruntime
+    running the same graph with its past fed back."""
+    import numpy as np
+    ort = pytest.importorskip("onnxruntime")
+    model = tmp_path / "lm.onnx"
+    vocab, heads, d = attention23_lm(str(model))
+    so = compile_gen(tmp_path / "lm.so", model, "--max-seq-len", 64,
+                     "--prefill-chunk", 1)
+    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    pk = np.zeros((1, heads, 0, d), np.float32)
+    pv = pk.copy()
+    prompt = [3, 17, 5, 9]
+    tokens, out = list(prompt), []
+    for step in range(len(prompt) + 10):
+        ids = np.array([[tokens[step]]], np.int64)
+        logits, pk, pv = sess.run(None, {"input_ids": ids, "past_key": pk,
+                                         "past_value": pv})
+        if step >= len(prompt) - 1:
+            nxt = int(logits[0, -1].argmax())
+            out.append(nxt)
+            tokens.append(nxt)
+    out = out[:10]
+    assert seq_run_generate(so, prompt, 10) == out
