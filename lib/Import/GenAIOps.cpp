@@ -245,6 +245,19 @@ LogicalResult convertGroupQueryAttention(NodeContext &nc) {
                         << typeStr(nc.inputType(kPastKey)) << " vs "
                         << typeStr(nc.inputType(kPastValue));
   }
+  // present = Concat(past, new) needs the past to hold exactly the cached
+  // tokens. A past longer than total_sequence_length - S is the shared
+  // past/present buffer of onnxruntime-genai (past_present_share_buffer),
+  // where the new tokens are written inside the past: not supported.
+  if (std::optional<double> total = nc.constScalar(kTotalSeqLen))
+    if (!isDyn(past) && !isDyn(seqLen) && *total != past + seqLen)
+      return nc.error() << "total_sequence_length "
+                        << static_cast<int64_t>(*total) << " != past length "
+                        << past << " + sequence length " << seqLen
+                        << ": a shared past/present buffer "
+                           "(past_present_share_buffer) is not supported; "
+                           "bind the past length to the cached tokens (seqc "
+                           "--dim)";
   auto st = nc.inputType(kSeqlensK);
   if (!isa<IntegerType>(st.getElementType()) || st.getRank() != 1 ||
       (!isDyn(st.getDimSize(0)) && !isDyn(batch) && st.getDimSize(0) != batch))
