@@ -44,13 +44,21 @@ memrefCopy(int64_t elem_size, unranked_memref *src_arg,
     memcpy(d, s, elem_size);
     return;
   }
-  /* Walk the index space in row-major order with an odometer. */
+  /* Rows contiguous in both (the usual case: concatenations and slices
+   * along outer dims) are copied whole; the odometer walks the rest in
+   * row-major order. */
+  int64_t row = 1, outer = rank;
+  if (src_strides[rank - 1] == 1 && dst_strides[rank - 1] == 1) {
+    row = sizes[rank - 1];
+    outer = rank - 1;
+  }
+  size_t row_bytes = (size_t)(row * elem_size);
   int64_t index[rank];
   memset(index, 0, sizeof(index));
   int64_t src_off = 0, dst_off = 0;
-  for (int64_t n = 0; n < total; ++n) {
-    memcpy(d + dst_off * elem_size, s + src_off * elem_size, elem_size);
-    for (int64_t dim = rank - 1; dim >= 0; --dim) {
+  for (int64_t n = 0; n < total / row; ++n) {
+    memcpy(d + dst_off * elem_size, s + src_off * elem_size, row_bytes);
+    for (int64_t dim = outer - 1; dim >= 0; --dim) {
       ++index[dim];
       src_off += src_strides[dim];
       dst_off += dst_strides[dim];
