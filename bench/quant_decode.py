@@ -82,7 +82,8 @@ def timed(fn, runs):
 
 
 def compare(runners, runs, blocks, warmup=20):
-    """Alternating blocks; returns {name: median ms}."""
+    """Alternating blocks; returns {name: median ms} (and prints the minima:
+    on a shared machine they show what each engine does undisturbed)."""
     for fn in runners.values():
         for _ in range(warmup):
             fn()
@@ -90,6 +91,7 @@ def compare(runners, runs, blocks, warmup=20):
     for _ in range(blocks):
         for k, fn in runners.items():
             times[k] += timed(fn, runs)
+    print("  min ms: " + ", ".join(f"{k} {min(v):.3f}" for k, v in times.items()))
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -109,6 +111,7 @@ def main():
     ap.add_argument("--quantize", default="w4",
                     help="seqc --quantize value for part 2 (default w4)")
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--skip-og", action="store_true", help="only part 2")
     a = ap.parse_args()
     if not SHARED.exists():
         sys.exit(f"{SHARED} not found: this benchmark needs ../shared")
@@ -116,9 +119,16 @@ def main():
 
     work = Path(a.workdir or tempfile.mkdtemp(prefix="quant-decode-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"threads={a.threads} past={a.past} runs={a.runs}x{a.blocks} workdir={work}")
+    print(f"threads={a.threads} past={a.past} runs={a.runs}x{a.blocks} workdir={work} "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
-    # 1. og_int4 decode: seqc vs onnxruntime.
+    if not a.skip_og:
+        og_int4(a, work, ort)
+    gen_quantize(a, work)
+
+
+def og_int4(a, work, ort):
+    """1. og_int4 decode: seqc vs onnxruntime."""
     og = work / "og_int4"
     dims = {"batch_size": 1, "sequence_length": 1, "past_sequence_length": a.past,
             "total_sequence_length": a.past + 1, "kv_cache_dim": 64}
@@ -146,7 +156,10 @@ def main():
     print(f"  logits vs onnxruntime: max abs err {err:.3g} (max |logit| {scale:.3g}), "
           f"top-1 agreement {top1:.0%}")
 
-    # 2. llama_mid_gen decode: seqc --quantize vs seqc fp32.
+
+
+def gen_quantize(a, work):
+    """2. llama_mid_gen decode: seqc --quantize vs seqc fp32."""
     gen = work / "gen_decode"
     gdims = {"past": a.past}
     materialize(SHARED / "graphs" / "llama_mid_gen" / "decode", gen, gdims)
