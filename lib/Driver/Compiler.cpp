@@ -9,8 +9,8 @@
 #include "seqc/Driver/Compiler.h"
 #include "CompilerInternal.h"
 
-#include "seqc/Driver/Debug.h"
 #include "seqc/Conversion/QuantPasses.h"
+#include "seqc/Driver/Debug.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Import/OnnxImporter.h"
 #include "seqc/Target/ModelABI.h"
@@ -134,8 +134,13 @@ LogicalResult prepareABI(ModuleOp module, StringRef modelName,
 }
 
 LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
-  if (opts.maxSeqLen > 0)
+  if (opts.maxSeqLen > 0) {
+    // One stage for now: the step variants run the stages of compile()
+    // inside lib/Driver/Generation.cpp.
+    Stage stage(opts);
+    stage.start("generation artifact (all steps)");
     return compileGeneration(ctx, opts);
+  }
   AtomicOutput out(opts.outputPath);
   if (opts.emit == EmitKind::Onnx) {
     std::string text;
@@ -184,6 +189,16 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
       return WalkResult::interrupt();
     });
     if (switched)
+      return failure();
+    // Quantized matmuls lower to CPU micro-kernel calls only.
+    WalkResult quant = module->walk([&](Operation *op) {
+      if (op->getName().getStringRef() != "seq.quant_matmul")
+        return WalkResult::advance();
+      op->emitError("quantized weights (MatMulNBits, --quantize) are not "
+                    "supported with --target=cuda yet");
+      return WalkResult::interrupt();
+    });
+    if (quant.wasInterrupted())
       return failure();
   }
 
