@@ -8,9 +8,8 @@ com.microsoft::SkipSimplifiedLayerNormalization.
 * The shared builder models (llama_og_*, seedlm/og_*): every test set
   compiled with its own shapes (`--dim` for each symbolic input dim) and run
   with seq-run at rtol 1e-4; skipped with a message when ../shared is absent.
-  The int4 models compare with onnxruntime at MatMulNBits accuracy_level 0
-  (see _exact_int4_reference) and skip, naming the op, while the quantized
-  weight ops are not imported.
+  The int4 builds (same GroupQueryAttention import, plus MatMulNBits and
+  GatherBlockQuantized) are checked by test_quant_og_int4.py.
 """
 import json
 import subprocess
@@ -181,10 +180,7 @@ def test_gqa_unsupported_attribute_is_clean_error(tmp_path):
     assert "smooth_softmax" in proc.stderr
 
 
-# Shared builder models: (directory, quantized).
-SHARED_GENAI = [("llama_og_fp32", False), ("seedlm/og_fp32", False),
-                ("llama_og_int4", True), ("seedlm/og_int4", True)]
-QUANT_OPS = ("MatMulNBits", "GatherBlockQuantized")
+SHARED_GENAI = ["llama_og_fp32", "seedlm/og_fp32"]
 
 
 def _dim_args(model_path, data_dir):
@@ -203,37 +199,9 @@ def _dim_args(model_path, data_dir):
     return args
 
 
-def _exact_int4_reference(model_path, data_dir, out_dir):
-    """The builder's int4 models set MatMulNBits accuracy_level 4, with which
-    onnxruntime's CPU kernel quantizes the activations to int8 (logits move
-    by ~1e-2 from the exact product). seqc computes the exact dequantized
-    product, so the reference is onnxruntime with accuracy_level 0 on the
-    test set's inputs."""
-    m = onnx.load(str(model_path))
-    for n in m.graph.node:
-        for a in n.attribute:
-            if a.name == "accuracy_level":
-                a.i = 0
-    sess = ort.InferenceSession(m.SerializeToString(),
-                                providers=["CPUExecutionProvider"])
-    out_dir.mkdir()
-    feeds = {}
-    for i in range(len(m.graph.input)):
-        raw = (data_dir / f"input_{i}.pb").read_bytes()
-        t = onnx.TensorProto()
-        t.ParseFromString(raw)
-        feeds[m.graph.input[i].name] = onnx.numpy_helper.to_array(t)
-        (out_dir / f"input_{i}.pb").write_bytes(raw)
-    for i, (o, v) in enumerate(zip(m.graph.output, sess.run(None, feeds))):
-        (out_dir / f"output_{i}.pb").write_bytes(
-            onnx.numpy_helper.from_array(v, o.name).SerializeToString())
-    return out_dir
-
-
-@pytest.mark.parametrize("name,quant", SHARED_GENAI,
-                         ids=[n for n, _ in SHARED_GENAI])
+@pytest.mark.parametrize("name", SHARED_GENAI)
 @pytest.mark.parametrize("data_set", [0, 1])
-def test_shared_genai_model(name, quant, data_set, tmp_path):
+def test_shared_genai_model(name, data_set, tmp_path):
     model_dir = SHARED / "models" / name
     if not model_dir.is_dir():
         pytest.skip(f"shared test material not available: {model_dir} is "
@@ -243,14 +211,7 @@ def test_shared_genai_model(name, quant, data_set, tmp_path):
     cmd = [seqc.find_tool("seqc"), str(model_dir / "model.onnx"), "-o",
            str(so), *_dim_args(model_dir / "model.onnx", data)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    if quant and proc.returncode != 0 and "unsupported ONNX ops" in \
-            proc.stderr and any(op in proc.stderr for op in QUANT_OPS):
-        pytest.skip("quantized weight ops not imported yet (the quantization "
-                    f"issue owns them): {proc.stderr.strip()}")
     assert proc.returncode == 0, f"{' '.join(cmd)}:\n{proc.stderr}"
-    if quant:
-        data = _exact_int4_reference(model_dir / "model.onnx", data,
-                                     tmp_path / "ref")
     run = [seqc.find_tool("seq-run"), str(so), "--data", str(data),
            "--rtol", "1e-4"]
     proc = subprocess.run(run, capture_output=True, text=True)
