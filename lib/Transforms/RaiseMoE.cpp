@@ -25,7 +25,12 @@
 #include "seq/IR/SeqMoEOps.h"
 #include "seqc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <algorithm>
 
 using namespace mlir;
 
@@ -51,7 +56,7 @@ static seq::TopKOp matchTopK(Value v, unsigned resultNo, int64_t t, int64_t k) {
   v = stripReshapes(v);
   auto topk = v.getDefiningOp<seq::TopKOp>();
   if (!topk || cast<OpResult>(v).getResultNumber() != resultNo ||
-      !topk.getLargest() || topk.getK() != k)
+      !topk.getLargest() || (int64_t)topk.getK() != k)
     return {};
   auto in = rankedType(topk.getInput());
   if (!in || in.getRank() != 2 || in.getDimSize(0) != t ||
@@ -172,6 +177,45 @@ static seq::TopKOp matchRoutingWeights(Value w, int64_t t, int64_t k,
   }
   seq::TopKOp topk = matchTopK(wsrc, 0, t, k);
   if (!topk || !hasShape(wsrc, {t, k}))
+    return {};
+  return topk;
+}
+
+/// combine[T, E] = reduce_sum(select(equal(idx[T,K,1], arange(E)),
+/// w[T,K,1], 0), axis 1) with idx and w (possibly renormalised) of one topk:
+/// that topk, and the weights `w`.
+static seq::TopKOp matchOneHotCombine(Value combine, int64_t t, int64_t e,
+                                      bool &normalize, Value &w) {
+  auto csum = combine.getDefiningOp<seq::ReduceOp>();
+  if (!csum || csum.getKind() != seq::ReduceKind::sum ||
+      csum.getAxes().size() != 1 || csum.getKeepDims())
+    return {};
+  auto sel = csum.getInput().getDefiningOp<seq::SelectOp>();
+  auto selT = sel ? rankedType(sel.getResult()) : RankedTensorType();
+  if (!sel || !selT || selT.getRank() != 3 || selT.getDimSize(0) != t ||
+      selT.getDimSize(2) != e || normalizeAxis(csum.getAxes()[0], 3) != 1)
+    return {};
+  int64_t k = selT.getDimSize(1);
+  std::optional<double> zero = getSplatFloat(sel.getOperand(2));
+  if (!zero || *zero != 0.0 || !hasShape(sel.getOperand(1), {t, k, 1}))
+    return {};
+  auto eq = sel.getOperand(0).getDefiningOp<seq::EqualOp>();
+  if (!eq)
+    return {};
+  Value idx = eq.getLhs(), iota = eq.getRhs();
+  DenseIntElementsAttr iotaAttr;
+  if (!matchPattern(iota, m_Constant(&iotaAttr)))
+    std::swap(idx, iota);
+  if (!matchPattern(iota, m_Constant(&iotaAttr)) ||
+      iotaAttr.getNumElements() != e || !hasShape(idx, {t, k, 1}))
+    return {};
+  for (auto [i, v] : llvm::enumerate(iotaAttr.getValues<APInt>()))
+    if (v.getSExtValue() != (int64_t)i)
+      return {};
+  w = sel.getOperand(1);
+  seq::TopKOp topk = matchRoutingWeights(w, t, k, normalize);
+  if (!topk || matchTopK(idx, 1, t, k) != topk ||
+      rankedType(topk.getInput()).getDimSize(1) != e)
     return {};
   return topk;
 }
@@ -302,40 +346,11 @@ struct RaiseDenseExperts : OpRewritePattern<seq::ReduceOp> {
     auto tr = stripReshapes(c).getDefiningOp<seq::TransposeOp>();
     if (!tr || tr.getPermutation() != ArrayRef<int64_t>{1, 0})
       return rewriter.notifyMatchFailure(red, "combine weights not [T, E]");
-    auto csum = tr.getInput().getDefiningOp<seq::ReduceOp>();
-    if (!csum || csum.getKind() != seq::ReduceKind::sum ||
-        csum.getAxes().size() != 1 || csum.getKeepDims())
-      return rewriter.notifyMatchFailure(red, "combine is not a slot sum");
-    auto sel = csum.getInput().getDefiningOp<seq::SelectOp>();
-    auto selT = sel ? rankedType(sel.getResult()) : RankedTensorType();
-    if (!sel || !selT || selT.getRank() != 3 || selT.getDimSize(0) != t ||
-        selT.getDimSize(2) != e || normalizeAxis(csum.getAxes()[0], 3) != 1)
-      return rewriter.notifyMatchFailure(red,
-                                         "combine is not a one-hot select");
-    int64_t k = selT.getDimSize(1);
-    std::optional<double> zero = getSplatFloat(sel.getOperand(2));
-    if (!zero || *zero != 0.0 || !hasShape(sel.getOperand(1), {t, k, 1}))
-      return rewriter.notifyMatchFailure(red, "one-hot select of non-zero");
-    auto eq = sel.getOperand(0).getDefiningOp<seq::EqualOp>();
-    if (!eq)
-      return rewriter.notifyMatchFailure(red, "no one-hot mask");
-    Value idx = eq.getLhs(), iota = eq.getRhs();
-    DenseIntElementsAttr iotaAttr;
-    if (!matchPattern(iota, m_Constant(&iotaAttr)))
-      std::swap(idx, iota);
-    if (!matchPattern(iota, m_Constant(&iotaAttr)) ||
-        iotaAttr.getNumElements() != e || !hasShape(idx, {t, k, 1}))
-      return rewriter.notifyMatchFailure(red, "mask is not indices == arange");
-    for (auto [i, v] : llvm::enumerate(iotaAttr.getValues<APInt>()))
-      if (v.getSExtValue() != (int64_t)i)
-        return rewriter.notifyMatchFailure(red,
-                                           "mask is not indices == arange");
     bool normalize;
-    Value w = sel.getOperand(1);
-    seq::TopKOp topk = matchRoutingWeights(w, t, k, normalize);
-    if (!topk || matchTopK(idx, 1, t, k) != topk ||
-        rankedType(topk.getInput()).getDimSize(1) != e)
-      return rewriter.notifyMatchFailure(red, "mask and weights of one topk");
+    Value w;
+    seq::TopKOp topk = matchOneHotCombine(tr.getInput(), t, e, normalize, w);
+    if (!topk)
+      return rewriter.notifyMatchFailure(red, "combine is not one-hot topk");
 
     // y = matmul(act(matmul(x, W_up)), W_down).
     auto mmDown = y.getDefiningOp<seq::MatMulOp>();
@@ -375,9 +390,201 @@ struct RaiseDenseExperts : OpRewritePattern<seq::ReduceOp> {
     return success();
   }
 };
+
+/// The f32 values of a constant (dense or resource blob), row-major.
+static std::optional<ArrayRef<float>>
+constFloats(Value v, SmallVectorImpl<float> &storage) {
+  Attribute attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || !res.getType().getElementType().isF32())
+      return std::nullopt;
+    ArrayRef<char> data = blob->getData();
+    if ((int64_t)data.size() != res.getType().getNumElements() * 4)
+      return std::nullopt;
+    return ArrayRef<float>(reinterpret_cast<const float *>(data.data()),
+                           data.size() / sizeof(float));
+  }
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
+    if (!dense.getElementType().isF32())
+      return std::nullopt;
+    storage.assign(dense.getValues<float>().begin(),
+                   dense.getValues<float>().end());
+    return ArrayRef<float>(storage);
+  }
+  return std::nullopt;
+}
+
+/// One expert of a per-expert chain: y = act(x W1 [, x W3]) W2 with
+/// constant in x out weights (W3: the SwiGLU up projection).
+struct ChainExpert {
+  Value x, w1, w3, w2;
+  seq::MoEActivation act;
+};
+
+static std::optional<ChainExpert> matchChainExpert(Value y) {
+  auto down = y.getDefiningOp<seq::MatMulOp>();
+  if (!down)
+    return std::nullopt;
+  ChainExpert ex;
+  ex.w2 = down.getRhs();
+  Value a = down.getLhs();
+  auto matmulOfX = [&](Value v, Value &w) {
+    auto mm = v.getDefiningOp<seq::MatMulOp>();
+    if (!mm || (ex.x && mm.getLhs() != ex.x))
+      return false;
+    ex.x = mm.getLhs();
+    w = mm.getRhs();
+    return true;
+  };
+  if (auto sw = a.getDefiningOp<seq::SwiGLUOp>()) {
+    if (!matmulOfX(sw.getLhs(), ex.w1) || !matmulOfX(sw.getRhs(), ex.w3))
+      return std::nullopt;
+    ex.act = seq::MoEActivation::swiglu;
+  } else if (auto g = a.getDefiningOp<seq::GeluOp>()) {
+    if (!matmulOfX(g.getInput(), ex.w1))
+      return std::nullopt;
+    ex.act = g.getApproximate() == seq::GeluApproximation::tanh
+                 ? seq::MoEActivation::gelu_tanh
+                 : seq::MoEActivation::gelu;
+  } else {
+    return std::nullopt;
+  }
+  for (Value w : {ex.w1, ex.w3, ex.w2})
+    if (w && !matchPattern(w, m_Constant()))
+      return std::nullopt;
+  return ex;
+}
+
+/// Per-expert chains: every expert e has its own weights and runs on every
+/// token, scaled by column e of a one-hot routing combine, and the terms are
+/// added up (an unrolled `for e: out += c[:, e] * expert_e(x)`):
+///
+///   c[T, E] = reduce_sum(select(equal(topk_idx, arange(E)), w, 0), 1)
+///   out = sum_e  act(x W1_e [, x W3_e]) W2_e * c[:, e:e+1]
+///
+/// The expert weights are stacked into one constant per projection at
+/// compile time (in x out, read by seq.moe through transposed views).
+struct RaisePerExpertChains : OpRewritePattern<seq::AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(seq::AddOp root,
+                                PatternRewriter &rewriter) const override {
+    auto rt = rankedType(root.getResult());
+    if (!rt || rt.getRank() != 2 || !rt.hasStaticShape() ||
+        !rt.getElementType().isF32())
+      return rewriter.notifyMatchFailure(root, "not a [T, H] f32 sum");
+    int64_t t = rt.getDimSize(0), h = rt.getDimSize(1);
+    // The leaves of the add tree.
+    SmallVector<Value> terms, stack{root.getResult()};
+    while (!stack.empty() && terms.size() <= 4096) {
+      Value v = stack.pop_back_val();
+      auto add = v.getDefiningOp<seq::AddOp>();
+      if (add && add.getType() == rt && add.getLhs().getType() == rt &&
+          add.getRhs().getType() == rt) {
+        stack.push_back(add.getRhs());
+        stack.push_back(add.getLhs());
+      } else {
+        terms.push_back(v);
+      }
+    }
+    if (terms.size() < 2 || !stack.empty())
+      return rewriter.notifyMatchFailure(root, "not an add tree of terms");
+    int64_t e = terms.size();
+    // Every term: y_e * c[:, e:e+1] of one combine, every column once.
+    Value combine;
+    SmallVector<std::optional<ChainExpert>> experts(e);
+    for (Value term : terms) {
+      auto mul = term.getDefiningOp<seq::MulOp>();
+      if (!mul)
+        return rewriter.notifyMatchFailure(root, "term is not a product");
+      Value y = mul.getLhs(), c = mul.getRhs();
+      if (!hasShape(c, {t, 1}))
+        std::swap(y, c);
+      auto slice = c.getDefiningOp<tensor::ExtractSliceOp>();
+      if (!slice || !hasShape(c, {t, 1}) || y.getType() != rt ||
+          (combine && slice.getSource() != combine) ||
+          !hasShape(slice.getSource(), {t, e}))
+        return rewriter.notifyMatchFailure(root, "term not scaled by a column");
+      combine = slice.getSource();
+      Value src;
+      int64_t col = slice.getStaticOffsets().back();
+      if (col < 0 || col >= e || !isColumnSlice(c, src, col, 1) || experts[col])
+        return rewriter.notifyMatchFailure(root, "columns not 0..E-1 once");
+      experts[col] = matchChainExpert(y);
+      if (!experts[col])
+        return rewriter.notifyMatchFailure(root, "term is not an expert MLP");
+    }
+    bool normalize;
+    Value w;
+    seq::TopKOp topk = matchOneHotCombine(combine, t, e, normalize, w);
+    if (!topk)
+      return rewriter.notifyMatchFailure(root, "combine is not one-hot topk");
+
+    // Same input, activation and weight shapes for every expert.
+    const ChainExpert &first = *experts[0];
+    auto w1T = rankedType(first.w1), w2T = rankedType(first.w2);
+    if (!w1T || w1T.getRank() != 2 || w1T.getDimSize(0) != h || !w2T ||
+        w2T.getRank() != 2 || w2T.getDimSize(1) != h ||
+        w2T.getDimSize(0) != w1T.getDimSize(1) || !hasShape(first.x, {t, h}))
+      return rewriter.notifyMatchFailure(root,
+                                         "expert weights not [H,I],[I,H]");
+    int64_t inter = w1T.getDimSize(1);
+    bool swiglu = first.act == seq::MoEActivation::swiglu;
+    int64_t n = swiglu ? 2 * inter : inter;
+    for (const auto &ex : experts)
+      if (ex->x != first.x || ex->act != first.act || ex->w1.getType() != w1T ||
+          ex->w2.getType() != w2T || (swiglu && ex->w3.getType() != w1T))
+        return rewriter.notifyMatchFailure(root, "experts differ in shape");
+
+    // Stack: up [E, H, N] = [W1_e | W3_e] per row, down [E, I, H].
+    std::vector<float> up(e * h * n), down(e * inter * h);
+    for (int64_t i = 0; i < e; ++i) {
+      SmallVector<float> s1, s3, s2;
+      auto v1 = constFloats(experts[i]->w1, s1);
+      auto v2 = constFloats(experts[i]->w2, s2);
+      auto v3 = swiglu ? constFloats(experts[i]->w3, s3)
+                       : std::optional<ArrayRef<float>>(ArrayRef<float>());
+      if (!v1 || !v2 || !v3)
+        return rewriter.notifyMatchFailure(root, "weights are not f32 data");
+      for (int64_t r = 0; r < h; ++r) {
+        float *dst = up.data() + (i * h + r) * n;
+        std::copy_n(v1->data() + r * inter, inter, dst);
+        if (swiglu)
+          std::copy_n(v3->data() + r * inter, inter, dst + inter);
+      }
+      std::copy_n(v2->data(), inter * h, down.data() + i * inter * h);
+    }
+    Location loc = root.getLoc();
+    auto f32 = rewriter.getF32Type();
+    auto blob = [&](ArrayRef<int64_t> shape, ArrayRef<float> data,
+                    StringRef name) -> Value {
+      ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()),
+                           data.size() * sizeof(float));
+      auto attr = DenseResourceElementsAttr::get(
+          RankedTensorType::get(shape, f32), name,
+          HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64));
+      return arith::ConstantOp::create(rewriter, loc, attr);
+    };
+    Value upIO = blob({e, h, n}, up, "moe_stacked_up");
+    Value downIO = blob({e, inter, h}, down, "moe_stacked_down");
+    Value upV = seq::TransposeOp::create(
+        rewriter, loc, RankedTensorType::get({e, n, h}, f32), upIO,
+        rewriter.getDenseI64ArrayAttr({0, 2, 1}));
+    Value downV = seq::TransposeOp::create(
+        rewriter, loc, RankedTensorType::get({e, h, inter}, f32), downIO,
+        rewriter.getDenseI64ArrayAttr({0, 2, 1}));
+    buildMoE(rewriter, root, topk, normalize, stripReshapes(w), first.x, upV,
+             downV, first.act);
+    return success();
+  }
+};
 } // namespace
 
 void populateRaiseMoEPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseBatchedExperts, RaiseDenseExperts>(patterns.getContext());
+  patterns.add<RaiseBatchedExperts, RaiseDenseExperts, RaisePerExpertChains>(
+      patterns.getContext());
 }
 } // namespace seqc

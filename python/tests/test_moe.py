@@ -2,7 +2,8 @@
 (softmax -> TopK [-> / sum] -> GatherND of expert weights -> batched MatMul ->
 SwiGLU/GELU -> MatMul -> weighted ReduceSum) and in the dense one-hot/Where
 spelling (every expert on every token, combined with
-Where(Equal(topk_indices, arange(E)), w, 0)), built here with onnx.helper,
+Where(Equal(topk_indices, arange(E)), w, 0)), stacked or as per-expert chains
+with their own weights, built here with onnx.helper,
 are raised to seq.moe_gate + seq.moe, compiled, and must match onnxruntime;
 1 and 2 threads must give the same bits. A graph that does not match keeps
 its generic lowering and stays correct. The shared qwen3_moe export is raised
@@ -160,6 +161,69 @@ def dense_graph(path, t, e, k, h, inter, renorm=False, seed=0):
     return path
 
 
+def chain_graph(path, t, e, k, h, inter, act="swiglu", renorm=False, seed=0):
+    """Per-expert chains: every expert has its own in x out weights and runs
+    on every token, scaled by its column of the one-hot routing combine; the
+    terms are added up (an unrolled `for e: out += c[:, e] * expert_e(x)`)."""
+    rng = np.random.default_rng(seed)
+    f32 = lambda *s: (rng.standard_normal(s) * 0.3).astype(np.float32)  # noqa: E731
+    inits = [numpy_helper.from_array(f32(h, e), "router"),
+             numpy_helper.from_array(np.arange(e, dtype=np.int64), "experts"),
+             numpy_helper.from_array(np.zeros((), np.float32), "zero"),
+             i64("k", [k]), i64("minus1", [-1]), i64("one", [1]),
+             i64("shape_th", [t, h]), i64("out_shape", [1, t, h])]
+    n = helper.make_node
+    nodes = [n("Reshape", ["x", "shape_th"], ["x2"]),
+             n("MatMul", ["x2", "router"], ["logits"]),
+             n("Softmax", ["logits"], ["probs"], axis=-1),
+             n("TopK", ["probs", "k"], ["topv", "topi"], axis=-1)]
+    w = "topv"
+    if renorm:
+        nodes += [n("ReduceSum", ["topv", "minus1"], ["ts"], keepdims=1),
+                  n("Div", ["topv", "ts"], ["topn"])]
+        w = "topn"
+    nodes += [n("Unsqueeze", [w, "minus1"], ["wcol"]),
+              n("Unsqueeze", ["topi", "minus1"], ["icol"]),
+              n("Equal", ["icol", "experts"], ["mask"]),
+              n("Where", ["mask", "wcol", "zero"], ["wsel"]),
+              n("ReduceSum", ["wsel", "one"], ["combine"], keepdims=0)]
+    acc = None
+    for j in range(e):
+        inits += [i64(f"s{j}", [j]), i64(f"e{j}", [j + 1]),
+                  numpy_helper.from_array(f32(h, inter), f"w1_{j}"),
+                  numpy_helper.from_array(f32(inter, h), f"w2_{j}")]
+        nodes += [n("Slice", ["combine", f"s{j}", f"e{j}", "one"], [f"c{j}"]),
+                  n("MatMul", ["x2", f"w1_{j}"], [f"g{j}"])]
+        if act == "swiglu":
+            inits += [numpy_helper.from_array(f32(h, inter), f"w3_{j}")]
+            nodes += [n("MatMul", ["x2", f"w3_{j}"], [f"u{j}"]),
+                      n("Sigmoid", [f"g{j}"], [f"sg{j}"]),
+                      n("Mul", [f"g{j}", f"sg{j}"], [f"silu{j}"]),
+                      n("Mul", [f"silu{j}", f"u{j}"], [f"a{j}"])]
+        else:
+            inits += [numpy_helper.from_array(np.array(1.4142135381698608, np.float32), f"sq{j}"),
+                      numpy_helper.from_array(np.array(1.0, np.float32), f"one{j}"),
+                      numpy_helper.from_array(np.array(0.5, np.float32), f"half{j}")]
+            nodes += [n("Div", [f"g{j}", f"sq{j}"], [f"gd{j}"]), n("Erf", [f"gd{j}"], [f"ge{j}"]),
+                      n("Add", [f"ge{j}", f"one{j}"], [f"ga{j}"]), n("Mul", [f"g{j}", f"ga{j}"], [f"gm{j}"]),
+                      n("Mul", [f"gm{j}", f"half{j}"], [f"a{j}"])]
+        nodes += [n("MatMul", [f"a{j}", f"w2_{j}"], [f"y{j}"]),
+                  n("Mul", [f"y{j}", f"c{j}"], [f"t{j}"])]
+        if acc is None:
+            acc = f"t{j}"
+        else:
+            nodes.append(n("Add", [acc, f"t{j}"], [f"acc{j}"]))
+            acc = f"acc{j}"
+    nodes += [n("Reshape", [acc, "out_shape"], ["moe"]), n("Add", ["x", "moe"], ["out"])]
+    g = helper.make_graph(nodes, "chain_moe",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, t, h])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, t, h])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+    return path
+
+
 def ort_run(path, x):
     import onnxruntime as ort
     s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -215,6 +279,26 @@ def test_dense_where_routing_raised_and_match_ort(tmp_path, t, e, k, h, inter,
     x = np.random.default_rng(3).standard_normal((1, t, h)).astype(np.float32)
     want = ort_run(path, x)
     so = seqc.compile(path, tmp_path / "dense.so")
+    outs = []
+    for threads in (1, 2):
+        (got,) = seqc.load(so, threads=threads).run(x)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        outs.append(np.asarray(got).copy())
+    assert outs[0].tobytes() == outs[1].tobytes()
+
+
+@pytest.mark.parametrize("t,e,k,h,inter,act,renorm", [
+    (7, 6, 2, 32, 24, "swiglu", False), (1, 4, 2, 32, 24, "swiglu", True),
+    (9, 5, 3, 16, 8, "gelu", False)])
+def test_per_expert_chains_raised_and_match_ort(tmp_path, t, e, k, h, inter,
+                                                act, renorm):
+    path = chain_graph(tmp_path / "chain.onnx", t, e, k, h, inter, act, renorm)
+    ir = emit_seq(path)
+    assert ir.count("seq.moe ") == 1 and "seq.moe_gate" in ir, ir
+    assert "seq.select" not in ir and f"activation = {act}" in ir
+    x = np.random.default_rng(4).standard_normal((1, t, h)).astype(np.float32)
+    want = ort_run(path, x)
+    so = seqc.compile(path, tmp_path / "chain.so")
     outs = []
     for threads in (1, 2):
         (got,) = seqc.load(so, threads=threads).run(x)

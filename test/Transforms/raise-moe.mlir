@@ -236,3 +236,87 @@ func.func @dense_permuted_iota(%x: tensor<5x16xf32>, %router: tensor<16x4xf32>, 
   %15 = seq.reduce sum %14 axes = [0] : tensor<4x5x16xf32> -> tensor<5x16xf32>
   return %15 : tensor<5x16xf32>
 }
+
+// -----
+
+// Per-expert chains with their own weights, each scaled by its column of
+// the one-hot combine and added up: the weights are stacked at compile time.
+// CHECK-LABEL: func @per_expert_chains
+// CHECK-DAG: %[[UP:.*]] = arith.constant dense_resource<moe_stacked_up{{.*}}> : tensor<2x8x8xf32>
+// CHECK-DAG: %[[DOWN:.*]] = arith.constant dense_resource<moe_stacked_down{{.*}}> : tensor<2x4x8xf32>
+// CHECK-DAG: %[[UPT:.*]] = seq.transpose %[[UP]] [0, 2, 1] : tensor<2x8x8xf32> -> tensor<2x8x8xf32>
+// CHECK-DAG: %[[DOWNT:.*]] = seq.transpose %[[DOWN]] [0, 2, 1] : tensor<2x4x8xf32> -> tensor<2x8x4xf32>
+// CHECK: %[[W:.*]], %[[I:.*]] = seq.moe_gate %{{.*}} k = 1
+// CHECK: seq.moe %{{.*}}, %[[W]], %[[I]] experts(%[[UPT]], %[[DOWNT]]) activation = swiglu
+// CHECK-NOT: seq.select
+func.func @per_expert_chains(%x: tensor<3x8xf32>, %router: tensor<8x2xf32>) -> tensor<3x8xf32> {
+  %iota = arith.constant dense<[0, 1]> : tensor<2xi64>
+  %zero = arith.constant dense<0.000000e+00> : tensor<f32>
+  %l = seq.matmul %x, %router : (tensor<3x8xf32>, tensor<8x2xf32>) -> tensor<3x2xf32>
+  %p = seq.softmax %l axis = 1 : tensor<3x2xf32>
+  %v, %i = seq.topk %p k = 1 axis = 1 largest : tensor<3x2xf32> -> tensor<3x1xf32>, tensor<3x1xi64>
+  %v3 = seq.reshape %v : tensor<3x1xf32> -> tensor<3x1x1xf32>
+  %i3 = seq.reshape %i : tensor<3x1xi64> -> tensor<3x1x1xi64>
+  %m = seq.equal %i3, %iota : (tensor<3x1x1xi64>, tensor<2xi64>) -> tensor<3x1x2xi1>
+  %s = seq.select %m, %v3, %zero : (tensor<3x1x2xi1>, tensor<3x1x1xf32>, tensor<f32>) -> tensor<3x1x2xf32>
+  %c = seq.reduce sum %s axes = [1] : tensor<3x1x2xf32> -> tensor<3x2xf32>
+  %g0w = arith.constant dense<1.000000e-01> : tensor<8x4xf32>
+  %u0w = arith.constant dense<5.000000e-02> : tensor<8x4xf32>
+  %d0w = arith.constant dense<3.333333e-02> : tensor<4x8xf32>
+  %c0 = tensor.extract_slice %c[0, 0] [3, 1] [1, 1] : tensor<3x2xf32> to tensor<3x1xf32>
+  %g0 = seq.matmul %x, %g0w : (tensor<3x8xf32>, tensor<8x4xf32>) -> tensor<3x4xf32>
+  %u0 = seq.matmul %x, %u0w : (tensor<3x8xf32>, tensor<8x4xf32>) -> tensor<3x4xf32>
+  %a0 = seq.swiglu %g0, %u0 : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  %y0 = seq.matmul %a0, %d0w : (tensor<3x4xf32>, tensor<4x8xf32>) -> tensor<3x8xf32>
+  %t0 = seq.mul %y0, %c0 : (tensor<3x8xf32>, tensor<3x1xf32>) -> tensor<3x8xf32>
+  %g1w = arith.constant dense<2.000000e-01> : tensor<8x4xf32>
+  %u1w = arith.constant dense<1.000000e-01> : tensor<8x4xf32>
+  %d1w = arith.constant dense<6.666667e-02> : tensor<4x8xf32>
+  %c1 = tensor.extract_slice %c[0, 1] [3, 1] [1, 1] : tensor<3x2xf32> to tensor<3x1xf32>
+  %g1 = seq.matmul %x, %g1w : (tensor<3x8xf32>, tensor<8x4xf32>) -> tensor<3x4xf32>
+  %u1 = seq.matmul %x, %u1w : (tensor<3x8xf32>, tensor<8x4xf32>) -> tensor<3x4xf32>
+  %a1 = seq.swiglu %g1, %u1 : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  %y1 = seq.matmul %a1, %d1w : (tensor<3x4xf32>, tensor<4x8xf32>) -> tensor<3x8xf32>
+  %t1 = seq.mul %y1, %c1 : (tensor<3x8xf32>, tensor<3x1xf32>) -> tensor<3x8xf32>
+  %out = seq.add %t0, %t1 : (tensor<3x8xf32>, tensor<3x8xf32>) -> tensor<3x8xf32>
+  return %out : tensor<3x8xf32>
+}
+
+// -----
+
+// Negative: both terms scaled by column 0: not a mixture.
+// CHECK-LABEL: func @same_column_twice
+// CHECK-NOT: seq.moe
+// CHECK: seq.select
+func.func @same_column_twice(%x: tensor<3x8xf32>, %router: tensor<8x2xf32>) -> tensor<3x8xf32> {
+  %iota = arith.constant dense<[0, 1]> : tensor<2xi64>
+  %zero = arith.constant dense<0.000000e+00> : tensor<f32>
+  %l = seq.matmul %x, %router : (tensor<3x8xf32>, tensor<8x2xf32>) -> tensor<3x2xf32>
+  %p = seq.softmax %l axis = 1 : tensor<3x2xf32>
+  %v, %i = seq.topk %p k = 1 axis = 1 largest : tensor<3x2xf32> -> tensor<3x1xf32>, tensor<3x1xi64>
+  %v3 = seq.reshape %v : tensor<3x1xf32> -> tensor<3x1x1xf32>
+  %i3 = seq.reshape %i : tensor<3x1xi64> -> tensor<3x1x1xi64>
+  %m = seq.equal %i3, %iota : (tensor<3x1x1xi64>, tensor<2xi64>) -> tensor<3x1x2xi1>
+  %s = seq.select %m, %v3, %zero : (tensor<3x1x2xi1>, tensor<3x1x1xf32>, tensor<f32>) -> tensor<3x1x2xf32>
+  %c = seq.reduce sum %s axes = [1] : tensor<3x1x2xf32> -> tensor<3x2xf32>
+  %g0w = arith.constant dense<1.000000e-01> : tensor<8x4xf32>
+  %u0w = arith.constant dense<5.000000e-02> : tensor<8x4xf32>
+  %d0w = arith.constant dense<3.333333e-02> : tensor<4x8xf32>
+  %c0 = tensor.extract_slice %c[0, 0] [3, 1] [1, 1] : tensor<3x2xf32> to tensor<3x1xf32>
+  %g0 = seq.matmul %x, %g0w : (tensor<3x8xf32>, tensor<8x4xf32>) -> tensor<3x4xf32>
+  %u0 = seq.matmul %x, %u0w : (tensor<3x8xf32>, tensor<8x4xf32>) -> tensor<3x4xf32>
+  %a0 = seq.swiglu %g0, %u0 : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  %y0 = seq.matmul %a0, %d0w : (tensor<3x4xf32>, tensor<4x8xf32>) -> tensor<3x8xf32>
+  %t0 = seq.mul %y0, %c0 : (tensor<3x8xf32>, tensor<3x1xf32>) -> tensor<3x8xf32>
+  %g1w = arith.constant dense<2.000000e-01> : tensor<8x4xf32>
+  %u1w = arith.constant dense<1.000000e-01> : tensor<8x4xf32>
+  %d1w = arith.constant dense<6.666667e-02> : tensor<4x8xf32>
+  %c1 = tensor.extract_slice %c[0, 0] [3, 1] [1, 1] : tensor<3x2xf32> to tensor<3x1xf32>
+  %g1 = seq.matmul %x, %g1w : (tensor<3x8xf32>, tensor<8x4xf32>) -> tensor<3x4xf32>
+  %u1 = seq.matmul %x, %u1w : (tensor<3x8xf32>, tensor<8x4xf32>) -> tensor<3x4xf32>
+  %a1 = seq.swiglu %g1, %u1 : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  %y1 = seq.matmul %a1, %d1w : (tensor<3x4xf32>, tensor<4x8xf32>) -> tensor<3x8xf32>
+  %t1 = seq.mul %y1, %c1 : (tensor<3x8xf32>, tensor<3x1xf32>) -> tensor<3x8xf32>
+  %out = seq.add %t0, %t1 : (tensor<3x8xf32>, tensor<3x8xf32>) -> tensor<3x8xf32>
+  return %out : tensor<3x8xf32>
+}
