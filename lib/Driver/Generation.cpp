@@ -64,8 +64,8 @@ InFlightDiagnostic genError(MLIRContext &ctx, StringRef path) {
 /// and sequence length static, the past length a run-time dim whose shapes
 /// assume a full cache of `maxLen`.
 /// onnxruntime-genai's genai_config.json beside the model gives the head
-/// size its builder leaves symbolic ("kv_cache_dim").
-std::optional<int64_t> genaiHeadSize(StringRef modelPath) {
+/// size its builder leaves symbolic ("kv_cache_dim") and the EOS id.
+std::optional<int64_t> genaiConfigInt(StringRef modelPath, StringRef key) {
   llvm::SmallString<256> cfg(llvm::sys::path::parent_path(modelPath));
   llvm::sys::path::append(cfg, "genai_config.json");
   auto buf = llvm::MemoryBuffer::getFile(cfg);
@@ -77,9 +77,12 @@ std::optional<int64_t> genaiHeadSize(StringRef modelPath) {
     return std::nullopt;
   }
   if (auto *root = v->getAsObject())
-    if (auto *model = root->getObject("model"))
+    if (auto *model = root->getObject("model")) {
+      if (key == "eos_token_id")
+        return model->getInteger(key);
       if (auto *decoder = model->getObject("decoder"))
-        return decoder->getInteger("head_size");
+        return decoder->getInteger(key);
+    }
   return std::nullopt;
 }
 
@@ -123,7 +126,7 @@ LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
   for (const GraphInputInfo &in : inputs)
     if (isPastInput(in) && !in.dimParams[3].empty() &&
         !bindings.count(in.dimParams[3]))
-      if (std::optional<int64_t> d = genaiHeadSize(path))
+      if (std::optional<int64_t> d = genaiConfigInt(path, "head_size"))
         bindings[in.dimParams[3]] = *d;
   bindDim(ids->dimParams[0], batch);
   bindDim(ids->dimParams[1], tokens);
@@ -355,7 +358,10 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
       opts.emit != EmitKind::Linalg && opts.emit != EmitKind::LLVMDialect)
     return genError(ctx, opts.inputPath)
            << "--max-seq-len supports --emit=seq|linalg|llvm-dialect|so";
-  const int64_t batch = 1;
+  const int64_t batch = opts.genBatch;
+  if (batch < 1)
+    return genError(ctx, opts.inputPath)
+           << "--batch must be at least 1, got " << batch;
   // Caches hold whole attention tiles (64 positions).
   int64_t maxLen = opts.maxSeqLen;
   if (maxLen < 2 || maxLen % 64 != 0)
@@ -431,8 +437,11 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
              std::to_string(plan.tokens) + " " + (plan.fresh ? "1" : "0") +
              "\n" + info.roles;
   }
+  int64_t eos = opts.eosId;
+  if (eos < 0)
+    eos = genaiConfigInt(opts.inputPath, "eos_token_id").value_or(-1);
   os << "gen 1\nmax_len " << maxLen << "\nbatch " << batch << "\nvocab "
-     << vocab << "\neos " << opts.eosId << "\n";
+     << vocab << "\neos " << eos << "\n";
   for (const std::string &r : cacheRecords)
     os << r << "\n";
   os << roles << "end\n";

@@ -235,3 +235,25 @@ def test_opset23_attention_with_past(tmp_path):
             tokens.append(nxt)
     out = out[:10]
     assert seq_run_generate(so, prompt, 10) == out
+
+
+def test_batch_of_two(og, tmp_path):
+    """--batch 2: two sequences of equal length step together; each row
+    generates what it generates alone (the EOS id comes from
+    genai_config.json)."""
+    import numpy as np
+    prompt, greedy = reference(OG)
+    other = list(reversed(prompt))
+    so2 = compile_gen(tmp_path / "og2.so", OG / "model.onnx", "--max-seq-len",
+                      128, "--batch", 2)
+    with seqc.load(so2) as art, art.session(batch=2) as s:
+        logits = s.prefill(np.array([prompt, other]))
+        rows = [[], []]
+        for _ in range(20):
+            tok = logits.argmax(-1)
+            for b in range(2):
+                rows[b].append(int(tok[b]))
+            logits = s.decode(tok)
+    assert rows[0] == greedy
+    with seqc.load(og) as art:
+        assert art.generate(other, max_new_tokens=20, eos_id=-2) == rows[1]

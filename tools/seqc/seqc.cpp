@@ -130,9 +130,15 @@ static cl::opt<int64_t>
                  cl::desc("With --max-seq-len: prompt positions one prefill "
                           "call processes (default 64)"),
                  cl::value_desc("N"), cl::init(64), cl::cat(genCat));
+static cl::opt<int64_t>
+    genBatch("batch",
+             cl::desc("With --max-seq-len: sequences a session steps together "
+                      "(equal lengths; default 1)"),
+             cl::value_desc("N"), cl::init(1), cl::cat(genCat));
 static cl::opt<int64_t> eosId("eos",
                               cl::desc("With --max-seq-len: the end-of-"
-                                       "sequence token id (stops generation)"),
+                                       "sequence token id (stops generation; "
+                                       "default: genai_config.json's)"),
                               cl::value_desc("ID"), cl::init(-1),
                               cl::cat(genCat));
 
@@ -341,6 +347,7 @@ int main(int argc, char **argv) {
   opts.prefillPath = prefillModel;
   opts.prefillChunk = prefillChunk;
   opts.eosId = eosId;
+  opts.genBatch = genBatch;
   for (const std::string &spec : constInputs) {
     size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0) {

@@ -57,6 +57,7 @@ struct CompileOptions {
   std::string prefillPath;
   int64_t prefillChunk = 64;
   int64_t eosId = -1;
+  int64_t genBatch = 1; // --batch: sequences a session steps together
   /// Applied to every PassManager the driver creates (IR printing, timing...).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
   /// `--timing`: each stage (import, raising, ...) is timed in a scope
