@@ -16,8 +16,10 @@
 //   A ([B, H, c, l], = Δ·A), its in-chunk cumsum, the segment sums
 //   exp(segsum(A)) and the inter-chunk recurrence over the chunk states.
 //   All of it is the additive linear_scan with q = C, k = B, v = X,
-//   decay = A (one value per head) and the chunks' initial state; the
-//   exporter's chunk length becomes chunk_size (the chunked prefill).
+//   decay = A (one value per head) and the chunks' initial state. The
+//   exporter's chunking is not kept: on the CPU the step-by-step lowering
+//   does half the FLOPs of the chunked one (no C x C scores) and measured
+//   ~15% faster end to end on mamba2_mid (chunks of 64 or 128).
 //
 // * The causal depthwise conv1d (Conv with group = C, kernel [C, 1, K],
 //   pads [K-1, *], the first L outputs kept) becomes seq.causal_conv.
@@ -422,8 +424,7 @@ struct RaiseChunkedSSD : OpRewritePattern<seq::AddOp> {
     auto scan = seq::LinearScanOp::create(
         rw, loc, RankedTensorType::get({B, H, T, P}, elt),
         RankedTensorType::get({B, H, N, P}, elt), q, k, v, init, g, Value(),
-        seq::LinearScanRule::additive, APFloat(1.0f),
-        static_cast<uint64_t>(xt.getDimSize(2)));
+        seq::LinearScanRule::additive, APFloat(1.0f), 0);
     Value y = seq::TransposeOp::create(
         rw, loc, RankedTensorType::get({B, T, H, P}, elt), scan.getResult(),
         ArrayRef<int64_t>{0, 2, 1, 3});

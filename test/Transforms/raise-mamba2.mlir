@@ -14,7 +14,7 @@
 // CHECK: %[[XF:.*]] = seq.reshape %[[X]]
 // CHECK: %[[V:.*]] = seq.transpose %[[XF]] [0, 2, 1, 3]
 // CHECK: %[[G:.*]] = seq.reshape %[[A]] : tensor<1x2x2x2xf32> -> tensor<1x2x4x1xf32>
-// CHECK: %[[O:.*]], %{{.*}} = seq.linear_scan additive %[[Q]], %[[K]], %[[V]] decay %[[G]] scale = 1.000000e+00 chunk_size = 2 :
+// CHECK: %[[O:.*]], %{{.*}} = seq.linear_scan additive %[[Q]], %[[K]], %[[V]] decay %[[G]] scale = 1.000000e+00 :
 // CHECK-SAME: -> (tensor<1x2x4x2xf32>, tensor<1x2x2x2xf32>)
 // CHECK: %[[OT:.*]] = seq.transpose %[[O]] [0, 2, 1, 3] : tensor<1x2x4x2xf32> -> tensor<1x4x2x2xf32>
 // CHECK: %[[Y:.*]] = seq.reshape %[[OT]] : tensor<1x4x2x2xf32> -> tensor<1x2x2x2x2xf32>
