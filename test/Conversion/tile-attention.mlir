@@ -78,11 +78,15 @@ func.func @gqa_mask_pad(%q: tensor<1x4x100x16xf32>, %k: tensor<1x2x70x16xf32>, %
 
 // -----
 
-// Features the tiled cascade does not handle stay for the naive lowering.
-// CHECK-LABEL: func @fallback
-// CHECK: seq.attention
-// CHECK-NOT: scf.forall
-func.func @fallback(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x6x8xf32>, %l: tensor<2xi64>) -> tensor<2x2x4x8xf32> {
+// A run-time kv_seqlen with causal masking: the query offset
+// kv_seqlen[b] - Sq is read inside the forall (features the cascade does
+// not handle are in tile-attention-fallbacks.mlir).
+// CHECK-LABEL: func @kv_seqlen_causal
+// CHECK-NOT: seq.attention
+// CHECK: scf.forall
+// CHECK: tensor.extract %arg2[%{{.*}}] : tensor<2xi64>
+// CHECK: arith.subi %{{.*}}, %c4
+func.func @kv_seqlen_causal(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x6x8xf32>, %l: tensor<2xi64>) -> tensor<2x2x4x8xf32> {
   %0 = seq.attention %q, %k, %k kv_seqlen %l scale = 0.5 causal : (tensor<2x2x4x8xf32>, tensor<2x2x6x8xf32>, tensor<2x2x6x8xf32>, tensor<2xi64>) -> tensor<2x2x4x8xf32>
   return %0 : tensor<2x2x4x8xf32>
 }
