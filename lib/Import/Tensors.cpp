@@ -3,6 +3,7 @@
 
 #include "ImporterInternal.h"
 #include "OnnxDataTypes.h"
+#include "seqc/Onnx/TensorData.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -99,53 +100,6 @@ std::string typeStr(Type t) {
   return s;
 }
 
-/// Bytes per element in the natural (little-endian, 1 byte per bool) layout.
-static size_t elementBytes(int32_t t) {
-  switch (t) {
-  case onnx::TensorProto::DOUBLE:
-  case onnx::TensorProto::INT64:
-  case onnx::TensorProto::UINT64:
-    return 8;
-  case onnx::TensorProto::FLOAT:
-  case onnx::TensorProto::INT32:
-  case onnx::TensorProto::UINT32:
-    return 4;
-  case onnx::TensorProto::FLOAT16:
-  case onnx::TensorProto::BFLOAT16:
-  case onnx::TensorProto::INT16:
-  case onnx::TensorProto::UINT16:
-    return 2;
-  default:
-    return 1;
-  }
-}
-
-/// Copies the low `width` bytes of each value (little-endian host).
-template <typename T>
-static void packValues(const google::protobuf::RepeatedField<T> &vals,
-                       size_t width, std::vector<char> &out) {
-  out.resize(vals.size() * width);
-  for (int i = 0; i < vals.size(); ++i) {
-    T v = vals.Get(i);
-    std::memcpy(out.data() + i * width, &v, width);
-  }
-}
-
-/// Unpacks `n` elements of `bits` bits (low bits of each byte first) into one
-/// byte per element, the layout of sub-byte element types in MLIR's dense
-/// attributes and in seqc's memory ABI.
-static std::vector<char> unpackSubByte(const std::vector<char> &packed,
-                                       int64_t n, int bits) {
-  std::vector<char> out(n);
-  int perByte = 8 / bits;
-  unsigned mask = (1u << bits) - 1;
-  for (int64_t i = 0; i < n; ++i) {
-    unsigned byte = static_cast<unsigned char>(packed[i / perByte]);
-    out[i] = static_cast<char>((byte >> ((i % perByte) * bits)) & mask);
-  }
-  return out;
-}
-
 static std::string sanitize(llvm::StringRef name) {
   std::string s;
   for (char c : name)
@@ -213,7 +167,6 @@ ElementsAttr convertTensor(const onnx::TensorProto &t, Location loc,
     return {};
   }
   SmallVector<int64_t> shape;
-  int64_t n = 1;
   for (int64_t d : t.dims()) {
     if (d < 0) {
       emitError(loc) << what << " '" << t.name() << "' has negative dimension "
@@ -221,62 +174,30 @@ ElementsAttr convertTensor(const onnx::TensorProto &t, Location loc,
       return {};
     }
     shape.push_back(d);
-    n *= d;
   }
-  size_t width = elementBytes(t.data_type());
-  int32_t subBits = dtype::subByteBits(t.data_type());
-  // Sub-byte types are packed in storage; unpacked below.
-  size_t expected = subBits ? (static_cast<size_t>(n) * subBits + 7) / 8
-                            : static_cast<size_t>(n) * width;
-  std::vector<char> data;
-  int64_t have = -1; // element count of a typed field
-  int32_t dt = t.data_type();
+  int64_t n = tensordata::elementCount(t);
+  if (n < 0) {
+    emitError(loc) << what << " '" << t.name() << "' has too many elements "
+                   << shapeStr(shape);
+    return {};
+  }
+  size_t width = tensordata::elementBytes(t.data_type());
+  int32_t subBits = tensordata::subByteBits(t.data_type());
+  std::vector<char> data, external;
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    if (failed(readExternal(t, loc, baseDir, what, expected, data)))
+    // Sub-byte types are packed in storage.
+    size_t expected = subBits ? (static_cast<size_t>(n) * subBits + 7) / 8
+                              : static_cast<size_t>(n) * width;
+    if (failed(readExternal(t, loc, baseDir, what, expected, external)))
       return {};
-  } else if (t.has_raw_data()) {
-    if (t.raw_data().size() != expected) {
-      emitError(loc) << what << " '" << t.name() << "' has "
-                     << t.raw_data().size() << " bytes of raw_data; shape "
-                     << shapeStr(shape) << " of " << onnxTypeName(dt)
-                     << " needs " << expected;
-      return {};
-    }
-    data.assign(t.raw_data().begin(), t.raw_data().end());
-  } else {
-    switch (dt) {
-    case onnx::TensorProto::FLOAT:
-      packValues(t.float_data(), 4, data);
-      have = t.float_data_size();
-      break;
-    case onnx::TensorProto::DOUBLE:
-      packValues(t.double_data(), 8, data);
-      have = t.double_data_size();
-      break;
-    case onnx::TensorProto::INT64:
-      packValues(t.int64_data(), 8, data);
-      have = t.int64_data_size();
-      break;
-    case onnx::TensorProto::UINT32:
-    case onnx::TensorProto::UINT64:
-      packValues(t.uint64_data(), width, data);
-      have = t.uint64_data_size();
-      break;
-    default: // int8/16/32, uint8/16, bool, f16/bf16 bits: int32_data.
-      packValues(t.int32_data(), width, data);
-      have = t.int32_data_size();
-      break;
-    }
-    int64_t need = subBits ? static_cast<int64_t>(expected) : n;
-    if (have != need) {
-      emitError(loc) << what << " '" << t.name() << "' has " << have
-                     << " values; shape " << shapeStr(shape) << " needs "
-                     << need;
-      return {};
-    }
   }
-  if (subBits)
-    data = unpackSubByte(data, n, subBits);
+  std::string error = tensordata::decode(
+      t, n, data,
+      t.data_location() == onnx::TensorProto::EXTERNAL ? &external : nullptr);
+  if (!error.empty()) {
+    emitError(loc) << what << " '" << t.name() << "': " << error;
+    return {};
+  }
 
   auto type = RankedTensorType::get(shape, elt);
   if (elt.isInteger(1)) {

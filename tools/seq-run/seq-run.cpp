@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "seqc/Onnx/TensorData.h"
 #include "seqc/Runtime/seqc_runtime.h"
 
 #include "onnx.pb.h"
@@ -219,20 +220,7 @@ float bf16ToFloat(uint16_t h) {
   return f;
 }
 
-// Bits per element of the sub-byte types, 0 for the others.
-int subByteBits(int32_t dtype) {
-  switch (dtype) {
-  case SEQC_UINT4:
-  case SEQC_INT4:
-  case SEQC_FLOAT4E2M1:
-    return 4;
-  case SEQC_UINT2:
-  case SEQC_INT2:
-    return 2;
-  default:
-    return 0;
-  }
-}
+using seqc::tensordata::subByteBits;
 
 // Element i of t as a double (floating and integer types).
 double elementAsDouble(const Tensor &t, int64_t i) {
@@ -303,15 +291,6 @@ bool isFloating(int32_t dtype) {
   }
 }
 
-// Copies a typed repeated field into t.data, converting each value to the
-// dtype's storage type.
-template <typename Storage, typename Field>
-void copyTyped(const Field &field, Tensor &t) {
-  Storage *out = reinterpret_cast<Storage *>(t.data.data());
-  for (int i = 0; i < field.size(); ++i)
-    out[i] = static_cast<Storage>(field.Get(i));
-}
-
 bool fileExists(const std::string &path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
@@ -337,100 +316,18 @@ Tensor readTensor(const std::string &path, const Artifact &a) {
   if (proto.dims_size() > SEQC_MAX_RANK)
     die("%s: rank %d exceeds the maximum of %d", path.c_str(),
         proto.dims_size(), SEQC_MAX_RANK);
-  int64_t count = 1;
-  for (int64_t d : proto.dims()) {
-    if (d < 0 || (d > 0 && count > (INT64_MAX / 16) / d))
-      die("%s: invalid shape", path.c_str());
-    t.dims.push_back(d);
-    count *= d;
-  }
-  if (int bits = subByteBits(t.dtype)) {
-    // Packed in storage (raw bytes, or one byte per int32_data entry); the
-    // ABI wants one element per byte.
-    int64_t packedSize = (count * bits + 7) / 8;
-    std::vector<uint8_t> packed;
-    if (proto.has_raw_data())
-      packed.assign(proto.raw_data().begin(), proto.raw_data().end());
-    else
-      for (int32_t v : proto.int32_data())
-        packed.push_back((uint8_t)v);
-    if ((int64_t)packed.size() != packedSize)
-      die("%s: has %zu packed bytes, shape %s of %s needs %lld", path.c_str(),
-          packed.size(), formatDims(t.dims).c_str(), dtypeName(t.dtype),
-          (long long)packedSize);
-    t.data.resize(count);
-    int perByte = 8 / bits;
-    for (int64_t i = 0; i < count; ++i)
-      t.data[i] = (packed[i / perByte] >> ((i % perByte) * bits)) &
-                  ((1u << bits) - 1);
-    return t;
-  }
-  if (proto.has_raw_data()) {
-    const std::string &raw = proto.raw_data();
-    if ((int64_t)raw.size() != count * elemSize)
-      die("%s: raw_data has %zu bytes, shape %s of %s needs %lld", path.c_str(),
-          raw.size(), formatDims(t.dims).c_str(), dtypeName(t.dtype),
-          (long long)(count * elemSize));
-    t.data.assign(raw.begin(), raw.end());
-    return t;
-  }
-  int64_t have;
-  switch (t.dtype) {
-  case SEQC_FLOAT:
-    have = proto.float_data_size();
-    break;
-  case SEQC_DOUBLE:
-    have = proto.double_data_size();
-    break;
-  case SEQC_INT64:
-    have = proto.int64_data_size();
-    break;
-  case SEQC_UINT32:
-  case SEQC_UINT64:
-    have = proto.uint64_data_size();
-    break;
-  default:
-    have = proto.int32_data_size();
-    break;
-  }
-  if (have != count)
-    die("%s: has %lld values, shape %s needs %lld", path.c_str(),
-        (long long)have, formatDims(t.dims).c_str(), (long long)count);
-  t.data.resize(count * elemSize);
-  switch (t.dtype) {
-  case SEQC_FLOAT:
-    copyTyped<float>(proto.float_data(), t);
-    break;
-  case SEQC_DOUBLE:
-    copyTyped<double>(proto.double_data(), t);
-    break;
-  case SEQC_INT64:
-    copyTyped<int64_t>(proto.int64_data(), t);
-    break;
-  case SEQC_UINT32:
-    copyTyped<uint32_t>(proto.uint64_data(), t);
-    break;
-  case SEQC_UINT64:
-    copyTyped<uint64_t>(proto.uint64_data(), t);
-    break;
-  case SEQC_INT32:
-    copyTyped<int32_t>(proto.int32_data(), t);
-    break;
-  case SEQC_INT16:
-    copyTyped<int16_t>(proto.int32_data(), t);
-    break;
-  case SEQC_INT8:
-    copyTyped<int8_t>(proto.int32_data(), t);
-    break;
-  case SEQC_UINT16:
-  case SEQC_FLOAT16: // stored as bit patterns in int32_data
-  case SEQC_BFLOAT16:
-    copyTyped<uint16_t>(proto.int32_data(), t);
-    break;
-  default: // uint8, bool and the 8-bit floats (bit patterns)
-    copyTyped<uint8_t>(proto.int32_data(), t);
-    break;
-  }
+  int64_t count = seqc::tensordata::elementCount(proto);
+  if (count < 0)
+    die("%s: invalid shape", path.c_str());
+  t.dims.assign(proto.dims().begin(), proto.dims().end());
+  std::vector<char> data;
+  std::string error = seqc::tensordata::decode(proto, count, data);
+  if (!error.empty())
+    die("%s: %s (%s)", path.c_str(), error.c_str(), dtypeName(t.dtype));
+  if ((int64_t)data.size() != count * elemSize)
+    die("%s: %s elements decode to %zu bytes, expected %lld", path.c_str(),
+        dtypeName(t.dtype), data.size(), (long long)(count * elemSize));
+  t.data.assign(data.begin(), data.end());
   return t;
 }
 
