@@ -109,6 +109,9 @@ struct ScanBuilder {
   Value q, k, v, g, beta;
   /// exp(g) over the whole sequence, computed once before the step loop.
   Value expG;
+  /// The [B, 1, T, Dk] source of a query broadcast over the heads (Mamba's
+  /// C, shared by all channels), read directly instead of the broadcast.
+  Value sharedQ;
   int64_t b = 0, hq = 0, hkv = 0, grp = 0, dk = 0, dv = 0;
   Type elt;
   FloatType ct;
@@ -244,7 +247,10 @@ struct ScanBuilder {
     };
     Value s0 = headSlice(sh[0], hi, 1, {at(0), at(0)}, {at(dk), at(dv)});
     Value o0 = headSlice(sh[1], qh0, grp, {at(0), at(0)}, {lenF, at(dv)}, true);
-    Value qh = headSlice(q, qh0, grp, {at(0), at(0)}, {lenF, at(dk)}, true);
+    Value qh =
+        sharedQ
+            ? headSlice(sharedQ, at(0), 1, {at(0), at(0)}, {lenF, at(dk)}, true)
+            : headSlice(q, qh0, grp, {at(0), at(0)}, {lenF, at(dk)}, true);
     Value kh = headSlice(k, hi, 1, {at(0), at(0)}, {lenF, at(dk)});
     Value vh = headSlice(v, hi, 1, {at(0), at(0)}, {lenF, at(dv)});
     int64_t dg = perHeadDecay ? 1 : dk;
@@ -852,6 +858,42 @@ struct ScanBuilder {
   }
 };
 
+/// If `q` ([B, H, T, D]) is a copy of a [B, 1, T, D] tensor broadcast over
+/// the heads (seq.broadcast, or its linalg.generic lowering), that tensor.
+static Value headBroadcastSource(Value q) {
+  auto qt = cast<RankedTensorType>(q.getType());
+  auto fits = [&](Value src) {
+    auto st = dyn_cast<RankedTensorType>(src.getType());
+    return st && st.getRank() == 4 && st.getDimSize(0) == qt.getDimSize(0) &&
+           st.getDimSize(1) == 1 &&
+           st.getShape().drop_front(2) == qt.getShape().drop_front(2) &&
+           st.getElementType() == qt.getElementType();
+  };
+  if (auto bc = q.getDefiningOp<seq::BroadcastOp>())
+    return fits(bc.getInput()) ? bc.getInput() : Value();
+  auto gen = q.getDefiningOp<linalg::GenericOp>();
+  if (!gen || gen.getNumDpsInputs() != 1 || gen.getNumDpsInits() != 1 ||
+      gen.getNumReductionLoops() != 0)
+    return {};
+  Block &body = gen.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (body.getOperations().size() != 1 ||
+      yield.getValues()[0] != body.getArgument(0))
+    return {};
+  MLIRContext *ctx = q.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  AffineExpr zero = getAffineConstantExpr(0, ctx);
+  SmallVector<AffineMap> maps = gen.getIndexingMapsArray();
+  Value src = gen.getDpsInputOperand(0)->get();
+  bool batchOne = qt.getDimSize(0) == 1;
+  auto bcast = AffineMap::get(4, 0, {d(0), zero, d(2), d(3)}, ctx);
+  auto bcast0 = AffineMap::get(4, 0, {zero, zero, d(2), d(3)}, ctx);
+  if (!maps[1].isIdentity() ||
+      !(maps[0] == bcast || (batchOne && maps[0] == bcast0)))
+    return {};
+  return fits(src) ? src : Value();
+}
+
 struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::LinearScanOp op,
@@ -890,6 +932,8 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
     sb.sharedBeta =
         beta && cast<RankedTensorType>(beta.getType()).getDimSize(1) == 1;
     sb.scale = op.getScale().convertToDouble();
+    if (sb.grp == 1)
+      sb.sharedQ = headBroadcastSource(q);
 
     Value state = s0 ? convertTensor(rw, loc, s0, sb.ct)
                      : sb.zeros({sb.b, sb.hkv, sb.dk, sb.dv});
