@@ -321,11 +321,12 @@ LogicalResult convertGroupQueryAttention(NodeContext &nc) {
     k = rope(k);
   }
 
-  // [B, S, H, D] -> [B, H, S, D]; present = Concat(past, new) on axis 2.
+  // [B, S, H, D] -> [B, H, S, D]; present = Concat(past, new) on axis 2,
+  // also for an empty past: the KV-cache raising finds the cache by it.
   q = nc.transpose(q, {0, 2, 1, 3});
   k = nc.transpose(k, {0, 2, 1, 3});
   v = nc.transpose(v, {0, 2, 1, 3});
-  if (nc.hasInput(kPastKey) && past != 0) {
+  if (nc.hasInput(kPastKey)) {
     k = tensor::ConcatOp::create(b, loc, 2, ValueRange{nc.input(kPastKey), k});
     v = tensor::ConcatOp::create(b, loc, 2,
                                  ValueRange{nc.input(kPastValue), v});

@@ -258,3 +258,23 @@ def test_greedy_generation_slow(name, tmp_path):
                 for n in past}
         p, cur = p + len(cur), [tokens[-1]]
     assert tokens == gen["greedy"]
+
+
+def test_generation_artifact_max_len_64(tmp_path):
+    """With --max-seq-len 64 (= the prefill chunk) the only prefill variant
+    has a static empty past: GroupQueryAttention must still emit
+    present = Concat(past, new) for the KV-cache raising to find the cache.
+    The artifact reproduces onnxruntime-genai's greedy tokens."""
+    model_dir = SHARED / "models" / "llama_og_fp32"
+    if not model_dir.is_dir():
+        pytest.skip(f"shared test material not available: {model_dir} is "
+                    "absent (only on developer machines and CI)")
+    gen = json.loads((model_dir / "generate.json").read_text())
+    art = seqc.compile(model_dir / "model.onnx", tmp_path / "gen.so",
+                       extra_args=["--max-seq-len", "64"], load=True,
+                       threads=1)
+    try:
+        want = gen["greedy"]
+        assert art.generate(gen["prompt"], len(want), eos_id=-2) == want
+    finally:
+        art.close()
