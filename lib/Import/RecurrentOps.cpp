@@ -13,6 +13,7 @@
 
 #include "seq/IR/SeqDialect.h"
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -195,15 +196,16 @@ LogicalResult buildScan(NodeContext &nc, const onnx::GraphProto &body,
   SmallVector<int64_t> outAxes;
   for (unsigned k = 0; k < nOut; ++k) {
     auto step = typeOf(outs[nStates + k]);
-    int64_t axis = k < outAxesAttr.size() ? outAxesAttr[k] : 0;
-    if (axis < -(step.getRank() + 1) || axis > step.getRank()) {
+    int64_t attr = k < outAxesAttr.size() ? outAxesAttr[k] : 0;
+    std::optional<int64_t> normalized =
+        seq::normalizeAxis(attr, step.getRank() + 1);
+    if (!normalized) {
       discard(block);
-      return nc.error() << "scan_output_axes[" << k << "] = " << axis
+      return nc.error() << "scan_output_axes[" << k << "] = " << attr
                         << " is out of range for a scan output of rank "
                         << step.getRank() + 1;
     }
-    if (axis < 0)
-      axis += step.getRank() + 1;
+    int64_t axis = *normalized;
     outAxes.push_back(axis);
     SmallVector<int64_t> shape(step.getShape());
     shape.insert(shape.begin() + axis, length);

@@ -22,6 +22,7 @@
 #include "KernelBuilder.h"
 
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -123,10 +124,10 @@ static std::optional<NormSite> matchSite(Operation *op) {
       !isFloatElt(type.getElementType()) || op->getResult(0).getType() != type)
     return std::nullopt;
   int64_t rank = type.getRank();
-  if (axis < 0)
-    axis += rank;
-  if (axis < 0 || axis >= rank)
+  std::optional<int64_t> normalized = seq::normalizeAxis(axis, rank);
+  if (!normalized)
     return std::nullopt;
+  axis = *normalized;
   // Softmax normalizes one axis: only the last one is a row here.
   if ((s.kind == NormKind::Softmax || s.kind == NormKind::LogSoftmax) &&
       axis != rank - 1)
