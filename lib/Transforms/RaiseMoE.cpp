@@ -581,10 +581,110 @@ struct RaisePerExpertChains : OpRewritePattern<seq::AddOp> {
     return success();
   }
 };
+
+/// A shared expert beside the routed ones (Qwen2-MoE):
+///
+///   out = moe(x) + sigmoid(x g[H,1]) * act(x Wg[H,I] [, x Wu[H,I]]) Wd[I,H]
+///
+/// with constant in x out weights and the moe's activation: folded into the
+/// seq.moe as its shared expert (weights as transposed views, [Wg | Wu]
+/// stacked at compile time).
+struct RaiseSharedExpert : OpRewritePattern<seq::AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(seq::AddOp add,
+                                PatternRewriter &rewriter) const override {
+    seq::MoEOp moe;
+    Value other;
+    for (auto [a, b] : {std::pair{add.getLhs(), add.getRhs()},
+                        std::pair{add.getRhs(), add.getLhs()}}) {
+      moe = a.getDefiningOp<seq::MoEOp>();
+      other = b;
+      if (moe)
+        break;
+    }
+    if (!moe || moe.getSharedUp() || !moe->hasOneUse() ||
+        add.getType() != moe.getType() || other.getType() != moe.getType())
+      return rewriter.notifyMatchFailure(add, "not moe + shared expert");
+    auto xt = rankedType(moe.getInput());
+    int64_t t = xt.getDimSize(0), h = xt.getDimSize(1);
+    if (ShapedType::isDynamic(t))
+      return rewriter.notifyMatchFailure(add, "dynamic token count");
+    // Optional sigmoid gate: sigmoid(x g) * mlp (either order).
+    Value mlp = other, gateW;
+    Value x = stripReshapes(moe.getInput());
+    if (auto mul = other.getDefiningOp<seq::MulOp>()) {
+      for (auto [g, m] : {std::pair{mul.getLhs(), mul.getRhs()},
+                          std::pair{mul.getRhs(), mul.getLhs()}}) {
+        auto sig = g.getDefiningOp<seq::SigmoidOp>();
+        auto mm = sig ? sig.getInput().getDefiningOp<seq::MatMulOp>()
+                      : seq::MatMulOp();
+        if (mm && hasShape(g, {t, 1}) && hasShape(mm.getRhs(), {h, 1}) &&
+            stripReshapes(mm.getLhs()) == x &&
+            matchPattern(mm.getRhs(), m_Constant())) {
+          gateW = mm.getRhs();
+          mlp = m;
+          break;
+        }
+      }
+      if (!gateW)
+        return rewriter.notifyMatchFailure(add, "unknown shared gate");
+    }
+    std::optional<ChainExpert> ex = matchChainExpert(mlp);
+    if (!ex || ex->act != moe.getActivationKind() ||
+        stripReshapes(ex->x) != x || mlp.getType() != moe.getType())
+      return rewriter.notifyMatchFailure(add, "no shared expert MLP");
+    auto w1T = rankedType(ex->w1), w2T = rankedType(ex->w2);
+    bool swiglu = ex->act == seq::MoEActivation::swiglu;
+    if (!w1T || w1T.getRank() != 2 || w1T.getDimSize(0) != h || !w2T ||
+        w2T.getRank() != 2 || w2T.getDimSize(0) != w1T.getDimSize(1) ||
+        w2T.getDimSize(1) != h || (swiglu && ex->w3.getType() != w1T))
+      return rewriter.notifyMatchFailure(add, "shared weights not [H,I],[I,H]");
+    int64_t inter = w1T.getDimSize(1), n = swiglu ? 2 * inter : inter;
+
+    Location loc = add.getLoc();
+    auto f32 = rewriter.getF32Type();
+    auto view = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+      return seq::TransposeOp::create(rewriter, loc,
+                                      RankedTensorType::get(shape, f32), v,
+                                      rewriter.getDenseI64ArrayAttr({1, 0}));
+    };
+    Value upIO = ex->w1;
+    if (swiglu) {
+      SmallVector<float> s1, s3;
+      auto v1 = constFloats(ex->w1, s1), v3 = constFloats(ex->w3, s3);
+      if (!v1 || !v3)
+        return rewriter.notifyMatchFailure(add, "weights are not f32 data");
+      std::vector<float> up(h * n);
+      for (int64_t r = 0; r < h; ++r) {
+        std::copy_n(v1->data() + r * inter, inter, up.data() + r * n);
+        std::copy_n(v3->data() + r * inter, inter, up.data() + r * n + inter);
+      }
+      ArrayRef<char> bytes(reinterpret_cast<const char *>(up.data()),
+                           up.size() * sizeof(float));
+      upIO = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseResourceElementsAttr::get(
+              RankedTensorType::get({h, n}, f32), "moe_shared_up",
+              HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64)));
+    }
+    Value sharedUp = view(upIO, {n, h});
+    Value sharedDown = view(ex->w2, {h, inter});
+    Value sharedGate = gateW ? view(gateW, {1, h}) : Value();
+    auto fused = seq::MoEOp::create(
+        rewriter, loc, moe.getType(), moe.getInput(), moe.getWeights(),
+        moe.getIndices(), moe.getUpWeights(), moe.getDownWeights(), sharedUp,
+        sharedDown, sharedGate, moe.getConstants(), moe.getActivation(),
+        moe.getKindsAttr());
+    rewriter.replaceOp(add, fused.getResult());
+    rewriter.eraseOp(moe);
+    return success();
+  }
+};
 } // namespace
 
 void populateRaiseMoEPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseBatchedExperts, RaiseDenseExperts, RaisePerExpertChains>(
-      patterns.getContext());
+  patterns.add<RaiseBatchedExperts, RaiseDenseExperts, RaisePerExpertChains,
+               RaiseSharedExpert>(patterns.getContext());
 }
 } // namespace seqc

@@ -25,9 +25,11 @@ def i64(name, values):
 
 
 def moe_graph(path, t, e, k, h, inter, act="swiglu", renorm=False,
-              topk_weights=True, seed=0):
+              topk_weights=True, shared=None, seed=0):
     """One MoE layer on x[1, T, H] + residual, as torch.onnx exports
-    transformers' batched_mm experts (see ../shared/models/qwen3_moe)."""
+    transformers' batched_mm experts (see ../shared/models/qwen3_moe).
+    shared="gated"/"plain": plus a Qwen2-MoE shared expert (in x out Linear
+    weights, with or without its sigmoid gate)."""
     rng = np.random.default_rng(seed)
     n = 2 * inter if act == "swiglu" else inter
     f32 = lambda *s: rng.standard_normal(s).astype(np.float32) * 0.3  # noqa: E731
@@ -96,7 +98,46 @@ def moe_graph(path, t, e, k, h, inter, act="swiglu", renorm=False,
         helper.make_node("Mul", ["y", "wcol"], ["yw"]),
         helper.make_node("Reshape", ["yw", "tkh"], ["y3d"]),
         helper.make_node("ReduceSum", ["y3d", "one"], ["ysum"], keepdims=0),
-        helper.make_node("Reshape", ["ysum", "out_shape"], ["moe"]),
+    ]
+    routed = "ysum"
+    if shared:
+        si = inter + 8
+        inits += [numpy_helper.from_array(f32(h, si), "s_gate"),
+                  numpy_helper.from_array(f32(h, si), "s_up"),
+                  numpy_helper.from_array(f32(h, si), "s_gelu"),
+                  numpy_helper.from_array(f32(si, h), "s_down"),
+                  numpy_helper.from_array(f32(h, 1), "s_sig")]
+        if act == "swiglu":
+            nodes += [
+                helper.make_node("MatMul", ["x2", "s_gate"], ["sg0"]),
+                helper.make_node("MatMul", ["x2", "s_up"], ["su0"]),
+                helper.make_node("Sigmoid", ["sg0"], ["sgs"]),
+                helper.make_node("Mul", ["sg0", "sgs"], ["ssilu"]),
+                helper.make_node("Mul", ["ssilu", "su0"], ["sact"]),
+            ]
+        else:
+            inits += [numpy_helper.from_array(np.array(1.4142135381698608, np.float32), "ssqrt2"),
+                      numpy_helper.from_array(np.array(1.0, np.float32), "sc1"),
+                      numpy_helper.from_array(np.array(0.5, np.float32), "sc05")]
+            nodes += [
+                helper.make_node("MatMul", ["x2", "s_gelu"], ["sg0"]),
+                helper.make_node("Div", ["sg0", "ssqrt2"], ["sgd"]),
+                helper.make_node("Erf", ["sgd"], ["sge"]),
+                helper.make_node("Add", ["sge", "sc1"], ["sga"]),
+                helper.make_node("Mul", ["sg0", "sga"], ["sgm"]),
+                helper.make_node("Mul", ["sgm", "sc05"], ["sact"]),
+            ]
+        nodes += [helper.make_node("MatMul", ["sact", "s_down"], ["sy"])]
+        sy = "sy"
+        if shared == "gated":
+            nodes += [helper.make_node("MatMul", ["x2", "s_sig"], ["sl"]),
+                      helper.make_node("Sigmoid", ["sl"], ["sgate"]),
+                      helper.make_node("Mul", ["sgate", "sy"], ["syg"])]
+            sy = "syg"
+        nodes += [helper.make_node("Add", ["ysum", sy], ["withshared"])]
+        routed = "withshared"
+    nodes += [
+        helper.make_node("Reshape", [routed, "out_shape"], ["moe"]),
         helper.make_node("Add", ["x", "moe"], ["out"]),
     ]
     graph = helper.make_graph(
@@ -299,6 +340,26 @@ def test_per_expert_chains_raised_and_match_ort(tmp_path, t, e, k, h, inter,
     x = np.random.default_rng(4).standard_normal((1, t, h)).astype(np.float32)
     want = ort_run(path, x)
     so = seqc.compile(path, tmp_path / "chain.so")
+    outs = []
+    for threads in (1, 2):
+        (got,) = seqc.load(so, threads=threads).run(x)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        outs.append(np.asarray(got).copy())
+    assert outs[0].tobytes() == outs[1].tobytes()
+
+
+@pytest.mark.parametrize("t,act,shared", [
+    (6, "swiglu", "gated"), (1, "swiglu", "plain"), (5, "gelu", "gated")])
+def test_shared_expert_folded_and_matches_ort(tmp_path, t, act, shared):
+    path = moe_graph(tmp_path / "shared.onnx", t, 8, 2, 32, 24, act,
+                     shared=shared)
+    ir = emit_seq(path)
+    assert ir.count("seq.moe ") == 1 and " shared(" in ir, ir
+    assert (" gate " in ir) == (shared == "gated")
+    assert "seq.sigmoid" not in ir
+    x = np.random.default_rng(5).standard_normal((1, t, 32)).astype(np.float32)
+    want = ort_run(path, x)
+    so = seqc.compile(path, tmp_path / "shared.so")
     outs = []
     for threads in (1, 2):
         (got,) = seqc.load(so, threads=threads).run(x)

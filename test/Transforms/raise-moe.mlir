@@ -320,3 +320,55 @@ func.func @same_column_twice(%x: tensor<3x8xf32>, %router: tensor<8x2xf32>) -> t
   %out = seq.add %t0, %t1 : (tensor<3x8xf32>, tensor<3x8xf32>) -> tensor<3x8xf32>
   return %out : tensor<3x8xf32>
 }
+
+// -----
+
+// Qwen2-MoE: a shared expert with its sigmoid gate beside the routed ones is
+// folded into the seq.moe ([Wg | Wu] stacked, in x out weights as views).
+// CHECK-LABEL: func @shared_expert
+// CHECK-DAG: %[[UP:.*]] = arith.constant dense_resource<moe_shared_up{{.*}}> : tensor<8x12xf32>
+// CHECK-DAG: %[[SU:.*]] = seq.transpose %[[UP]] [1, 0] : tensor<8x12xf32> -> tensor<12x8xf32>
+// CHECK-DAG: %[[SD:.*]] = seq.transpose %{{.*}} [1, 0] : tensor<6x8xf32> -> tensor<8x6xf32>
+// CHECK-DAG: %[[SG:.*]] = seq.transpose %{{.*}} [1, 0] : tensor<8x1xf32> -> tensor<1x8xf32>
+// CHECK: %[[R:.*]] = seq.moe %{{.*}} experts(%{{.*}}, %{{.*}}) shared(%[[SU]], %[[SD]] gate %[[SG]]) activation = swiglu
+// CHECK-NOT: seq.sigmoid
+// CHECK: return %[[R]]
+func.func @shared_expert(%x: tensor<3x8xf32>, %w: tensor<3x2xf32>, %i: tensor<3x2xi64>,
+                         %up: tensor<4x16x8xf32>, %down: tensor<4x8x8xf32>) -> tensor<3x8xf32> {
+  %wg = arith.constant dense<1.000000e-01> : tensor<8x6xf32>
+  %wu = arith.constant dense<2.000000e-01> : tensor<8x6xf32>
+  %wd = arith.constant dense<3.000000e-01> : tensor<6x8xf32>
+  %g = arith.constant dense<4.000000e-01> : tensor<8x1xf32>
+  %r = seq.moe %x, %w, %i experts(%up, %down) activation = swiglu
+      : (tensor<3x8xf32>, tensor<3x2xf32>, tensor<3x2xi64>, tensor<4x16x8xf32>, tensor<4x8x8xf32>) -> tensor<3x8xf32>
+  %a = seq.matmul %x, %wg : (tensor<3x8xf32>, tensor<8x6xf32>) -> tensor<3x6xf32>
+  %b = seq.matmul %x, %wu : (tensor<3x8xf32>, tensor<8x6xf32>) -> tensor<3x6xf32>
+  %s = seq.swiglu %a, %b : (tensor<3x6xf32>, tensor<3x6xf32>) -> tensor<3x6xf32>
+  %y = seq.matmul %s, %wd : (tensor<3x6xf32>, tensor<6x8xf32>) -> tensor<3x8xf32>
+  %l = seq.matmul %x, %g : (tensor<3x8xf32>, tensor<8x1xf32>) -> tensor<3x1xf32>
+  %sg = seq.sigmoid %l : (tensor<3x1xf32>) -> tensor<3x1xf32>
+  %ys = seq.mul %sg, %y : (tensor<3x1xf32>, tensor<3x8xf32>) -> tensor<3x8xf32>
+  %out = seq.add %r, %ys : (tensor<3x8xf32>, tensor<3x8xf32>) -> tensor<3x8xf32>
+  return %out : tensor<3x8xf32>
+}
+
+// -----
+
+// Negative: a shared MLP on a different input stays as it is.
+// CHECK-LABEL: func @shared_other_input
+// CHECK: seq.moe %{{.*}} activation = swiglu :
+// CHECK: seq.add
+func.func @shared_other_input(%x: tensor<3x8xf32>, %x2: tensor<3x8xf32>, %w: tensor<3x2xf32>, %i: tensor<3x2xi64>,
+                              %up: tensor<4x16x8xf32>, %down: tensor<4x8x8xf32>) -> tensor<3x8xf32> {
+  %wg = arith.constant dense<1.000000e-01> : tensor<8x6xf32>
+  %wu = arith.constant dense<2.000000e-01> : tensor<8x6xf32>
+  %wd = arith.constant dense<3.000000e-01> : tensor<6x8xf32>
+  %r = seq.moe %x, %w, %i experts(%up, %down) activation = swiglu
+      : (tensor<3x8xf32>, tensor<3x2xf32>, tensor<3x2xi64>, tensor<4x16x8xf32>, tensor<4x8x8xf32>) -> tensor<3x8xf32>
+  %a = seq.matmul %x2, %wg : (tensor<3x8xf32>, tensor<8x6xf32>) -> tensor<3x6xf32>
+  %b = seq.matmul %x2, %wu : (tensor<3x8xf32>, tensor<8x6xf32>) -> tensor<3x6xf32>
+  %s = seq.swiglu %a, %b : (tensor<3x6xf32>, tensor<3x6xf32>) -> tensor<3x6xf32>
+  %y = seq.matmul %s, %wd : (tensor<3x6xf32>, tensor<6x8xf32>) -> tensor<3x8xf32>
+  %out = seq.add %r, %y : (tensor<3x8xf32>, tensor<3x8xf32>) -> tensor<3x8xf32>
+  return %out : tensor<3x8xf32>
+}

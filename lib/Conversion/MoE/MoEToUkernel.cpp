@@ -87,13 +87,20 @@ std::pair<Value, SmallVector<Value>> describe(OpBuilder &b, Location loc,
   return {toI64(addr), strides};
 }
 
-/// The source of a [0, 2, 1] seq.transpose of `v` (expert weights stored in
-/// x out, as MatMul operands): the kernel reads it in place with swapped
-/// strides instead of a transposed copy.
+/// The source of a seq.transpose of `v` that swaps its last two dims
+/// (weights stored in x out, as MatMul operands): the kernel reads it in
+/// place with swapped strides instead of a transposed copy.
 seq::TransposeOp transposedView(Value v) {
   auto tr = v ? v.getDefiningOp<seq::TransposeOp>() : seq::TransposeOp();
-  if (!tr || tr.getPermutation() != ArrayRef<int64_t>{0, 2, 1})
+  if (!tr)
     return {};
+  ArrayRef<int64_t> perm = tr.getPermutation();
+  int64_t r = perm.size();
+  if (r < 2 || perm[r - 1] != r - 2 || perm[r - 2] != r - 1)
+    return {};
+  for (int64_t d = 0; d < r - 2; ++d)
+    if (perm[d] != d)
+      return {};
   return tr;
 }
 
@@ -155,34 +162,29 @@ void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
       i64(k),
       i64((int64_t)kinds.size()),
       i64(op.getActivation())};
+  // (address, strides...) of an operand, read in place through a transpose
+  // of its last two dims; an absent operand is (0, 0...).
   auto push = [&](Value t, int rank) {
     if (!t) {
       args.append(rank + 1, i64(0));
       return;
     }
-    auto [ptr, strides] = describe(b, loc, readBuffer(b, loc, t));
+    seq::TransposeOp tr = transposedView(t);
+    auto [ptr, strides] =
+        describe(b, loc, readBuffer(b, loc, tr ? tr.getInput() : t));
+    if (tr)
+      std::swap(strides[rank - 1], strides[rank - 2]);
     args.push_back(ptr);
     args.append(strides);
-  };
-  // Expert weights: (address, stride e, stride n, stride k), read in place
-  // through a transpose.
-  auto pushWeights = [&](Value t) {
-    seq::TransposeOp tr = transposedView(t);
-    if (!tr) {
-      push(t, 3);
-      return;
-    }
-    auto [ptr, strides] = describe(b, loc, readBuffer(b, loc, tr.getInput()));
-    args.append({ptr, strides[0], strides[2], strides[1]});
   };
   push(op.getInput(), 2);
   push(op.getWeights(), 2);
   push(indices, 2);
   push(kindsT, 1);
   args.push_back(i64(upT.getDimSize(1)));
-  pushWeights(op.getUpWeights());
+  push(op.getUpWeights(), 3);
   args.push_back(i64(downT.getDimSize(2)));
-  pushWeights(op.getDownWeights());
+  push(op.getDownWeights(), 3);
   int64_t sharedN = 0, sharedI = 0;
   if (Value su = op.getSharedUp()) {
     sharedN = cast<RankedTensorType>(su.getType()).getDimSize(0);
@@ -210,11 +212,11 @@ void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
       /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
   if (y.getType() != op.getType())
     y = tensor::CastOp::create(b, loc, op.getType(), y);
-  Value upW = op.getUpWeights(), downW = op.getDownWeights();
+  SmallVector<Value> operands(op->getOperands());
   op.replaceAllUsesWith(y);
   op.erase();
   // Transposes only the call read through are dead now.
-  for (Value w : {upW, downW})
+  for (Value w : operands)
     if (Operation *def = w.getDefiningOp())
       if (isa<seq::TransposeOp>(def) && def->use_empty())
         def->erase();
@@ -225,13 +227,12 @@ void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
 /// expert's weights and runs a batched matrix-vector product (k times the
 /// selected experts' weights moved, but no host call on device buffers).
 LogicalResult lowerMoEGeneric(seq::MoEOp op) {
-  if (op.getSharedUp() || op.getConstants() ||
+  if (op.getConstants() ||
       llvm::any_of(op.getExpertKinds(), [](seq::MoEExpertKind k) {
         return k != seq::MoEExpertKind::ffn;
       }))
-    return op.emitOpError("with a shared expert or zero/copy/constant "
-                          "experts has no generic lowering (needs the CPU "
-                          "runtime kernel)");
+    return op.emitOpError("with zero/copy/constant experts has no generic "
+                          "lowering (needs the CPU runtime kernel)");
   auto xt = cast<RankedTensorType>(op.getInput().getType());
   if (!xt.hasStaticShape())
     return op.emitOpError("generic lowering needs a static token count");
@@ -265,29 +266,26 @@ LogicalResult lowerMoEGeneric(seq::MoEOp op) {
   Value u =
       reshape(seq::MatMulOp::create(b, loc, ty({t * k, n, 1}, f32), gup, xcol),
               {t * k, n});
-  Value act;
-  switch (op.getActivationKind()) {
-  case seq::MoEActivation::swiglu: {
-    auto half = [&](int64_t off) -> Value {
-      return tensor::ExtractSliceOp::create(
-          b, loc, ty({t * k, inter}, f32), u, ValueRange{}, ValueRange{},
-          ValueRange{}, b.getDenseI64ArrayAttr({0, off}),
-          b.getDenseI64ArrayAttr({t * k, inter}),
-          b.getDenseI64ArrayAttr({1, 1}));
-    };
-    act = seq::SwiGLUOp::create(b, loc, ty({t * k, inter}, f32), half(0),
-                                half(inter));
-    break;
-  }
-  case seq::MoEActivation::gelu:
-  case seq::MoEActivation::gelu_tanh:
-    act = seq::GeluOp::create(b, loc, u.getType(), u,
-                              op.getActivationKind() ==
-                                      seq::MoEActivation::gelu_tanh
-                                  ? seq::GeluApproximation::tanh
-                                  : seq::GeluApproximation::none);
-    break;
-  }
+  // act(u[rows, N]) -> [rows, I].
+  auto activate = [&](Value u, int64_t rows, int64_t inter) -> Value {
+    if (op.getActivationKind() == seq::MoEActivation::swiglu) {
+      auto half = [&](int64_t off) -> Value {
+        return tensor::ExtractSliceOp::create(
+            b, loc, ty({rows, inter}, f32), u, ValueRange{}, ValueRange{},
+            ValueRange{}, b.getDenseI64ArrayAttr({0, off}),
+            b.getDenseI64ArrayAttr({rows, inter}),
+            b.getDenseI64ArrayAttr({1, 1}));
+      };
+      return seq::SwiGLUOp::create(b, loc, ty({rows, inter}, f32), half(0),
+                                   half(inter));
+    }
+    return seq::GeluOp::create(b, loc, u.getType(), u,
+                               op.getActivationKind() ==
+                                       seq::MoEActivation::gelu_tanh
+                                   ? seq::GeluApproximation::tanh
+                                   : seq::GeluApproximation::none);
+  };
+  Value act = activate(u, t * k, inter);
   Value gdown =
       seq::GatherNDOp::create(b, loc, ty({t * k, h, inter}, f32),
                               op.getDownWeights(), idx, b.getI64IntegerAttr(0));
@@ -300,6 +298,31 @@ LogicalResult lowerMoEGeneric(seq::MoEOp op) {
       seq::ReduceOp::create(b, loc, ty({t, h}, f32), reshape(yw, {t, k, h}),
                             seq::ReduceKind::sum, b.getDenseI64ArrayAttr({1}),
                             /*keep_dims=*/false);
+  if (Value su = op.getSharedUp()) {
+    // Dense on every token: x [T,H] @ w^T for the out x in weights (the
+    // source of a transposed view directly).
+    auto linear = [&](Value x, Value w) -> Value {
+      auto wt = cast<RankedTensorType>(w.getType());
+      Value wT;
+      if (seq::TransposeOp tr = transposedView(w))
+        wT = tr.getInput();
+      else
+        wT = seq::TransposeOp::create(
+            b, loc, ty({wt.getDimSize(1), wt.getDimSize(0)}, f32), w,
+            b.getDenseI64ArrayAttr({1, 0}));
+      return seq::MatMulOp::create(b, loc, ty({t, wt.getDimSize(0)}, f32), x,
+                                   wT);
+    };
+    int64_t si =
+        cast<RankedTensorType>(op.getSharedDown().getType()).getDimSize(1);
+    Value sy =
+        linear(activate(linear(op.getInput(), su), t, si), op.getSharedDown());
+    if (Value g = op.getSharedGate())
+      sy = seq::MulOp::create(b, loc, ty({t, h}, f32), sy,
+                              seq::SigmoidOp::create(b, loc, ty({t, 1}, f32),
+                                                     linear(op.getInput(), g)));
+    out = seq::AddOp::create(b, loc, ty({t, h}, f32), out, sy);
+  }
   if (out.getType() != op.getType())
     out = tensor::CastOp::create(b, loc, op.getType(), out);
   op.replaceAllUsesWith(out);
