@@ -199,6 +199,8 @@ LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
       info.cacheRecords.push_back(rec);
     } else if (role && role.getValue() == "pos") {
       os << "pos\n";
+    } else if (role && role.getValue() == "blocks") {
+      os << "blocks\n";
     } else if (n == "input_ids") {
       os << "ids\n";
     } else if (n == "attention_mask") {
@@ -278,11 +280,12 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
     return failure();
   if (opts.fuse && failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
     return failure();
-  std::string cachePass = "seq-kv-cache-state";
-  if (plan.fresh) {
-    cachePass += "{max-len=" + std::to_string(opts.maxSeqLen) +
-                 " present-names=" + llvm::join(cacheNames, ",") + "}";
-  }
+  std::string cachePass =
+      "seq-kv-cache-state{block-size=" + std::to_string(opts.kvBlockSize);
+  if (plan.fresh)
+    cachePass += " max-len=" + std::to_string(opts.maxSeqLen) +
+                 " present-names=" + llvm::join(cacheNames, ",");
+  cachePass += "}";
   if (failed(runPipeline(ctx, *module, cachePass, opts)))
     return failure();
   if (auto names = (*module)->getAttrOfType<ArrayAttr>("seq.cache_names"))

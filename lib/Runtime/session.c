@@ -13,7 +13,7 @@
  *   eos <id>                    -1 if unknown
  *   cache <i> <dtype> <rank> <d0> ...     a session-owned buffer
  *   variant <K> <T> <fresh>     K = 0 is the primary; fresh: only at length 0
- *   in <K> <j> <role> [<arg>]   ids | mask | pos | positions | cache <i>
+ *   in <K> <j> <role> [<arg>]   ids | mask | pos | positions | blocks | cache <i>
  *   out <K> <j> <role>          logits | ignore
  *   end
  *
@@ -96,6 +96,7 @@ enum role_kind {
   ROLE_MASK,
   ROLE_POS,
   ROLE_POSITIONS,
+  ROLE_BLOCKS, /* a paged cache's block table [B, max_len / block] */
   ROLE_CACHE,
   ROLE_LOGITS,
   ROLE_IGNORE
@@ -171,8 +172,9 @@ static int gen_error(const char *fmt, ...) {
 }
 
 static int role_of(const char *name) {
-  static const char *const names[] = {"",          "ids",   "mask",   "pos",
-                                      "positions", "cache", "logits", "ignore"};
+  static const char *const names[] = {"",       "ids",   "mask",
+                                      "pos",    "positions", "blocks",
+                                      "cache",  "logits",    "ignore"};
   for (int i = 1; i < (int)(sizeof(names) / sizeof(names[0])); ++i)
     if (name && strcmp(name, names[i]) == 0)
       return i;
@@ -217,6 +219,11 @@ static int check_variant(int k) {
       break;
     case ROLE_POS:
       ok = is_index_dtype(ti->dtype) && ti->rank == 0;
+      break;
+    case ROLE_BLOCKS:
+      ok = is_index_dtype(ti->dtype) && ti->rank == 2 &&
+           dim_ok(ti->dims[0], gen.batch) && ti->dims[1] > 0 &&
+           gen.max_len % ti->dims[1] == 0;
       break;
     case ROLE_CACHE: {
       const cache_info *c = &gen.caches[r.arg];
@@ -612,6 +619,10 @@ static int setup_variant(session_impl *impl, int k) {
       t->dims[0] = gen.batch;
       t->dims[1] = gen.max_len;
       break;
+    case ROLE_BLOCKS:
+      t->dims[0] = gen.batch;
+      t->dims[1] = ti->dims[1];
+      break;
     case ROLE_CACHE:
       memcpy(t->dims, gen.caches[v->in[j].arg].dims, sizeof(t->dims));
       t->data = impl->caches[v->in[j].arg];
@@ -799,6 +810,13 @@ static int run_step(session_impl *impl, int k, const int64_t *ids,
       break;
     case ROLE_POS:
       put_value(t->data, t->dtype, 0, p);
+      break;
+    case ROLE_BLOCKS:
+      /* The session's cache blocks: row b owns blocks [b * W, (b + 1) * W)
+       * of its pool, in order. */
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t i = 0; i < t->dims[1]; ++i)
+          put_value(t->data, t->dtype, b * t->dims[1] + i, b * t->dims[1] + i);
       break;
     default:
       break;

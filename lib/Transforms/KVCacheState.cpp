@@ -80,6 +80,56 @@ void limitAttention(OpBuilder &b, Value cache, Value pos, int64_t t,
 struct KVCacheStatePass : impl::SeqKVCacheStateBase<KVCacheStatePass> {
   using Base::Base;
 
+  /// Contiguous caches -> paged ones: each cache argument becomes a pool of
+  /// [B * L / block] blocks addressed through one new `seq.block_table`
+  /// argument [B, L / block]; appends go through the table, and readers see
+  /// a gathered [B, H, L, D] view.
+  LogicalResult pageCaches(func::FuncOp fn, OpBuilder &b) {
+    Value table;
+    for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
+      auto role = fn.getArgAttrOfType<StringAttr>(i, "seq.role");
+      if (!role || role.getValue() != "cache")
+        continue;
+      BlockArgument cache = fn.getArgument(i);
+      auto type = cast<RankedTensorType>(cache.getType());
+      int64_t B = type.getDimSize(0), L = type.getDimSize(2);
+      if (L % blockSize != 0)
+        return fn.emitError("seq-kv-cache-state: block size ")
+               << static_cast<int64_t>(blockSize)
+               << " does not divide the cache length " << L;
+      int64_t width = L / blockSize;
+      if (!table) {
+        unsigned k = fn.getNumArguments();
+        auto tableType = RankedTensorType::get({B, width}, b.getI32Type());
+        if (failed(fn.insertArgument(k, tableType, {}, fn.getLoc())))
+          return failure();
+        fn.setArgAttr(k, "seq.name", b.getStringAttr("seq.block_table"));
+        fn.setArgAttr(k, "seq.role", b.getStringAttr("blocks"));
+        table = fn.getArgument(k);
+      }
+      auto pool = RankedTensorType::get(
+          {B * width, type.getDimSize(1), blockSize, type.getDimSize(3)},
+          type.getElementType());
+      cache.setType(pool);
+      for (Operation *user : llvm::make_early_inc_range(cache.getUsers())) {
+        auto append = dyn_cast<seq::KVCacheAppendOp>(user);
+        if (!append || append.getCache() != cache)
+          return user->emitError("seq-kv-cache-state: a paged cache is only "
+                                 "appended to");
+        b.setInsertionPoint(append);
+        auto paged = seq::KVCacheAppendOp::create(b, append.getLoc(), pool,
+                                                  append.getUpdate(), cache,
+                                                  append.getPosition(), table);
+        b.setInsertionPointAfter(paged);
+        Value view = seq::KVCacheViewOp::create(b, append.getLoc(), type,
+                                                paged.getResult(), table);
+        append.getResult().replaceAllUsesWith(view);
+        append.erase();
+      }
+    }
+    return success();
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto fn = module.lookupSymbol<func::FuncOp>("main");
@@ -220,6 +270,8 @@ struct KVCacheStatePass : impl::SeqKVCacheStateBase<KVCacheStatePass> {
                    "axis 2 of a rank-4 input (no KV cache found)");
       return signalPassFailure();
     }
+    if (blockSize > 0 && failed(pageCaches(fn, b)))
+      return signalPassFailure();
     for (int r = dropped.size() - 1; r >= 0; --r)
       if (dropped.test(r))
         ret->eraseOperand(r);

@@ -257,3 +257,22 @@ def test_batch_of_two(og, tmp_path):
     assert rows[0] == greedy
     with seqc.load(og) as art:
         assert art.generate(other, max_new_tokens=20, eos_id=-2) == rows[1]
+
+
+@pytest.mark.parametrize("which", ["qwen2", "og"])
+def test_paged_cache_layout(tmp_path, which):
+    """--kv-block-size 16: paged caches (block pools + a block table the
+    session fills) give the same tokens as the contiguous layout."""
+    if which == "qwen2":
+        need(QWEN)
+        prompt, greedy = reference(QWEN)
+        so = compile_gen(tmp_path / "p.so", QWEN / "decode" / "model.onnx",
+                         "--max-seq-len", 64, "--prefill",
+                         QWEN / "prefill" / "model.onnx", "--prefill-chunk", 16,
+                         "--kv-block-size", 16)
+    else:
+        need(OG)
+        prompt, greedy = reference(OG)
+        so = compile_gen(tmp_path / "p.so", OG / "model.onnx", "--max-seq-len",
+                         128, "--prefill-chunk", 8, "--kv-block-size", 16)
+    assert seq_run_generate(so, prompt, 20) == greedy

@@ -135,6 +135,11 @@ static cl::opt<int64_t>
              cl::desc("With --max-seq-len: sequences a session steps together "
                       "(equal lengths; default 1)"),
              cl::value_desc("N"), cl::init(1), cl::cat(genCat));
+static cl::opt<int64_t> kvBlockSize(
+    "kv-block-size",
+    cl::desc("With --max-seq-len: paged KV caches of blocks of N positions "
+             "(a block table per session; default 0: contiguous)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(genCat));
 static cl::opt<int64_t> eosId("eos",
                               cl::desc("With --max-seq-len: the end-of-"
                                        "sequence token id (stops generation; "
@@ -348,6 +353,7 @@ int main(int argc, char **argv) {
   opts.prefillChunk = prefillChunk;
   opts.eosId = eosId;
   opts.genBatch = genBatch;
+  opts.kvBlockSize = kvBlockSize;
   for (const std::string &spec : constInputs) {
     size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0) {

@@ -58,6 +58,7 @@ struct CompileOptions {
   int64_t prefillChunk = 64;
   int64_t eosId = -1;
   int64_t genBatch = 1; // --batch: sequences a session steps together
+  int64_t kvBlockSize = 0; // --kv-block-size: paged caches (0: contiguous)
   /// Applied to every PassManager the driver creates (IR printing, timing...).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
   /// `--timing`: each stage (import, raising, ...) is timed in a scope

@@ -89,7 +89,11 @@ def SeqKVCacheState : Pass<"seq-kv-cache-state", "::mlir::ModuleOp"> {
                "Prefill graphs: the outputs that fill the caches, in cache "
                "order">,
     Option<"maxLen", "max-len", "int64_t", /*default=*/"0",
-           "Prefill graphs: the cache capacity in positions">
+           "Prefill graphs: the cache capacity in positions">,
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"0",
+           "Paged caches of blocks of this many positions (0: contiguous): "
+           "each cache becomes [B * max_len / block, H, block, D] with a "
+           "`seq.block_table` argument, and attention reads a gathered view">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect",
