@@ -298,6 +298,17 @@ LogicalResult convertGroupQueryAttention(NodeContext &nc) {
         return nc.error() << "position_ids must be a 2-D integer tensor "
                              "[batch, seq], got "
                           << typeStr(pt);
+      if (past == 0) {
+        // onnxruntime reads a first prompt's position_ids as one offset:
+        // position_ids[0, 0] + s for every batch.
+        if (isDyn(seqLen) || pt.getDimSize(0) == 0 || pt.getDimSize(1) == 0)
+          return nc.error() << "position_ids of a first prompt need a static "
+                               "sequence length and a non-empty tensor, got "
+                            << typeStr(pt);
+        ElemBuilder e{nc, pt.getElementType()};
+        Value first = sliceAxis(nc, sliceAxis(nc, pos, 0, 0, 1), 1, 0, 1);
+        pos = e.add(first, iota(nc, 2, 1, seqLen, pt.getElementType()));
+      }
     } else if (past == 0) {
       pos = iota(nc, 2, 1, seqLen);
     } else {

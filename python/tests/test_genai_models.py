@@ -79,6 +79,10 @@ GQA_CASES = {
     "prompt_window": (False, 9, 0, 2, 1, 16, {"local_window_size": 3}, 0),
     "batch2_decode": (True, 1, 6, 4, 2, 16, {"do_rotary": 1}, 16),
     "batch2_prompt": (False, 5, 0, 4, 2, 16, {"do_rotary": 1}, 16),
+    "position_ids_decode": (True, 1, 5, 4, 2, 16, {"do_rotary": 1}, 16),
+    "position_ids_prompt": (False, 4, 0, 2, 2, 16, {"do_rotary": 1}, 16),
+    "batch2_position_ids_prompt": (True, 3, 0, 2, 1, 16, {"do_rotary": 1},
+                                   16),
 }
 
 
@@ -112,6 +116,12 @@ def test_group_query_attention(case, tmp_path):
         inits = [onnx.numpy_helper.from_array(cos, "cos"),
                  onnx.numpy_helper.from_array(sin, "sin")]
         names += ["cos", "sin"]
+    if "position_ids" in case:
+        # Explicit positions (not the cache length): rows the default
+        # would not pick.
+        add("pos", np.arange(S, dtype=np.int64) * 3 + 2 +
+            5 * np.arange(B, dtype=np.int64)[:, None], TensorProto.INT64)
+        names += ["pos"]
     node = helper.make_node("GroupQueryAttention", names,
                             ["out", "present_k", "present_v"],
                             domain="com.microsoft", name="gqa", num_heads=N,
