@@ -14,7 +14,10 @@ using namespace mlir;
 
 namespace seqc {
 
-std::string seqFusionPipeline() { return "seq-raise"; }
+std::string seqFusionPipeline() {
+  // seq-raise-qdq-matmul: blocked int4/int8 QDQ weights -> seq.quant_matmul.
+  return "seq-raise,seq-raise-qdq-matmul";
+}
 
 std::string seqToLinalgPipeline(bool tiledAttention,
                                 const std::string &tileOptions) {

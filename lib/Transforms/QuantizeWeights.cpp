@@ -189,6 +189,179 @@ struct QuantizeWeightsPass
   }
 };
 
+/// Integer values of a constant (dense, or an 8-bit resource blob),
+/// sign- or zero-extended by the element type's signedness.
+std::optional<std::vector<int64_t>> constIntValues(Value v) {
+  Attribute attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto type = cast<ShapedType>(cast<TypedAttr>(attr).getType());
+  auto it = dyn_cast<IntegerType>(type.getElementType());
+  if (!it)
+    return std::nullopt;
+  bool isUnsigned = it.isUnsigned();
+  std::vector<int64_t> out;
+  out.reserve(type.getNumElements());
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    for (const APInt &x : dense.getValues<APInt>())
+      out.push_back(isUnsigned ? x.getZExtValue() : x.getSExtValue());
+    return out;
+  }
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || it.getWidth() != 8 ||
+        blob->getData().size() != static_cast<size_t>(type.getNumElements()))
+      return std::nullopt;
+    for (char c : blob->getData())
+      out.push_back(isUnsigned ? static_cast<uint8_t>(c)
+                               : static_cast<int8_t>(c));
+    return out;
+  }
+  return std::nullopt;
+}
+
+Value stripCast(Value v) {
+  while (auto c = v.getDefiningOp<seq::CastOp>())
+    v = c.getInput();
+  return v;
+}
+
+/// A constant block parameter of the QDQ chain: `gather(P, idx) axis 0` with
+/// idx[i] = i / block. Returns P and sets `block` (0: no match).
+Value blockParam(Value v, int64_t &block) {
+  auto g = stripCast(v).getDefiningOp<seq::GatherOp>();
+  if (!g || g.getAxis() != 0)
+    return {};
+  std::optional<std::vector<int64_t>> idx = constIntValues(g.getIndices());
+  if (!idx || idx->size() < 2)
+    return {};
+  int64_t b = 1;
+  while (b < static_cast<int64_t>(idx->size()) && (*idx)[b] == 0)
+    ++b;
+  for (size_t i = 0; i < idx->size(); ++i)
+    if ((*idx)[i] != static_cast<int64_t>(i) / b)
+      return {};
+  block = b;
+  return g.getData();
+}
+
+/// seq-raise-qdq-matmul: the import of a blocked DequantizeLinear of constant
+/// int4/int8 weights feeding a MatMul, i.e.
+///   matmul(x, (cast(Q) - cast(gather(Z))) * gather(S))   (or without Z),
+/// with blocks of B rows of the [K, N] weight, becomes seq.quant_matmul with
+/// the same integers (shifted to unsigned) and scales: f32 activations, as
+/// QDQ specifies, and no f32 weight at run time.
+struct RaiseQdqMatMulPass
+    : PassWrapper<RaiseQdqMatMulPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(RaiseQdqMatMulPass)
+  StringRef getArgument() const final { return "seq-raise-qdq-matmul"; }
+  StringRef getDescription() const final {
+    return "Blocked DequantizeLinear(constant int4/int8) -> MatMul as "
+           "seq.quant_matmul";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<arith::ArithDialect>();
+  }
+
+  void runOnOperation() override {
+    SmallVector<seq::MatMulOp> todo;
+    getOperation().walk([&](seq::MatMulOp op) { todo.push_back(op); });
+    for (seq::MatMulOp op : todo)
+      (void)raise(op);
+  }
+
+  LogicalResult raise(seq::MatMulOp op) {
+    auto xt = dyn_cast<RankedTensorType>(op.getLhs().getType());
+    auto wt = dyn_cast<RankedTensorType>(op.getRhs().getType());
+    if (!xt || !wt || wt.getRank() != 2 || xt.getRank() < 2 ||
+        !xt.getElementType().isF32() || !wt.getElementType().isF32() ||
+        !wt.hasStaticShape())
+      return failure();
+    auto mul = stripCast(op.getRhs()).getDefiningOp<seq::MulOp>();
+    if (!mul)
+      return failure();
+    int64_t block = 0, zblock = 0;
+    Value scaleSrc, diff;
+    for (int i = 0; i < 2 && !scaleSrc; ++i) {
+      scaleSrc = blockParam(mul->getOperand(i), block);
+      diff = mul->getOperand(1 - i);
+    }
+    if (!scaleSrc)
+      return failure();
+    Value qSrc, zSrc;
+    if (auto sub = diff.getDefiningOp<seq::SubOp>()) {
+      qSrc = stripCast(sub.getLhs());
+      zSrc = blockParam(sub.getRhs(), zblock);
+      if (!zSrc || zblock != block)
+        return failure();
+    } else {
+      qSrc = stripCast(diff);
+    }
+    int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
+    auto qt = dyn_cast<RankedTensorType>(qSrc.getType());
+    auto qi = qt ? dyn_cast<IntegerType>(qt.getElementType()) : IntegerType();
+    if (!qi || (qi.getWidth() != 4 && qi.getWidth() != 8) ||
+        qt.getShape() != wt.getShape() || block < 16 || (block & (block - 1)) ||
+        xt.getShape().back() != k)
+      return failure();
+    int64_t bits = qi.getWidth(), blocks = (k + block - 1) / block;
+    auto st = cast<RankedTensorType>(scaleSrc.getType());
+    if (st.getShape() != ArrayRef<int64_t>{blocks, n})
+      return failure();
+    std::optional<std::vector<int64_t>> q = constIntValues(qSrc);
+    std::optional<std::vector<int64_t>> z;
+    if (zSrc && !(z = constIntValues(zSrc)))
+      return failure();
+    SmallVector<float> sStore;
+    Value sConst = stripCast(scaleSrc);
+    std::optional<ArrayRef<float>> s = constFloats(sConst, sStore);
+    if (!q || !s || s->size() != static_cast<size_t>(blocks * n))
+      return failure();
+    // Unsigned storage: signed values shift by 2^(bits-1), zero points too.
+    int64_t shift = qi.isUnsigned() ? 0 : 1 << (bits - 1);
+    int64_t blob = block * bits / 8;
+    std::vector<char> wq(n * blocks * blob, 0), zq(n * blocks);
+    std::vector<float> sc(n * blocks);
+    bool symmetric = true;
+    for (int64_t c = 0; c < n; ++c)
+      for (int64_t g = 0; g < blocks; ++g) {
+        int64_t zp = (z ? (*z)[g * n + c] : 0) + shift;
+        zq[c * blocks + g] = static_cast<char>(zp);
+        symmetric &= zp == (1 << (bits - 1));
+        sc[c * blocks + g] = (*s)[g * n + c];
+        char *dst = wq.data() + (c * blocks + g) * blob;
+        for (int64_t i = 0; i < block && g * block + i < k; ++i) {
+          int64_t v = (*q)[(g * block + i) * n + c] + shift;
+          if (bits == 8)
+            dst[i] = static_cast<char>(v);
+          else
+            dst[i / 2] |= static_cast<char>(i % 2 ? v << 4 : v);
+        }
+      }
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto u8 = b.getIntegerType(8, /*isSigned=*/false);
+    Value w = blobConstant(b, loc, RankedTensorType::get({n, blocks, blob}, u8),
+                           "qdq_w", ArrayRef<char>(wq), 64);
+    Value scales =
+        blobConstant(b, loc, RankedTensorType::get({n, blocks}, b.getF32Type()),
+                     "qdq_scales",
+                     ArrayRef<char>(reinterpret_cast<const char *>(sc.data()),
+                                    sc.size() * sizeof(float)),
+                     alignof(float));
+    Value zp =
+        symmetric ? Value()
+                  : blobConstant(b, loc, RankedTensorType::get({n, blocks}, u8),
+                                 "qdq_zp", ArrayRef<char>(zq), 8);
+    Value y = seq::QuantMatMulOp::create(b, loc, op.getType(), op.getLhs(), w,
+                                         scales, zp, b.getI64IntegerAttr(bits),
+                                         b.getI64IntegerAttr(block), nullptr);
+    op.replaceAllUsesWith(y);
+    op.erase();
+    return success();
+  }
+};
+
 } // namespace
 
 LogicalResult quantizePipeline(StringRef spec, std::string &pipeline,
@@ -223,6 +396,9 @@ LogicalResult quantizePipeline(StringRef spec, std::string &pipeline,
   return success();
 }
 
-void registerQuantizeWeightsPass() { PassRegistration<QuantizeWeightsPass>(); }
+void registerQuantizeWeightsPass() {
+  PassRegistration<QuantizeWeightsPass>();
+  PassRegistration<RaiseQdqMatMulPass>();
+}
 
 } // namespace seqc
