@@ -81,6 +81,8 @@ GQA_CASES = {
     "batch2_prompt": (False, 5, 0, 4, 2, 16, {"do_rotary": 1}, 16),
     "position_ids_decode": (True, 1, 5, 4, 2, 16, {"do_rotary": 1}, 16),
     "position_ids_prompt": (False, 4, 0, 2, 2, 16, {"do_rotary": 1}, 16),
+    "attention_bias_decode": (True, 2, 6, 4, 2, 16, {"do_rotary": 1}, 16),
+    "attention_bias_prompt": (False, 5, 0, 2, 2, 16, {}, 0),
     "batch2_position_ids_prompt": (True, 3, 0, 2, 1, 16, {"do_rotary": 1},
                                    16),
 }
@@ -122,6 +124,11 @@ def test_group_query_attention(case, tmp_path):
         add("pos", np.arange(S, dtype=np.int64) * 3 + 2 +
             5 * np.arange(B, dtype=np.int64)[:, None], TensorProto.INT64)
         names += ["pos"]
+    if "bias" in case:
+        while len(names) < 10:
+            names.append("")
+        add("bias", rng.standard_normal((B, 1, S, T)).astype(np.float32))
+        names.append("bias")
     node = helper.make_node("GroupQueryAttention", names,
                             ["out", "present_k", "present_v"],
                             domain="com.microsoft", name="gqa", num_heads=N,
