@@ -1,4 +1,10 @@
-//===- RaiseMoE.cpp - batched-gather experts -> seq.moe_gate + seq.moe ----===//
+//===- RaiseMoE.cpp - exported mixtures of experts -> seq.moe -------------===//
+//
+// Four spellings of a mixture of experts become seq.moe_gate + seq.moe:
+// batched gathered experts (below), dense one-hot/Where routing
+// (RaiseDenseExperts), per-expert chains with their own weights
+// (RaisePerExpertChains), and a Qwen2-MoE shared expert beside a seq.moe
+// (RaiseSharedExpert).
 //
 // transformers' `batched_mm` experts (Qwen2/3-MoE, Mixtral, OLMoE exports)
 // compute every routed (token, slot) pair with the full weights of its
