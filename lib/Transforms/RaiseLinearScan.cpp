@@ -254,6 +254,19 @@ struct RaiseSelectiveScan : OpRewritePattern<tensor::ConcatOp> {
     if (!v)
       v = arith::ConstantOp::create(
           rw, loc, DenseElementsAttr::get(colType, rw.getFloatAttr(elt, 1.0)));
+    // k = Δ·B with B shared by the channels: k vᵀ = B (Δ·x)ᵀ, so the key is
+    // B broadcast over the heads (read in place by the lowering) and the
+    // per-channel factors go to the [B, D, T, 1] value.
+    else if (auto kmul = k.getDefiningOp<seq::MulOp>()) {
+      auto sharedType = RankedTensorType::get({B, 1, T, N}, elt);
+      eitherOrder(kmul, [&](Value dt, Value bm) {
+        if (dt.getType() != colType || bm.getType() != sharedType)
+          return false;
+        k = seq::BroadcastOp::create(rw, loc, full, bm);
+        v = seq::MulOp::create(rw, loc, colType, dt, v);
+        return true;
+      });
+    }
     Value q = seq::ReshapeOp::create(
         rw, loc, RankedTensorType::get({B, 1, T, N}, elt), cMat);
     q = seq::BroadcastOp::create(rw, loc, full, q);

@@ -182,15 +182,19 @@ func.func @kernel_one(%x: tensor<1x2x3xf32>, %w: tensor<2x1xf32>) -> (tensor<1x2
 
 // -----
 
-// Mamba's C is shared by every channel (head): a query broadcast over the
-// heads is read from its [B, 1, T, Dk] source, not materialized per head.
-// CHECK-LABEL: func @shared_query
-// CHECK-SAME: (%[[C:[^:]*]]: tensor<1x1x5x4xf32>
-// CHECK-NOT: linalg.generic {{.*}} ins(%[[C]] : tensor<1x1x5x4xf32>) outs(%{{.*}} : tensor<1x3x5x4xf32>)
+// Mamba's C and B are shared by every channel (head): a query or key
+// broadcast over the heads is read from its [B, 1, T, Dk] source, not
+// materialized per head.
+// CHECK-LABEL: func @shared_query_key
+// CHECK-SAME: (%[[C:[^:]*]]: tensor<1x1x5x4xf32>, %[[B:[^:]*]]: tensor<1x1x5x4xf32>
+// CHECK-NOT: linalg.generic {{.*}} ins(%[[C]] : tensor<1x1x5x4xf32>)
+// CHECK-NOT: linalg.generic {{.*}} ins(%[[B]] : tensor<1x1x5x4xf32>)
 // CHECK: scf.forall
-// CHECK: tensor.extract_slice %[[C]][%{{.*}}, 0, 0, 0] [1, 1, 5, 4] [1, 1, 1, 1] : tensor<1x1x5x4xf32> to tensor<1x5x4xf32>
-func.func @shared_query(%c: tensor<1x1x5x4xf32>, %k: tensor<1x3x5x4xf32>, %v: tensor<1x3x5x1xf32>, %g: tensor<1x3x5x4xf32>) -> tensor<1x3x5x1xf32> {
+// CHECK-DAG: tensor.extract_slice %[[C]][%{{.*}}, 0, 0, 0] [1, 1, 5, 4] [1, 1, 1, 1] : tensor<1x1x5x4xf32> to tensor<1x5x4xf32>
+// CHECK-DAG: tensor.extract_slice %[[B]][%{{.*}}, 0, 0, 0] [1, 1, 5, 4] [1, 1, 1, 1] : tensor<1x1x5x4xf32> to tensor<5x4xf32>
+func.func @shared_query_key(%c: tensor<1x1x5x4xf32>, %b: tensor<1x1x5x4xf32>, %v: tensor<1x3x5x1xf32>, %g: tensor<1x3x5x4xf32>) -> tensor<1x3x5x1xf32> {
   %q = seq.broadcast %c : tensor<1x1x5x4xf32> -> tensor<1x3x5x4xf32>
+  %k = seq.broadcast %b : tensor<1x1x5x4xf32> -> tensor<1x3x5x4xf32>
   %o, %s = seq.linear_scan additive %q, %k, %v decay %g scale = 1.0 : (tensor<1x3x5x4xf32>, tensor<1x3x5x4xf32>, tensor<1x3x5x1xf32>, tensor<1x3x5x4xf32>) -> (tensor<1x3x5x1xf32>, tensor<1x3x4x1xf32>)
   return %o : tensor<1x3x5x1xf32>
 }

@@ -234,3 +234,52 @@ func.func @wrong_c_step(%la: tensor<1x4x3x2xf32>, %k: tensor<1x4x3x2xf32>, %x: t
   %cat = tensor.concat dim(2) %r0, %r1, %r2 : (tensor<1x4x1xf32>, tensor<1x4x1xf32>, tensor<1x4x1xf32>) -> tensor<1x4x3xf32>
   return %cat : tensor<1x4x3xf32>
 }
+
+// -----
+
+// HF's discretization k = Δ·B with B shared by the channels: k vᵀ = B (Δ·x)ᵀ,
+// so the key is B broadcast over the heads and the value Δ·x.
+// CHECK-LABEL: func @mamba_scan_shared_b
+// CHECK-SAME: (%[[LA:[^:]*]]: tensor<1x4x3x2xf32>, %[[DT:[^:]*]]: tensor<1x4x3x1xf32>, %[[BM:[^:]*]]: tensor<1x1x3x2xf32>, %[[X:[^:]*]]: tensor<1x4x3x1xf32>
+// CHECK-DAG: %[[K:.*]] = seq.broadcast %[[BM]] : tensor<1x1x3x2xf32> -> tensor<1x4x3x2xf32>
+// CHECK-DAG: %[[V:.*]] = seq.mul %[[DT]], %[[X]] : (tensor<1x4x3x1xf32>, tensor<1x4x3x1xf32>) -> tensor<1x4x3x1xf32>
+// CHECK: seq.linear_scan additive %{{.*}}, %[[K]], %[[V]] decay %[[LA]] scale = 1.000000e+00 :
+// CHECK-NOT: seq.matmul
+func.func @mamba_scan_shared_b(%la: tensor<1x4x3x2xf32>, %dt: tensor<1x4x3x1xf32>, %bm: tensor<1x1x3x2xf32>, %x: tensor<1x4x3x1xf32>, %c: tensor<1x3x2xf32>) -> (tensor<1x4x3xf32>) {
+  %h0 = arith.constant dense<0.000000e+00> : tensor<1x4x2xf32>
+  %i0 = arith.constant dense<0> : tensor<i64>
+  %i1 = arith.constant dense<1> : tensor<i64>
+  %i2 = arith.constant dense<-1> : tensor<i64>
+  %dA = seq.exp %la : (tensor<1x4x3x2xf32>) -> tensor<1x4x3x2xf32>
+  %k = seq.mul %dt, %bm : (tensor<1x4x3x1xf32>, tensor<1x1x3x2xf32>) -> tensor<1x4x3x2xf32>
+  %dBx = seq.mul %k, %x : (tensor<1x4x3x2xf32>, tensor<1x4x3x1xf32>) -> tensor<1x4x3x2xf32>
+  %a0 = seq.gather %dA[%i0] axis = 2 : (tensor<1x4x3x2xf32>, tensor<i64>) -> tensor<1x4x2xf32>
+  %m0 = seq.mul %a0, %h0 : (tensor<1x4x2xf32>, tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  %b0 = seq.gather %dBx[%i0] axis = 2 : (tensor<1x4x3x2xf32>, tensor<i64>) -> tensor<1x4x2xf32>
+  %h1 = seq.add %m0, %b0 : (tensor<1x4x2xf32>, tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  %c0 = seq.gather %c[%i0] axis = 1 : (tensor<1x3x2xf32>, tensor<i64>) -> tensor<1x2xf32>
+  %cr0 = seq.reshape %c0 : tensor<1x2xf32> -> tensor<1x2x1xf32>
+  %y0 = seq.matmul %h1, %cr0 : (tensor<1x4x2xf32>, tensor<1x2x1xf32>) -> tensor<1x4x1xf32>
+  %g0 = seq.gather %y0[%i0] axis = 2 : (tensor<1x4x1xf32>, tensor<i64>) -> tensor<1x4xf32>
+  %r0 = seq.reshape %g0 : tensor<1x4xf32> -> tensor<1x4x1xf32>
+  %a1 = seq.gather %dA[%i1] axis = 2 : (tensor<1x4x3x2xf32>, tensor<i64>) -> tensor<1x4x2xf32>
+  %m1 = seq.mul %a1, %h1 : (tensor<1x4x2xf32>, tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  %b1 = seq.gather %dBx[%i1] axis = 2 : (tensor<1x4x3x2xf32>, tensor<i64>) -> tensor<1x4x2xf32>
+  %h2 = seq.add %m1, %b1 : (tensor<1x4x2xf32>, tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  %c1 = seq.gather %c[%i1] axis = 1 : (tensor<1x3x2xf32>, tensor<i64>) -> tensor<1x2xf32>
+  %cr1 = seq.reshape %c1 : tensor<1x2xf32> -> tensor<1x2x1xf32>
+  %y1 = seq.matmul %h2, %cr1 : (tensor<1x4x2xf32>, tensor<1x2x1xf32>) -> tensor<1x4x1xf32>
+  %g1 = seq.gather %y1[%i0] axis = 2 : (tensor<1x4x1xf32>, tensor<i64>) -> tensor<1x4xf32>
+  %r1 = seq.reshape %g1 : tensor<1x4xf32> -> tensor<1x4x1xf32>
+  %a2 = seq.gather %dA[%i2] axis = 2 : (tensor<1x4x3x2xf32>, tensor<i64>) -> tensor<1x4x2xf32>
+  %m2 = seq.mul %a2, %h2 : (tensor<1x4x2xf32>, tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  %b2 = seq.gather %dBx[%i2] axis = 2 : (tensor<1x4x3x2xf32>, tensor<i64>) -> tensor<1x4x2xf32>
+  %h3 = seq.add %m2, %b2 : (tensor<1x4x2xf32>, tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  %c2 = seq.gather %c[%i2] axis = 1 : (tensor<1x3x2xf32>, tensor<i64>) -> tensor<1x2xf32>
+  %cr2 = seq.reshape %c2 : tensor<1x2xf32> -> tensor<1x2x1xf32>
+  %y2 = seq.matmul %h3, %cr2 : (tensor<1x4x2xf32>, tensor<1x2x1xf32>) -> tensor<1x4x1xf32>
+  %g2 = seq.gather %y2[%i0] axis = 2 : (tensor<1x4x1xf32>, tensor<i64>) -> tensor<1x4xf32>
+  %r2 = seq.reshape %g2 : tensor<1x4xf32> -> tensor<1x4x1xf32>
+  %cat = tensor.concat dim(2) %r0, %r1, %r2 : (tensor<1x4x1xf32>, tensor<1x4x1xf32>, tensor<1x4x1xf32>) -> tensor<1x4x3xf32>
+  return %cat : tensor<1x4x3xf32>
+}

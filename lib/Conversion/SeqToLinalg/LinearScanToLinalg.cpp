@@ -112,6 +112,8 @@ struct ScanBuilder {
   /// The [B, 1, T, Dk] source of a query broadcast over the heads (Mamba's
   /// C, shared by all channels), read directly instead of the broadcast.
   Value sharedQ;
+  /// The same for a key broadcast over the kv heads (Mamba's B).
+  Value sharedK;
   int64_t b = 0, hq = 0, hkv = 0, grp = 0, dk = 0, dv = 0;
   Type elt;
   FloatType ct;
@@ -251,7 +253,9 @@ struct ScanBuilder {
         sharedQ
             ? headSlice(sharedQ, at(0), 1, {at(0), at(0)}, {lenF, at(dk)}, true)
             : headSlice(q, qh0, grp, {at(0), at(0)}, {lenF, at(dk)}, true);
-    Value kh = headSlice(k, hi, 1, {at(0), at(0)}, {lenF, at(dk)});
+    Value kh =
+        headSlice(sharedK ? sharedK : k, sharedK ? at(0) : OpFoldResult(hi), 1,
+                  {at(0), at(0)}, {lenF, at(dk)});
     Value vh = headSlice(v, hi, 1, {at(0), at(0)}, {lenF, at(dv)});
     int64_t dg = perHeadDecay ? 1 : dk;
     Value ah =
@@ -934,6 +938,7 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
     sb.scale = op.getScale().convertToDouble();
     if (sb.grp == 1)
       sb.sharedQ = headBroadcastSource(q);
+    sb.sharedK = headBroadcastSource(k);
 
     Value state = s0 ? convertTensor(rw, loc, s0, sb.ct)
                      : sb.zeros({sb.b, sb.hkv, sb.dk, sb.dv});
