@@ -114,6 +114,30 @@ def _scalar(a: np.ndarray, where: tuple):
     return v.item() if hasattr(v, "item") else v
 
 
+def _dim_bindings(model, feeds: Dict[str, np.ndarray],
+                  seqc_args: Sequence[str]) -> List[str]:
+    """`--dim NAME=N` for every symbolic input dimension, from the shapes of
+    the inputs at hand (the debug artifact only has to serve these), unless
+    `seqc_args` binds NAME already."""
+    given = set()
+    for i, a in enumerate(seqc_args):
+        spec = a[len("--dim="):] if a.startswith("--dim=") else (
+            seqc_args[i + 1] if a == "--dim" and i + 1 < len(seqc_args)
+            else None)
+        if spec and "=" in spec:
+            given.add(spec.split("=", 1)[0])
+    dims: Dict[str, int] = {}
+    for inp in model.graph.input:
+        a = feeds.get(inp.name)
+        shape = inp.type.tensor_type.shape.dim
+        if a is None or len(shape) != a.ndim:
+            continue
+        for d, n in zip(shape, a.shape):
+            if d.dim_param and d.dim_param not in given:
+                dims.setdefault(d.dim_param, int(n))
+    return [f"--dim={k}={v}" for k, v in dims.items()]
+
+
 def _writable(directory: Path) -> bool:
     return os.access(directory, os.W_OK)
 
@@ -185,7 +209,9 @@ def bisect(model_path, data_dir=None, *, rtol=1e-4, atol=1e-5,
             else:
                 onnx.save(dbg, str(dbg_path))
             so = seqc_compile(dbg_path, Path(tmp) / "debug.so",
-                              extra_args=["--name", "debug", *seqc_args])
+                              extra_args=["--name", "debug", *seqc_args,
+                                          *_dim_bindings(model, feeds,
+                                                         seqc_args)])
             so_opts = ort.SessionOptions()
             so_opts.graph_optimization_level = (
                 ort.GraphOptimizationLevel.ORT_DISABLE_ALL)

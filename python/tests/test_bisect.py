@@ -162,3 +162,31 @@ def test_external_weights(tmp_path, monkeypatch, writable):
                     seqc_args=["--debug-perturb-node=mm"], threads=1)
     assert res.mismatch.node == "mm" and res.compared == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.data", "m.onnx"]
+
+
+def test_dim_bindings_from_the_inputs():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "t", 4])
+    m = helper.make_model(helper.make_graph([], "g", [x], []))
+    feeds = {"x": np.zeros((2, 7, 4), np.float32)}
+    assert sb._dim_bindings(m, feeds, []) == ["--dim=b=2", "--dim=t=7"]
+    # The user's own --dim wins, in either spelling.
+    assert sb._dim_bindings(m, feeds, ["--dim", "b=1"]) == ["--dim=t=7"]
+    assert sb._dim_bindings(m, feeds, ["--dim=t=9"]) == ["--dim=b=2"]
+
+
+@pytest.mark.parametrize("data", ["test_data_set_0", "test_data_set_1"])
+def test_genai_model_with_symbolic_dims(data):
+    """llama_og_fp32 (onnxruntime-genai: GroupQueryAttention, symbolic
+    batch/sequence/past dims bound from the test set's shapes): prefill and
+    decode agree node by node; a perturbed GroupQueryAttention is named."""
+    model = SHARED / "models" / "llama_og_fp32"
+    if not model.is_dir():
+        pytest.skip(f"shared test material not available: {model} is absent")
+    res = sb.bisect(model / "model.onnx", model / data, threads=2)
+    assert res.mismatch is None and res.compared > 30
+    gqa = next(n.name for n in onnx.load(model / "model.onnx",
+                                         load_external_data=False).graph.node
+               if n.op_type == "GroupQueryAttention")
+    res = sb.bisect(model / "model.onnx", model / data, threads=2,
+                    seqc_args=[f"--debug-perturb-node={gqa}"])
+    assert res.mismatch is not None and res.mismatch.node == gqa
