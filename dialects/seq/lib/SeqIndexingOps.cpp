@@ -119,15 +119,25 @@ LogicalResult CumSumOp::verify() {
   return checkAxis(*this, getAxis(), getType().getRank(), axis);
 }
 
+/// GatherElements / ScatterElements: integer indices of the data's rank and
+/// an axis of it.
+static LogicalResult verifyElementsIndexing(Operation *op, Value data,
+                                            Value indices, int64_t axis) {
+  int64_t normalized;
+  if (failed(checkIndices(op, indices)) ||
+      failed(checkAxis(op, axis, ttype(data).getRank(), normalized)))
+    return failure();
+  if (ttype(indices).getRank() != ttype(data).getRank())
+    return op->emitOpError("indices rank ")
+           << ttype(indices).getRank() << " differs from data rank "
+           << ttype(data).getRank();
+  return success();
+}
+
 LogicalResult GatherElementsOp::verify() {
   auto data = ttype(getData()), idx = ttype(getIndices());
-  int64_t axis;
-  if (failed(checkIndices(*this, getIndices())) ||
-      failed(checkAxis(*this, getAxis(), data.getRank(), axis)))
+  if (failed(verifyElementsIndexing(*this, getData(), getIndices(), getAxis())))
     return failure();
-  if (idx.getRank() != data.getRank())
-    return emitOpError("indices rank ")
-           << idx.getRank() << " differs from data rank " << data.getRank();
   if (getType().getElementType() != data.getElementType())
     return emitOpError("result element type differs from data");
   return checkShape(*this, "result", getType(), idx.getShape());
@@ -159,13 +169,8 @@ LogicalResult GatherNDOp::verify() {
 LogicalResult ScatterElementsOp::verify() {
   auto data = ttype(getData()), idx = ttype(getIndices()),
        upd = ttype(getUpdates());
-  int64_t axis;
-  if (failed(checkIndices(*this, getIndices())) ||
-      failed(checkAxis(*this, getAxis(), data.getRank(), axis)))
+  if (failed(verifyElementsIndexing(*this, getData(), getIndices(), getAxis())))
     return failure();
-  if (idx.getRank() != data.getRank())
-    return emitOpError("indices rank ")
-           << idx.getRank() << " differs from data rank " << data.getRank();
   if (failed(checkShape(*this, "updates", upd, idx.getShape())))
     return failure();
   if (upd.getElementType() != data.getElementType() || getType() != data)
