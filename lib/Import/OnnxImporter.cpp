@@ -92,9 +92,6 @@ public:
     for (const auto &[name, value] : bindings)
       dimBindings[name] = value;
   }
-
-private:
-  Location nodeLoc(const onnx::NodeProto &n) {
   /// Run-time dims (generation steps): each is bound to its static maximum
   /// for shapes and remembered with its offset from the past length.
   void setRuntimeDims(const seqc::ImportOptions &opts) {
@@ -108,6 +105,9 @@ private:
     for (const auto &[name, off] : runtimeOffsets)
       dimBindings[name] = runtimePastMax + off;
   }
+
+private:
+  Location nodeLoc(const onnx::NodeProto &n) {
     StringRef name = n.name().empty() ? StringRef(n.op_type()) : n.name();
     return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
   }
@@ -173,14 +173,14 @@ Importer::boundDim(StringRef param, std::optional<int64_t> *runtimeOffset) {
       return std::nullopt;
     value += sign == '+' ? k : -k;
   }
-  boundDimsUsed.insert(name);
-  return value;
-}
   if (runtimeOffset) {
     auto rt = runtimeOffsets.find(name);
     if (rt != runtimeOffsets.end())
       *runtimeOffset = rt->second + (value - dimBindings.lookup(name));
   }
+  boundDimsUsed.insert(name);
+  return value;
+}
 
 LogicalResult Importer::readOpsets() {
   for (const auto &o : model.opset_import()) {
@@ -422,10 +422,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     return success();
   } else if (failed(conv.fn(nc))) {
     return failure();
+  }
   for (unsigned i = 0, e = n.output_size(); i < e; ++i)
     if (nc.isOutputUsed(i) && !values.count(n.output(i)))
       return nc.error() << "output " << i << " ('" << n.output(i)
-  }
                         << "') is not supported";
   return success();
 }
@@ -487,10 +487,10 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
   SmallVector<Type> argTypes;
   SmallVector<const onnx::ValueInfoProto *> args;
   SmallVector<SmallVector<std::string>> dimNames;
+  SmallVector<SmallVector<std::optional<int64_t>>> rtOffsets;
   for (const auto &in : graph.input()) {
     if (initNames.contains(in.name()))
       continue;
-  SmallVector<SmallVector<std::optional<int64_t>>> rtOffsets;
     dimNames.emplace_back();
     rtOffsets.emplace_back();
     FailureOr<RankedTensorType> t = convertValueInfo(
@@ -530,16 +530,13 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
         RankedTensorType::get(cast<ShapedType>(bound[i].getType()).getShape(),
                               declared.getElementType());
   }
-  auto fn =
-      func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
-  Block *entry = fn.addEntryBlock();
   // The run-time past length of a generation step, last argument.
   bool hasPastLen = !runtimePastDim.empty();
   if (hasPastLen)
     argTypes.push_back(RankedTensorType::get({}, b.getI64Type()));
-  for (auto [i, vi] : llvm::enumerate(args)) {
-    values[vi->name()] = entry->getArgument(i);
-    fn.setArgAttr(i, "seq.name", b.getStringAttr(vi->name()));
+  auto fn =
+      func::FuncOp::create(b, fileLoc, "main", b.getFunctionType(argTypes, {}));
+  Block *entry = fn.addEntryBlock();
   if (hasPastLen) {
     unsigned k = argTypes.size() - 1;
     fn.setArgAttr(k, "seq.name", b.getStringAttr("seq.past_len"));
@@ -549,6 +546,9 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
     for (auto [i, offs] : llvm::enumerate(rtOffsets))
       runtimeDims.noteArg(entry->getArgument(i), offs);
   }
+  for (auto [i, vi] : llvm::enumerate(args)) {
+    values[vi->name()] = entry->getArgument(i);
+    fn.setArgAttr(i, "seq.name", b.getStringAttr(vi->name()));
     if (llvm::any_of(dimNames[i], [](auto &s) { return !s.empty(); })) {
       SmallVector<StringRef> refs(dimNames[i].begin(), dimNames[i].end());
       fn.setArgAttr(i, "seq.dim_names", b.getStrArrayAttr(refs));
@@ -604,9 +604,6 @@ OwningOpRef<ModuleOp> Importer::run(StringRef modelName) {
 
 namespace seqc {
 
-OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
-                                     const ImportOptions &opts) {
-  ctx.loadDialect<func::FuncDialect, arith::ArithDialect, tensor::TensorDialect,
 LogicalResult readGraphSignature(MLIRContext &ctx, StringRef path,
                                  std::vector<GraphInputInfo> &inputs,
                                  std::vector<std::string> &outputs) {
@@ -634,6 +631,9 @@ LogicalResult readGraphSignature(MLIRContext &ctx, StringRef path,
   return success();
 }
 
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &ctx, StringRef path,
+                                     const ImportOptions &opts) {
+  ctx.loadDialect<func::FuncDialect, arith::ArithDialect, tensor::TensorDialect,
                   mlir::seq::SeqDialect>();
   std::unique_ptr<onnx::ModelProto> model = loadOnnxModel(ctx, path);
   if (!model || failed(inlineLocalFunctions(ctx, path, *model)))
@@ -644,8 +644,8 @@ LogicalResult readGraphSignature(MLIRContext &ctx, StringRef path,
   Importer importer(ctx, path, *model);
   importer.setConstInputs(opts.constInputs);
   importer.setDimBindings(opts.dimBindings);
+  importer.setRuntimeDims(opts);
   return importer.run(name);
 }
 
-  importer.setRuntimeDims(opts);
 } // namespace seqc
