@@ -13,12 +13,16 @@ tokens, greedy, 2 threads. Reports medians over --runs alternating runs of
     id, then the time between picked ids; after one untimed generation that
     packs the weights, as genai does at load) when --seqc-artifact is
     given, else skipped;
+  - with --llamacpp, llama.cpp f32 on the same shapes (bench/
+    llamacpp_peer.py: llama-bench, prefill from empty, decode after the
+    prompt; skipped with the reason when it cannot be built);
   - a STREAM-style triad (bench/stream_triad.c) for the machine's memory
     bandwidth, run here too,
 and the decode rate as GB/s of weights plus KV cache read per token (the
 mean past length over the decode steps), against the triad.
 
     python3 bench/gen_vs_genai.py [--seqc-artifact gen.so] [--runs 5]
+                                  [--llamacpp]
 
 The genai model defaults to ../shared/graphs/llama_mid_og_fp32,
 materialized (deterministic random weights) into --workdir. The generated
@@ -219,6 +223,10 @@ def main():
                     "these lengths (e.g. 128,2048; the artifact's "
                     "--max-seq-len must hold them + --gen-len), against the "
                     "growth the extra KV reads explain at the triad's rate")
+    ap.add_argument("--llamacpp", action="store_true",
+                    help="also llama.cpp f32 on the same shapes (bench/"
+                    "llamacpp_peer.py: llama-bench, decode after the prompt) "
+                    "in each run, as a row of the table")
     ap.add_argument("--workdir", default=os.path.join(
         tempfile.gettempdir(), "seqc_gen_bench"))
     args = ap.parse_args()
@@ -246,18 +254,28 @@ def main():
               "DECODE.onnx [--prefill PREFILL.onnx] --max-seq-len N -o "
               "gen.so`)")
 
-    triads, genai, seqc = [], [], []
+    triads, genai, seqc, lcpp = [], [], [], []
+    use_lcpp = args.llamacpp  # off after a failure (reason printed)
+    if use_lcpp:
+        sys.path.insert(0, str(REPO / "bench"))
+        from llamacpp_peer import llamacpp_numbers
     for r in range(args.runs + 1):  # run 0 warms caches and page tables
         g = run_genai(model_dir, prompt, args.gen_len)
         s = (run_seqc(seq_run, args.seqc_artifact, prompt, args.gen_len,
                       args.threads) if seq_run else None)
         t = run_triad(args.threads, workdir)
+        lc = (llamacpp_numbers(args.threads, 1, ("f32",), args.prompt_len,
+                               args.gen_len, args.prompt_len)
+              if use_lcpp else None)
+        use_lcpp = lc is not None
         if r == 0:
             continue
         genai.append(g)
         triads.append(t)
         if s:
             seqc.append(s)
+        if lc:
+            lcpp.append((lc["f32"]["prefill_ms"], lc["f32"]["decode_ms"]))
 
     med = lambda xs: statistics.median(xs)
     weights = weight_bytes(model_dir)
@@ -275,6 +293,8 @@ def main():
     rows = [(f"onnxruntime-genai {genai_version}", genai)]
     if seqc:
         rows.append(("seqc", seqc))
+    if lcpp:
+        rows.append(("llama.cpp f32", lcpp))
     print(f"{'':24} {'prefill ms':>11} {'decode ms/tok':>14} {'tok/s':>8} "
           f"{'decode GB/s':>12} {'of triad':>9}")
     results = {}
@@ -289,6 +309,10 @@ def main():
         sp, sd = results["seqc"]
         print(f"seqc / genai: prefill {sp / gp:.2f}x (goal <= 1), decode "
               f"{sd / gd:.2f}x (goal <= 0.7)")
+        if lcpp:
+            lp, ld = results["llama.cpp f32"]
+            print(f"seqc / llama.cpp f32: prefill {sp / lp:.2f}x, decode "
+                  f"{sd / ld:.2f}x (goal <= 1.1)")
         g_ids, s_ids = genai[-1][2], seqc[-1][2]
         same = 0
         while same < min(len(g_ids), len(s_ids)) and g_ids[same] == s_ids[same]:
