@@ -198,3 +198,26 @@ func.func @shared_query_key(%c: tensor<1x1x5x4xf32>, %b: tensor<1x1x5x4xf32>, %v
   %o, %s = seq.linear_scan additive %q, %k, %v decay %g scale = 1.0 : (tensor<1x3x5x4xf32>, tensor<1x3x5x4xf32>, tensor<1x3x5x1xf32>, tensor<1x3x5x4xf32>) -> (tensor<1x3x5x1xf32>, tensor<1x3x4x1xf32>)
   return %o : tensor<1x3x5x1xf32>
 }
+
+// -----
+
+// Mamba's log decay Δ·A is an outer product of a per-step [B, H, T, 1] and a
+// per-channel [B, H, 1, Dk] factor: each step takes exp(Δ_t A) from the
+// factors inside the update, the [B, H, T, Dk] decay is never built.
+// CHECK-LABEL: func @outer_product_decay
+// CHECK-SAME: (%{{[^:]*}}: tensor<1x3x5x4xf32>, %{{[^:]*}}: tensor<1x3x5x4xf32>, %{{[^:]*}}: tensor<1x3x5x1xf32>, %[[DT:[^:]*]]: tensor<1x3x5x1xf32>, %[[A:[^:]*]]: tensor<1x3x1x4xf32>)
+// CHECK-NOT: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x3x5x4xf32>)
+// CHECK: scf.forall
+// CHECK-DAG: %[[DTH:.*]] = tensor.extract_slice %[[DT]][%{{.*}}, %{{.*}}, 0, 0] [1, 1, 5, 1]
+// CHECK-DAG: %[[AH:.*]] = tensor.extract_slice %[[A]][%{{.*}}, %{{.*}}, 0, 0] [1, 1, 1, 4]
+// CHECK: scf.for
+// CHECK: %[[DTT:.*]] = tensor.extract_slice %[[DTH]][%{{.*}}, 0] [1, 1]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[DTT]], %[[AH]] : tensor<1x4xf32>, tensor<1x1xf32>, tensor<1x1xf32>, tensor<1x4xf32>)
+// CHECK:   arith.mulf
+// CHECK:   math.exp
+// CHECK:   math.fma
+func.func @outer_product_decay(%q: tensor<1x3x5x4xf32>, %k: tensor<1x3x5x4xf32>, %v: tensor<1x3x5x1xf32>, %dt: tensor<1x3x5x1xf32>, %a: tensor<1x3x1x4xf32>) -> tensor<1x3x5x1xf32> {
+  %g = seq.mul %dt, %a : (tensor<1x3x5x1xf32>, tensor<1x3x1x4xf32>) -> tensor<1x3x5x4xf32>
+  %o, %s = seq.linear_scan additive %q, %k, %v decay %g scale = 1.0 : (tensor<1x3x5x4xf32>, tensor<1x3x5x4xf32>, tensor<1x3x5x1xf32>, tensor<1x3x5x4xf32>) -> (tensor<1x3x5x1xf32>, tensor<1x3x4x1xf32>)
+  return %o : tensor<1x3x5x1xf32>
+}

@@ -114,6 +114,10 @@ struct ScanBuilder {
   Value sharedQ;
   /// The same for a key broadcast over the kv heads (Mamba's B).
   Value sharedK;
+  /// A diagonal log decay that is the outer product Δ ⊗ A of a per-step
+  /// [B, Hkv, T, 1] and a per-channel [B, Hkv, 1, Dk] factor (Mamba's Δ·A):
+  /// its exp is taken per step from the factors, not materialized.
+  Value decayDt, decayA;
   int64_t b = 0, hq = 0, hkv = 0, grp = 0, dk = 0, dv = 0;
   Type elt;
   FloatType ct;
@@ -259,7 +263,13 @@ struct ScanBuilder {
     Value vh = headSlice(v, hi, 1, {at(0), at(0)}, {lenF, at(dv)});
     int64_t dg = perHeadDecay ? 1 : dk;
     Value ah =
-        g ? headSlice(expG, hi, 1, {at(0), at(0)}, {lenF, at(dg)}) : Value();
+        expG ? headSlice(expG, hi, 1, {at(0), at(0)}, {lenF, at(dg)}) : Value();
+    Value dth = decayDt
+                    ? headSlice(decayDt, hi, 1, {at(0), at(0)}, {lenF, at(1)})
+                    : Value();
+    Value arow = decayA
+                     ? headSlice(decayA, hi, 1, {at(0), at(0)}, {at(1), at(dk)})
+                     : Value();
     Value bh = delta ? headSlice(beta, sharedBeta ? at(0) : OpFoldResult(hi), 1,
                                  {at(0), at(0)}, {lenF, at(1)})
                      : Value();
@@ -282,7 +292,7 @@ struct ScanBuilder {
             ArrayRef<OpFoldResult>{at(1), at(1)});
       };
       Value kt = row(kh, dk), vt = row(vh, dv);
-      Value atv = g ? row(ah, dg) : Value();
+      Value atv = expG ? row(ah, dg) : Value();
       auto st = RankedTensorType::get({dk, dv}, ct);
       AffineMap id2 = id(2);
       // Reductions over i with the output channel j innermost: contiguous
@@ -323,7 +333,11 @@ struct ScanBuilder {
         maps.append({vMap, map(2, {zero(), zero()})});
       }
       bool fuseDecay = g && !delta;
-      if (fuseDecay) {
+      if (fuseDecay && dth) {
+        // exp(Δ_t A[i]) from the factors (loops i, j).
+        ins.append({row(dth, 1), arow});
+        maps.append({map(2, {zero(), zero()}), kMap});
+      } else if (fuseDecay) {
         ins.push_back(atv);
         maps.push_back(aMap);
       }
@@ -336,8 +350,14 @@ struct ScanBuilder {
                                bb, l, cvt(bb, l, a[3]),
                                arith::SubFOp::create(bb, l, u, a[2]));
                          Value old = a.back();
-                         if (fuseDecay)
+                         if (fuseDecay && dth) {
+                           Value lg = arith::MulFOp::create(
+                               bb, l, cvt(bb, l, a[2]), cvt(bb, l, a[3]));
+                           old = arith::MulFOp::create(
+                               bb, l, old, math::ExpOp::create(bb, l, lg));
+                         } else if (fuseDecay) {
                            old = arith::MulFOp::create(bb, l, old, a[2]);
+                         }
                          return SmallVector<Value>{
                              math::FmaOp::create(bb, l, kv, u, old)};
                        })
@@ -898,6 +918,66 @@ static Value headBroadcastSource(Value q) {
   return fits(src) ? src : Value();
 }
 
+/// If `g` ([B, H, T, D]) is the elementwise product of a [B, H, T, 1] and a
+/// [B, H, 1, D] tensor (seq.mul, or its linalg.generic lowering): both.
+static std::pair<Value, Value> outerProductFactors(Value g) {
+  auto gt = cast<RankedTensorType>(g.getType());
+  int64_t b = gt.getDimSize(0), h = gt.getDimSize(1), t = gt.getDimSize(2),
+          d = gt.getDimSize(3);
+  auto isDt = [&](Value x) {
+    auto xt = cast<RankedTensorType>(x.getType());
+    return xt.getShape() == ArrayRef<int64_t>{b, h, t, 1} &&
+           xt.getElementType() == gt.getElementType();
+  };
+  auto isA = [&](Value x) {
+    auto xt = cast<RankedTensorType>(x.getType());
+    return xt.getShape() == ArrayRef<int64_t>{b, h, 1, d} &&
+           xt.getElementType() == gt.getElementType();
+  };
+  Value x, y;
+  if (auto mul = g.getDefiningOp<seq::MulOp>()) {
+    x = mul.getLhs();
+    y = mul.getRhs();
+  } else if (auto gen = g.getDefiningOp<linalg::GenericOp>()) {
+    if (gen.getNumDpsInputs() != 2 || gen.getNumDpsInits() != 1 ||
+        gen.getNumReductionLoops() != 0 ||
+        !gen.getIndexingMapsArray()[2].isIdentity())
+      return {};
+    Block &body = gen.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    auto m = yield.getValues()[0].getDefiningOp<arith::MulFOp>();
+    if (body.getOperations().size() != 2 || !m ||
+        !((m.getLhs() == body.getArgument(0) &&
+           m.getRhs() == body.getArgument(1)) ||
+          (m.getLhs() == body.getArgument(1) &&
+           m.getRhs() == body.getArgument(0))))
+      return {};
+    // Each input indexed by the loops of its non-unit dims, 0 elsewhere.
+    for (OpOperand *in : gen.getDpsInputOperands()) {
+      AffineMap im = gen.getMatchingIndexingMap(in);
+      auto it = cast<RankedTensorType>(in->get().getType());
+      for (unsigned r = 0; r < 4; ++r) {
+        AffineExpr e = im.getResult(r);
+        bool ok = it.getDimSize(r) == 1
+                      ? isa<AffineConstantExpr>(e) ||
+                            e == getAffineDimExpr(r, g.getContext())
+                      : e == getAffineDimExpr(r, g.getContext());
+        if (!ok)
+          return {};
+      }
+    }
+    x = gen.getDpsInputOperand(0)->get();
+    y = gen.getDpsInputOperand(1)->get();
+  } else {
+    return {};
+  }
+  if (isDt(x) && isA(y))
+    return {x, y};
+  if (isDt(y) && isA(x))
+    return {y, x};
+  return {};
+}
+
 struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::LinearScanOp op,
@@ -982,8 +1062,11 @@ struct LinearScanLowering : OpRewritePattern<seq::LinearScanOp> {
       rw.replaceOp(op, ValueRange{acc, fin});
       return success();
     }
+    // Δ ⊗ A decays of the additive rule: exp per step from the factors.
+    if (g && !sb.perHeadDecay && !sb.delta && !(c > 1))
+      std::tie(sb.decayDt, sb.decayA) = outerProductFactors(g);
     // exp(g) once for all steps (vectorizes; not per step and state entry).
-    if (g) {
+    if (g && !sb.decayDt) {
       auto gt = cast<RankedTensorType>(g.getType());
       auto et = gt.clone(sb.ct);
       SmallVector<Value> dyn;
