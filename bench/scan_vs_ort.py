@@ -19,9 +19,10 @@ Where's fill value (0: j >= i, -inf: j > i), as the exporter computed them;
 --keep-masks benchmarks the materialized graph as is.
 
 Part 2, LinearAttention (ONNX opset 27) gated delta rule prefill, H = 8,
-Dk = Dv = 64, S = 1024/2048/4096: each engine runs in a fresh subprocess so
-ru_maxrss is that run's peak RSS (minus the RSS after loading inputs and the
-engine: the working memory, which must grow as O(S)). seqc runs the import's
+Dk = Dv = 64, S = 1024/2048/4096: each engine runs in a fresh subprocess;
+peak is its VmHWM over the runs (reset after loading the inputs and the
+engine), work = peak - the RSS before the runs: the working memory, which
+must grow as O(S). seqc runs the import's
 default step-by-step lowering and chunk_size=64 (chunked prefill).
 
   PYTHONPATH=python python3 bench/scan_vs_ort.py [--runs 20] [--threads 2]
@@ -178,8 +179,12 @@ def bench_model(d: Path, runs: int, threads: int):
 H, D = 8, 64
 
 CHILD = r"""
-import json, resource, statistics, sys, time
+import json, statistics, sys, time
 import numpy as np
+def status(key):  # kB; VmHWM is per address space (ru_maxrss survives exec)
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
 sys.path.insert(0, {py!r})
 engine, path, s, runs, threads, out = {args!r}
 rng = np.random.default_rng(0)
@@ -201,13 +206,17 @@ else:
     sess = ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
     feeds = dict(q=q, k=k, v=v, g=g, b=b)
     run = lambda: sess.run(None, feeds)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = status("VmRSS")
+try:  # reset the peak to the current RSS: the runs' own peak is measured
+    open("/proc/self/clear_refs", "w").write("5")
+except OSError:
+    pass
 times = []
 for _ in range(runs):
     t = time.perf_counter()
     y = run()
     times.append(time.perf_counter() - t)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = status("VmHWM")
 np.save(out, y[0])
 print(json.dumps(dict(ms=1e3 * statistics.median(times), peak_kib=peak,
                       base_kib=base)))
