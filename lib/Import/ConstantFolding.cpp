@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <type_traits>
 
 using namespace mlir;
 
@@ -861,41 +862,30 @@ Folder::Result Folder::foldReduce(StringRef op) {
     for (int64_t d = 0; d < rank; ++d)
       if (!red[d])
         o += idx[d] * os[d];
-    if (x.isFloat()) {
-      double v = x.f[k];
-      double &acc = accF[o];
+    // One combiner for both kinds of values; integers have no L2, LogSum or
+    // LogSumExp (left to seq).
+    auto combine = [&](auto &acc, auto v) -> bool {
+      constexpr bool isFloat = std::is_floating_point_v<decltype(v)>;
       if (isMax)
         acc = seen[o] ? std::max(acc, v) : v;
       else if (isMin)
         acc = seen[o] ? std::min(acc, v) : v;
       else if (isProd)
         acc *= v;
-      else if (isSq || isL2)
-        acc += v * v;
-      else if (isL1)
-        acc += std::fabs(v);
-      else if (isLSE)
-        acc += std::exp(v);
-      else
-        acc += v;
-    } else {
-      int64_t v = x.i[k];
-      int64_t &acc = accI[o];
-      if (isMax)
-        acc = seen[o] ? std::max(acc, v) : v;
-      else if (isMin)
-        acc = seen[o] ? std::min(acc, v) : v;
-      else if (isProd)
-        acc *= v;
-      else if (isSq)
+      else if (isSq || (isFloat && isL2))
         acc += v * v;
       else if (isL1)
         acc += v < 0 ? -v : v;
-      else if (op == "ReduceSum" || isMean)
+      else if (isFloat && isLSE)
+        acc += std::exp(static_cast<double>(v));
+      else if (isFloat || op == "ReduceSum" || isMean)
         acc += v;
       else
-        return std::nullopt;
-    }
+        return false;
+      return true;
+    };
+    if (!(x.isFloat() ? combine(accF[o], x.f[k]) : combine(accI[o], x.i[k])))
+      return std::nullopt;
     seen[o] = true;
     nextIndex(idx, x.shape);
   }
