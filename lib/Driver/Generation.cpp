@@ -378,10 +378,14 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
     return genError(ctx, opts.inputPath)
            << "the decode step has no past input (a rank-4 input named "
               "'past...')";
-  int64_t chunk = std::min(opts.prefillChunk, maxLen);
+  // A chunk step with a past keeps at least one tile of past positions
+  // (a full-length chunk would have an empty, unconcatenated past); a
+  // separate prefill graph (no past) may fill the whole cache.
+  int64_t chunk = std::min(opts.prefillChunk, maxLen - 64);
   if (!opts.prefillPath.empty()) {
     StepPlan p;
-    if (failed(planStep(ctx, opts, opts.prefillPath, chunk, maxLen, batch, p)))
+    if (failed(planStep(ctx, opts, opts.prefillPath,
+                        std::min(opts.prefillChunk, maxLen), maxLen, batch, p)))
       return failure();
     plans.push_back(std::move(p));
   } else {

@@ -71,6 +71,14 @@ struct LowerAppend : OpRewritePattern<seq::KVCacheAppendOp> {
                 describe(op) + ": the position plus the " + Twine(T) +
                     " appended positions exceeds the cache of " + Twine(L));
       pos = clampIndex(rw, loc, pos, 0, L - T);
+      // An update as long as the cache replaces it: a copy into the cache
+      // (an insert_slice covering its destination would fold into the
+      // update and leave the cache buffer unwritten).
+      if (T == L) {
+        rw.replaceOpWithNewOp<linalg::CopyOp>(op, op.getUpdate(),
+                                              op.getCache());
+        return success();
+      }
       SmallVector<OpFoldResult> offsets{rw.getIndexAttr(0), rw.getIndexAttr(0),
                                         pos, rw.getIndexAttr(0)};
       SmallVector<OpFoldResult> sizes{rw.getIndexAttr(B), rw.getIndexAttr(H),
