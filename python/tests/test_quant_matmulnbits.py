@@ -6,6 +6,8 @@ decode (M <= 8, GEMV kernels) and prefill (panels + sgemm) row counts, every
 kernel this CPU runs (SEQC_UKERNEL)."""
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -107,11 +109,15 @@ def test_matmulnbits(tmp_path, a_shape, k, n, bits, block, asym, bias):
     so = seqc.compile(path, tmp_path / "m.so")
     for kern in ("generic", "avx2", None):
         env = dict(os.environ)
+        # The child imports this checkout's package, installed or not.
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(seqc.__file__).resolve().parents[1])] +
+            ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         if kern:
             env["SEQC_UKERNEL"] = kern
         # A fresh process per kernel: the choice is made once per process.
         out = subprocess.run(
-            ["python3", "-c",
+            [sys.executable, "-c",
              "import sys, numpy as np, seqc\n"
              "a = np.load(sys.argv[2])\n"
              "(y,) = seqc.load(sys.argv[1]).run(A=a)\n"
