@@ -19,13 +19,15 @@
 // CHECK: %[[OH:.*]] = tensor.extract_slice %[[OO]][%[[B]], %[[QH0:[^,]*]], 0, 0] [1, 2, 3, 8]
 // CHECK: %[[KH:.*]] = tensor.extract_slice %arg1[%[[B]], %[[H]], 0, 0] [1, 1, 3, 8] [1, 1, 1, 1] : tensor<1x2x3x8xf16> to tensor<3x8xf16>
 // CHECK: %[[GH:.*]] = tensor.extract_slice %[[EG]][%[[B]], %[[H]], 0, 0] [1, 1, 3, 1]
-// CHECK: %[[LOOP:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[S:.*]] = %[[SH]], %[[O:.*]] = %[[OH]]) -> (tensor<8x8xf32>, tensor<2x3x8xf16>)
+// The delta rule's r buffer is carried through the steps (no per-step alloc).
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[T:.*]] = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%[[S:.*]] = %[[SH]], %[[O:.*]] = %[[OH]], %[[RB:.*]] = %{{.*}}) -> (tensor<8x8xf32>, tensor<2x3x8xf16>, tensor<1x8xf32>)
 // CHECK: %[[K:.*]] = tensor.extract_slice %[[KH]][%[[T]], 0] [1, 8] [1, 1] : tensor<3x8xf16> to tensor<1x8xf16>
 // CHECK: %[[G:.*]] = tensor.extract_slice %[[GH]][%[[T]], 0] [1, 1]
 // CHECK: %[[SG:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x1xf32>) outs(%[[S]] : tensor<8x8xf32>)
 // CHECK-NOT:   math.exp
 // CHECK:   arith.mulf
-// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[SG]], %[[K]] : tensor<8x8xf32>, tensor<1x8xf16>)
+// CHECK: %[[RF:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[RB]] : tensor<1x8xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[SG]], %[[K]] : tensor<8x8xf32>, tensor<1x8xf16>) outs(%[[RF]] : tensor<1x8xf32>)
 // CHECK:   math.fma
 // CHECK: %[[SN:.*]] = linalg.generic {{.*}} ins(%[[K]], %{{.*}}, %[[R]], %{{.*}} : tensor<1x8xf16>, tensor<1x8xf16>, tensor<1x8xf32>, tensor<1x1xf16>) outs(%[[SG]] : tensor<8x8xf32>)
 // CHECK:   arith.subf
@@ -37,7 +39,7 @@
 // CHECK:   arith.mulf %{{.*}}, %[[SCALE]]
 // CHECK:   arith.truncf
 // CHECK: %[[INS:.*]] = tensor.insert_slice %[[OS]] into %[[O]][0, %[[T]], 0] [2, 1, 8]
-// CHECK: scf.yield %[[SN]], %[[INS]]
+// CHECK: scf.yield %[[SN]], %[[INS]], %[[R]]
 // CHECK: scf.forall.in_parallel
 // CHECK: tensor.parallel_insert_slice %[[LOOP]]#0 into %[[SS]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 8]
 // CHECK: tensor.parallel_insert_slice %[[LOOP]]#1 into %[[OO]][%[[B]], %[[QH0]], 0, 0] [1, 2, 3, 8]

@@ -11,7 +11,7 @@
 // CHECK: #   scan            steps chunk  heads   G   Dk   Dv seq-passes   state-B  working-set      flops        exp  bytes-moved
 // CHECK-NEXT: 0   chunked            16     8      2   1    8    8          1       512        3.71K     18.18K      1.02K        4.22K
 // CHECK-NEXT: 1   chunked            64     8      2   1    8    8          1       512        3.71K     72.70K      4.10K       16.90K
-// CHECK-NEXT: 2   step               20     1      2   2    8    8          1       512          704     16.00K          0        8.19K
+// CHECK-NEXT: 2   step               20     1      2   2    8    8          1       512          512     20.48K          0        8.19K
 // CHECK-NEXT: 3   chunked            16     8      2   2    8    8          1       512        5.63K     29.18K          0        6.14K
 // CHECK-NEXT: 4   step-remainder      4     1      2   2    8    8          0       512          896      3.20K          0        1.54K
 // CHECK-NEXT:   #0 at loc(

@@ -274,14 +274,21 @@ struct ScanBuilder {
                                  {at(0), at(0)}, {lenF, at(1)})
                      : Value();
 
+    // Per-step temporaries are carried through the time loop (bufferized
+    // in place) instead of allocated every step: the runtime's allocator is
+    // shared by the threads.
+    SmallVector<Value> inits = {s0, o0};
+    if (delta)
+      inits.push_back(zeros({1, dv}));
     auto loop = scf::ForOp::create(
         rw, loc, arith::ConstantIndexOp::create(rw, loc, 0), len,
-        arith::ConstantIndexOp::create(rw, loc, 1), ValueRange{s0, o0});
+        arith::ConstantIndexOp::create(rw, loc, 1), inits);
     {
       OpBuilder::InsertionGuard inner(rw);
       rw.setInsertionPointToStart(loop.getBody());
       Value t = loop.getInductionVar(), s = loop.getRegionIterArgs()[0],
             rows = loop.getRegionIterArgs()[1];
+      Value zeroF = floatConst(rw, loc, ct, 0.0);
       // Row t of a [T, D] head tensor as [1, D].
       auto row = [&](Value x, int64_t d) -> Value {
         auto xt = cast<RankedTensorType>(x.getType());
@@ -314,8 +321,11 @@ struct ScanBuilder {
                            })
                   .getResult(0);
         // r[0, j] = sum_i S[i, j] k[i] (loops 0, i, j).
+        Value rInit =
+            linalg::FillOp::create(rw, loc, zeroF, loop.getRegionIterArgs()[2])
+                .getResult(0);
         r = buildGeneric(rw, loc, RankedTensorType::get({1, dv}, ct), {s, kt},
-                         {zeros({1, dv})},
+                         {rInit},
                          {map(3, {dim(1), dim(2)}), map(3, {zero(), dim(1)}),
                           map(3, {dim(0), dim(2)})},
                          innerParallel,
@@ -368,34 +378,55 @@ struct ScanBuilder {
           ArrayRef<OpFoldResult>{at(0), t, at(0)},
           ArrayRef<OpFoldResult>{at(grp), at(1), at(dk)},
           ArrayRef<OpFoldResult>{at(1), at(1), at(1)});
-      Value o =
-          buildGeneric(rw, loc, RankedTensorType::get({grp, dv}, ct), {qt, s},
-                       {zeros({grp, dv})},
-                       {map(3, {dim(0), dim(1)}), map(3, {dim(1), dim(2)}),
-                        map(3, {dim(0), dim(2)})},
-                       innerParallel,
-                       [&](OpBuilder &bb, Location l, ValueRange a) {
-                         return SmallVector<Value>{math::FmaOp::create(
-                             bb, l, cvt(bb, l, a[0]), a[1], a[2])};
-                       })
-              .getResult(0);
-      // Row t of the output: scale, convert, insert.
+      SmallVector<AffineMap> readMaps = {map(3, {dim(0), dim(1)}),
+                                         map(3, {dim(1), dim(2)}),
+                                         map(3, {dim(0), dim(2)})};
       auto rowType = RankedTensorType::get({grp, dv}, elt);
-      o = buildGeneric(
-              rw, loc, rowType, {o},
-              {tensor::EmptyOp::create(rw, loc, rowType, ValueRange{})},
-              {id2, id2}, iterators(2),
-              [&](OpBuilder &bb, Location l, ValueRange a) {
-                Value sc = arith::MulFOp::create(bb, l, a[0],
-                                                 floatConst(bb, l, ct, scale));
-                return SmallVector<Value>{convertFloat(bb, l, sc, elt)};
-              })
-              .getResult(0);
+      Value o;
+      if (elt == ct) {
+        // Accumulate (scale · q)ᵀ S straight into row t of the output.
+        Value row0 = tensor::ExtractSliceOp::create(
+            rw, loc, rowType, rows, ArrayRef<OpFoldResult>{at(0), t, at(0)},
+            ArrayRef<OpFoldResult>{at(grp), at(1), at(dv)},
+            ArrayRef<OpFoldResult>{at(1), at(1), at(1)});
+        Value init = linalg::FillOp::create(rw, loc, zeroF, row0).getResult(0);
+        o = buildGeneric(rw, loc, rowType, {qt, s}, {init}, readMaps,
+                         innerParallel,
+                         [&](OpBuilder &bb, Location l, ValueRange a) {
+                           Value qs = arith::MulFOp::create(
+                               bb, l, a[0], floatConst(bb, l, ct, scale));
+                           return SmallVector<Value>{
+                               math::FmaOp::create(bb, l, qs, a[1], a[2])};
+                         })
+                .getResult(0);
+      } else {
+        o = buildGeneric(rw, loc, RankedTensorType::get({grp, dv}, ct), {qt, s},
+                         {zeros({grp, dv})}, readMaps, innerParallel,
+                         [&](OpBuilder &bb, Location l, ValueRange a) {
+                           return SmallVector<Value>{math::FmaOp::create(
+                               bb, l, cvt(bb, l, a[0]), a[1], a[2])};
+                         })
+                .getResult(0);
+        // Row t of the output: scale, convert, insert.
+        o = buildGeneric(
+                rw, loc, rowType, {o},
+                {tensor::EmptyOp::create(rw, loc, rowType, ValueRange{})},
+                {id2, id2}, iterators(2),
+                [&](OpBuilder &bb, Location l, ValueRange a) {
+                  Value sc = arith::MulFOp::create(
+                      bb, l, a[0], floatConst(bb, l, ct, scale));
+                  return SmallVector<Value>{convertFloat(bb, l, sc, elt)};
+                })
+                .getResult(0);
+      }
       rows = tensor::InsertSliceOp::create(
           rw, loc, o, rows, ArrayRef<OpFoldResult>{at(0), t, at(0)},
           ArrayRef<OpFoldResult>{at(grp), at(1), at(dv)},
           ArrayRef<OpFoldResult>{at(1), at(1), at(1)});
-      scf::YieldOp::create(rw, loc, ValueRange{s, rows});
+      SmallVector<Value> yields = {s, rows};
+      if (delta)
+        yields.push_back(r);
+      scf::YieldOp::create(rw, loc, yields);
     }
     rw.setInsertionPointToStart(forall.getTerminator().getBody());
     SmallVector<OpFoldResult> ones(4, at(1));
