@@ -33,18 +33,8 @@ sys.path.insert(0, str(REPO / "bench"))
 import numpy as np  # noqa: E402
 
 import seqc  # noqa: E402
-
-
-def isa_line():
-    model, flags = "?", set()
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name") and model == "?":
-            model = line.split(":", 1)[1].strip()
-        elif line.startswith("flags") and not flags:
-            flags = set(line.split(":", 1)[1].split())
-    isa = [f for f in ("avx512f", "avx512bw", "avx512vl", "avx512_vnni",
-                       "avx2", "fma") if f in flags]
-    return f"{model}; {os.cpu_count()} CPUs; ISA: {' '.join(isa)}"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import isa_line  # noqa: E402
 
 
 def main():

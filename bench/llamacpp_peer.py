@@ -56,6 +56,8 @@ import tarfile
 import urllib.parse
 import urllib.request
 from pathlib import Path
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import isa_line  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -459,21 +461,6 @@ def llamacpp_numbers(threads=2, reps=5, types=("f32", "q4_0"), prompt=128,
             ImportError, KeyError, ValueError) as e:
         print(f"llama.cpp: unavailable: {type(e).__name__}: {e}")
         return None
-
-
-def isa_line():
-    model, flags = "?", set()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name") and model == "?":
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    isa = [f for f in ("avx512f", "avx512bw", "avx512vl", "avx512_bf16",
-                       "avx512_vnni", "avx2", "fma") if f in flags]
-    return f"{model}; {os.cpu_count()} CPUs; ISA: {' '.join(isa) or '?'}"
 
 
 def main():

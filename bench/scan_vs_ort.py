@@ -49,23 +49,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
 import seqc  # noqa: E402
 from seqc.onnx_io import read_test_data  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchutil import isa_line  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
-
-
-def isa_line():
-    model, flags = "?", set()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name") and model == "?":
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    isa = [f for f in ("avx512f", "avx512bw", "avx512vl", "avx512_bf16",
-                       "avx512_vnni", "avx2", "fma") if f in flags]
-    return f"{model}; {os.cpu_count()} CPUs; ISA: {' '.join(isa) or '?'}"
 
 
 def close(a, b, rtol=1e-4, atol=1e-5):
