@@ -465,13 +465,7 @@ Folder::Result Folder::foldShape() {
   if (!t || !t.hasStaticShape())
     return std::nullopt;
   int64_t r = t.getRank();
-  int64_t start = nc.attrInt("start", 0), end = nc.attrInt("end", r);
-  if (start < 0)
-    start += r;
-  if (end < 0)
-    end += r;
-  start = std::clamp<int64_t>(start, 0, r);
-  end = std::clamp<int64_t>(end, start, r);
+  auto [start, end] = shapeAttrRange(nc, r);
   HostTensor o = make(nc.b().getI64Type(), {end - start});
   for (int64_t k = start; k < end; ++k)
     o.i[k - start] = t.getDimSize(k);

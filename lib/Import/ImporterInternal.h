@@ -131,6 +131,10 @@ private:
   llvm::SmallVector<Value> operands;
 };
 
+/// Shape's `start`/`end` attributes for an input of rank `rank`: negatives
+/// count from the end, both clamped to [0, rank], end >= start.
+std::pair<int64_t, int64_t> shapeAttrRange(const NodeContext &nc, int64_t rank);
+
 /// One ONNX op converter. Inputs are checked against [minInputs, maxInputs]
 /// before `fn` runs.
 struct OpConverter {

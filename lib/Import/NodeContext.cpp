@@ -216,4 +216,16 @@ Value NodeContext::transpose(Value v, ArrayRef<int64_t> perm) {
       perm);
 }
 
+std::pair<int64_t, int64_t> shapeAttrRange(const NodeContext &nc,
+                                           int64_t rank) {
+  int64_t start = nc.attrInt("start", 0), end = nc.attrInt("end", rank);
+  if (start < 0)
+    start += rank;
+  if (end < 0)
+    end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  return {start, end};
+}
+
 } // namespace seqc::import

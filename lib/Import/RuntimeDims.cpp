@@ -91,17 +91,8 @@ LogicalResult RuntimeDims::shapeOrigin(NodeContext &nc, bool isSize) {
     return success();
   auto type = nc.inputType(0);
   int64_t r = type.getRank();
-  int64_t start = 0, end = r;
-  if (!isSize) {
-    start = nc.attrInt("start", 0);
-    end = nc.attrInt("end", r);
-    if (start < 0)
-      start += r;
-    if (end < 0)
-      end += r;
-    start = std::clamp<int64_t>(start, 0, r);
-    end = std::clamp<int64_t>(end, start, r);
-  }
+  auto [start, end] =
+      isSize ? std::pair<int64_t, int64_t>{0, r} : shapeAttrRange(nc, r);
   OpBuilder &b = nc.b();
   Location loc = nc.loc();
   Type i64 = b.getI64Type();

@@ -464,13 +464,7 @@ LogicalResult convertSplit(NodeContext &nc) {
 LogicalResult convertShape(NodeContext &nc) {
   auto t = nc.inputType(0);
   int64_t r = t.getRank();
-  int64_t start = nc.attrInt("start", 0), end = nc.attrInt("end", r);
-  if (start < 0)
-    start += r;
-  if (end < 0)
-    end += r;
-  start = std::clamp<int64_t>(start, 0, r);
-  end = std::clamp<int64_t>(end, start, r);
+  auto [start, end] = shapeAttrRange(nc, r);
   SmallVector<int64_t> dims(t.getShape().slice(start, end - start));
   if (llvm::any_of(dims, isDyn))
     return nc.error() << "shape of a tensor with dynamic dimensions ("
