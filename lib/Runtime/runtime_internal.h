@@ -30,6 +30,10 @@ typedef struct seqc_model {
   int64_t num_check_msg;
 } seqc_model;
 
+/* Returns the next whitespace-delimited token of *p (NUL-terminated in place)
+ * or NULL at the end of the line: the tokenizer of the desc formats. */
+char *seqc_next_token(char **p);
+
 /* Parses m->desc (set with m->entry beforehand). Not thread-safe: callers
  * run it once (pthread_once). On failure m->ok is 0 and m->error says why. */
 void seqc_model_parse(seqc_model *m);

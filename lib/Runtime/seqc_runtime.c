@@ -90,9 +90,7 @@ static pthread_once_t info_once = PTHREAD_ONCE_INIT;
 /* The primary entry point (see runtime_internal.h for the fields). */
 static seqc_model primary;
 
-/* Returns the next whitespace-delimited token of *p (NUL-terminated in place)
- * or NULL at the end of the line. */
-static char *next_token(char **p) {
+char *seqc_next_token(char **p) {
   char *s = *p;
   while (*s == ' ' || *s == '\t' || *s == '\r')
     ++s;
@@ -148,10 +146,10 @@ static int parse_int64(const char *s, int64_t *value) {
  * a bare "bound" is an empty value. */
 static int parse_bound(seqc_model *m, char *rest, int32_t i) {
   static char empty[1];
-  char *hex = next_token(&rest);
+  char *hex = seqc_next_token(&rest);
   if (!hex)
     hex = empty;
-  if (i < 0 || next_token(&rest) != NULL)
+  if (i < 0 || seqc_next_token(&rest) != NULL)
     return 0;
   size_t len = strlen(hex);
   if (len % 2)
@@ -171,8 +169,9 @@ static int parse_bound(seqc_model *m, char *rest, int32_t i) {
 static int parse_check(seqc_model *m, char *rest) {
   int64_t id;
   char *msg;
-  if (!parse_int64(next_token(&rest), &id) || !(msg = next_token(&rest)) ||
-      next_token(&rest) != NULL || id < 0 || id >= m->num_check_msg)
+  if (!parse_int64(seqc_next_token(&rest), &id) ||
+      !(msg = seqc_next_token(&rest)) || seqc_next_token(&rest) != NULL ||
+      id < 0 || id >= m->num_check_msg)
     return 0;
   percent_decode(msg);
   m->check_msg[id] = msg;
@@ -181,10 +180,10 @@ static int parse_check(seqc_model *m, char *rest) {
 
 /* Parses "<name> <dtype> <rank> <d0> ..." into `t`. */
 static int parse_tensor(char *rest, seqc_tensor_info *t) {
-  char *name = next_token(&rest);
+  char *name = seqc_next_token(&rest);
   int64_t dtype, rank;
-  if (!name || !parse_int64(next_token(&rest), &dtype) ||
-      !parse_int64(next_token(&rest), &rank) || rank < 0 ||
+  if (!name || !parse_int64(seqc_next_token(&rest), &dtype) ||
+      !parse_int64(seqc_next_token(&rest), &rank) || rank < 0 ||
       rank > SEQC_MAX_RANK || seqc_dtype_size((int32_t)dtype) == 0)
     return 0;
   percent_decode(name);
@@ -192,9 +191,9 @@ static int parse_tensor(char *rest, seqc_tensor_info *t) {
   t->dtype = (int32_t)dtype;
   t->rank = (int32_t)rank;
   for (int64_t i = 0; i < rank; ++i)
-    if (!parse_int64(next_token(&rest), &t->dims[i]) || t->dims[i] < -1)
+    if (!parse_int64(seqc_next_token(&rest), &t->dims[i]) || t->dims[i] < -1)
       return 0;
-  return next_token(&rest) == NULL;
+  return seqc_next_token(&rest) == NULL;
 }
 
 void seqc_model_parse(seqc_model *m) {
@@ -233,13 +232,14 @@ void seqc_model_parse(seqc_model *m) {
       *nl = '\0';
     ++line_no;
     char *rest = line;
-    char *key = next_token(&rest);
+    char *key = seqc_next_token(&rest);
     int ok = 1;
     if (!key) {
       /* blank line */
     } else if (line_no == 1 || info->abi_version == 0) {
       int64_t version;
-      ok = strcmp(key, "seqc") == 0 && parse_int64(next_token(&rest), &version);
+      ok = strcmp(key, "seqc") == 0 &&
+           parse_int64(seqc_next_token(&rest), &version);
       if (ok && version != SEQC_ABI_VERSION) {
         snprintf(info_error, sizeof(m->error),
                  "model description has ABI version %lld, runtime expects %d",
@@ -248,7 +248,7 @@ void seqc_model_parse(seqc_model *m) {
       }
       info->abi_version = SEQC_ABI_VERSION;
     } else if (strcmp(key, "model") == 0 || strcmp(key, "target") == 0) {
-      char *value = next_token(&rest);
+      char *value = seqc_next_token(&rest);
       ok = value != NULL;
       if (ok) {
         percent_decode(value);
@@ -400,13 +400,13 @@ static int check_bound(const seqc_model *m, int32_t i,
   for (int64_t k = 0; k < count; ++k)
     if (memcmp(got + k * w, bound_data[i] + k * w, (size_t)w) != 0) {
       char want[64], have[64];
-      return fail(SEQC_ERR_ARGUMENT,
-                  "input '%s' was bound at compile time (seqc --const-input) "
-                  "and must equal that value: element %lld is %s, expected %s",
-                  ti->name, (long long)k,
-                  format_element(have, sizeof(have), ti->dtype, got, k),
-                  format_element(want, sizeof(want), ti->dtype, bound_data[i],
-                                 k));
+      return fail(
+          SEQC_ERR_ARGUMENT,
+          "input '%s' was bound at compile time (seqc --const-input) "
+          "and must equal that value: element %lld is %s, expected %s",
+          ti->name, (long long)k,
+          format_element(have, sizeof(have), ti->dtype, got, k),
+          format_element(want, sizeof(want), ti->dtype, bound_data[i], k));
     }
   return SEQC_OK;
 }
@@ -520,8 +520,8 @@ SEQC_HIDDEN void seqc_rt_set_output(int64_t index, int64_t rank, void *ptr) {
     count *= d->shape[i];
   unsigned char *out = malloc(count * w > 0 ? (size_t)(count * w) : 1);
   if (!out) {
-    ctx->failed = fail(SEQC_ERR_INTERNAL, "out of memory for output '%s'",
-                       ti->name);
+    ctx->failed =
+        fail(SEQC_ERR_INTERNAL, "out of memory for output '%s'", ti->name);
     return;
   }
   /* Row-major walk over the (possibly strided) source. */
@@ -676,8 +676,7 @@ int seqc_model_run(const seqc_model *model, const seqc_tensor *inputs,
   int32_t m = num_inputs;
   for (int32_t i = 0; i < num_outputs; ++i)
     if (!is_dynamic(&mi->outputs[i]))
-      fill_desc(&descs[m++], outputs[i].data, outputs[i].rank,
-                outputs[i].dims);
+      fill_desc(&descs[m++], outputs[i].data, outputs[i].rank, outputs[i].dims);
   for (int32_t i = 0; i < m; ++i)
     args[i] = &descs[i];
 

@@ -13,9 +13,8 @@
  *   eos <id>                    -1 if unknown
  *   cache <i> <dtype> <rank> <d0> ...     a session-owned buffer
  *   variant <K> <T> <fresh>     K = 0 is the primary; fresh: only at length 0
- *   in <K> <j> <role> [<arg>]   ids | mask | pos | positions | blocks | cache <i>
- *   out <K> <j> <role>          logits | ignore
- *   end
+ *   in <K> <j> <role> [<arg>]   ids | mask | pos | positions | blocks | cache
+ * <i> out <K> <j> <role>          logits | ignore end
  *
  * A call appending n <= T tokens at past length p gets input_ids [B,T] (pad
  * slots 0), attention_mask [B,Lmax] (1 on [0,p+T)), pos = p, position_ids
@@ -135,21 +134,6 @@ static struct {
 } gen;
 static pthread_once_t gen_once = PTHREAD_ONCE_INIT;
 
-static char *next_tok(char **p) {
-  char *s = *p;
-  while (*s == ' ' || *s == '\t' || *s == '\r')
-    ++s;
-  if (*s == '\0')
-    return NULL;
-  char *start = s;
-  while (*s && *s != ' ' && *s != '\t' && *s != '\r')
-    ++s;
-  if (*s)
-    *s++ = '\0';
-  *p = s;
-  return start;
-}
-
 static int parse_i64(const char *s, int64_t *v) {
   char *end;
   if (!s)
@@ -172,9 +156,9 @@ static int gen_error(const char *fmt, ...) {
 }
 
 static int role_of(const char *name) {
-  static const char *const names[] = {"",       "ids",   "mask",
-                                      "pos",    "positions", "blocks",
-                                      "cache",  "logits",    "ignore"};
+  static const char *const names[] = {"",      "ids",       "mask",
+                                      "pos",   "positions", "blocks",
+                                      "cache", "logits",    "ignore"};
   for (int i = 1; i < (int)(sizeof(names) / sizeof(names[0])); ++i)
     if (name && strcmp(name, names[i]) == 0)
       return i;
@@ -277,27 +261,28 @@ static int parse_gen_lines(char *text, size_t lines) {
       *nl = '\0';
     ++line_no;
     char *rest = line;
-    char *key = next_tok(&rest);
+    char *key = seqc_next_token(&rest);
     int ok = 1;
     int64_t a, b, c;
     if (!key) {
       /* blank */
     } else if (line_no == 1) {
-      ok = strcmp(key, "gen") == 0 && parse_i64(next_tok(&rest), &a);
+      ok = strcmp(key, "gen") == 0 && parse_i64(seqc_next_token(&rest), &a);
       if (ok && a != 1)
         return gen_error("generation description version %lld, the runtime "
                          "reads 1",
                          (long long)a);
     } else if (!strcmp(key, "max_len") || !strcmp(key, "batch") ||
                !strcmp(key, "vocab") || !strcmp(key, "eos")) {
-      ok = parse_i64(next_tok(&rest), &a);
+      ok = parse_i64(seqc_next_token(&rest), &a);
       *(key[0] == 'm'   ? &gen.max_len
         : key[0] == 'b' ? &gen.batch
         : key[0] == 'v' ? &gen.vocab
                         : &gen.eos) = a;
     } else if (!strcmp(key, "cache")) {
-      ok = parse_i64(next_tok(&rest), &a) && a >= 0 && a < (int64_t)lines &&
-           parse_i64(next_tok(&rest), &b) && parse_i64(next_tok(&rest), &c) &&
+      ok = parse_i64(seqc_next_token(&rest), &a) && a >= 0 &&
+           a < (int64_t)lines && parse_i64(seqc_next_token(&rest), &b) &&
+           parse_i64(seqc_next_token(&rest), &c) &&
            seqc_dtype_size((int32_t)b) > 0 && c >= 1 && c <= SEQC_MAX_RANK &&
            !gen.caches[a].present;
       if (ok) {
@@ -307,8 +292,8 @@ static int parse_gen_lines(char *text, size_t lines) {
         ci->rank = (int32_t)c;
         ci->bytes = seqc_dtype_size(ci->dtype);
         for (int64_t d = 0; ok && d < c; ++d) {
-          ok = parse_i64(next_tok(&rest), &ci->dims[d]) && ci->dims[d] > 0 &&
-               ci->bytes <= INT64_MAX / 2 / ci->dims[d];
+          ok = parse_i64(seqc_next_token(&rest), &ci->dims[d]) &&
+               ci->dims[d] > 0 && ci->bytes <= INT64_MAX / 2 / ci->dims[d];
           if (ok)
             ci->bytes *= ci->dims[d];
         }
@@ -316,10 +301,10 @@ static int parse_gen_lines(char *text, size_t lines) {
           gen.num_caches = (int32_t)(a + 1);
       }
     } else if (!strcmp(key, "variant")) {
-      ok = parse_i64(next_tok(&rest), &a) && a >= 0 && a <= MAX_VARIANT &&
-           parse_i64(next_tok(&rest), &b) && b >= 1 &&
-           parse_i64(next_tok(&rest), &c) && (c == 0 || c == 1) &&
-           !gen.var[a].present;
+      ok = parse_i64(seqc_next_token(&rest), &a) && a >= 0 &&
+           a <= MAX_VARIANT && parse_i64(seqc_next_token(&rest), &b) &&
+           b >= 1 && parse_i64(seqc_next_token(&rest), &c) &&
+           (c == 0 || c == 1) && !gen.var[a].present;
       if (ok) {
         gen.var[a].present = 1;
         gen.var[a].T = b;
@@ -328,9 +313,10 @@ static int parse_gen_lines(char *text, size_t lines) {
     } else if (!strcmp(key, "in") || !strcmp(key, "out")) {
       int in = key[0] == 'i';
       int kind;
-      ok = parse_i64(next_tok(&rest), &a) && a >= 0 && a <= MAX_VARIANT &&
-           parse_i64(next_tok(&rest), &b) && b >= 0 && b < (int64_t)lines &&
-           (kind = role_of(next_tok(&rest))) != ROLE_NONE &&
+      ok = parse_i64(seqc_next_token(&rest), &a) && a >= 0 &&
+           a <= MAX_VARIANT && parse_i64(seqc_next_token(&rest), &b) &&
+           b >= 0 && b < (int64_t)lines &&
+           (kind = role_of(seqc_next_token(&rest))) != ROLE_NONE &&
            (in ? kind <= ROLE_CACHE : kind >= ROLE_LOGITS);
       if (ok) {
         variant *v = &gen.var[a];
@@ -338,8 +324,8 @@ static int parse_gen_lines(char *text, size_t lines) {
         ok = r->kind == ROLE_NONE;
         r->kind = kind;
         if (ok && kind == ROLE_CACHE)
-          ok = parse_i64(next_tok(&rest), &c) && c >= 0 && c < (int64_t)lines &&
-               (r->arg = (int32_t)c, 1);
+          ok = parse_i64(seqc_next_token(&rest), &c) && c >= 0 &&
+               c < (int64_t)lines && (r->arg = (int32_t)c, 1);
         int32_t *count = in ? &v->num_in : &v->num_out;
         if (b + 1 > *count)
           *count = (int32_t)(b + 1);
@@ -349,7 +335,7 @@ static int parse_gen_lines(char *text, size_t lines) {
     }
     /* Unknown records are ignored so that newer compilers can add some. */
     if (ok && key && strcmp(key, "cache") && strcmp(key, "in"))
-      ok = next_tok(&rest) == NULL;
+      ok = seqc_next_token(&rest) == NULL;
     if (!ok)
       return gen_error("malformed generation description at line %d", line_no);
     line = nl ? nl + 1 : NULL;
