@@ -25,7 +25,7 @@ std::string seqToLinalgPipeline(bool tiledAttention,
   // and gets the naive cascade from seq-to-linalg.
   return std::string("canonicalize,cse,") +
          (tiledAttention ? "seq-tile-attention{" + tileOptions + "}," : "") +
-         // seq.moe -> grouped expert GEMM calls (lib/Conversion/MoE).
+         // seq.moe -> grouped expert GEMM calls (lib/Target/CPU).
          "seq-lower-moe,"
          // seq.quant_matmul -> runtime kernel calls (no linalg form).
          "seq-lower-quant-matmul,seq-to-linalg,canonicalize,cse,"
@@ -42,7 +42,7 @@ std::string linalgToLLVMPipeline() {
          "convert-bufferization-to-memref,"
          "scf-forall-to-parallel,"
          // Contractions -> runtime micro-kernels; outermost parallel loops
-         // -> the runtime thread pool (see lib/Conversion/Ukernels).
+         // -> the runtime thread pool (see lib/Target/CPU).
          "seq-lower-to-ukernels,seq-reassociate-reductions,"
          "convert-linalg-to-parallel-loops,"
          "seq-outline-parallel,"

@@ -7,6 +7,7 @@
 #include "seqc/Conversion/Passes.h"
 #include "seqc/Conversion/QuantPasses.h"
 #include "seqc/Driver/Pipelines.h"
+#include "seqc/Target/CPUPasses.h"
 #include "seqc/Target/CUDA.h"
 #include "seqc/Transforms/Passes.h"
 
@@ -35,6 +36,7 @@ void registerAllPasses() {
   seqc::registerQuantizeWeightsPass();
   seqc::registerSeqcTransformsPasses();
   registerPipelines();
+  registerSeqcCpuPasses();
   registerCudaPasses();
 }
 

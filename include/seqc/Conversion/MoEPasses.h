@@ -12,7 +12,8 @@ class Pass;
 
 namespace seqc {
 /// seq-lower-moe: seq.moe_gate -> softmax/topk seq ops; seq.moe -> one
-/// seqc_uk_moe call on the operands' buffers (lib/Conversion/MoE).
+/// seqc_uk_moe call on the operands' buffers
+/// (lib/Target/CPU/MoEToUkernel.cpp).
 std::unique_ptr<mlir::Pass> createLowerMoEPass();
 /// Registers the passes above with the global registry (seq-opt, pipelines).
 void registerMoEPasses();

@@ -56,19 +56,6 @@ def SeqTileAttention : Pass<"seq-tile-attention"> {
                            "::mlir::math::MathDialect"];
 }
 
-def SeqFuseElementwise : Pass<"seq-fuse-elementwise"> {
-  let summary = "Fuse elementwise linalg producers into parallel consumers";
-  let description = [{
-    Like upstream `linalg-fuse-elementwise-ops`, but never fuses a producer
-    into a consumer with reduction loops: there the producer would be
-    recomputed once per reduction step (e.g. a GELU recomputed for every
-    output column of the following matmul), and never fuses a producer that
-    has several users (it would be recomputed in each of them: on gpt2 that
-    cost 25% of the run).
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
-}
-
 def SeqDistinctResults : Pass<"seq-distinct-results", "::mlir::ModuleOp"> {
   let summary = "Copy results that a function returns more than once";
   let description = [{
@@ -79,50 +66,6 @@ def SeqDistinctResults : Pass<"seq-distinct-results", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
-}
-
-def SeqCloneSharedFills : Pass<"seq-clone-shared-fills"> {
-  let summary = "Give every user of a shared linalg.fill its own fill";
-  let description = [{
-    CSE merges identical `linalg.fill`s (e.g. the zero init of every
-    projection matmul), so one filled tensor becomes the `outs` of several
-    contractions. Bufferization then fills one buffer and copies it into each
-    destination, and the copy keeps seq-lower-to-ukernels from folding the
-    zero fill into the micro-kernel call. Cloning the fill next to each
-    extra user replaces every copy with a (cheap, often folded) fill.
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
-}
-
-def SeqApproximateMath : Pass<"seq-approximate-math"> {
-  let summary = "Replace f32 transcendental math ops with polynomial "
-                "approximations";
-  let description = [{
-    Without this, `math.exp`/`tanh`/`erf`/`log` lower to scalar libm calls,
-    which keep LLVM from vectorizing the elementwise loops around them
-    (softmax, SiLU/sigmoid, GELU). MLIR's polynomial approximations are plain
-    arithmetic (accurate to a few ulp), so those loops vectorize. Only f32
-    ops are rewritten; f64 keeps libm.
-  }];
-  let options = [
-    ListOption<"ops", "ops", "std::string",
-               "Math op mnemonics to approximate (default: exp, expm1, "
-               "tanh, erf, log, log1p, log2)">
-  ];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect",
-                           "::mlir::vector::VectorDialect"];
-}
-
-def SeqReassociateReductions : Pass<"seq-reassociate-reductions"> {
-  let summary = "Mark float ops in linalg reduction bodies reassociable";
-  let description = [{
-    Adds `fastmath<reassoc, contract>` to the addf/mulf/max/min ops inside
-    linalg ops with reduction loops, so that LLVM's loop vectorizer can
-    vectorize the resulting reduction loops (sums and maxima of norms,
-    softmax, the attention cascade). Results change only by rounding.
-  }];
-  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def SeqStripSignedness : Pass<"seq-strip-signedness", "::mlir::ModuleOp"> {
@@ -179,48 +122,6 @@ def SeqEmitCEntryPoint : Pass<"seq-emit-c-entry-point", "::mlir::ModuleOp"> {
     taken from the module's `seq.abi_desc` attribute.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
-}
-
-def SeqLowerToUkernels : Pass<"seq-lower-to-ukernels", "::mlir::ModuleOp"> {
-  let summary = "Replace f32 contractions on memrefs with runtime "
-                "micro-kernel calls";
-  let description = [{
-    Runs after bufferization. Every linalg contraction (named matmul-like
-    ops and Einsum-style linalg.generic with a `mulf`/`addf` body and one
-    reduction loop, e.g. `...mk,...kn->...mn` or the transposed-B `qd,kd->qk`)
-    on f32 memrefs becomes a call of `seqc_uk_sgemm` (lib/Runtime/ukernels):
-    m, n, k and up to three batch loops with the element strides of each
-    operand (0 for a broadcast operand), so transposed operands are read in
-    place. A `linalg.fill` of zero into the output right before the
-    contraction is folded into the call (overwrite instead of accumulate).
-    The runtime packs, cache-blocks, multi-threads and dispatches to an
-    AVX-512, AVX2/FMA or portable kernel by CPUID.
-  }];
-  let dependentDialects = ["::mlir::func::FuncDialect",
-                           "::mlir::memref::MemRefDialect",
-                           "::mlir::arith::ArithDialect"];
-}
-
-def SeqOutlineParallel : Pass<"seq-outline-parallel", "::mlir::ModuleOp"> {
-  let summary = "Run outermost scf.parallel loops on the runtime thread pool";
-  let description = [{
-    Each outermost `scf.parallel` without results whose static trip count
-    reaches `min-iterations` is outlined into a function
-    `(ctx, begin, end)` that runs the linearized iterations [begin, end) of
-    all its dimensions but the innermost (which stays a whole loop), and is
-    replaced by a call of `seqc_parallel_for(n, fn, ctx)`. Values the body
-    uses from above are passed in an `llvm.alloca`ed struct of their LLVM
-    types (memrefs as descriptors), bridged with
-    `builtin.unrealized_conversion_cast`s that vanish in the final lowering.
-  }];
-  let options = [
-    Option<"minElements", "min-elements", "int64_t", "16384",
-           "Keep loops with fewer static iterations (all dimensions) serial">
-  ];
-  let dependentDialects = ["::mlir::func::FuncDialect",
-                           "::mlir::LLVM::LLVMDialect",
-                           "::mlir::scf::SCFDialect",
-                           "::mlir::arith::ArithDialect"];
 }
 
 #endif // SEQC_CONVERSION_PASSES

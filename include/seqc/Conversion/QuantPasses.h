@@ -14,7 +14,7 @@ class Pass;
 
 namespace seqc {
 /// seq-lower-quant-matmul: seq.quant_matmul -> a seqc_uk_qgemm call on the
-/// operands' buffers (lib/Conversion/Ukernels/QuantMatMulToUkernel.cpp).
+/// operands' buffers (lib/Target/CPU/QuantMatMulToUkernel.cpp).
 std::unique_ptr<mlir::Pass> createLowerQuantMatMulPass();
 /// Registers the passes above with the global registry (seq-opt, pipelines).
 void registerQuantPasses();

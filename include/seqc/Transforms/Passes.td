@@ -100,4 +100,63 @@ def SeqKVCacheState : Pass<"seq-kv-cache-state", "::mlir::ModuleOp"> {
                            "::mlir::seq::SeqDialect"];
 }
 
+// Linalg-level optimizations (lib/Transforms, after seq-to-linalg).
+
+def SeqFuseElementwise : Pass<"seq-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg producers into parallel consumers";
+  let description = [{
+    Like upstream `linalg-fuse-elementwise-ops`, but never fuses a producer
+    into a consumer with reduction loops: there the producer would be
+    recomputed once per reduction step (e.g. a GELU recomputed for every
+    output column of the following matmul), and never fuses a producer that
+    has several users (it would be recomputed in each of them: on gpt2 that
+    cost 25% of the run).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def SeqCloneSharedFills : Pass<"seq-clone-shared-fills"> {
+  let summary = "Give every user of a shared linalg.fill its own fill";
+  let description = [{
+    CSE merges identical `linalg.fill`s (e.g. the zero init of every
+    projection matmul), so one filled tensor becomes the `outs` of several
+    contractions. Bufferization then fills one buffer and copies it into each
+    destination, and the copy keeps seq-lower-to-ukernels from folding the
+    zero fill into the micro-kernel call. Cloning the fill next to each
+    extra user replaces every copy with a (cheap, often folded) fill.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def SeqApproximateMath : Pass<"seq-approximate-math"> {
+  let summary = "Replace f32 transcendental math ops with polynomial "
+                "approximations";
+  let description = [{
+    Without this, `math.exp`/`tanh`/`erf`/`log` lower to scalar libm calls,
+    which keep LLVM from vectorizing the elementwise loops around them
+    (softmax, SiLU/sigmoid, GELU). MLIR's polynomial approximations are plain
+    arithmetic (accurate to a few ulp), so those loops vectorize. Only f32
+    ops are rewritten; f64 keeps libm.
+  }];
+  let options = [
+    ListOption<"ops", "ops", "std::string",
+               "Math op mnemonics to approximate (default: exp, expm1, "
+               "tanh, erf, log, log1p, log2)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def SeqReassociateReductions : Pass<"seq-reassociate-reductions"> {
+  let summary = "Mark float ops in linalg reduction bodies reassociable";
+  let description = [{
+    Adds `fastmath<reassoc, contract>` to the addf/mulf/max/min ops inside
+    linalg ops with reduction loops, so that LLVM's loop vectorizer can
+    vectorize the resulting reduction loops (sums and maxima of norms,
+    softmax, the attention cascade). Results change only by rounding.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // SEQC_TRANSFORMS_PASSES

@@ -45,7 +45,7 @@ static double now_us(void) {
   return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
 }
 
-/* Flags and kinds as emitted by lib/Conversion/MoE/MoEToUkernel.cpp. */
+/* Flags and kinds as emitted by lib/Target/CPU/MoEToUkernel.cpp. */
 enum {
   MOE_EXPERTS_CONST = 1,
   MOE_SHARED_CONST = 2,

@@ -2,7 +2,7 @@
  * -*-===*
  *
  * seqc_uk_qgemm is what seq.quant_matmul lowers to
- * (lib/Conversion/Ukernels/QuantMatMulToUkernel.cpp). The weight stays in its
+ * (lib/Target/CPU/QuantMatMulToUkernel.cpp). The weight stays in its
  * quantized layout (qgemm_kernels.h) and is dequantized in registers:
  *
  * - m <= QG_GEMV_ROWS (decode): the activations are prepared once (padded,

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "seqc/Conversion/Passes.h"
+#include "seqc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -20,7 +20,7 @@ using namespace mlir;
 
 namespace seqc {
 #define GEN_PASS_DEF_SEQAPPROXIMATEMATH
-#include "seqc/Conversion/Passes.h.inc"
+#include "seqc/Transforms/Passes.h.inc"
 
 namespace {
 struct SeqApproximateMathPass

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "seqc/Conversion/Passes.h"
+#include "seqc/Target/CPUPasses.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -20,7 +20,7 @@ using namespace mlir;
 
 namespace seqc {
 #define GEN_PASS_DEF_SEQLOWERTOUKERNELS
-#include "seqc/Conversion/Passes.h.inc"
+#include "seqc/Target/CPUPasses.h.inc"
 
 namespace {
 

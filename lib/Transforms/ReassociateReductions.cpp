@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "seqc/Conversion/Passes.h"
+#include "seqc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -20,7 +20,7 @@ using namespace mlir;
 
 namespace seqc {
 #define GEN_PASS_DEF_SEQREASSOCIATEREDUCTIONS
-#include "seqc/Conversion/Passes.h.inc"
+#include "seqc/Transforms/Passes.h.inc"
 
 namespace {
 struct SeqReassociateReductionsPass

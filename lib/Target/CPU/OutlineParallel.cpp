@@ -22,7 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "seqc/Conversion/Passes.h"
+#include "seqc/Target/CPUPasses.h"
 
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -36,7 +36,7 @@ using namespace mlir;
 
 namespace seqc {
 #define GEN_PASS_DEF_SEQOUTLINEPARALLEL
-#include "seqc/Conversion/Passes.h.inc"
+#include "seqc/Target/CPUPasses.h.inc"
 
 namespace {
 

@@ -1,6 +1,6 @@
 //===- FuseElementwise.cpp - producer fusion into parallel consumers ------===//
 
-#include "seqc/Conversion/Passes.h"
+#include "seqc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -9,7 +9,7 @@ using namespace mlir;
 
 namespace seqc {
 #define GEN_PASS_DEF_SEQFUSEELEMENTWISE
-#include "seqc/Conversion/Passes.h.inc"
+#include "seqc/Transforms/Passes.h.inc"
 
 namespace {
 struct FuseElementwisePass : impl::SeqFuseElementwiseBase<FuseElementwisePass> {

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "seqc/Conversion/Passes.h"
+#include "seqc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
@@ -17,7 +17,7 @@ using namespace mlir;
 
 namespace seqc {
 #define GEN_PASS_DEF_SEQCLONESHAREDFILLS
-#include "seqc/Conversion/Passes.h.inc"
+#include "seqc/Transforms/Passes.h.inc"
 
 namespace {
 struct SeqCloneSharedFillsPass

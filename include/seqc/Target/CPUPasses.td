@@ -1,0 +1,55 @@
+//===- CPUPasses.td - passes of the CPU target -------------*- tablegen -*-===//
+//
+// Bufferized linalg -> runtime micro-kernel calls and the runtime thread
+// pool (lib/Target/CPU). The order they run in is in lib/Driver/Pipelines.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SEQC_TARGET_CPU_PASSES
+#define SEQC_TARGET_CPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def SeqLowerToUkernels : Pass<"seq-lower-to-ukernels", "::mlir::ModuleOp"> {
+  let summary = "Replace f32 contractions on memrefs with runtime "
+                "micro-kernel calls";
+  let description = [{
+    Runs after bufferization. Every linalg contraction (named matmul-like
+    ops and Einsum-style linalg.generic with a `mulf`/`addf` body and one
+    reduction loop, e.g. `...mk,...kn->...mn` or the transposed-B `qd,kd->qk`)
+    on f32 memrefs becomes a call of `seqc_uk_sgemm` (lib/Runtime/ukernels):
+    m, n, k and up to three batch loops with the element strides of each
+    operand (0 for a broadcast operand), so transposed operands are read in
+    place. A `linalg.fill` of zero into the output right before the
+    contraction is folded into the call (overwrite instead of accumulate).
+    The runtime packs, cache-blocks, multi-threads and dispatches to an
+    AVX-512, AVX2/FMA or portable kernel by CPUID.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def SeqOutlineParallel : Pass<"seq-outline-parallel", "::mlir::ModuleOp"> {
+  let summary = "Run outermost scf.parallel loops on the runtime thread pool";
+  let description = [{
+    Each outermost `scf.parallel` without results whose static trip count
+    reaches `min-iterations` is outlined into a function
+    `(ctx, begin, end)` that runs the linearized iterations [begin, end) of
+    all its dimensions but the innermost (which stays a whole loop), and is
+    replaced by a call of `seqc_parallel_for(n, fn, ctx)`. Values the body
+    uses from above are passed in an `llvm.alloca`ed struct of their LLVM
+    types (memrefs as descriptors), bridged with
+    `builtin.unrealized_conversion_cast`s that vanish in the final lowering.
+  }];
+  let options = [
+    Option<"minElements", "min-elements", "int64_t", "16384",
+           "Keep loops with fewer static iterations (all dimensions) serial">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // SEQC_TARGET_CPU_PASSES
