@@ -14,6 +14,7 @@
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Import/OnnxImporter.h"
 #include "seqc/Target/ModelABI.h"
+#include "seqc/Transforms/KVCacheQuantize.h"
 #include "seqc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -168,8 +169,15 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.fuse && failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
     return failure();
   if (!opts.quantize.empty()) {
-    std::string pipeline, error;
-    if (failed(quantizePipeline(opts.quantize, pipeline, error)))
+    std::string weights, pipeline, error;
+    bool kv8 = false;
+    if (failed(splitQuantizeSpec(opts.quantize, weights, kv8, error)))
+      return emitError(module->getLoc()) << error;
+    if (kv8)
+      return emitError(module->getLoc())
+             << "--quantize=kv8 quantizes the KV cache of a generation "
+                "artifact: it needs --max-seq-len";
+    if (failed(quantizePipeline(weights, pipeline, error)))
       return emitError(module->getLoc()) << error;
     if (failed(runPipeline(ctx, *module, pipeline, opts)))
       return failure();

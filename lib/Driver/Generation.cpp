@@ -14,10 +14,12 @@
 
 #include "CompilerInternal.h"
 
+#include "seqc/Conversion/QuantPasses.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Import/OnnxImporter.h"
 #include "seqc/Target/CPU.h"
 #include "seqc/Target/ModelABI.h"
+#include "seqc/Transforms/KVCacheQuantize.h"
 
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -174,6 +176,8 @@ int32_t onnxDtype(Type t) {
     return 16;
   if (t.isF64())
     return 11;
+  if (t.isInteger(8))
+    return 3; // --quantize=kv8 caches
   return 0;
 }
 
@@ -280,12 +284,29 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
     return failure();
   if (opts.fuse && failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
     return failure();
+  // --quantize: weights (w8|w4) before the caches exist, kv8 after.
+  std::string weights, quantError;
+  bool kv8 = false;
+  if (!opts.quantize.empty()) {
+    std::string pipeline;
+    if (failed(splitQuantizeSpec(opts.quantize, weights, kv8, quantError)) ||
+        (!weights.empty() &&
+         failed(quantizePipeline(weights, pipeline, quantError))))
+      return genError(ctx, plan.path) << quantError;
+    if (!pipeline.empty() && failed(runPipeline(ctx, *module, pipeline, opts)))
+      return failure();
+  }
   std::string cachePass =
       "seq-kv-cache-state{block-size=" + std::to_string(opts.kvBlockSize);
+  // kv8: the decode step's second half of caches are the scales.
+  ArrayRef<std::string> presentNames =
+      kv8 ? cacheNames.take_front(cacheNames.size() / 2) : cacheNames;
   if (plan.fresh)
     cachePass += " max-len=" + std::to_string(opts.maxSeqLen) +
-                 " present-names=" + llvm::join(cacheNames, ",");
+                 " present-names=" + llvm::join(presentNames, ",");
   cachePass += "}";
+  if (kv8)
+    cachePass += ",seq-kv-cache-quantize";
   if (failed(runPipeline(ctx, *module, cachePass, opts)))
     return failure();
   if (auto names = (*module)->getAttrOfType<ArrayAttr>("seq.cache_names"))

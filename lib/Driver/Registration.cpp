@@ -9,6 +9,7 @@
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Target/CPUPasses.h"
 #include "seqc/Target/CUDA.h"
+#include "seqc/Transforms/KVCacheQuantize.h"
 #include "seqc/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -34,6 +35,7 @@ void registerAllPasses() {
   seqc::registerMoEPasses();
   seqc::registerQuantPasses();
   seqc::registerQuantizeWeightsPass();
+  seqc::registerKVCacheQuantizePass();
   seqc::registerSeqcTransformsPasses();
   registerPipelines();
   registerSeqcCpuPasses();

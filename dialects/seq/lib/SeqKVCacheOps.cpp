@@ -86,3 +86,48 @@ LogicalResult KVCacheViewOp::verify() {
            << " blocks of " << cache.getDimSize(2);
   return success();
 }
+
+/// Shared checks of int8 rows and their scales: rank-4 `values` of
+/// signless i8, float `scales` of the same shape with a last dim of 1,
+/// `floats` (the float side) of the values' shape.
+static LogicalResult verifyQuantRows(Operation *op, RankedTensorType floats,
+                                     RankedTensorType values,
+                                     RankedTensorType scales,
+                                     StringRef floatName) {
+  if (floats.getRank() != 4)
+    return op->emitOpError("expects a rank-4 ")
+           << floatName << " [B, H, T, D], got " << floats;
+  if (!isa<FloatType>(floats.getElementType()))
+    return op->emitOpError("expects a float ")
+           << floatName << ", got " << floats;
+  if (!values.getElementType().isSignlessInteger(8))
+    return op->emitOpError("expects i8 values, got ") << values;
+  if (values.getShape() != floats.getShape())
+    return op->emitOpError("values ") << values << " and " << floatName << " "
+                                      << floats << " differ in shape";
+  if (scales.getElementType() != floats.getElementType())
+    return op->emitOpError("scale element type ")
+           << scales.getElementType() << " differs from the " << floatName
+           << "'s " << floats.getElementType();
+  SmallVector<int64_t> rowShape(floats.getShape());
+  rowShape[3] = 1;
+  if (scales.getShape() != ArrayRef<int64_t>(rowShape))
+    return op->emitOpError("expects scales of one element a row [B, H, T, 1] "
+                           "of ")
+           << floats << ", got " << scales;
+  return success();
+}
+
+LogicalResult KVCacheQuantizeOp::verify() {
+  return verifyQuantRows(*this, cast<RankedTensorType>(getInput().getType()),
+                         cast<RankedTensorType>(getValues().getType()),
+                         cast<RankedTensorType>(getScales().getType()),
+                         "input");
+}
+
+LogicalResult KVCacheDequantOp::verify() {
+  return verifyQuantRows(*this, cast<RankedTensorType>(getResult().getType()),
+                         cast<RankedTensorType>(getValues().getType()),
+                         cast<RankedTensorType>(getScales().getType()),
+                         "result");
+}

@@ -26,6 +26,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
+#include "seq/IR/SeqKVCacheOps.h"
 #include "seq/IR/SeqOps.h"
 #include "seqc/Conversion/Passes.h"
 
@@ -129,6 +130,11 @@ struct Lowering {
   // known only inside the forall (`offsetV`).
   bool dynamicOffset = false;
   Value offsetV;
+  // An int8 cache (seq.kv_cache_dequant of i8 rows and [.., 1] row scales)
+  // read through kv_seqlen: each K/V tile is dequantized inside the tile
+  // loop; the cache is never dequantized as a whole.
+  seq::KVCacheDequantOp kDq, vDq;
+  Value kScales, vScales; // [B, Hkv, SkvP, 1] once padded
   double scale, softcap;
   SmallVector<int64_t> m5; // mask shape as [B, Hkv, G, Sq, Skv] (broadcast)
   scf::ForallOp forall;    // the cascade, once built
@@ -158,6 +164,8 @@ struct Lowering {
       DenseIntElementsAttr c;
       if (matchPattern(kl, m_Constant(&c)) && c.isSplat())
         kvStatic = c.getSplatValue<APInt>().getSExtValue();
+      kDq = op.getKey().getDefiningOp<seq::KVCacheDequantOp>();
+      vDq = op.getValue().getDefiningOp<seq::KVCacheDequantOp>();
     }
     for (NamedAttribute a : op->getAttrs())
       if (!llvm::is_contained({"scale", "causal", "softcap", "query_offset",
@@ -456,6 +464,25 @@ struct Lowering {
     return g.getResult(0);
   }
 
+  /// An int8 [Bc, n] tile of a cache times its rows' scales, as a tile-sized
+  /// float buffer (the f32 tile contractions then run as before).
+  Value dequantTile(OpBuilder &b, Value tile, Value scales, ValueRange bhg,
+                    Value j0) {
+    auto tt = cast<RankedTensorType>(tile.getType());
+    Value rowScales = slice(b, scales, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
+                            {1, 1, Bc, 1}, {Bc});
+    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    return buildGeneric(b, loc, tensor(tt.getShape()), {tile, rowScales},
+                        createEmpty(b, loc, tensor(tt.getShape()), {}),
+                        {id2, dims(ctx, 2, {0}), id2}, iterators(2),
+                        [&](OpBuilder &nb, Location l, ValueRange a) {
+                          Value x = arith::SIToFPOp::create(nb, l, elt, a[0]);
+                          return SmallVector<Value>{
+                              arith::MulFOp::create(nb, l, x, a[1])};
+                        })
+        .getResult(0);
+  }
+
   /// One step of the online softmax over K/V tile `t`.
   SmallVector<Value> tileStep(OpBuilder &b, Value t, ValueRange carried,
                               Value qTile, Value kt, Value v, Value mask,
@@ -471,6 +498,10 @@ struct Lowering {
                               {1, 1, D, Bc}, {D, Bc});
     Value vTile = slice(b, v, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
                         {1, 1, Bc, Dv}, {Bc, Dv});
+    if (kDq)
+      kTile = dequantTile(b, kTile, kScales, bhg, j0);
+    if (vDq)
+      vTile = dequantTile(b, vTile, vScales, bhg, j0);
     Value maskTile;
     if (mask) {
       // Broadcast mask dims keep offset 0 and size 1.
@@ -571,9 +602,16 @@ struct Lowering {
     // V [B,Hkv,SkvP,Dv], mask [mB,Hkv|1,G|1,SqP|1,SkvP|1].
     Value q = reshapeTo(b, loc, op.getQuery(), {B, Hkv, G, Sq, D});
     q = padDim(b, loc, q, 3, SqP, b.getFloatAttr(elt, 0.0));
+    TypedAttr zeroF = b.getFloatAttr(elt, 0.0);
+    TypedAttr zeroI8 = b.getIntegerAttr(b.getIntegerType(8), 0);
+    if (kDq)
+      kScales = padDim(b, loc, kDq.getScales(), 2, SkvP, zeroF);
+    if (vDq)
+      vScales = padDim(b, loc, vDq.getScales(), 2, SkvP, zeroF);
     Value kt =
         hasKvLen
-            ? padDim(b, loc, op.getKey(), 2, SkvP, b.getFloatAttr(elt, 0.0))
+            ? (kDq ? padDim(b, loc, kDq.getValues(), 2, SkvP, zeroI8)
+                   : padDim(b, loc, op.getKey(), 2, SkvP, zeroF))
             : buildGeneric(b, loc, tensor({B, Hkv, D, Skv}), {op.getKey()},
                             createEmpty(b, loc, tensor({B, Hkv, D, Skv}), {}),
                             {dims(ctx, 4, {0, 1, 3, 2}),
@@ -585,7 +623,8 @@ struct Lowering {
                    .getResult(0);
     if (!hasKvLen)
       kt = padDim(b, loc, kt, 3, SkvP, b.getFloatAttr(elt, 0.0));
-    Value v = padDim(b, loc, op.getValue(), 2, SkvP, b.getFloatAttr(elt, 0.0));
+    Value v = vDq ? padDim(b, loc, vDq.getValues(), 2, SkvP, zeroI8)
+                  : padDim(b, loc, op.getValue(), 2, SkvP, zeroF);
     Value mask;
     if (Value m = op.getMask()) {
       auto mt = cast<RankedTensorType>(m.getType());

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -188,10 +189,103 @@ struct LowerView : OpRewritePattern<seq::KVCacheViewOp> {
   }
 };
 
+/// (b, h, t, 0): a row's scale inside a (b, h, t, d) loop nest.
+AffineMap rowScaleMap(MLIRContext *ctx) {
+  return AffineMap::get(4, 0,
+                        {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                         getAffineDimExpr(2, ctx),
+                         getAffineConstantExpr(0, ctx)},
+                        ctx);
+}
+
+/// Symmetric int8 rows: scale = max|x| / 127, values = round(x / scale).
+struct LowerQuantize : OpRewritePattern<seq::KVCacheQuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::KVCacheQuantizeOp op,
+                                PatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto inType = cast<RankedTensorType>(op.getInput().getType());
+    auto valType = cast<RankedTensorType>(op.getValues().getType());
+    auto scaleType = cast<RankedTensorType>(op.getScales().getType());
+    if (!inType.hasStaticShape())
+      return rw.notifyMatchFailure(op, "dynamic shape");
+    Type elt = inType.getElementType();
+    MLIRContext *ctx = rw.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineMap row = rowScaleMap(ctx);
+    Value amax = buildGeneric(rw, loc, scaleType, {op.getInput()},
+                              createFilled(rw, loc, scaleType,
+                                           rw.getFloatAttr(elt, 0.0), {}),
+                              {id, row}, iterators(3, 1),
+                              [](OpBuilder &nb, Location l, ValueRange a) {
+                                Value m = math::AbsFOp::create(nb, l, a[0]);
+                                return SmallVector<Value>{
+                                    arith::MaximumFOp::create(nb, l, m, a[1])};
+                              })
+                     .getResult(0);
+    AffineMap id4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+    Value scales =
+        buildGeneric(rw, loc, scaleType, {amax},
+                     createEmpty(rw, loc, scaleType, {}), {id4, id4},
+                     iterators(4),
+                     [&](OpBuilder &nb, Location l, ValueRange a) {
+                       return SmallVector<Value>{arith::DivFOp::create(
+                           nb, l, a[0], floatConst(nb, l, elt, 127.0))};
+                     })
+            .getResult(0);
+    Value values =
+        buildGeneric(
+            rw, loc, valType, {op.getInput(), scales},
+            createEmpty(rw, loc, valType, {}), {id, row, id}, iterators(4),
+            [&](OpBuilder &nb, Location l, ValueRange a) {
+              Value zero = floatConst(nb, l, elt, 0.0);
+              Value r = math::RoundEvenOp::create(
+                  nb, l, arith::DivFOp::create(nb, l, a[0], a[1]));
+              r = arith::MaximumFOp::create(nb, l, r,
+                                            floatConst(nb, l, elt, -127.0));
+              r = arith::MinimumFOp::create(nb, l, r,
+                                            floatConst(nb, l, elt, 127.0));
+              // An all-zero row (scale 0) stores zeros, not 0/0.
+              Value none = arith::CmpFOp::create(
+                  nb, l, arith::CmpFPredicate::OEQ, a[1], zero);
+              r = arith::SelectOp::create(nb, l, none, zero, r);
+              return SmallVector<Value>{
+                  arith::FPToSIOp::create(nb, l, valType.getElementType(), r)};
+            })
+            .getResult(0);
+    rw.replaceOp(op, {values, scales});
+    return success();
+  }
+};
+
+/// The whole dequantized tensor (tiled attention reads tiles instead).
+struct LowerDequant : OpRewritePattern<seq::KVCacheDequantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(seq::KVCacheDequantOp op,
+                                PatternRewriter &rw) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    if (!type.hasStaticShape())
+      return rw.notifyMatchFailure(op, "dynamic shape");
+    MLIRContext *ctx = rw.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+    Type elt = type.getElementType();
+    auto g = buildGeneric(
+        rw, op.getLoc(), type, {op.getValues(), op.getScales()},
+        createEmpty(rw, op.getLoc(), type, {}), {id, rowScaleMap(ctx), id},
+        iterators(4), [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value x = arith::SIToFPOp::create(nb, l, elt, a[0]);
+          return SmallVector<Value>{arith::MulFOp::create(nb, l, x, a[1])};
+        });
+    rw.replaceOp(op, g.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void populateKVCachePatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerAppend, LowerView>(patterns.getContext());
+  patterns.add<LowerAppend, LowerView, LowerQuantize, LowerDequant>(
+      patterns.getContext());
 }
 
 } // namespace seqc::lowering

@@ -80,4 +80,51 @@ def Seq_KVCacheViewOp : Seq_Op<"kv_cache_view", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Seq_KVCacheQuantizeOp : Seq_Op<"kv_cache_quantize", [Pure]> {
+  let summary = "a step's key or value rows as int8 with one scale a row";
+  let description = [{
+    Quantizes each row of D values of `input` [B, H, T, D] (float)
+    symmetrically: `scale = max|x| / 127` (0 for an all-zero row), `values =
+    round(x / scale)` in [-127, 127] (0 where the scale is 0). `scales` is
+    [B, H, T, 1] in the input's element type, so that it is itself a KV cache
+    of rows of one element that `seq.kv_cache_append` can write. A row is
+    quantized alone: appending never rescales the rows already in a cache
+    (`seqc --quantize=kv8`, seq-kv-cache-quantize).
+
+    ```mlir
+    %q, %s = seq.kv_cache_quantize %k
+        : tensor<1x2x1x32xf32> -> tensor<1x2x1x32xi8>, tensor<1x2x1x1xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$scales);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($values) `,` type($scales)
+  }];
+  let hasVerifier = 1;
+}
+
+def Seq_KVCacheDequantOp : Seq_Op<"kv_cache_dequant", [Pure]> {
+  let summary = "an int8 KV cache with row scales read as floats";
+  let description = [{
+    `result[b, h, t, d] = values[b, h, t, d] * scales[b, h, t, 0]`, values
+    [B, H, L, D] i8 and scales [B, H, L, 1] float (the result's element
+    type). Tiled attention (seq-tile-attention) reading a kv_seqlen prefix
+    looks through this op and dequantizes one K/V tile at a time inside its
+    tile loop; any other reader gets the whole dequantized tensor.
+
+    ```mlir
+    %k = seq.kv_cache_dequant %q scales %s
+        : tensor<1x2x64x32xi8>, tensor<1x2x64x1xf32> -> tensor<1x2x64x32xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$values, AnyRankedTensor:$scales);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $values `scales` $scales attr-dict `:` type($values) `,` type($scales)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // SEQ_KVCACHE_OPS_TD
