@@ -18,6 +18,10 @@ void populateRaiseMoEPatterns(RewritePatternSet &patterns);
 /// conv1d -> seq.causal_conv (RaiseLinearScan.cpp).
 void populateRaiseLinearScanPatterns(RewritePatternSet &patterns);
 
+/// onnxruntime's dynamic int8 MatMul (DynamicQuantizeLinear, MatMulInteger,
+/// Cast, Mul) -> seq.quant_matmul (RaiseIntegerMatMul.cpp).
+void populateRaiseIntegerMatMulPatterns(RewritePatternSet &patterns);
+
 void populateSeqRaisePatterns(RewritePatternSet &patterns) {
   populateRaiseRMSNormPatterns(patterns);
   populateRaiseAttentionPatterns(patterns);
@@ -28,6 +32,7 @@ void populateSeqRaisePatterns(RewritePatternSet &patterns) {
   populateRaiseCausalMaskPatterns(patterns);
   populateRaiseMoEPatterns(patterns);
   populateRaiseLinearScanPatterns(patterns);
+  populateRaiseIntegerMatMulPatterns(patterns);
 }
 
 namespace {
