@@ -14,6 +14,7 @@
 
 #include "CompilerInternal.h"
 
+#include "seq/IR/SeqOps.h"
 #include "seqc/Conversion/QuantPasses.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Import/OnnxImporter.h"
@@ -23,6 +24,7 @@
 
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
@@ -181,6 +183,30 @@ int32_t onnxDtype(Type t) {
   return 0;
 }
 
+/// Whether attention reads `mask` key by key (a padding mask, which lets a
+/// session left-pad shorter rows of a batch) and never as a valid length
+/// (GroupQueryAttention's seqlens_k = sum(mask) - 1 reads a prefix).
+bool maskIsPerKey(Value mask) {
+  llvm::SmallPtrSet<Value, 32> seen{mask};
+  SmallVector<Value> work{mask};
+  bool perKey = false;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    for (OpOperand &use : v.getUses()) {
+      if (auto att = dyn_cast<seq::AttentionOp>(use.getOwner())) {
+        if (use.get() == att.getKvSeqlen())
+          return false;
+        perKey |= use.get() == att.getMask();
+        continue;
+      }
+      for (Value r : use.getOwner()->getResults())
+        if (seen.insert(r).second)
+          work.push_back(r);
+    }
+  }
+  return perKey;
+}
+
 /// Roles of @main's arguments and results for seqc_gen_desc.
 LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
   llvm::raw_string_ostream os(info.roles);
@@ -208,7 +234,8 @@ LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
     } else if (n == "input_ids") {
       os << "ids\n";
     } else if (n == "attention_mask") {
-      os << "mask\n";
+      // "pad": rows may have 0s before their tokens (session.c).
+      os << (maskIsPerKey(fn.getArgument(j)) ? "mask pad\n" : "mask\n");
     } else if (n == "position_ids") {
       os << "positions\n";
     } else {

@@ -22,6 +22,13 @@
  * [0,p+n) and writes on [p,p+T) in place: nothing is copied per step. The
  * session reads logits row n-1.
  *
+ * Rows of different lengths (seqc_session_prefill_ragged) are left-padded,
+ * as Hugging Face's batched generate does: row b's s_b pad slots come first
+ * and every row appends at the same p. Its mask is 0 on [0,s_b) and its
+ * position_ids count from its first token (p + i - s_b; 1 on pad slots).
+ * Only variants whose mask role says "pad" (the compiler found the mask
+ * read key by key by attention, not as a valid length) run such batches.
+ *
  * Artifacts without a generation description link too: the symbols are
  * weak, and seqc_is_generator() says 0.
  *
@@ -103,7 +110,7 @@ enum role_kind {
 
 typedef struct role {
   int kind;
-  int32_t arg; /* the cache index of ROLE_CACHE */
+  int32_t arg; /* the cache index of ROLE_CACHE; 1 for a "mask pad" */
 } role;
 
 typedef struct variant {
@@ -114,6 +121,7 @@ typedef struct variant {
   role *in, *out; /* by input / output index; sized by the gen desc lines */
   int32_t num_in, num_out; /* 1 + the largest index named */
   int dynamic_out;         /* an ignored output with a dynamic shape */
+  int pad_ok; /* has a mask, every mask "pad": may run left-padded rows */
 } variant;
 
 typedef struct cache_info {
@@ -224,6 +232,13 @@ static int check_variant(int k) {
       return gen_error("variant %d: input %d ('%s') does not fit its role", k,
                        j, ti->name);
   }
+  int masks = 0, padded = 0;
+  for (int32_t j = 0; j < v->num_in; ++j)
+    if (v->in[j].kind == ROLE_MASK) {
+      ++masks;
+      padded += v->in[j].arg == 1;
+    }
+  v->pad_ok = masks > 0 && padded == masks;
   for (int32_t j = 0; j < v->num_out; ++j) {
     const seqc_tensor_info *ti = &mi->outputs[j];
     role r = v->out[j];
@@ -326,6 +341,10 @@ static int parse_gen_lines(char *text, size_t lines) {
         if (ok && kind == ROLE_CACHE)
           ok = parse_i64(seqc_next_token(&rest), &c) && c >= 0 &&
                c < (int64_t)lines && (r->arg = (int32_t)c, 1);
+        if (ok && kind == ROLE_MASK) {
+          const char *flag = seqc_next_token(&rest);
+          r->arg = flag && !strcmp(flag, "pad");
+        }
         int32_t *count = in ? &v->num_in : &v->num_out;
         if (b + 1 > *count)
           *count = (int32_t)(b + 1);
@@ -494,6 +513,8 @@ typedef struct session_impl {
   int32_t num_owned, cap_owned;
   float *gen_logits; /* [batch][V] for seqc_generate */
   void *sample_scratch;
+  int64_t *start; /* [gen.batch] left-pad slots of each row (0: none) */
+  int padded;     /* some start[b] > 0 */
 } session_impl;
 
 /* Live sessions by handle. Handles are odd integers that are never reused,
@@ -671,7 +692,8 @@ SEQC_API int seqc_session_create(int64_t max_len, int32_t batch,
        (impl->gen_logits = own(impl, (int64_t)impl->batch * gen.vocab *
                                          (int64_t)sizeof(float))) &&
        (impl->sample_scratch =
-            own(impl, (int64_t)seqc_sample_scratch_size(gen.vocab)));
+            own(impl, (int64_t)seqc_sample_scratch_size(gen.vocab))) &&
+       (impl->start = own(impl, gen.batch * (int64_t)sizeof(int64_t)));
   if (!ok) {
     free_impl(impl);
     return seqc_fail(SEQC_ERR_INTERNAL, "%s: out of memory for the cache", fn);
@@ -728,6 +750,8 @@ SEQC_API int seqc_session_reset(seqc_session *s) {
   /* No clearing: a step reads only positions it or an earlier step of this
    * session wrote. */
   impl->cur = 0;
+  memset(impl->start, 0, (size_t)gen.batch * sizeof(int64_t));
+  impl->padded = 0;
   return release(impl, SEQC_OK);
 }
 
@@ -735,6 +759,15 @@ SEQC_API int64_t seqc_session_length(const seqc_session *s) {
   pthread_mutex_lock(&reg_lock);
   session_impl *impl = s ? reg_find((uintptr_t)s) : NULL;
   int64_t len = impl ? impl->len : -1;
+  pthread_mutex_unlock(&reg_lock);
+  return len;
+}
+
+SEQC_API int64_t seqc_session_row_length(const seqc_session *s, int32_t row) {
+  pthread_mutex_lock(&reg_lock);
+  session_impl *impl = s ? reg_find((uintptr_t)s) : NULL;
+  int64_t len =
+      impl && row >= 0 && row < impl->batch ? impl->len - impl->start[row] : -1;
   pthread_mutex_unlock(&reg_lock);
   return len;
 }
@@ -781,9 +814,12 @@ static int run_step(session_impl *impl, int k, const int64_t *ids,
                     b < impl->batch && i < n ? ids[b * stride + i] : 0);
       break;
     case ROLE_POSITIONS:
+      /* Counted from each row's first token; pad slots get 1 (as HF's
+       * cumsum(mask) - 1 with masked_fill(mask == 0, 1)). */
       for (int64_t b = 0; b < B; ++b)
         for (int64_t i = 0; i < T; ++i)
-          put_value(t->data, t->dtype, b * T + i, p + i);
+          put_value(t->data, t->dtype, b * T + i,
+                    p + i >= impl->start[b] ? p + i - impl->start[b] : 1);
       break;
     case ROLE_MASK:
       /* The padding slots of a chunk count as valid: exporters (and
@@ -792,7 +828,8 @@ static int run_step(session_impl *impl, int k, const int64_t *ids,
        * seeing the padding, whose cache rows later steps overwrite. */
       for (int64_t b = 0; b < B; ++b)
         for (int64_t i = 0; i < gen.max_len; ++i)
-          put_value(t->data, t->dtype, b * gen.max_len + i, i < p + T);
+          put_value(t->data, t->dtype, b * gen.max_len + i,
+                    i >= impl->start[b] && i < p + T);
       break;
     case ROLE_POS:
       put_value(t->data, t->dtype, 0, p);
@@ -838,11 +875,12 @@ static int run_step(session_impl *impl, int k, const int64_t *ids,
  * about 1 + T/8 decode steps (weights are read once per call; compute grows
  * with T): a variant that covers the rest with padding wins over more
  * calls of a smaller one when that is cheaper. */
-static int pick_variant(int64_t p, int64_t remaining) {
+static int pick_variant(int64_t p, int64_t remaining, int padded) {
   int fit = -1, cover = -1;
   for (int k = 0; k <= MAX_VARIANT; ++k) {
     const variant *v = &gen.var[k];
-    if (!v->present || (v->fresh && p != 0) || p + v->T > gen.max_len)
+    if (!v->present || (v->fresh && p != 0) || p + v->T > gen.max_len ||
+        (padded && !v->pad_ok))
       continue;
     if (v->T <= remaining) {
       if (fit < 0 || v->T > gen.var[fit].T)
@@ -878,7 +916,7 @@ static int append(session_impl *impl, const char *fn, const int64_t *ids,
                      fn, (long long)n, (long long)start,
                      (long long)impl->max_len);
   for (int64_t done = 0; done < n;) {
-    int k = pick_variant(impl->cur, n - done);
+    int k = pick_variant(impl->cur, n - done, impl->padded);
     if (k < 0) {
       impl->cur = start;
       return seqc_fail(SEQC_ERR_ARGUMENT,
@@ -916,6 +954,95 @@ SEQC_API int seqc_session_prefill(seqc_session *s, const int64_t *ids,
   return release(impl, status);
 }
 
+/* Appends row b's lengths[b] tokens, ids[b * n_max + j] for j < lengths[b].
+ * Rows of equal length append like prefill; shorter rows are left-padded
+ * (see the top of this file), which needs an empty session and variants
+ * that read the mask key by key. On an error nothing changes. */
+static int append_rows(session_impl *impl, const char *fn, const int64_t *ids,
+                       const int64_t *lengths, int64_t n_max, float *logits) {
+  if (!ids || !lengths)
+    return seqc_fail(SEQC_ERR_ARGUMENT, "%s: ids or lengths is NULL", fn);
+  if (n_max <= 0)
+    return seqc_fail(SEQC_ERR_ARGUMENT,
+                     "%s: n_max is %lld, expected at least 1 token", fn,
+                     (long long)n_max);
+  int64_t longest = 0;
+  for (int32_t b = 0; b < impl->batch; ++b) {
+    if (lengths[b] < 1 || lengths[b] > n_max)
+      return seqc_fail(SEQC_ERR_ARGUMENT,
+                       "%s: lengths[%d] is %lld, expected 1 .. n_max (%lld)",
+                       fn, (int)b, (long long)lengths[b], (long long)n_max);
+    if (lengths[b] > longest)
+      longest = lengths[b];
+    for (int64_t j = 0; j < lengths[b]; ++j)
+      if (ids[b * n_max + j] < 0 || ids[b * n_max + j] >= gen.vocab)
+        return seqc_fail(SEQC_ERR_ARGUMENT,
+                         "%s: token id %lld at [%d][%lld] is outside the "
+                         "vocabulary [0, %lld)",
+                         fn, (long long)ids[b * n_max + j], (int)b,
+                         (long long)j, (long long)gen.vocab);
+  }
+  if (longest != n_max)
+    return seqc_fail(SEQC_ERR_ARGUMENT,
+                     "%s: n_max is %lld but the longest row has %lld tokens",
+                     fn, (long long)n_max, (long long)longest);
+  int equal = 1;
+  for (int32_t b = 0; b < impl->batch; ++b)
+    equal &= lengths[b] == n_max;
+  if (equal)
+    return append(impl, fn, ids, n_max, logits);
+  if (impl->cur != 0)
+    return seqc_fail(SEQC_ERR_ARGUMENT,
+                     "%s: rows of different lengths need an empty session "
+                     "(it holds %lld tokens; reset it first)",
+                     fn, (long long)impl->cur);
+  if (!gen.var[0].pad_ok) {
+    int mask = 0;
+    for (int32_t j = 0; j < gen.var[0].num_in; ++j)
+      mask |= gen.var[0].in[j].kind == ROLE_MASK;
+    return seqc_fail(
+        SEQC_ERR_ARGUMENT,
+        "%s: rows of different lengths need a model whose attention reads "
+        "attention_mask key by key (left padding); this artifact's decode "
+        "step %s",
+        fn,
+        mask ? "reads it as a valid length (GroupQueryAttention's seqlens_k)"
+             : "takes no attention_mask");
+  }
+  if (n_max > impl->max_len)
+    return seqc_fail(SEQC_ERR_ARGUMENT,
+                     "%s: %lld tokens do not fit: the session holds at most "
+                     "%lld",
+                     fn, (long long)n_max, (long long)impl->max_len);
+  int64_t *padded = malloc((size_t)(impl->batch * n_max) * sizeof(int64_t));
+  if (!padded)
+    return seqc_fail(SEQC_ERR_INTERNAL, "%s: out of memory", fn);
+  for (int32_t b = 0; b < impl->batch; ++b) {
+    int64_t pad = n_max - lengths[b];
+    impl->start[b] = pad;
+    for (int64_t j = 0; j < n_max; ++j)
+      padded[b * n_max + j] = j < pad ? 0 : ids[b * n_max + j - pad];
+  }
+  impl->padded = 1;
+  int status = append(impl, fn, padded, n_max, logits);
+  free(padded);
+  if (status != SEQC_OK) {
+    memset(impl->start, 0, (size_t)gen.batch * sizeof(int64_t));
+    impl->padded = 0;
+  }
+  return status;
+}
+
+SEQC_API int seqc_session_prefill_ragged(seqc_session *s, const int64_t *ids,
+                                         const int64_t *lengths, int64_t n_max,
+                                         float *logits) {
+  static const char fn[] = "seqc_session_prefill_ragged";
+  session_impl *impl = acquire(s, fn);
+  if (!impl)
+    return SEQC_ERR_ARGUMENT;
+  return release(impl, append_rows(impl, fn, ids, lengths, n_max, logits));
+}
+
 SEQC_API int seqc_session_decode(seqc_session *s, const int64_t *tokens,
                                  float *logits) {
   static const char fn[] = "seqc_session_decode";
@@ -925,6 +1052,24 @@ SEQC_API int seqc_session_decode(seqc_session *s, const int64_t *tokens,
   int status = tokens ? append(impl, fn, tokens, 1, logits)
                       : seqc_fail(SEQC_ERR_ARGUMENT, "%s: tokens is NULL", fn);
   return release(impl, status);
+}
+
+/* Checks sampling parameters (NULL: greedy) and resolves the EOS id. */
+static int check_params(const char *fn, const seqc_sampling *params,
+                        int64_t *eos) {
+  *eos = gen.eos;
+  if (params && (isnan(params->temperature) || params->top_k < 0 ||
+                 isnan(params->top_p) || params->eos_id < -2 ||
+                 params->eos_id >= gen.vocab))
+    return seqc_fail(SEQC_ERR_ARGUMENT,
+                     "%s: invalid sampling parameters (temperature and "
+                     "top_p must be numbers, top_k >= 0, eos_id in [-2, "
+                     "%lld))",
+                     fn, (long long)gen.vocab),
+           0;
+  if (params && params->eos_id != -1)
+    *eos = params->eos_id == -2 ? -1 : params->eos_id;
+  return 1;
 }
 
 SEQC_API int seqc_generate(seqc_session *s, const int64_t *prompt, int64_t n,
@@ -953,18 +1098,10 @@ SEQC_API int seqc_generate(seqc_session *s, const int64_t *prompt, int64_t n,
                        "%s: the session has batch %d; generate runs batch-1 "
                        "sessions (use prefill/decode for batches)",
                        fn, (int)impl->batch);
-  else if (params && (isnan(params->temperature) || params->top_k < 0 ||
-                      isnan(params->top_p) || params->eos_id < -2 ||
-                      params->eos_id >= gen.vocab))
-    status = seqc_fail(SEQC_ERR_ARGUMENT,
-                       "%s: invalid sampling parameters (temperature and "
-                       "top_p must be numbers, top_k >= 0, eos_id in [-2, "
-                       "%lld))",
-                       fn, (long long)gen.vocab);
+  else if (!check_params(fn, params, &eos))
+    status = SEQC_ERR_ARGUMENT;
   if (status != SEQC_OK)
     return release(impl, status);
-  if (params && params->eos_id != -1)
-    eos = params->eos_id == -2 ? -1 : params->eos_id;
   uint64_t rng = seqc_sample_seed(params ? params->seed : 0);
   status = append(impl, fn, prompt, n, impl->gen_logits);
   int64_t count = 0;
@@ -978,5 +1115,62 @@ SEQC_API int seqc_generate(seqc_session *s, const int64_t *prompt, int64_t n,
       break;
     status = append(impl, fn, &id, 1, impl->gen_logits);
   }
+  return release(impl, status);
+}
+
+SEQC_API int seqc_generate_batch(seqc_session *s, const int64_t *prompts,
+                                 const int64_t *lengths, int64_t n_max,
+                                 int64_t max_new_tokens,
+                                 const seqc_sampling *params, int64_t *out_ids,
+                                 int64_t *num_out) {
+  static const char fn[] = "seqc_generate_batch";
+  session_impl *impl = acquire(s, fn);
+  if (!impl)
+    return SEQC_ERR_ARGUMENT;
+  int64_t eos;
+  int status = SEQC_OK;
+  if (!num_out || (max_new_tokens > 0 && !out_ids))
+    status = seqc_fail(SEQC_ERR_ARGUMENT, "%s: out_ids or num_out is NULL", fn);
+  else if (max_new_tokens < 0)
+    status = seqc_fail(SEQC_ERR_ARGUMENT,
+                       "%s: max_new_tokens is %lld, expected >= 0", fn,
+                       (long long)max_new_tokens);
+  else if (!check_params(fn, params, &eos))
+    status = SEQC_ERR_ARGUMENT;
+  if (status != SEQC_OK)
+    return release(impl, status);
+  int32_t B = impl->batch;
+  for (int32_t b = 0; b < B; ++b)
+    num_out[b] = 0;
+  /* One generator per row, each seeded like a batch-1 seqc_generate: a row
+   * samples what it would alone. */
+  uint64_t *rng = malloc((size_t)B * (sizeof(uint64_t) + sizeof(int64_t)));
+  if (!rng)
+    return release(impl, seqc_fail(SEQC_ERR_INTERNAL, "%s: out of memory", fn));
+  int64_t *next = (int64_t *)(rng + B);
+  for (int32_t b = 0; b < B; ++b)
+    rng[b] = seqc_sample_seed(params ? params->seed : 0);
+  status = append_rows(impl, fn, prompts, lengths, n_max, impl->gen_logits);
+  for (int64_t count = 0; status == SEQC_OK && count < max_new_tokens;) {
+    int live = 0;
+    for (int32_t b = 0; b < B; ++b) {
+      /* A finished row keeps stepping (on its last id) with the others;
+       * its output stops. */
+      if (num_out[b] < count || (count > 0 && next[b] == eos))
+        continue;
+      int64_t id =
+          seqc_sample_token(impl->gen_logits + b * gen.vocab, gen.vocab, params,
+                            &rng[b], impl->sample_scratch);
+      out_ids[b * max_new_tokens + count] = id;
+      num_out[b] = count + 1;
+      next[b] = id;
+      live |= id != eos;
+    }
+    ++count;
+    if (!live || count == max_new_tokens || impl->cur >= impl->max_len)
+      break;
+    status = append(impl, fn, next, 1, impl->gen_logits);
+  }
+  free(rng);
   return release(impl, status);
 }

@@ -12,6 +12,9 @@ runtime, so Python and C callers get the same tokens for the same seed.
     with art.session() as s:
         logits = s.prefill([12, 5, 77])      # [batch, vocab]
         logits = s.decode([int(logits[0].argmax())])
+    # Rows of different lengths (left-padded; models that read
+    # attention_mask key by key, compiled with --batch >= the rows):
+    rows = art.generate([[12, 5, 77], [4, 9]], max_new_tokens=20)
 """
 import ctypes
 import queue
@@ -56,6 +59,18 @@ def _bind(lib):
     except AttributeError:
         lib._seqc_session_bound = False
         return False
+    # Per-row lengths (artifacts linked before them lack these).
+    optional = {
+        "seqc_session_prefill_ragged": (ctypes.c_int, [p, p, p, i64, p]),
+        "seqc_session_row_length": (i64, [p, i32]),
+        "seqc_generate_batch": (ctypes.c_int, [p, p, p, i64, i64,
+                                               ctypes.POINTER(_Sampling), p,
+                                               p]),
+    }
+    for name, (res, args) in optional.items():
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            fn.restype, fn.argtypes = res, args
     lib._seqc_session_bound = True
     return True
 
@@ -135,6 +150,65 @@ class Session:
         self._check(self._lib.seqc_session_prefill(
             self._live(), a.ctypes.data, n, out.ctypes.data))
         return out
+
+    def _rows(self, rows, what):
+        """[batch, n_max] ids (rows padded with 0 on the right) and their
+        lengths, from a list of `batch` id lists."""
+        if len(rows) != self.batch:
+            raise ValueError(f"{what}: {len(rows)} rows for a batch-"
+                             f"{self.batch} session")
+        rows = [self._ids(r, what).reshape(-1) for r in rows]
+        lengths = np.array([r.size for r in rows], np.int64)
+        n_max = max(int(lengths.max()), 1)
+        ids = np.zeros((self.batch, n_max), np.int64)
+        for b, r in enumerate(rows):
+            ids[b, :r.size] = r
+        return ids, lengths, n_max
+
+    def _ragged_fn(self, name):
+        from ._runtime import SeqcError
+        fn = getattr(self._lib, name, None)
+        if fn is None:
+            raise SeqcError(f"{self._art.path}: the artifact's runtime has no "
+                            f"{name} (rebuild it with this seqc)")
+        return fn
+
+    def prefill_rows(self, rows) -> np.ndarray:
+        """Appends row b's ids rows[b] (lists of different lengths: the
+        session must be empty, shorter rows are left-padded); returns each
+        row's logits after its last token, [batch, vocab]."""
+        ids, lengths, n_max = self._rows(rows, "rows")
+        out = self._logits()
+        self._check(self._ragged_fn("seqc_session_prefill_ragged")(
+            self._live(), ids.ctypes.data, lengths.ctypes.data, n_max,
+            out.ctypes.data))
+        return out
+
+    def row_length(self, row: int) -> int:
+        """Tokens of row `row`, its pad slots excluded."""
+        n = int(self._ragged_fn("seqc_session_row_length")(self._live(),
+                                                           int(row)))
+        if n < 0:
+            raise IndexError(f"row {row} is outside [0, {self.batch})")
+        return n
+
+    def generate_batch(self, prompts, max_new_tokens: int = 20,
+                       temperature: float = 0.0, top_k: int = 0,
+                       top_p: float = 1.0, seed: int = 0,
+                       eos_id: Optional[int] = None) -> List[List[int]]:
+        """Generates for every row (prompts: `batch` id lists, possibly of
+        different lengths); returns one id list per row, each what the row
+        generates alone (it stops at its EOS id)."""
+        ids, lengths, n_max = self._rows(prompts, "prompts")
+        params = _sampling(temperature, top_k, top_p, seed, eos_id)
+        m = max(int(max_new_tokens), 0)
+        out = np.zeros((self.batch, max(m, 1)), np.int64)
+        counts = np.zeros(self.batch, np.int64)
+        self._check(self._ragged_fn("seqc_generate_batch")(
+            self._live(), ids.ctypes.data, lengths.ctypes.data, n_max,
+            int(max_new_tokens), ctypes.byref(params), out.ctypes.data,
+            counts.ctypes.data))
+        return [out[b, :counts[b]].tolist() for b in range(self.batch)]
 
     def decode(self, tokens) -> np.ndarray:
         """Appends one token per sequence ([batch] ids, or one int for a
@@ -248,9 +322,25 @@ class Session:
             thread.join()
 
 
+def _is_batch(prompt_ids) -> bool:
+    """A list of prompts (id lists), not one prompt (an array is one prompt,
+    as before batches existed)."""
+    return (isinstance(prompt_ids, (list, tuple)) and len(prompt_ids) > 0
+            and all(isinstance(r, (list, tuple, np.ndarray))
+                    for r in prompt_ids))
+
+
 def generate(art, prompt_ids, max_new_tokens=20, on_token=None, **sampling):
-    """Artifact.generate: a fresh batch-1 session per call (so concurrent
-    calls from several threads are independent)."""
+    """Artifact.generate: a fresh session per call (so concurrent calls from
+    several threads are independent). A list of prompts (of any lengths)
+    runs as one batch and returns one id list per prompt."""
+    if _is_batch(prompt_ids):
+        if on_token is not None:
+            raise ValueError("on_token streams one prompt; a batch of "
+                             "prompts returns its lists")
+        with Session(art, batch=len(prompt_ids)) as s:
+            return s.generate_batch(list(prompt_ids), max_new_tokens,
+                                    **sampling)
     with Session(art) as s:
         return s.generate(prompt_ids, max_new_tokens, on_token=on_token,
                           **sampling)

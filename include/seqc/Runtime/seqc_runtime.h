@@ -155,7 +155,8 @@ int64_t seqc_max_seq_len(void);
 
 /* Creates a session for up to `max_len` tokens (0: the compiled maximum,
  * which it may not exceed) and `batch` sequences (1 .. the compiled batch;
- * 0: the compiled batch). All sequences of a batch have the same length. */
+ * 0: the compiled batch). seqc_session_prefill/decode step all sequences
+ * together; seqc_session_prefill_ragged starts rows of different lengths. */
 int seqc_session_create(int64_t max_len, int32_t batch, seqc_session **out);
 /* Appends `n` tokens per sequence (`ids` is [batch][n]) to the cache, in
  * chunks of the artifact's step variants. `logits` ([batch][vocab] floats,
@@ -172,6 +173,21 @@ int seqc_session_destroy(seqc_session *s);
 /* Tokens in the cache, -1 if `s` is no live session. */
 int64_t seqc_session_length(const seqc_session *s);
 
+/* Rows of different lengths: row b's prompt is ids[b * n_max + j], j <
+ * lengths[b] (1 <= lengths[b] <= n_max, the longest exactly n_max).
+ * Unequal rows need an empty session and a model whose attention reads
+ * attention_mask key by key (torch/HF exports; not GroupQueryAttention):
+ * shorter rows are left-padded (mask 0, as Hugging Face's batched generate
+ * pads) and all rows end at the same cache position, so later decode calls
+ * step every row together. `logits` as for prefill: each row's after its
+ * last token. Equal rows append like seqc_session_prefill. */
+int seqc_session_prefill_ragged(seqc_session *s, const int64_t *ids,
+                                const int64_t *lengths, int64_t n_max,
+                                float *logits);
+/* Tokens of row `row` (its pad slots excluded); -1 if `s` is no live
+ * session or `row` is outside [0, batch). */
+int64_t seqc_session_row_length(const seqc_session *s, int32_t row);
+
 /* Prefills `prompt` ([n] ids; batch-1 sessions) and generates up to
  * `max_new_tokens` ids into `out_ids` (*num_out of them), sampled with
  * `params` (NULL: greedy, the model's eos). Stops after an EOS id (which is
@@ -183,6 +199,18 @@ int seqc_generate(seqc_session *s, const int64_t *prompt, int64_t n,
                   int64_t max_new_tokens, const seqc_sampling *params,
                   int64_t *out_ids, int64_t *num_out,
                   int (*on_token)(int64_t id, void *user), void *user);
+
+/* seqc_generate for every row of a session: prefills the rows as
+ * seqc_session_prefill_ragged, then decodes all rows together. Row b's ids
+ * go to out_ids[b * max_new_tokens + i], num_out[b] of them. A row stops
+ * after its EOS id (it keeps stepping with the others, its output ends);
+ * all stop when every row has stopped, after max_new_tokens, or when the
+ * session is full. Each row samples with its own generator seeded by
+ * params->seed, so it gets what a batch-1 seqc_generate would. */
+int seqc_generate_batch(seqc_session *s, const int64_t *prompts,
+                        const int64_t *lengths, int64_t n_max,
+                        int64_t max_new_tokens, const seqc_sampling *params,
+                        int64_t *out_ids, int64_t *num_out);
 
 #ifdef __cplusplus
 }
