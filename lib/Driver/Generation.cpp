@@ -44,6 +44,9 @@ struct StepPlan {
   std::string path;
   int64_t tokens = 1; // T: positions one call appends
   bool fresh = false; // a prefill graph without past: only at position 0
+  bool kv = false;    // has KV caches (a past length or scatter caches)
+  /// The decode step's state outputs (a fresh prefill fills them).
+  std::vector<std::string> stateNames;
   ImportOptions import;
 };
 
@@ -52,11 +55,25 @@ struct StepInfo {
   std::string roles; // the "in"/"out" records of seqc_gen_desc
   std::vector<std::string> cacheNames;
   std::vector<std::string> cacheRecords; // "cache" records (variant 0)
+  std::vector<std::string> stateNames, stateRecords; // seq-ssm-state's
   int64_t vocab = 0;
 };
 
+/// A recurrent state (LinearAttention / CausalConvWithState past_state):
+/// named like one, with a fixed size past the batch dim.
+bool isStateInput(const GraphInputInfo &in) {
+  StringRef n(in.name);
+  if (in.dims.size() < 2 ||
+      (!n.contains_insensitive("state") && !n.contains_insensitive("conv")))
+    return false;
+  for (size_t d = 1; d < in.dims.size(); ++d)
+    if (!in.dimParams[d].empty() || in.dims[d] < 0)
+      return false;
+  return true;
+}
+
 bool isPastInput(const GraphInputInfo &in) {
-  return in.dims.size() == 4 &&
+  return in.dims.size() == 4 && !isStateInput(in) &&
          llvm::StringRef(in.name).contains_insensitive("past");
 }
 
@@ -137,8 +154,9 @@ LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
   if (ids->dimParams[1].empty() && ids->dims[1] != tokens)
     return genError(ctx, path) << "'input_ids' has " << ids->dims[1]
                                << " positions, not " << tokens;
-  plan.fresh = pastDim.empty();
-  if (!plan.fresh) {
+  plan.kv = !pastDim.empty();
+  plan.fresh = !plan.kv && llvm::none_of(inputs, isStateInput);
+  if (!pastDim.empty()) {
     plan.import.runtimePastDim = pastDim;
     plan.import.runtimePastMax = maxLen - tokens;
   }
@@ -215,18 +233,21 @@ LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
     auto name = fn.getArgAttrOfType<StringAttr>(j, "seq.name");
     StringRef n = name ? name.getValue() : "";
     os << "in " << variant << " " << j << " ";
-    if (role && role.getValue() == "cache") {
+    if (role && (role.getValue() == "cache" || role.getValue() == "state")) {
+      // A session-owned buffer: a KV cache, or a recurrent state.
+      StringRef kind = role.getValue();
       int64_t i =
-          fn.getArgAttrOfType<IntegerAttr>(j, "seq.cache_index").getInt();
-      os << "cache " << i << "\n";
+          fn.getArgAttrOfType<IntegerAttr>(j, ("seq." + kind + "_index").str())
+              .getInt();
+      os << kind << " " << i << "\n";
       auto t = cast<RankedTensorType>(fn.getArgument(j).getType());
       std::string rec;
       llvm::raw_string_ostream r(rec);
-      r << "cache " << i << " " << onnxDtype(t.getElementType()) << " "
+      r << kind << " " << i << " " << onnxDtype(t.getElementType()) << " "
         << t.getRank();
       for (int64_t d : t.getShape())
         r << " " << d;
-      info.cacheRecords.push_back(rec);
+      (kind == "cache" ? info.cacheRecords : info.stateRecords).push_back(rec);
     } else if (role && role.getValue() == "pos") {
       os << "pos\n";
     } else if (role && role.getValue() == "blocks") {
@@ -242,7 +263,7 @@ LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
       return fn.emitError("generation step input '")
              << n
              << "' has no role (expected input_ids, attention_mask, "
-                "position_ids, past inputs)";
+                "position_ids, past inputs, recurrent states)";
     }
   }
   bool logits = false;
@@ -334,7 +355,18 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
   cachePass += "}";
   if (kv8)
     cachePass += ",seq-kv-cache-quantize";
-  if (failed(runPipeline(ctx, *module, cachePass, opts)))
+  // Recurrent states (seq-ssm-state) first; then KV caches, if the step
+  // has any.
+  std::string statePass = "seq-ssm-state";
+  if (plan.fresh && !plan.stateNames.empty())
+    statePass += "{present-names=" + llvm::join(plan.stateNames, ",") + "}";
+  if (failed(runPipeline(ctx, *module, statePass, opts)))
+    return failure();
+  if (auto names = (*module)->getAttrOfType<ArrayAttr>("seq.state_names"))
+    for (Attribute a : names)
+      info.stateNames.push_back(cast<StringAttr>(a).getValue().str());
+  if ((plan.fresh ? !cacheNames.empty() : plan.kv) &&
+      failed(runPipeline(ctx, *module, cachePass, opts)))
     return failure();
   if (auto names = (*module)->getAttrOfType<ArrayAttr>("seq.cache_names"))
     for (Attribute a : names)
@@ -425,7 +457,8 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
   if (plans[0].fresh)
     return genError(ctx, opts.inputPath)
            << "the decode step has no past input (a rank-4 input named "
-              "'past...')";
+              "'past...') and no recurrent state (an input named '...state' "
+              "or '...conv' of a fixed size)";
   // A chunk step with a past keeps at least one tile of past positions
   // (a full-length chunk would have an empty, unconcatenated past); a
   // separate prefill graph (no past) may fill the whole cache.
@@ -464,7 +497,7 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
   std::vector<std::string> cacheNames;
   std::string header;
   int64_t vocab = 0;
-  std::vector<std::string> cacheRecords;
+  std::vector<std::string> cacheRecords, stateNames, stateRecords;
   std::string roles;
   for (auto [k, plan] : llvm::enumerate(plans)) {
     StepInfo info;
@@ -482,7 +515,16 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
     if (k == 0) {
       cacheNames = info.cacheNames;
       cacheRecords = info.cacheRecords;
+      stateNames = info.stateNames;
+      stateRecords = info.stateRecords;
+      for (StepPlan &p : llvm::drop_begin(plans))
+        p.stateNames = stateNames;
       vocab = info.vocab;
+    } else if (info.stateNames != stateNames) {
+      return genError(ctx, plan.path) << "the step's recurrent states ("
+                                      << llvm::join(info.stateNames, ", ")
+                                      << ") differ from the decode step's ("
+                                      << llvm::join(stateNames, ", ") << ")";
     } else if (info.vocab != vocab) {
       return genError(ctx, plan.path)
              << "the step's vocabulary (" << info.vocab
@@ -498,6 +540,8 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
   os << "gen 1\nmax_len " << maxLen << "\nbatch " << batch << "\nvocab "
      << vocab << "\neos " << eos << "\n";
   for (const std::string &r : cacheRecords)
+    os << r << "\n";
+  for (const std::string &r : stateRecords)
     os << r << "\n";
   os << roles << "end\n";
 

@@ -12,6 +12,7 @@
  *   vocab <V>
  *   eos <id>                    -1 if unknown
  *   cache <i> <dtype> <rank> <d0> ...     a session-owned buffer
+ *   state <i> <dtype> <rank> <d0> ...     a session-owned recurrent state
  *   variant <K> <T> <fresh>     K = 0 is the primary; fresh: only at length 0
  *   in <K> <j> <role> [<arg>]   ids | mask | pos | positions | blocks | cache
  * <i> out <K> <j> <role>          logits | ignore end
@@ -21,6 +22,13 @@
  * [B,T] = p, p+1, ..., and the cache buffers, which the model reads on
  * [0,p+n) and writes on [p,p+T) in place: nothing is copied per step. The
  * session reads logits row n-1.
+ *
+ * A recurrent state (role "state <i>": a LinearAttention or
+ * CausalConvWithState past_state whose present_state the compiler dropped)
+ * is read and overwritten whole by every call, in place; reset zeroes it.
+ * Since every position a call is given updates it, an artifact with states
+ * never pads a chunk: a prompt runs in chunks of the largest variant that
+ * fits and the rest in smaller ones (at least the T=1 decode step).
  *
  * Rows of different lengths (seqc_session_prefill_ragged) are left-padded,
  * as Hugging Face's batched generate does: row b's s_b pad slots come first
@@ -104,13 +112,14 @@ enum role_kind {
   ROLE_POSITIONS,
   ROLE_BLOCKS, /* a paged cache's block table [B, max_len / block] */
   ROLE_CACHE,
+  ROLE_STATE,
   ROLE_LOGITS,
   ROLE_IGNORE
 };
 
 typedef struct role {
   int kind;
-  int32_t arg; /* the cache index of ROLE_CACHE; 1 for a "mask pad" */
+  int32_t arg; /* the index of ROLE_CACHE/STATE; 1 for a "mask pad" */
 } role;
 
 typedef struct variant {
@@ -135,8 +144,8 @@ static struct {
   int ok;
   char error[256];
   int64_t max_len, batch, vocab, eos;
-  int32_t num_caches;
-  cache_info *caches;
+  int32_t num_caches, num_states;
+  cache_info *caches, *states;
   variant var[MAX_VARIANT + 1];
   seqc_model models[MAX_VARIANT + 1]; /* [0] unused: the primary's own */
 } gen;
@@ -164,9 +173,9 @@ static int gen_error(const char *fmt, ...) {
 }
 
 static int role_of(const char *name) {
-  static const char *const names[] = {"",      "ids",       "mask",
-                                      "pos",   "positions", "blocks",
-                                      "cache", "logits",    "ignore"};
+  static const char *const names[] = {"",          "ids",    "mask",  "pos",
+                                      "positions", "blocks", "cache", "state",
+                                      "logits",    "ignore"};
   for (int i = 1; i < (int)(sizeof(names) / sizeof(names[0])); ++i)
     if (name && strcmp(name, names[i]) == 0)
       return i;
@@ -217,8 +226,10 @@ static int check_variant(int k) {
            dim_ok(ti->dims[0], gen.batch) && ti->dims[1] > 0 &&
            gen.max_len % ti->dims[1] == 0;
       break;
-    case ROLE_CACHE: {
-      const cache_info *c = &gen.caches[r.arg];
+    case ROLE_CACHE:
+    case ROLE_STATE: {
+      const cache_info *c =
+          r.kind == ROLE_CACHE ? &gen.caches[r.arg] : &gen.states[r.arg];
       ok = ti->dtype == c->dtype && ti->rank == c->rank;
       for (int32_t d = 0; ok && d < c->rank; ++d)
         ok = dim_ok(ti->dims[d], c->dims[d]);
@@ -238,7 +249,8 @@ static int check_variant(int k) {
       ++masks;
       padded += v->in[j].arg == 1;
     }
-  v->pad_ok = masks > 0 && padded == masks;
+  /* A recurrent state would take in the pad slots. */
+  v->pad_ok = masks > 0 && padded == masks && gen.num_states == 0;
   for (int32_t j = 0; j < v->num_out; ++j) {
     const seqc_tensor_info *ti = &mi->outputs[j];
     role r = v->out[j];
@@ -294,14 +306,16 @@ static int parse_gen_lines(char *text, size_t lines) {
         : key[0] == 'b' ? &gen.batch
         : key[0] == 'v' ? &gen.vocab
                         : &gen.eos) = a;
-    } else if (!strcmp(key, "cache")) {
+    } else if (!strcmp(key, "cache") || !strcmp(key, "state")) {
+      cache_info *infos = key[0] == 'c' ? gen.caches : gen.states;
+      int32_t *num = key[0] == 'c' ? &gen.num_caches : &gen.num_states;
       ok = parse_i64(seqc_next_token(&rest), &a) && a >= 0 &&
            a < (int64_t)lines && parse_i64(seqc_next_token(&rest), &b) &&
            parse_i64(seqc_next_token(&rest), &c) &&
            seqc_dtype_size((int32_t)b) > 0 && c >= 1 && c <= SEQC_MAX_RANK &&
-           !gen.caches[a].present;
+           !infos[a].present;
       if (ok) {
-        cache_info *ci = &gen.caches[a];
+        cache_info *ci = &infos[a];
         ci->present = 1;
         ci->dtype = (int32_t)b;
         ci->rank = (int32_t)c;
@@ -312,8 +326,8 @@ static int parse_gen_lines(char *text, size_t lines) {
           if (ok)
             ci->bytes *= ci->dims[d];
         }
-        if (a + 1 > gen.num_caches)
-          gen.num_caches = (int32_t)(a + 1);
+        if (a + 1 > *num)
+          *num = (int32_t)(a + 1);
       }
     } else if (!strcmp(key, "variant")) {
       ok = parse_i64(seqc_next_token(&rest), &a) && a >= 0 &&
@@ -332,13 +346,13 @@ static int parse_gen_lines(char *text, size_t lines) {
            a <= MAX_VARIANT && parse_i64(seqc_next_token(&rest), &b) &&
            b >= 0 && b < (int64_t)lines &&
            (kind = role_of(seqc_next_token(&rest))) != ROLE_NONE &&
-           (in ? kind <= ROLE_CACHE : kind >= ROLE_LOGITS);
+           (in ? kind <= ROLE_STATE : kind >= ROLE_LOGITS);
       if (ok) {
         variant *v = &gen.var[a];
         role *r = in ? &v->in[b] : &v->out[b];
         ok = r->kind == ROLE_NONE;
         r->kind = kind;
-        if (ok && kind == ROLE_CACHE)
+        if (ok && (kind == ROLE_CACHE || kind == ROLE_STATE))
           ok = parse_i64(seqc_next_token(&rest), &c) && c >= 0 &&
                c < (int64_t)lines && (r->arg = (int32_t)c, 1);
         if (ok && kind == ROLE_MASK) {
@@ -353,7 +367,8 @@ static int parse_gen_lines(char *text, size_t lines) {
       ended = 1;
     }
     /* Unknown records are ignored so that newer compilers can add some. */
-    if (ok && key && strcmp(key, "cache") && strcmp(key, "in"))
+    if (ok && key && strcmp(key, "cache") && strcmp(key, "state") &&
+        strcmp(key, "in"))
       ok = seqc_next_token(&rest) == NULL;
     if (!ok)
       return gen_error("malformed generation description at line %d", line_no);
@@ -375,13 +390,14 @@ static void parse_gen(void) {
     lines += seqc_gen_desc[i] == '\n';
   char *text = malloc(len + 1);
   gen.caches = calloc(lines, sizeof(cache_info));
+  gen.states = calloc(lines, sizeof(cache_info));
   for (int k = 0; k <= MAX_VARIANT; ++k) {
     gen.var[k].in = calloc(lines, sizeof(role));
     gen.var[k].out = calloc(lines, sizeof(role));
     if (!gen.var[k].in || !gen.var[k].out)
       text = (free(text), NULL);
   }
-  if (!text || !gen.caches) {
+  if (!text || !gen.caches || !gen.states) {
     gen_error("out of memory");
     return;
   }
@@ -401,6 +417,11 @@ static void parse_gen(void) {
   for (int32_t i = 0; i < gen.num_caches; ++i)
     if (!gen.caches[i].present) {
       gen_error("generation description: cache %d is not described", i);
+      return;
+    }
+  for (int32_t i = 0; i < gen.num_states; ++i)
+    if (!gen.states[i].present) {
+      gen_error("generation description: state %d is not described", i);
       return;
     }
   int decode = 0;
@@ -423,6 +444,12 @@ static void parse_gen(void) {
     for (int32_t j = 0; j < v->num_in; ++j)
       if (v->in[j].kind == ROLE_CACHE && v->in[j].arg >= gen.num_caches) {
         gen_error("variant %d: input %d uses cache %d, which is not "
+                  "described",
+                  k, j, v->in[j].arg);
+        return;
+      } else if (v->in[j].kind == ROLE_STATE &&
+                 v->in[j].arg >= gen.num_states) {
+        gen_error("variant %d: input %d uses state %d, which is not "
                   "described",
                   k, j, v->in[j].arg);
         return;
@@ -508,6 +535,7 @@ typedef struct session_impl {
   int64_t max_len;
   int32_t batch;
   void **caches; /* gen.num_caches buffers */
+  void **states; /* gen.num_states buffers, zeroed by reset */
   var_bufs vb[MAX_VARIANT + 1];
   void **owned; /* every other buffer, freed on destroy */
   int32_t num_owned, cap_owned;
@@ -634,6 +662,10 @@ static int setup_variant(session_impl *impl, int k) {
       memcpy(t->dims, gen.caches[v->in[j].arg].dims, sizeof(t->dims));
       t->data = impl->caches[v->in[j].arg];
       continue;
+    case ROLE_STATE:
+      memcpy(t->dims, gen.states[v->in[j].arg].dims, sizeof(t->dims));
+      t->data = impl->states[v->in[j].arg];
+      continue;
     default:
       break;
     }
@@ -685,6 +717,10 @@ SEQC_API int seqc_session_create(int64_t max_len, int32_t batch,
                                          (int64_t)sizeof(void *))) != NULL;
   for (int32_t i = 0; ok && i < gen.num_caches; ++i)
     ok = (impl->caches[i] = own(impl, gen.caches[i].bytes)) != NULL;
+  ok = ok && (impl->states = own(impl, (int64_t)(gen.num_states + 1) *
+                                           (int64_t)sizeof(void *))) != NULL;
+  for (int32_t i = 0; ok && i < gen.num_states; ++i)
+    ok = (impl->states[i] = own(impl, gen.states[i].bytes)) != NULL;
   for (int k = 0; ok && k <= MAX_VARIANT; ++k)
     if (gen.var[k].present)
       ok = setup_variant(impl, k);
@@ -748,8 +784,10 @@ SEQC_API int seqc_session_reset(seqc_session *s) {
   if (!impl)
     return SEQC_ERR_ARGUMENT;
   /* No clearing: a step reads only positions it or an earlier step of this
-   * session wrote. */
+   * session wrote. Recurrent states are read whole: they start at 0. */
   impl->cur = 0;
+  for (int32_t i = 0; i < gen.num_states; ++i)
+    memset(impl->states[i], 0, (size_t)gen.states[i].bytes);
   memset(impl->start, 0, (size_t)gen.batch * sizeof(int64_t));
   impl->padded = 0;
   return release(impl, SEQC_OK);
@@ -874,13 +912,14 @@ static int run_step(session_impl *impl, int k, const int64_t *ids,
  * to append; -1 if none fits the cache. A call of T tokens is taken to cost
  * about 1 + T/8 decode steps (weights are read once per call; compute grows
  * with T): a variant that covers the rest with padding wins over more
- * calls of a smaller one when that is cheaper. */
+ * calls of a smaller one when that is cheaper. Recurrent states take in
+ * every position, so with states no variant covers the rest with padding. */
 static int pick_variant(int64_t p, int64_t remaining, int padded) {
   int fit = -1, cover = -1;
   for (int k = 0; k <= MAX_VARIANT; ++k) {
     const variant *v = &gen.var[k];
     if (!v->present || (v->fresh && p != 0) || p + v->T > gen.max_len ||
-        (padded && !v->pad_ok))
+        (padded && !v->pad_ok) || (gen.num_states && v->T > remaining))
       continue;
     if (v->T <= remaining) {
       if (fit < 0 || v->T > gen.var[fit].T)

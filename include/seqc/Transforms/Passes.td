@@ -100,6 +100,34 @@ def SeqKVCacheState : Pass<"seq-kv-cache-state", "::mlir::ModuleOp"> {
                            "::mlir::seq::SeqDialect"];
 }
 
+def SeqSSMState : Pass<"seq-ssm-state", "::mlir::ModuleOp"> {
+  let summary = "Turn a generation step's past/present recurrent states into "
+                "session-owned state updated in place";
+  let description = [{
+    For `@main` of a generation step: every output that is the final state
+    of a `seq.linear_scan` (or the new state of a `seq.causal_conv`) whose
+    initial state is a graph input of the same type makes that input the
+    state: it is marked `seq.role = "state"`, `seq.state_index = i`, the
+    output is dropped, and the final state is materialized into the
+    argument's buffer (`bufferization.materialize_in_destination` into a
+    `to_buffer` of the argument taken before any use), which the in-place
+    scan makes a self-copy that folds away. Other outputs stay outputs.
+
+    With `present-names` (a prefill graph without past states), the outputs
+    of those names, in that order, are written into new state arguments.
+    The module attribute `seq.state_names` lists the outputs turned into
+    states, by state index. Finding none is not an error.
+  }];
+  let options = [
+    ListOption<"presentNames", "present-names", "std::string",
+               "Prefill graphs: the outputs that fill the states, in state "
+               "order">
+  ];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::seq::SeqDialect"];
+}
+
 // Linalg-level optimizations (lib/Transforms, after seq-to-linalg).
 
 def SeqFuseElementwise : Pass<"seq-fuse-elementwise"> {
