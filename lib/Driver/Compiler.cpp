@@ -198,16 +198,6 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
     });
     if (switched)
       return failure();
-    // Quantized matmuls lower to CPU micro-kernel calls only.
-    WalkResult quant = module->walk([&](Operation *op) {
-      if (op->getName().getStringRef() != "seq.quant_matmul")
-        return WalkResult::advance();
-      op->emitError("quantized weights (MatMulNBits, --quantize) are not "
-                    "supported with --target=cuda yet");
-      return WalkResult::interrupt();
-    });
-    if (quant.wasInterrupted())
-      return failure();
   }
 
   // CUDA: attention the fused GPU kernel supports leaves the seq dialect

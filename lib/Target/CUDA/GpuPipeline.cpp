@@ -2,6 +2,8 @@
 
 #include "seqc/Target/CUDA.h"
 
+#include "QuantMatMul.h"
+
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -15,8 +17,10 @@ namespace seqc {
 
 std::string gpuSeqPipeline() {
   // Supported seq.attention ops -> markers for fused flash-attention kernels;
-  // norms and softmax -> markers for one-kernel row normalizations.
-  return "seq-gpu-mark-attention,seq-gpu-mark-norms";
+  // norms and softmax -> markers for one-kernel row normalizations;
+  // quantized matmuls -> markers for in-register dequantizing kernels.
+  return "seq-gpu-mark-attention,seq-gpu-mark-norms,"
+         "seq-gpu-mark-quant-matmul";
 }
 
 std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
@@ -40,7 +44,7 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
          // tiled, the tile loops map to blocks and the point loops to threads.
          // Attention and f16/bf16 matmuls: tensor-core kernels (mma.sync)
          // built directly.
-         "seq-gpu-flash-attention,seq-gpu-fused-norms,"
+         "seq-gpu-flash-attention,seq-gpu-fused-norms,seq-gpu-quant-matmul,"
          "func.func(seq-gpu-tensor-core-matmul{"
          "allow-tf32=" +
          std::string(opts.allowTf32 ? "true" : "false") +
@@ -82,7 +86,10 @@ std::string gpuLinalgToLLVMPipeline(const CudaTargetOptions &opts) {
 #define GEN_PASS_REGISTRATION
 #include "seqc/Target/CUDAPasses.h.inc"
 
-void registerCudaPasses() { registerSeqcCudaPasses(); }
+void registerCudaPasses() {
+  registerSeqcCudaPasses();
+  registerCudaQuantMatMulPasses();
+}
 
 void registerCudaTranslations(DialectRegistry &registry) {
   registerGPUDialectTranslation(registry);
