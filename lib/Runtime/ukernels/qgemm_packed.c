@@ -354,6 +354,58 @@ static VNNI void quantize_row_avx512(const qp_problem *p, const float *a,
   }
 }
 
+/* The same for the AVX2 kernel (8 lanes; tails through a zero-padded copy). */
+static AVX2T void quantize_row_avx2(const qp_problem *p, const float *a,
+                                    int8_t *xq, float *xs, float *xsum) {
+  const __m256 absm = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
+  for (int64_t g = 0; g < p->blocks; ++g) {
+    int64_t k0 = g * p->group;
+    int64_t len = p->k - k0 < p->group ? p->k - k0 : p->group;
+    float tail[8];
+    __m256 vmax = _mm256_setzero_ps();
+    for (int64_t i = 0; i < p->group; i += 8) {
+      const float *src = a + k0 + i;
+      if (i + 8 > len) {
+        memset(tail, 0, sizeof(tail));
+        if (i < len)
+          memcpy(tail, src, sizeof(float) * (size_t)(len - i));
+        src = tail;
+      }
+      vmax = _mm256_max_ps(vmax, _mm256_and_ps(_mm256_loadu_ps(src), absm));
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(vmax),
+                           _mm256_extractf128_ps(vmax, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
+    float amax = _mm_cvtss_f32(m4);
+    float s = amax / 127.0f, inv = s != 0.0f ? 1.0f / s : 0.0f;
+    const __m256 vinv = _mm256_set1_ps(inv);
+    __m256i vsum = _mm256_setzero_si256();
+    for (int64_t i = 0; i < p->group; i += 8) { /* group % 8 == 0 */
+      const float *src = a + k0 + i;
+      if (i + 8 > len) {
+        memset(tail, 0, sizeof(tail));
+        if (i < len)
+          memcpy(tail, src, sizeof(float) * (size_t)(len - i));
+        src = tail;
+      }
+      __m256i q = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(src), vinv));
+      q = _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
+      vsum = _mm256_add_epi32(vsum, q);
+      __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q),
+                                    _mm256_extracti128_si256(q, 1));
+      _mm_storel_epi64((__m128i *)(xq + k0 + i), _mm_packs_epi16(q16, q16));
+    }
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(vsum),
+                               _mm256_extracti128_si256(vsum, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+    xs[g] = s;
+    xsum[g] = (float)_mm_cvtsi128_si32(s4);
+  }
+}
+
 static int has_vnni(void) {
   unsigned a, b, c, d;
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
@@ -477,6 +529,12 @@ void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
       quantize_row_avx512(&p, (const float *)a + r * sam,
                           (int8_t *)buf + r * p.kpad, xs + r * p.blocks,
                           xsum + r * p.blocks);
+      continue;
+    }
+    if (sak == 1 && qp_selected == qp_avx2) {
+      quantize_row_avx2(&p, (const float *)a + r * sam,
+                        (int8_t *)buf + r * p.kpad, xs + r * p.blocks,
+                        xsum + r * p.blocks);
       continue;
     }
 #endif
