@@ -110,8 +110,9 @@ static cl::opt<std::string> quantize(
     "quantize",
     cl::desc("Weight-only quantization of constant matmul weights: w8 or w4, "
              "optionally :group=N (default 128 for w8, 32 for w4) and "
-             ":sym or :asym (default w8 sym, w4 asym)"),
-    cl::value_desc("w8|w4[:group=N][:sym|:asym]"), cl::init(""),
+             ":sym or :asym (default w8 sym, w4 asym); ',kv8' (or kv8 alone, "
+             "with --max-seq-len): int8 KV cache with per-row scales"),
+    cl::value_desc("w8|w4[:group=N][:sym|:asym][,kv8]"), cl::init(""),
     cl::cat(compileCat));
 
 static cl::opt<int64_t> maxSeqLen(
