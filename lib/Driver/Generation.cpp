@@ -15,6 +15,7 @@
 #include "CompilerInternal.h"
 
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqSemantics.h"
 #include "seqc/Conversion/QuantPasses.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Import/OnnxImporter.h"
@@ -23,6 +24,7 @@
 #include "seqc/Transforms/KVCacheQuantize.h"
 
 #include "mlir/IR/Verifier.h"
+#include "onnx.pb.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
@@ -33,6 +35,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <set>
 
 using namespace mlir;
 
@@ -107,12 +111,67 @@ std::optional<int64_t> genaiConfigInt(StringRef modelPath, StringRef key) {
   return std::nullopt;
 }
 
+/// Opset-24 static caches: the graph inputs that TensorScatter nodes write
+/// into, with their (symbolic or fixed) length bound to `maxLen`. Only
+/// linear writes along the sequence axis 2 can become session caches
+/// (seq-kv-cache-state); others are errors naming the node.
+LogicalResult bindScatterCaches(MLIRContext &ctx, StringRef path,
+                                const std::vector<GraphInputInfo> &inputs,
+                                int64_t maxLen,
+                                std::map<std::string, int64_t> &bindings,
+                                std::set<std::string> &caches) {
+  std::unique_ptr<onnx::ModelProto> model = loadOnnxModel(ctx, path);
+  if (!model)
+    return failure();
+  for (const onnx::NodeProto &n : model->graph().node()) {
+    if (n.op_type() != "TensorScatter" ||
+        (!n.domain().empty() && n.domain() != "ai.onnx") || !n.input_size())
+      continue;
+    auto in = llvm::find_if(
+        inputs, [&](const GraphInputInfo &i) { return i.name == n.input(0); });
+    if (in == inputs.end())
+      continue; // a scatter into an intermediate value stays generic
+    int64_t axis = -2, rank = in->dims.size();
+    std::string mode = "linear";
+    for (const onnx::AttributeProto &a : n.attribute()) {
+      if (a.name() == "axis")
+        axis = a.i();
+      else if (a.name() == "mode")
+        mode = a.s();
+    }
+    axis = seq::normalizeAxis(axis, rank).value_or(axis);
+    if (mode != "linear")
+      return genError(ctx, path)
+             << "TensorScatter '" << n.name() << "' writes the cache '"
+             << in->name << "' in mode '" << mode
+             << "'; a generation artifact's cache is written linearly";
+    if (rank != 4 || axis != 2)
+      return genError(ctx, path)
+             << "TensorScatter '" << n.name() << "' writes '" << in->name
+             << "' along axis " << axis << " of a rank-" << rank
+             << " tensor; a KV cache [B, H, L, D] is written along axis 2";
+    if (!in->dimParams[2].empty())
+      bindings[in->dimParams[2]] = maxLen;
+    else if (in->dims[2] != maxLen)
+      return genError(ctx, path)
+             << "the static cache '" << in->name << "' holds " << in->dims[2]
+             << " positions; compile it with --max-seq-len " << in->dims[2];
+    caches.insert(in->name);
+  }
+  return success();
+}
+
 LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
                        StringRef path, int64_t tokens, int64_t maxLen,
                        int64_t batch, StepPlan &plan) {
   std::vector<GraphInputInfo> inputs;
   std::vector<std::string> outputs;
   if (failed(readGraphSignature(ctx, path, inputs, outputs)))
+    return failure();
+  std::map<std::string, int64_t> bindings, cacheDims;
+  std::set<std::string> scatterCaches;
+  if (failed(bindScatterCaches(ctx, path, inputs, maxLen, cacheDims,
+                               scatterCaches)))
     return failure();
   plan.path = path.str();
   plan.tokens = tokens;
@@ -121,7 +180,7 @@ LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
   for (const GraphInputInfo &in : inputs) {
     if (in.name == "input_ids")
       ids = &in;
-    if (!isPastInput(in))
+    if (!isPastInput(in) || scatterCaches.count(in.name))
       continue;
     if (in.dimParams[2].empty())
       return genError(ctx, path)
@@ -137,13 +196,14 @@ LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
   if (!ids || ids->dims.size() != 2)
     return genError(ctx, path)
            << "a generation step needs a rank-2 'input_ids' input";
-  std::map<std::string, int64_t> bindings;
   auto bindDim = [&](const std::string &param, int64_t value) {
     if (!param.empty())
       bindings[param] = value;
   };
   for (const auto &[name, value] : opts.dimBindings)
     bindings[name] = value;
+  for (const auto &[name, value] : cacheDims)
+    bindings[name] = value; // the session's caches hold max_len positions
   for (const GraphInputInfo &in : inputs)
     if (isPastInput(in) && !in.dimParams[3].empty() &&
         !bindings.count(in.dimParams[3]))
@@ -154,7 +214,7 @@ LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
   if (ids->dimParams[1].empty() && ids->dims[1] != tokens)
     return genError(ctx, path) << "'input_ids' has " << ids->dims[1]
                                << " positions, not " << tokens;
-  plan.kv = !pastDim.empty();
+  plan.kv = !pastDim.empty() || !scatterCaches.empty();
   plan.fresh = !plan.kv && llvm::none_of(inputs, isStateInput);
   if (!pastDim.empty()) {
     plan.import.runtimePastDim = pastDim;
@@ -461,8 +521,11 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
               "or '...conv' of a fixed size)";
   // A chunk step with a past keeps at least one tile of past positions
   // (a full-length chunk would have an empty, unconcatenated past); a
-  // separate prefill graph (no past) may fill the whole cache.
-  int64_t chunk = std::min(opts.prefillChunk, maxLen - 64);
+  // separate prefill graph (no past) or a static cache (TensorScatter) may
+  // fill the whole cache.
+  bool staticCache = plans[0].kv && plans[0].import.runtimePastDim.empty();
+  int64_t chunk =
+      std::min(opts.prefillChunk, staticCache ? maxLen : maxLen - 64);
   if (!opts.prefillPath.empty()) {
     StepPlan p;
     if (failed(planStep(ctx, opts, opts.prefillPath,

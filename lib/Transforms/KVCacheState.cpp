@@ -12,6 +12,8 @@
 
 #include "seqc/Transforms/Passes.h"
 
+#include "KVCacheScatter.h"
+
 #include "seq/IR/SeqKVCacheOps.h"
 #include "seq/IR/SeqOps.h"
 
@@ -154,7 +156,13 @@ struct KVCacheStatePass : impl::SeqKVCacheStateBase<KVCacheStatePass> {
       dropped.set(r);
     };
 
-    if (presentNames.empty()) {
+    // Opset-24 static caches (TensorScatter) bring their own position.
+    if (presentNames.empty() && !pos &&
+        failed(raiseScatterCaches(fn, pos, markCache)))
+      return signalPassFailure();
+    if (presentNames.empty() && !names.empty()) {
+      // Raised above.
+    } else if (presentNames.empty()) {
       // Decode form: present = concat(past, new) along axis 2.
       if (!pos) {
         fn.emitError("seq-kv-cache-state: @main has no run-time past length "
@@ -267,7 +275,8 @@ struct KVCacheStatePass : impl::SeqKVCacheStateBase<KVCacheStatePass> {
     }
     if (names.empty()) {
       fn.emitError("seq-kv-cache-state: no output is concat(past, new) along "
-                   "axis 2 of a rank-4 input (no KV cache found)");
+                   "axis 2 of a rank-4 input, or a TensorScatter into one "
+                   "(no KV cache found)");
       return signalPassFailure();
     }
     if (blockSize > 0 && failed(pageCaches(fn, b)))
