@@ -20,9 +20,15 @@ tokens, greedy, 2 threads. Reports medians over --runs alternating runs of
     bandwidth, run here too,
 and the decode rate as GB/s of weights plus KV cache read per token (the
 mean past length over the decode steps), against the triad.
+With --batch B and --seqc-batch-artifact (the same model compiled with
+seqc --batch B), also B prompts of --prompt-len ids decoded together:
+genai's batch_size B against `seq-run --prompt ... (B times)`
+(seqc_generate_batch), ms per decode step of all rows and tokens/s, ids
+compared row by row.
 
     python3 bench/gen_vs_genai.py [--seqc-artifact gen.so] [--runs 5]
                                   [--llamacpp]
+                                  [--batch 4 --seqc-batch-artifact gen4.so]
 
 The genai model defaults to ../shared/graphs/llama_mid_og_fp32,
 materialized (deterministic random weights) into --workdir. The generated
@@ -130,6 +136,75 @@ def run_genai(model_dir, prompt, gen_len):
     return prefill, statistics.median(steps), ids
 
 
+def run_genai_batch(model_dir, prompts, gen_len):
+    """genai with batch_size len(prompts) (equal lengths): median ms per
+    generate_next_token (one step of all rows) and each row's new ids."""
+    import numpy as np
+    import onnxruntime_genai as og
+    model = og.Model(str(model_dir))
+    params = og.GeneratorParams(model)
+    total = len(prompts[0]) + gen_len
+    params.set_search_options(batch_size=len(prompts), max_length=total,
+                              min_length=total, do_sample=False)
+    gen = og.Generator(model, params)
+    gen.append_tokens(np.array(prompts, np.int32))
+    steps = []
+    while not gen.is_done():
+        t = time.perf_counter()
+        gen.generate_next_token()
+        steps.append((time.perf_counter() - t) * 1e3)
+    ids = [[int(x) for x in gen.get_sequence(b)[len(prompts[0]):]]
+           for b in range(len(prompts))]
+    del gen, model
+    return statistics.median(steps), ids
+
+
+def run_seqc_batch(seq_run, artifact, prompts, gen_len, threads):
+    """seq-run with one --prompt per row (seqc_generate_batch): ms per
+    decode step of all rows and each row's ids."""
+    cmd = [seq_run, artifact, "--generate", str(gen_len), "--threads",
+           str(threads), "--bench", "1", "--warmup", "1"]
+    for p in prompts:
+        cmd += ["--prompt", ",".join(map(str, p))]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"seq-run failed: {out.stderr.strip()}")
+    lines = out.stdout.strip().splitlines()
+    m = re.search(r"decode ([\d.]+) ms/step", lines[-1])
+    if not m:
+        sys.exit(f"unexpected seq-run output: {lines[-1]}")
+    ids = [[int(x) for x in line.split(",")] if line else []
+           for line in lines[:len(prompts)]]
+    return float(m.group(1)), ids
+
+
+def batch_decode(args, model_dir, vocab, seq_run):
+    """--batch B: B equal-length prompts decoded together, seqc vs genai,
+    alternating runs, medians."""
+    rng = random.Random(1)
+    prompts = [[rng.randrange(3, vocab) for _ in range(args.prompt_len)]
+               for _ in range(args.batch)]
+    genai, seqc = [], []
+    for r in range(args.runs + 1):  # run 0 warms up
+        g = run_genai_batch(model_dir, prompts, args.gen_len)
+        s = run_seqc_batch(seq_run, args.seqc_batch_artifact, prompts,
+                           args.gen_len, args.threads)
+        if r:
+            genai.append(g)
+            seqc.append(s)
+    gd = statistics.median([g[0] for g in genai])
+    sd = statistics.median([s[0] for s in seqc])
+    same = sum(a == b for a, b in zip(genai[-1][1], seqc[-1][1]))
+    b = args.batch
+    print(f"batch {b} (prompts of {args.prompt_len}, {args.gen_len} steps): "
+          f"genai {gd:.3f} ms/step ({1e3 * b / gd:.1f} tok/s), seqc "
+          f"{sd:.3f} ms/step ({1e3 * b / sd:.1f} tok/s), seqc/genai "
+          f"{sd / gd:.2f}x; {same} of {b} rows' ids equal"
+          + ("" if args.same_model else " (compared only with --same-model)"))
+    if args.same_model and same != b:
+        sys.exit("seqc's batched greedy ids differ from onnxruntime-genai's")
+
+
 def find_seq_run():
     exe = REPO / "build" / "bin" / "seq-run"
     if exe.exists():
@@ -214,6 +289,11 @@ def main():
                     help="also llama.cpp f32 on the same shapes (bench/"
                     "llamacpp_peer.py: llama-bench, decode after the prompt) "
                     "in each run, as a row of the table")
+    ap.add_argument("--batch", type=int, default=0,
+                    help="also B prompts decoded together (needs "
+                    "--seqc-batch-artifact compiled with seqc --batch B)")
+    ap.add_argument("--seqc-batch-artifact",
+                    help="the artifact for --batch (seqc ... --batch B)")
     ap.add_argument("--workdir", default=os.path.join(
         tempfile.gettempdir(), "seqc_gen_bench"))
     args = ap.parse_args()
@@ -310,6 +390,11 @@ def main():
                  " (compared only with --same-model)"))
         if args.same_model and same != len(g_ids):
             sys.exit("seqc's greedy ids differ from onnxruntime-genai's")
+    if args.batch > 1:
+        if not args.seqc_batch_artifact:
+            sys.exit("--batch needs --seqc-batch-artifact (seqc ... --batch "
+                     f"{args.batch})")
+        batch_decode(args, model_dir, vocab, find_seq_run())
 
 
 if __name__ == "__main__":

@@ -1157,11 +1157,11 @@ SEQC_API int seqc_generate(seqc_session *s, const int64_t *prompt, int64_t n,
   return release(impl, status);
 }
 
-SEQC_API int seqc_generate_batch(seqc_session *s, const int64_t *prompts,
-                                 const int64_t *lengths, int64_t n_max,
-                                 int64_t max_new_tokens,
-                                 const seqc_sampling *params, int64_t *out_ids,
-                                 int64_t *num_out) {
+SEQC_API int seqc_generate_batch(
+    seqc_session *s, const int64_t *prompts, const int64_t *lengths,
+    int64_t n_max, int64_t max_new_tokens, const seqc_sampling *params,
+    int64_t *out_ids, int64_t *num_out,
+    int (*on_step)(int64_t step, const int64_t *ids, void *user), void *user) {
   static const char fn[] = "seqc_generate_batch";
   session_impl *impl = acquire(s, fn);
   if (!impl)
@@ -1183,10 +1183,10 @@ SEQC_API int seqc_generate_batch(seqc_session *s, const int64_t *prompts,
     num_out[b] = 0;
   /* One generator per row, each seeded like a batch-1 seqc_generate: a row
    * samples what it would alone. */
-  uint64_t *rng = malloc((size_t)B * (sizeof(uint64_t) + sizeof(int64_t)));
+  uint64_t *rng = malloc((size_t)B * (sizeof(uint64_t) + 2 * sizeof(int64_t)));
   if (!rng)
     return release(impl, seqc_fail(SEQC_ERR_INTERNAL, "%s: out of memory", fn));
-  int64_t *next = (int64_t *)(rng + B);
+  int64_t *next = (int64_t *)(rng + B), *picked = next + B;
   for (int32_t b = 0; b < B; ++b)
     rng[b] = seqc_sample_seed(params ? params->seed : 0);
   status = append_rows(impl, fn, prompts, lengths, n_max, impl->gen_logits);
@@ -1195,6 +1195,7 @@ SEQC_API int seqc_generate_batch(seqc_session *s, const int64_t *prompts,
     for (int32_t b = 0; b < B; ++b) {
       /* A finished row keeps stepping (on its last id) with the others;
        * its output stops. */
+      picked[b] = -1;
       if (num_out[b] < count || (count > 0 && next[b] == eos))
         continue;
       int64_t id =
@@ -1202,9 +1203,11 @@ SEQC_API int seqc_generate_batch(seqc_session *s, const int64_t *prompts,
                             &rng[b], impl->sample_scratch);
       out_ids[b * max_new_tokens + count] = id;
       num_out[b] = count + 1;
-      next[b] = id;
+      next[b] = picked[b] = id;
       live |= id != eos;
     }
+    if (on_step && on_step(count, picked, user) != 0)
+      break;
     ++count;
     if (!live || count == max_new_tokens || impl->cur >= impl->max_len)
       break;

@@ -24,6 +24,8 @@ from typing import Iterator, List, Optional, Sequence
 import numpy as np
 
 _ON_TOKEN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64, ctypes.c_void_p)
+_ON_STEP = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64, ctypes.c_void_p,
+                            ctypes.c_void_p)
 
 
 class _Sampling(ctypes.Structure):
@@ -65,7 +67,7 @@ def _bind(lib):
         "seqc_session_row_length": (i64, [p, i32]),
         "seqc_generate_batch": (ctypes.c_int, [p, p, p, i64, i64,
                                                ctypes.POINTER(_Sampling), p,
-                                               p]),
+                                               p, _ON_STEP, p]),
     }
     for name, (res, args) in optional.items():
         fn = getattr(lib, name, None)
@@ -207,7 +209,7 @@ class Session:
         self._check(self._ragged_fn("seqc_generate_batch")(
             self._live(), ids.ctypes.data, lengths.ctypes.data, n_max,
             int(max_new_tokens), ctypes.byref(params), out.ctypes.data,
-            counts.ctypes.data))
+            counts.ctypes.data, _ON_STEP(), None))
         return [out[b, :counts[b]].tolist() for b in range(self.batch)]
 
     def decode(self, tokens) -> np.ndarray:

@@ -475,8 +475,9 @@ struct Options {
   double rtol = 1e-4, atol = 1e-5;
   long bench = 0, warmup = 3, threads = 0; // 0: the artifact's default
   bool print = false;
-  // --generate: seqc_generate on a session of a generation artifact.
-  std::string prompt;
+  // --generate: seqc_generate on a session of a generation artifact; more
+  // than one prompt (--prompt repeated, or ';'-separated): a batch.
+  std::vector<std::string> prompts;
   long generate = -1; // tokens to generate; -1: an ordinary run
   double temperature = 0, topP = 1;
   long topK = 0, seed = 0;
@@ -507,6 +508,9 @@ void usage(FILE *out) {
                "separated token ids,\n"
                "               generate N more; prints the ids, then prefill "
                "and decode times\n"
+               "               (several prompts, --prompt repeated or "
+               "'1,2;3,4': a batch,\n"
+               "               one line of ids per prompt)\n"
                "  --temperature T, --top-k K, --top-p P, --seed S\n"
                "               sampling (default: greedy)\n");
 }
@@ -564,7 +568,12 @@ Options parseArgs(int argc, char **argv) {
       if (o.threads < 1)
         die("--threads: expected a positive integer");
     } else if (arg == "--prompt") {
-      o.prompt = next();
+      std::string list = next();
+      for (size_t pos = 0; pos <= list.size();) {
+        size_t semi = std::min(list.find(';', pos), list.size());
+        o.prompts.push_back(list.substr(pos, semi - pos));
+        pos = semi + 1;
+      }
     } else if (arg == "--generate") {
       o.generate = parseCount("--generate", next());
     } else if (arg == "--temperature") {
@@ -589,7 +598,7 @@ Options parseArgs(int argc, char **argv) {
     usage(stderr);
     std::exit(1);
   }
-  if (o.generate < 0 && !o.prompt.empty())
+  if (o.generate < 0 && !o.prompts.empty())
     die("--prompt needs --generate N");
   return o;
 }
@@ -598,20 +607,109 @@ Options parseArgs(int argc, char **argv) {
 /// --warmup runs when --bench N asks for N timed runs); prints the ids,
 /// then the median prefill time (to the first picked id) and the median
 /// time between picked ids (one decode step and its sampling each).
-int runGeneration(const Artifact &a, const Options &opt) {
+std::vector<int64_t> parsePrompt(const std::string &text) {
   std::vector<int64_t> prompt;
-  for (size_t pos = 0; pos <= opt.prompt.size();) {
-    size_t comma = std::min(opt.prompt.find(',', pos), opt.prompt.size());
-    std::string tok = opt.prompt.substr(pos, comma - pos);
+  for (size_t pos = 0; pos <= text.size();) {
+    size_t comma = std::min(text.find(',', pos), text.size());
+    std::string tok = text.substr(pos, comma - pos);
     char *end;
     errno = 0;
     long long v = std::strtoll(tok.c_str(), &end, 10);
     if (tok.empty() || *end || errno)
       die("--prompt: expected comma-separated token ids, got '%s'",
-          opt.prompt.c_str());
+          text.c_str());
     prompt.push_back(v);
     pos = comma + 1;
   }
+  return prompt;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/// Several prompts: seqc_generate_batch on one session of that batch
+/// (shorter prompts left-padded). Prints one line of ids per prompt, then
+/// the median prefill time (to the first step's ids) and the median time
+/// between steps (one decode step of all rows and its sampling).
+int runBatchGeneration(const Artifact &a, const Options &opt,
+                       const std::vector<std::vector<int64_t>> &rows) {
+  const char *path = opt.model.c_str();
+  decltype(&seqc_session_create) create = nullptr;
+  decltype(&seqc_session_destroy) destroy = nullptr;
+  decltype(&seqc_generate_batch) generate = nullptr;
+  bind(a.lib, path, "seqc_session_create", create);
+  bind(a.lib, path, "seqc_session_destroy", destroy);
+  bind(a.lib, path, "seqc_generate_batch", generate);
+  int32_t batch = (int32_t)rows.size();
+  size_t nMax = 0;
+  for (const auto &r : rows)
+    nMax = std::max(nMax, r.size());
+  std::vector<int64_t> ids(batch * nMax), lengths(batch);
+  for (int32_t b = 0; b < batch; ++b) {
+    lengths[b] = (int64_t)rows[b].size();
+    std::copy(rows[b].begin(), rows[b].end(), ids.begin() + b * nMax);
+  }
+  seqc_sampling params = {(float)opt.temperature, (int32_t)opt.topK,
+                          (float)opt.topP, (uint64_t)opt.seed, -1};
+  long n = std::max(opt.generate, 1L);
+  std::vector<int64_t> out(batch * n), counts(batch);
+  using Clock = std::chrono::steady_clock;
+  std::vector<Clock::time_point> stepped;
+  auto onStep = [](int64_t, const int64_t *, void *user) {
+    static_cast<std::vector<Clock::time_point> *>(user)->push_back(
+        Clock::now());
+    return 0;
+  };
+  auto ms = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+  };
+  std::vector<double> prefillMs, decodeMs;
+  long runs = opt.bench > 0 ? opt.warmup + opt.bench : 1;
+  for (long r = 0; r < runs; ++r) {
+    // A fresh session per run, as a user would.
+    seqc_session *s = nullptr;
+    if (create(0, batch, &s) != SEQC_OK)
+      die("%s: %s", path, a.lastError());
+    stepped.clear();
+    auto start = Clock::now();
+    if (generate(s, ids.data(), lengths.data(), (int64_t)nMax, opt.generate,
+                 &params, out.data(), counts.data(), onStep,
+                 &stepped) != SEQC_OK)
+      die("%s: %s", path, a.lastError());
+    destroy(s);
+    if (r < runs - opt.bench && runs > 1)
+      continue; // warmup
+    prefillMs.push_back(ms(start, stepped.empty() ? Clock::now() : stepped[0]));
+    for (size_t i = 1; i < stepped.size(); ++i)
+      decodeMs.push_back(ms(stepped[i - 1], stepped[i]));
+  }
+  for (int32_t b = 0; b < batch; ++b) {
+    for (int64_t i = 0; i < counts[b]; ++i)
+      std::printf("%s%lld", i ? "," : "", (long long)out[b * n + i]);
+    std::printf("\n");
+  }
+  if (decodeMs.empty())
+    std::printf("prefill %.3f ms, decode - ms/step (no decode step), %d "
+                "rows\n",
+                median(prefillMs), (int)batch);
+  else
+    std::printf("prefill %.3f ms, decode %.3f ms/step, %d rows (%.1f "
+                "tok/s)\n",
+                median(prefillMs), median(decodeMs), (int)batch,
+                1000.0 * batch / median(decodeMs));
+  return 0;
+}
+
+int runGeneration(const Artifact &a, const Options &opt) {
+  std::vector<std::vector<int64_t>> rows;
+  for (const std::string &p : opt.prompts)
+    rows.push_back(parsePrompt(p));
+  if (rows.size() > 1)
+    return runBatchGeneration(a, opt, rows);
+  std::vector<int64_t> prompt = rows.at(0);
   const char *path = opt.model.c_str();
   decltype(&seqc_session_create) create = nullptr;
   decltype(&seqc_session_destroy) destroy = nullptr;
@@ -659,11 +757,6 @@ int runGeneration(const Artifact &a, const Options &opt) {
     }
   }
   destroy(s);
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  };
   if (decodeMs.empty())
     std::printf("prefill %.3f ms, decode - ms/token (no decode step)\n",
                 median(prefillMs));

@@ -204,13 +204,18 @@ int seqc_generate(seqc_session *s, const int64_t *prompt, int64_t n,
  * seqc_session_prefill_ragged, then decodes all rows together. Row b's ids
  * go to out_ids[b * max_new_tokens + i], num_out[b] of them. A row stops
  * after its EOS id (it keeps stepping with the others, its output ends);
- * all stop when every row has stopped, after max_new_tokens, or when the
- * session is full. Each row samples with its own generator seeded by
+ * all stop when every row has stopped, after max_new_tokens, when the
+ * session is full, or when `on_step(step, ids, user)` (may be NULL; ids[b]
+ * is what row b picked at this step, -1 for a stopped row) returns
+ * nonzero. Each row samples with its own generator seeded by
  * params->seed, so it gets what a batch-1 seqc_generate would. */
 int seqc_generate_batch(seqc_session *s, const int64_t *prompts,
                         const int64_t *lengths, int64_t n_max,
                         int64_t max_new_tokens, const seqc_sampling *params,
-                        int64_t *out_ids, int64_t *num_out);
+                        int64_t *out_ids, int64_t *num_out,
+                        int (*on_step)(int64_t step, const int64_t *ids,
+                                       void *user),
+                        void *user);
 
 #ifdef __cplusplus
 }
