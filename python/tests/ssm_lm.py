@@ -14,6 +14,11 @@ and decode (T = 1). Inputs: input_ids [batch, seq] int64, past_conv.i
 [batch, 3 * H * D, 3], past_state.i [batch, H, D, D]; outputs: logits
 [batch, seq, vocab], present_conv.i, present_state.i (the same shapes).
 `reference_step` runs the same computation in numpy (float64).
+
+attn_layers: those layers are attention blocks instead (a hybrid model):
+RMSNorm -> [q|k|v] -> ONNX Attention (causal, past_key.i / past_value.i
+[batch, H, past, D] in, present_key.i / present_value.i out) -> out
+projection, residual.
 """
 import numpy as np
 import onnx
@@ -55,7 +60,7 @@ def make_weights(vocab=256, hidden=64, layers=2, heads=4, head_dim=16,
 
 
 def make_model(vocab=256, hidden=64, layers=2, heads=4, head_dim=16, seed=0,
-               batch="batch", seq="seq", past=True):
+               batch="batch", seq="seq", past=True, attn_layers=()):
     """The ModelProto (opset 27). `batch`/`seq` are dim names or ints;
     past=False: a prefill graph without past inputs (zero states)."""
     w = make_weights(vocab, hidden, layers, heads, head_dim, seed)
@@ -90,6 +95,10 @@ def make_model(vocab=256, hidden=64, layers=2, heads=4, head_dim=16, seed=0,
         "logits", TensorProto.FLOAT, [batch, seq, vocab])]
     x = node("Gather", ["embed", "input_ids"], axis=0)
     for i in range(layers):
+        if i in attn_layers:
+            x = _attention_block(node, inputs, outputs, x, i, batch, heads,
+                                 head_dim, past)
+            continue
         conv_shape = [batch, c, KERNEL - 1]
         state_shape = [batch, heads, head_dim, head_dim]
         if past:
@@ -125,6 +134,8 @@ def make_model(vocab=256, hidden=64, layers=2, heads=4, head_dim=16, seed=0,
         x = node("Add", [x, node("MatMul", [o, f"wo.{i}"])])
     h = node("RMSNormalization", [x, "norm_f"], axis=-1, epsilon=1e-6)
     node("MatMul", [h, "lm_head"], ["logits"])
+    used = {i for n in nodes for i in n.input}
+    inits = [t for t in inits if t.name in used]  # attention blocks: fewer
     graph = helper.make_graph(nodes, "ssm_lm", inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("",
                                                                         27)])
@@ -132,10 +143,37 @@ def make_model(vocab=256, hidden=64, layers=2, heads=4, head_dim=16, seed=0,
     return model
 
 
-def zero_states(batch=1, layers=2, heads=4, head_dim=16):
+def _attention_block(node, inputs, outputs, x, i, batch, heads, head_dim,
+                     past):
+    kv_shape = [batch, heads, "past_seq", head_dim]
+    out_shape = [batch, heads, "total_seq", head_dim]
+    if past:
+        inputs += [helper.make_tensor_value_info(f"past_{n}.{i}",
+                                                 TensorProto.FLOAT, kv_shape)
+                   for n in ("key", "value")]
+    outputs += [helper.make_tensor_value_info(f"present_{n}.{i}",
+                                              TensorProto.FLOAT, out_shape)
+                for n in ("key", "value")]
+    h = node("RMSNormalization", [x, f"norm.{i}"], axis=-1, epsilon=1e-6)
+    qkv = node("MatMul", [h, f"wqkv.{i}"])
+    q, k, v = node("Split", [qkv, "split3"], [f"q.{i}", f"k.{i}", f"v.{i}"],
+                   axis=-1)
+    pk, pv = (f"past_key.{i}", f"past_value.{i}") if past else ("", "")
+    o = node("Attention", [q, k, v, "", pk, pv],
+             [f"attn.{i}", f"present_key.{i}", f"present_value.{i}"],
+             is_causal=1, q_num_heads=heads, kv_num_heads=heads)[0]
+    return node("Add", [x, node("MatMul", [o, f"wo.{i}"])])
+
+
+def zero_states(batch=1, layers=2, heads=4, head_dim=16, attn_layers=()):
     c = 3 * heads * head_dim
     st = {}
     for i in range(layers):
+        if i in attn_layers:
+            for n in ("key", "value"):
+                st[f"past_{n}.{i}"] = np.zeros((batch, heads, 0, head_dim),
+                                               np.float32)
+            continue
         st[f"past_conv.{i}"] = np.zeros((batch, c, KERNEL - 1), np.float32)
         st[f"past_state.{i}"] = np.zeros((batch, heads, head_dim, head_dim),
                                          np.float32)
@@ -156,6 +194,19 @@ def reference_step(w, ids, states, heads=4, head_dim=16):
 
     for i in range(layers):
         h = rms(x, w[f"norm.{i}"])
+        if f"past_key.{i}" in states:
+            qkv = (h @ w[f"wqkv.{i}"]).reshape(B, T, 3, heads, head_dim)
+            q, k, v = (qkv[:, :, j].transpose(0, 2, 1, 3) for j in range(3))
+            K = np.concatenate([states[f"past_key.{i}"], k], 2)
+            V = np.concatenate([states[f"past_value.{i}"], v], 2)
+            new[f"past_key.{i}"], new[f"past_value.{i}"] = K, V
+            P = K.shape[2] - T
+            sc = q @ K.transpose(0, 1, 3, 2) / np.sqrt(head_dim)
+            sc = np.where(np.tril(np.ones((T, P + T)), P) > 0, sc, -np.inf)
+            a = np.exp(sc - sc.max(-1, keepdims=True))
+            o = (a / a.sum(-1, keepdims=True)) @ V
+            x = x + o.transpose(0, 2, 1, 3).reshape(B, T, -1) @ w[f"wo.{i}"]
+            continue
         qkv = (h @ w[f"wqkv.{i}"]).transpose(0, 2, 1)  # [B, C, T]
         cs = states[f"past_conv.{i}"].astype(np.float64)
         P = np.concatenate([cs, qkv], -1)
@@ -185,10 +236,10 @@ def reference_step(w, ids, states, heads=4, head_dim=16):
     return logits, new
 
 
-def greedy_reference(w, prompt, n, heads=4, head_dim=16):
+def greedy_reference(w, prompt, n, heads=4, head_dim=16, attn_layers=()):
     """Greedy ids (n new tokens) and the logits of each call."""
     layers = sum(1 for k in w if k.startswith("norm."))
-    st = zero_states(1, layers, heads, head_dim)
+    st = zero_states(1, layers, heads, head_dim, attn_layers)
     logits, st = reference_step(w, np.array([prompt]), st, heads, head_dim)
     out, all_logits = [], [logits[0, -1]]
     for _ in range(n):

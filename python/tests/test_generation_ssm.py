@@ -183,3 +183,26 @@ def test_unraised_state_is_an_error(lm, tmp_path):
                        capture_output=True, text=True)
     assert r.returncode != 0
     assert "past_state.0" in r.stderr and "has no role" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("with_prefill", [False, True])
+def test_hybrid_caches_and_states(tmp_path, with_prefill):
+    # Layer 1 an ONNX Attention block with past_key/past_value: the session
+    # owns two KV caches and two states; greedy ids and logits match.
+    hyb = dict(attn_layers=(1,))
+    onnx.save(ssm_lm.make_model(**hyb), tmp_path / "hyb.onnx")
+    args = ["--max-seq-len", 128, "--prefill-chunk", 16]
+    if with_prefill:
+        onnx.save(ssm_lm.make_model(past=False, **hyb), tmp_path / "p.onnx")
+        args += ["--prefill", tmp_path / "p.onnx"]
+    art = seqc.load(compile_gen(tmp_path / "hyb.so", tmp_path / "hyb.onnx",
+                                *args), threads=2)
+    assert [o.name for o in art.outputs] == ["logits"]
+    ids, ref_logits = ssm_lm.greedy_reference(ssm_lm.make_weights(), PROMPT,
+                                              N_NEW, **hyb)
+    assert art.generate(PROMPT, max_new_tokens=N_NEW) == ids
+    with art.session() as s:
+        got = [s.prefill(PROMPT)[0]] + [s.decode([t])[0] for t in ids[:-1]]
+    for i, (g, r) in enumerate(zip(got, ref_logits)):
+        np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4,
+                                   err_msg=f"call {i}")

@@ -137,6 +137,19 @@ struct ScanBuilder {
     return createFilled(rw, loc, RankedTensorType::get(shape, ct),
                         rw.getFloatAttr(ct, 0.0), {});
   }
+  /// Zeros for a temporary written inside the per-head parallel loop. The
+  /// marker attribute keeps CSE from merging them with an identical fill
+  /// outside the loop (e.g. an RMSNorm accumulator of the same shape), whose
+  /// single buffer every head would then write: a data race.
+  Value privateZeros(ArrayRef<int64_t> shape) {
+    auto type = RankedTensorType::get(shape, ct);
+    auto empty = tensor::EmptyOp::create(rw, loc, type, ValueRange{});
+    auto fill = linalg::FillOp::create(rw, loc, floatConst(rw, loc, ct, 0.0),
+                                       empty.getResult());
+    empty->setAttr("seq.scan_private", rw.getUnitAttr());
+    fill->setAttr("seq.scan_private", rw.getUnitAttr());
+    return fill.getResult(0);
+  }
   Value cvt(OpBuilder &bb, Location l, Value x) {
     return convertFloat(bb, l, x, ct);
   }
@@ -279,7 +292,7 @@ struct ScanBuilder {
     // shared by the threads.
     SmallVector<Value> inits = {s0, o0};
     if (delta)
-      inits.push_back(zeros({1, dv}));
+      inits.push_back(privateZeros({1, dv}));
     auto loop = scf::ForOp::create(
         rw, loc, arith::ConstantIndexOp::create(rw, loc, 0), len,
         arith::ConstantIndexOp::create(rw, loc, 1), inits);
@@ -401,7 +414,7 @@ struct ScanBuilder {
                 .getResult(0);
       } else {
         o = buildGeneric(rw, loc, RankedTensorType::get({grp, dv}, ct), {qt, s},
-                         {zeros({grp, dv})}, readMaps, innerParallel,
+                         {privateZeros({grp, dv})}, readMaps, innerParallel,
                          [&](OpBuilder &bb, Location l, ValueRange a) {
                            return SmallVector<Value>{math::FmaOp::create(
                                bb, l, cvt(bb, l, a[0]), a[1], a[2])};
