@@ -214,6 +214,11 @@ LogicalResult planStep(MLIRContext &ctx, const CompileOptions &opts,
   if (ids->dimParams[1].empty() && ids->dims[1] != tokens)
     return genError(ctx, path) << "'input_ids' has " << ids->dims[1]
                                << " positions, not " << tokens;
+  if (ids->dimParams[0].empty() && ids->dims[0] > 0 && ids->dims[0] != batch)
+    return genError(ctx, path)
+           << "'input_ids' has a static batch of " << ids->dims[0]
+           << "; --batch " << batch << " needs a graph whose batch dim is "
+           << "symbolic";
   plan.kv = !pastDim.empty() || !scatterCaches.empty();
   plan.fresh = !plan.kv && llvm::none_of(inputs, isStateInput);
   if (!pastDim.empty()) {

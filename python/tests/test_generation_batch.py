@@ -235,6 +235,15 @@ def test_qwen2_batch_api_reference(tmp_path):
         assert art.generate([g["prompt"]], max_new_tokens=20) == [g["greedy"]]
 
 
+def test_qwen2_static_batch_is_compile_error(tmp_path):
+    need(QWEN)
+    r = subprocess.run([str(SEQC), str(QWEN / "decode" / "model.onnx"),
+                        "--max-seq-len", "64", "--batch", "3", "-o",
+                        str(tmp_path / "q3.so")], capture_output=True,
+                       text=True)
+    assert r.returncode != 0 and "static batch of 1" in r.stderr, r.stderr
+
+
 def test_gqa_refuses_ragged_rows(tmp_path):
     """GroupQueryAttention reads attention_mask as seqlens_k (a valid
     length per row): left padding would attend to the pad slots, so rows
