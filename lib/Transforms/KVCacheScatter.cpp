@@ -160,6 +160,19 @@ raiseScatterCaches(func::FuncOp fn, Value &pos,
     return failure();
   if (writes.empty())
     return success();
+  // A step of T > 1 positions runs with the session's padding after its
+  // last token; only causal attention keeps real tokens from it (and from
+  // each other's future).
+  for (Write &w : writes)
+    for (Operation *user : w.op->getUsers())
+      if (auto att = dyn_cast<seq::AttentionOp>(user);
+          att && tokens > 1 && !att.getCausal())
+        return att.emitError("seq-kv-cache-state: attention over the static "
+                             "cache '")
+               << argName(fn, w.past.getArgNumber())
+               << "' is not causal: a step of " << tokens
+               << " positions would see later positions and padding "
+                  "(compile with --prefill-chunk 1)";
 
   OpBuilder b(fn.getContext());
   unsigned k = fn.getNumArguments();

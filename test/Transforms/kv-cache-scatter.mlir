@@ -126,3 +126,21 @@ func.func @main(%k: tensor<1x2x1x16xf32>, %pk: tensor<1x2x64x16xf32> {seq.name =
   %e = seq.exp %pk : (tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32>
   return %sk, %e : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
 }
+
+// -----
+
+// A chunk of 2 positions with non-causal attention would see the chunk's
+// later positions and the session's padding.
+func.func @main(%q: tensor<1x2x2x16xf32>, %k: tensor<1x2x2x16xf32>,
+                %pk: tensor<1x2x64x16xf32> {seq.name = "past_key"},
+                %w: tensor<1xi64>, %len: tensor<1xi64>)
+    -> (tensor<1x2x2x16xf32>, tensor<1x2x64x16xf32>) {
+  %iota = arith.constant dense<[[[[0], [1]]]]> : tensor<1x1x2x1xi64>
+  %w4 = seq.reshape %w : tensor<1xi64> -> tensor<1x1x1x1xi64>
+  %i = seq.add %w4, %iota : (tensor<1x1x1x1xi64>, tensor<1x1x2x1xi64>) -> tensor<1x1x2x1xi64>
+  %ib = seq.broadcast %i : tensor<1x1x2x1xi64> -> tensor<1x2x2x16xi64>
+  %sk = seq.scatter_elements none %pk[%ib] = %k axis = 2 : (tensor<1x2x64x16xf32>, tensor<1x2x2x16xi64>, tensor<1x2x2x16xf32>) -> tensor<1x2x64x16xf32>
+  // expected-error @+1 {{attention over the static cache 'past_key' is not causal: a step of 2 positions}}
+  %o = seq.attention %q, %sk, %sk kv_seqlen %len scale = 0.25 : (tensor<1x2x2x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1xi64>) -> tensor<1x2x2x16xf32>
+  return %o, %sk : tensor<1x2x2x16xf32>, tensor<1x2x64x16xf32>
+}
