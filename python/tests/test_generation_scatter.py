@@ -36,7 +36,7 @@ HEAD = HIDDEN // HEADS
 
 
 def scatter_lm(path, cache_len="max_cache_len", mode="linear", axis=2,
-               output_present=True, seed=0, max_pos=256):
+               output_present=True, causal=True, seed=0, max_pos=256):
     """Writes a small decoder with opset-24 static KV caches to `path`:
     inputs input_ids, position_ids [B, T], past_key_i / past_value_i
     [B, Hkv, cache_len, D], write_indices and nonpad_kv_seqlen [B]; outputs
@@ -104,7 +104,7 @@ def scatter_lm(path, cache_len="max_cache_len", mode="linear", axis=2,
                  axis=axis, mode=mode, name=p + "scatter_v"),
             node("Attention",
                  [p + "q", sk, sv, "", "", "", "nonpad_kv_seqlen"], [p + "y"],
-                 is_causal=1),
+                 is_causal=int(causal)),
             node("Transpose", [p + "y"], [p + "y1"], perm=[0, 2, 1, 3]),
             node("Reshape", [p + "y1", "merged"], [p + "y2"]),
             node("MatMul", [p + "y2", p + "Wo"], [p + "o"]),
@@ -338,3 +338,24 @@ def test_unsupported_scatters_are_errors(tmp_path, kwargs, message):
     model = scatter_lm(tmp_path / "bad.onnx", **kwargs)
     err = compile_error(tmp_path, model, "--max-seq-len", 64)
     assert message in err, err
+
+
+def test_non_causal_needs_single_token_steps(tmp_path):
+    """Attention without is_causal over the static cache: a prefill chunk
+    would let tokens see later ones and the chunk's padding, so chunks are
+    refused; one token a step (--prefill-chunk 1) is exact."""
+    model = scatter_lm(tmp_path / "nc.onnx", causal=False)
+    err = compile_error(tmp_path, model, "--max-seq-len", 64,
+                        "--prefill-chunk", 4)
+    assert "attention over the static cache 'past_key_0' is not causal" in err
+    so = compile_gen(tmp_path / "nc.so", model, "--max-seq-len", 64,
+                     "--prefill-chunk", 1)
+    ref = Reference(model, 64)
+    for tok in PROMPT:
+        logits = ref.step([[tok]])[0]
+    tokens = []
+    for _ in range(10):
+        tokens.append(int(logits.argmax()))
+        logits = ref.step([[tokens[-1]]])[0]
+    with seqc.load(so) as art:
+        assert art.generate(PROMPT, max_new_tokens=10) == tokens
