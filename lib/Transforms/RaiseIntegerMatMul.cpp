@@ -235,6 +235,8 @@ struct RaiseIntegerMatMul : OpRewritePattern<seq::MulOp> {
     if (!wt || wt.getRank() != 2 || !wt.hasStaticShape())
       return rewriter.notifyMatchFailure(mul, "B is not a 2-D 8-bit tensor");
     int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
+    if (k == 0 || n == 0)
+      return failure();
     if (wz && (!perTensorOrColumn(wz, n) ||
                rankedType(wz).getElementType() != wt.getElementType()))
       return failure();
