@@ -5,12 +5,17 @@
 #   OUT/fa      fused flash-attention cases (numpy references; f16/bf16/f32,
 #               causal GQA, split-K decode)
 #   OUT/models  gpt2, llama_gqa, llama_gqa_opset23 (../shared/models)
+#   OUT/quant*  weight-only int4/int8 matmul kernels: MatMulNBits cases on
+#               the GEMV and tf32 mma.sync paths (numpy references),
+#               --quantize=w4/w8 of f32 weights (against exact f32), and
+#               llama_og_int4 (onnxruntime accuracy_level 4 references)
 #   OUT/attn    the ONNX Attention node tests (../shared/onnx-node-tests)
 #   OUT/all     (--all) every other node test
 #   OUT/bench   bench/gpu_attention.py's artifacts
 # and writes OUT.tgz. On the GPU host, from a checkout of this repository:
 #   tar xzf OUT.tgz -C P && export PYTHONPATH=$PWD/python
-#   for p in fa models attn; do python3 -m seqc.pack check P/$p -j 8; done
+#   for p in fa models quant quant_w4 quant_w8 quant_models attn; do
+#     python3 -m seqc.pack check P/$p -j 8; done
 #   python3 bench/gpu_attention.py --artifacts P/bench
 #
 # usage: scripts/gpu_packs.sh OUT [--gpu-arch sm_90] [--all]
@@ -54,6 +59,34 @@ if [ -d "$SHARED/models" ]; then
 else
   echo "gpu_packs.sh: $SHARED/models absent: no models pack"
 fi
+# name: M K N BITS BLOCK [zp] (BITS 32: an f32 weight for --quantize)
+while read -r name args; do
+  python3 "$INPUTS/quant_model.py" "$SRC/$name" $args
+done <<'EOF'
+q_gemv_int4_m1 1 4096 1000 4 32 zp
+q_gemv_int8_m3 3 2000 511 8 128
+q_mma_int4_m37 37 1024 515 4 64 zp
+q_mma_int8_m256 256 512 384 8 32
+q_f32_m1 1 1024 512 32 0
+q_f32_m16 16 1024 512 32 0
+EOF
+python3 -m seqc.pack make "$OUT/quant" "${A[@]}" "$SRC"/q_{gemv,mma}_* \
+  --rtol 1e-2 --atol 1e-2
+# --quantize rounds the weights: compared with the exact f32 reference
+# (outputs ~N(0, 1.6^2); the CPU build's max abs errors: w4 0.52, w8 0.062).
+python3 -m seqc.pack make "$OUT/quant_w4" "${A[@]}" --seqc-arg=--quantize=w4 \
+  "$SRC"/q_f32_* --rtol 0.1 --atol 0.6
+python3 -m seqc.pack make "$OUT/quant_w8" "${A[@]}" --seqc-arg=--quantize=w8 \
+  "$SRC"/q_f32_* --rtol 2e-2 --atol 0.08
+if [ -d "$SHARED/models" ]; then
+  # Its prefill set (12 tokens, past 0: the mma kernel); f32 activations
+  # against onnxruntime's accuracy_level 4 (int8) outputs, hence 2e-2.
+  python3 -m seqc.pack make "$OUT/quant_models" "${A[@]}" --rtol 2e-2 \
+    --atol 2e-2 --seqc-arg=--dim=batch_size=1 \
+    --seqc-arg=--dim=sequence_length=12 --seqc-arg=--dim=past_sequence_length=0 \
+    --seqc-arg=--dim=total_sequence_length=12 "$SHARED"/models/llama_og_int4
+fi
+
 if [ -d "$SHARED/onnx-node-tests" ]; then
   python3 -m seqc.pack make "$OUT/attn" "${A[@]}" \
     "$SHARED"/onnx-node-tests/test_attention*

@@ -11,13 +11,15 @@
 // builds one of two kernels per call:
 //
 // GEMV (M <= gemv-rows, default 8: decode), bandwidth-bound, no tensor
-// cores: one warp per output column n, 4 columns per CTA, up to 8 rows per
-// CTA (grid.y tiles larger M). Lane l streams `chunk` consecutive bytes of
-// column n's packed row (16 bytes, one vector load, when a block holds a
-// multiple of 16; coalesced across the warp), unpacks nibbles (low first),
-// subtracts the block's zero point and accumulates (q - z) * x[m, k] in f32
-// per row; the block's scale multiplies that partial sum once. Five xor
-// shuffles reduce each row's sum; lane 0 writes out[m, n].
+// cores: a group of `lanes` lanes per output column n (32, a whole warp, once
+// a column holds 512 bytes; fewer for short rows so no lane idles), 4 warps
+// per CTA, up to 8 rows per CTA (grid.y tiles larger M). Each lane streams
+// `chunk` consecutive bytes of column n's packed row per step (16 bytes, one
+// vector load, when a block holds a multiple of 16; coalesced across the
+// group), unpacks nibbles (low first), subtracts the block's zero point and
+// accumulates (q - z) * x[m, k] in f32 per row; the block's scale multiplies
+// that partial sum once. Xor shuffles within the group reduce each row's
+// sum; its first lane writes out[m, n].
 //
 // MMA (larger M): mma.sync.m16n8k8 .tf32 with f32 accumulation, one warp
 // per 8 columns and up to 4 m16 tiles (64 rows), 4 warps per CTA. Lane
@@ -253,17 +255,23 @@ static void buildGemv(QuantBuilder &k) {
     chunk /= 2;
   int64_t perByte = q.bits == 4 ? 2 : 1;
   int64_t rowBytes = q.blocks * q.blockBytes;
-  int64_t stepBytes = 32 * chunk;
+  // Short rows (small K) share a warp: `lanes` lanes per column, a power
+  // of two, so that every lane has bytes to read.
+  int64_t lanes = 1;
+  while (lanes < 32 && lanes * chunk < rowBytes)
+    lanes *= 2;
+  int64_t colsPerCta = kWarps * (32 / lanes);
+  int64_t stepBytes = lanes * chunk;
   auto launch =
-      createLaunch(k, ceilDiv(q.n, kWarps), ceilDiv(q.m, mr), 32 * kWarps);
+      createLaunch(k, ceilDiv(q.n, colsPerCta), ceilDiv(q.m, mr), 32 * kWarps);
   Value tid = launch.getThreadIds().x;
-  Value lane = k.rem(tid, 32), warp = k.div(tid, 32);
-  Value col = k.add(k.mul(launch.getBlockIds().x, kWarps), warp);
+  Value sub = k.rem(tid, lanes);
+  Value col =
+      k.add(k.mul(launch.getBlockIds().x, colsPerCta), k.div(tid, lanes));
   Value row0 = k.mul(launch.getBlockIds().y, mr);
-  if (q.n % kWarps) { // whole warps past N: nothing to do
-    auto in = scf::IfOp::create(b, loc, k.ult(col, q.n), /*withElse=*/false);
-    b.setInsertionPointToStart(in.thenBlock());
-  }
+  // Columns past N read column N - 1 and store nothing: every lane of a warp
+  // must reach the shuffles.
+  Value colIn = q.n % colsPerCta ? k.minU(col, q.n - 1) : col;
   SmallVector<Value> rows;
   for (int64_t r = 0; r < mr; ++r) {
     Value row = k.add(row0, r);
@@ -277,14 +285,14 @@ static void buildGemv(QuantBuilder &k) {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
     ValueRange acc = loop.getRegionIterArgs();
-    Value j = k.mul(k.add(k.mul(loop.getInductionVar(), 32), lane), chunk);
+    Value j = k.mul(k.add(k.mul(loop.getInductionVar(), lanes), sub), chunk);
     auto step = [&]() -> SmallVector<Value> {
       Value blk = k.div(j, q.blockBytes), off = k.rem(j, q.blockBytes);
       auto vecType = VectorType::get({chunk}, b.getI8Type());
       Value bytes = vector::LoadOp::create(
-          b, loc, vecType, q.w, ValueRange{col, blk, off},
+          b, loc, vecType, q.w, ValueRange{colIn, blk, off},
           /*nontemporal=*/false, llvm::MaybeAlign(chunk));
-      Value s = k.scale(col, blk), z = k.zero(col, blk);
+      Value s = k.scale(colIn, blk), z = k.zero(colIn, blk);
       Value k0 = k.add(k.mul(blk, q.group), k.mul(off, perByte));
       SmallVector<Value> partial(mr, k.f32(0));
       for (int64_t e = 0; e < chunk; ++e) {
@@ -322,10 +330,16 @@ static void buildGemv(QuantBuilder &k) {
     }
     scf::YieldOp::create(b, loc, next);
   }
+  SmallVector<int64_t> offsets;
+  for (int64_t o = lanes / 2; o >= 1; o /= 2)
+    offsets.push_back(o);
   SmallVector<Value> sums;
   for (int64_t r = 0; r < mr; ++r)
-    sums.push_back(k.xorReduce(loop.getResult(r), false, {16, 8, 4, 2, 1}));
-  k.ifThen(k.eq(lane, 0), [&] {
+    sums.push_back(k.xorReduce(loop.getResult(r), false, offsets));
+  Value first = k.eq(sub, 0);
+  if (q.n % colsPerCta)
+    first = arith::AndIOp::create(b, loc, first, k.ult(col, q.n));
+  k.ifThen(first, [&] {
     for (int64_t r = 0; r < mr; ++r) {
       Value row = k.add(row0, r);
       auto store = [&] {
