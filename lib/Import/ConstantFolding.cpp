@@ -17,12 +17,14 @@
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
+#include "seq/IR/SeqFolds.h"
 #include "seq/IR/SeqOps.h"
 #include "seq/IR/SeqSemantics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
@@ -35,156 +37,23 @@ using namespace mlir;
 namespace seqc::import {
 namespace {
 
-constexpr int64_t kMaxFoldElements = 1 << 20;
+using seq::broadcastIndex;
+using seq::HostTensor;
+using seq::kMaxFoldElements;
 
-struct HostTensor {
-  Type elt;
-  SmallVector<int64_t> shape;
-  std::vector<int64_t> i; // integer and bool element types
-  std::vector<double> f;  // float element types
-
-  bool isFloat() const { return isa<FloatType>(elt); }
-  int64_t size() const {
-    return isFloat() ? static_cast<int64_t>(f.size())
-                     : static_cast<int64_t>(i.size());
-  }
-  double getF(int64_t k) const {
-    return isFloat() ? f[k] : static_cast<double>(i[k]);
-  }
-  int64_t getI(int64_t k) const {
-    return isFloat() ? static_cast<int64_t>(f[k]) : i[k];
-  }
-};
-
-/// Element count, saturated at kMaxFoldElements + 1 (negative dims count as
-/// too many): anything over the limit is never folded, and the saturation
-/// keeps huge literal shapes from overflowing.
-int64_t numel(ArrayRef<int64_t> shape) {
-  if (llvm::is_contained(shape, 0))
-    return 0;
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0 || n > kMaxFoldElements / d)
-      return kMaxFoldElements + 1;
-    n *= d;
-  }
-  return n;
-}
+int64_t numel(ArrayRef<int64_t> shape) { return seq::foldNumElements(shape); }
 bool tooBig(ArrayRef<int64_t> shape) { return numel(shape) > kMaxFoldElements; }
-
-bool isUnsignedInt(Type elt) {
-  auto it = dyn_cast<IntegerType>(elt);
-  return it && (it.isUnsigned() || it.getWidth() == 1);
-}
-
-/// Rounds `v` to the precision of float type `elt`.
-double roundFloat(Type elt, double v) {
-  auto ft = cast<FloatType>(elt);
-  if (ft.isF64())
-    return v;
-  if (ft.isF32())
-    return static_cast<double>(static_cast<float>(v));
-  APFloat x(v);
-  bool lost;
-  x.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-  x.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-  return x.convertToDouble();
-}
-
-/// Wraps `v` to the width (and signedness) of integer type `elt`.
-int64_t wrapInt(Type elt, int64_t v) {
-  unsigned w = cast<IntegerType>(elt).getWidth();
-  if (w == 1)
-    return v != 0;
-  if (w >= 64)
-    return v;
-  uint64_t mask = (uint64_t(1) << w) - 1;
-  uint64_t u = static_cast<uint64_t>(v) & mask;
-  if (!isUnsignedInt(elt) && (u >> (w - 1)))
-    u |= ~mask;
-  return static_cast<int64_t>(u);
-}
-
-double apToDouble(APFloat x) {
-  bool lost;
-  x.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-  return x.convertToDouble();
-}
-
-std::optional<HostTensor> readAttr(ElementsAttr attr) {
-  auto type = cast<ShapedType>(attr.getType());
-  if (!type.hasStaticShape() || type.getNumElements() > kMaxFoldElements)
-    return std::nullopt;
-  HostTensor t{
-      type.getElementType(), SmallVector<int64_t>(type.getShape()), {}, {}};
-  Type elt = t.elt;
-  if (!isa<FloatType, IntegerType>(elt))
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    if (t.isFloat()) {
-      for (APFloat x : dense.getValues<APFloat>())
-        t.f.push_back(apToDouble(x));
-    } else {
-      bool zext = isUnsignedInt(elt);
-      for (APInt x : dense.getValues<APInt>())
-        t.i.push_back(zext ? static_cast<int64_t>(x.getZExtValue())
-                           : x.getSExtValue());
-    }
-    return t;
-  }
-  auto res = dyn_cast<DenseResourceElementsAttr>(attr);
-  if (!res)
-    return std::nullopt;
-  AsmResourceBlob *blob = res.getRawHandle().getBlob();
-  if (!blob)
-    return std::nullopt;
-  ArrayRef<char> data = blob->getData();
-  unsigned bits = elt.getIntOrFloatBitWidth();
-  size_t w = bits == 1 ? 1 : bits / 8;
-  int64_t n = type.getNumElements();
-  if (w == 0 || data.size() < static_cast<size_t>(n) * w)
-    return std::nullopt;
-  for (int64_t k = 0; k < n; ++k) {
-    uint64_t raw = 0;
-    std::memcpy(&raw, data.data() + k * w, w);
-    if (auto ft = dyn_cast<FloatType>(elt)) {
-      t.f.push_back(
-          apToDouble(APFloat(ft.getFloatSemantics(), APInt(bits, raw))));
-    } else {
-      t.i.push_back(wrapInt(elt, static_cast<int64_t>(raw)));
-    }
-  }
-  return t;
-}
 
 std::optional<HostTensor> readValue(Value v) {
   ElementsAttr attr;
   if (!v || !matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
-  return readAttr(attr);
+  return HostTensor::read(attr);
 }
 
 Value materialize(NodeContext &nc, const HostTensor &t) {
   auto type = RankedTensorType::get(t.shape, t.elt);
-  DenseElementsAttr attr;
-  if (auto ft = dyn_cast<FloatType>(t.elt)) {
-    SmallVector<APFloat> vals;
-    vals.reserve(t.f.size());
-    for (double d : t.f) {
-      APFloat x(d);
-      bool lost;
-      x.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-      vals.push_back(x);
-    }
-    attr = DenseElementsAttr::get(type, vals);
-  } else {
-    unsigned w = t.elt.getIntOrFloatBitWidth();
-    SmallVector<APInt> vals;
-    vals.reserve(t.i.size());
-    for (int64_t v : t.i)
-      vals.push_back(APInt(w, static_cast<uint64_t>(v), /*isSigned=*/w > 1));
-    attr = DenseElementsAttr::get(type, vals);
-  }
+  DenseElementsAttr attr = t.toAttr();
   // Like initializers (Tensors.cpp): more than 16 elements go to a resource
   // blob, so IR dumps elide them and weights-sized results print compactly.
   unsigned bits = t.elt.getIntOrFloatBitWidth();
@@ -197,37 +66,6 @@ Value materialize(NodeContext &nc, const HostTensor &t) {
         DenseResourceElementsAttr::get(type, "folded", std::move(blob)));
   }
   return arith::ConstantOp::create(nc.b(), nc.loc(), attr);
-}
-
-/// An empty tensor of `elt` with `shape`.
-HostTensor make(Type elt, ArrayRef<int64_t> shape) {
-  HostTensor t{elt, SmallVector<int64_t>(shape), {}, {}};
-  if (t.isFloat())
-    t.f.assign(numel(shape), 0.0);
-  else
-    t.i.assign(numel(shape), 0);
-  return t;
-}
-
-/// Sets element `k` of `t` from a double/int, applying the type's rounding.
-void setF(HostTensor &t, int64_t k, double v) {
-  if (t.isFloat())
-    t.f[k] = roundFloat(t.elt, v);
-  else
-    t.i[k] = wrapInt(t.elt, static_cast<int64_t>(v));
-}
-void setI(HostTensor &t, int64_t k, int64_t v) {
-  if (t.isFloat())
-    t.f[k] = roundFloat(t.elt, static_cast<double>(v));
-  else
-    t.i[k] = wrapInt(t.elt, v);
-}
-/// Copies element `src[ks]` into `dst[kd]` (same element type).
-void copyElt(HostTensor &dst, int64_t kd, const HostTensor &src, int64_t ks) {
-  if (dst.isFloat())
-    dst.f[kd] = src.f[ks];
-  else
-    dst.i[kd] = src.i[ks];
 }
 
 SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
@@ -245,36 +83,6 @@ void nextIndex(MutableArrayRef<int64_t> idx, ArrayRef<int64_t> bounds) {
     idx[d] = 0;
   }
 }
-/// For each element of `out` (row-major), the flat index into a tensor of
-/// shape `in` broadcast (numpy, right-aligned) to `out`.
-std::vector<int64_t> broadcastIndex(ArrayRef<int64_t> out,
-                                    ArrayRef<int64_t> in) {
-  int64_t n = numel(out), r = out.size(), off = r - in.size();
-  SmallVector<int64_t> inStrides = stridesOf(in);
-  SmallVector<int64_t> idx(r, 0);
-  std::vector<int64_t> map(n);
-  for (int64_t k = 0; k < n; ++k) {
-    int64_t flat = 0;
-    for (int64_t d = off; d < r; ++d)
-      if (in[d - off] != 1)
-        flat += idx[d] * inStrides[d - off];
-    map[k] = flat;
-    nextIndex(idx, out);
-  }
-  return map;
-}
-
-std::optional<SmallVector<int64_t>>
-broadcastShape(ArrayRef<const HostTensor *> ts) {
-  SmallVector<ArrayRef<int64_t>> shapes;
-  for (const HostTensor *t : ts)
-    shapes.push_back(t->shape);
-  FailureOr<SmallVector<int64_t>> r = seq::broadcastShapes(shapes);
-  if (failed(r) || llvm::any_of(*r, ShapedType::isDynamic))
-    return std::nullopt;
-  return *r;
-}
-
 /// Normalizes `axis` for `rank` in place; false when out of range.
 bool normAxis(int64_t &axis, int64_t rank) {
   std::optional<int64_t> a = seq::normalizeAxis(axis, rank);
@@ -294,94 +102,24 @@ std::vector<int64_t> ints(const HostTensor &t) {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-using FloatFn = std::function<double(double, double)>;
-using IntFn = std::function<int64_t(int64_t, int64_t)>;
+template <typename T> struct OpTag {
+  using type = T;
+};
 
-/// Broadcasting binary op; `resultElt` null means the operand type.
-std::optional<HostTensor> binary(const HostTensor &a, const HostTensor &b,
-                                 const FloatFn &ff, const IntFn &fi,
-                                 Type resultElt = {}) {
-  if (a.elt != b.elt)
-    return std::nullopt;
-  auto shape = broadcastShape({&a, &b});
-  if (!shape || tooBig(*shape))
-    return std::nullopt;
-  HostTensor r = make(resultElt ? resultElt : a.elt, *shape);
-  auto ia = broadcastIndex(*shape, a.shape),
-       ib = broadcastIndex(*shape, b.shape);
-  for (int64_t k = 0, n = r.size(); k < n; ++k) {
-    if (a.isFloat()) {
-      if (!ff)
-        return std::nullopt;
-      setF(r, k, ff(a.f[ia[k]], b.f[ib[k]]));
-    } else {
-      if (!fi)
-        return std::nullopt;
-      setI(r, k, fi(a.i[ia[k]], b.i[ib[k]]));
-    }
-  }
-  return r;
-}
-
-std::optional<HostTensor> unary(const HostTensor &a,
-                                const std::function<double(double)> &ff,
-                                const std::function<int64_t(int64_t)> &fi) {
-  HostTensor r = make(a.elt, a.shape);
-  for (int64_t k = 0, n = r.size(); k < n; ++k) {
-    if (a.isFloat()) {
-      if (!ff)
-        return std::nullopt;
-      setF(r, k, ff(a.f[k]));
-    } else {
-      if (!fi)
-        return std::nullopt;
-      setI(r, k, fi(a.i[k]));
-    }
-  }
-  return r;
-}
-
-HostTensor castTo(const HostTensor &a, Type elt) {
-  HostTensor r = make(elt, a.shape);
-  for (int64_t k = 0, n = r.size(); k < n; ++k) {
-    if (a.isFloat()) {
-      double v = a.f[k];
-      if (r.isFloat())
-        setF(r, k, v);
-      else if (elt.isInteger(1))
-        r.i[k] = v != 0.0;
-      else
-        // Out-of-range conversions are undefined in C++; clamp first.
-        setI(r, k,
-             std::isfinite(v)
-                 ? static_cast<int64_t>(std::clamp(v, -9223372036854775808.0,
-                                                   9.2233720368547e18))
-                 : 0);
-    } else {
-      setI(r, k, a.i[k]);
-    }
-  }
-  return r;
-}
-
-/// seq.div and seq.rem (SeqSemantics.h: no traps on x/0 and MIN/-1) on the
-/// int64 host values; results are wrapped to the element type afterwards.
-int64_t truncDiv(int64_t a, int64_t b) {
-  return seq::intDiv(APInt(64, a, /*isSigned=*/true),
-                     APInt(64, b, /*isSigned=*/true), /*isUnsigned=*/false)
-      .getSExtValue();
-}
-int64_t truncRem(int64_t a, int64_t b) {
-  return seq::intRem(APInt(64, a, /*isSigned=*/true),
-                     APInt(64, b, /*isSigned=*/true), /*isUnsigned=*/false)
-      .getSExtValue();
-}
-
-/// ONNX Mod with fmod=0: the remainder takes the divisor's sign (Python).
-int64_t pyMod(int64_t a, int64_t b) {
-  int64_t r = truncRem(a, b);
-  if (r != 0 && ((r < 0) != (b < 0)))
-    r += b;
+/// Runs the seq op's folder (SeqFolds.cpp) on constant operands: the op is
+/// built with createOrFold and its constant result read back (the op, or
+/// the constant, is erased again: materialize() makes the final one).
+template <typename OpTy, typename... Args>
+std::optional<HostTensor> evalOp(NodeContext &nc, ValueRange inputs,
+                                 Args &&...args) {
+  Value v = nc.b().createOrFold<OpTy>(nc.loc(), std::forward<Args>(args)...);
+  std::optional<HostTensor> r;
+  Attribute attr;
+  if (matchPattern(v, m_Constant(&attr)))
+    r = HostTensor::read(attr);
+  Operation *def = v.getDefiningOp();
+  if (def && !llvm::is_contained(inputs, v) && def->use_empty())
+    def->erase();
   return r;
 }
 
@@ -466,7 +204,7 @@ Folder::Result Folder::foldShape() {
     return std::nullopt;
   int64_t r = t.getRank();
   auto [start, end] = shapeAttrRange(nc, r);
-  HostTensor o = make(nc.b().getI64Type(), {end - start});
+  HostTensor o = HostTensor::zeros(nc.b().getI64Type(), {end - start});
   for (int64_t k = start; k < end; ++k)
     o.i[k - start] = t.getDimSize(k);
   return one(o);
@@ -476,7 +214,7 @@ Folder::Result Folder::foldSize() {
   auto t = nc.inputType(0);
   if (!t || !t.hasStaticShape())
     return std::nullopt;
-  HostTensor o = make(nc.b().getI64Type(), {});
+  HostTensor o = HostTensor::zeros(nc.b().getI64Type(), {});
   o.i[0] = t.getNumElements();
   return one(o);
 }
@@ -494,21 +232,9 @@ Folder::Result Folder::foldGather() {
   shape.append(x.shape.begin() + axis + 1, x.shape.end());
   if (tooBig(shape))
     return std::nullopt;
-  int64_t outer = numel(ArrayRef<int64_t>(x.shape).take_front(axis));
-  int64_t inner = numel(ArrayRef<int64_t>(x.shape).drop_front(axis + 1));
-  int64_t dim = x.shape[axis], ni = idx.size();
-  HostTensor r = make(x.elt, shape);
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t j = 0; j < ni; ++j) {
-      int64_t g = idx.i[j];
-      if (g < 0)
-        g += dim;
-      if (g < 0 || g >= dim)
-        return std::nullopt;
-      for (int64_t q = 0; q < inner; ++q)
-        copyElt(r, (o * ni + j) * inner + q, x, (o * dim + g) * inner + q);
-    }
-  return one(r);
+  return one(evalOp<seq::GatherOp>(nc, {nc.input(0), nc.input(1)},
+                                   RankedTensorType::get(shape, x.elt),
+                                   nc.input(0), nc.input(1), axis));
 }
 
 Folder::Result Folder::foldConcat() {
@@ -530,7 +256,7 @@ Folder::Result Folder::foldConcat() {
   }
   if (tooBig(shape))
     return std::nullopt;
-  HostTensor r = make(first.elt, shape);
+  HostTensor r = HostTensor::zeros(first.elt, shape);
   int64_t outer = numel(ArrayRef<int64_t>(shape).take_front(axis));
   int64_t inner = numel(ArrayRef<int64_t>(shape).drop_front(axis + 1));
   int64_t k = 0;
@@ -538,7 +264,7 @@ Folder::Result Folder::foldConcat() {
     for (auto &t : in) {
       int64_t chunk = t->shape[axis] * inner;
       for (int64_t q = 0; q < chunk; ++q)
-        copyElt(r, k++, *t, o * chunk + q);
+        r.copyElt(k++, *t, o * chunk + q);
     }
   return one(r);
 }
@@ -595,13 +321,13 @@ Folder::Result Folder::foldSlice() {
     st[a] = s;
     sp[a] = step;
   }
-  HostTensor r = make(x.elt, cnt);
+  HostTensor r = HostTensor::zeros(x.elt, cnt);
   SmallVector<int64_t> xs = stridesOf(x.shape), idx(rank, 0);
   for (int64_t k = 0, n = r.size(); k < n; ++k) {
     int64_t flat = 0;
     for (int64_t d = 0; d < rank; ++d)
       flat += (st[d] + idx[d] * sp[d]) * xs[d];
-    copyElt(r, k, x, flat);
+    r.copyElt(k, x, flat);
     nextIndex(idx, cnt);
   }
   return one(r);
@@ -708,12 +434,12 @@ Folder::Result Folder::foldRange() {
   int64_t n = std::max<int64_t>(static_cast<int64_t>(steps), 0);
   if (n > kMaxFoldElements)
     return std::nullopt;
-  HostTensor r = make(s.elt, {n});
+  HostTensor r = HostTensor::zeros(s.elt, {n});
   for (int64_t k = 0; k < n; ++k) {
     if (r.isFloat())
-      setF(r, k, start + k * delta);
+      r.setF(k, start + k * delta);
     else
-      setI(r, k, s.i[0] + k * d.i[0]);
+      r.setI(k, s.i[0] + k * d.i[0]);
   }
   return one(r);
 }
@@ -734,15 +460,15 @@ Folder::Result Folder::foldConstantOfShape() {
     ElementsAttr attr = convertTensor(a->t(), nc.loc(), "", "value");
     if (!attr)
       return std::nullopt;
-    value = readAttr(attr);
+    value = HostTensor::read(attr);
   } else {
-    value = make(nc.b().getF32Type(), {1});
+    value = HostTensor::zeros(nc.b().getF32Type(), {1});
   }
   if (!value || value->size() != 1)
     return std::nullopt;
-  HostTensor r = make(value->elt, s);
+  HostTensor r = HostTensor::zeros(value->elt, s);
   for (int64_t k = 0, n = r.size(); k < n; ++k)
-    copyElt(r, k, *value, 0);
+    r.copyElt(k, *value, 0);
   return one(r);
 }
 
@@ -753,11 +479,8 @@ Folder::Result Folder::foldExpand() {
   FailureOr<SmallVector<int64_t>> shape = seq::broadcastShapes(shapes);
   if (failed(shape) || numel(*shape) > kMaxFoldElements)
     return std::nullopt;
-  HostTensor r = make(x.elt, *shape);
-  auto map = broadcastIndex(*shape, x.shape);
-  for (int64_t k = 0, n = r.size(); k < n; ++k)
-    copyElt(r, k, x, map[k]);
-  return one(r);
+  return one(evalOp<seq::BroadcastOp>(
+      nc, {nc.input(0)}, RankedTensorType::get(*shape, x.elt), nc.input(0)));
 }
 
 Folder::Result Folder::foldTile() {
@@ -774,13 +497,13 @@ Folder::Result Folder::foldTile() {
   }
   if (numel(shape) > kMaxFoldElements)
     return std::nullopt;
-  HostTensor r = make(x.elt, shape);
+  HostTensor r = HostTensor::zeros(x.elt, shape);
   SmallVector<int64_t> xs = stridesOf(x.shape), idx(rank, 0);
   for (int64_t k = 0, n = r.size(); k < n; ++k) {
     int64_t flat = 0;
     for (int64_t d = 0; d < rank; ++d)
       flat += (idx[d] % x.shape[d]) * xs[d];
-    copyElt(r, k, x, flat);
+    r.copyElt(k, x, flat);
     nextIndex(idx, shape);
   }
   return one(r);
@@ -797,21 +520,17 @@ Folder::Result Folder::foldTranspose() {
       perm.push_back(d);
   if (static_cast<int64_t>(perm.size()) != rank)
     return std::nullopt;
-  SmallVector<int64_t> shape, xs = stridesOf(x.shape), idx(rank, 0);
+  SmallVector<int64_t> shape;
+  llvm::SmallBitVector seen(rank);
   for (int64_t p : perm) {
-    if (p < 0 || p >= rank)
+    if (p < 0 || p >= rank || seen.test(p))
       return std::nullopt;
+    seen.set(p);
     shape.push_back(x.shape[p]);
   }
-  HostTensor r = make(x.elt, shape);
-  for (int64_t k = 0, n = r.size(); k < n; ++k) {
-    int64_t flat = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      flat += idx[d] * xs[perm[d]];
-    copyElt(r, k, x, flat);
-    nextIndex(idx, shape);
-  }
-  return one(r);
+  return one(evalOp<seq::TransposeOp>(nc, {nc.input(0)},
+                                      RankedTensorType::get(shape, x.elt),
+                                      nc.input(0), perm));
 }
 
 Folder::Result Folder::foldReduce(StringRef op) {
@@ -884,7 +603,7 @@ Folder::Result Folder::foldReduce(StringRef op) {
     nextIndex(idx, x.shape);
   }
   int64_t count = n ? x.size() / n : 0;
-  HostTensor r = make(x.elt, outShape);
+  HostTensor r = HostTensor::zeros(x.elt, outShape);
   for (int64_t k = 0; k < n; ++k) {
     if (x.isFloat()) {
       double v = accF[k];
@@ -894,169 +613,161 @@ Folder::Result Folder::foldReduce(StringRef op) {
         v = std::sqrt(v);
       else if (isLogSum || isLSE)
         v = std::log(v);
-      setF(r, k, v);
+      r.setF(k, v);
     } else {
       int64_t v = accI[k];
       if (isMean)
         v = count ? v / count : 0;
-      setI(r, k, v);
+      r.setI(k, v);
     }
   }
   return one(r);
 }
 
+/// ONNX elementwise ops are the seq ops' folders (SeqFolds.cpp) on the
+/// constant inputs; only Mod's Python sign rule, Sign and Relu, which have
+/// no seq op, are evaluated here.
 Folder::Result Folder::foldElementwise(StringRef op) {
   const HostTensor &a = *in[0];
-  Type i1 = nc.b().getI1Type();
-  auto cmp = [&](auto pf, auto pi) {
-    return binary(
-        a, *in[1], [=](double x, double y) -> double { return pf(x, y); },
-        [=](int64_t x, int64_t y) -> int64_t { return pi(x, y); }, i1);
+  SmallVector<Value> inputs;
+  for (unsigned k = 0; k < nc.numInputs(); ++k)
+    inputs.push_back(nc.input(k));
+  // Binary seq ops need one element type and broadcast-compatible shapes
+  // (their builders infer the result type).
+  auto compatible = [&](Value x, Value y, bool sameElt = true) {
+    auto xt = cast<RankedTensorType>(x.getType()),
+         yt = cast<RankedTensorType>(y.getType());
+    SmallVector<ArrayRef<int64_t>> shapes{xt.getShape(), yt.getShape()};
+    return (!sameElt || xt.getElementType() == yt.getElementType()) &&
+           succeeded(seq::broadcastShapes(shapes));
   };
-  // Integer arithmetic wraps (two's complement) like the device code.
-  auto wrapping = [](auto f) {
-    return [f](int64_t x, int64_t y) -> int64_t {
-      return static_cast<int64_t>(
-          f(static_cast<uint64_t>(x), static_cast<uint64_t>(y)));
-    };
-  };
-  if (op == "Add")
-    return one(binary(a, *in[1], std::plus<double>(),
-                      wrapping(std::plus<uint64_t>())));
-  if (op == "Sub")
-    return one(binary(a, *in[1], std::minus<double>(),
-                      wrapping(std::minus<uint64_t>())));
-  if (op == "Mul")
-    return one(binary(a, *in[1], std::multiplies<double>(),
-                      wrapping(std::multiplies<uint64_t>())));
-  if (op == "Div")
-    return one(binary(a, *in[1], std::divides<double>(), truncDiv));
-  if (op == "Mod") {
-    bool fmod = nc.attrInt("fmod", 0) != 0;
-    return one(binary(
-        a, *in[1], [](double x, double y) { return std::fmod(x, y); },
-        [fmod](int64_t x, int64_t y) -> int64_t {
-          return fmod ? truncRem(x, y) : pyMod(x, y);
-        }));
-  }
-  if (op == "Pow")
-    return in[1]->elt == a.elt
-               ? one(binary(
-                     a, *in[1],
-                     [](double x, double y) { return std::pow(x, y); },
-                     nullptr))
-               : std::nullopt;
-  if (op == "Equal")
-    return one(cmp(std::equal_to<double>(), std::equal_to<int64_t>()));
-  if (op == "Less")
-    return one(cmp(std::less<double>(), std::less<int64_t>()));
-  if (op == "LessOrEqual")
-    return one(cmp(std::less_equal<double>(), std::less_equal<int64_t>()));
-  if (op == "Greater")
-    return one(cmp(std::greater<double>(), std::greater<int64_t>()));
-  if (op == "GreaterOrEqual")
-    return one(
-        cmp(std::greater_equal<double>(), std::greater_equal<int64_t>()));
-  if (op == "And" || op == "Or" || op == "Xor") {
-    if (a.isFloat())
+  auto bin = [&](auto tag, Value x, Value y) -> std::optional<HostTensor> {
+    using OpTy = typename decltype(tag)::type;
+    if (!compatible(x, y))
       return std::nullopt;
-    return one(binary(a, *in[1], nullptr, [op](int64_t x, int64_t y) {
-      return op == "And" ? (x & y) : op == "Or" ? (x | y) : (x ^ y);
-    }));
+    return evalOp<OpTy>(nc, inputs, x, y);
+  };
+  auto unaryOp = [&](auto tag) -> std::optional<HostTensor> {
+    using OpTy = typename decltype(tag)::type;
+    return evalOp<OpTy>(nc, inputs, inputs[0]);
+  };
+#define SEQ_TAG(OpTy) OpTag<seq::OpTy>()
+  Value x = inputs[0], y = inputs.size() > 1 ? inputs[1] : Value();
+  if (op == "Add")
+    return one(bin(SEQ_TAG(AddOp), x, y));
+  if (op == "Sub")
+    return one(bin(SEQ_TAG(SubOp), x, y));
+  if (op == "Mul")
+    return one(bin(SEQ_TAG(MulOp), x, y));
+  if (op == "Div")
+    return one(bin(SEQ_TAG(DivOp), x, y));
+  if (op == "Pow")
+    return one(bin(SEQ_TAG(PowOp), x, y));
+  if (op == "Equal")
+    return one(bin(SEQ_TAG(EqualOp), x, y));
+  if (op == "Less")
+    return one(bin(SEQ_TAG(LessOp), x, y));
+  if (op == "LessOrEqual")
+    return one(bin(SEQ_TAG(LessEqualOp), x, y));
+  if (op == "Greater")
+    return one(bin(SEQ_TAG(GreaterOp), x, y));
+  if (op == "GreaterOrEqual")
+    return one(bin(SEQ_TAG(GreaterEqualOp), x, y));
+  if (op == "And")
+    return one(bin(SEQ_TAG(AndOp), x, y));
+  if (op == "Or")
+    return one(bin(SEQ_TAG(OrOp), x, y));
+  if (op == "Xor")
+    return one(bin(SEQ_TAG(XorOp), x, y));
+  if (op == "Mod") {
+    std::optional<HostTensor> r = bin(SEQ_TAG(RemOp), x, y);
+    // fmod=0 on integers: the remainder takes the divisor's sign (Python).
+    if (!r || r->isFloat() || nc.attrInt("fmod", 0) != 0)
+      return one(r);
+    const HostTensor &b = *in[1];
+    std::vector<int64_t> ib = broadcastIndex(r->shape, b.shape);
+    for (int64_t k = 0, n = r->size(); k < n; ++k) {
+      int64_t d = b.i[ib[k]], v = r->i[k];
+      if (v != 0 && ((v < 0) != (d < 0)))
+        r->setI(k, v + d);
+    }
+    return one(r);
   }
   if (op == "Max" || op == "Min" || op == "Sum") {
+    // Variadic: fold pairwise, each partial result as a constant operand.
     std::optional<HostTensor> acc = a;
-    for (size_t k = 1; k < in.size() && acc; ++k) {
+    Value accV = x;
+    for (size_t k = 1; k < inputs.size() && acc; ++k) {
       if (!in[k])
         return std::nullopt;
+      if (k > 1)
+        accV = arith::ConstantOp::create(nc.b(), nc.loc(), acc->toAttr());
       if (op == "Sum")
-        acc = binary(*acc, *in[k], std::plus<double>(), std::plus<int64_t>());
+        acc = bin(SEQ_TAG(AddOp), accV, inputs[k]);
       else if (op == "Max")
-        acc = binary(
-            *acc, *in[k],
-            [](double x, double y) {
-              return std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y);
-            },
-            [](int64_t x, int64_t y) { return std::max(x, y); });
+        acc = bin(SEQ_TAG(MaxOp), accV, inputs[k]);
       else
-        acc = binary(
-            *acc, *in[k],
-            [](double x, double y) {
-              return std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y);
-            },
-            [](int64_t x, int64_t y) { return std::min(x, y); });
+        acc = bin(SEQ_TAG(MinOp), accV, inputs[k]);
+      if (k > 1)
+        accV.getDefiningOp()->erase();
     }
     return one(acc);
   }
   if (op == "Where") {
-    const HostTensor &c = a, &x = *in[1], &y = *in[2];
-    if (c.isFloat() || x.elt != y.elt)
+    if (!compatible(inputs[1], inputs[2]) || !compatible(x, y, false) ||
+        !compatible(x, inputs[2], false) || !a.elt.isInteger(1))
       return std::nullopt;
-    auto shape = broadcastShape({&c, &x, &y});
-    if (!shape || tooBig(*shape))
-      return std::nullopt;
-    HostTensor r = make(x.elt, *shape);
-    auto ic = broadcastIndex(*shape, c.shape),
-         ix = broadcastIndex(*shape, x.shape),
-         iy = broadcastIndex(*shape, y.shape);
-    for (int64_t k = 0, n = r.size(); k < n; ++k) {
-      if (c.i[ic[k]])
-        copyElt(r, k, x, ix[k]);
-      else
-        copyElt(r, k, y, iy[k]);
-    }
-    return one(r);
+    return one(evalOp<seq::SelectOp>(nc, inputs, x, y, inputs[2]));
   }
   if (op == "Identity")
     return one(a);
-  // Casts from/to 8- and 4-bit floats are left to the compiled code, which
-  // implements ONNX's saturate and NaN rules (SmallFloatCast.cpp).
-  auto smallFloat = [](Type t) {
-    return isa<FloatType>(t) && t.getIntOrFloatBitWidth() <= 8;
-  };
-  if (op == "Cast") {
-    const onnx::AttributeProto *to = nc.attr("to");
-    Type elt = to ? convertElementType(nc.ctx(), to->i()) : Type();
-    if (!elt || smallFloat(elt) || smallFloat(a.elt))
+  if (op == "Cast" || op == "CastLike") {
+    Type elt;
+    if (op == "CastLike") {
+      elt = in[1]->elt;
+    } else if (const onnx::AttributeProto *to = nc.attr("to")) {
+      elt = convertElementType(nc.ctx(), to->i());
+    }
+    if (!elt)
       return std::nullopt;
-    return one(castTo(a, elt));
-  }
-  if (op == "CastLike") {
-    if (smallFloat(in[1]->elt) || smallFloat(a.elt))
-      return std::nullopt;
-    return one(castTo(a, in[1]->elt));
+    auto type = RankedTensorType::get(a.shape, elt);
+    return one(evalOp<seq::CastOp>(nc, inputs, type, x,
+                                   nc.attrInt("saturate", 1) != 0));
   }
   if (op == "Neg")
-    return one(unary(a, std::negate<double>(), std::negate<int64_t>()));
+    return one(unaryOp(SEQ_TAG(NegOp)));
   if (op == "Abs")
-    return one(unary(
-        a, [](double x) { return std::fabs(x); },
-        [](int64_t x) { return x < 0 ? -x : x; }));
-  if (op == "Sign")
-    return one(unary(
-        a, [](double x) { return double((x > 0) - (x < 0)); },
-        [](int64_t x) -> int64_t { return (x > 0) - (x < 0); }));
-  if (op == "Relu")
-    return one(unary(
-        a, [](double x) { return x > 0 ? x : 0.0; },
-        [](int64_t x) -> int64_t { return x > 0 ? x : 0; }));
-  if (op == "Not") {
-    if (!a.elt.isInteger(1))
-      return std::nullopt;
-    return one(unary(a, nullptr, [](int64_t x) -> int64_t { return !x; }));
+    return one(unaryOp(SEQ_TAG(AbsOp)));
+  if (op == "Not")
+    return one(unaryOp(SEQ_TAG(NotOp)));
+  if (op == "Sqrt")
+    return one(unaryOp(SEQ_TAG(SqrtOp)));
+  if (op == "Reciprocal")
+    return one(unaryOp(SEQ_TAG(ReciprocalOp)));
+  if (op == "Exp")
+    return one(unaryOp(SEQ_TAG(ExpOp)));
+  if (op == "Log")
+    return one(unaryOp(SEQ_TAG(LogOp)));
+  if (op == "Floor")
+    return one(unaryOp(SEQ_TAG(FloorOp)));
+  if (op == "Ceil")
+    return one(unaryOp(SEQ_TAG(CeilOp)));
+  if (op == "Round")
+    return one(unaryOp(SEQ_TAG(RoundOp)));
+#undef SEQ_TAG
+  if (op == "Sign" || op == "Relu") {
+    HostTensor r = HostTensor::zeros(a.elt, a.shape);
+    for (int64_t k = 0, n = r.size(); k < n; ++k) {
+      if (a.isFloat()) {
+        double v = a.f[k];
+        r.setF(k, op == "Relu" ? (v > 0 ? v : 0.0) : double((v > 0) - (v < 0)));
+      } else {
+        int64_t v = a.i[k];
+        r.setI(k, op == "Relu" ? (v > 0 ? v : 0) : (v > 0) - (v < 0));
+      }
+    }
+    return one(r);
   }
-  using F = double (*)(double);
-  F f = llvm::StringSwitch<F>(op)
-            .Case("Sqrt", [](double x) { return std::sqrt(x); })
-            .Case("Reciprocal", [](double x) { return 1.0 / x; })
-            .Case("Exp", [](double x) { return std::exp(x); })
-            .Case("Log", [](double x) { return std::log(x); })
-            .Case("Floor", [](double x) { return std::floor(x); })
-            .Case("Ceil", [](double x) { return std::ceil(x); })
-            .Case("Round", [](double x) { return std::nearbyint(x); })
-            .Default(nullptr);
-  if (f && a.isFloat())
-    return one(unary(a, f, nullptr));
   return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 //===- SeqOps.cpp - seq dialect operations --------------------------------===//
 
 #include "seq/IR/SeqOps.h"
+#include "seq/IR/SeqFolds.h"
 #include "seq/IR/SeqSemantics.h"
 
 #include "mlir/IR/Builders.h"

@@ -24,7 +24,12 @@ class Seq_ElementwiseOp<string mnemonic, string scalar, string resultElt,
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat =
       "operands attr-dict `:` functional-type(operands, results)";
+  // Constant operands fold on the host (SeqFolds.cpp).
+  let hasFolder = 1;
   let extraClassDefinition = [{
+    ::mlir::OpFoldResult $cppClass::fold(FoldAdaptor adaptor) {
+      return foldElementwise(getOperation(), adaptor.getOperands());
+    }
     ::mlir::Value $cppClass::buildScalar(::mlir::OpBuilder &b,
         ::mlir::Location loc, ::mlir::ValueRange args,
         ::mlir::Type resultType) {
@@ -145,6 +150,7 @@ def Seq_CastOp : Seq_Op<"cast", [Pure, SameOperandsAndResultShape,
                        DefaultValuedAttr<BoolAttr, "true">:$saturate);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasFolder = 1;
 }
 
 def Seq_BitcastOp : Seq_Op<"bitcast", [Pure, SameOperandsAndResultShape,
@@ -158,6 +164,7 @@ def Seq_BitcastOp : Seq_Op<"bitcast", [Pure, SameOperandsAndResultShape,
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -182,6 +189,7 @@ def Seq_TransposeOp : Seq_Op<"transpose", [Pure]> {
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input $permutation attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Seq_ReshapeOp : Seq_Op<"reshape", [Pure]> {
@@ -199,6 +207,7 @@ def Seq_BroadcastOp : Seq_Op<"broadcast", [Pure]> {
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Seq_GatherOp : Seq_Op<"gather", [Pure]> {
@@ -211,6 +220,7 @@ def Seq_GatherOp : Seq_Op<"gather", [Pure]> {
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Seq_ReduceKind : I32EnumAttr<"ReduceKind", "reduction combiner", [
@@ -230,6 +240,7 @@ def Seq_ReduceOp : Seq_Op<"reduce", [Pure]> {
     type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
