@@ -177,10 +177,23 @@ struct ScanBuilder {
     return {arith::AddFOp::create(bb, l, a.back(), p)};
   }
   /// Scales the [B, Hkv, G, N, Dv] accumulator by `scale`, converts it to the
-  /// output element type and inserts it as rows [start, start + N).
+  /// output element type and inserts it as rows [start, start + N). The
+  /// generic writes into those rows of `acc` themselves (an extract/insert
+  /// pair on the same rows bufferizes in place): no chunk-sized temporary
+  /// and no copy at each chunk boundary.
   Value storeRows(Value o, Value acc, Value start, int64_t n) {
     auto eltType = RankedTensorType::get({b, hkv, grp, n, dv}, elt);
-    Value init = tensor::EmptyOp::create(rw, loc, eltType, ValueRange{});
+    SmallVector<OpFoldResult> offsets = {rw.getIndexAttr(0), rw.getIndexAttr(0),
+                                         start, rw.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(b), rw.getIndexAttr(hq),
+                                       rw.getIndexAttr(n), rw.getIndexAttr(dv)};
+    SmallVector<OpFoldResult> strides(4, rw.getIndexAttr(1));
+    SmallVector<ReassociationIndices> heads = {{0}, {1, 2}, {3}, {4}};
+    auto rowsType = RankedTensorType::get({b, hq, n, dv}, elt);
+    Value dst = tensor::ExtractSliceOp::create(rw, loc, rowsType, acc, offsets,
+                                               sizes, strides);
+    Value init =
+        tensor::ExpandShapeOp::create(rw, loc, eltType, dst, heads).getResult();
     o = buildGeneric(rw, loc, eltType, {o}, {init}, {id(5), id(5)},
                      iterators(5),
                      [&](OpBuilder &bb, Location l, ValueRange a) {
@@ -189,14 +202,7 @@ struct ScanBuilder {
                        return SmallVector<Value>{convertFloat(bb, l, sc, elt)};
                      })
             .getResult(0);
-    SmallVector<ReassociationIndices> heads = {{0}, {1, 2}, {3}, {4}};
-    Value rows = tensor::CollapseShapeOp::create(
-        rw, loc, RankedTensorType::get({b, hq, n, dv}, elt), o, heads);
-    SmallVector<OpFoldResult> offsets = {rw.getIndexAttr(0), rw.getIndexAttr(0),
-                                         start, rw.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {rw.getIndexAttr(b), rw.getIndexAttr(hq),
-                                       rw.getIndexAttr(n), rw.getIndexAttr(dv)};
-    SmallVector<OpFoldResult> strides(4, rw.getIndexAttr(1));
+    Value rows = tensor::CollapseShapeOp::create(rw, loc, rowsType, o, heads);
     return tensor::InsertSliceOp::create(rw, loc, rows, acc, offsets, sizes,
                                          strides);
   }
