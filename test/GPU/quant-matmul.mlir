@@ -41,17 +41,18 @@ func.func @decode_int4(%x: tensor<1x1x4096xf32>, %w: tensor<96x128x16xui8>, %s: 
 // Prefill, 37 rows of int8 with f16 scales: three m16 tiles per warp (the
 // rows past 37 clamped on load, not stored), 4 warps of 8 columns per CTA
 // (2 CTAs for 40 columns: warps past N skip), per block 8 tf32 mma.sync
-// steps per tile on (q - z) built in registers, then one scaled add per
-// accumulator.
+// steps per tile on (q - z) built in registers from one 8-byte load per
+// lane and step, then one scaled add per accumulator.
 // CHECK-LABEL: func @prefill_int8
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c128{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}})
 // CHECK: scf.if
 // CHECK: arith.minui
 // CHECK: scf.for {{.*}} -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
 // CHECK: scf.for %{{.*}} = %c0{{.*}} to %c8{{.*}} step %c1{{.*}} iter_args({{.*}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
-// CHECK: memref.load {{.*}} : memref<40x2x64xi8>
+// CHECK: vector.load {{.*}} {alignment = 8 : i64} : memref<40x2x64xi8>, vector<8xi8>
+// CHECK: vector.bitcast {{.*}} : vector<8xi8> to vector<2xi32>
+// CHECK: arith.shrui
 // CHECK: arith.uitofp
-// CHECK-NOT: arith.shrui
 // CHECK: nvvm.convert.float.to.tf32 {{.*}}rna
 // CHECK: nvvm.mma.sync {{.*}}shape = #nvvm.shape<m = 16, n = 8, k = 8>
 // CHECK: nvvm.mma.sync

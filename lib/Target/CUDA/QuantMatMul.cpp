@@ -23,8 +23,9 @@
 //
 // MMA (larger M): mma.sync.m16n8k8 .tf32 with f32 accumulation, one warp
 // per 8 columns and up to 4 m16 tiles (64 rows), 4 warps per CTA. Lane
-// (g = lane / 4, t = lane % 4) dequantizes its two B elements (k = t, t + 4
-// of the 8-wide step, n = g) to (q - z), an integer of at most 9 bits that
+// (g = lane / 4, t = lane % 4) loads the step's 8 weights of column n = g
+// as one 4-byte (int4) or 8-byte (int8) word and dequantizes its two B
+// elements (k = t, t + 4) to (q - z), an integer of at most 9 bits that
 // tf32 holds exactly, reused by every m16 tile; A elements are rounded to
 // tf32 (cvt.rna, as --allow-tf32). Each quantization block accumulates into
 // a fresh fragment that is then scaled per column (the C fragment's columns
@@ -390,7 +391,6 @@ static void buildMma(QuantBuilder &k) {
   }
   auto fragType = VectorType::get({2, 2}, b.getF32Type());
   SmallVector<Value> zeros(tiles, k.zeros(fragType));
-  int64_t perByteShift = q.bits == 4 ? 1 : 0; // element -> byte: k >> shift
   auto blockLoop =
       scf::ForOp::create(b, loc, k.idx(0), k.idx(q.blocks), k.idx(1), zeros);
   {
@@ -404,19 +404,28 @@ static void buildMma(QuantBuilder &k) {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(kLoop.getBody());
       Value kin0 = k.add(k.mul(kLoop.getInductionVar(), 8), t);
-      Value kin1 = k.add(kin0, 4);
-      // (q - z) of element kin (within the block) of column bCol.
-      auto bElt = [&](Value kin) {
-        Value byteIdx = perByteShift ? k.div(kin, 2) : kin;
-        Value v = k.toI32(k.load(q.w, {bCol, blk, byteIdx}));
-        if (q.bits == 4) {
-          Value shift = k.b.createOrFold<arith::IndexCastOp>(
-              loc, b.getI32Type(), k.mul(k.rem(kin, 2), 4));
-          v = k.andI(k.shrI(v, shift), 15);
-        }
+      // The step's 8 elements of column bCol in one load (4 bytes of int4,
+      // 8 of int8, aligned: blocks hold a multiple of 8 bytes) as 32-bit
+      // little-endian words: element j at bits 4j (int4) or word j / 4,
+      // bits 8 (j % 4) (int8). The lane takes j = t and t + 4.
+      int64_t stepBytes = q.bits; // 8 elements * bits / 8
+      auto vecType = VectorType::get({stepBytes}, b.getI8Type());
+      Value bytes = vector::LoadOp::create(
+          b, loc, vecType, q.w,
+          ValueRange{bCol, blk, k.mul(kLoop.getInductionVar(), stepBytes)},
+          /*nontemporal=*/false, llvm::MaybeAlign(stepBytes));
+      Value words = vector::BitCastOp::create(
+          b, loc, VectorType::get({stepBytes / 4}, b.getI32Type()), bytes);
+      Value t32 = arith::IndexCastOp::create(b, loc, b.getI32Type(), t);
+      auto bElt = [&](int64_t j0) { // (q - z) of element t + j0
+        Value word = k.extract(words, {q.bits == 4 ? 0 : j0 / 4});
+        Value shift = arith::MulIOp::create(b, loc, t32, k.i32(q.bits));
+        if (q.bits == 4 && j0)
+          shift = arith::AddIOp::create(b, loc, shift, k.i32(4 * j0));
+        Value v = k.andI(k.shrI(word, shift), (1 << q.bits) - 1);
         return k.fsub(k.toF32(v), z);
       };
-      Value bRegs[2] = {bElt(kin0), bElt(kin1)};
+      Value bRegs[2] = {bElt(0), bElt(4)};
       Value kg0 = k.add(k.mul(blk, q.group), kin0);
       Value kg1 = k.add(kg0, 4);
       SmallVector<Value> next;

@@ -1,8 +1,8 @@
 """Runs seq-gpu-quant-matmul's kernels (weight-only int4/int8 matmul, see
 lib/Target/CUDA/QuantMatMul.cpp) on the CPU with simulate_kernels.py's
 lockstep interpreter, extended with the integer ops of the in-register
-dequantization (zero-extension, shifts, masks, uitofp), and compares the
-result with numpy.
+dequantization (zero-extension, byte-to-word bitcasts, shifts, masks,
+uitofp), and compares the result with numpy.
 
 usage: simulate_quant.py --input M K N BITS GROUP ZP SCALES
          (prints the seq.quant_matmul function to build IR from; ZP 0|1,
@@ -45,6 +45,11 @@ class QuantSim(sk.Sim):
                                         V[1].astype(np.int64)))
         elif n == "arith.uitofp":
             self.set(op, V[0].astype(np.float32))
+        elif n == "vector.bitcast" and "xi8>" in op.rest.split("->")[0]:
+            # vector<4Nxi8> -> vector<Nxi32>: little-endian bytes.
+            b = np.asarray(V[0]).astype(np.int64) & 0xFF
+            b = b.reshape(T, -1, 4)
+            self.set(op, (b << (8 * np.arange(4))).sum(-1))
         elif n == "arith.index_cast":
             self.set(op, V[0].astype(np.int64))
         else:
