@@ -3,7 +3,14 @@
 
 1. llama_mid_og_int4 (onnxruntime-genai's int4 build of llama_mid, MatMulNBits
    block 32), materialized with static decode shapes (one new token, past
-   --past): seqc vs onnxruntime on the same graph (accuracy_level as shipped).
+   --past): seqc vs onnxruntime on the same graph (accuracy_level as shipped),
+   and llama.cpp Q4_0 on the same model (bench/llamacpp_peer.py: llama_mid
+   converted to GGUF and quantized by llama-quantize; "q4_0" is llama.cpp's
+   mix with a Q6_K output matrix, "q4_0_pure" every matrix Q4_0 like
+   og_int4). llama-bench runs once per block between seqc's and
+   onnxruntime's runs (-n --llamacpp-gen tokens after a --past context,
+   -t --threads), so all three share the machine's state; its figure is
+   the median per-token time over the blocks. --no-llamacpp skips it.
 2. llama_mid_gen/decode (fp32): seqc `--quantize=w4[:group=G]` vs seqc fp32
    (skipped, with a message, when this seqc has no --quantize).
 
@@ -14,6 +21,12 @@ runs; the reported figure is the median over all runs. Outputs are compared
 is read from the runtime itself (SEQC_UK_TRACE).
 
   PYTHONPATH=python python3 bench/quant_decode.py [--threads 2] [--past 128]
+
+Last measured (AMD EPYC AVX-512 VNNI, shared machine, load 10.7, 2 threads,
+7 blocks): og_int4 decode seqc 1.071 ms, onnxruntime 1.923 ms (0.56x),
+llama.cpp Q4_0 6.40 ms, pure Q4_0 6.22 ms (seqc 0.17x); 1 thread (load
+7.6): 0.980 / 1.555 (0.63x) / 2.47 / 2.31 (0.40x). --quantize=w4 vs fp32:
+8.6x (2 threads), 7.7x (1 thread). docs/quantization.md has the table.
 """
 import argparse
 import os
@@ -29,9 +42,11 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "python"))
+sys.path.insert(0, str(REPO / "bench"))
 SHARED = REPO.parent / "shared"
 
 import seqc  # noqa: E402
+from benchutil import isa_line  # noqa: E402
 
 
 def materialize(graph_dir, out_dir, dims):
@@ -81,16 +96,21 @@ def timed(fn, runs):
     return ts
 
 
-def compare(runners, runs, blocks, warmup=20):
+def compare(runners, runs, blocks, warmup=20, peers=None):
     """Alternating blocks; returns {name: median ms} (and prints the minima:
-    on a shared machine they show what each engine does undisturbed)."""
+    on a shared machine they show what each engine does undisturbed).
+    peers: {name: fn() -> list of ms samples}, called once per block (an
+    external benchmark that times itself)."""
     for fn in runners.values():
         for _ in range(warmup):
             fn()
-    times = {k: [] for k in runners}
+    peers = peers or {}
+    times = {k: [] for k in [*runners, *peers]}
     for _ in range(blocks):
         for k, fn in runners.items():
             times[k] += timed(fn, runs)
+        for k, fn in peers.items():
+            times[k] += fn()
     print("  min ms: " + ", ".join(f"{k} {min(v):.3f}" for k, v in times.items()))
     return {k: statistics.median(v) for k, v in times.items()}
 
@@ -112,6 +132,11 @@ def main():
                     help="seqc --quantize value for part 2 (default w4)")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--skip-og", action="store_true", help="only part 2")
+    ap.add_argument("--no-llamacpp", action="store_true",
+                    help="part 1 without llama.cpp Q4_0")
+    ap.add_argument("--llamacpp-gen", type=int, default=32,
+                    help="tokens llama-bench generates per block after the "
+                    "--past context (default 32)")
     a = ap.parse_args()
     if not SHARED.exists():
         sys.exit(f"{SHARED} not found: this benchmark needs ../shared")
@@ -119,6 +144,7 @@ def main():
 
     work = Path(a.workdir or tempfile.mkdtemp(prefix="quant-decode-"))
     work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {isa_line()}")
     print(f"threads={a.threads} past={a.past} runs={a.runs}x{a.blocks} workdir={work} "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
@@ -147,15 +173,50 @@ def og_int4(a, work, ort):
     want = sess.run(None, feeds)[0]
     err, scale, top1 = logits_diff(got, want)
     isa = kernel_isa(so, og / "test_data_set_0")
+    peers, llama = {}, llamacpp_peers(a) if not a.no_llamacpp else {}
+    for ty, info in llama.items():
+        peers[f"llama.cpp {ty}"] = info["sample"]
     med = compare({"seqc": lambda: art.run(**feeds),
-                   "onnxruntime": lambda: sess.run(None, feeds)}, a.runs, a.blocks)
+                   "onnxruntime": lambda: sess.run(None, feeds)}, a.runs, a.blocks,
+                  peers=peers)
     print(f"\nllama_mid_og_int4 decode (past {a.past}), qgemm ISA {isa}, seqc compile {cs:.1f} s")
     print(f"  seqc        {med['seqc']:7.3f} ms/token")
     print(f"  onnxruntime {med['onnxruntime']:7.3f} ms/token   (ort {ort.__version__})")
+    for ty, info in llama.items():
+        print(f"  llama.cpp {ty:<9} {med[f'llama.cpp {ty}']:7.3f} ms/token   "
+              f"({info['desc']})")
     print(f"  seqc / onnxruntime = {med['seqc'] / med['onnxruntime']:.2f}")
+    for ty in llama:
+        print(f"  seqc / llama.cpp {ty} = {med['seqc'] / med[f'llama.cpp {ty}']:.2f}")
     print(f"  logits vs onnxruntime: max abs err {err:.3g} (max |logit| {scale:.3g}), "
           f"top-1 agreement {top1:.0%}")
 
+
+
+def llamacpp_peers(a):
+    """{type: {"sample": fn() -> [ms per token], "desc": str}} for llama.cpp
+    Q4_0 and pure Q4_0 on llama_mid (empty, with the reason printed, when
+    llama.cpp cannot be built or run)."""
+    try:
+        from llamacpp_peer import llama_bench, prepare
+        bindir, files, hp = prepare()
+    except Exception as e:  # noqa: BLE001 - any failure: report, go on
+        print(f"llama.cpp: unavailable ({type(e).__name__}: {e})")
+        return {}
+    out = {}
+    for ty in ("q4_0", "q4_0_pure"):
+        def sample(path=files[ty]):
+            # One repetition of -n gen after a --past context (plus the
+            # small prompt llama_bench requires); per-token ms.
+            _, dec = llama_bench(bindir, path, a.threads, 1, 8, a.llamacpp_gen,
+                                 a.past)
+            return dec[a.past]
+        kinds = ", ".join(f"{k} x{v}" for k, v in
+                          sorted(hp["tensor_types"][ty].items()))
+        out[ty] = {"sample": sample,
+                   "desc": f"llama-bench -n {a.llamacpp_gen} -d {a.past} -t "
+                   f"{a.threads}, {files[ty].stat().st_size / 1e6:.1f} MB: {kinds}"}
+    return out
 
 
 def gen_quantize(a, work):
