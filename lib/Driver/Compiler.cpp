@@ -8,6 +8,7 @@
 
 #include "seqc/Driver/Compiler.h"
 #include "CompilerInternal.h"
+#include "OutputFiles.h"
 
 #include "seqc/Conversion/QuantPasses.h"
 #include "seqc/Driver/Debug.h"
@@ -32,42 +33,6 @@ using namespace mlir;
 namespace seqc {
 
 namespace {
-/// Writes one output atomically: to `<path>.tmp`, renamed by commit().
-class AtomicOutput {
-public:
-  explicit AtomicOutput(StringRef path) : path(path.str()) {}
-  ~AtomicOutput() {
-    if (!committed && !tmp.empty())
-      llvm::sys::fs::remove(tmp);
-  }
-  LogicalResult write(MLIRContext &ctx, StringRef bytes) {
-    if (path == "-") {
-      llvm::outs() << bytes;
-      llvm::outs().flush();
-      return success();
-    }
-    tmp = path + ".tmp";
-    std::error_code ec;
-    llvm::raw_fd_ostream os(tmp, ec, llvm::sys::fs::OF_None);
-    if (!ec) {
-      os << bytes;
-      os.close();
-      ec = os.error();
-    }
-    if (!ec)
-      ec = llvm::sys::fs::rename(tmp, path);
-    if (ec)
-      return emitError(UnknownLoc::get(&ctx))
-             << "cannot write '" << path << "': " << ec.message();
-    committed = true;
-    return success();
-  }
-
-private:
-  std::string path, tmp;
-  bool committed = false;
-};
-
 /// One compilation stage: a timer nested under `--timing` and the label of
 /// the progress line. Ends at destruction or at the next stage's start.
 class Stage {
@@ -277,18 +242,12 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.outputPath == "-")
     return emitError(module->getLoc())
            << "a shared library cannot be written to stdout; use -o";
-  llvm::SmallString<128> objPath;
-  int fd;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("seqc", "o", fd, objPath))
-    return emitError(module->getLoc())
-           << "cannot create a temporary object file: " << ec.message();
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << object;
-  }
+  std::string objPath;
+  if (failed(writeTempObject(ctx, object, objPath)))
+    return failure();
   stage.start("link");
-  LogicalResult linked = linkSharedLibrary(objPath, opts.outputPath, error);
+  LogicalResult linked =
+      linkSharedLibrary(StringRef(objPath), opts.outputPath, error);
   llvm::sys::fs::remove(objPath);
   if (failed(linked))
     return emitError(module->getLoc()) << error;

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CompilerInternal.h"
+#include "OutputFiles.h"
 
 #include "seq/IR/SeqOps.h"
 #include "seq/IR/SeqSemantics.h"
@@ -367,20 +368,6 @@ void isolateVariant(llvm::Module &m, int variant) {
   }
 }
 
-LogicalResult writeTempObject(MLIRContext &ctx, StringRef bytes,
-                              std::string &path) {
-  llvm::SmallString<128> p;
-  int fd;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("seqc", "o", fd, p))
-    return emitError(UnknownLoc::get(&ctx))
-           << "cannot create a temporary object file: " << ec.message();
-  llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-  os << bytes;
-  path = p.str().str();
-  return success();
-}
-
 /// Imports, rewrites and lowers one variant to an object file (or prints
 /// the requested stage of variant 0 into `printed`).
 LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
@@ -622,14 +609,11 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
     return emitError(UnknownLoc::get(&ctx)) << error;
   llvm::SmallString<128> headerPath(opts.outputPath);
   llvm::sys::path::replace_extension(headerPath, "h");
-  std::error_code ec;
-  llvm::raw_fd_ostream hs(headerPath, ec);
-  if (ec) {
+  AtomicOutput headerOut(headerPath);
+  if (failed(headerOut.write(ctx, header))) {
     llvm::sys::fs::remove(opts.outputPath);
-    return emitError(UnknownLoc::get(&ctx))
-           << "cannot write '" << headerPath << "': " << ec.message();
+    return failure();
   }
-  hs << header;
   return success();
 }
 

@@ -1,4 +1,5 @@
 // RUN: seq-opt %s --split-input-file --seq-lower-moe | FileCheck %s
+// RUN: seq-opt %s --split-input-file --seq-lower-moe --cse | FileCheck %s --check-prefix=CSE
 
 // seq.moe_gate is the seq ops it stands for.
 // CHECK-LABEL: func @gate
@@ -23,7 +24,7 @@ func.func @gate(%l: tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi64>) {
 // CHECK-DAG: %[[KINDS:.*]] = arith.constant dense<[0, 1, 0, 2]> : tensor<4xi32>
 // CHECK-DAG: %[[FLAGS:.*]] = arith.constant 1 : i64
 // CHECK-DAG: %[[OUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<3x16xf32>
-// CHECK: bufferization.to_buffer %{{.*}} read_only : tensor<3x16xf32> to memref<3x16xf32, strided<[?, ?], offset: ?>>
+// CHECK: bufferization.to_buffer %{{.*}} read_only {seq.moe_call = 0 : i64} : tensor<3x16xf32> to memref<3x16xf32, strided<[?, ?], offset: ?>>
 // CHECK: bufferization.to_buffer %[[KINDS]] read_only
 // CHECK: call @seqc_uk_moe(%[[FLAGS]],
 // CHECK: %[[R:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
@@ -61,7 +62,7 @@ func.func @dynamic_shared(%x: tensor<?x16xf32>, %w: tensor<?x2xf32>, %i: tensor<
 // call gets the source buffer with swapped strides, the transposes go away.
 // CHECK-LABEL: func @transposed_weights
 // CHECK-NOT: seq.transpose
-// CHECK: %[[B:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<2x16x64xf32> to memref<2x16x64xf32, strided<[?, ?, ?], offset: ?>>
+// CHECK: %[[B:.*]] = bufferization.to_buffer %{{.*}} read_only {seq.moe_call = 0 : i64} : tensor<2x16x64xf32> to memref<2x16x64xf32, strided<[?, ?, ?], offset: ?>>
 // CHECK: %{{.*}}, %{{.*}}, %{{.*}}:3, %[[S:.*]]:3 = memref.extract_strided_metadata %[[B]]
 // CHECK-DAG: %[[SE:.*]] = arith.index_cast %[[S]]#0
 // CHECK-DAG: %[[SK:.*]] = arith.index_cast %[[S]]#1
@@ -75,4 +76,25 @@ func.func @transposed_weights(%x: tensor<3x16xf32>, %w: tensor<3x2xf32>, %i: ten
   %0 = seq.moe %x, %w, %i experts(%up, %down) activation = swiglu
       : (tensor<3x16xf32>, tensor<3x2xf32>, tensor<3x2xi64>, tensor<2x64x16xf32>, tensor<2x16x32xf32>) -> tensor<3x16xf32>
   return %0 : tensor<3x16xf32>
+}
+
+// -----
+
+// Each call reads its operands through its own to_buffer (tagged with the
+// call's number): CSE must not merge the second call's read of %x into the
+// first's, since the kernel reads through an address bufferization cannot
+// see (an in-place write of %x's buffer between the calls would go unseen).
+// CSE-LABEL: func @two_calls
+// CSE: bufferization.to_buffer %[[X:.*]] read_only {seq.moe_call = 0 : i64} : tensor<3x16xf32>
+// CSE: call @seqc_uk_moe(
+// CSE: bufferization.to_buffer %[[X]] read_only {seq.moe_call = 1 : i64} : tensor<3x16xf32>
+// CSE: call @seqc_uk_moe(
+func.func @two_calls(%x: tensor<3x16xf32>, %w: tensor<3x2xf32>, %i: tensor<3x2xi64>) -> (tensor<3x16xf32>, tensor<3x16xf32>) {
+  %up = arith.constant dense<1.0> : tensor<2x64x16xf32>
+  %down = arith.constant dense<1.0> : tensor<2x16x32xf32>
+  %0 = seq.moe %x, %w, %i experts(%up, %down) activation = swiglu
+      : (tensor<3x16xf32>, tensor<3x2xf32>, tensor<3x2xi64>, tensor<2x64x16xf32>, tensor<2x16x32xf32>) -> tensor<3x16xf32>
+  %1 = seq.moe %x, %w, %i experts(%up, %down) activation = swiglu
+      : (tensor<3x16xf32>, tensor<3x2xf32>, tensor<3x2xi64>, tensor<2x64x16xf32>, tensor<2x16x32xf32>) -> tensor<3x16xf32>
+  return %0, %1 : tensor<3x16xf32>, tensor<3x16xf32>
 }

@@ -26,6 +26,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
+#include "seq/IR/AttentionSupport.h"
 #include "seq/IR/SeqKVCacheOps.h"
 #include "seq/IR/SeqOps.h"
 #include "seqc/Conversion/Passes.h"
@@ -145,20 +146,19 @@ struct Lowering {
   LogicalResult check() {
     auto qt = op.getQuery().getType(), kt = op.getKey().getType(),
          vt = op.getValue().getType();
-    if (!qt.hasStaticShape() || !kt.hasStaticShape() || !vt.hasStaticShape())
-      return failure();
-    elt = qt.getElementType();
-    if (!isa<FloatType>(elt) || kt.getElementType() != elt ||
-        vt.getElementType() != elt)
-      return failure();
     // Only the features handled here; anything else (per-batch kv_seqlen,
     // the scores result, half types, newer attributes) takes the naive path.
-    if (elt.getIntOrFloatBitWidth() < 32 || op->getNumResults() != 1)
-      return failure();
     // score_mod/prob_mod act on the whole [B, Hq, Sq, Skv] tensor, which the
     // one-pass cascade never materializes.
-    if (op.hasModifiers())
+    seq::AttentionSupport support;
+    auto wideFloat = [](Type t) {
+      return isa<FloatType>(t) && t.getIntOrFloatBitWidth() >= 32;
+    };
+    support.elementType = wideFloat;
+    support.mask = support.positional = support.softcap = true;
+    if (!seq::unsupportedAttentionReason(op, support).empty())
       return failure();
+    elt = qt.getElementType();
     if (Value kl = op.getKvSeqlen()) {
       hasKvLen = true;
       DenseIntElementsAttr c;
@@ -176,19 +176,12 @@ struct Lowering {
     if (op->getNumOperands() !=
         3u + (op.getMask() ? 1u : 0u) + (hasKvLen ? 1u : 0u))
       return failure();
-    if (Value mask = op.getMask()) {
-      auto mt = dyn_cast<RankedTensorType>(mask.getType());
-      if (!mt || !mt.hasStaticShape() || mt.getRank() > 4)
-        return failure();
-      boolMask = mt.getElementType().isInteger(1);
-      if (!boolMask && mt.getElementType() != elt)
-        return failure();
-    }
+    if (Value mask = op.getMask())
+      boolMask =
+          cast<RankedTensorType>(mask.getType()).getElementType().isInteger(1);
     B = qt.getDimSize(0), Hq = qt.getDimSize(1), Sq = qt.getDimSize(2),
     D = qt.getDimSize(3), Hkv = kt.getDimSize(1), Skv = kt.getDimSize(2),
     Dv = vt.getDimSize(3);
-    if (Hkv == 0 || Hq % Hkv || Sq == 0 || Skv == 0)
-      return failure();
     G = Hq / Hkv;
     SqOut = Sq;
     causal = op.getCausal();

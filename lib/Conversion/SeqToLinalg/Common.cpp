@@ -120,6 +120,26 @@ void emitCheck(OpBuilder &b, Location loc, Value cond, const Twine &message) {
   cf::AssertOp::create(b, loc, cond, message.str());
 }
 
+void emitDataCheck(OpBuilder &b, Location loc, Value cond,
+                   const Twine &message) {
+  auto check = cf::AssertOp::create(b, loc, cond, message.str());
+  check->setAttr(kDataCheckAttr, b.getUnitAttr());
+}
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value readIndex(OpBuilder &b, Location loc, Value t, ValueRange idx) {
+  Value v = tensor::ExtractOp::create(b, loc, castToSignless(b, loc, t), idx);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+Value clampIndex(OpBuilder &b, Location loc, Value v, int64_t lo, int64_t hi) {
+  v = arith::MaxSIOp::create(b, loc, v, indexConst(b, loc, lo));
+  return arith::MinSIOp::create(b, loc, v, indexConst(b, loc, hi));
+}
+
 Value safeIndex(OpBuilder &b, Location l, Value idx, Value size) {
   idx = arith::IndexCastOp::create(b, l, b.getIndexType(), idx);
   Value zero = arith::ConstantIndexOp::create(b, l, 0);
@@ -194,11 +214,9 @@ void checkIndexRange(OpBuilder &b, Location loc, Operation *op, Value indices,
         return SmallVector<Value>{arith::AndIOp::create(nb, l, args[1], ok)};
       });
   Value flag = tensor::ExtractOp::create(b, loc, all.getResult(0), {});
-  auto check = cf::AssertOp::create(
-      b, loc, flag,
-      describe(op) + ": an index is out of range (valid: -size .. size-1 "
-                     "of the indexed dim)");
-  check->setAttr(kDataCheckAttr, b.getUnitAttr());
+  emitDataCheck(b, loc, flag,
+                describe(op) + ": an index is out of range (valid: -size .. "
+                               "size-1 of the indexed dim)");
 }
 
 static Value dimValue(OpBuilder &b, Location loc, Value v, int64_t i) {

@@ -62,6 +62,15 @@ void emitCheck(OpBuilder &b, Location loc, Value cond, const Twine &message);
 /// cf.assert: targets that cannot evaluate tensor data on the host (CUDA)
 /// drop them and rely on `safeIndex`'s clamping instead.
 inline constexpr llvm::StringLiteral kDataCheckAttr = "seq.data_check";
+/// emitCheck for a condition computed from tensor data (kDataCheckAttr).
+void emitDataCheck(OpBuilder &b, Location loc, Value cond,
+                   const Twine &message);
+/// `v` as an index constant.
+Value indexConst(OpBuilder &b, Location loc, int64_t v);
+/// Element `idx` of the integer tensor `t` (any signedness) as an index.
+Value readIndex(OpBuilder &b, Location loc, Value t, ValueRange idx);
+/// The index `v` clamped to [lo, hi].
+Value clampIndex(OpBuilder &b, Location loc, Value v, int64_t lo, int64_t hi);
 /// Asserts that every element of the integer tensor `indices` lies in
 /// [-size, size): `sizes` has one size for all elements, or one per position
 /// of the last dim (GatherND/ScatterND tuples).

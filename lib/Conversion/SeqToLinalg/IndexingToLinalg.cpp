@@ -24,10 +24,6 @@ using namespace mlir;
 namespace seqc::lowering {
 namespace {
 
-Value indexConst(OpBuilder &b, Location l, int64_t v) {
-  return arith::ConstantIndexOp::create(b, l, v);
-}
-
 Value dimOf(OpBuilder &b, Location l, Value t, int64_t d) {
   return tensor::DimOp::create(b, l, t, d);
 }

@@ -26,26 +26,6 @@ using namespace mlir;
 namespace seqc::lowering {
 namespace {
 
-Value indexConst(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
-/// Element `idx` of integer tensor `t` as an index.
-Value readIndex(OpBuilder &b, Location loc, Value t, ValueRange idx) {
-  Value v = tensor::ExtractOp::create(b, loc, castToSignless(b, loc, t), idx);
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-}
-
-void dataCheck(OpBuilder &b, Location loc, Value cond, const Twine &msg) {
-  auto check = cf::AssertOp::create(b, loc, cond, msg.str());
-  check->setAttr(kDataCheckAttr, b.getUnitAttr());
-}
-
-Value clampIndex(OpBuilder &b, Location loc, Value v, int64_t lo, int64_t hi) {
-  v = arith::MaxSIOp::create(b, loc, v, indexConst(b, loc, lo));
-  return arith::MinSIOp::create(b, loc, v, indexConst(b, loc, hi));
-}
-
 struct LowerAppend : OpRewritePattern<seq::KVCacheAppendOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(seq::KVCacheAppendOp op,
@@ -68,9 +48,9 @@ struct LowerAppend : OpRewritePattern<seq::KVCacheAppendOp> {
       Value ok = arith::AndIOp::create(
           rw, loc, cmp(P::sge, pos, indexConst(rw, loc, 0)),
           cmp(P::sle, pos, indexConst(rw, loc, L - T)));
-      dataCheck(rw, loc, ok,
-                describe(op) + ": the position plus the " + Twine(T) +
-                    " appended positions exceeds the cache of " + Twine(L));
+      emitDataCheck(rw, loc, ok,
+                    describe(op) + ": the position plus the " + Twine(T) +
+                        " appended positions exceeds the cache of " + Twine(L));
       pos = clampIndex(rw, loc, pos, 0, L - T);
       // An update as long as the cache replaces it: a copy into the cache
       // (an insert_slice covering its destination would fold into the
@@ -99,11 +79,11 @@ struct LowerAppend : OpRewritePattern<seq::KVCacheAppendOp> {
     Value ok =
         arith::AndIOp::create(rw, loc, cmp(P::sge, pos, indexConst(rw, loc, 0)),
                               cmp(P::sle, last, indexConst(rw, loc, MB * BS)));
-    dataCheck(rw, loc, ok,
-              describe(op) +
-                  ": the appended positions exceed the block "
-                  "table's " +
-                  Twine(MB) + " blocks of " + Twine(BS));
+    emitDataCheck(rw, loc, ok,
+                  describe(op) +
+                      ": the appended positions exceed the block "
+                      "table's " +
+                      Twine(MB) + " blocks of " + Twine(BS));
     auto rowType = RankedTensorType::get({1, H, 1, D}, cache.getElementType());
     auto outer = scf::ForOp::create(
         rw, loc, indexConst(rw, loc, 0), indexConst(rw, loc, B), one,
@@ -128,9 +108,9 @@ struct LowerAppend : OpRewritePattern<seq::KVCacheAppendOp> {
                                           indexConst(ib, il, 0)),
                     arith::CmpIOp::create(ib, il, P::slt, blk,
                                           indexConst(ib, il, NB)));
-                dataCheck(ib, il, blkOk,
-                          describe(op) + ": a block id is outside the " +
-                              Twine(NB) + " cache blocks");
+                emitDataCheck(ib, il, blkOk,
+                              describe(op) + ": a block id is outside the " +
+                                  Twine(NB) + " cache blocks");
                 blk = clampIndex(ib, il, blk, 0, NB - 1);
                 SmallVector<OpFoldResult> one4(4, ib.getIndexAttr(1));
                 SmallVector<OpFoldResult> rowSizes{

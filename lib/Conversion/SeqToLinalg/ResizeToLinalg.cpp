@@ -95,10 +95,9 @@ struct ResizeLowering : OpRewritePattern<seq::ResizeOp> {
     auto cmpf = [&](arith::CmpFPredicate p, Value a, Value b) -> Value {
       return arith::CmpFOp::create(rw, loc, p, a, b);
     };
+    // The checks read tensor data (scales/sizes).
     auto dataCheck = [&](Value cond, const Twine &msg) {
-      // The check reads tensor data (scales/sizes).
-      auto check = cf::AssertOp::create(rw, loc, cond, msg.str());
-      check->setAttr(kDataCheckAttr, rw.getUnitAttr());
+      emitDataCheck(rw, loc, cond, msg);
     };
 
     Value x = op.getInput();

@@ -11,6 +11,8 @@
 
 #include "seqc/Target/CPUPasses.h"
 
+#include "../Contraction.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -36,30 +38,14 @@ struct Contraction {
   SmallVector<SmallVector<int64_t>> pos;
 };
 
-/// True if the body is `yield(add(mul(in0, in1), out))` up to commutation.
-static bool isMulAddBody(linalg::GenericOp op) {
-  Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3)
-    return false;
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  Value acc = body.getArgument(2);
-  Value other = add.getLhs() == acc   ? add.getRhs()
-                : add.getRhs() == acc ? add.getLhs()
-                                      : Value();
-  auto mul = other ? other.getDefiningOp<arith::MulFOp>() : nullptr;
-  if (!mul)
-    return false;
-  Value a = body.getArgument(0), b = body.getArgument(1);
-  return (mul.getLhs() == a && mul.getRhs() == b) ||
-         (mul.getLhs() == b && mul.getRhs() == a);
-}
-
+/// An f32 contraction on memrefs (target::matchMulAddContraction) whose
+/// operands index each loop at most once and broadcast only size-1 dims.
 static std::optional<Contraction> matchContraction(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !op.hasPureBufferSemantics() || !isMulAddBody(op))
+  if (!op.hasPureBufferSemantics())
+    return std::nullopt;
+  std::optional<linalg::ContractionDimensions> dims =
+      target::matchMulAddContraction(op);
+  if (!dims)
     return std::nullopt;
   for (Value v : op->getOperands()) {
     auto t = dyn_cast<MemRefType>(v.getType());
@@ -82,27 +68,21 @@ static std::optional<Contraction> matchContraction(linalg::GenericOp op) {
         return std::nullopt;
     }
   }
+  c.k = dims->k.front();
+  c.batch.assign(dims->batch.begin(), dims->batch.end());
+  // Every parallel loop indexes C; one indexing C alone is a batch loop
+  // with stride 0 in A and B.
   auto iters = op.getIteratorTypesArray();
-  SmallVector<int64_t> ms, ns;
   for (unsigned l = 0; l < loops; ++l) {
-    bool inA = c.pos[0][l] >= 0, inB = c.pos[1][l] >= 0, inC = c.pos[2][l] >= 0;
-    if (iters[l] == utils::IteratorType::reduction) {
-      if (c.k != -1 || !inA || !inB || inC)
-        return std::nullopt;
-      c.k = l;
+    if (iters[l] != utils::IteratorType::parallel)
       continue;
-    }
-    if (!inC)
+    if (c.pos[2][l] < 0)
       return std::nullopt;
-    if (inA && !inB)
-      ms.push_back(l);
-    else if (inB && !inA)
-      ns.push_back(l);
-    else
+    if (c.pos[0][l] < 0 && c.pos[1][l] < 0)
       c.batch.push_back(l);
   }
-  if (c.k == -1 || ms.empty() || ns.empty())
-    return std::nullopt;
+  SmallVector<int64_t> ms(dims->m.begin(), dims->m.end()),
+      ns(dims->n.begin(), dims->n.end());
   // The innermost (in C's layout) m/n-only loops are m and n; other ones
   // (e.g. a batch dim of A multiplied by a shared 2-D B) are batch loops
   // where the other operand has stride 0.

@@ -17,6 +17,8 @@
 
 #include "seqc/Conversion/MoEPasses.h"
 
+#include "KernelCall.h"
+
 #include "seq/IR/SeqMoEOps.h"
 #include "seq/IR/SeqOps.h"
 
@@ -45,48 +47,6 @@ enum : int64_t {
   kHasSharedGate = 8,
 };
 
-func::FuncOp declareMoE(ModuleOp module) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(kMoE))
-    return f;
-  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  SmallVector<Type> args(kMoEArgs, b.getI64Type());
-  auto f = func::FuncOp::create(b, module.getLoc(), kMoE,
-                                b.getFunctionType(args, {}));
-  f.setPrivate();
-  return f;
-}
-
-/// A read-only buffer of `t` with a fully strided layout: the kernel takes
-/// every stride, so no layout forces a copy.
-Value readBuffer(OpBuilder &b, Location loc, Value t) {
-  auto tt = cast<RankedTensorType>(t.getType());
-  SmallVector<int64_t> strides(tt.getRank(), ShapedType::kDynamic);
-  auto mt = MemRefType::get(
-      tt.getShape(), tt.getElementType(),
-      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides));
-  return bufferization::ToBufferOp::create(b, loc, mt, t, /*read_only=*/true);
-}
-
-/// Address of the first element of `memref` as i64, and its strides.
-std::pair<Value, SmallVector<Value>> describe(OpBuilder &b, Location loc,
-                                              Value memref) {
-  auto mt = cast<MemRefType>(memref.getType());
-  auto md = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(
-      b, loc, md.getBaseBuffer());
-  Value eltBytes =
-      arith::ConstantIndexOp::create(b, loc, mt.getElementTypeBitWidth() / 8);
-  Value off = arith::MulIOp::create(b, loc, md.getOffset(), eltBytes);
-  Value addr = arith::AddIOp::create(b, loc, base, off);
-  auto toI64 = [&](Value v) {
-    return arith::IndexCastOp::create(b, loc, b.getI64Type(), v).getResult();
-  };
-  SmallVector<Value> strides;
-  for (Value s : md.getStrides())
-    strides.push_back(toI64(s));
-  return {toI64(addr), strides};
-}
-
 /// The source of a seq.transpose of `v` that swaps its last two dims
 /// (weights stored in x out, as MatMul operands): the kernel reads it in
 /// place with swapped strides instead of a transposed copy.
@@ -110,7 +70,7 @@ bool isConstant(Value v) {
   return v && v.getDefiningOp<arith::ConstantOp>();
 }
 
-void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
+void lowerMoE(seq::MoEOp op, func::FuncOp callee, int64_t callId) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto i64 = [&](int64_t v) {
@@ -170,8 +130,10 @@ void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
       return;
     }
     seq::TransposeOp tr = transposedView(t);
-    auto [ptr, strides] =
-        describe(b, loc, readBuffer(b, loc, tr ? tr.getInput() : t));
+    auto [ptr, strides] = cpu::describeBuffer(
+        b, loc,
+        cpu::readBuffer(b, loc, tr ? tr.getInput() : t, /*dense=*/false,
+                        "seq.moe_call", callId));
     if (tr)
       std::swap(strides[rank - 1], strides[rank - 2]);
     args.push_back(ptr);
@@ -197,7 +159,7 @@ void lowerMoE(seq::MoEOp op, func::FuncOp callee) {
   push(op.getSharedDown(), 2);
   push(op.getSharedGate(), 2);
   push(op.getConstants(), 2);
-  args.push_back(describe(b, loc, out).first);
+  args.push_back(cpu::describeBuffer(b, loc, out).first);
   assert(args.size() == kMoEArgs && "seqc_uk_moe signature mismatch");
   auto call = func::CallOp::create(b, loc, callee, args);
   // Shapes for the cost report (seq-cascade-report, --emit=cascade).
@@ -399,9 +361,9 @@ struct LowerMoEPass : PassWrapper<LowerMoEPass, OperationPass<ModuleOp>> {
           return signalPassFailure();
       return;
     }
-    func::FuncOp callee = declareMoE(module);
-    for (seq::MoEOp m : moes)
-      lowerMoE(m, callee);
+    func::FuncOp callee = cpu::declareI64Kernel(module, kMoE, kMoEArgs);
+    for (auto [callId, m] : llvm::enumerate(moes))
+      lowerMoE(m, callee, callId);
   }
 };
 

@@ -19,6 +19,8 @@
 
 #include "seqc/Conversion/QuantPasses.h"
 
+#include "KernelCall.h"
+
 #include "seq/IR/SeqOps.h"
 #include "seq/IR/SeqQuantOps.h"
 
@@ -43,17 +45,8 @@ constexpr StringLiteral kQgemm = "seqc_uk_qgemm";
 constexpr StringLiteral kQgemmPacked = "seqc_uk_qgemm_packed";
 constexpr int kQgemmArgs = 14;
 constexpr int64_t kTile = 16;
-
-func::FuncOp declareKernel(ModuleOp module, StringRef name) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(name))
-    return f;
-  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  SmallVector<Type> args(kQgemmArgs, b.getI64Type());
-  auto f = func::FuncOp::create(b, module.getLoc(), name,
-                                b.getFunctionType(args, {}));
-  f.setPrivate();
-  return f;
-}
+// Tags each call's operand buffers (cpu::readBuffer: keeps CSE off them).
+constexpr StringLiteral kCallAttr = "seq.qgemm_call";
 
 /// The raw bytes of a constant, looking through seq.reshape (row-major, so
 /// the bytes are the same).
@@ -181,58 +174,14 @@ std::optional<Packed> packTiles(OpBuilder &b, seq::QuantMatMulOp op) {
   return p;
 }
 
-/// A read-only buffer of tensor `t`: identity layout when the kernel assumes
-/// a dense row-major operand (bufferization copies other layouts), a fully
-/// strided one otherwise.
-Value readBuffer(OpBuilder &b, Location loc, Value t, bool dense,
-                 int64_t callId) {
-  auto tt = cast<RankedTensorType>(t.getType());
-  MemRefType mt;
-  if (dense) {
-    mt = MemRefType::get(tt.getShape(), tt.getElementType());
-  } else {
-    SmallVector<int64_t> strides(tt.getRank(), ShapedType::kDynamic);
-    mt = MemRefType::get(
-        tt.getShape(), tt.getElementType(),
-        StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides));
-  }
-  auto op = bufferization::ToBufferOp::create(b, loc, mt, t,
-                                              /*read_only=*/true);
-  // The kernel reads through an address taken from this buffer, which
-  // bufferization cannot see: the read must stay right before its call. A
-  // per-call tag keeps CSE from merging it with an earlier call's to_buffer
-  // of the same tensor (whose buffer a later op may then overwrite in place).
-  op->setAttr("seq.qgemm_call", b.getI64IntegerAttr(callId));
-  return op;
-}
-
-/// Address of the first element of `memref` as i64, and its strides.
-std::pair<Value, SmallVector<Value>> describe(OpBuilder &b, Location loc,
-                                              Value memref) {
-  auto mt = cast<MemRefType>(memref.getType());
-  auto md = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(
-      b, loc, md.getBaseBuffer());
-  Value eltBytes =
-      arith::ConstantIndexOp::create(b, loc, mt.getElementTypeBitWidth() / 8);
-  Value off = arith::MulIOp::create(b, loc, md.getOffset(), eltBytes);
-  Value addr = arith::AddIOp::create(b, loc, base, off);
-  auto toI64 = [&](Value v) {
-    return arith::IndexCastOp::create(b, loc, b.getI64Type(), v).getResult();
-  };
-  SmallVector<Value> strides;
-  for (Value s : md.getStrides())
-    strides.push_back(toI64(s));
-  return {toI64(addr), strides};
-}
-
 void lower(seq::QuantMatMulOp op, int64_t callId) {
   OpBuilder b(op);
   auto module = op->getParentOfType<ModuleOp>();
   std::optional<Packed> packed;
   if (op.getInt8Activations())
     packed = packTiles(b, op);
-  func::FuncOp callee = declareKernel(module, packed ? kQgemmPacked : kQgemm);
+  func::FuncOp callee =
+      cpu::declareI64Kernel(module, packed ? kQgemmPacked : kQgemm, kQgemmArgs);
   Location loc = op.getLoc();
   Value x = op.getInput();
   auto xt = cast<RankedTensorType>(x.getType());
@@ -259,12 +208,14 @@ void lower(seq::QuantMatMulOp op, int64_t callId) {
   if (!st.getElementType().isF32())
     scales = seq::CastOp::create(b, loc, st.clone(b.getF32Type()), scales);
 
-  Value xBuf = readBuffer(b, loc, x, /*dense=*/false, callId);
-  Value wBuf = readBuffer(b, loc, weight, /*dense=*/true, callId);
-  Value sBuf = readBuffer(b, loc, scales, /*dense=*/true, callId);
-  Value zBuf = zeroPoints
-                   ? readBuffer(b, loc, zeroPoints, /*dense=*/true, callId)
-                   : Value();
+  Value xBuf = cpu::readBuffer(b, loc, x, /*dense=*/false, kCallAttr, callId);
+  Value wBuf =
+      cpu::readBuffer(b, loc, weight, /*dense=*/true, kCallAttr, callId);
+  Value sBuf =
+      cpu::readBuffer(b, loc, scales, /*dense=*/true, kCallAttr, callId);
+  Value zBuf = zeroPoints ? cpu::readBuffer(b, loc, zeroPoints, /*dense=*/true,
+                                            kCallAttr, callId)
+                          : Value();
 
   auto outType = MemRefType::get(
       {cast<RankedTensorType>(x.getType()).getDimSize(0), n}, b.getF32Type());
@@ -277,8 +228,8 @@ void lower(seq::QuantMatMulOp op, int64_t callId) {
   auto i64 = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
   };
-  auto [xPtr, xStrides] = describe(b, loc, xBuf);
-  Value zPtr = zBuf ? describe(b, loc, zBuf).first : i64(0);
+  auto [xPtr, xStrides] = cpu::describeBuffer(b, loc, xBuf);
+  Value zPtr = zBuf ? cpu::describeBuffer(b, loc, zBuf).first : i64(0);
   Value m = arith::IndexCastOp::create(b, loc, b.getI64Type(), rows);
   SmallVector<Value> args{i64(0),
                           m,
@@ -287,10 +238,10 @@ void lower(seq::QuantMatMulOp op, int64_t callId) {
                           xPtr,
                           xStrides[0],
                           xStrides[1],
-                          describe(b, loc, wBuf).first,
-                          describe(b, loc, sBuf).first,
+                          cpu::describeBuffer(b, loc, wBuf).first,
+                          cpu::describeBuffer(b, loc, sBuf).first,
                           zPtr,
-                          describe(b, loc, out).first,
+                          cpu::describeBuffer(b, loc, out).first,
                           i64(n),
                           i64(op.getBits()),
                           i64(op.getGroup())};

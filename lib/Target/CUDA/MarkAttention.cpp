@@ -14,6 +14,7 @@
 
 #include "seqc/Target/CUDA.h"
 
+#include "seq/IR/AttentionSupport.h"
 #include "seq/IR/SeqOps.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -32,34 +33,22 @@ using flash::kMarkerAttr;
 
 /// Why `op` cannot use the fused kernel, or empty if it can.
 static std::string unsupportedReason(seq::AttentionOp op) {
-  auto q = dyn_cast<RankedTensorType>(op.getQuery().getType());
-  auto k = dyn_cast<RankedTensorType>(op.getKey().getType());
-  auto v = dyn_cast<RankedTensorType>(op.getValue().getType());
-  auto r = dyn_cast<RankedTensorType>(op.getResult().getType());
-  if (!q || !k || !v || !r || q.getRank() != 4 || k.getRank() != 4 ||
-      v.getRank() != 4 || r.getRank() != 4 || !q.hasStaticShape() ||
-      !k.hasStaticShape() || !v.hasStaticShape() || !r.hasStaticShape())
-    return "not static rank-4";
-  Type elt = q.getElementType();
-  if (!isa<Float16Type, BFloat16Type, Float32Type>(elt) ||
-      k.getElementType() != elt || v.getElementType() != elt ||
-      r.getElementType() != elt)
-    return "element type";
-  if (op.getMask() || !op.isPlain() || op.getSoftcap().convertToFloat() != 0)
-    return "mask/softcap/positional extras";
-  if (!(op.getScale().convertToFloat() > 0))
-    return "scale";
+  seq::AttentionSupport support;
+  auto kernelType = [](Type t) {
+    return isa<Float16Type, BFloat16Type, Float32Type>(t);
+  };
   // Head sizes whose 16-byte copy chunks divide evenly over the threads
   // and whose accumulators fit in registers (D <= 128). The f32 kernel's
   // 32 unrolled dot products spill at D = 32 (ptxas schedules their loads
   // together): f32 takes D = 64 and 128 only.
-  int64_t d = q.getDimSize(3);
-  bool dOk = d == 64 || d == 128 || (!elt.isF32() && (d == 16 || d == 32));
-  if (!dOk || k.getDimSize(3) != d || v.getDimSize(3) != d ||
-      k.getShape() != v.getShape() || k.getDimSize(0) != q.getDimSize(0) ||
-      q.getDimSize(1) % k.getDimSize(1) != 0 || r.getShape() != q.getShape())
-    return "shape";
-  return "";
+  auto headSizes = [](int64_t d, int64_t dv, Type elt) {
+    return dv == d &&
+           (d == 64 || d == 128 || (!elt.isF32() && (d == 16 || d == 32)));
+  };
+  support.elementType = kernelType;
+  support.positiveScale = true;
+  support.headSizes = headSizes;
+  return seq::unsupportedAttentionReason(op, support);
 }
 
 struct MarkAttentionPass : impl::SeqGpuMarkAttentionBase<MarkAttentionPass> {

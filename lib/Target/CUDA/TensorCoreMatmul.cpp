@@ -30,6 +30,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../Contraction.h"
 #include "seqc/Target/CUDA.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -89,39 +90,23 @@ static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op,
     if (op.hasUserDefinedMaps())
       return std::nullopt;
   } else {
-    // The generic: maps (m,k,n) -> (m,k), (k,n), (m,n) in either loop
-    // order, body c + a * b.
+    // The generic: maps (m,k,n) -> (m,k), (k,n), (m,n) in any loop order,
+    // body c + a * b.
     auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-    if (!generic || generic.getNumLoops() != 3 ||
-        generic.getNumReductionLoops() != 1)
+    std::optional<linalg::ContractionDimensions> dims =
+        generic ? target::matchMulAddContraction(generic) : std::nullopt;
+    if (!dims || generic.getNumLoops() != 3 || dims->m.size() != 1 ||
+        dims->n.size() != 1 || !dims->batch.empty())
       return std::nullopt;
+    MLIRContext *ctx = op->getContext();
+    auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+    auto map = [&](unsigned x, unsigned y) {
+      return AffineMap::get(3, 0, {dim(x), dim(y)}, ctx);
+    };
+    unsigned dm = dims->m[0], dn = dims->n[0], dk = dims->k[0];
     SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-    AffineMap mA = maps[0], mB = maps[1], mC = maps[2];
-    if (!mA.isProjectedPermutation() || !mB.isProjectedPermutation() ||
-        !mC.isProjectedPermutation() || mA.getNumResults() != 2 ||
-        mB.getNumResults() != 2 || mC.getNumResults() != 2)
-      return std::nullopt;
-    unsigned dm = mA.getDimPosition(0), dk = mA.getDimPosition(1);
-    unsigned dn = mB.getDimPosition(1);
-    if (mB.getDimPosition(0) != dk || mC.getDimPosition(0) != dm ||
-        mC.getDimPosition(1) != dn ||
-        generic.getIteratorTypesArray()[dk] != utils::IteratorType::reduction)
-      return std::nullopt;
-    Block &body = generic.getRegion().front();
-    if (body.getOperations().size() != 3)
-      return std::nullopt;
-    auto mul = dyn_cast<arith::MulFOp>(body.front());
-    auto add = dyn_cast<arith::AddFOp>(*std::next(body.begin()));
-    if (!mul || !add)
-      return std::nullopt;
-    Value in0 = body.getArgument(0), in1 = body.getArgument(1),
-          out = body.getArgument(2);
-    bool mulOk = (mul.getLhs() == in0 && mul.getRhs() == in1) ||
-                 (mul.getLhs() == in1 && mul.getRhs() == in0);
-    bool addOk = (add.getLhs() == mul && add.getRhs() == out) ||
-                 (add.getLhs() == out && add.getRhs() == mul);
-    auto yield = cast<linalg::YieldOp>(body.getTerminator());
-    if (!mulOk || !addOk || yield.getValues().front() != add.getResult())
+    if (maps[0] != map(dm, dk) || maps[1] != map(dk, dn) ||
+        maps[2] != map(dm, dn))
       return std::nullopt;
   }
   return MatmulOperands{a, b, c};
