@@ -153,3 +153,23 @@ def test_kv8_errors():
                         "--quantize=kv4", "-o", "/dev/null"],
                        capture_output=True, text=True)
     assert r.returncode != 0 and "'kv4'" in r.stderr, r.stderr
+
+
+def test_batch2_rows_match_fp32(tmp_path):
+    """Two sequences stepped together (--batch 2): each row's scales are its
+    own; both rows generate what the fp32 batch-2 artifact generates, row 0
+    generate.json's tokens."""
+    need(OG)
+    args = MODELS["llama_og_fp32"][1](OG) + ["--batch", 2]
+    prompt, greedy = reference(OG)
+    rows = [prompt, prompt[::-1]]
+    out = {}
+    for name, extra in (("f32", []), ("kv8", ["--quantize=kv8"])):
+        art = seqc.load(str(compile_gen(tmp_path / f"{name}.so", args + extra)))
+        try:
+            with art.session(batch=2) as s:
+                out[name] = s.generate_batch(rows, max_new_tokens=20)
+        finally:
+            art.close()
+    assert out["kv8"][0] == greedy
+    assert out["kv8"] == out["f32"]
