@@ -251,14 +251,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   llvm::sys::fs::remove(objPath);
   if (failed(linked))
     return emitError(module->getLoc()) << error;
-  llvm::SmallString<128> headerPath(opts.outputPath);
-  llvm::sys::path::replace_extension(headerPath, "h");
-  AtomicOutput headerOut(headerPath);
-  if (failed(headerOut.write(ctx, header))) {
-    llvm::sys::fs::remove(opts.outputPath);
-    return failure();
-  }
-  return success();
+  return writeArtifactHeader(ctx, opts.outputPath, header);
 }
 
 } // namespace seqc

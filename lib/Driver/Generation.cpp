@@ -607,14 +607,7 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
   std::string error;
   if (failed(linkSharedLibrary(objects, opts.outputPath, error)))
     return emitError(UnknownLoc::get(&ctx)) << error;
-  llvm::SmallString<128> headerPath(opts.outputPath);
-  llvm::sys::path::replace_extension(headerPath, "h");
-  AtomicOutput headerOut(headerPath);
-  if (failed(headerOut.write(ctx, header))) {
-    llvm::sys::fs::remove(opts.outputPath);
-    return failure();
-  }
-  return success();
+  return writeArtifactHeader(ctx, opts.outputPath, header);
 }
 
 } // namespace seqc

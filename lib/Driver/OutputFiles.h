@@ -14,6 +14,7 @@
 #include "mlir/IR/Location.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -75,6 +76,22 @@ inline mlir::LogicalResult writeTempObject(mlir::MLIRContext &ctx,
   if (std::error_code ec = os.error())
     return mlir::emitError(mlir::UnknownLoc::get(&ctx))
            << "cannot write '" << path << "': " << ec.message();
+  return mlir::success();
+}
+
+/// Writes `header` beside the linked artifact `soPath` (same name, `.h`),
+/// atomically; when that fails the artifact is removed too, so the two
+/// never disagree.
+inline mlir::LogicalResult writeArtifactHeader(mlir::MLIRContext &ctx,
+                                               llvm::StringRef soPath,
+                                               llvm::StringRef header) {
+  llvm::SmallString<128> headerPath(soPath);
+  llvm::sys::path::replace_extension(headerPath, "h");
+  AtomicOutput headerOut(headerPath);
+  if (failed(headerOut.write(ctx, header))) {
+    llvm::sys::fs::remove(soPath);
+    return mlir::failure();
+  }
   return mlir::success();
 }
 
