@@ -137,6 +137,19 @@ template <typename OpTy> Value withSplat(Value v, double splat) {
   return op.getLhs();
 }
 
+/// An integer constant widened to i32: `cast<i32>(C)` with C an 8-bit
+/// constant, or the constant that cast folded into. Returns C (or `v`).
+Value widenedConstant(Value v) {
+  Value src = widenedFrom(v, 8);
+  if (!src)
+    src = v;
+  auto t = rankedType(src);
+  if (!t || !isa<IntegerType>(t.getElementType()) ||
+      !matchPattern(src, m_Constant()))
+    return {};
+  return src;
+}
+
 /// `v` is `cast<ui8>(min(max(f, 0), 255))`: returns f.
 Value clampToU8(Value v) {
   auto c = v.getDefiningOp<seq::CastOp>();
@@ -221,24 +234,24 @@ struct RaiseIntegerMatMul : OpRewritePattern<seq::MulOp> {
         mt.getShape() != rt.getShape())
       return failure();
 
-    // B: cast<i32>(Wq) [- cast<i32>(wz)], Wq a constant 8-bit [K, N].
+    // B: cast<i32>(Wq) [- cast<i32>(wz)], Wq a constant 8-bit [K, N] (the
+    // casts may have been folded into i32 constants: the integer values
+    // matter, not their storage type).
     Value wq, wz;
     if (auto sub = mm.getRhs().getDefiningOp<seq::SubOp>()) {
-      wq = widenedFrom(sub.getLhs(), 8);
-      wz = widenedFrom(sub.getRhs(), 8);
+      wq = widenedConstant(sub.getLhs());
+      wz = widenedConstant(sub.getRhs());
       if (!wz)
         return failure();
     } else {
-      wq = widenedFrom(mm.getRhs(), 8);
+      wq = widenedConstant(mm.getRhs());
     }
     auto wt = wq ? rankedType(wq) : RankedTensorType();
     if (!wt || wt.getRank() != 2 || !wt.hasStaticShape())
-      return rewriter.notifyMatchFailure(mul, "B is not a 2-D 8-bit tensor");
+      return rewriter.notifyMatchFailure(mul, "B is not a constant 2-D "
+                                              "integer tensor");
     int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
-    if (k == 0 || n == 0)
-      return failure();
-    if (wz && (!perTensorOrColumn(wz, n) ||
-               rankedType(wz).getElementType() != wt.getElementType()))
+    if (k == 0 || n == 0 || (wz && !perTensorOrColumn(wz, n)))
       return failure();
 
     // A: cast<i32>(xq) - cast<i32>(xz) from one DynamicQuantizeLinear(x).
@@ -280,7 +293,13 @@ struct RaiseIntegerMatMul : OpRewritePattern<seq::MulOp> {
     int64_t group = std::clamp<int64_t>(
         llvm::PowerOf2Ceil(std::max<int64_t>(k, 1)), 16, 128);
     int64_t blocks = (k + group - 1) / group;
-    int64_t shift = wt.getElementType().isUnsignedInteger() ? 0 : 128;
+    // Unsigned bytes: int8 values (and zero points) shift by 128.
+    auto [lo, hi] = std::minmax_element(q->begin(), q->end());
+    auto [zlo, zhi] = std::minmax_element(z->begin(), z->end());
+    int64_t vmin = std::min(*lo, *zlo), vmax = std::max(*hi, *zhi);
+    int64_t shift = vmin >= 0 && vmax <= 255 ? 0 : 128;
+    if (vmin + shift < 0 || vmax + shift > 255)
+      return rewriter.notifyMatchFailure(mul, "B is not 8-bit");
     auto col = [&](ArrayRef<int64_t> v, int64_t c) {
       return v.size() == 1 ? v[0] : v[c];
     };

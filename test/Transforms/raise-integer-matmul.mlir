@@ -115,6 +115,55 @@ func.func @per_column_uint8(%arg0: tensor<3x16xf32>) -> (tensor<3x4xf32>) {
 
 // -----
 
+// The weight and zero point casts already folded into i32 constants: the
+// same integers, raised the same way (bytes as @per_tensor_int8).
+// CHECK-LABEL: func.func @folded_weight_casts
+// CHECK: seq.quant_matmul %arg0, %{{.*}}, %{{.*}} bits = 8 group = 16 {int8_activations}
+// CHECK-NOT: seq.matmul
+// CHECK: mmi_w: "0x400000007A7E82867D81857C80847B7F837A7E82
+
+func.func @folded_weight_casts(%arg0: tensor<3x16xf32>) -> (tensor<3x4xf32>) {
+  %cst = arith.constant dense<[[-6, -5, -4, -3], [-2, -1, 0, 1], [2, 3, 4, 5], [6, -6, -5, -4], [-3, -2, -1, 0], [1, 2, 3, 4], [5, 6, -6, -5], [-4, -3, -2, -1], [0, 1, 2, 3], [4, 5, 6, -6], [-5, -4, -3, -2], [-1, 0, 1, 2], [3, 4, 5, 6], [-6, -5, -4, -3], [-2, -1, 0, 1], [2, 3, 4, 5]]> : tensor<16x4xi32>
+  %cst_0 = arith.constant dense<0> : tensor<i32>
+  %cst_1 = arith.constant dense<5.000000e-01> : tensor<f32>
+  %0 = seq.reduce max %arg0 axes = [0, 1] : tensor<3x16xf32> -> tensor<f32>
+  %cst_2 = arith.constant dense<0.000000e+00> : tensor<f32>
+  %1 = seq.max %0, %cst_2 : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %2 = seq.reduce min %arg0 axes = [0, 1] : tensor<3x16xf32> -> tensor<f32>
+  %cst_3 = arith.constant dense<0.000000e+00> : tensor<f32>
+  %3 = seq.min %2, %cst_3 : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %4 = seq.sub %1, %3 : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %cst_4 = arith.constant dense<2.550000e+02> : tensor<f32>
+  %5 = seq.div %4, %cst_4 : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %6 = seq.div %3, %5 : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %7 = seq.neg %6 : (tensor<f32>) -> tensor<f32>
+  %8 = seq.round %7 : (tensor<f32>) -> tensor<f32>
+  %9 = seq.div %arg0, %5 : (tensor<3x16xf32>, tensor<f32>) -> tensor<3x16xf32>
+  %10 = seq.round %9 : (tensor<3x16xf32>) -> tensor<3x16xf32>
+  %11 = seq.add %10, %8 : (tensor<3x16xf32>, tensor<f32>) -> tensor<3x16xf32>
+  %cst_5 = arith.constant dense<0.000000e+00> : tensor<f32>
+  %12 = seq.max %11, %cst_5 : (tensor<3x16xf32>, tensor<f32>) -> tensor<3x16xf32>
+  %cst_6 = arith.constant dense<2.550000e+02> : tensor<f32>
+  %13 = seq.min %12, %cst_6 : (tensor<3x16xf32>, tensor<f32>) -> tensor<3x16xf32>
+  %14 = seq.cast %13 : tensor<3x16xf32> to tensor<3x16xui8>
+  %cst_7 = arith.constant dense<0.000000e+00> : tensor<f32>
+  %15 = seq.max %8, %cst_7 : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %cst_8 = arith.constant dense<2.550000e+02> : tensor<f32>
+  %16 = seq.min %15, %cst_8 : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %17 = seq.cast %16 : tensor<f32> to tensor<ui8>
+  %18 = seq.cast %14 : tensor<3x16xui8> to tensor<3x16xi32>
+  %20 = seq.cast %17 : tensor<ui8> to tensor<i32>
+  %21 = seq.sub %18, %20 : (tensor<3x16xi32>, tensor<i32>) -> tensor<3x16xi32>
+  %23 = seq.sub %cst, %cst_0 : (tensor<16x4xi32>, tensor<i32>) -> tensor<16x4xi32>
+  %24 = seq.matmul %21, %23 : (tensor<3x16xi32>, tensor<16x4xi32>) -> tensor<3x4xi32>
+  %25 = seq.cast %24 : tensor<3x4xi32> to tensor<3x4xf32>
+  %26 = seq.mul %5, %cst_1 : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  %27 = seq.mul %25, %26 : (tensor<3x4xf32>, tensor<f32>) -> tensor<3x4xf32>
+  return %27 : tensor<3x4xf32>
+}
+
+// -----
+
 // A weight that is a graph input: the generic integer matmul stays.
 // CHECK-LABEL: func.func @runtime_weight
 // CHECK: seq.matmul
