@@ -7,14 +7,16 @@
 #   OUT/models  gpt2, llama_gqa, llama_gqa_opset23 (../shared/models)
 #   OUT/quant*  weight-only int4/int8 matmul kernels: MatMulNBits cases on
 #               the GEMV and tf32 mma.sync paths (numpy references),
-#               --quantize=w4/w8 of f32 weights (against exact f32), and
+#               --quantize=w4/w8 of f32 weights (against exact f32) and
+#               of gpt2, llama_gqa, qwen3_moe (against seqc's CPU build),
 #               llama_og_int4 (onnxruntime accuracy_level 4 references)
 #   OUT/attn    the ONNX Attention node tests (../shared/onnx-node-tests)
 #   OUT/all     (--all) every other node test
 #   OUT/bench   bench/gpu_attention.py's artifacts
 # and writes OUT.tgz. On the GPU host, from a checkout of this repository:
 #   tar xzf OUT.tgz -C P && export PYTHONPATH=$PWD/python
-#   for p in fa models quant quant_w4 quant_w8 quant_models attn; do
+#   for p in fa models quant quant_w4 quant_w8 quant_models \
+#       quant_models_w4 quant_models_w8 attn; do
 #     python3 -m seqc.pack check P/$p -j 8; done
 #   python3 bench/gpu_attention.py --artifacts P/bench
 #
@@ -79,6 +81,17 @@ python3 -m seqc.pack make "$OUT/quant_w4" "${A[@]}" --seqc-arg=--quantize=w4 \
 python3 -m seqc.pack make "$OUT/quant_w8" "${A[@]}" --seqc-arg=--quantize=w8 \
   "$SRC"/q_f32_* --rtol 2e-2 --atol 0.08
 if [ -d "$SHARED/models" ]; then
+  # --quantize of whole models, against the CPU build of the same quantized
+  # model (int8 activations there, f32/tf32 on the GPU: ~1e-2 on logits).
+  for spec in w4:group=32 w8; do
+    tag=${spec%%:*}
+    for m in gpt2 llama_gqa qwen3_moe; do
+      python3 "$INPUTS/quant_reference.py" "$SHARED/models/$m" \
+        "$SRC/qref_$tag/$m" "$spec"
+    done
+    python3 -m seqc.pack make "$OUT/quant_models_$tag" "${A[@]}" \
+      "--seqc-arg=--quantize=$spec" --rtol 5e-2 --atol 5e-2 "$SRC/qref_$tag"/*
+  done
   # Its prefill set (12 tokens, past 0: the mma kernel); f32 activations
   # against onnxruntime's accuracy_level 4 (int8) outputs, hence 2e-2.
   python3 -m seqc.pack make "$OUT/quant_models" "${A[@]}" --rtol 2e-2 \
