@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashAttention.h"
+#include "MmaFragments.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -37,40 +38,7 @@ namespace seqc::flash {
 /// vector<2x2xelt>, C vector<2x2xf32>). f16 through nvgpu.mma.sync; bf16
 /// (no nvgpu lowering) through nvvm.mma.sync on i32-packed registers.
 static Value mma(KB &k, Value a, Value b, Value c) {
-  OpBuilder &bld = k.b;
-  Location loc = k.loc;
-  Type elt = cast<VectorType>(a.getType()).getElementType();
-  if (isa<Float16Type>(elt))
-    return nvgpu::MmaSyncOp::create(bld, loc, a, b, c,
-                                    bld.getI64ArrayAttr({16, 8, 16}));
-  Type i32 = bld.getI32Type(), f32 = bld.getF32Type();
-  auto regs = [&](Value frag, int64_t n) {
-    SmallVector<Value> out;
-    auto one = VectorType::get({1}, i32);
-    for (int64_t r = 0; r < n; ++r) {
-      Value packed =
-          vector::BitCastOp::create(bld, loc, one, k.extract(frag, {r}));
-      out.push_back(k.extract(packed, {0}));
-    }
-    return out;
-  };
-  SmallVector<Value> ra = regs(a, 4), rb = regs(b, 2), rc;
-  for (int64_t r = 0; r < 2; ++r)
-    for (int64_t e = 0; e < 2; ++e)
-      rc.push_back(k.extract(c, {r, e}));
-  auto st =
-      LLVM::LLVMStructType::getLiteral(bld.getContext(), {f32, f32, f32, f32});
-  Value d = NVVM::MmaOp::create(
-      bld, loc, st, ra, rb, rc, ArrayRef<int64_t>{16, 8, 16}, std::nullopt,
-      std::nullopt,
-      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                     NVVM::MMALayout::col});
-  Value out = c;
-  for (int64_t i = 0; i < 4; ++i)
-    out = k.insert(LLVM::ExtractValueOp::create(bld, loc, d, i), out,
-                   {i / 2, i % 2});
-  return out;
+  return mma::mma16(k.b, k.loc, a, b, c);
 }
 
 /// The fused kernel. `out` is the attention result (splits == 1) or, with

@@ -31,6 +31,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../Contraction.h"
+#include "MmaFragments.h"
 #include "seqc/Target/CUDA.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -112,70 +113,6 @@ static std::optional<MatmulOperands> matchMatmul(linalg::LinalgOp op,
   return MatmulOperands{a, b, c};
 }
 
-/// nvvm.mma.sync m16n8k`k` (row x col) on prepared A/B registers with the
-/// 2x2 f32 accumulator fragment `acc`; returns the updated fragment.
-static Value nvvmMmaF32(OpBuilder &b, Location loc, ArrayRef<Value> a,
-                        ArrayRef<Value> bRegs, Value acc, int64_t k,
-                        NVVM::MMATypes type) {
-  Type f32 = b.getF32Type();
-  SmallVector<Value> c;
-  for (int64_t r = 0; r < 2; ++r)
-    for (int64_t e = 0; e < 2; ++e)
-      c.push_back(
-          vector::ExtractOp::create(b, loc, acc, ArrayRef<int64_t>{r, e}));
-  auto structType =
-      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-  Value d = NVVM::MmaOp::create(
-      b, loc, structType, a, bRegs, c, ArrayRef<int64_t>{16, 8, k},
-      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                     NVVM::MMALayout::col});
-  Value out = acc;
-  for (int64_t i = 0; i < 4; ++i) {
-    Value v = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{i});
-    out = vector::InsertOp::create(b, loc, v, out,
-                                   ArrayRef<int64_t>{i / 2, i % 2});
-  }
-  return out;
-}
-
-/// nvgpu.mma.sync has no bf16 lowering: nvvm.mma.sync on the same fragments
-/// (bf16 m16n8k16 shares f16's layouts), registers packed as i32.
-static Value bf16MmaSync(OpBuilder &b, Location loc, Value fragA, Value fragB,
-                         Value acc) {
-  Type i32 = b.getI32Type();
-  auto regs = [&](Value frag, int64_t n) {
-    SmallVector<Value> out;
-    auto pair = VectorType::get({1}, i32);
-    for (int64_t r = 0; r < n; ++r) {
-      Value row = vector::ExtractOp::create(b, loc, frag, ArrayRef<int64_t>{r});
-      Value packed = vector::BitCastOp::create(b, loc, pair, row);
-      out.push_back(
-          vector::ExtractOp::create(b, loc, packed, ArrayRef<int64_t>{0}));
-    }
-    return out;
-  };
-  return nvvmMmaF32(b, loc, regs(fragA, 4), regs(fragB, 2), acc, 16,
-                    NVVM::MMATypes::bf16);
-}
-
-/// One m16n8k8 tf32 step: A's 4 and B's 2 f32 elements (in fragment order,
-/// see the file comment) rounded to tf32, accumulated into acc (2x2 f32).
-static Value tf32MmaSync(OpBuilder &b, Location loc, ArrayRef<Value> aElts,
-                         ArrayRef<Value> bElts, Value acc) {
-  Type i32 = b.getI32Type();
-  auto toTf32 = [&](Value v) -> Value {
-    return NVVM::ConvertFloatToTF32Op::create(b, loc, i32, v,
-                                              NVVM::FPRoundingMode::RNA);
-  };
-  SmallVector<Value> a, bb;
-  for (Value v : aElts)
-    a.push_back(toTf32(v));
-  for (Value v : bElts)
-    bb.push_back(toTf32(v));
-  return nvvmMmaF32(b, loc, a, bb, acc, 8, NVVM::MMATypes::tf32);
-}
-
 static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
   auto ta = cast<MemRefType>(ops.a.getType());
   auto tb = cast<MemRefType>(ops.b.getType());
@@ -233,7 +170,8 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
                       load(ops.a, row1, add(kt, 4))};
     Value bElts[2] = {load(ops.b, kt, bCol), load(ops.b, add(kt, 4), bCol)};
     scf::YieldOp::create(
-        b, loc, tf32MmaSync(b, loc, aElts, bElts, loop.getRegionIterArgs()[0]));
+        b, loc,
+        mma::tf32Step(b, loc, aElts, bElts, loop.getRegionIterArgs()[0]));
   } else {
     Value kA = arith::AddIOp::create(b, loc, kk, t2); // 2t + kk
     auto aType = VectorType::get({4, 2}, f16);
@@ -254,14 +192,8 @@ static void buildKernel(OpBuilder &b, Location loc, MatmulOperands ops) {
         fragB = vector::InsertOp::create(b, loc,
                                          load(ops.b, add(kA, 8 * r + e), bCol),
                                          fragB, ArrayRef<int64_t>{r, e});
-    Value next =
-        isa<Float16Type>(f16)
-            ? nvgpu::MmaSyncOp::create(b, loc, fragA, fragB,
-                                       loop.getRegionIterArgs()[0],
-                                       b.getI64ArrayAttr({16, 8, 16}))
-                  .getResult()
-            : bf16MmaSync(b, loc, fragA, fragB, loop.getRegionIterArgs()[0]);
-    scf::YieldOp::create(b, loc, next);
+    scf::YieldOp::create(
+        b, loc, mma::mma16(b, loc, fragA, fragB, loop.getRegionIterArgs()[0]));
   }
 
   b.setInsertionPointAfter(loop);
