@@ -23,6 +23,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -204,7 +205,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   stage.start("lowering to LLVM dialect");
   if (failed(runPipeline(ctx, *module,
                          cuda ? gpuLinalgToLLVMPipeline(opts.cuda)
-                              : linalgToLLVMPipeline(),
+                              : linalgToLLVMPipeline(opts.cpu.splitMaxOps),
                          opts)))
     return failure();
   if (opts.emit == EmitKind::Ptx) {
@@ -218,39 +219,59 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.emit == EmitKind::LLVMDialect)
     return out.write(ctx, printModule(*module, opts.printWeights));
 
-  stage.start("LLVM translation and optimization");
   llvm::LLVMContext llvmCtx;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(*module, llvmCtx, opts.cpu);
-  if (!llvmModule)
-    return failure();
-  if (opts.emit == EmitKind::LLVMIR) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    llvmModule->print(os, nullptr);
-    return out.write(ctx, text);
+  std::string error;
+  if (opts.emit == EmitKind::LLVMIR || opts.emit == EmitKind::Obj) {
+    stage.start("LLVM translation and optimization");
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateAndOptimize(*module, llvmCtx, opts.cpu);
+    if (!llvmModule)
+      return failure();
+    if (opts.emit == EmitKind::LLVMIR) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      llvmModule->print(os, nullptr);
+      return out.write(ctx, text);
+    }
+    stage.start("code generation");
+    std::string object;
+    if (failed(emitObject(*llvmModule, opts.cpu, object, error)))
+      return emitError(module->getLoc()) << error;
+    return out.write(ctx, object);
   }
 
-  stage.start("code generation");
-  std::string object, error;
-  if (failed(emitObject(*llvmModule, opts.cpu, object, error)))
-    return emitError(module->getLoc()) << error;
-  if (opts.emit == EmitKind::Obj)
-    return out.write(ctx, object);
-
-  // EmitKind::So: object in a temporary file, linked beside the output.
+  // EmitKind::So: the module is optimized and compiled in partitions on
+  // --compile-threads threads; the objects, in temporary files, are linked
+  // beside the output.
   if (opts.outputPath == "-")
     return emitError(module->getLoc())
            << "a shared library cannot be written to stdout; use -o";
-  std::string objPath;
-  if (failed(writeTempObject(ctx, object, objPath)))
+  stage.start("LLVM translation");
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateForTarget(*module, llvmCtx, opts.cpu);
+  if (!llvmModule)
     return failure();
+  Location loc = module->getLoc();
+  module = nullptr; // the LLVM module holds everything now (weights too)
+  stage.start("LLVM optimization and code generation");
+  std::vector<std::string> objects, objPaths;
+  if (failed(optimizeAndEmitObjects(*llvmModule, opts.cpu, objects, error)))
+    return emitError(loc) << error;
+  llvmModule.reset();
+  llvm::scope_exit removeObjects([&] {
+    for (const std::string &p : objPaths)
+      llvm::sys::fs::remove(p);
+  });
+  for (const std::string &object : objects) {
+    std::string objPath;
+    if (failed(writeTempObject(ctx, object, objPath)))
+      return failure();
+    objPaths.push_back(objPath);
+  }
+  objects.clear();
   stage.start("link");
-  LogicalResult linked =
-      linkSharedLibrary(StringRef(objPath), opts.outputPath, error);
-  llvm::sys::fs::remove(objPath);
-  if (failed(linked))
-    return emitError(module->getLoc()) << error;
+  if (failed(linkSharedLibrary(objPaths, opts.outputPath, error)))
+    return emitError(loc) << error;
   return writeArtifactHeader(ctx, opts.outputPath, header);
 }
 

@@ -32,7 +32,7 @@ std::string seqToLinalgPipeline(bool tiledAttention,
          "seq-fuse-elementwise,canonicalize,cse";
 }
 
-std::string linalgToLLVMPipeline() {
+std::string linalgToLLVMPipeline(int64_t splitMaxOps) {
   return "seq-strip-signedness,seq-distinct-results,seq-clone-shared-fills,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
@@ -49,6 +49,9 @@ std::string linalgToLLVMPipeline() {
          // Run-time shape checks -> seqc_rt_check_failed calls, before
          // convert-cf-to-llvm would make them abort().
          "seq-lower-runtime-checks,"
+         // Bounded function sizes keep LLVM's time linear in the graph.
+         "seq-split-functions{max-ops=" +
+         std::to_string(splitMaxOps) + "},"
          "lower-affine,convert-scf-to-cf,"
          "expand-strided-metadata,lower-affine,"
          "seq-approximate-math,convert-math-to-funcs{convert-ctlz=false},"

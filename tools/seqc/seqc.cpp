@@ -77,6 +77,16 @@ static cl::opt<bool> allowTf32(
     cl::init(false), cl::cat(targetCat));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(3), cl::Prefix, cl::cat(compileCat));
+static cl::opt<unsigned> compileThreads(
+    "compile-threads",
+    cl::desc("Threads that optimize and generate code in parallel"),
+    cl::init(2), cl::cat(compileCat));
+static cl::opt<int64_t> splitMaxOps(
+    "split-max-ops",
+    cl::desc("Outline runs of about this many ops of a large function into "
+             "noinline functions, so LLVM's time stays linear in the graph "
+             "(0: one function per graph)"),
+    cl::init(250), cl::Hidden, cl::cat(compileCat));
 static cl::opt<bool>
     printWeights("print-weights",
                  cl::desc("Print weight blobs in IR output (not elided)"),
@@ -316,6 +326,8 @@ int main(int argc, char **argv) {
   opts.modelName = modelName;
   opts.cpu.cpu = targetCPU;
   opts.cpu.optLevel = optLevel;
+  opts.cpu.compileThreads = std::max(1u, unsigned(compileThreads));
+  opts.cpu.splitMaxOps = splitMaxOps;
   opts.target = target;
   opts.cuda.arch = gpuArch;
   if (!StringRef(gpuArch).starts_with("sm_") || gpuArch.size() < 5) {

@@ -3,6 +3,7 @@
 #ifndef SEQC_DRIVER_PIPELINES_H
 #define SEQC_DRIVER_PIPELINES_H
 
+#include <cstdint>
 #include <string>
 
 namespace seqc {
@@ -16,8 +17,9 @@ std::string seqFusionPipeline();
 std::string seqToLinalgPipeline(bool tiledAttention = true,
                                 const std::string &tileOptions = "");
 /// linalg on tensors -> LLVM dialect with the C entry point:
-/// `seq-lower-to-llvm`.
-std::string linalgToLLVMPipeline();
+/// `seq-lower-to-llvm`. Functions of more than `splitMaxOps` nested ops are
+/// split into noinline pieces (seq-split-functions; 0: not split).
+std::string linalgToLLVMPipeline(int64_t splitMaxOps = 250);
 /// Registers them as named pass pipelines (for seq-opt).
 void registerPipelines();
 } // namespace seqc

@@ -12,6 +12,11 @@ namespace seqc {
 struct CPUTargetOptions {
   std::string cpu = "native"; // "native" = the host CPU and its features
   unsigned optLevel = 3;
+  /// `seqc --compile-threads`: optimization and code generation threads
+  /// (optimizeAndEmitObjects).
+  unsigned compileThreads = 2;
+  /// `seqc --split-max-ops`: seq-split-functions' max-ops (0: no split).
+  int64_t splitMaxOps = 250;
 };
 
 /// Translates an LLVM-dialect module to LLVM IR, configured and optimized
@@ -25,6 +30,22 @@ std::unique_ptr<llvm::Module> translateAndOptimize(mlir::ModuleOp module,
 mlir::LogicalResult emitObject(llvm::Module &module,
                                const CPUTargetOptions &opts,
                                std::string &bytes, std::string &error);
+
+/// Translates an LLVM-dialect module to LLVM IR configured for the target,
+/// unoptimized (for optimizeAndEmitObjects).
+std::unique_ptr<llvm::Module> translateForTarget(mlir::ModuleOp module,
+                                                 llvm::LLVMContext &ctx,
+                                                 const CPUTargetOptions &opts);
+
+/// Optimizes and emits a translated module as several objects, on up to
+/// `opts.compileThreads` threads: size-balanced partitions, each optimized
+/// and compiled in its own LLVM context, plus one object holding the large
+/// constants (weights) as raw bytes. Linked together they behave as
+/// emitObject(translateAndOptimize(...)). Consumes `module`.
+mlir::LogicalResult optimizeAndEmitObjects(llvm::Module &module,
+                                           const CPUTargetOptions &opts,
+                                           std::vector<std::string> &objects,
+                                           std::string &error);
 
 /// Links `objectPath` with the seqc runtime into the shared library
 /// `outputPath` (atomically: written beside it, then renamed).

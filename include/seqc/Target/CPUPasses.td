@@ -52,4 +52,27 @@ def SeqOutlineParallel : Pass<"seq-outline-parallel", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def SeqSplitFunctions : Pass<"seq-split-functions", "::mlir::ModuleOp"> {
+  let summary = "Outline runs of ops of large functions into noinline "
+                "functions";
+  let description = [{
+    LLVM's optimizer and code generator are superlinear in the size of one
+    function, and a whole graph lowers to one function. Every function with
+    more than `max-ops` nested operations has its entry block (terminator
+    excluded) cut into runs of about `max-ops` nested operations; each run
+    becomes a private `noinline` function `<name>_part...` that takes the
+    values it uses from above and returns the values used after it.
+    Side-effect-free ops without operands (constants, `memref.get_global`,
+    function references) are cloned into every run that uses them instead.
+    No cut is made while a value derived from a stack allocation
+    (`memref.alloca`, `llvm.alloca`) is live, so no function returns a
+    pointer into its own dead frame.
+  }];
+  let options = [
+    Option<"maxOps", "max-ops", "int64_t", "250",
+           "Nested operations per outlined function (0: do not split)">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // SEQC_TARGET_CPU_PASSES

@@ -4,6 +4,9 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
@@ -11,6 +14,9 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include <atomic>
+#include <thread>
 
 using namespace mlir;
 
@@ -43,9 +49,9 @@ createTargetMachine(const CPUTargetOptions &opts, std::string &error) {
   return tm;
 }
 
-std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
-                                                   llvm::LLVMContext &ctx,
-                                                   const CPUTargetOptions &opts) {
+std::unique_ptr<llvm::Module> translateForTarget(ModuleOp module,
+                                                 llvm::LLVMContext &ctx,
+                                                 const CPUTargetOptions &opts) {
   std::string error;
   auto tm = createTargetMachine(opts, error);
   if (!tm) {
@@ -59,6 +65,22 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
   }
   llvmModule->setTargetTriple(tm->getTargetTriple());
   llvmModule->setDataLayout(tm->createDataLayout());
+  return llvmModule;
+}
+
+std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
+                                                   llvm::LLVMContext &ctx,
+                                                   const CPUTargetOptions &opts) {
+  std::string error;
+  auto tm = createTargetMachine(opts, error);
+  if (!tm) {
+    module.emitError(error);
+    return nullptr;
+  }
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateForTarget(module, ctx, opts);
+  if (!llvmModule)
+    return nullptr;
   auto transformer = makeOptimizingTransformer(opts.optLevel, 0, tm.get());
   if (llvm::Error err = transformer(llvmModule.get())) {
     module.emitError("LLVM optimization failed: ")
@@ -66,6 +88,22 @@ std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
     return nullptr;
   }
   return llvmModule;
+}
+
+static LogicalResult emitObjectWith(llvm::TargetMachine &tm,
+                                    llvm::Module &module, std::string &bytes,
+                                    std::string &error) {
+  llvm::SmallString<0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return failure();
+  }
+  pm.run(module);
+  bytes.assign(buffer.begin(), buffer.end());
+  return success();
 }
 
 LogicalResult emitObject(llvm::Module &module, const CPUTargetOptions &opts,
@@ -83,6 +121,217 @@ LogicalResult emitObject(llvm::Module &module, const CPUTargetOptions &opts,
   }
   pm.run(module);
   bytes.assign(buffer.begin(), buffer.end());
+  return success();
+}
+
+/// Appends the bytes of `c` (arrays of data, nested or zero) to `out`;
+/// false for anything else (pointers, structs with padding...).
+static bool appendBytes(const llvm::Constant *c, const llvm::DataLayout &dl,
+                        std::string &out) {
+  if (auto *data = dyn_cast<llvm::ConstantDataSequential>(c)) {
+    out += data->getRawDataValues();
+    return true;
+  }
+  if (isa<llvm::ConstantAggregateZero>(c) && c->getType()->isArrayTy()) {
+    out.append(dl.getTypeAllocSize(c->getType()).getFixedValue(), '\0');
+    return true;
+  }
+  auto *array = dyn_cast<llvm::ConstantArray>(c);
+  if (!array)
+    return false;
+  for (const llvm::Use &element : array->operands())
+    if (!appendBytes(cast<llvm::Constant>(element.get()), dl, out))
+      return false;
+  return true;
+}
+
+/// Large constant initializers (weights) leave `module` for a module of
+/// their own that holds them as raw bytes: the partitions then carry no
+/// weights through bitcode, and the asm printer writes each weight with one
+/// copy instead of element by element. `module` keeps declarations.
+static std::unique_ptr<llvm::Module> takeLargeConstants(llvm::Module &module) {
+  // Smaller tables stay: the optimizer may fold loads from them.
+  constexpr uint64_t kMinBytes = 64 * 1024;
+  auto data = std::make_unique<llvm::Module>(
+      module.getModuleIdentifier() + ".weights", module.getContext());
+  data->setTargetTriple(module.getTargetTriple());
+  data->setDataLayout(module.getDataLayout());
+  const llvm::DataLayout &dl = module.getDataLayout();
+  SmallVector<llvm::GlobalVariable *> large;
+  for (llvm::GlobalVariable &gv : module.globals())
+    if (gv.isConstant() && gv.hasInitializer() && !gv.hasComdat() &&
+        !gv.hasSection() && !gv.isThreadLocal() &&
+        gv.getValueType()->isArrayTy() &&
+        dl.getTypeAllocSize(gv.getValueType()).getFixedValue() >= kMinBytes)
+      large.push_back(&gv);
+  unsigned unnamed = 0;
+  for (llvm::GlobalVariable *gv : large) {
+    std::string raw;
+    if (!appendBytes(gv->getInitializer(), dl, raw) ||
+        raw.size() != dl.getTypeAllocSize(gv->getValueType()).getFixedValue())
+      continue;
+    // The alignment the global had, explicit or the layout's preference.
+    llvm::Align align = dl.getPreferredAlign(gv);
+    auto *decl = new llvm::GlobalVariable(
+        module, gv->getValueType(), /*isConstant=*/true,
+        llvm::GlobalValue::ExternalLinkage, nullptr, "", nullptr,
+        llvm::GlobalValue::NotThreadLocal, gv->getAddressSpace());
+    decl->takeName(gv);
+    if (decl->getName().empty())
+      decl->setName("seqc_weight_" + llvm::Twine(unnamed++));
+    decl->setAlignment(align);
+    decl->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    decl->setDSOLocal(true);
+    gv->replaceAllUsesWith(decl);
+    // The same bytes as an i8 array: the asm printer copies them at once.
+    auto *bytes = llvm::ConstantDataArray::get(
+        module.getContext(),
+        llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(raw.data()),
+                                raw.size()));
+    auto *def = new llvm::GlobalVariable(
+        *data, bytes->getType(), /*isConstant=*/true,
+        llvm::GlobalValue::ExternalLinkage, bytes, decl->getName(), nullptr,
+        llvm::GlobalValue::NotThreadLocal, gv->getAddressSpace());
+    def->setAlignment(align);
+    def->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    def->setDSOLocal(true);
+    gv->eraseFromParent();
+  }
+  return data;
+}
+
+/// Splits `module` into up to `parts` modules, returned as bitcode (LLVM
+/// contexts are single-threaded, so each partition is parsed into a context
+/// of its own, as llvm::splitCodeGen did). Functions are balanced by size;
+/// local functions and mutable globals become hidden external symbols
+/// defined in one partition; local constant globals are copied into every
+/// partition, so the optimizer still folds loads from them.
+static std::vector<std::string> partition(llvm::Module &module,
+                                          unsigned parts) {
+  SmallVector<std::pair<size_t, llvm::Function *>> functions;
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    functions.push_back({f.getInstructionCount(), &f});
+    if (f.hasLocalLinkage()) {
+      f.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      f.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+  }
+  for (llvm::GlobalVariable &gv : module.globals())
+    if (!gv.isConstant() && gv.hasLocalLinkage()) {
+      gv.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      gv.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+  // Largest first (ties in module order), each to the lightest partition.
+  SmallVector<unsigned> order(functions.size());
+  for (unsigned i = 0; i < order.size(); ++i)
+    order[i] = i;
+  llvm::sort(order, [&](unsigned a, unsigned b) {
+    return functions[a].first != functions[b].first
+               ? functions[a].first > functions[b].first
+               : a < b;
+  });
+  DenseMap<const llvm::GlobalValue *, unsigned> owner;
+  std::vector<size_t> load(parts, 0);
+  for (unsigned i : order) {
+    auto [size, f] = functions[i];
+    unsigned p = std::min_element(load.begin(), load.end()) - load.begin();
+    owner[f] = p;
+    load[p] += size + 1;
+  }
+  std::vector<std::string> bitcode;
+  for (unsigned p = 0; p < parts; ++p) {
+    if (load[p] == 0)
+      continue;
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> part =
+        llvm::CloneModule(module, map, [&](const llvm::GlobalValue *gv) {
+          if (auto *var = dyn_cast<llvm::GlobalVariable>(gv))
+            return (var->isConstant() && var->hasLocalLinkage()) || p == 0;
+          auto it = owner.find(gv);
+          return it != owner.end() ? it->second == p : p == 0;
+        });
+    std::string bc;
+    llvm::raw_string_ostream os(bc);
+    llvm::WriteBitcodeToFile(*part, os);
+    bitcode.push_back(std::move(bc));
+  }
+  return bitcode;
+}
+
+LogicalResult optimizeAndEmitObjects(llvm::Module &module,
+                                     const CPUTargetOptions &opts,
+                                     std::vector<std::string> &objects,
+                                     std::string &error) {
+  objects.clear();
+  unsigned threads = std::max(opts.compileThreads, 1u);
+  std::unique_ptr<llvm::Module> data = takeLargeConstants(module);
+  unsigned defined = 0;
+  for (llvm::Function &f : module)
+    defined += !f.isDeclaration();
+  // Task 0: the weights, in `module`'s context; tasks 1..: the partitions,
+  // each optimized and compiled in a context of its own.
+  std::vector<std::string> bitcode;
+  if (threads > 1 && defined > 1)
+    bitcode = partition(module, std::min(threads, defined));
+  size_t tasks = 1 + std::max<size_t>(bitcode.size(), 1);
+  objects.assign(tasks, std::string());
+  std::vector<std::string> errors(tasks);
+  // Target machines are made here: target registration is not thread-safe.
+  std::vector<std::unique_ptr<llvm::TargetMachine>> tms;
+  for (size_t t = 0; t < tasks; ++t) {
+    tms.push_back(createTargetMachine(opts, error));
+    if (!tms.back())
+      return failure();
+  }
+  auto optimizeAndEmit = [&](size_t t, llvm::Module &m) {
+    auto transformer =
+        makeOptimizingTransformer(opts.optLevel, 0, tms[t].get());
+    if (llvm::Error err = transformer(&m)) {
+      errors[t] = "LLVM optimization failed: " + llvm::toString(std::move(err));
+      return;
+    }
+    (void)emitObjectWith(*tms[t], m, objects[t], errors[t]);
+  };
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t t; (t = next++) < tasks;) {
+      if (t == 0) {
+        if (!data->global_empty())
+          (void)emitObjectWith(*tms[t], *data, objects[t], errors[t]);
+        continue;
+      }
+      if (bitcode.empty()) { // one partition: `module` itself
+        optimizeAndEmit(t, module);
+        continue;
+      }
+      llvm::LLVMContext ctx;
+      llvm::Expected<std::unique_ptr<llvm::Module>> part =
+          llvm::parseBitcodeFile(
+              llvm::MemoryBufferRef(bitcode[t - 1], "partition"), ctx);
+      if (!part) {
+        errors[t] = llvm::toString(part.takeError());
+        continue;
+      }
+      optimizeAndEmit(t, **part);
+    }
+  };
+  // With one partition, the weights and the code share `module`'s context:
+  // one thread.
+  size_t poolSize = bitcode.empty() ? 1 : std::min<size_t>(threads, tasks);
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < poolSize; ++i)
+    pool.emplace_back(work);
+  work();
+  for (std::thread &t : pool)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return failure();
+    }
+  llvm::erase_if(objects, [](const std::string &o) { return o.empty(); });
   return success();
 }
 
