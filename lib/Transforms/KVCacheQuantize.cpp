@@ -172,16 +172,17 @@ LogicalResult splitQuantizeSpec(StringRef spec, std::string &weights, bool &kv8,
   spec.split(parts, ',');
   weights.clear();
   kv8 = false;
+  // Anything but kv8 is the weight spec, which quantizePipeline checks.
   for (StringRef p : parts) {
     p = p.trim();
     if (p == "kv8" && !kv8) {
       kv8 = true;
-    } else if ((p.starts_with("w8") || p.starts_with("w4")) &&
-               weights.empty()) {
+    } else if (p != "kv8" && weights.empty()) {
       weights = p.str();
     } else {
       error = ("--quantize=" + spec + ": '" + p +
-               "' is not a (single) w8|w4[:group=N][:sym|:asym] or kv8 part")
+               "' repeats a part (expected at most one w8|w4[:...] and kv8, "
+               "separated by commas)")
                   .str();
       return failure();
     }

@@ -152,7 +152,12 @@ def test_kv8_errors():
     r = subprocess.run([str(SEQC), str(onnx_path), "--max-seq-len", "64",
                         "--quantize=kv4", "-o", "/dev/null"],
                        capture_output=True, text=True)
-    assert r.returncode != 0 and "'kv4'" in r.stderr, r.stderr
+    assert r.returncode != 0 and "--quantize=kv4: expected" in r.stderr, \
+        r.stderr
+    r = subprocess.run([str(SEQC), str(onnx_path), "--max-seq-len", "64",
+                        "--quantize=kv8,w8,w4", "-o", "/dev/null"],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "'w4' repeats a part" in r.stderr, r.stderr
 
 
 def test_batch2_rows_match_fp32(tmp_path):

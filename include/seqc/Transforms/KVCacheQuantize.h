@@ -19,9 +19,9 @@ namespace seqc {
 std::unique_ptr<mlir::Pass> createKVCacheQuantizePass();
 void registerKVCacheQuantizePass();
 
-/// Splits `seqc --quantize=SPEC` at commas: `kv8` sets `kv8`, the rest (at
-/// most one weight spec, w8|w4[:...]) goes to `weights`. Fails with a message
-/// in `error` on an unknown or repeated part.
+/// Splits `seqc --quantize=SPEC` at commas: `kv8` sets `kv8`, the other part
+/// (at most one: the weight spec, checked by quantizePipeline) goes to
+/// `weights`. Fails with a message in `error` on a repeated part.
 mlir::LogicalResult splitQuantizeSpec(llvm::StringRef spec,
                                       std::string &weights, bool &kv8,
                                       std::string &error);
