@@ -9,8 +9,10 @@
 //   -> reshape([B,Hkv*G,S,D])
 // and the transpose of K sometimes taken on a [B*H, S, D] reshape. All of it
 // becomes one seq.attention with scale a * b * c (or a * b / c) and K/V at
-// Hkv heads. Every match is exact: 4-D static shapes with identical batch
-// dims in both matmuls, softmax over the last axis, constant splat scales.
+// Hkv heads. Gemma-2's softcap, tanh(S / cap) * cap before the mask, becomes
+// the op's `softcap`. Every match is exact: 4-D static shapes with identical
+// batch dims in both matmuls, softmax over the last axis, constant splat
+// scales.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,6 +75,43 @@ static Value peelScale(Value v, double &scale,
       chain->push_back(v);
     v = other;
   }
+}
+
+/// Gemma-2's softcap on the scores: tanh(s / c) * c (or tanh(s * (1/c)) * c,
+/// any operand order) with the same constant c > 0 up to float32 rounding.
+/// Returns s and sets `cap`; the multiply, tanh and division are appended to
+/// `chain`. Different constants in the two places do not match.
+static Value matchSoftcap(Value v, double &cap,
+                          SmallVectorImpl<Value> *chain = nullptr) {
+  auto mul = v.getDefiningOp<seq::MulOp>();
+  Value t;
+  double outer, inner;
+  if (!mul || !matchScalarOperand(mul.getLhs(), mul.getRhs(), mul.getType(),
+                                  /*commutative=*/true, t, outer))
+    return {};
+  auto tanh = t.getDefiningOp<seq::TanhOp>();
+  if (!tanh || !(outer > 0.0) || tanh.getType() != mul.getType())
+    return {};
+  Value in = tanh.getInput(), s;
+  if (auto div = in.getDefiningOp<seq::DivOp>()) {
+    if (!matchScalarOperand(div.getLhs(), div.getRhs(), div.getType(),
+                            /*commutative=*/false, s, inner))
+      return {};
+  } else if (auto m = in.getDefiningOp<seq::MulOp>()) {
+    if (!matchScalarOperand(m.getLhs(), m.getRhs(), m.getType(),
+                            /*commutative=*/true, s, inner) ||
+        inner == 0.0)
+      return {};
+    inner = 1.0 / inner;
+  } else {
+    return {};
+  }
+  if (std::fabs(inner - outer) > 1e-6 * outer || s.getType() != mul.getType())
+    return {};
+  cap = outer;
+  if (chain)
+    chain->append({v, t, in});
+  return s;
 }
 
 /// `kt` (static [B,H,D,S]) is K ([B,H,S,D]) with its last two dims swapped:
@@ -225,10 +264,12 @@ struct RaiseAttention : OpRewritePattern<seq::MatMulOp> {
       for (int swap = 0; swap < 2 && !mask; ++swap) {
         Value s = swap ? add.getRhs() : add.getLhs();
         Value m = swap ? add.getLhs() : add.getRhs();
-        double unused = 1.0;
+        double unused = 1.0, cap;
+        Value capped = matchSoftcap(s, cap);
         if (s.getType() == logitsType && isMaskShape(m) &&
             rankedType(m).getElementType() == elt &&
-            peelScale(s, unused).getDefiningOp<seq::MatMulOp>()) {
+            peelScale(capped ? capped : s, unused)
+                .getDefiningOp<seq::MatMulOp>()) {
           scores = s;
           mask = m;
         }
@@ -251,8 +292,10 @@ struct RaiseAttention : OpRewritePattern<seq::MatMulOp> {
           pv, "NaN guard with a mask that may mask a whole row");
 
     // Constant scale on the scores, then Q K^T.
-    double scale = 1.0;
+    double scale = 1.0, softcap = 0.0;
     SmallVector<Value> chain;
+    if (Value capped = matchSoftcap(scores, softcap, &chain))
+      scores = capped;
     Value raw = peelScale(scores, scale, &chain);
     auto qk = raw.getDefiningOp<seq::MatMulOp>();
     if (!qk || !isStatic4D(qk.getLhs()) || !isStatic4D(qk.getRhs()))
@@ -302,7 +345,7 @@ struct RaiseAttention : OpRewritePattern<seq::MatMulOp> {
     Value kv = materialize(rw, loc, k), vv = materialize(rw, loc, val);
     rw.replaceOpWithNewOp<seq::AttentionOp>(
         pv, pv.getType(), q, kv, vv, mask, rw.getF32FloatAttr((float)scale),
-        /*causal=*/nullptr, rw.getF32FloatAttr(0.0f));
+        /*causal=*/nullptr, rw.getF32FloatAttr((float)softcap));
     return success();
   }
 };

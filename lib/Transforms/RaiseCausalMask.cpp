@@ -5,7 +5,9 @@
 // huge negative number (or false) above it. As a mask operand it is read for
 // every score and hides the structure from the tiled cascade, which skips
 // K/V tiles only for a positional `causal` mask. This pattern recognizes
-// exactly that top-left causal constant and replaces it with `causal`.
+// exactly that top-left causal constant and replaces it with `causal`, and
+// a causal sliding-window band (key j visible to query i iff
+// i - W < j <= i) with `causal` and `window_left = W - 1`.
 //
 // Equivalence: every query row keeps at least key 0, so the row max is
 // finite and exp(masked - max) is exactly 0 in f32 whether the masked score
@@ -30,11 +32,15 @@ using namespace raise;
 static int classify(double v) { return v == 0.0 ? 1 : v <= -1e30 ? 0 : -1; }
 
 /// Whether `attr` ([..., Sq, Skv], every leading slice alike) allows key j
-/// for query i exactly when j <= i.
-static bool isTopLeftCausal(ElementsAttr attr, int64_t sq, int64_t skv) {
+/// for query i exactly when j <= i and i - j <= `window` (-1 = no window).
+/// The window is read off the last row (its first allowed key) and then
+/// checked on every element, so a sliding-window band (Gemma-2, Mistral:
+/// i - W < j <= i, i.e. window = W - 1) matches as well as plain causal.
+static bool isTopLeftCausal(ElementsAttr attr, int64_t sq, int64_t skv,
+                            int64_t &window) {
   auto type = cast<ShapedType>(attr.getType());
   if (type.getRank() < 2 || type.getShape().back() != skv ||
-      type.getShape()[type.getRank() - 2] != sq)
+      type.getShape()[type.getRank() - 2] != sq || sq < 1)
     return false;
   int64_t n = type.getNumElements();
   Type elt = type.getElementType();
@@ -56,9 +62,19 @@ static bool isTopLeftCausal(ElementsAttr attr, int64_t sq, int64_t skv) {
   }
   if (!at)
     return false;
+  window = -1;
+  int64_t last = (sq - 1) * skv;
+  for (int64_t j = 0; j < std::min(sq - 1, skv); ++j)
+    if (at(last + j) == 1) {
+      // Keys 0..j-1 hidden from the last query: a window of sq - 1 - j.
+      if (j > 0)
+        window = sq - 1 - j;
+      break;
+    }
   for (int64_t flat = 0; flat < n; ++flat) {
     int64_t j = flat % skv, i = flat / skv % sq;
-    if (at(flat) != (j <= i ? 1 : 0))
+    bool allowed = j <= i && (window < 0 || i - j <= window);
+    if (at(flat) != (allowed ? 1 : 0))
       return false;
   }
   return true;
@@ -78,13 +94,16 @@ struct RaiseCausalMask : OpRewritePattern<seq::AttentionOp> {
       return failure();
     int64_t sq = q.getShape()[2], skv = k.getShape()[2];
     ElementsAttr attr;
+    int64_t window;
     if (ShapedType::isDynamic(sq) || ShapedType::isDynamic(skv) ||
         !matchPattern(mask, m_Constant(&attr)) ||
-        !isTopLeftCausal(attr, sq, skv))
+        !isTopLeftCausal(attr, sq, skv, window))
       return rw.notifyMatchFailure(op, "mask is not a causal constant");
     rw.modifyOpInPlace(op, [&] {
       op.getMaskMutable().clear();
       op.setCausal(true);
+      if (window >= 0)
+        op.setWindowLeft(window);
     });
     return success();
   }
