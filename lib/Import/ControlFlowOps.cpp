@@ -19,6 +19,7 @@
 #include "ImporterInternal.h"
 
 #include "seq/IR/SeqDialect.h"
+#include "seq/IR/SeqFolds.h"
 #include "seq/IR/SeqOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -40,73 +41,15 @@ namespace {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-/// A compile-time known tensor, read from a constant operand. Integer values
-/// (bool included, as 0/1) are kept exactly in `i`; floats in `f`.
-struct HostVals {
-  Type elt;
-  SmallVector<int64_t> shape;
-  std::vector<int64_t> i;
-  std::vector<double> f;
-  bool isFloat() const { return isa<FloatType>(elt); }
-  int64_t size() const { return isFloat() ? f.size() : i.size(); }
-  double getF(int64_t k) const { return isFloat() ? f[k] : (double)i[k]; }
-};
-
-double apToDouble(APFloat x) {
-  bool lost;
-  x.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-  return x.convertToDouble();
-}
-
-bool isUnsignedInt(Type elt) {
-  auto it = dyn_cast<IntegerType>(elt);
-  return it && (it.isUnsigned() || it.getWidth() == 1);
-}
+/// A compile-time known tensor, read from a constant operand (integers,
+/// bool included as 0/1, exactly in `i`; floats in `f`).
+using HostVals = seq::HostTensor;
 
 std::optional<HostVals> readConst(Value v) {
-  ElementsAttr attr;
+  Attribute attr;
   if (!v || !matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
-  auto type = cast<ShapedType>(attr.getType());
-  if (!type.hasStaticShape() || type.getNumElements() > (1 << 22))
-    return std::nullopt;
-  HostVals t{
-      type.getElementType(), SmallVector<int64_t>(type.getShape()), {}, {}};
-  if (!isa<FloatType, IntegerType>(t.elt))
-    return std::nullopt;
-  bool zext = isUnsignedInt(t.elt);
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    if (t.isFloat())
-      for (APFloat x : dense.getValues<APFloat>())
-        t.f.push_back(apToDouble(x));
-    else
-      for (APInt x : dense.getValues<APInt>())
-        t.i.push_back(zext ? (int64_t)x.getZExtValue() : x.getSExtValue());
-    return t;
-  }
-  auto res = dyn_cast<DenseResourceElementsAttr>(attr);
-  AsmResourceBlob *blob = res ? res.getRawHandle().getBlob() : nullptr;
-  if (!blob)
-    return std::nullopt;
-  ArrayRef<char> data = blob->getData();
-  unsigned bits = t.elt.getIntOrFloatBitWidth();
-  size_t w = bits == 1 ? 1 : bits / 8;
-  int64_t n = type.getNumElements();
-  if (w == 0 || (bits % 8 && bits != 1) ||
-      data.size() < static_cast<size_t>(n) * w)
-    return std::nullopt;
-  for (int64_t k = 0; k < n; ++k) {
-    uint64_t raw = 0;
-    std::memcpy(&raw, data.data() + k * w, w);
-    if (auto ft = dyn_cast<FloatType>(t.elt)) {
-      t.f.push_back(
-          apToDouble(APFloat(ft.getFloatSemantics(), APInt(bits, raw))));
-    } else {
-      APInt x(bits, raw);
-      t.i.push_back(zext ? (int64_t)x.getZExtValue() : x.getSExtValue());
-    }
-  }
-  return t;
+  return HostVals::read(attr, /*maxElements=*/1 << 22);
 }
 
 /// A tensor of `elt` from host values (`f` for floats, `i` otherwise).
@@ -378,9 +321,9 @@ LogicalResult convertUnique(NodeContext &nc) {
           return 1;
       } else {
         int64_t a = x->i[ip], c = x->i[iq];
-        if (isUnsignedInt(x->elt) ? (uint64_t)a < (uint64_t)c : a < c)
+        if (seq::isUnsignedInt(x->elt) ? (uint64_t)a < (uint64_t)c : a < c)
           return -1;
-        if (isUnsignedInt(x->elt) ? (uint64_t)c < (uint64_t)a : c < a)
+        if (seq::isUnsignedInt(x->elt) ? (uint64_t)c < (uint64_t)a : c < a)
           return 1;
       }
     }

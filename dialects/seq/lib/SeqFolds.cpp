@@ -104,12 +104,13 @@ HostTensor HostTensor::zeros(Type elt, ArrayRef<int64_t> shape) {
   return t;
 }
 
-std::optional<HostTensor> HostTensor::read(Attribute attr) {
+std::optional<HostTensor> HostTensor::read(Attribute attr,
+                                           int64_t maxElements) {
   auto elements = dyn_cast_or_null<ElementsAttr>(attr);
   if (!elements)
     return std::nullopt;
   auto type = cast<ShapedType>(elements.getType());
-  if (!type.hasStaticShape() || type.getNumElements() > kMaxFoldElements)
+  if (!type.hasStaticShape() || type.getNumElements() > maxElements)
     return std::nullopt;
   HostTensor t{
       type.getElementType(), SmallVector<int64_t>(type.getShape()), {}, {}};
@@ -138,7 +139,8 @@ std::optional<HostTensor> HostTensor::read(Attribute attr) {
   unsigned bits = elt.getIntOrFloatBitWidth();
   size_t w = bits == 1 ? 1 : bits / 8;
   int64_t n = type.getNumElements();
-  if (w == 0 || bits % 8 > 1 || data.size() < static_cast<size_t>(n) * w)
+  if (w == 0 || (bits % 8 && bits != 1) ||
+      data.size() < static_cast<size_t>(n) * w)
     return std::nullopt;
   for (int64_t k = 0; k < n; ++k) {
     uint64_t raw = 0;

@@ -59,8 +59,9 @@ struct HostTensor {
   /// Zeros of `elt` with `shape`.
   static HostTensor zeros(Type elt, ArrayRef<int64_t> shape);
   /// A dense or dense_resource constant of integer/float elements, static
-  /// and at most kMaxFoldElements; nullopt otherwise.
-  static std::optional<HostTensor> read(Attribute attr);
+  /// and at most `maxElements`; nullopt otherwise.
+  static std::optional<HostTensor> read(Attribute attr,
+                                        int64_t maxElements = kMaxFoldElements);
   /// The values as a DenseElementsAttr of `elt` and `shape`.
   DenseElementsAttr toAttr() const;
 };
