@@ -64,7 +64,7 @@ static bool isTopLeftCausal(ElementsAttr attr, int64_t sq, int64_t skv,
     return false;
   window = -1;
   int64_t last = (sq - 1) * skv;
-  for (int64_t j = 0; j < std::min(sq - 1, skv); ++j)
+  for (int64_t j = 0; j < std::min(sq, skv); ++j)
     if (at(last + j) == 1) {
       // Keys 0..j-1 hidden from the last query: a window of sq - 1 - j.
       if (j > 0)

@@ -17,6 +17,9 @@ CASES = {
     # softcap + sliding window -> one seq.attention; 4 (1+w) RMSNorms incl.
     # the post-attention and post-FFN norms; tanh-GELU gate of the GeGLU.
     "gemma2": ({}, {"seq.attention": 1, "seq.rms_norm": 4, "seq.gelu": 1}),
+    # long enough for several 64-key tiles: the window skips whole tiles.
+    "gemma2_long": ({"S": 80, "window": 20},
+                    {"seq.attention": 1, "seq.rms_norm": 4, "seq.gelu": 1}),
     # no softcap, plain causal window: the same layer without the extras.
     "gemma2_nocap": ({"softcap": None, "window": None},
                      {"seq.attention": 1, "seq.rms_norm": 4, "seq.gelu": 1}),
@@ -27,7 +30,8 @@ CASES = {
 }
 
 # Ops that must be gone once raised (no leftover decomposition).
-ABSENT = {"gemma2": ["seq.tanh", "seq.softmax"], "phi3": ["seq.softmax"],
+ABSENT = {"gemma2": ["seq.tanh", "seq.softmax"],
+          "gemma2_long": ["seq.tanh", "seq.softmax"], "phi3": ["seq.softmax"],
           "qwen2": ["seq.softmax"], "gemma2_nocap": ["seq.softmax"]}
 
 
@@ -40,7 +44,8 @@ def test_pattern_matches_onnxruntime_and_raises(tmp_path, name):
     kw, want = CASES[name]
     path = tmp_path / f"{name}.onnx"
     build(name.split("_")[0], path, **kw)
-    x = np.random.default_rng(1).standard_normal((1, 6, 32)).astype(np.float32)
+    S = kw.get("S", 6)
+    x = np.random.default_rng(1).standard_normal((1, S, 32)).astype(np.float32)
     (ref,) = ort.InferenceSession(str(path)).run(None, {"x": x})
 
     ir = subprocess.run([seqc.find_tool("seqc"), str(path), "--emit=seq", "-o", "-"],
@@ -50,6 +55,18 @@ def test_pattern_matches_onnxruntime_and_raises(tmp_path, name):
         assert counts[op] >= n, f"{op}: {counts[op]} < {n}\n{ir}"
     for op in ABSENT[name]:
         assert counts[op] == 0, f"{op} left after raising\n{ir}"
+    if name.startswith("gemma2") and kw.get("softcap", 0) is not None:
+        # softcap 2.0, HF window W -> causal + window_left = W - 1.
+        w = kw.get("window", 3) - 1
+        assert re.search(r"seq\.attention .* causal \{softcap = 2\.0+e\+00 : f32, "
+                         rf"window_left = {w} : i64\}}", ir), ir
+        cascade = subprocess.run(
+            [seqc.find_tool("seqc"), str(path), "--emit=cascade", "-o", "-"],
+            capture_output=True, text=True, check=True).stdout
+        assert "online-tiled" in cascade, cascade
+        if name == "gemma2_long":  # tiles outside the window are skipped
+            tiles = re.search(r"(\d+)/(\d+) Bq=", cascade)
+            assert tiles and int(tiles[1]) < int(tiles[2]), cascade
 
     so = tmp_path / f"{name}.so"
     seqc.compile(path, so)
