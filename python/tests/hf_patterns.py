@@ -98,7 +98,8 @@ class _G:
         fmin = self.f32(np.finfo(np.float32).min)
         return self.op("Where", [allowed, self.f32(0.0), fmin])
 
-    def attention(self, q, k, v, S, H, Hkv, D, mask, softcap=None):
+    def attention(self, q, k, v, S, H, Hkv, D, mask, softcap=None,
+                  softcap_out=None):
         G = H // Hkv
         k = self.repeat_kv(k, S, Hkv, G, D)
         v = self.repeat_kv(v, S, Hkv, G, D)
@@ -108,7 +109,7 @@ class _G:
         if softcap is not None:
             s = self.op("Div", [s, self.f32(softcap)])
             s = self.op("Tanh", [s])
-            s = self.op("Mul", [s, self.f32(softcap)])
+            s = self.op("Mul", [s, self.f32(softcap_out or softcap)])
         s = self.op("Add", [s, mask])
         p = self.op("Softmax", [s], axis=-1)
         o = self.op("MatMul", [p, v])
@@ -130,14 +131,18 @@ class _G:
         return self.op("Mul", [x, self.op("Sigmoid", [x])])
 
 
-def gemma2(g, S=6, C=32, H=4, Hkv=2, D=8, I=48, window=3, softcap=2.0):
+def gemma2(g, S=6, C=32, H=4, Hkv=2, D=8, I=48, window=3, softcap=2.0,
+           softcap_out=None):
+    """softcap_out: a different constant for the multiply after the tanh
+    (a near miss that is not a softcap)."""
     x = "x"
     m = g.mask(x, window)
     h = g.rms_norm(x, C, gemma=True)
     q = g.heads(g.op("MatMul", [h, g.w(C, H * D)]), S, H, D)
     k = g.heads(g.op("MatMul", [h, g.w(C, Hkv * D)]), S, Hkv, D)
     v = g.heads(g.op("MatMul", [h, g.w(C, Hkv * D)]), S, Hkv, D)
-    a = g.attention(q, k, v, S, H, Hkv, D, m, softcap=softcap)
+    a = g.attention(q, k, v, S, H, Hkv, D, m, softcap=softcap,
+                    softcap_out=softcap_out)
     a = g.op("MatMul", [a, g.w(H * D, C)])
     a = g.rms_norm(a, C, gemma=True)  # post_attention_layernorm
     x1 = g.op("Add", [x, a])
