@@ -64,6 +64,19 @@ LogicalResult KVCacheAppendOp::verify() {
            << getResult().getType() << " differs from the cache type " << cache;
   if (failed(verifyCache(*this, cache, update, getBlockTable(), "update")))
     return failure();
+  // One position for all rows, or (contiguous) one per batch row.
+  auto pos = dyn_cast<RankedTensorType>(getPosition().getType());
+  if (!pos || pos.getRank() > 1)
+    return emitOpError("expects a rank-0 or [batch] position, got ")
+           << getPosition().getType();
+  if (pos.getRank() == 1) {
+    if (isPaged())
+      return emitOpError("a paged append takes one rank-0 position, got ")
+             << pos;
+    if (pos.getDimSize(0) != cache.getDimSize(0))
+      return emitOpError("per-row position ")
+             << pos << " differs from the cache batch " << cache.getDimSize(0);
+  }
   int64_t t = update.getDimSize(2);
   if (!isPaged() && !ShapedType::isDynamic(t) && t > cache.getDimSize(2))
     return emitOpError("update of ")

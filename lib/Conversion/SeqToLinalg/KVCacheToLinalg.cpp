@@ -1,6 +1,7 @@
 //===- KVCacheToLinalg.cpp - seq.kv_cache_append / kv_cache_view ----------===//
 //
-// A contiguous append is one tensor.insert_slice at the run-time position:
+// A contiguous append is one tensor.insert_slice at the run-time position
+// (per-row positions: one insert per batch row in an scf.for):
 // bufferized in place into the cache buffer, it writes the step's rows and
 // nothing else. A paged append inserts each (batch row, position) through
 // the block table; a paged view gathers the first positions back into the
@@ -37,12 +38,59 @@ struct LowerAppend : OpRewritePattern<seq::KVCacheAppendOp> {
       return rw.notifyMatchFailure(op, "dynamic update shape");
     int64_t B = update.getDimSize(0), H = update.getDimSize(1),
             T = update.getDimSize(2), D = update.getDimSize(3);
-    Value pos = readIndex(rw, loc, op.getPosition(), {});
+    bool perRow =
+        cast<RankedTensorType>(op.getPosition().getType()).getRank() == 1;
+    Value pos = perRow ? Value() : readIndex(rw, loc, op.getPosition(), {});
     auto cmp = [&](arith::CmpIPredicate p, Value a, Value b) -> Value {
       return arith::CmpIOp::create(rw, loc, p, a, b);
     };
     using P = arith::CmpIPredicate;
     Value one = indexConst(rw, loc, 1);
+    if (!op.isPaged() && perRow) {
+      int64_t L = cache.getDimSize(2);
+      if (T == L) {
+        rw.replaceOpWithNewOp<linalg::CopyOp>(op, op.getUpdate(),
+                                              op.getCache());
+        return success();
+      }
+      // Row b at position[b]: one [1, H, T, D] insert per row, in place.
+      auto rowType =
+          RankedTensorType::get({1, H, T, D}, cache.getElementType());
+      Value posV = op.getPosition(), upd = op.getUpdate();
+      auto loop = scf::ForOp::create(
+          rw, loc, indexConst(rw, loc, 0), indexConst(rw, loc, B), one,
+          ValueRange{op.getCache()},
+          [&](OpBuilder &ob, Location l, Value bIv, ValueRange args) {
+            Value p = readIndex(ob, l, posV, {bIv});
+            Value ok = arith::AndIOp::create(
+                ob, l,
+                arith::CmpIOp::create(ob, l, P::sge, p, indexConst(ob, l, 0)),
+                arith::CmpIOp::create(ob, l, P::sle, p,
+                                      indexConst(ob, l, L - T)));
+            emitDataCheck(
+                ob, l, ok,
+                describe(op) + ": a row's position plus the " + Twine(T) +
+                    " appended positions exceeds the cache of " + Twine(L));
+            p = clampIndex(ob, l, p, 0, L - T);
+            SmallVector<OpFoldResult> one4(4, ob.getIndexAttr(1));
+            SmallVector<OpFoldResult> sizes{
+                ob.getIndexAttr(1), ob.getIndexAttr(H), ob.getIndexAttr(T),
+                ob.getIndexAttr(D)};
+            Value row = tensor::ExtractSliceOp::create(
+                ob, l, rowType, upd,
+                ArrayRef<OpFoldResult>{bIv, ob.getIndexAttr(0),
+                                       ob.getIndexAttr(0), ob.getIndexAttr(0)},
+                sizes, one4);
+            Value next = tensor::InsertSliceOp::create(
+                ob, l, row, args[0],
+                ArrayRef<OpFoldResult>{bIv, ob.getIndexAttr(0), p,
+                                       ob.getIndexAttr(0)},
+                sizes, one4);
+            scf::YieldOp::create(ob, l, next);
+          });
+      rw.replaceOp(op, loop.getResults());
+      return success();
+    }
     if (!op.isPaged()) {
       int64_t L = cache.getDimSize(2);
       Value ok = arith::AndIOp::create(

@@ -31,7 +31,10 @@ def Seq_KVCacheAppendOp : Seq_Op<"kv_cache_append", [Pure,
     `block_table` [B, max_blocks] (integer); logical position t of batch row
     b lives in block `block_table[b, t / block_size]` at offset
     `t % block_size`. `position` is a rank-0 i64 tensor; positions past the
-    cache fail a run-time check.
+    cache fail a run-time check. A contiguous append also takes one position
+    per batch row (i64 [B]: row b is written at [position[b],
+    position[b] + T)), the per-row write offsets of GroupQueryAttention's
+    seqlens_k (right-padded rows of different lengths).
 
     ```mlir
     %c = seq.kv_cache_append %k into %cache at %pos
@@ -39,7 +42,7 @@ def Seq_KVCacheAppendOp : Seq_Op<"kv_cache_append", [Pure,
     ```
   }];
   let arguments = (ins AnyRankedTensor:$update, AnyRankedTensor:$cache,
-                       0DTensorOf<[I64]>:$position,
+                       TensorOf<[I64]>:$position,
                        Optional<AnyRankedTensor>:$block_table);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
