@@ -58,7 +58,8 @@ std::unique_ptr<llvm::Module> translateForTarget(ModuleOp module,
     module.emitError(error);
     return nullptr;
   }
-  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, ctx);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, ctx);
   if (!llvmModule) {
     module.emitError("failed to translate to LLVM IR");
     return nullptr;
@@ -106,11 +107,14 @@ static LogicalResult emitObjectWith(llvm::TargetMachine &tm,
   return success();
 }
 
+static void bytesForLargeConstants(llvm::Module &module);
+
 LogicalResult emitObject(llvm::Module &module, const CPUTargetOptions &opts,
                          std::string &bytes, std::string &error) {
   auto tm = createTargetMachine(opts, error);
   if (!tm)
     return failure();
+  bytesForLargeConstants(module);
   llvm::SmallString<0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
@@ -145,33 +149,72 @@ static bool appendBytes(const llvm::Constant *c, const llvm::DataLayout &dl,
   return true;
 }
 
-/// Large constant initializers (weights) leave `module` for a module of
-/// their own that holds them as raw bytes: the partitions then carry no
-/// weights through bitcode, and the asm printer writes each weight with one
-/// copy instead of element by element. `module` keeps declarations.
-static std::unique_ptr<llvm::Module> takeLargeConstants(llvm::Module &module) {
-  // Smaller tables stay: the optimizer may fold loads from them.
-  constexpr uint64_t kMinBytes = 64 * 1024;
-  auto data = std::make_unique<llvm::Module>(
-      module.getModuleIdentifier() + ".weights", module.getContext());
-  data->setTargetTriple(module.getTargetTriple());
-  data->setDataLayout(module.getDataLayout());
+/// Constant arrays of at least this size are weights: emitted as raw bytes.
+static constexpr uint64_t kWeightBytes = 64 * 1024;
+
+/// The large constant globals whose initializers are plain data.
+static SmallVector<llvm::GlobalVariable *>
+largeConstants(llvm::Module &module) {
   const llvm::DataLayout &dl = module.getDataLayout();
   SmallVector<llvm::GlobalVariable *> large;
   for (llvm::GlobalVariable &gv : module.globals())
     if (gv.isConstant() && gv.hasInitializer() && !gv.hasComdat() &&
         !gv.hasSection() && !gv.isThreadLocal() &&
         gv.getValueType()->isArrayTy() &&
-        dl.getTypeAllocSize(gv.getValueType()).getFixedValue() >= kMinBytes)
+        dl.getTypeAllocSize(gv.getValueType()).getFixedValue() >= kWeightBytes)
       large.push_back(&gv);
+  return large;
+}
+
+/// `gv`'s initializer as an i8 array, or null when it is not plain data.
+static llvm::Constant *asBytes(llvm::GlobalVariable *gv) {
+  const llvm::DataLayout &dl = gv->getParent()->getDataLayout();
+  std::string raw;
+  if (!appendBytes(gv->getInitializer(), dl, raw) ||
+      raw.size() != dl.getTypeAllocSize(gv->getValueType()).getFixedValue())
+    return nullptr;
+  return llvm::ConstantDataArray::get(
+      gv->getContext(),
+      llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(raw.data()),
+                              raw.size()));
+}
+
+/// Before code generation: large constants (weights) become i8 arrays of
+/// the same bytes, which the asm printer copies at once instead of
+/// printing nested float arrays element by element.
+static void bytesForLargeConstants(llvm::Module &module) {
+  for (llvm::GlobalVariable *gv : largeConstants(module)) {
+    llvm::Constant *bytes = asBytes(gv);
+    if (!bytes)
+      continue;
+    llvm::Align align = module.getDataLayout().getPreferredAlign(gv);
+    auto *flat = new llvm::GlobalVariable(
+        module, bytes->getType(), /*isConstant=*/true, gv->getLinkage(), bytes,
+        "", gv, llvm::GlobalValue::NotThreadLocal, gv->getAddressSpace());
+    flat->copyAttributesFrom(gv);
+    flat->setAlignment(align);
+    flat->takeName(gv);
+    gv->replaceAllUsesWith(flat);
+    gv->eraseFromParent();
+  }
+}
+
+/// Large constant initializers (weights) leave `module` for a module of
+/// their own that holds them as raw bytes: the partitions then carry no
+/// weights through bitcode, and the asm printer writes each weight with one
+/// copy instead of element by element. `module` keeps declarations.
+static std::unique_ptr<llvm::Module> takeLargeConstants(llvm::Module &module) {
+  auto data = std::make_unique<llvm::Module>(
+      module.getModuleIdentifier() + ".weights", module.getContext());
+  data->setTargetTriple(module.getTargetTriple());
+  data->setDataLayout(module.getDataLayout());
   unsigned unnamed = 0;
-  for (llvm::GlobalVariable *gv : large) {
-    std::string raw;
-    if (!appendBytes(gv->getInitializer(), dl, raw) ||
-        raw.size() != dl.getTypeAllocSize(gv->getValueType()).getFixedValue())
+  for (llvm::GlobalVariable *gv : largeConstants(module)) {
+    llvm::Constant *bytes = asBytes(gv);
+    if (!bytes)
       continue;
     // The alignment the global had, explicit or the layout's preference.
-    llvm::Align align = dl.getPreferredAlign(gv);
+    llvm::Align align = module.getDataLayout().getPreferredAlign(gv);
     auto *decl = new llvm::GlobalVariable(
         module, gv->getValueType(), /*isConstant=*/true,
         llvm::GlobalValue::ExternalLinkage, nullptr, "", nullptr,
@@ -183,11 +226,6 @@ static std::unique_ptr<llvm::Module> takeLargeConstants(llvm::Module &module) {
     decl->setVisibility(llvm::GlobalValue::HiddenVisibility);
     decl->setDSOLocal(true);
     gv->replaceAllUsesWith(decl);
-    // The same bytes as an i8 array: the asm printer copies them at once.
-    auto *bytes = llvm::ConstantDataArray::get(
-        module.getContext(),
-        llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(raw.data()),
-                                raw.size()));
     auto *def = new llvm::GlobalVariable(
         *data, bytes->getType(), /*isConstant=*/true,
         llvm::GlobalValue::ExternalLinkage, bytes, decl->getName(), nullptr,

@@ -65,6 +65,10 @@ LogicalResult linkSharedLibrary(ArrayRef<std::string> objectPaths,
   // --whole-archive: nothing in the model references the runtime's API, but
   // the artifact must export it.
   SmallVector<StringRef> args{cc, "-shared", "-o", tmp};
+  // lld links a weights-heavy artifact several times faster than GNU ld
+  // (qwen3_moe_mid, 228 MB: 1.3 vs 3.4 s); a $SEQC_CC is taken as is.
+  if (!getenv("SEQC_CC") && llvm::sys::findProgramByName("ld.lld"))
+    args.push_back("-fuse-ld=lld");
   for (const std::string &o : objectPaths)
     args.push_back(o);
   args.append({"-Wl,--whole-archive",
