@@ -15,6 +15,7 @@
 #include "CompilerInternal.h"
 #include "OutputFiles.h"
 
+#include "seq/IR/SeqKVCacheOps.h"
 #include "seq/IR/SeqOps.h"
 #include "seq/IR/SeqSemantics.h"
 #include "seqc/Conversion/QuantPasses.h"
@@ -291,6 +292,18 @@ bool maskIsPerKey(Value mask) {
   return perKey;
 }
 
+/// Whether every KV-cache append of `fn` writes each row at its own
+/// position (GroupQueryAttention's seqlens_k, seq-kv-cache-state): a session
+/// may then right-pad shorter rows.
+bool appendsPerRow(func::FuncOp fn) {
+  bool any = false, all = true;
+  fn.walk([&](seq::KVCacheAppendOp op) {
+    any = true;
+    all &= cast<ShapedType>(op.getPosition().getType()).getRank() == 1;
+  });
+  return any && all;
+}
+
 /// Roles of @main's arguments and results for seqc_gen_desc.
 LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
   llvm::raw_string_ostream os(info.roles);
@@ -321,8 +334,11 @@ LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
     } else if (n == "input_ids") {
       os << "ids\n";
     } else if (n == "attention_mask") {
-      // "pad": rows may have 0s before their tokens (session.c).
-      os << (maskIsPerKey(fn.getArgument(j)) ? "mask pad\n" : "mask\n");
+      // "pad": rows may have 0s before their tokens; "rows": a row's mask
+      // is its length and its appends follow it (session.c).
+      os << (maskIsPerKey(fn.getArgument(j)) ? "mask pad\n"
+             : appendsPerRow(fn)             ? "mask rows\n"
+                                             : "mask\n");
     } else if (n == "position_ids") {
       os << "positions\n";
     } else {

@@ -36,6 +36,13 @@
  * position_ids count from its first token (p + i - s_b; 1 on pad slots).
  * Only variants whose mask role says "pad" (the compiler found the mask
  * read key by key by attention, not as a valid length) run such batches.
+ * Variants whose mask says "rows" (GroupQueryAttention: the mask is a
+ * length, seqlens_k = sum(mask) - 1, and each row appends at its own
+ * kv_seqlen - T) take right-padded rows instead: the first n_max - 1
+ * positions run with every slot valid (causal attention keeps real tokens
+ * from the pads), then one T=1 step feeds each row's last token at its own
+ * position (rpad[b] = n_max - n_b); row b's mask is 1 on [0, p + T -
+ * rpad[b]) from then on, and its pads' cache rows are overwritten.
  *
  * Artifacts without a generation description link too: the symbols are
  * weak, and seqc_is_generator() says 0.
@@ -130,7 +137,8 @@ typedef struct variant {
   role *in, *out; /* by input / output index; sized by the gen desc lines */
   int32_t num_in, num_out; /* 1 + the largest index named */
   int dynamic_out;         /* an ignored output with a dynamic shape */
-  int pad_ok; /* has a mask, every mask "pad": may run left-padded rows */
+  int pad_ok;  /* has a mask, every mask "pad": may run left-padded rows */
+  int rows_ok; /* has a mask, every mask "rows": may run right-padded rows */
 } variant;
 
 typedef struct cache_info {
@@ -243,14 +251,16 @@ static int check_variant(int k) {
       return gen_error("variant %d: input %d ('%s') does not fit its role", k,
                        j, ti->name);
   }
-  int masks = 0, padded = 0;
+  int masks = 0, padded = 0, rows = 0;
   for (int32_t j = 0; j < v->num_in; ++j)
     if (v->in[j].kind == ROLE_MASK) {
       ++masks;
       padded += v->in[j].arg == 1;
+      rows += v->in[j].arg == 2;
     }
   /* A recurrent state would take in the pad slots. */
   v->pad_ok = masks > 0 && padded == masks && gen.num_states == 0;
+  v->rows_ok = masks > 0 && rows == masks && gen.num_states == 0;
   for (int32_t j = 0; j < v->num_out; ++j) {
     const seqc_tensor_info *ti = &mi->outputs[j];
     role r = v->out[j];
@@ -357,7 +367,10 @@ static int parse_gen_lines(char *text, size_t lines) {
                c < (int64_t)lines && (r->arg = (int32_t)c, 1);
         if (ok && kind == ROLE_MASK) {
           const char *flag = seqc_next_token(&rest);
-          r->arg = flag && !strcmp(flag, "pad");
+          r->arg = !flag                   ? 0
+                   : !strcmp(flag, "pad")  ? 1
+                   : !strcmp(flag, "rows") ? 2
+                                           : 0;
         }
         int32_t *count = in ? &v->num_in : &v->num_out;
         if (b + 1 > *count)
@@ -542,7 +555,8 @@ typedef struct session_impl {
   float *gen_logits; /* [batch][V] for seqc_generate */
   void *sample_scratch;
   int64_t *start; /* [gen.batch] left-pad slots of each row (0: none) */
-  int padded;     /* some start[b] > 0 */
+  int64_t *rpad;  /* [gen.batch] right-pad slots of each row (0: none) */
+  int padded;     /* 1: some start[b] > 0; 2: right-padded rows (rpad) */
 } session_impl;
 
 /* Live sessions by handle. Handles are odd integers that are never reused,
@@ -729,7 +743,8 @@ SEQC_API int seqc_session_create(int64_t max_len, int32_t batch,
                                          (int64_t)sizeof(float))) &&
        (impl->sample_scratch =
             own(impl, (int64_t)seqc_sample_scratch_size(gen.vocab))) &&
-       (impl->start = own(impl, gen.batch * (int64_t)sizeof(int64_t)));
+       (impl->start = own(impl, gen.batch * (int64_t)sizeof(int64_t))) &&
+       (impl->rpad = own(impl, gen.batch * (int64_t)sizeof(int64_t)));
   if (!ok) {
     free_impl(impl);
     return seqc_fail(SEQC_ERR_INTERNAL, "%s: out of memory for the cache", fn);
@@ -789,6 +804,7 @@ SEQC_API int seqc_session_reset(seqc_session *s) {
   for (int32_t i = 0; i < gen.num_states; ++i)
     memset(impl->states[i], 0, (size_t)gen.states[i].bytes);
   memset(impl->start, 0, (size_t)gen.batch * sizeof(int64_t));
+  memset(impl->rpad, 0, (size_t)gen.batch * sizeof(int64_t));
   impl->padded = 0;
   return release(impl, SEQC_OK);
 }
@@ -804,8 +820,9 @@ SEQC_API int64_t seqc_session_length(const seqc_session *s) {
 SEQC_API int64_t seqc_session_row_length(const seqc_session *s, int32_t row) {
   pthread_mutex_lock(&reg_lock);
   session_impl *impl = s ? reg_find((uintptr_t)s) : NULL;
-  int64_t len =
-      impl && row >= 0 && row < impl->batch ? impl->len - impl->start[row] : -1;
+  int64_t len = impl && row >= 0 && row < impl->batch
+                    ? impl->len - impl->start[row] - impl->rpad[row]
+                    : -1;
   pthread_mutex_unlock(&reg_lock);
   return len;
 }
@@ -857,7 +874,9 @@ static int run_step(session_impl *impl, int k, const int64_t *ids,
       for (int64_t b = 0; b < B; ++b)
         for (int64_t i = 0; i < T; ++i)
           put_value(t->data, t->dtype, b * T + i,
-                    p + i >= impl->start[b] ? p + i - impl->start[b] : 1);
+                    p + i >= impl->start[b]
+                        ? p + i - impl->start[b] - impl->rpad[b]
+                        : 1);
       break;
     case ROLE_MASK:
       /* The padding slots of a chunk count as valid: exporters (and
@@ -867,7 +886,7 @@ static int run_step(session_impl *impl, int k, const int64_t *ids,
       for (int64_t b = 0; b < B; ++b)
         for (int64_t i = 0; i < gen.max_len; ++i)
           put_value(t->data, t->dtype, b * gen.max_len + i,
-                    i >= impl->start[b] && i < p + T);
+                    i >= impl->start[b] && i < p + T - impl->rpad[b]);
       break;
     case ROLE_POS:
       put_value(t->data, t->dtype, 0, p);
@@ -919,7 +938,8 @@ static int pick_variant(int64_t p, int64_t remaining, int padded) {
   for (int k = 0; k <= MAX_VARIANT; ++k) {
     const variant *v = &gen.var[k];
     if (!v->present || (v->fresh && p != 0) || p + v->T > gen.max_len ||
-        (padded && !v->pad_ok) || (gen.num_states && v->T > remaining))
+        (padded == 1 && !v->pad_ok) || (padded == 2 && !v->rows_ok) ||
+        (gen.num_states && v->T > remaining))
       continue;
     if (v->T <= remaining) {
       if (fit < 0 || v->T > gen.var[fit].T)
@@ -993,6 +1013,44 @@ SEQC_API int seqc_session_prefill(seqc_session *s, const int64_t *ids,
   return release(impl, status);
 }
 
+/* Rows of different lengths on variants that read the mask as a length and
+ * append each row at its own position (mask "rows", see the top of this
+ * file): the first n_max - 1 slots right-padded, then every row's last
+ * token at its own position. On an error the session is empty again. */
+static int append_right_padded(session_impl *impl, const char *fn,
+                               const int64_t *ids, const int64_t *lengths,
+                               int64_t n_max, float *logits) {
+  if (n_max > impl->max_len)
+    return seqc_fail(SEQC_ERR_ARGUMENT,
+                     "%s: %lld tokens do not fit: the session holds at most "
+                     "%lld",
+                     fn, (long long)n_max, (long long)impl->max_len);
+  int64_t n = n_max - 1, B = impl->batch;
+  int64_t *buf = malloc((size_t)(B * (n + 1)) * sizeof(int64_t));
+  if (!buf)
+    return seqc_fail(SEQC_ERR_INTERNAL, "%s: out of memory", fn);
+  int64_t *last = buf + B * n;
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t j = 0; j < n; ++j)
+      buf[b * n + j] = j < lengths[b] - 1 ? ids[b * n_max + j] : 0;
+    last[b] = ids[b * n_max + lengths[b] - 1];
+  }
+  impl->padded = 2;
+  int status = append(impl, fn, buf, n, NULL);
+  if (status == SEQC_OK) {
+    for (int64_t b = 0; b < B; ++b)
+      impl->rpad[b] = n_max - lengths[b];
+    status = append(impl, fn, last, 1, logits);
+  }
+  free(buf);
+  if (status != SEQC_OK) {
+    memset(impl->rpad, 0, (size_t)gen.batch * sizeof(int64_t));
+    impl->padded = 0;
+    impl->cur = 0;
+  }
+  return status;
+}
+
 /* Appends row b's lengths[b] tokens, ids[b * n_max + j] for j < lengths[b].
  * Rows of equal length append like prefill; shorter rows are left-padded
  * (see the top of this file), which needs an empty session and variants
@@ -1035,6 +1093,8 @@ static int append_rows(session_impl *impl, const char *fn, const int64_t *ids,
                      "%s: rows of different lengths need an empty session "
                      "(it holds %lld tokens; reset it first)",
                      fn, (long long)impl->cur);
+  if (!gen.var[0].pad_ok && gen.var[0].rows_ok)
+    return append_right_padded(impl, fn, ids, lengths, n_max, logits);
   if (!gen.var[0].pad_ok) {
     int mask = 0;
     for (int32_t j = 0; j < gen.var[0].num_in; ++j)

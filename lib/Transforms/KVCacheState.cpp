@@ -79,6 +79,45 @@ void limitAttention(OpBuilder &b, Value cache, Value pos, int64_t t,
   }
 }
 
+/// GroupQueryAttention's per-row layout: an attention reading the appended
+/// `cache` with kv_seqlen [B] (seqlens_k + 1) sees row b's keys
+/// [0, kv_seqlen[b]), the step's T new ones last, so row b's write position
+/// is kv_seqlen[b] - T (right-padded rows of different lengths). Rows of
+/// one length give every row the session's past length, as before.
+void appendPerRow(OpBuilder &b, seq::KVCacheAppendOp append) {
+  auto update = cast<RankedTensorType>(append.getUpdate().getType());
+  int64_t batch = update.getDimSize(0), t = update.getDimSize(2);
+  if (ShapedType::isDynamic(batch) || ShapedType::isDynamic(t))
+    return;
+  for (Operation *user : append.getResult().getUsers()) {
+    auto att = dyn_cast<seq::AttentionOp>(user);
+    if (!att || !att.getKvSeqlen() ||
+        (att.getKey() != append.getResult() &&
+         att.getValue() != append.getResult()))
+      continue;
+    Value len = att.getKvSeqlen();
+    auto lt = cast<RankedTensorType>(len.getType());
+    if (lt.getRank() != 1 || lt.getDimSize(0) != batch ||
+        !lt.getElementType().isSignlessInteger())
+      continue;
+    // The position must be computed before the append.
+    if (Operation *def = len.getDefiningOp())
+      if (def->getBlock() != append->getBlock() ||
+          !def->isBeforeInBlock(append))
+        continue;
+    b.setInsertionPoint(append);
+    Location loc = append.getLoc();
+    auto i64 = RankedTensorType::get({batch}, b.getI64Type());
+    if (lt != i64)
+      len = seq::CastOp::create(b, loc, i64, len);
+    Value c = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i64, ArrayRef<int64_t>{t}));
+    Value rowPos = seq::SubOp::create(b, loc, len, c);
+    append.getPositionMutable().assign(rowPos);
+    return;
+  }
+}
+
 struct KVCacheStatePass : impl::SeqKVCacheStateBase<KVCacheStatePass> {
   using Base::Base;
 
@@ -185,6 +224,9 @@ struct KVCacheStatePass : impl::SeqKVCacheStateBase<KVCacheStatePass> {
         concat.getResult().replaceAllUsesWith(appended);
         concat.erase();
         markCache(past.getArgNumber(), r);
+        // A paged append keeps one position (rows of one length).
+        if (blockSize == 0)
+          appendPerRow(b, appended.getDefiningOp<seq::KVCacheAppendOp>());
         limitAttention(b, appended, pos,
                        cast<RankedTensorType>(
                            appended.getDefiningOp()->getOperand(0).getType())
