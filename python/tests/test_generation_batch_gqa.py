@@ -137,3 +137,23 @@ def test_ragged_kv8(tmp_path):
             for q, r in zip(prompts, rows):
                 s.reset()
                 assert s.generate(q, 12, eos_id=-2) == r
+
+
+def test_ragged_then_multi_token_append(og3):
+    """After a ragged prefill, 4 more tokens per row in one call (the T=8
+    chunk variant, padded): each row writes at its own position and its
+    causal offset is its own kv_seqlen - T; logits equal the row's batch-1
+    prefill of prompt + the 4 tokens."""
+    art, _, _, prompts = og3
+    extra = [7, 91, 300, 12]
+    with art.session(batch=3) as s:
+        s.prefill_rows(prompts)
+        got = s.prefill(np.array([extra] * 3)).copy()
+        assert [s.row_length(b) for b in range(3)] == [
+            len(q) + 4 for q in prompts]
+    with art.session(batch=1) as s:
+        for b, q in enumerate(prompts):
+            s.reset()
+            want = s.prefill(np.array([q + extra]))[0]
+            np.testing.assert_allclose(got[b], want, rtol=1e-4, atol=1e-4,
+                                       err_msg=f"row {b}")
