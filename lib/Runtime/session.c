@@ -1105,7 +1105,8 @@ static int append_rows(session_impl *impl, const char *fn, const int64_t *ids,
         "attention_mask key by key (left padding); this artifact's decode "
         "step %s",
         fn,
-        mask ? "reads it as a valid length (GroupQueryAttention's seqlens_k)"
+        mask ? "reads it as a valid length (GroupQueryAttention's seqlens_k) "
+               "and appends all rows at one position (a paged cache)"
              : "takes no attention_mask");
   }
   if (n_max > impl->max_len)

@@ -12,8 +12,9 @@ runtime, so Python and C callers get the same tokens for the same seed.
     with art.session() as s:
         logits = s.prefill([12, 5, 77])      # [batch, vocab]
         logits = s.decode([int(logits[0].argmax())])
-    # Rows of different lengths (left-padded; models that read
-    # attention_mask key by key, compiled with --batch >= the rows):
+    # Rows of different lengths (left-padded for models that read
+    # attention_mask key by key, right-padded with per-row cache positions
+    # for GroupQueryAttention; compiled with --batch >= the rows):
     rows = art.generate([[12, 5, 77], [4, 9]], max_new_tokens=20)
 """
 import ctypes
@@ -177,7 +178,7 @@ class Session:
 
     def prefill_rows(self, rows) -> np.ndarray:
         """Appends row b's ids rows[b] (lists of different lengths: the
-        session must be empty, shorter rows are left-padded); returns each
+        session must be empty, shorter rows are padded); returns each
         row's logits after its last token, [batch, vocab]."""
         ids, lengths, n_max = self._rows(rows, "rows")
         out = self._logits()

@@ -176,11 +176,12 @@ int64_t seqc_session_length(const seqc_session *s);
 /* Rows of different lengths: row b's prompt is ids[b * n_max + j], j <
  * lengths[b] (1 <= lengths[b] <= n_max, the longest exactly n_max).
  * Unequal rows need an empty session and a model whose attention reads
- * attention_mask key by key (torch/HF exports; not GroupQueryAttention):
- * shorter rows are left-padded (mask 0, as Hugging Face's batched generate
- * pads) and all rows end at the same cache position, so later decode calls
- * step every row together. `logits` as for prefill: each row's after its
- * last token. Equal rows append like seqc_session_prefill. */
+ * attention_mask key by key (torch/HF exports): shorter rows are left-padded
+ * (mask 0, as Hugging Face's batched generate pads) and all rows end at the
+ * same cache position; or GroupQueryAttention with a contiguous cache:
+ * shorter rows are right-padded and each row appends at its own position.
+ * Later decode calls step every row together. `logits` as for prefill: each
+ * row's after its last token. Equal rows append like seqc_session_prefill. */
 int seqc_session_prefill_ragged(seqc_session *s, const int64_t *ids,
                                 const int64_t *lengths, int64_t n_max,
                                 float *logits);
