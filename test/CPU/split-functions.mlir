@@ -56,14 +56,17 @@ func.func @chain(%arg: memref<8xf32>) -> memref<8xf32> {
 
 // -----
 
-// A stack buffer is never returned from a run: no cut while it is live,
-// so the alloca and all its uses stay in one run (here: the whole body,
-// which is then not split at all).
+// A constant-size stack buffer stays in the function and is passed to the
+// runs that use it (the caller's frame outlives the calls).
 // CHECK-LABEL: func.func @stack(
-// CHECK-NOT: call @stack_part
-// CHECK: memref.alloca
-// CHECK: return
-// CHECK-NOT: func.func private @stack_part
+// CHECK-SAME: %[[ARG:.*]]: memref<8xf32>)
+// CHECK: %[[BUF:.*]] = memref.alloca() : memref<8xf32>
+// CHECK: call @stack_part(%[[ARG]], %[[BUF]])
+// CHECK: %[[R:.*]] = call @stack_part_0(%[[BUF]])
+// CHECK: return %[[R]]
+// CHECK: func.func private @stack_part(
+// CHECK-NOT: memref.alloca
+// CHECK: func.func private @stack_part_0(
 func.func @stack(%arg: memref<8xf32>) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -75,6 +78,30 @@ func.func @stack(%arg: memref<8xf32>) -> f32 {
   %s = arith.addf %x, %y : f32
   memref.store %s, %buf[%c1] : memref<8xf32>
   %r = memref.load %buf[%c1] : memref<8xf32>
+  return %r : f32
+}
+
+// -----
+
+// A stack buffer whose size is computed moves into a run; no run returns
+// it (or a view of it): no cut while it is live, so here nothing is split.
+// CHECK-LABEL: func.func @dynamic_stack(
+// CHECK-NOT: call @dynamic_stack_part
+// CHECK: memref.alloca(%{{.*}}) : memref<?xf32>
+// CHECK: return
+// CHECK-NOT: func.func private @dynamic_stack_part
+func.func @dynamic_stack(%arg: memref<8xf32>, %n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m = arith.addi %n, %c1 : index
+  %buf = memref.alloca(%m) : memref<?xf32>
+  %x = memref.load %arg[%c0] : memref<8xf32>
+  memref.store %x, %buf[%c0] : memref<?xf32>
+  %y = memref.load %arg[%c1] : memref<8xf32>
+  memref.store %y, %buf[%c1] : memref<?xf32>
+  %s = arith.addf %x, %y : f32
+  memref.store %s, %buf[%c1] : memref<?xf32>
+  %r = memref.load %buf[%c1] : memref<?xf32>
   return %r : f32
 }
 

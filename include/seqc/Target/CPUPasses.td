@@ -64,9 +64,10 @@ def SeqSplitFunctions : Pass<"seq-split-functions", "::mlir::ModuleOp"> {
     values it uses from above and returns the values used after it.
     Side-effect-free ops without operands (constants, `memref.get_global`,
     function references) are cloned into every run that uses them instead.
-    No cut is made while a value derived from a stack allocation
-    (`memref.alloca`, `llvm.alloca`) is live, so no function returns a
-    pointer into its own dead frame.
+    Top-level stack allocations (`memref.alloca`, `llvm.alloca`) of constant
+    size stay in the function and are passed to the runs that use them;
+    no cut is made while a value derived from any other stack allocation
+    is live, so no function returns a pointer into its own dead frame.
   }];
   let options = [
     Option<"maxOps", "max-ops", "int64_t", "250",

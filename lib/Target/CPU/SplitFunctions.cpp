@@ -45,6 +45,20 @@ static bool isStackAllocation(Operation *op) {
   return isa<memref::AllocaOp, LLVM::AllocaOp>(op);
 }
 
+/// Ops that stay in the split function: rematerializable ops (cloned into
+/// the runs that use them) and top-level stack allocations of a size known
+/// up front (passed to the runs that use them: the caller's frame outlives
+/// every call, so a buffer of any lifetime stays valid).
+static bool staysInParent(Operation *op) {
+  if (isRematerializable(op))
+    return true;
+  return isStackAllocation(op) &&
+         llvm::all_of(op->getOperands(), [](Value v) {
+           return isa<BlockArgument>(v) ||
+                  isRematerializable(v.getDefiningOp());
+         });
+}
+
 static int64_t nestedOps(Operation *op) {
   int64_t n = 0;
   op->walk([&](Operation *) { ++n; });
@@ -77,6 +91,8 @@ public:
     std::vector<int> delta(ops.size() + 1, 0);
     DenseSet<Value> stackDerived;
     for (auto [i, op] : llvm::enumerate(ops)) {
+      if (staysInParent(op))
+        continue;
       bool derived = false;
       op->walk(
           [&](Operation *nested) { derived |= isStackAllocation(nested); });
@@ -110,7 +126,7 @@ public:
     SmallVector<std::pair<int64_t, int64_t>> runs;
     int64_t begin = 0, weight = 0;
     for (int64_t i = 0; i < end; ++i) {
-      if (!isRematerializable(ops[i]))
+      if (!staysInParent(ops[i]))
         weight += nestedOps(ops[i]);
       if (weight >= maxOps && !blocked[i + 1]) {
         runs.push_back({begin, i + 1});
@@ -132,13 +148,14 @@ public:
   }
 
 private:
-  /// Moves the ops of `range` (rematerializable ones stay: every run that
-  /// uses them clones them) into a new function called where they were.
+  /// Moves the ops of `range` but those that stay in the parent into a new
+  /// function, called at the end of the range (after the ops that stay).
   void outline(func::FuncOp fn, ArrayRef<Operation *> range) {
     SmallVector<Operation *> run = llvm::filter_to_vector(
-        range, [](Operation *op) { return !isRematerializable(op); });
+        range, [](Operation *op) { return !staysInParent(op); });
     if (run.empty())
       return;
+    Operation *callSite = range.back()->getNextNode();
     DenseSet<Operation *> inRun(run.begin(), run.end());
     auto insideRun = [&](Operation *op) {
       for (Operation *p = op; p; p = p->getParentOp())
@@ -191,7 +208,7 @@ private:
     lastPart = part;
     Block *body = part.addEntryBlock();
 
-    b.setInsertionPoint(run.front());
+    b.setInsertionPoint(callSite);
     auto call =
         func::CallOp::create(b, part.getLoc(), part, inputs.getArrayRef());
     for (auto [out, res] : llvm::zip(outputs, call.getResults()))
