@@ -52,8 +52,7 @@ static bool isStackAllocation(Operation *op) {
 static bool staysInParent(Operation *op) {
   if (isRematerializable(op))
     return true;
-  return isStackAllocation(op) &&
-         llvm::all_of(op->getOperands(), [](Value v) {
+  return isStackAllocation(op) && llvm::all_of(op->getOperands(), [](Value v) {
            return isa<BlockArgument>(v) ||
                   isRematerializable(v.getDefiningOp());
          });
