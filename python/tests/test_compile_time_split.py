@@ -98,3 +98,34 @@ def test_bad_compile_threads_is_a_clean_error(tmp_path):
     assert r.returncode != 0
     assert "compile-threads" in r.stderr
     assert not (tmp_path / "m.so").exists()
+
+
+def test_linkonce_helpers_survive_partitions(tmp_path):
+    """Integer Pow lowers to a linkonce_odr helper (math-to-funcs'
+    __mlir_math_ipowi_i32); partitioning must keep one definition of it for
+    the callers in other partitions (it used to be inlined and dropped by its
+    owner, an undefined symbol at link time). No ../shared needed."""
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info("x", TensorProto.INT32, [3, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.INT32, [3, 4])
+    z = helper.make_tensor_value_info("z", TensorProto.INT32, [3, 4])
+    graph = helper.make_graph(
+        [helper.make_node("Pow", ["x", "y"], ["t"]),
+         helper.make_node("Add", ["t", "x"], ["u"]),
+         helper.make_node("Pow", ["u", "y"], ["z"])], "ipow", [x, y], [z])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    path = tmp_path / "ipow.onnx"
+    path.write_bytes(model.SerializeToString())
+    rng = np.random.default_rng(0)
+    a = rng.integers(-3, 4, (3, 4)).astype(np.int32)
+    b = rng.integers(0, 4, (3, 4)).astype(np.int32)
+    want = (a ** b + a) ** b
+    for threads in ("1", "2"):
+        so = tmp_path / f"ipow{threads}.so"
+        seqc.compile(path, so, extra_args=[f"--compile-threads={threads}"])
+        art = seqc.load(str(so))
+        try:
+            (got,) = art.run(a, b)
+        finally:
+            art.close()
+        np.testing.assert_array_equal(got, want)

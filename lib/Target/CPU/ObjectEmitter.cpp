@@ -251,13 +251,17 @@ static std::vector<std::string> partition(llvm::Module &module,
     if (f.isDeclaration())
       continue;
     functions.push_back({f.getInstructionCount(), &f});
-    if (f.hasLocalLinkage()) {
+    // A linkonce definition (math-to-funcs' __mlir_math_ipowi_*) would be
+    // dropped by its owner's optimizer once inlined there, leaving the other
+    // partitions' calls undefined: it becomes a plain hidden definition too.
+    if (f.hasLocalLinkage() || f.hasLinkOnceLinkage() || f.hasWeakLinkage()) {
       f.setLinkage(llvm::GlobalValue::ExternalLinkage);
       f.setVisibility(llvm::GlobalValue::HiddenVisibility);
     }
   }
   for (llvm::GlobalVariable &gv : module.globals())
-    if (!gv.isConstant() && gv.hasLocalLinkage()) {
+    if (!gv.isConstant() && (gv.hasLocalLinkage() || gv.hasLinkOnceLinkage() ||
+                             gv.hasWeakLinkage())) {
       gv.setLinkage(llvm::GlobalValue::ExternalLinkage);
       gv.setVisibility(llvm::GlobalValue::HiddenVisibility);
     }
