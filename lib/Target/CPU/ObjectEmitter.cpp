@@ -40,6 +40,10 @@ createTargetMachine(const CPUTargetOptions &opts, std::string &error) {
     features = f.getString();
   }
   llvm::TargetOptions to;
+  // Constructors (the CUDA host code's module loads) go to .init_array, as
+  // clang emits them: lld, which links artifacts when present, never runs a
+  // .ctors section.
+  to.UseInitArray = true;
   auto tm = std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, cpu, features, to, llvm::Reloc::PIC_, std::nullopt,
       opts.optLevel >= 2 ? llvm::CodeGenOptLevel::Aggressive
