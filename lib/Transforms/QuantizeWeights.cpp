@@ -14,6 +14,8 @@
 
 #include "seqc/Conversion/QuantPasses.h"
 
+#include "RaiseUtils.h"
+
 #include "seq/IR/SeqOps.h"
 #include "seq/IR/SeqQuantOps.h"
 
@@ -189,37 +191,6 @@ struct QuantizeWeightsPass
   }
 };
 
-/// Integer values of a constant (dense, or an 8-bit resource blob),
-/// sign- or zero-extended by the element type's signedness.
-std::optional<std::vector<int64_t>> constIntValues(Value v) {
-  Attribute attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  auto type = cast<ShapedType>(cast<TypedAttr>(attr).getType());
-  auto it = dyn_cast<IntegerType>(type.getElementType());
-  if (!it)
-    return std::nullopt;
-  bool isUnsigned = it.isUnsigned();
-  std::vector<int64_t> out;
-  out.reserve(type.getNumElements());
-  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
-    for (const APInt &x : dense.getValues<APInt>())
-      out.push_back(isUnsigned ? x.getZExtValue() : x.getSExtValue());
-    return out;
-  }
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || it.getWidth() != 8 ||
-        blob->getData().size() != static_cast<size_t>(type.getNumElements()))
-      return std::nullopt;
-    for (char c : blob->getData())
-      out.push_back(isUnsigned ? static_cast<uint8_t>(c)
-                               : static_cast<int8_t>(c));
-    return out;
-  }
-  return std::nullopt;
-}
-
 Value stripCast(Value v) {
   while (auto c = v.getDefiningOp<seq::CastOp>())
     v = c.getInput();
@@ -232,7 +203,8 @@ Value blockParam(Value v, int64_t &block) {
   auto g = stripCast(v).getDefiningOp<seq::GatherOp>();
   if (!g || g.getAxis() != 0)
     return {};
-  std::optional<std::vector<int64_t>> idx = constIntValues(g.getIndices());
+  std::optional<SmallVector<int64_t>> idx =
+      raise::constIntValues(g.getIndices());
   if (!idx || idx->size() < 2)
     return {};
   int64_t b = 1;
@@ -308,9 +280,9 @@ struct RaiseQdqMatMulPass
     auto st = cast<RankedTensorType>(scaleSrc.getType());
     if (st.getShape() != ArrayRef<int64_t>{blocks, n})
       return failure();
-    std::optional<std::vector<int64_t>> q = constIntValues(qSrc);
-    std::optional<std::vector<int64_t>> z;
-    if (zSrc && !(z = constIntValues(zSrc)))
+    std::optional<SmallVector<int64_t>> q = raise::constIntValues(qSrc);
+    std::optional<SmallVector<int64_t>> z;
+    if (zSrc && !(z = raise::constIntValues(zSrc)))
       return failure();
     SmallVector<float> sStore;
     Value sConst = stripCast(scaleSrc);

@@ -43,38 +43,6 @@ namespace seqc {
 namespace {
 using namespace raise;
 
-/// Integer values of a constant (dense, or an 8-bit resource blob), sign- or
-/// zero-extended by the element type's signedness.
-std::optional<SmallVector<int64_t>> constInts(Value v) {
-  Attribute attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  auto type = cast<ShapedType>(cast<TypedAttr>(attr).getType());
-  auto it = dyn_cast<IntegerType>(type.getElementType());
-  if (!it)
-    return std::nullopt;
-  bool isUnsigned = it.isUnsigned();
-  SmallVector<int64_t> out;
-  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
-    out.reserve(type.getNumElements());
-    for (const APInt &x : dense.getValues<APInt>())
-      out.push_back(isUnsigned ? x.getZExtValue() : x.getSExtValue());
-    return out;
-  }
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || it.getWidth() != 8 ||
-        blob->getData().size() != static_cast<size_t>(type.getNumElements()))
-      return std::nullopt;
-    out.reserve(type.getNumElements());
-    for (char c : blob->getData())
-      out.push_back(isUnsigned ? static_cast<uint8_t>(c)
-                               : static_cast<int8_t>(c));
-    return out;
-  }
-  return std::nullopt;
-}
-
 /// f32 values of a constant (dense or resource blob).
 std::optional<SmallVector<float>> constFloats(Value v) {
   Attribute attr;
@@ -280,10 +248,10 @@ struct RaiseIntegerMatMul : OpRewritePattern<seq::MulOp> {
     if (!ws || !perTensorOrColumn(ws, n))
       return rewriter.notifyMatchFailure(mul, "scale is not xs * constant");
 
-    std::optional<SmallVector<int64_t>> q = constInts(wq);
+    std::optional<SmallVector<int64_t>> q = raise::constIntValues(wq);
     std::optional<SmallVector<float>> s = constFloats(ws);
     std::optional<SmallVector<int64_t>> z =
-        wz ? constInts(wz) : SmallVector<int64_t>{0};
+        wz ? raise::constIntValues(wz) : SmallVector<int64_t>{0};
     if (!q || !s || !z)
       return rewriter.notifyMatchFailure(mul, "B, its scale or zero point "
                                               "is not a constant");

@@ -8,6 +8,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include <optional>
 
@@ -19,6 +20,39 @@ inline std::optional<double> getSplatFloat(mlir::Value v) {
   if (!v || !mlir::matchPattern(v, mlir::m_Constant(&attr)) || !attr.isSplat())
     return std::nullopt;
   return attr.getSplatValue<llvm::APFloat>().convertToDouble();
+}
+
+/// Integer values of a constant (dense, or an 8-bit resource blob), sign- or
+/// zero-extended by the element type's signedness.
+inline std::optional<llvm::SmallVector<int64_t>> constIntValues(mlir::Value v) {
+  mlir::Attribute attr;
+  if (!v || !mlir::matchPattern(v, mlir::m_Constant(&attr)))
+    return std::nullopt;
+  auto type =
+      mlir::cast<mlir::ShapedType>(mlir::cast<mlir::TypedAttr>(attr).getType());
+  auto it = mlir::dyn_cast<mlir::IntegerType>(type.getElementType());
+  if (!it)
+    return std::nullopt;
+  bool isUnsigned = it.isUnsigned();
+  llvm::SmallVector<int64_t> out;
+  if (auto dense = mlir::dyn_cast<mlir::DenseIntElementsAttr>(attr)) {
+    out.reserve(type.getNumElements());
+    for (const llvm::APInt &x : dense.getValues<llvm::APInt>())
+      out.push_back(isUnsigned ? x.getZExtValue() : x.getSExtValue());
+    return out;
+  }
+  if (auto res = mlir::dyn_cast<mlir::DenseResourceElementsAttr>(attr)) {
+    mlir::AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || it.getWidth() != 8 ||
+        blob->getData().size() != static_cast<size_t>(type.getNumElements()))
+      return std::nullopt;
+    out.reserve(type.getNumElements());
+    for (char c : blob->getData())
+      out.push_back(isUnsigned ? static_cast<uint8_t>(c)
+                               : static_cast<int8_t>(c));
+    return out;
+  }
+  return std::nullopt;
 }
 
 /// The normalized (non-negative) form of `axis` for `rank`, or -1.
