@@ -53,6 +53,21 @@ createTargetMachine(const CPUTargetOptions &opts, std::string &error) {
   return tm;
 }
 
+/// `module` in LLVM IR, with `tm`'s triple and data layout.
+static std::unique_ptr<llvm::Module> translateWith(ModuleOp module,
+                                                   llvm::LLVMContext &ctx,
+                                                   llvm::TargetMachine &tm) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, ctx);
+  if (!llvmModule) {
+    module.emitError("failed to translate to LLVM IR");
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(tm.getTargetTriple());
+  llvmModule->setDataLayout(tm.createDataLayout());
+  return llvmModule;
+}
+
 std::unique_ptr<llvm::Module> translateForTarget(ModuleOp module,
                                                  llvm::LLVMContext &ctx,
                                                  const CPUTargetOptions &opts) {
@@ -62,28 +77,19 @@ std::unique_ptr<llvm::Module> translateForTarget(ModuleOp module,
     module.emitError(error);
     return nullptr;
   }
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, ctx);
-  if (!llvmModule) {
-    module.emitError("failed to translate to LLVM IR");
-    return nullptr;
-  }
-  llvmModule->setTargetTriple(tm->getTargetTriple());
-  llvmModule->setDataLayout(tm->createDataLayout());
-  return llvmModule;
+  return translateWith(module, ctx, *tm);
 }
 
-std::unique_ptr<llvm::Module> translateAndOptimize(ModuleOp module,
-                                                   llvm::LLVMContext &ctx,
-                                                   const CPUTargetOptions &opts) {
+std::unique_ptr<llvm::Module>
+translateAndOptimize(ModuleOp module, llvm::LLVMContext &ctx,
+                     const CPUTargetOptions &opts) {
   std::string error;
   auto tm = createTargetMachine(opts, error);
   if (!tm) {
     module.emitError(error);
     return nullptr;
   }
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateForTarget(module, ctx, opts);
+  std::unique_ptr<llvm::Module> llvmModule = translateWith(module, ctx, *tm);
   if (!llvmModule)
     return nullptr;
   auto transformer = makeOptimizingTransformer(opts.optLevel, 0, tm.get());
