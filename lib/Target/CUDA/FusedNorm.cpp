@@ -20,6 +20,7 @@
 #include "seqc/Target/CUDA.h"
 
 #include "KernelBuilder.h"
+#include "MarkerCall.h"
 
 #include "seq/IR/SeqOps.h"
 #include "seq/IR/SeqSemantics.h"
@@ -184,16 +185,8 @@ struct MarkNormsPass : impl::SeqGpuMarkNormsBase<MarkNormsPass> {
       args.push_back(out);
       argTypes.push_back(out.getType());
 
-      OpBuilder mb(module.getBodyRegion());
-      mb.setInsertionPointToEnd(module.getBody());
-      std::string name;
-      do {
-        name = "seqc_fused_norm_" + std::to_string(counter++);
-      } while (module.lookupSymbol(name));
-      auto decl =
-          func::FuncOp::create(mb, loc, name, mb.getFunctionType(argTypes, {}));
-      decl.setPrivate();
-      decl->setAttr(kNormMarker, mb.getUnitAttr());
+      func::FuncOp decl = declareMarker(module, loc, "seqc_fused_norm_",
+                                        kNormMarker, argTypes, counter);
 
       auto call = func::CallOp::create(b, loc, decl, args);
       NamedAttrList attrs;

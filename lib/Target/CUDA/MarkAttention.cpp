@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FlashAttention.h"
+#include "MarkerCall.h"
 
 #include "seqc/Target/CUDA.h"
 
@@ -70,16 +71,8 @@ struct MarkAttentionPass : impl::SeqGpuMarkAttentionBase<MarkAttentionPass> {
       SmallVector<Type> argTypes = {bufferType(op.getQuery()),
                                     bufferType(op.getKey()),
                                     bufferType(op.getValue()), outType};
-      OpBuilder mb(module.getBodyRegion());
-      mb.setInsertionPointToEnd(module.getBody());
-      std::string name;
-      do {
-        name = "seqc_flash_attention_" + std::to_string(counter++);
-      } while (module.lookupSymbol(name));
-      auto decl =
-          func::FuncOp::create(mb, loc, name, mb.getFunctionType(argTypes, {}));
-      decl.setPrivate();
-      decl->setAttr(kMarkerAttr, mb.getUnitAttr());
+      func::FuncOp decl = declareMarker(module, loc, "seqc_flash_attention_",
+                                        kMarkerAttr, argTypes, counter);
 
       OpBuilder b(op);
       SmallVector<Value> args;

@@ -41,6 +41,7 @@
 #include "QuantMatMul.h"
 
 #include "KernelBuilder.h"
+#include "MarkerCall.h"
 #include "MmaFragments.h"
 
 #include "seq/IR/SeqOps.h"
@@ -145,16 +146,8 @@ struct MarkQuantMatMulPass
       args.push_back(out);
       argTypes.push_back(out.getType());
 
-      OpBuilder mb(module.getBodyRegion());
-      mb.setInsertionPointToEnd(module.getBody());
-      std::string name;
-      do {
-        name = "seqc_quant_matmul_" + std::to_string(counter++);
-      } while (module.lookupSymbol(name));
-      auto decl =
-          func::FuncOp::create(mb, loc, name, mb.getFunctionType(argTypes, {}));
-      decl.setPrivate();
-      decl->setAttr(kQuantMarker, mb.getUnitAttr());
+      func::FuncOp decl = declareMarker(module, loc, "seqc_quant_matmul_",
+                                        kQuantMarker, argTypes, counter);
 
       auto call = func::CallOp::create(b, loc, decl, args);
       NamedAttrList attrs;
