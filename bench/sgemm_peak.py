@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""seqc_uk_sgemm on llama_mid's matmul shapes vs the machine's measured peak,
+for every micro-kernel ISA this CPU can run, and onnxruntime's MatMul on the
+same shapes (issue #17: >= 85% of the measured peak on the machine's ISA).
+
+One run, `--threads` threads (default 2):
+1. the shapes: every distinct seqc_uk_sgemm call of one llama_mid prefill,
+   read from SEQC_UK_TRACE=1 of `seq-run` on the compiled artifact
+   (materialized from ../shared/graphs/llama_mid_opset18), with how many calls
+   of each shape one run makes;
+2. the peak: bench/peak_flops.c's FMA loop for each ISA, best of a full
+   measurement before and after and a short probe before every block;
+3. alternating blocks: bench/sgemm_peak.c (linked with libseqc_runtime.a)
+   once per ISA (SEQC_UKERNEL=...) -- each shape with as many distinct
+   weights as the model has, constant weights pre-packed like the model's --
+   and onnxruntime running a graph of the same MatMuls (constant B);
+4. per shape and FLOP-weighted over one model pass: median GFLOP/s, % of that
+   ISA's peak; results checked against numpy for every ISA.
+
+  PYTHONPATH=python python3 bench/sgemm_peak.py [--blocks 6] [--reps 10]
+"""
+import argparse
+import collections
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from benchutil import isa_line  # noqa: E402
+
+SHARED = Path(os.environ.get("SEQC_SHARED", ROOT.parent / "shared"))
+TRACE_RE = re.compile(
+    r"seqc_uk_sgemm\[(\w+)\]: batch (\d+)x(\d+)x(\d+) m=(\d+) n=(\d+) k=(\d+) "
+    r"a\((\d+),(\d+)\) b\((\d+),(\d+)\) c\((\d+),(\d+)\) flags=(\d+)")
+
+
+def cc():
+    return os.environ.get("CC") or shutil.which("clang-22") or shutil.which("cc")
+
+
+def build(cache: Path, build_dir: Path):
+    peak = cache / "peak_flops"
+    subprocess.run([cc(), "-O2", str(ROOT / "bench/peak_flops.c"), "-o", str(peak),
+                    "-lpthread"], check=True)
+    drv = cache / "sgemm_peak"
+    lib = build_dir / "lib/libseqc_runtime.a"
+    if not lib.exists():
+        sys.exit(f"error: {lib} missing: scripts/build.sh seqc_runtime")
+    subprocess.run([cc(), "-O2", f"-I{ROOT / 'include'}", str(ROOT / "bench/sgemm_peak.c"),
+                    str(lib), "-o", str(drv), "-lm", "-lpthread"], check=True)
+    return peak, drv
+
+
+def cpu_isas():
+    flags = set()
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    isas = []
+    if "avx2" in flags and "fma" in flags:
+        isas.append("avx2")
+    if "avx512f" in flags:
+        isas.append("avx512")
+    return isas
+
+
+def model_shapes(cache: Path, build_dir: Path, graph: str):
+    """(m, n, k, count, flags, sbk) of every distinct call of one run."""
+    gdir = SHARED / "graphs" / graph
+    if not gdir.exists():
+        sys.exit(f"error: {gdir} not found (set SEQC_SHARED)")
+    mdir, so = cache / graph, cache / f"{graph}.so"
+    if not (mdir / "model.onnx").exists():
+        subprocess.run([sys.executable, str(SHARED / "tools/materialize.py"), str(gdir),
+                        str(mdir)], check=True, capture_output=True)
+    if not so.exists():
+        subprocess.run([str(build_dir / "bin/seqc"), str(mdir / "model.onnx"), "--emit=so",
+                        "-o", str(so)], check=True)
+    env = dict(os.environ, SEQC_UK_TRACE="1")
+    r = subprocess.run([str(build_dir / "bin/seq-run"), str(so), "--threads", "1"],
+                       env=env, capture_output=True, text=True, check=True)
+    counts = collections.Counter()
+    for line in r.stderr.splitlines():
+        mt = TRACE_RE.search(line)
+        if not mt:
+            continue
+        b0, b1, b2, m, n, k, sam, sak, sbk, sbn, scm, scn, flags = map(int, mt.groups()[1:])
+        if (b0, b1, b2) != (1, 1, 1) or sak != 1 or sbn != 1 or scn != 1 or sam != k \
+                or scm != n:
+            sys.exit(f"error: call layout not covered by the driver: {line}")
+        counts[(m, n, k, flags, sbk)] += b0 * b1 * b2
+    if not counts:
+        sys.exit("error: no seqc_uk_sgemm calls traced")
+    return [(m, n, k, c, f, sbk) for (m, n, k, f, sbk), c in counts.items()]
+
+
+def peak(exe, threads, isa, reps=5, miters=20):
+    out = subprocess.run([str(exe), str(threads), str(reps), str(miters), isa],
+                         check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"peak_gflops=([\d.]+)", out).group(1))
+
+
+def run_driver(drv, isa, threads, reps, shapes, check_dir=None):
+    env = dict(os.environ, SEQC_UKERNEL=isa)
+    env.pop("SEQC_UK_TRACE", None)
+    args = [str(drv), str(threads), str(reps), str(check_dir or "-")]
+    args += [",".join(map(str, s)) for s in shapes]
+    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+    kern = re.search(r"kernel=(\w+)", out).group(1)
+    if kern != isa:
+        sys.exit(f"error: SEQC_UKERNEL={isa} ran the {kern} kernel")
+    times = {}
+    for mt in re.finditer(r"shape=(\d+) us=([\d.,]+)", out):
+        times[int(mt.group(1))] = [float(x) for x in mt.group(2).split(",")]
+    return times
+
+
+def check(check_dir: Path, shapes):
+    """max |C - (C0?) - A @ B| relative to |A| |B| k, per shape."""
+    worst = 0.0
+    for i, (m, n, k, _, flags, sbk) in enumerate(shapes):
+        rd = lambda w, *s: np.fromfile(check_dir / f"shape{i}_{w}.f32", np.float32).reshape(s)
+        a, b = rd("a", m, k).astype(np.float64), rd("b", k, sbk)[:, :n].astype(np.float64)
+        want = a @ b + (rd("c0", m, n) if flags & 1 else 0)
+        err = np.abs(rd("c", m, n) - want).max() / (np.abs(a).max() * np.abs(b).max() * k)
+        worst = max(worst, err)
+        if not err < 1e-6:
+            sys.exit(f"error: shape {m}x{n}x{k} flags={flags}: relative error {err:.2e}")
+    return worst
+
+
+def ort_session(shape, threads):
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto as T, helper, numpy_helper
+    m, n, k, count, flags, _ = shape
+    rng = np.random.default_rng(0)
+    const = bool(flags & 2)
+    nodes, inits, ins = [], [], [helper.make_tensor_value_info("A", T.FLOAT, [m, k])]
+    outs = []
+    for j in range(count):
+        if const:
+            inits.append(numpy_helper.from_array(
+                rng.uniform(-.5, .5, (k, n)).astype(np.float32), f"B{j}"))
+        else:
+            ins.append(helper.make_tensor_value_info(f"B{j}", T.FLOAT, [k, n]))
+        nodes.append(helper.make_node("MatMul", ["A", f"B{j}"], [f"C{j}"]))
+        outs.append(helper.make_tensor_value_info(f"C{j}", T.FLOAT, [m, n]))
+    g = helper.make_graph(nodes, "mm", ins, outs, inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    sess = ort.InferenceSession(model.SerializeToString(), so,
+                                providers=["CPUExecutionProvider"])
+    feed = {"A": rng.uniform(-.5, .5, (m, k)).astype(np.float32)}
+    if not const:
+        for j in range(count):
+            feed[f"B{j}"] = rng.uniform(-.5, .5, (k, n)).astype(np.float32)
+    res = sess.run(None, feed)
+    bs = [numpy_helper.to_array(t) for t in inits] if const else \
+        [feed[f"B{j}"] for j in range(count)]
+    np.testing.assert_allclose(res[0], feed["A"] @ bs[0], rtol=1e-4, atol=1e-4)
+    return sess, feed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--blocks", type=int, default=6)
+    ap.add_argument("--reps", type=int, default=10, help="model passes per block")
+    ap.add_argument("--graph", default="llama_mid_opset18")
+    ap.add_argument("--build", type=Path, default=ROOT / "build")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "seqc-sgemm-peak")
+    ap.add_argument("--no-ort", action="store_true")
+    a = ap.parse_args()
+    a.cache.mkdir(parents=True, exist_ok=True)
+    print(isa_line())
+    peak_exe, drv = build(a.cache, a.build)
+    shapes = model_shapes(a.cache, a.build, a.graph)
+    shapes.sort(key=lambda s: -s[0] * s[1] * s[2] * s[3])
+    isas = cpu_isas()
+    if not isas:
+        sys.exit("error: neither AVX2+FMA nor AVX-512F: nothing to measure")
+    flops = [2.0 * m * n * k for m, n, k, *_ in shapes]
+    total = sum(f * s[3] for f, s in zip(flops, shapes))
+    print(f"{a.graph}: {len(shapes)} distinct matmul shapes, {total / 1e9:.3f} GFLOP "
+          f"per prefill; threads={a.threads}, blocks={a.blocks}, reps={a.reps}")
+
+    pk = {isa: peak(peak_exe, a.threads, isa) for isa in isas}
+    for isa in isas:
+        print(f"peak ({isa} FMA loop, {a.threads} threads): {pk[isa]:.1f} GFLOP/s")
+
+    # Exactness first, on every ISA (and the generic kernel).
+    chk = a.cache / "check"
+    for isa in isas + ["generic"]:
+        chk.mkdir(exist_ok=True)
+        run_driver(drv, isa, a.threads, 1, shapes, chk)
+        print(f"check {isa}: max relative error {check(chk, shapes):.1e} vs numpy (float64)")
+
+    ort = [] if a.no_ort else [ort_session(s, a.threads) for s in shapes]
+    us = {isa: collections.defaultdict(list) for isa in isas}
+    ort_us = collections.defaultdict(list)
+    probes = {isa: [] for isa in isas}
+    order = list(isas) + ([] if a.no_ort else ["ort"])
+    for blk in range(a.blocks):
+        for isa in isas:
+            probes[isa].append(peak(peak_exe, a.threads, isa, reps=1, miters=4))
+        for who in order:
+            if who == "ort":
+                for i, (sess, feed) in enumerate(ort):
+                    sess.run(None, feed)
+                    for _ in range(a.reps):
+                        t = time.perf_counter()
+                        sess.run(None, feed)
+                        ort_us[i].append((time.perf_counter() - t) * 1e6 / shapes[i][3])
+                time.sleep(0.2)  # onnxruntime's workers spin after a run
+            else:
+                for i, ts in run_driver(drv, who, a.threads, a.reps, shapes).items():
+                    us[who][i] += ts
+        order = order[::-1]
+    for isa in isas:
+        pk[isa] = max([pk[isa], peak(peak_exe, a.threads, isa)] + probes[isa])
+
+    best = max(pk.values())
+    hdr = f"{'shape m x n x k':>18} {'flags':>5} {'calls':>5}"
+    for isa in isas:
+        hdr += f" | {isa + ' GF/s':>12} {'%peak':>6}"
+    if ort:
+        hdr += f" | {'ort GF/s':>9} {'%peak':>6}"
+    print(hdr)
+    tot_us = {isa: 0.0 for isa in isas}
+    tot_ort = 0.0
+    for i, s in enumerate(shapes):
+        m, n, k, cnt, flags, _ = s
+        line = f"{f'{m} x {n} x {k}':>18} {flags:>5} {cnt:>5}"
+        for isa in isas:
+            med = statistics.median(us[isa][i])
+            tot_us[isa] += med * cnt
+            gf = flops[i] / med * 1e-3
+            line += f" | {gf:12.1f} {100 * gf / pk[isa]:5.1f}%"
+        if ort:
+            med = statistics.median(ort_us[i])
+            tot_ort += med * cnt
+            gf = flops[i] / med * 1e-3
+            line += f" | {gf:9.1f} {100 * gf / best:5.1f}%"
+        print(line)
+    line = f"{'FLOP-weighted':>18} {'':>5} {sum(s[3] for s in shapes):>5}"
+    for isa in isas:
+        gf = total / tot_us[isa] * 1e-3
+        line += f" | {gf:12.1f} {100 * gf / pk[isa]:5.1f}%"
+    if ort:
+        gf = total / tot_ort * 1e-3
+        line += f" | {gf:9.1f} {100 * gf / best:5.1f}%"
+    print(line)
+    for isa in isas:
+        print(f"{isa}: peak {pk[isa]:.1f} GFLOP/s (best of before/after and {a.blocks} "
+              f"probes {min(probes[isa]):.0f}-{max(probes[isa]):.0f}); matmuls of one "
+              f"prefill {tot_us[isa] / 1e3:.2f} ms = {total / tot_us[isa] * 1e-3:.1f} GFLOP/s "
+              f"= {100 * total / tot_us[isa] * 1e-3 / pk[isa]:.1f}% of peak")
+    if ort:
+        print(f"onnxruntime MatMul: {tot_ort / 1e3:.2f} ms (% of the best ISA peak, "
+              f"{best:.1f} GFLOP/s)")
+    print(f"load average: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
