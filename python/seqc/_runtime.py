@@ -88,6 +88,14 @@ class ModelInfo:
     outputs: Tuple[TensorSpec, ...]
 
 
+@dataclass(frozen=True)
+class _RunPlan:
+    outputs: tuple  # (shape or None if dynamic, numpy dtype) per output
+    dynamic: tuple  # indices of dynamically shaped outputs
+    run: object  # seqc_run, or seqc_run_alloc with dynamic outputs
+    sub_byte: tuple  # (index, bits) of outputs with sub-byte elements
+
+
 def _spec(ti: _TensorInfo) -> TensorSpec:
     name = ti.name.decode()
     if ti.dtype not in ONNX_TO_NUMPY:
@@ -154,6 +162,7 @@ class Artifact:
         runtime can stop its worker threads first (seqc_release_threads);
         otherwise the code stays mapped and only this object is released."""
         lib, self._lib = self._lib, None
+        self._run_plan = None
         if lib is not None:
             release = getattr(lib, "seqc_release_threads", None)
             if release is not None:
@@ -222,39 +231,67 @@ class Artifact:
             raise TypeError(f"model '{self.info.name}' takes {len(specs)} "
                             f"inputs, got {len(arrays)}")
 
+        plan = self._run_plan or self._make_run_plan()
         keep = []  # keeps the contiguous copies alive during the call
         ins = (_Tensor * max(len(arrays), 1))()
         for i, (a, spec) in enumerate(zip(arrays, specs)):
-            a = np.asarray(a)
-            if a.dtype != spec.dtype and not np.can_cast(a.dtype, spec.dtype,
-                                                         "same_kind"):
-                raise SeqcError(f"input '{spec.name}': expected dtype "
-                                f"{spec.dtype}, got {a.dtype}")
-            # np.require keeps rank 0 (ascontiguousarray makes it [1]) and
-            # passes a matching array through uncopied.
-            a = np.require(a, dtype=spec.dtype, requirements="C")
+            # Fast path (the common case: a C-contiguous array of the right
+            # dtype): per-call Python work is most of a tiny model's run.
+            if not (type(a) is np.ndarray and a.dtype == spec.dtype
+                    and a.flags.c_contiguous):
+                a = np.asarray(a)
+                if a.dtype != spec.dtype and not np.can_cast(
+                        a.dtype, spec.dtype, "same_kind"):
+                    raise SeqcError(f"input '{spec.name}': expected dtype "
+                                    f"{spec.dtype}, got {a.dtype}")
+                # np.require keeps rank 0 (ascontiguousarray makes it [1])
+                # and passes a matching array through uncopied.
+                a = np.require(a, dtype=spec.dtype, requirements="C")
             if a.ndim > MAX_RANK:
                 raise SeqcError(f"input '{spec.name}': rank {a.ndim} exceeds "
                                 f"{MAX_RANK}")
             keep.append(a)
-            ins[i].data = a.ctypes.data
-            ins[i].dtype = spec.onnx_dtype
-            ins[i].rank = a.ndim
-            for d, n in enumerate(a.shape):
-                ins[i].dims[d] = n
+            t = ins[i]
+            t.data = a.ctypes.data
+            t.dtype = spec.onnx_dtype
+            t.rank = a.ndim
+            t.dims[:a.ndim] = a.shape
 
         outs = (_Tensor * max(len(self.info.outputs), 1))()
         results = []
-        dynamic = []
-        for i, spec in enumerate(self.info.outputs):
-            if any(d is None for d in spec.shape):
+        for i, (shape, dtype) in enumerate(plan.outputs):
+            if shape is None:
                 # Allocated by the artifact (seqc_run_alloc), copied below.
                 results.append(None)
-                dynamic.append(i)
                 continue
-            out = np.empty(spec.shape, dtype=spec.dtype)
+            out = np.empty(shape, dtype=dtype)
             results.append(out)
             outs[i].data = out.ctypes.data
+        status = plan.run(ins, len(arrays), outs, len(self.info.outputs))
+        if status != 0:
+            raise SeqcError(self._last_error())
+        for i in plan.dynamic:
+            spec = self.info.outputs[i]
+            shape = tuple(outs[i].dims[:outs[i].rank])
+            n = int(np.prod(shape, dtype=np.int64))
+            buf = (ctypes.c_char * (n * np.dtype(spec.dtype).itemsize)).from_address(
+                outs[i].data) if n else b""
+            results[i] = np.frombuffer(bytes(buf), dtype=spec.dtype).reshape(
+                shape).copy()
+            self._lib.seqc_free(outs[i].data)
+        for i, bits in plan.sub_byte:
+            if results[i] is not None:
+                results[i].view(np.uint8)[...] &= (1 << bits) - 1
+        return results
+
+    _run_plan = None
+
+    def _make_run_plan(self):
+        """What run() needs of the signature, computed once: each output's
+        static shape (None: dynamic) and dtype, the entry point, the
+        sub-byte outputs to mask."""
+        outs = self.info.outputs
+        dynamic = tuple(i for i, s in enumerate(outs) if any(d is None for d in s.shape))
         run = self._lib.seqc_run
         if dynamic:
             run = getattr(self._lib, "seqc_run_alloc", None)
@@ -265,23 +302,13 @@ class Artifact:
             run.argtypes = self._lib.seqc_run.argtypes
             self._lib.seqc_free.restype = None
             self._lib.seqc_free.argtypes = [ctypes.c_void_p]
-        status = run(ins, len(arrays), outs, len(self.info.outputs))
-        if status != 0:
-            raise SeqcError(self._last_error())
-        for i in dynamic:
-            spec = self.info.outputs[i]
-            shape = tuple(outs[i].dims[:outs[i].rank])
-            n = int(np.prod(shape, dtype=np.int64))
-            buf = (ctypes.c_char * (n * np.dtype(spec.dtype).itemsize)).from_address(
-                outs[i].data) if n else b""
-            results[i] = np.frombuffer(bytes(buf), dtype=spec.dtype).reshape(
-                shape).copy()
-            self._lib.seqc_free(outs[i].data)
-        for out, spec in zip(results, self.info.outputs):
-            bits = _SUB_BYTE_BITS.get(spec.onnx_dtype)
-            if bits and out is not None:
-                out.view(np.uint8)[...] &= (1 << bits) - 1
-        return results
+        self._run_plan = _RunPlan(
+            tuple((None if i in dynamic else s.shape, s.dtype)
+                  for i, s in enumerate(outs)),
+            dynamic, run,
+            tuple((i, _SUB_BYTE_BITS[s.onnx_dtype]) for i, s in enumerate(outs)
+                  if s.onnx_dtype in _SUB_BYTE_BITS))
+        return self._run_plan
 
     @property
     def has_session(self) -> bool:
