@@ -151,7 +151,7 @@ static void panel_task(void *ctx, int64_t begin, int64_t end) {
       float *col = panel + jc * p->k;
       for (int64_t g = 0; g < p->blocks; ++g) {
         const uint8_t *blk = p->w + (n * p->blocks + g) * p->blob;
-        float s = p->scales[n * p->blocks + g], z = qg_zero_point(p, n, g);
+        float s = qg_scale(p, n, g), z = qg_zero_point(p, n, g);
         int64_t k0 = g * p->group;
         int64_t len = p->k - k0 < p->group ? p->k - k0 : p->group;
         if (p->bits == 4)
@@ -180,10 +180,10 @@ void seqc_uk_qgemm(int64_t flags, int64_t m, int64_t n, int64_t k, intptr_t a,
                    int64_t sam, int64_t sak, intptr_t w, intptr_t scales,
                    intptr_t zp, intptr_t c, int64_t ldc, int64_t bits,
                    int64_t group) {
-  (void)flags;
   if (m <= 0 || n <= 0)
     return;
   pthread_once(&select_once, select_kernel);
+  int f16 = (flags & SEQC_QGEMM_F16_SCALES) != 0;
   qgemm_problem p = {m,
                      n,
                      k,
@@ -195,7 +195,8 @@ void seqc_uk_qgemm(int64_t flags, int64_t m, int64_t n, int64_t k, intptr_t a,
                      NULL,
                      NULL,
                      (const uint8_t *)w,
-                     (const float *)scales,
+                     f16 ? NULL : (const float *)scales,
+                     f16 ? (const uint16_t *)scales : NULL,
                      (const uint8_t *)zp,
                      (float *)c,
                      ldc};

@@ -70,7 +70,7 @@ INLINE void step(const qgemm_problem *p, int64_t n, const int M, const int NC) {
       }
     }
     for (int c = 0; c < NC; ++c) {
-      __m256 s = _mm256_set1_ps(p->scales[(n + c) * blocks + g]);
+      __m256 s = _mm256_set1_ps(qg_scale(p, n + c, g));
       for (int r = 0; r < M; ++r)
         acc[c][r] =
             _mm256_fmadd_ps(_mm256_add_ps(d0[c][r], d1[c][r]), s, acc[c][r]);

@@ -14,7 +14,7 @@ static void gemv_generic(const qgemm_problem *p, int64_t n0, int64_t n1) {
     float acc[QG_MAX_ROWS] = {0};
     for (int64_t g = 0; g < p->blocks; ++g) {
       const uint8_t *blk = p->w + (n * p->blocks + g) * p->blob;
-      float s = p->scales[n * p->blocks + g];
+      float s = qg_scale(p, n, g);
       float z = qg_zero_point(p, n, g);
       for (int64_t k0 = 0; k0 < p->group; k0 += 256) {
         int64_t len = p->group - k0 < 256 ? p->group - k0 : 256;

@@ -21,14 +21,43 @@
 
 #define QG_MAX_ROWS 4
 
+/* flags bit of seqc_uk_qgemm / seqc_uk_qgemm_packed: the scales are IEEE
+ * binary16 (uint16_t), not f32 (`--quantize=...:scale=f16`, MatMulNBits
+ * with f16 scales). They are widened in registers, never copied to f32. */
+#define SEQC_QGEMM_F16_SCALES 1
+
+/* IEEE binary16 -> f32, exact (portable kernels and scalar scale loads). */
+static inline float qg_half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 31,
+           m = h & 0x3ffu, bits;
+  if (e == 31)
+    bits = sign | 0x7f800000u | (m << 13); /* inf / nan */
+  else if (e)
+    bits = sign | ((e + 112) << 23) | (m << 13);
+  else if (!m)
+    bits = sign;
+  else { /* subnormal: normalize */
+    e = 113;
+    while (!(m & 0x400u)) {
+      m <<= 1;
+      --e;
+    }
+    bits = sign | (e << 23) | ((m & 0x3ffu) << 13);
+  }
+  float f;
+  __builtin_memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
 typedef struct qgemm_problem {
   int64_t m, n, k;
   int64_t bits, group, blocks, kpad, blob; /* blob = group * bits / 8 */
   const float *x;                          /* m x kpad, prepared (see above) */
-  const float *xsum;   /* m x blocks: sum of the row's x over each block */
-  const uint8_t *w;    /* n x blocks x blob */
-  const float *scales; /* n x blocks */
-  const uint8_t *zp;   /* n x blocks, or NULL: 2^(bits-1) */
+  const float *xsum;        /* m x blocks: sum of the row's x over each block */
+  const uint8_t *w;         /* n x blocks x blob */
+  const float *scales;      /* n x blocks, or NULL when scales16 is set */
+  const uint16_t *scales16; /* n x blocks f16 (SEQC_QGEMM_F16_SCALES) */
+  const uint8_t *zp;        /* n x blocks, or NULL: 2^(bits-1) */
   float *c;
   int64_t ldc;
 } qgemm_problem;
@@ -49,6 +78,12 @@ extern const seqc_qgemm_kernel seqc_qgemm_kernel_avx2;
 extern const seqc_qgemm_kernel seqc_qgemm_kernel_avx512;
 #endif
 
+/* Scale of (column n, block g). */
+static inline float qg_scale(const qgemm_problem *p, int64_t n, int64_t g) {
+  return p->scales16 ? qg_half_to_float(p->scales16[n * p->blocks + g])
+                     : p->scales[n * p->blocks + g];
+}
+
 /* Zero point of (column n, block g). */
 static inline float qg_zero_point(const qgemm_problem *p, int64_t n,
                                   int64_t g) {
@@ -61,15 +96,15 @@ static inline float qg_zero_point(const qgemm_problem *p, int64_t n,
 static inline float qg_zero_correction(const qgemm_problem *p, int64_t r,
                                        int64_t n) {
   float corr = 0.0f;
-  const float *s = p->scales + n * p->blocks;
   const float *xs = p->xsum + r * p->blocks;
   for (int64_t g = 0; g < p->blocks; ++g)
-    corr += s[g] * qg_zero_point(p, n, g) * xs[g];
+    corr += qg_scale(p, n, g) * qg_zero_point(p, n, g) * xs[g];
   return corr;
 }
 
 /* The entry point compiled code calls (seq.quant_matmul): C[m x n] (row
- * stride ldc) = A[m x k] (element strides sam, sak) x W. flags: reserved. */
+ * stride ldc) = A[m x k] (element strides sam, sak) x W. flags:
+ * SEQC_QGEMM_F16_SCALES or 0. */
 void seqc_uk_qgemm(int64_t flags, int64_t m, int64_t n, int64_t k, intptr_t a,
                    int64_t sam, int64_t sak, intptr_t w, intptr_t scales,
                    intptr_t zp, intptr_t c, int64_t ldc, int64_t bits,
@@ -78,7 +113,9 @@ const char *seqc_uk_qgemm_kernel_name(void);
 
 /* int8-activation variant on compile-time packed weights (qgemm_packed.c);
  * seqc_uk_qgemm_pack builds the packed operands from the MatMulNBits layout
- * (the compiler does the same at compile time). zp/pz may be NULL. */
+ * (the compiler does the same at compile time). zp/pz may be NULL.
+ * seqc_uk_qgemm_pack_f16 does the same with f16 scales in and out (call
+ * seqc_uk_qgemm_packed with SEQC_QGEMM_F16_SCALES). */
 void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
                           intptr_t a, int64_t sam, int64_t sak, intptr_t w,
                           intptr_t scales, intptr_t zp, intptr_t c, int64_t ldc,
@@ -86,6 +123,10 @@ void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
 void seqc_uk_qgemm_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
                         const uint8_t *w, const float *scales,
                         const uint8_t *zp, uint8_t *pw, float *ps, float *pz);
+void seqc_uk_qgemm_pack_f16(int64_t n, int64_t k, int64_t bits, int64_t group,
+                            const uint8_t *w, const uint16_t *scales,
+                            const uint8_t *zp, uint8_t *pw, uint16_t *ps,
+                            float *pz);
 const char *seqc_uk_qgemm_packed_kernel_name(void);
 
 #endif /* SEQC_RUNTIME_QGEMM_KERNELS_H */

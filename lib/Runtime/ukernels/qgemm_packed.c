@@ -10,8 +10,9 @@
  *       tile*16 + j; 4 bits: 8 k per step, low nibble k0 + t, high nibble
  *       k0 + 4 + t; 8 bits: 4 k per step, k0 + t. Columns past N and k past
  *       K are zero.
- *   scales: [tiles][blocks][16] f32; zero points: the same, f32, or absent
- *       (2^(bits-1)).
+ *   scales: [tiles][blocks][16] f32, or f16 with SEQC_QGEMM_F16_SCALES
+ *       (widened with vcvtph2ps in the SIMD kernels); zero points:
+ *       [tiles][blocks][16] f32, or absent (2^(bits-1)).
  *
  * Activations are quantized here per row and block of `group` k to int8
  * (scale max|x| / 127), as onnxruntime does for MatMulNBits accuracy_level 4:
@@ -53,6 +54,7 @@ typedef struct qp_problem {
   const float *xsum;  /* m x blocks: sum of xq */
   const uint8_t *w;
   const float *scales, *zp;
+  const uint16_t *scales16; /* instead of scales: SEQC_QGEMM_F16_SCALES */
   float *c;
   int64_t ldc;
 } qp_problem;
@@ -83,12 +85,15 @@ static void qp_generic(const qp_problem *p, int64_t r0, int64_t rows,
               else
                 dot[j] += b * x[4 * s + u];
             }
-        const float *sc = p->scales + (t * p->blocks + g) * QP_TILE;
+        int64_t so = (t * p->blocks + g) * QP_TILE;
         const float *zp = p->zp ? p->zp + (t * p->blocks + g) * QP_TILE : NULL;
         float xs = p->xs[r * p->blocks + g], xsum = p->xsum[r * p->blocks + g];
         float mid = (float)(1 << (p->bits - 1));
-        for (int j = 0; j < QP_TILE; ++j)
-          acc[j] += ((float)dot[j] - (zp ? zp[j] : mid) * xsum) * (sc[j] * xs);
+        for (int j = 0; j < QP_TILE; ++j) {
+          float sc = p->scales16 ? qg_half_to_float(p->scales16[so + j])
+                                 : p->scales[so + j];
+          acc[j] += ((float)dot[j] - (zp ? zp[j] : mid) * xsum) * (sc * xs);
+        }
       }
       int64_t nv = p->n - t * QP_TILE < QP_TILE ? p->n - t * QP_TILE : QP_TILE;
       for (int64_t j = 0; j < nv; ++j)
@@ -160,7 +165,9 @@ VINLINE void qp_step(const qp_problem *p, int64_t r0, int64_t t, const int R,
     }
     for (int i = 0; i < T; ++i) {
       int64_t off = ((t + i) * blocks + g) * QP_TILE;
-      __m512 ws = _mm512_loadu_ps(p->scales + off);
+      __m512 ws = p->scales16 ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                                    (const __m256i *)(p->scales16 + off)))
+                              : _mm512_loadu_ps(p->scales + off);
       __m512 zp = p->zp ? _mm512_loadu_ps(p->zp + off) : mid;
       for (int r = 0; r < R; ++r) {
         int64_t rb = (r0 + r) * blocks + g;
@@ -219,7 +226,7 @@ static VNNI void qp_vnni(const qp_problem *p, int64_t r0, int64_t rows,
  * AVX2 kernel: vpmaddubsw + vpmaddwd on 8-column halves of a tile
  *===----------------------------------------------------------------------===*/
 
-#define AVX2T __attribute__((target("avx2,fma")))
+#define AVX2T __attribute__((target("avx2,fma,f16c")))
 #define AINLINE static inline __attribute__((always_inline)) AVX2T
 
 /* 4 bits: u8 nibbles x s8 activations, pair sums <= 2 * 15 * 127, so two
@@ -278,7 +285,9 @@ AINLINE void qp2_step(const qp_problem *p, int64_t r0, int64_t t, const int R) {
     const __m256 mid = _mm256_set1_ps((float)(1 << (p->bits - 1)));
     for (int h = 0; h < 2; ++h) {
       int64_t off = (t * blocks + g) * QP_TILE + 8 * h;
-      __m256 ws = _mm256_loadu_ps(p->scales + off);
+      __m256 ws = p->scales16 ? _mm256_cvtph_ps(_mm_loadu_si128(
+                                    (const __m128i *)(p->scales16 + off)))
+                              : _mm256_loadu_ps(p->scales + off);
       __m256 zp = p->zp ? _mm256_loadu_ps(p->zp + off) : mid;
       /* 4 bits: dot - zp * sum(x); 8 bits: dot' + (128 - zp) * sum(x). */
       __m256 zc = p->bits == 4 ? zp : _mm256_sub_ps(zp, _mm256_set1_ps(128.0f));
@@ -406,6 +415,15 @@ static AVX2T void quantize_row_avx2(const qp_problem *p, const float *a,
   }
 }
 
+/* The AVX2 kernel widens f16 scales with F16C (every AVX2 CPU has it;
+ * checked anyway). */
+static int has_f16c(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d))
+    return 0;
+  return (c >> 29) & 1;
+}
+
 static int has_vnni(void) {
   unsigned a, b, c, d;
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
@@ -430,7 +448,8 @@ static void qp_select(void) {
   if (strcmp(isa, "avx512") == 0 && has_vnni()) {
     qp_selected = qp_vnni;
     qp_name = "avx512vnni";
-  } else if (strcmp(isa, "avx2") == 0 || strcmp(isa, "avx512") == 0) {
+  } else if ((strcmp(isa, "avx2") == 0 || strcmp(isa, "avx512") == 0) &&
+             has_f16c()) {
     qp_selected = qp_avx2;
     qp_name = "avx2";
   }
@@ -493,10 +512,10 @@ void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
                           intptr_t a, int64_t sam, int64_t sak, intptr_t w,
                           intptr_t scales, intptr_t zp, intptr_t c, int64_t ldc,
                           int64_t bits, int64_t group) {
-  (void)flags;
   if (m <= 0 || n <= 0)
     return;
   pthread_once(&qp_once, qp_select);
+  int f16 = (flags & SEQC_QGEMM_F16_SCALES) != 0;
   struct timespec ts0, ts1;
   if (qp_trace)
     clock_gettime(CLOCK_MONOTONIC, &ts0);
@@ -511,7 +530,8 @@ void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
   p.tiles = (n + QP_TILE - 1) / QP_TILE;
   p.tile_bytes = QP_TILE * group * bits / 8;
   p.w = (const uint8_t *)w;
-  p.scales = (const float *)scales;
+  p.scales = f16 ? NULL : (const float *)scales;
+  p.scales16 = f16 ? (const uint16_t *)scales : NULL;
   p.zp = (const float *)zp;
   p.c = (float *)c;
   p.ldc = ldc;
@@ -559,15 +579,17 @@ void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
         (ts1.tv_sec - ts0.tv_sec) * 1e6 + (ts1.tv_nsec - ts0.tv_nsec) * 1e-3;
     fprintf(stderr,
             "seqc_uk_qgemm_packed[%s]: m=%ld n=%ld k=%ld bits=%ld group=%ld "
-            "zp=%d: %.1f us, %.1f GB/s of weights\n",
+            "zp=%d scales=%s: %.1f us, %.1f GB/s of weights\n",
             qp_name, (long)m, (long)n, (long)k, (long)bits, (long)group,
-            zp != 0, us, (double)p.tiles * p.blocks * p.tile_bytes / us * 1e-3);
+            zp != 0, f16 ? "f16" : "f32", us,
+            (double)p.tiles * p.blocks * p.tile_bytes / us * 1e-3);
   }
 }
 
-void seqc_uk_qgemm_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
-                        const uint8_t *w, const float *scales,
-                        const uint8_t *zp, uint8_t *pw, float *ps, float *pz) {
+/* Packs scales of `ssize` bytes (4: f32, 2: f16), copied bit for bit. */
+static void qp_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
+                    const uint8_t *w, const void *scales, int ssize,
+                    const uint8_t *zp, uint8_t *pw, void *ps, float *pz) {
   int64_t blocks = (k + group - 1) / group, blob = group * bits / 8;
   int64_t tiles = (n + QP_TILE - 1) / QP_TILE, tile_bytes = QP_TILE * blob;
   int64_t kpt = bits == 4 ? 8 : 4; /* k per 64-byte step */
@@ -577,7 +599,12 @@ void seqc_uk_qgemm_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
       uint8_t *dst = pw + (t * blocks + g) * tile_bytes;
       for (int j = 0; j < QP_TILE; ++j) {
         int64_t col = t * QP_TILE + j, o = (t * blocks + g) * QP_TILE + j;
-        ps[o] = col < n ? scales[col * blocks + g] : 0.0f;
+        if (col < n)
+          memcpy((char *)ps + o * ssize,
+                 (const char *)scales + (col * blocks + g) * ssize,
+                 (size_t)ssize);
+        else
+          memset((char *)ps + o * ssize, 0, (size_t)ssize);
         if (pz)
           pz[o] = col < n ? (float)zp[col * blocks + g] : 0.0f;
         if (col >= n)
@@ -592,4 +619,17 @@ void seqc_uk_qgemm_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
         }
       }
     }
+}
+
+void seqc_uk_qgemm_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
+                        const uint8_t *w, const float *scales,
+                        const uint8_t *zp, uint8_t *pw, float *ps, float *pz) {
+  qp_pack(n, k, bits, group, w, scales, 4, zp, pw, ps, pz);
+}
+
+void seqc_uk_qgemm_pack_f16(int64_t n, int64_t k, int64_t bits, int64_t group,
+                            const uint8_t *w, const uint16_t *scales,
+                            const uint8_t *zp, uint8_t *pw, uint16_t *ps,
+                            float *pz) {
+  qp_pack(n, k, bits, group, w, scales, 2, zp, pw, ps, pz);
 }
