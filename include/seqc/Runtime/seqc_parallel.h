@@ -46,6 +46,28 @@ void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
  * form, keyed by address and shape, for the life of the process. */
 #define SEQC_UK_B_CONST 2
 
+/* seqc_uk_sgemm with an epilogue applied to each finished tile of C:
+ * C = act(A*B [+ C] + pre terms) + post terms (lib/Runtime/ukernels/
+ * sgemm_epilogue.h). `ep` points at 21 int64: act (SEQC_UK_ACT_*), the
+ * number of terms (<= 3), how many of them come before the activation, then
+ * per term its base pointer and its strides over (b0, b1, b2, m, n) (0 =
+ * broadcast). Terms must not alias C. */
+void seqc_uk_sgemm_ep(int64_t flags, int64_t b0, int64_t b1, int64_t b2,
+                      int64_t m, int64_t n, int64_t k, intptr_t a, int64_t sa0,
+                      int64_t sa1, int64_t sa2, int64_t sam, int64_t sak,
+                      intptr_t b, int64_t sb0, int64_t sb1, int64_t sb2,
+                      int64_t sbk, int64_t sbn, intptr_t c, int64_t sc0,
+                      int64_t sc1, int64_t sc2, int64_t scm, int64_t scn,
+                      intptr_t ep);
+
+#define SEQC_UK_ACT_NONE 0
+#define SEQC_UK_ACT_RELU 1
+#define SEQC_UK_ACT_GELU_TANH 2 /* 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
+#define SEQC_UK_ACT_GELU_ERF 3  /* 0.5 x (1 + erf(x / sqrt(2))) */
+#define SEQC_UK_ACT_SILU 4
+#define SEQC_UK_ACT_SIGMOID 5
+#define SEQC_UK_ACT_TANH 6
+
 /* Name of the micro-kernel seqc_uk_sgemm uses on this CPU ("avx2", ...). */
 const char *seqc_uk_sgemm_kernel_name(void);
 

@@ -13,6 +13,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "sgemm_epilogue.h"
 #include "sgemm_kernels.h"
 
 #include "seqc/Runtime/seqc_parallel.h"
@@ -108,6 +109,8 @@ typedef struct gemm2d {
   float *c;
   int64_t sam, sak, sbk, sbn, scm, scn;
   int accumulate;
+  const seqc_sgemm_ep *ep; /* NULL: no epilogue */
+  const float *et[SEQC_EP_MAX_TERMS]; /* ep's terms for this problem */
 } gemm2d;
 
 /* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A as MR-row slivers. */
@@ -156,15 +159,20 @@ static void pack_b(const gemm2d *g, int64_t j0, int64_t nc, int64_t p0,
 }
 
 /* C[i0:i0+mc, j0:j0+nc] from packed A rows (ap) and packed B cols (bp). */
+/* `ep` (last K slice only) finishes each tile while it is in L1. */
 static void macro_tile(const gemm2d *g, int64_t i0, int64_t mc, int64_t j0,
                        int64_t nc, int64_t kc, const float *ap, const float *bp,
-                       int accumulate) {
+                       int accumulate, const seqc_sgemm_ep *ep) {
   int mr = g->kern->mr, nr = g->kern->nr;
   for (int64_t jr = 0; jr < nc; jr += nr)
-    for (int64_t ir = 0; ir < mc; ir += mr)
-      g->kern->fn(kc, ap + ir * kc, bp + jr * kc,
-                  g->c + (i0 + ir) * g->scm + (j0 + jr) * g->scn, g->scm,
-                  g->scn, min64(mr, mc - ir), min64(nr, nc - jr), accumulate);
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      float *ct = g->c + (i0 + ir) * g->scm + (j0 + jr) * g->scn;
+      g->kern->fn(kc, ap + ir * kc, bp + jr * kc, ct, g->scm, g->scn,
+                  min64(mr, mc - ir), min64(nr, nc - jr), accumulate);
+      if (ep)
+        seqc_sgemm_ep_tile(ep, g->et, i0 + ir, j0 + jr, ct, g->scm, g->scn,
+                           min64(mr, mc - ir), min64(nr, nc - jr));
+    }
 }
 
 /* Grow-only per-thread packing buffer (64-byte aligned). */
@@ -182,25 +190,31 @@ static float *scratch(size_t floats) {
 }
 
 static void zero_or_keep(const gemm2d *g) {
-  if (g->accumulate)
-    return;
-  for (int64_t i = 0; i < g->m; ++i)
-    for (int64_t j = 0; j < g->n; ++j)
-      g->c[i * g->scm + j * g->scn] = 0.0f;
+  if (!g->accumulate)
+    for (int64_t i = 0; i < g->m; ++i)
+      for (int64_t j = 0; j < g->n; ++j)
+        g->c[i * g->scm + j * g->scn] = 0.0f;
+  if (g->ep)
+    seqc_sgemm_ep_tile(g->ep, g->et, 0, 0, g->c, g->scm, g->scn, g->m, g->n);
 }
 
 /* C[i0:i0+mc, ...] like macro_tile, A read in place from row i0, column p0. */
 static void macro_tile_direct(const gemm2d *g, int64_t i0, int64_t mc,
                               int64_t j0, int64_t nc, int64_t p0, int64_t kc,
-                              const float *bp, int accumulate) {
+                              const float *bp, int accumulate,
+                              const seqc_sgemm_ep *ep) {
   int mr = g->kern->mr, nr = g->kern->nr;
   const float *a = g->a + i0 * g->sam + p0;
   for (int64_t jr = 0; jr < nc; jr += nr)
-    for (int64_t ir = 0; ir < mc; ir += mr)
-      g->kern->direct(kc, a + ir * g->sam, g->sam, bp + jr * kc,
-                      g->c + (i0 + ir) * g->scm + (j0 + jr) * g->scn, g->scm,
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      float *ct = g->c + (i0 + ir) * g->scm + (j0 + jr) * g->scn;
+      g->kern->direct(kc, a + ir * g->sam, g->sam, bp + jr * kc, ct, g->scm,
                       g->scn, min64(mr, mc - ir), min64(nr, nc - jr),
                       accumulate);
+      if (ep)
+        seqc_sgemm_ep_tile(ep, g->et, i0 + ir, j0 + jr, ct, g->scm, g->scn,
+                           min64(mr, mc - ir), min64(nr, nc - jr));
+    }
 }
 
 /* C[i0:i1, j0:j1] (+)= A * B in BLIS loop order: NC-wide column panels, KC
@@ -230,6 +244,7 @@ static void gemm_block(const gemm2d *g, int64_t i0, int64_t i1, int64_t j0,
     for (int64_t pc = 0; pc < g->k; pc += KC) {
       int64_t kc = min64(KC, g->k - pc);
       int acc = g->accumulate || pc > 0;
+      const seqc_sgemm_ep *ep = pc + kc >= g->k ? g->ep : NULL;
       const float *bpanel = bp;
       if (bpre)
         bpanel = bpre + (pc / KC) * nPad * KC + jc * kc;
@@ -238,11 +253,11 @@ static void gemm_block(const gemm2d *g, int64_t i0, int64_t i1, int64_t j0,
       for (int64_t ic = i0; ic < i1; ic += MC) {
         int64_t mc = min64(MC, i1 - ic);
         if (direct) {
-          macro_tile_direct(g, ic, mc, jc, nc, pc, kc, bpanel, acc);
+          macro_tile_direct(g, ic, mc, jc, nc, pc, kc, bpanel, acc, ep);
           continue;
         }
         pack_a(g, ic, mc, pc, kc, ap);
-        macro_tile(g, ic, mc, jc, nc, kc, ap, bpanel, acc);
+        macro_tile(g, ic, mc, jc, nc, kc, ap, bpanel, acc, ep);
       }
     }
   }
@@ -370,6 +385,10 @@ static gemm2d batch_problem(const batched *bt, int64_t idx) {
   g.a += i0 * bt->sa[0] + i1 * bt->sa[1] + i2 * bt->sa[2];
   g.b += i0 * bt->sb[0] + i1 * bt->sb[1] + i2 * bt->sb[2];
   g.c += i0 * bt->sc[0] + i1 * bt->sc[1] + i2 * bt->sc[2];
+  if (g.ep)
+    for (int t = 0; t < g.ep->nterm; ++t)
+      g.et[t] = g.ep->t[t] + i0 * g.ep->ts[t][0] + i1 * g.ep->ts[t][1] +
+                i2 * g.ep->ts[t][2];
   return g;
 }
 
@@ -409,18 +428,18 @@ static void run_batched(batched *bt, int64_t batches, double flops,
   }
 }
 
-void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
-                   int64_t n, int64_t k, intptr_t a, int64_t sa0, int64_t sa1,
-                   int64_t sa2, int64_t sam, int64_t sak, intptr_t b,
-                   int64_t sb0, int64_t sb1, int64_t sb2, int64_t sbk,
-                   int64_t sbn, intptr_t c, int64_t sc0, int64_t sc1,
-                   int64_t sc2, int64_t scm, int64_t scn) {
+static void sgemm_entry(int64_t flags, int64_t b0, int64_t b1, int64_t b2,
+                        int64_t m, int64_t n, int64_t k, intptr_t a,
+                        int64_t sa0, int64_t sa1, int64_t sa2, int64_t sam,
+                        int64_t sak, intptr_t b, int64_t sb0, int64_t sb1,
+                        int64_t sb2, int64_t sbk, int64_t sbn, intptr_t c,
+                        int64_t sc0, int64_t sc1, int64_t sc2, int64_t scm,
+                        int64_t scn, const seqc_sgemm_ep *ep) {
   if (b0 <= 0 || b1 <= 0 || b2 <= 0 || m <= 0 || n <= 0)
     return;
-  pthread_once(&select_once, select_kernel);
   batched bt = {{selected, m, n, k, (const float *)a, (const float *)b,
                  (float *)c, sam, sak, sbk, sbn, scm, scn,
-                 (int)(flags & SEQC_UK_ACCUMULATE)},
+                 (int)(flags & SEQC_UK_ACCUMULATE), ep, {0}},
                 b1,
                 b2,
                 {sa0, sa1, sa2},
@@ -438,8 +457,43 @@ void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
   double us = (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) * 1e-3;
   fprintf(stderr,
           "seqc_uk_sgemm[%s]: batch %ldx%ldx%ld m=%ld n=%ld k=%ld a(%ld,%ld) "
-          "b(%ld,%ld) c(%ld,%ld) flags=%ld: %.1f us, %.1f GFLOP/s\n",
+          "b(%ld,%ld) c(%ld,%ld) flags=%ld%s: %.1f us, %.1f GFLOP/s\n",
           selected->name, (long)b0, (long)b1, (long)b2, (long)m, (long)n,
           (long)k, (long)sam, (long)sak, (long)sbk, (long)sbn, (long)scm,
-          (long)scn, (long)flags, us, flops * batches / us * 1e-3);
+          (long)scn, (long)flags, ep ? " +epilogue" : "", us,
+          flops * batches / us * 1e-3);
+}
+
+void seqc_uk_sgemm(int64_t flags, int64_t b0, int64_t b1, int64_t b2, int64_t m,
+                   int64_t n, int64_t k, intptr_t a, int64_t sa0, int64_t sa1,
+                   int64_t sa2, int64_t sam, int64_t sak, intptr_t b,
+                   int64_t sb0, int64_t sb1, int64_t sb2, int64_t sbk,
+                   int64_t sbn, intptr_t c, int64_t sc0, int64_t sc1,
+                   int64_t sc2, int64_t scm, int64_t scn) {
+  pthread_once(&select_once, select_kernel);
+  sgemm_entry(flags, b0, b1, b2, m, n, k, a, sa0, sa1, sa2, sam, sak, b, sb0,
+              sb1, sb2, sbk, sbn, c, sc0, sc1, sc2, scm, scn, NULL);
+}
+
+void seqc_uk_sgemm_ep(int64_t flags, int64_t b0, int64_t b1, int64_t b2,
+                      int64_t m, int64_t n, int64_t k, intptr_t a, int64_t sa0,
+                      int64_t sa1, int64_t sa2, int64_t sam, int64_t sak,
+                      intptr_t b, int64_t sb0, int64_t sb1, int64_t sb2,
+                      int64_t sbk, int64_t sbn, intptr_t c, int64_t sc0,
+                      int64_t sc1, int64_t sc2, int64_t scm, int64_t scn,
+                      intptr_t desc) {
+  pthread_once(&select_once, select_kernel);
+  seqc_sgemm_ep ep;
+  int isa = 0;
+#if defined(__x86_64__)
+  isa = selected == &seqc_sgemm_kernel_avx512 ? 2
+        : selected == &seqc_sgemm_kernel_avx2 ? 1
+                                              : 0;
+#endif
+  if (!desc || !seqc_sgemm_ep_init(&ep, (const int64_t *)desc, isa)) {
+    fprintf(stderr, "seqc_uk_sgemm_ep: malformed epilogue descriptor\n");
+    abort();
+  }
+  sgemm_entry(flags, b0, b1, b2, m, n, k, a, sa0, sa1, sa2, sam, sak, b, sb0,
+              sb1, sb2, sbk, sbn, c, sc0, sc1, sc2, scm, scn, &ep);
 }
