@@ -205,7 +205,8 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   stage.start("lowering to LLVM dialect");
   if (failed(runPipeline(ctx, *module,
                          cuda ? gpuLinalgToLLVMPipeline(opts.cuda)
-                              : linalgToLLVMPipeline(opts.cpu.splitMaxOps),
+                              : linalgToLLVMPipeline(opts.cpu.splitMaxOps,
+                                                     opts.cpu.profileHooks),
                          opts)))
     return failure();
   if (opts.emit == EmitKind::Ptx) {

@@ -464,7 +464,14 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
   if (header)
     *header = generateHeader(fn, importOpts.modelName);
   if (failed(prepareABI(*module, importOpts.modelName, fn, "cpu")) ||
-      failed(runPipeline(ctx, *module, linalgToLLVMPipeline(), opts)))
+      failed(runPipeline(
+          ctx, *module,
+          linalgToLLVMPipeline(
+              CPUTargetOptions().splitMaxOps, opts.cpu.profileHooks,
+              // The report's label of this step's sites.
+              (plan.tokens == 1 ? "decode"
+                                : "prefill-T" + std::to_string(plan.tokens))),
+          opts)))
     return failure();
   if (printed && opts.emit == EmitKind::LLVMDialect) {
     *printed = printModule(*module, opts.printWeights);

@@ -32,7 +32,8 @@ std::string seqToLinalgPipeline(bool tiledAttention,
          "seq-fuse-elementwise,canonicalize,cse";
 }
 
-std::string linalgToLLVMPipeline(int64_t splitMaxOps) {
+std::string linalgToLLVMPipeline(int64_t splitMaxOps, bool profileHooks,
+                                 const std::string &profileLabel) {
   return "seq-strip-signedness,seq-distinct-results,seq-clone-shared-fills,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
@@ -48,7 +49,12 @@ std::string linalgToLLVMPipeline(int64_t splitMaxOps) {
          "seq-outline-parallel,"
          // Run-time shape checks -> seqc_rt_check_failed calls, before
          // convert-cf-to-llvm would make them abort().
-         "seq-lower-runtime-checks,"
+         "seq-lower-runtime-checks," +
+         // seq-run --profile: begin/end hooks around kernels and loop nests.
+         (!profileHooks           ? std::string()
+          : profileLabel.empty() ? std::string("seq-profile-hooks,")
+                                 : "seq-profile-hooks{label=" + profileLabel +
+                                       "},") +
          // Bounded function sizes keep LLVM's time linear in the graph.
          "seq-split-functions{max-ops=" +
          std::to_string(splitMaxOps) + "},"

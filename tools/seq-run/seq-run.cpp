@@ -1,7 +1,7 @@
 //===- seq-run.cpp - Run and check a seqc artifact ------------------------===//
 //
 // seq-run model.so [--data DIR] [--rtol R] [--atol A] [--bench N]
-//                  [--warmup K] [--threads N] [--print]
+//                  [--warmup K] [--threads N] [--print] [--profile[=ROWS]]
 // seq-run gen.so --prompt 12,5,77 --generate N [--temperature T] [--top-k K]
 //                [--top-p P] [--seed S] [--bench N] [--threads N]
 // seq-run --bisect model.onnx [--data DIR] [--rtol R] [--atol A] ...
@@ -101,6 +101,40 @@ Artifact loadArtifact(const std::string &path) {
     die("%s: invalid model description: %s", path.c_str(), a.lastError());
   return a;
 }
+
+/// --profile: the artifact's profiling API (lib/Runtime/profile.c). The
+/// profiled runs are the timed ones (--bench N), else the single run.
+struct Profiler {
+  decltype(&seqc_profile_enable) enable = nullptr;
+  decltype(&seqc_profile_reset) reset = nullptr;
+  decltype(&seqc_profile_rows) rows = nullptr;
+  decltype(&seqc_profile_format) format = nullptr;
+  long maxRows = 0;
+  double wallNs = 0; // the profiled runs' time as seen from here
+  long runs = 0;
+
+  void begin() {
+    if (runs == 0)
+      reset();
+    enable(1);
+  }
+  void end(double ns) {
+    enable(0);
+    wallNs += ns;
+    ++runs;
+  }
+  void report(const char *path) {
+    if (rows(nullptr, 0) <= 0)
+      die("%s: no profile hooks ran: compile the model with seqc "
+          "--profile-hooks",
+          path);
+    int64_t len = format(nullptr, 0, (int64_t)wallNs, runs, maxRows);
+    std::string text(len > 0 ? len + 1 : 1, '\0');
+    format(text.data(), (int64_t)text.size(), (int64_t)wallNs, runs, maxRows);
+    std::fputs(text.c_str(), stdout);
+  }
+};
+Profiler *profiler = nullptr;
 
 //===----------------------------------------------------------------------===//
 // Tensors
@@ -475,6 +509,7 @@ struct Options {
   double rtol = 1e-4, atol = 1e-5;
   long bench = 0, warmup = 3, threads = 0; // 0: the artifact's default
   bool print = false;
+  long profile = -1; // --profile[=ROWS]: rows shown (0: all); -1: off
   // --generate: seqc_generate on a session of a generation artifact; more
   // than one prompt (--prompt repeated, or ';'-separated): a batch.
   std::vector<std::string> prompts;
@@ -487,6 +522,7 @@ void usage(FILE *out) {
   std::fprintf(out,
                "usage: seq-run model.so [--data DIR] [--rtol R] [--atol A] "
                "[--bench N] [--warmup K] [--threads N] [--print]\n"
+               "               [--profile[=ROWS]]\n"
                "       seq-run --bisect model.onnx [--data DIR] [--rtol R] "
                "[--atol A] [--seqc-arg ARG]...\n"
                "  --bisect     compile a debug variant of model.onnx, run it "
@@ -503,6 +539,12 @@ void usage(FILE *out) {
                "$SEQC_NUM_THREADS, else all CPUs)\n"
                "  --print      print the shape and first values of each "
                "output\n"
+               "  --profile[=ROWS]\n"
+               "               time per kernel / parallel region / loop nest "
+               "of the timed\n"
+               "               runs (of the run without --bench): the ROWS "
+               "slowest (default\n"
+               "               40, 0: all); needs seqc --profile-hooks\n"
                "  --prompt IDS --generate N\n"
                "               generation artifacts: prefill the comma-"
                "separated token ids,\n"
@@ -586,6 +628,8 @@ Options parseArgs(int argc, char **argv) {
       o.seed = parseCount("--seed", next());
     } else if (arg == "--print") {
       o.print = true;
+    } else if (arg == "--profile") {
+      o.profile = hasInline ? parseCount("--profile", value.c_str()) : 40;
     } else if (arg.size() > 1 && arg[0] == '-') {
       die("unknown option '%s' (see --help)", arg.c_str());
     } else if (o.model.empty()) {
@@ -674,13 +718,20 @@ int runBatchGeneration(const Artifact &a, const Options &opt,
     if (create(0, batch, &s) != SEQC_OK)
       die("%s: %s", path, a.lastError());
     stepped.clear();
+    bool timed = !(r < runs - opt.bench && runs > 1);
+    if (profiler && timed)
+      profiler->begin();
     auto start = Clock::now();
     if (generate(s, ids.data(), lengths.data(), (int64_t)nMax, opt.generate,
                  &params, out.data(), counts.data(), onStep,
                  &stepped) != SEQC_OK)
       die("%s: %s", path, a.lastError());
+    if (profiler && timed)
+      profiler->end(
+          std::chrono::duration<double, std::nano>(Clock::now() - start)
+              .count());
     destroy(s);
-    if (r < runs - opt.bench && runs > 1)
+    if (!timed)
       continue; // warmup
     prefillMs.push_back(ms(start, stepped.empty() ? Clock::now() : stepped[0]));
     for (size_t i = 1; i < stepped.size(); ++i)
@@ -700,6 +751,8 @@ int runBatchGeneration(const Artifact &a, const Options &opt,
                 "tok/s)\n",
                 median(prefillMs), median(decodeMs), (int)batch,
                 1000.0 * batch / median(decodeMs));
+  if (profiler)
+    profiler->report(path);
   return 0;
 }
 
@@ -738,11 +791,18 @@ int runGeneration(const Artifact &a, const Options &opt) {
       die("%s: %s", path, a.lastError());
     picked.clear();
     int64_t count = 0;
+    bool timed = !(r < runs - opt.bench && runs > 1);
+    if (profiler && timed)
+      profiler->begin();
     auto start = Clock::now();
     if (generate(s, prompt.data(), (int64_t)prompt.size(), opt.generate,
                  &params, ids.data(), &count, onToken, &picked) != SEQC_OK)
       die("%s: %s", path, a.lastError());
-    if (r < runs - opt.bench && runs > 1)
+    if (profiler && timed)
+      profiler->end(
+          std::chrono::duration<double, std::nano>(Clock::now() - start)
+              .count());
+    if (!timed)
       continue; // warmup
     auto ms = [](Clock::time_point a, Clock::time_point b) {
       return std::chrono::duration<double, std::milli>(b - a).count();
@@ -763,6 +823,8 @@ int runGeneration(const Artifact &a, const Options &opt) {
   else
     std::printf("prefill %.3f ms, decode %.3f ms/token (%.1f tok/s)\n",
                 median(prefillMs), median(decodeMs), 1000.0 / median(decodeMs));
+  if (profiler)
+    profiler->report(path);
   return 0;
 }
 
@@ -831,6 +893,16 @@ int main(int argc, char **argv) {
     bind(a.lib, opt.model.c_str(), "seqc_set_num_threads", setThreads);
     if (setThreads((int32_t)opt.threads) != SEQC_OK)
       die("--threads %ld: rejected by the artifact", opt.threads);
+  }
+  Profiler prof;
+  if (opt.profile >= 0) {
+    const char *path = opt.model.c_str();
+    bind(a.lib, path, "seqc_profile_enable", prof.enable);
+    bind(a.lib, path, "seqc_profile_reset", prof.reset);
+    bind(a.lib, path, "seqc_profile_rows", prof.rows);
+    bind(a.lib, path, "seqc_profile_format", prof.format);
+    prof.maxRows = opt.profile;
+    profiler = &prof;
   }
   if (opt.generate >= 0)
     return runGeneration(a, opt);
@@ -913,7 +985,22 @@ int main(int argc, char **argv) {
       out[i].data = nullptr;
     }
   };
-  runOnce();
+  auto timedRun = [&]() {
+    if (profiler)
+      profiler->begin();
+    auto start = std::chrono::steady_clock::now();
+    runOnce();
+    auto end = std::chrono::steady_clock::now();
+    if (profiler)
+      profiler->end(
+          std::chrono::duration<double, std::nano>(end - start).count());
+    return std::chrono::duration<double, std::milli>(end - start).count();
+  };
+  // Without --bench, --profile profiles this (checked) run.
+  if (opt.bench > 0)
+    runOnce();
+  else
+    timedRun();
 
   bool ok = true;
   if (!opt.dataDir.empty()) {
@@ -938,13 +1025,8 @@ int main(int argc, char **argv) {
     for (long i = 0; i < opt.warmup; ++i)
       runOnce();
     std::vector<double> ms;
-    for (long i = 0; i < opt.bench; ++i) {
-      auto start = std::chrono::steady_clock::now();
-      runOnce();
-      auto end = std::chrono::steady_clock::now();
-      ms.push_back(
-          std::chrono::duration<double, std::milli>(end - start).count());
-    }
+    for (long i = 0; i < opt.bench; ++i)
+      ms.push_back(timedRun());
     std::vector<double> sorted = ms;
     std::sort(sorted.begin(), sorted.end());
     size_t n = sorted.size();
@@ -958,5 +1040,7 @@ int main(int argc, char **argv) {
         "median latency: %.4f ms (%zu runs); min %.4f ms, mean %.4f ms\n",
         median, n, sorted.front(), mean);
   }
+  if (profiler)
+    profiler->report(opt.model.c_str());
   return ok ? 0 : 1;
 }

@@ -87,6 +87,11 @@ static cl::opt<int64_t> splitMaxOps(
              "noinline functions, so LLVM's time stays linear in the graph "
              "(0: one function per graph)"),
     cl::init(250), cl::Hidden, cl::cat(compileCat));
+static cl::opt<bool> profileHooks(
+    "profile-hooks",
+    cl::desc("Time each kernel call, parallel region and loop nest when "
+             "profiling is on (seq-run --profile, SEQC_PROFILE=1)"),
+    cl::init(false), cl::cat(compileCat));
 static cl::opt<bool>
     printWeights("print-weights",
                  cl::desc("Print weight blobs in IR output (not elided)"),
@@ -328,6 +333,7 @@ int main(int argc, char **argv) {
   opts.cpu.optLevel = optLevel;
   opts.cpu.compileThreads = std::max(1u, unsigned(compileThreads));
   opts.cpu.splitMaxOps = splitMaxOps;
+  opts.cpu.profileHooks = profileHooks;
   opts.target = target;
   opts.cuda.arch = gpuArch;
   if (!StringRef(gpuArch).starts_with("sm_") || gpuArch.size() < 5) {

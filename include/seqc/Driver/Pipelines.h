@@ -19,7 +19,11 @@ std::string seqToLinalgPipeline(bool tiledAttention = true,
 /// linalg on tensors -> LLVM dialect with the C entry point:
 /// `seq-lower-to-llvm`. Functions of more than `splitMaxOps` nested ops are
 /// split into noinline pieces (seq-split-functions; 0: not split).
-std::string linalgToLLVMPipeline(int64_t splitMaxOps = 250);
+/// `profileHooks`: time each kernel call and loop nest (seq-profile-hooks,
+/// `seqc --profile-hooks`), the report naming this module `profileLabel`.
+std::string linalgToLLVMPipeline(int64_t splitMaxOps = 250,
+                                 bool profileHooks = false,
+                                 const std::string &profileLabel = "");
 /// Registers them as named pass pipelines (for seq-opt).
 void registerPipelines();
 } // namespace seqc

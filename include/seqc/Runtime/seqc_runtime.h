@@ -125,6 +125,32 @@ void seqc_release_threads(void);
 /* Size in bytes of one element of `dtype` (0 if unknown). */
 int64_t seqc_dtype_size(int32_t dtype);
 
+/* Profiling (artifacts compiled with seqc --profile-hooks; lib/Runtime/
+ * profile.c): time, calls and FLOPs per kernel call, parallel region and
+ * loop nest ("site") while enabled. SEQC_PROFILE=1 enables it for the whole
+ * process and prints the report to stderr at exit. */
+typedef struct seqc_profile_row {
+  const char *name;  /* what ran: kernel and sizes, ONNX nodes */
+  const char *label; /* the module's label ("" or a generation step's) */
+  int64_t calls, ns, flops; /* flops: 0 where not known */
+} seqc_profile_row;
+void seqc_profile_enable(int32_t on);
+int32_t seqc_profile_enabled(void);
+/* Zeroes every counter (not while a run is in progress). */
+void seqc_profile_reset(void);
+/* Writes up to `capacity` rows, slowest first; returns how many sites ran
+ * (0: none, e.g. an artifact without hooks). */
+int64_t seqc_profile_rows(seqc_profile_row *rows, int64_t capacity);
+/* Time spent in the graph functions (and their number of runs). */
+int64_t seqc_profile_run_ns(int64_t *runs);
+/* The report as text (at most `capacity` bytes with the NUL; returns the
+ * full length, as snprintf): per site ms/run, share of `total_ns` (<= 0:
+ * the graph functions' time), calls/run and GFLOP/s, the `max_rows` (0:
+ * all) slowest, then the time outside the sites and the total. `runs` <= 0:
+ * the graph functions' count. */
+int64_t seqc_profile_format(char *buf, int64_t capacity, int64_t total_ns,
+                            int64_t runs, int64_t max_rows);
+
 /*===----------------------------------------------------------------------===*
  * Generation (artifacts built with seqc --max-seq-len: a decode step with a
  * KV cache that the session owns; see lib/Runtime/session.c)

@@ -17,6 +17,8 @@ struct CPUTargetOptions {
   unsigned compileThreads = 2;
   /// `seqc --split-max-ops`: seq-split-functions' max-ops (0: no split).
   int64_t splitMaxOps = 250;
+  /// `seqc --profile-hooks`: seq-profile-hooks (seq-run --profile).
+  bool profileHooks = false;
 };
 
 /// Translates an LLVM-dialect module to LLVM IR, configured and optimized

@@ -76,4 +76,36 @@ def SeqSplitFunctions : Pass<"seq-split-functions", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def SeqProfileHooks : Pass<"seq-profile-hooks", "::mlir::ModuleOp"> {
+  let summary = "Time each kernel call, parallel region and loop nest "
+                "(seq-run --profile)";
+  let description = [{
+    Runs after seq-outline-parallel. In every function but the outlined
+    parallel bodies, each unit of work is wrapped in
+    `seqc_prof_begin(table, id)` / `seqc_prof_end(table, id, flops)`
+    (lib/Runtime/profile.c): a call of a runtime kernel (`seqc_uk_*`,
+    `seqc_parallel_for`), an outermost loop nest that calls no kernel, and a
+    `memref.copy`. Loops that call kernels are not units themselves; their
+    kernel calls and inner loop nests are. `flops` is computed at run time
+    from the kernel's sizes (2mnk for the GEMMs) or from a static count of
+    the floating-point ops of the loop body times its trip counts (0 when
+    not static). Public functions also call `seqc_prof_run_begin/end`.
+    The ids index `__seqc_prof_table`, an internal global holding each
+    site's name (what ran, static shapes, the ONNX node names of its
+    location) and its counters; the runtime registers the table the first
+    time a hook runs while profiling is on. Disabled, a hook is a call and
+    one predictable branch.
+  }];
+  let options = [
+    Option<"label", "label", "std::string", "\"\"",
+           "Name of this module's table in the report (generation steps)">,
+    Option<"loops", "loops", "bool", "true",
+           "Also time loop nests and copies (false: kernels and parallel "
+           "regions only)">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // SEQC_TARGET_CPU_PASSES
