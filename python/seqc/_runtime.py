@@ -284,6 +284,58 @@ class Artifact:
                 results[i].view(np.uint8)[...] &= (1 << bits) - 1
         return results
 
+    def profile(self, *arrays, runs=1, **named):
+        """Runs the model `runs` times with profiling on (an artifact
+        compiled with ``extra_args=["--profile-hooks"]``) and returns
+        ``(outputs, rows)``: the last run's outputs, and one dict per timed
+        site (kernel call, parallel region, loop nest), slowest first, with
+        ``name``, ``label``, ``calls``, ``ms`` (per run), ``share`` (of the
+        runs' wall time, %) and ``gflops`` (None where FLOPs are unknown).
+        A last row ``name="(outside timed regions)"`` holds the rest."""
+        import time
+        lib = self._check_open()
+        if getattr(lib, "seqc_profile_rows", None) is None:
+            raise SeqcError(f"{self.path}: artifact has no profiling runtime")
+
+        class _Row(ctypes.Structure):
+            _fields_ = [("name", ctypes.c_char_p), ("label", ctypes.c_char_p),
+                        ("calls", ctypes.c_int64), ("ns", ctypes.c_int64),
+                        ("flops", ctypes.c_int64)]
+
+        lib.seqc_profile_enable.argtypes = [ctypes.c_int32]
+        lib.seqc_profile_rows.restype = ctypes.c_int64
+        lib.seqc_profile_rows.argtypes = [ctypes.POINTER(_Row), ctypes.c_int64]
+        lib.seqc_profile_reset()
+        wall = 0
+        try:
+            for _ in range(max(int(runs), 1)):
+                lib.seqc_profile_enable(1)
+                start = time.perf_counter_ns()
+                outputs = self.run(*arrays, **named)
+                wall += time.perf_counter_ns() - start
+                lib.seqc_profile_enable(0)
+        finally:
+            lib.seqc_profile_enable(0)
+        n = lib.seqc_profile_rows(None, 0)
+        if n <= 0:
+            raise SeqcError(f"{self.path}: no profile hooks ran: compile the "
+                            "model with seqc --profile-hooks")
+        buf = (_Row * n)()
+        n = min(n, lib.seqc_profile_rows(buf, n))
+        runs = max(int(runs), 1)
+        rows = [{"name": r.name.decode(errors="replace"),
+                 "label": (r.label or b"").decode(errors="replace"),
+                 "calls": r.calls / runs, "ms": r.ns / runs / 1e6,
+                 "share": 100.0 * r.ns / wall if wall else 0.0,
+                 "gflops": r.flops / r.ns if r.flops > 0 and r.ns > 0 else None}
+                for r in buf[:n]]
+        other = wall - sum(r.ns for r in buf[:n])
+        rows.append({"name": "(outside timed regions)", "label": "",
+                     "calls": 0, "ms": other / runs / 1e6,
+                     "share": 100.0 * other / wall if wall else 0.0,
+                     "gflops": None})
+        return outputs, rows
+
     _run_plan = None
 
     def _make_run_plan(self):
