@@ -7,7 +7,12 @@
  * calls therefore use the runtime's packed-constant cache exactly like the
  * compiled model (the first repetition, not reported, packs them).
  *
- *   sgemm_peak threads reps checkdir|- m,n,k,count,flags[,sbk] ...
+ *   sgemm_peak threads reps checkdir|- m,n,k,count,flags[,sbk[,region]] ...
+ *
+ * region=1: the model makes these calls from inside a parallel loop (the
+ * tiled attention's (batch, head, q-tile) tasks), where each runs on one
+ * thread: the shape's `count` calls are then spread over the pool with
+ * seqc_parallel_for, and each rep's time is the loop's wall time / count.
  *
  * Prints `kernel=<name>` and per shape one line `shape=<i> us=<t0>,<t1>,...`
  * (every timed call). With a check directory it writes, per shape, A, B (the
@@ -25,7 +30,7 @@
 int seqc_set_num_threads(int n);
 
 typedef struct shape {
-  long m, n, k, count, flags, sbk;
+  long m, n, k, count, flags, sbk, region;
   float *a, **b, **c;
 } shape;
 
@@ -60,6 +65,11 @@ static void call(const shape *s, long i) {
                 (intptr_t)s->c[i], 0, 0, 0, s->n, 1);
 }
 
+static void region_task(void *ctx, int64_t begin, int64_t end) {
+  for (int64_t j = begin; j < end; ++j)
+    call(ctx, j);
+}
+
 static void dump(const char *dir, int idx, const char *what, const float *p,
                  long n) {
   char path[4096];
@@ -90,8 +100,9 @@ int main(int argc, char **argv) {
   for (int i = 0; i < ns; ++i) {
     shape *s = &sh[i];
     s->sbk = -1;
-    int got = sscanf(argv[4 + i], "%ld,%ld,%ld,%ld,%ld,%ld", &s->m, &s->n,
-                     &s->k, &s->count, &s->flags, &s->sbk);
+    s->region = 0;
+    int got = sscanf(argv[4 + i], "%ld,%ld,%ld,%ld,%ld,%ld,%ld", &s->m, &s->n,
+                     &s->k, &s->count, &s->flags, &s->sbk, &s->region);
     if (s->sbk < 0)
       s->sbk = s->n;
     if (got < 5 || s->m < 1 || s->n < 1 || s->k < 1 || s->count < 1 ||
@@ -112,7 +123,15 @@ int main(int argc, char **argv) {
   for (int i = 0; i < ns; ++i)
     us[i] = malloc(sizeof(double) * reps * sh[i].count);
   for (int r = -1; r < reps; ++r) /* r = -1: warm-up, packs the weights */
-    for (int i = 0; i < ns; ++i)
+    for (int i = 0; i < ns; ++i) {
+      if (sh[i].region) {
+        double t0 = now_us();
+        seqc_parallel_for(sh[i].count, region_task, &sh[i]);
+        double t = (now_us() - t0) / sh[i].count;
+        for (long j = 0; r >= 0 && j < sh[i].count; ++j)
+          us[i][r * sh[i].count + j] = t;
+        continue;
+      }
       for (long j = 0; j < sh[i].count; ++j) {
         double t0 = now_us();
         call(&sh[i], j);
@@ -120,6 +139,7 @@ int main(int argc, char **argv) {
         if (r >= 0)
           us[i][r * sh[i].count + j] = t;
       }
+    }
   for (int i = 0; i < ns; ++i) {
     printf("shape=%d us=", i);
     for (long t = 0; t < reps * sh[i].count; ++t)

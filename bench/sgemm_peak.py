@@ -40,7 +40,8 @@ from benchutil import isa_line  # noqa: E402
 SHARED = Path(os.environ.get("SEQC_SHARED", ROOT.parent / "shared"))
 TRACE_RE = re.compile(
     r"seqc_uk_sgemm\[(\w+)\]: batch (\d+)x(\d+)x(\d+) m=(\d+) n=(\d+) k=(\d+) "
-    r"a\((\d+),(\d+)\) b\((\d+),(\d+)\) c\((\d+),(\d+)\) flags=(\d+)")
+    r"a\((\d+),(\d+)\) b\((\d+),(\d+)\) c\((\d+),(\d+)\) flags=(\d+)( \+epilogue)?"
+    r"( in-region)?:")
 
 
 def cc():
@@ -74,8 +75,9 @@ def cpu_isas():
     return isas
 
 
-def model_shapes(cache: Path, build_dir: Path, graph: str):
-    """(m, n, k, count, flags, sbk) of every distinct call of one run."""
+def model_shapes(cache: Path, build_dir: Path, graph: str, threads: int):
+    """(m, n, k, count, flags, sbk, region) of every distinct call of one
+    run; region: made from inside a parallel loop (one thread per call)."""
     gdir = SHARED / "graphs" / graph
     if not gdir.exists():
         sys.exit(f"error: {gdir} not found (set SEQC_SHARED)")
@@ -83,25 +85,27 @@ def model_shapes(cache: Path, build_dir: Path, graph: str):
     if not (mdir / "model.onnx").exists():
         subprocess.run([sys.executable, str(SHARED / "tools/materialize.py"), str(gdir),
                         str(mdir)], check=True, capture_output=True)
-    if not so.exists():
+    lib = build_dir / "lib/libseqc_runtime.a"
+    if not so.exists() or so.stat().st_mtime < lib.stat().st_mtime:  # links the runtime
         subprocess.run([str(build_dir / "bin/seqc"), str(mdir / "model.onnx"), "--emit=so",
                         "-o", str(so)], check=True)
     env = dict(os.environ, SEQC_UK_TRACE="1")
-    r = subprocess.run([str(build_dir / "bin/seq-run"), str(so), "--threads", "1"],
+    r = subprocess.run([str(build_dir / "bin/seq-run"), str(so), "--threads", str(threads)],
                        env=env, capture_output=True, text=True, check=True)
     counts = collections.Counter()
     for line in r.stderr.splitlines():
         mt = TRACE_RE.search(line)
         if not mt:
             continue
-        b0, b1, b2, m, n, k, sam, sak, sbk, sbn, scm, scn, flags = map(int, mt.groups()[1:])
+        b0, b1, b2, m, n, k, sam, sak, sbk, sbn, scm, scn, flags = map(int, mt.groups()[1:14])
+        region = int(mt.group(16) is not None)
         if (b0, b1, b2) != (1, 1, 1) or sak != 1 or sbn != 1 or scn != 1 or sam != k \
                 or scm != n:
             sys.exit(f"error: call layout not covered by the driver: {line}")
-        counts[(m, n, k, flags, sbk)] += b0 * b1 * b2
+        counts[(m, n, k, flags, sbk, region)] += b0 * b1 * b2
     if not counts:
         sys.exit("error: no seqc_uk_sgemm calls traced")
-    return [(m, n, k, c, f, sbk) for (m, n, k, f, sbk), c in counts.items()]
+    return [(m, n, k, c, f, sbk, rg) for (m, n, k, f, sbk, rg), c in counts.items()]
 
 
 def peak(exe, threads, isa, reps=5, miters=20):
@@ -128,7 +132,7 @@ def run_driver(drv, isa, threads, reps, shapes, check_dir=None):
 def check(check_dir: Path, shapes):
     """max |C - (C0?) - A @ B| relative to |A| |B| k, per shape."""
     worst = 0.0
-    for i, (m, n, k, _, flags, sbk) in enumerate(shapes):
+    for i, (m, n, k, _, flags, sbk, _) in enumerate(shapes):
         rd = lambda w, *s: np.fromfile(check_dir / f"shape{i}_{w}.f32", np.float32).reshape(s)
         a, b = rd("a", m, k).astype(np.float64), rd("b", k, sbk)[:, :n].astype(np.float64)
         want = a @ b + (rd("c0", m, n) if flags & 1 else 0)
@@ -143,7 +147,7 @@ def ort_session(shape, threads):
     import onnx
     import onnxruntime as ort
     from onnx import TensorProto as T, helper, numpy_helper
-    m, n, k, count, flags, _ = shape
+    m, n, k, count, flags, _, _ = shape
     rng = np.random.default_rng(0)
     const = bool(flags & 2)
     nodes, inits, ins = [], [], [helper.make_tensor_value_info("A", T.FLOAT, [m, k])]
@@ -189,7 +193,7 @@ def main():
     a.cache.mkdir(parents=True, exist_ok=True)
     print(isa_line())
     peak_exe, drv = build(a.cache, a.build)
-    shapes = model_shapes(a.cache, a.build, a.graph)
+    shapes = model_shapes(a.cache, a.build, a.graph, a.threads)
     shapes.sort(key=lambda s: -s[0] * s[1] * s[2] * s[3])
     isas = cpu_isas()
     if not isas:
@@ -235,7 +239,7 @@ def main():
         pk[isa] = max([pk[isa], peak(peak_exe, a.threads, isa)] + probes[isa])
 
     best = max(pk.values())
-    hdr = f"{'shape m x n x k':>18} {'flags':>5} {'calls':>5}"
+    hdr = f"{'shape m x n x k':>18} {'flags':>5} {'calls':>5} "
     for isa in isas:
         hdr += f" | {isa + ' GF/s':>12} {'%peak':>6}"
     if ort:
@@ -244,8 +248,8 @@ def main():
     tot_us = {isa: 0.0 for isa in isas}
     tot_ort = 0.0
     for i, s in enumerate(shapes):
-        m, n, k, cnt, flags, _ = s
-        line = f"{f'{m} x {n} x {k}':>18} {flags:>5} {cnt:>5}"
+        m, n, k, cnt, flags, _, region = s
+        line = f"{f'{m} x {n} x {k}':>18} {flags:>5} {cnt:>5}{'*' if region else ' '}"
         for isa in isas:
             med = statistics.median(us[isa][i])
             tot_us[isa] += med * cnt
@@ -257,7 +261,7 @@ def main():
             gf = flops[i] / med * 1e-3
             line += f" | {gf:9.1f} {100 * gf / best:5.1f}%"
         print(line)
-    line = f"{'FLOP-weighted':>18} {'':>5} {sum(s[3] for s in shapes):>5}"
+    line = f"{'FLOP-weighted':>18} {'':>5} {sum(s[3] for s in shapes):>5} "
     for isa in isas:
         gf = total / tot_us[isa] * 1e-3
         line += f" | {gf:12.1f} {100 * gf / pk[isa]:5.1f}%"
@@ -270,6 +274,8 @@ def main():
               f"probes {min(probes[isa]):.0f}-{max(probes[isa]):.0f}); matmuls of one "
               f"prefill {tot_us[isa] / 1e3:.2f} ms = {total / tot_us[isa] * 1e-3:.1f} GFLOP/s "
               f"= {100 * total / tot_us[isa] * 1e-3 / pk[isa]:.1f}% of peak")
+    print("* calls the model makes inside a parallel loop (the attention's tiles): "
+          "one thread each, spread over the pool; GFLOP/s = all of them / wall time")
     if ort:
         print(f"onnxruntime MatMul: {tot_ort / 1e3:.2f} ms (% of the best ISA peak, "
               f"{best:.1f} GFLOP/s)")

@@ -457,10 +457,11 @@ static void sgemm_entry(int64_t flags, int64_t b0, int64_t b1, int64_t b2,
   double us = (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) * 1e-3;
   fprintf(stderr,
           "seqc_uk_sgemm[%s]: batch %ldx%ldx%ld m=%ld n=%ld k=%ld a(%ld,%ld) "
-          "b(%ld,%ld) c(%ld,%ld) flags=%ld%s: %.1f us, %.1f GFLOP/s\n",
+          "b(%ld,%ld) c(%ld,%ld) flags=%ld%s%s: %.1f us, %.1f GFLOP/s\n",
           selected->name, (long)b0, (long)b1, (long)b2, (long)m, (long)n,
           (long)k, (long)sam, (long)sak, (long)sbk, (long)sbn, (long)scm,
-          (long)scn, (long)flags, ep ? " +epilogue" : "", us,
+          (long)scn, (long)flags, ep ? " +epilogue" : "",
+          seqc_in_parallel_region() ? " in-region" : "", us,
           flops * batches / us * 1e-3);
 }
 
