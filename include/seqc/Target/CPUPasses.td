@@ -24,7 +24,19 @@ def SeqLowerToUkernels : Pass<"seq-lower-to-ukernels", "::mlir::ModuleOp"> {
     contraction is folded into the call (overwrite instead of accumulate).
     The runtime packs, cache-blocks, multi-threads and dispatches to an
     AVX-512, AVX2/FMA or portable kernel by CPUID.
+
+    With `epilogues`, the elementwise linalg.generic that is the only
+    reader of such a contraction's output (bias, residual add, relu, GELU,
+    SiLU, sigmoid, tanh; see lib/Target/CPU/GemmEpilogue.h) is folded into
+    a `seqc_uk_sgemm_ep` call that writes the consumer's output and applies
+    it to each finished C tile. `SEQC_GEMM_EPILOGUES=0` in the environment
+    turns it off.
   }];
+  let options = [
+    Option<"epilogues", "epilogues", "bool", "true",
+           "Fold elementwise consumers (bias, residual, activation) into "
+           "the GEMM call">
+  ];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];

@@ -12,11 +12,14 @@
 #include "seqc/Target/CPUPasses.h"
 
 #include "../Contraction.h"
+#include "GemmEpilogue.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Matchers.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -27,6 +30,7 @@ namespace seqc {
 namespace {
 
 constexpr StringLiteral kSgemm = "seqc_uk_sgemm";
+constexpr StringLiteral kSgemmEp = "seqc_uk_sgemm_ep";
 constexpr int kMaxBatch = 3;
 
 /// Loop roles of a contraction generic: where each loop dim appears in each
@@ -122,24 +126,16 @@ static Operand describe(OpBuilder &b, Location loc, Value memref) {
   return o;
 }
 
-static func::FuncOp declareSgemm(ModuleOp module) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(kSgemm))
+static func::FuncOp declareSgemm(ModuleOp module, StringRef name = kSgemm,
+                                 unsigned numArgs = 25) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  SmallVector<Type> args(25, b.getI64Type());
-  auto f = func::FuncOp::create(b, module.getLoc(), kSgemm,
+  SmallVector<Type> args(numArgs, b.getI64Type());
+  auto f = func::FuncOp::create(b, module.getLoc(), name,
                                 b.getFunctionType(args, {}));
   f.setPrivate();
   return f;
-}
-
-/// True if `fill` writes zero into exactly `out` and nothing reads `out`
-/// between it and `op`.
-static bool isZeroFillOf(Operation *prev, Value out) {
-  auto fill = dyn_cast_or_null<linalg::FillOp>(prev);
-  if (!fill || fill.getDpsInitOperand(0)->get() != out)
-    return false;
-  return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
 }
 
 /// True if `v` is (a view of) a constant memref.global: its address and
@@ -158,17 +154,78 @@ static bool isConstantGlobal(Value v, ModuleOp module) {
   return false;
 }
 
+/// Strides of `o` over C's dims (`dims`: see target::GemmEpilogue).
+static SmallVector<Value> stridesOverC(const Operand &o, ArrayRef<int64_t> dims,
+                                       Value zero) {
+  SmallVector<Value> s;
+  for (int64_t d : dims)
+    s.push_back(d < 0 ? zero : o.strides[d]);
+  return s;
+}
+
+/// Calls seqc_uk_sgemm_ep with `args` and a stack descriptor of `ep`'s
+/// activation and terms (scoped: the call may sit in a loop).
+static void callWithEpilogue(OpBuilder &b, Location loc, ModuleOp module,
+                             SmallVector<Value> args,
+                             const target::GemmEpilogue &ep,
+                             ArrayRef<int64_t> cLoops, Value zero) {
+  auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
+  OpBuilder::InsertionGuard guard(b);
+  b.createBlock(&scope.getBodyRegion());
+  Value desc = memref::AllocaOp::create(
+      b, loc, MemRefType::get({3 + 6 * 3}, b.getI64Type()));
+  int64_t slot = 0;
+  auto store = [&](Value v) {
+    memref::StoreOp::create(
+        b, loc, v, desc,
+        arith::ConstantIndexOp::create(b, loc, slot++).getResult());
+  };
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
+  };
+  store(cst(ep.act));
+  store(cst(ep.terms.size()));
+  store(cst(ep.npre));
+  for (auto [t, dims] : llvm::zip(ep.terms, ep.termDims)) {
+    Operand o = describe(b, loc, t);
+    SmallVector<Value> s = stridesOverC(o, dims, zero);
+    store(o.ptr);
+    // cLoops: C dim of each batch loop (-1: unused), then of m and n.
+    for (int64_t d : cLoops)
+      store(d < 0 ? zero : s[d]);
+  }
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, desc);
+  args.push_back(
+      arith::IndexCastOp::create(b, loc, b.getI64Type(), base).getResult());
+  func::CallOp::create(b, loc, declareSgemm(module, kSgemmEp, 26), args);
+  memref::AllocaScopeReturnOp::create(b, loc);
+}
+
 static LogicalResult lower(linalg::GenericOp op, const Contraction &c,
-                           func::FuncOp callee) {
+                           func::FuncOp callee, bool epilogues) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value out = op.getDpsInitOperand(0)->get();
-  Operation *prev = op->getPrevNode();
-  bool overwrite = isZeroFillOf(prev, out);
+  linalg::FillOp fill = target::findZeroFill(op);
+  bool overwrite = fill != nullptr;
+  // An elementwise consumer becomes the call's epilogue; the call then
+  // runs where the consumer was and writes the consumer's output.
+  std::optional<target::GemmEpilogue> ep;
+  if (overwrite && epilogues)
+    ep = target::matchGemmEpilogue(op);
+  if (ep)
+    b.setInsertionPoint(ep->consumer);
   SmallVector<Operand> ops;
   for (Value v : op->getOperands())
     ops.push_back(describe(b, loc, v));
-  int64_t flagBits = overwrite ? 0 : 1; // SEQC_UK_ACCUMULATE
+  if (ep) {
+    Operand y = describe(b, loc, ep->out);
+    ops[2].ptr = y.ptr;
+    ops[2].strides = stridesOverC(y, ep->outDims,
+                                  arith::ConstantIntOp::create(b, loc, 0, 64));
+  }
+  int64_t flagBits =
+      overwrite && !(ep && ep->accumulate) ? 0 : 1; // SEQC_UK_ACCUMULATE
   if (isConstantGlobal(op.getDpsInputOperand(1)->get(),
                        op->getParentOfType<ModuleOp>()))
     flagBits |= 2; // SEQC_UK_B_CONST
@@ -205,14 +262,26 @@ static LogicalResult lower(linalg::GenericOp op, const Contraction &c,
     args.push_back(stride(i, rowLoop[i]));
     args.push_back(stride(i, colLoop[i]));
   }
-  func::CallOp::create(b, loc, callee, args);
-  if (overwrite)
-    prev->erase();
+  if (ep) {
+    SmallVector<int64_t> cLoops;
+    for (int j = 0; j < kMaxBatch; ++j)
+      cLoops.push_back(j < (int)batch.size() ? c.pos[2][batch[j]] : -1);
+    cLoops.append({c.pos[2][c.m], c.pos[2][c.n]});
+    callWithEpilogue(b, loc, op->getParentOfType<ModuleOp>(), args, *ep, cLoops,
+                     zero);
+    ep->consumer->erase();
+  } else {
+    func::CallOp::create(b, loc, callee, args);
+  }
+  if (fill)
+    fill->erase();
   op->erase();
   return success();
 }
 
 struct LowerToUkernelsPass : impl::SeqLowerToUkernelsBase<LowerToUkernelsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Named contractions (matmul, batch_matmul, matmul_transpose_b, ...)
@@ -237,8 +306,11 @@ struct LowerToUkernelsPass : impl::SeqLowerToUkernelsBase<LowerToUkernelsPass> {
     if (work.empty())
       return;
     func::FuncOp callee = declareSgemm(module);
+    // $SEQC_GEMM_EPILOGUES=0 turns fusion off (before/after benchmarks).
+    const char *env = std::getenv("SEQC_GEMM_EPILOGUES");
+    bool fuse = epilogues && !(env && StringRef(env) == "0");
     for (auto &[op, c] : work)
-      (void)lower(op, c, callee);
+      (void)lower(op, c, callee, fuse);
   }
 };
 
