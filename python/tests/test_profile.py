@@ -3,6 +3,7 @@ kernel call, parallel region and loop nest whose shares add up to the run,
 the matmul kernels named with their shapes and ONNX nodes at GFLOP/s > 0,
 and the same outputs with profiling on, off, or not compiled in."""
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -18,13 +19,14 @@ GPT2 = SHARED / "models" / "gpt2"
 
 
 def _mlp(path):
-    """X[64,256] @ W1[256,192] -> Tanh -> @ W2[192,96]: two sgemm calls with
-    constant weights and an elementwise region between them."""
+    """X[64,256] @ W1[256,192] -> Softmax -> @ W2[192,96]: two sgemm calls
+    with constant weights and a row-reduction region between them (not a
+    GEMM epilogue)."""
     rng = np.random.default_rng(0)
     w1 = numpy_helper.from_array(rng.standard_normal((256, 192)).astype(np.float32) * 0.1, "W1")
     w2 = numpy_helper.from_array(rng.standard_normal((192, 96)).astype(np.float32) * 0.1, "W2")
     nodes = [helper.make_node("MatMul", ["X", "W1"], ["H"], name="/up/MatMul"),
-             helper.make_node("Tanh", ["H"], ["A"], name="/act/Tanh"),
+             helper.make_node("Softmax", ["H"], ["A"], axis=-1, name="/act/Softmax"),
              helper.make_node("MatMul", ["A", "W2"], ["Y"], name="/down/MatMul")]
     g = helper.make_graph(nodes, "mlp",
                           [helper.make_tensor_value_info("X", T.FLOAT, [64, 256])],
@@ -74,7 +76,8 @@ def _check_table(rows, matmuls):
     # The timed regions are most of the run, not the rest.
     assert body[-1][1] < 50.0, body
     for name in matmuls:
-        hits = [r for r in body if name in r[4]]
+        # sgemm or sgemm_ep (a fused bias/activation epilogue)
+        hits = [r for r in body if re.fullmatch(r"sgemm(_ep)? " + re.escape(name), r[4])]
         assert hits, f"no row names {name!r}: {[r[4] for r in body]}"
         assert all(r[3] is not None and r[3] > 0 for r in hits), hits
 
@@ -84,10 +87,10 @@ def test_seq_run_profile_mlp(mlp, tmp_path):
     p = _seq_run(hooked, "--profile=0", "--bench", "20", "--warmup", "2", "--threads", "2")
     assert p.returncode == 0, p.stderr
     rows = _table(p.stdout)
-    _check_table(rows, ["sgemm 64x192x256 (mlp.onnx: /up/MatMul)",
-                        "sgemm 64x96x192 (mlp.onnx: /down/MatMul)"])
-    # The Tanh region: a loop nest or parallel region naming its node.
-    assert any("/act/Tanh" in r[4] and "tanh" in r[4] for r in rows), rows
+    _check_table(rows, ["64x192x256 (mlp.onnx: /up/MatMul)",
+                        "64x96x192 (mlp.onnx: /down/MatMul)"])
+    # The softmax: loop nests or parallel regions naming its node.
+    assert any("/act/Softmax" in r[4] and "exp" in r[4] for r in rows), rows
     assert "profile: 20 runs" in p.stdout
 
 
@@ -139,7 +142,32 @@ def test_gpt2_profile(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     assert "OK" in p.stdout
     rows = _table(p.stdout)
-    gemms = [r for r in rows if r[4].startswith("sgemm ")]
+    gemms = [r for r in rows if re.match(r"sgemm(_ep)? ", r[4])]
     assert len(gemms) >= 8, rows
     assert all("(model.onnx: node_" in r[4] and r[3] > 0 for r in gemms), gemms
     _check_table(rows, [])
+
+
+def test_generation_profile(tmp_path):
+    """--prompt/--generate --profile: rows of each step variant, labelled,
+    and the greedy ids unchanged."""
+    import json
+    gen = SHARED / "models" / "qwen2_gen"
+    if not (gen / "decode" / "model.onnx").exists():
+        pytest.skip(f"{gen} not found (shared test models absent)")
+    ref = json.loads((gen / "generate.json").read_text())
+    so = tmp_path / "gen.so"
+    seqc.compile(str(gen / "decode" / "model.onnx"), str(so),
+                 extra_args=["--prefill", gen / "prefill" / "model.onnx",
+                             "--max-seq-len", "256", "--profile-hooks"])
+    p = _seq_run(so, "--prompt", ",".join(map(str, ref["prompt"])),
+                 "--generate", len(ref["greedy"]), "--threads", "2",
+                 "--profile=0")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[0] == ",".join(map(str, ref["greedy"]))
+    rows = _table(p.stdout)
+    _check_table(rows, [])
+    names = [r[4] for r in rows]
+    decode = [r for r in rows if r[4].startswith("decode: sgemm 1x")]
+    assert decode and all(r[2] == len(ref["greedy"]) - 1 for r in decode), rows
+    assert any(n.startswith("prefill-T") and " sgemm " in n for n in names), names
