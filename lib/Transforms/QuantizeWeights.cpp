@@ -1,12 +1,16 @@
 //===- QuantizeWeights.cpp - weight-only quantization at compile time -----===//
 //
-// `seqc --quantize=w8|w4[:group=G][:sym|:asym]`: every seq.matmul whose right
-// operand is a constant f32 [K, N] weight becomes a seq.quant_matmul with the
-// weight quantized here, per output column in blocks of G consecutive k (the
-// MatMulNBits layout, so the same kernels serve imported and compiled
-// quantization). Symmetric: scale = max|w| / (2^(bits-1) - 1), implicit zero
-// point 2^(bits-1). Asymmetric: scale = (max - min) / (2^bits - 1) and a zero
-// point per block. Defaults: w4 asymmetric, group 32; w8 symmetric, group 128.
+// `seqc --quantize=w8|w4[:group=G][:sym|:asym][:scale=f32|f16]`: every
+// seq.matmul whose right operand is a constant f32 [K, N] weight becomes a
+// seq.quant_matmul with the weight quantized here, per output column in
+// blocks of G consecutive k (the MatMulNBits layout, so the same kernels
+// serve imported and compiled quantization). Symmetric: scale = max|w| /
+// (2^(bits-1) - 1), implicit zero point 2^(bits-1). Asymmetric: scale =
+// (max - min) / (2^bits - 1) and a zero point per block. Defaults: w4
+// asymmetric, group 32; w8 symmetric, group 128.
+// `scale=f16` stores the scales in f16 (half their bytes; the kernels widen
+// them in registers); the weight is quantized with the f16-rounded scale, so
+// dequantization uses exactly the scale the integers were computed with.
 // The ops allow int8 activations (per row and block, like MatMulNBits'
 // accuracy_level 4), so constant weights run on the packed VNNI kernel.
 //
@@ -60,6 +64,21 @@ std::optional<ArrayRef<float>> constFloats(Value v,
   return std::nullopt;
 }
 
+/// f32 -> IEEE binary16 bits, round to nearest even.
+uint16_t toHalf(float v) {
+  APFloat f(v);
+  bool lost;
+  f.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &lost);
+  return static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
+}
+
+float fromHalf(uint16_t h) {
+  APFloat f(APFloat::IEEEhalf(), APInt(16, h));
+  bool lost;
+  f.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+  return f.convertToFloat();
+}
+
 Value blobConstant(OpBuilder &b, Location loc, RankedTensorType type,
                    StringRef name, ArrayRef<char> bytes, size_t align) {
   AsmResourceBlob blob =
@@ -91,6 +110,9 @@ struct QuantizeWeightsPass
   Option<bool> asym{*this, "asym",
                     llvm::cl::desc("asymmetric (zero point per block)"),
                     llvm::cl::init(true)};
+  Option<bool> f16Scales{*this, "f16-scales",
+                         llvm::cl::desc("store the scales in f16"),
+                         llvm::cl::init(false)};
   Option<int64_t> minElements{
       *this, "min-elements",
       llvm::cl::desc("leave weights with fewer elements in f32"),
@@ -129,6 +151,7 @@ struct QuantizeWeightsPass
     int64_t qmax = (1 << bits) - 1, mid = 1 << (bits - 1);
     std::vector<char> q(n * blocks * blob, 0);
     std::vector<float> scales(n * blocks);
+    std::vector<uint16_t> scales16(f16Scales ? n * blocks : 0);
     std::vector<char> zps(asym ? n * blocks : 0);
     for (int64_t c = 0; c < n; ++c)
       for (int64_t bl = 0; bl < blocks; ++bl) {
@@ -150,6 +173,23 @@ struct QuantizeWeightsPass
           s = amax / (mid - 1);
           zp = mid;
         }
+        if (f16Scales) {
+          // Round to f16 first (a scale outside f16's range keeps its
+          // smallest subnormal or largest finite value, not 0 or inf), then
+          // quantize with the scale the kernel sees.
+          uint16_t h = toHalf(s);
+          if (s > 0 && (h & 0x7fff) == 0)
+            h = 1;
+          else if ((h & 0x7c00) == 0x7c00)
+            h = 0x7bff;
+          scales16[c * blocks + bl] = h;
+          s = fromHalf(h);
+          if (asym) {
+            zp = s > 0 ? std::clamp<int64_t>(std::lround(-lo / s), 0, qmax)
+                       : mid;
+            zps[c * blocks + bl] = static_cast<char>(zp);
+          }
+        }
         scales[c * blocks + bl] = s;
         float inv = s > 0 ? 1.0f / s : 0.0f;
         char *dst = q.data() + (c * blocks + bl) * blob;
@@ -170,12 +210,21 @@ struct QuantizeWeightsPass
     Value wq =
         blobConstant(b, loc, RankedTensorType::get({n, blocks, blob}, u8), base,
                      ArrayRef<char>(q), 64);
-    Value sc = blobConstant(
-        b, loc, RankedTensorType::get({n, blocks}, b.getF32Type()),
-        base + "_scales",
-        ArrayRef<char>(reinterpret_cast<const char *>(scales.data()),
-                       scales.size() * sizeof(float)),
-        alignof(float));
+    Value sc =
+        f16Scales
+            ? blobConstant(b, loc,
+                           RankedTensorType::get({n, blocks}, b.getF16Type()),
+                           base + "_scales",
+                           ArrayRef<char>(
+                               reinterpret_cast<const char *>(scales16.data()),
+                               scales16.size() * sizeof(uint16_t)),
+                           alignof(uint16_t))
+            : blobConstant(
+                  b, loc, RankedTensorType::get({n, blocks}, b.getF32Type()),
+                  base + "_scales",
+                  ArrayRef<char>(reinterpret_cast<const char *>(scales.data()),
+                                 scales.size() * sizeof(float)),
+                  alignof(float));
     Value zp =
         asym ? blobConstant(b, loc, RankedTensorType::get({n, blocks}, u8),
                             base + "_zp", ArrayRef<char>(zps), 8)
@@ -342,7 +391,7 @@ LogicalResult quantizePipeline(StringRef spec, std::string &pipeline,
   spec.split(parts, ':');
   int64_t bits = parts[0] == "w8" ? 8 : parts[0] == "w4" ? 4 : 0;
   int64_t group = bits == 8 ? 128 : 32;
-  bool asym = bits == 4;
+  bool asym = bits == 4, f16 = false;
   for (StringRef p : ArrayRef<StringRef>(parts).drop_front()) {
     if (p.consume_front("group=")) {
       if (p.getAsInteger(10, group) || group < 16 || (group & (group - 1)))
@@ -351,6 +400,8 @@ LogicalResult quantizePipeline(StringRef spec, std::string &pipeline,
       asym = false;
     } else if (p == "asym") {
       asym = true;
+    } else if (p == "scale=f16" || p == "scale=f32") {
+      f16 = p == "scale=f16";
     } else {
       bits = 0;
     }
@@ -358,13 +409,14 @@ LogicalResult quantizePipeline(StringRef spec, std::string &pipeline,
   if (!bits) {
     error = ("--quantize=" + spec +
              ": expected w8 or w4, then optionally :group=N (a power of two "
-             ">= 16) and :sym or :asym")
+             ">= 16), :sym or :asym, and :scale=f32 or :scale=f16")
                 .str();
     return failure();
   }
   pipeline = "seq-quantize-weights{bits=" + std::to_string(bits) +
              " group=" + std::to_string(group) +
-             " asym=" + (asym ? "true" : "false") + "}";
+             " asym=" + (asym ? "true" : "false") +
+             " f16-scales=" + (f16 ? "true" : "false") + "}";
   return success();
 }
 

@@ -15,6 +15,10 @@
 // file's packTiles must match seqc_uk_qgemm_pack there), and that kernel is
 // called instead.
 //
+// f16 scales (MatMulNBits with f16 scales, `--quantize=...:scale=f16`) stay
+// f16, also when packed: the kernels widen them in registers
+// (SEQC_QGEMM_F16_SCALES in the call's flags).
+//
 //===----------------------------------------------------------------------===//
 
 #include "seqc/Conversion/QuantPasses.h"
@@ -34,7 +38,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Pass/Pass.h"
-#include "llvm/Support/Endian.h"
+
+#include <cstring>
 
 using namespace mlir;
 
@@ -45,6 +50,8 @@ constexpr StringLiteral kQgemm = "seqc_uk_qgemm";
 constexpr StringLiteral kQgemmPacked = "seqc_uk_qgemm_packed";
 constexpr int kQgemmArgs = 14;
 constexpr int64_t kTile = 16;
+// seqc_uk_qgemm*'s flags bit: scales are f16 (qgemm_kernels.h).
+constexpr int64_t kF16Scales = 1;
 // Tags each call's operand buffers (cpu::readBuffer: keeps CSE off them).
 constexpr StringLiteral kCallAttr = "seq.qgemm_call";
 
@@ -75,30 +82,11 @@ std::optional<ArrayRef<char>> constData(Value v,
   return dense.getRawData();
 }
 
-/// The f32 scales [N, G] of a constant f32 or f16 operand.
-std::optional<std::vector<float>> constScales(Value v, int64_t count) {
-  SmallVector<char> storage;
-  std::optional<ArrayRef<char>> raw = constData(v, storage);
-  Type elt = cast<RankedTensorType>(v.getType()).getElementType();
-  if (!raw)
-    return std::nullopt;
-  std::vector<float> out(count);
-  if (elt.isF32() &&
-      raw->size() == static_cast<size_t>(count) * sizeof(float)) {
-    std::memcpy(out.data(), raw->data(), raw->size());
-    return out;
-  }
-  if (elt.isF16() && raw->size() == static_cast<size_t>(count) * 2) {
-    for (int64_t i = 0; i < count; ++i) {
-      uint16_t h = llvm::support::endian::read16le(raw->data() + 2 * i);
-      APFloat f(APFloat::IEEEhalf(), APInt(16, h));
-      bool lost;
-      f.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-      out[i] = f.convertToFloat();
-    }
-    return out;
-  }
-  return std::nullopt;
+/// Whether the op's scales are f16 (else f32: the verifier allows only these).
+bool hasF16Scales(seq::QuantMatMulOp op) {
+  return cast<RankedTensorType>(op.getScales().getType())
+      .getElementType()
+      .isF16();
 }
 
 Value blobConstant(OpBuilder &b, Location loc, RankedTensorType type,
@@ -111,8 +99,9 @@ Value blobConstant(OpBuilder &b, Location loc, RankedTensorType type,
 
 /// Operands of seqc_uk_qgemm_packed for a constant weight: 16-column tiles,
 /// per block 64-byte steps of 16 columns x 4 k (4 bits: low nibbles k0..k0+3,
-/// high nibbles k0+4..k0+7); scales and zero points [tiles][G][16] f32.
-/// Mirrors seqc_uk_qgemm_pack (lib/Runtime/ukernels/qgemm_packed.c).
+/// high nibbles k0+4..k0+7); scales [tiles][G][16] in their own type (f32
+/// or f16, copied bit for bit), zero points [tiles][G][16] f32. Mirrors
+/// seqc_uk_qgemm_pack(_f16) (lib/Runtime/ukernels/qgemm_packed.c).
 struct Packed {
   Value weight, scales, zeroPoints;
 };
@@ -121,20 +110,24 @@ std::optional<Packed> packTiles(OpBuilder &b, seq::QuantMatMulOp op) {
           group = op.getGroup();
   int64_t blocks = (k + group - 1) / group, blob = group * bits / 8;
   int64_t tiles = (n + kTile - 1) / kTile, tileBytes = kTile * blob;
-  SmallVector<char> wStore, zStore;
+  SmallVector<char> wStore, sStore, zStore;
   std::optional<ArrayRef<char>> w = constData(op.getWeight(), wStore);
-  std::optional<std::vector<float>> s = constScales(op.getScales(), n * blocks);
+  std::optional<ArrayRef<char>> s = constData(op.getScales(), sStore);
   std::optional<ArrayRef<char>> z;
   if (op.getZeroPoints())
     z = constData(op.getZeroPoints(), zStore);
+  Type sElt = cast<RankedTensorType>(op.getScales().getType()).getElementType();
+  size_t sBytes = sElt.isF16() ? 2 : 4;
   if (!w || w->size() != static_cast<size_t>(n * blocks * blob) || !s ||
+      s->size() != static_cast<size_t>(n * blocks) * sBytes ||
       (op.getZeroPoints() &&
        (!z || z->size() != static_cast<size_t>(n * blocks))))
     return std::nullopt;
   std::vector<char> pw(tiles * blocks * tileBytes, 0);
-  std::vector<float> ps(tiles * blocks * kTile, 0.0f), pz;
+  std::vector<char> ps(tiles * blocks * kTile * sBytes, 0);
+  std::vector<float> pz;
   if (z)
-    pz.assign(ps.size(), 0.0f);
+    pz.assign(tiles * blocks * kTile, 0.0f);
   int64_t kPerStep = bits == 4 ? 8 : 4;
   for (int64_t t = 0; t < tiles; ++t)
     for (int64_t g = 0; g < blocks; ++g)
@@ -143,7 +136,8 @@ std::optional<Packed> packTiles(OpBuilder &b, seq::QuantMatMulOp op) {
         if (col >= n)
           continue;
         int64_t o = (t * blocks + g) * kTile + j;
-        ps[o] = (*s)[col * blocks + g];
+        std::memcpy(ps.data() + o * sBytes,
+                    s->data() + (col * blocks + g) * sBytes, sBytes);
         if (z)
           pz[o] = static_cast<uint8_t>((*z)[col * blocks + g]);
         const auto *src = reinterpret_cast<const uint8_t *>(w->data()) +
@@ -167,10 +161,13 @@ std::optional<Packed> packTiles(OpBuilder &b, seq::QuantMatMulOp op) {
   p.weight = blobConstant(
       b, loc, RankedTensorType::get({tiles, blocks, tileBytes}, b.getI8Type()),
       "qgemm_packed_w", ArrayRef<char>(pw));
-  auto sType = RankedTensorType::get({tiles, blocks, kTile}, b.getF32Type());
-  p.scales = blobConstant(b, loc, sType, "qgemm_packed_scales", asBytes(ps));
+  p.scales =
+      blobConstant(b, loc, RankedTensorType::get({tiles, blocks, kTile}, sElt),
+                   "qgemm_packed_scales", ArrayRef<char>(ps));
   if (z)
-    p.zeroPoints = blobConstant(b, loc, sType, "qgemm_packed_zp", asBytes(pz));
+    p.zeroPoints = blobConstant(
+        b, loc, RankedTensorType::get({tiles, blocks, kTile}, b.getF32Type()),
+        "qgemm_packed_zp", asBytes(pz));
   return p;
 }
 
@@ -204,9 +201,7 @@ void lower(seq::QuantMatMulOp op, int64_t callId) {
     scales = packed->scales;
     zeroPoints = packed->zeroPoints;
   }
-  auto st = cast<RankedTensorType>(scales.getType());
-  if (!st.getElementType().isF32())
-    scales = seq::CastOp::create(b, loc, st.clone(b.getF32Type()), scales);
+  int64_t flags = hasF16Scales(op) ? kF16Scales : 0;
 
   Value xBuf = cpu::readBuffer(b, loc, x, /*dense=*/false, kCallAttr, callId);
   Value wBuf =
@@ -231,7 +226,7 @@ void lower(seq::QuantMatMulOp op, int64_t callId) {
   auto [xPtr, xStrides] = cpu::describeBuffer(b, loc, xBuf);
   Value zPtr = zBuf ? cpu::describeBuffer(b, loc, zBuf).first : i64(0);
   Value m = arith::IndexCastOp::create(b, loc, b.getI64Type(), rows);
-  SmallVector<Value> args{i64(0),
+  SmallVector<Value> args{i64(flags),
                           m,
                           i64(n),
                           i64(k),
