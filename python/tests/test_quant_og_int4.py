@@ -85,7 +85,10 @@ def test_og_int4_generate_near_tie(tmp_path):
     Given onnxruntime's own cache at that step, seqc matches it within 1e-6
     (so the int8 quantization is onnxruntime's, exactly), and onnxruntime
     given seqc's cache gives seqc's logits. Teacher-forced, 19 of 20 top-1
-    agree."""
+    agree. The ulps come from summation order in several ops (RMSNorm first;
+    MatMulNBits reproduced bit for bit only by MLAS's AVX-512 VNNI lane
+    order; rotary, attention): bench/og_int4_first_diff.py,
+    docs/quantization.md."""
     import json
     import subprocess
     d = MODELS / "llama_og_int4"
