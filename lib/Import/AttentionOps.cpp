@@ -228,9 +228,9 @@ LogicalResult convertAttention(NodeContext &nc) {
       b, nc.loc(), RankedTensorType::get(shape, elt), scoresType, q, k, v, mask,
       lens, b.getF32FloatAttr(*scale), causal ? b.getUnitAttr() : UnitAttr(),
       b.getF32FloatAttr(nc.attrFloat("softcap", 0.0f)),
-      pastLen ? b.getI64IntegerAttr(pastLen) : IntegerAttr(),
-      left >= 0 ? b.getI64IntegerAttr(left) : IntegerAttr(),
-      right >= 0 ? b.getI64IntegerAttr(right) : IntegerAttr(),
+      pastLen ? seq::getSI64Attr(b, pastLen) : IntegerAttr(),
+      left >= 0 ? seq::getSI64Attr(b, left) : IntegerAttr(),
+      right >= 0 ? seq::getSI64Attr(b, right) : IntegerAttr(),
       wantScores ? b.getI64IntegerAttr(scoresMode) : IntegerAttr(),
       /*softmax_precision=*/TypeAttr());
   Value out = attn.getResult();

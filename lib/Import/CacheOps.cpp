@@ -115,7 +115,7 @@ LogicalResult convertTensorScatter(NodeContext &nc) {
     idx = seq::BroadcastOp::create(b, loc, idxType, idx);
   nc.setOutput(0, seq::ScatterElementsOp::create(
                       b, loc, ct, nc.input(0), idx, nc.input(1),
-                      b.getI64IntegerAttr(axis),
+                      seq::getSI64Attr(b, axis),
                       seq::ScatterReductionAttr::get(
                           nc.ctx(), seq::ScatterReduction::none)));
   return success();

@@ -533,94 +533,75 @@ Folder::Result Folder::foldTranspose() {
                                       nc.input(0), perm));
 }
 
+/// Reduce*: the ops the converter emits (NormOps.cpp: an elementwise
+/// pre-map, a seq.reduce, a post-map), each evaluated by its seq folder.
 Folder::Result Folder::foldReduce(StringRef op) {
   const HostTensor &x = *in[0];
   int64_t rank = x.shape.size();
-  int64_t axesOpset = op == "ReduceSum" ? 13 : 18;
-  auto axes = axesOf(axesOpset);
+  auto axes = axesOf(op == "ReduceSum" ? 13 : 18);
   if (!axes)
     return std::nullopt;
-  std::vector<bool> red(rank, false);
   if (axes->empty()) {
     if (nc.attrInt("noop_with_empty_axes", 0))
       return one(x);
-    red.assign(rank, true);
-  }
-  for (int64_t a : *axes) {
-    if (!normAxis(a, rank))
-      return std::nullopt;
-    red[a] = true;
-  }
-  bool keep = nc.attrInt("keepdims", 1) != 0;
-  SmallVector<int64_t> keptShape, outShape;
-  for (int64_t d = 0; d < rank; ++d) {
-    keptShape.push_back(red[d] ? 1 : x.shape[d]);
-    if (!red[d] || keep)
-      outShape.push_back(keptShape.back());
-  }
-  bool isMax = op == "ReduceMax", isMin = op == "ReduceMin";
-  bool isProd = op == "ReduceProd", isMean = op == "ReduceMean";
-  bool isSq = op == "ReduceSumSquare", isL1 = op == "ReduceL1";
-  bool isL2 = op == "ReduceL2", isLogSum = op == "ReduceLogSum";
-  bool isLSE = op == "ReduceLogSumExp";
-  if ((isMax || isMin) && x.size() == 0)
-    return std::nullopt; // identity depends on the type; leave it to seq
-  int64_t n = numel(keptShape);
-  std::vector<double> accF(n, isProd ? 1.0 : 0.0);
-  std::vector<int64_t> accI(n, isProd ? 1 : 0);
-  std::vector<bool> seen(n, false);
-  SmallVector<int64_t> os = stridesOf(keptShape), idx(rank, 0);
-  for (int64_t k = 0, m = x.size(); k < m; ++k) {
-    int64_t o = 0;
     for (int64_t d = 0; d < rank; ++d)
-      if (!red[d])
-        o += idx[d] * os[d];
-    // One combiner for both kinds of values; integers have no L2, LogSum or
-    // LogSumExp (left to seq).
-    auto combine = [&](auto &acc, auto v) -> bool {
-      constexpr bool isFloat = std::is_floating_point_v<decltype(v)>;
-      if (isMax)
-        acc = seen[o] ? std::max(acc, v) : v;
-      else if (isMin)
-        acc = seen[o] ? std::min(acc, v) : v;
-      else if (isProd)
-        acc *= v;
-      else if (isSq || (isFloat && isL2))
-        acc += v * v;
-      else if (isL1)
-        acc += v < 0 ? -v : v;
-      else if (isFloat && isLSE)
-        acc += std::exp(static_cast<double>(v));
-      else if (isFloat || op == "ReduceSum" || isMean)
-        acc += v;
-      else
-        return false;
-      return true;
-    };
-    if (!(x.isFloat() ? combine(accF[o], x.f[k]) : combine(accI[o], x.i[k])))
+      axes->push_back(d);
+  }
+  llvm::SmallBitVector red(rank);
+  for (int64_t &a : *axes) {
+    if (!normAxis(a, rank) || red.test(a))
       return std::nullopt;
-    seen[o] = true;
-    nextIndex(idx, x.shape);
+    red.set(a);
   }
-  int64_t count = n ? x.size() / n : 0;
-  HostTensor r = HostTensor::zeros(x.elt, outShape);
-  for (int64_t k = 0; k < n; ++k) {
-    if (x.isFloat()) {
-      double v = accF[k];
-      if (isMean)
-        v = count ? v / count : NAN;
-      else if (isL2)
-        v = std::sqrt(v);
-      else if (isLogSum || isLSE)
-        v = std::log(v);
-      r.setF(k, v);
-    } else {
-      int64_t v = accI[k];
-      if (isMean)
-        v = count ? v / count : 0;
-      r.setI(k, v);
-    }
-  }
+  llvm::sort(*axes);
+  bool keep = nc.attrInt("keepdims", 1) != 0;
+  SmallVector<int64_t> outShape;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!red.test(d) || keep)
+      outShape.push_back(red.test(d) ? 1 : x.shape[d]);
+  bool isL2 = op == "ReduceL2";
+  bool isLog = op == "ReduceLogSum" || op == "ReduceLogSumExp";
+  if ((isL2 || isLog) && !x.isFloat())
+    return std::nullopt; // the converter reports these
+  auto kind = llvm::StringSwitch<seq::ReduceKind>(op)
+                  .Case("ReduceMean", seq::ReduceKind::mean)
+                  .Case("ReduceMax", seq::ReduceKind::max)
+                  .Case("ReduceMin", seq::ReduceKind::min)
+                  .Case("ReduceProd", seq::ReduceKind::prod)
+                  .Default(seq::ReduceKind::sum);
+  OpBuilder &b = nc.b();
+  Location loc = nc.loc();
+  // Every op created here (folded constants included) is erased at the end
+  // when unused: the caller materializes the result itself.
+  SmallVector<Operation *> made;
+  auto track = [&](Value v) {
+    if (Operation *def = v.getDefiningOp();
+        def && v != nc.input(0) && !llvm::is_contained(made, def))
+      made.push_back(def);
+    return v;
+  };
+  Value v = nc.input(0);
+  if (op == "ReduceSumSquare" || isL2)
+    v = track(b.createOrFold<seq::MulOp>(loc, v, v));
+  else if (op == "ReduceL1")
+    v = track(b.createOrFold<seq::AbsOp>(loc, v));
+  else if (op == "ReduceLogSumExp")
+    v = track(b.createOrFold<seq::ExpOp>(loc, v));
+  v = track(b.createOrFold<seq::ReduceOp>(
+      loc, cast<RankedTensorType>(v.getType()).clone(outShape), v,
+      seq::ReduceKindAttr::get(nc.ctx(), kind), b.getDenseI64ArrayAttr(*axes),
+      keep ? b.getUnitAttr() : UnitAttr()));
+  if (isL2)
+    v = track(b.createOrFold<seq::SqrtOp>(loc, v));
+  else if (isLog)
+    v = track(b.createOrFold<seq::LogOp>(loc, v));
+  std::optional<HostTensor> r;
+  Attribute attr;
+  if (matchPattern(v, m_Constant(&attr)))
+    r = HostTensor::read(attr);
+  for (Operation *def : llvm::reverse(made))
+    if (def->use_empty())
+      def->erase();
   return one(r);
 }
 

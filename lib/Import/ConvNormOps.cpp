@@ -58,7 +58,7 @@ Value normalize(NodeContext &nc, Value x, int64_t axis, float eps) {
   auto t = cast<RankedTensorType>(x.getType());
   Value one = nc.scalarConstant(t.getElementType(), 1.0);
   return seq::LayerNormOp::create(b, nc.loc(), t, x, one, Value(),
-                                  b.getI64IntegerAttr(axis),
+                                  seq::getSI64Attr(b, axis),
                                   b.getF32FloatAttr(eps));
 }
 

@@ -66,7 +66,7 @@ LogicalResult convertSimplifiedLayerNorm(NodeContext &nc) {
   float eps = nc.attrFloat("epsilon", 1e-5f);
   OpBuilder &b = nc.b();
   nc.setOutput(0, seq::RMSNormOp::create(b, nc.loc(), t, nc.input(0),
-                                         nc.input(1), b.getI64IntegerAttr(axis),
+                                         nc.input(1), seq::getSI64Attr(b, axis),
                                          b.getF32FloatAttr(eps)));
   if (nc.isOutputUsed(1)) {
     if (axis != t.getRank() - 1)
@@ -108,7 +108,7 @@ LogicalResult convertSkipSimplifiedLayerNorm(NodeContext &nc) {
   float eps = nc.attrFloat("epsilon", 1e-5f);
   OpBuilder &b = nc.b();
   nc.setOutput(0, seq::RMSNormOp::create(b, nc.loc(), t, sum, nc.input(2),
-                                         b.getI64IntegerAttr(t.getRank() - 1),
+                                         seq::getSI64Attr(b, t.getRank() - 1),
                                          b.getF32FloatAttr(eps)));
   if (nc.isOutputUsed(2))
     nc.setOutput(2, invStdDev(nc, sum, eps));
@@ -361,9 +361,9 @@ LogicalResult convertGroupQueryAttention(NodeContext &nc) {
   Value attn = seq::AttentionOp::create(
                    b, loc, outType, /*scores=*/Type(), q, k, v, mask, kvSeqlen,
                    b.getF32FloatAttr(scale), b.getUnitAttr(),
-                   b.getF32FloatAttr(softcap), b.getI64IntegerAttr(0),
-                   b.getI64IntegerAttr(window > 0 ? window - 1 : -1),
-                   b.getI64IntegerAttr(-1), /*scores_mode=*/nullptr,
+                   b.getF32FloatAttr(softcap), seq::getSI64Attr(b, 0),
+                   seq::getSI64Attr(b, window > 0 ? window - 1 : -1),
+                   seq::getSI64Attr(b, -1), /*scores_mode=*/nullptr,
                    /*softmax_precision=*/nullptr)
                    .getResult();
   Value out = nc.transpose(attn, {0, 2, 1, 3});

@@ -64,9 +64,7 @@ FailureOr<Value> argReduce(NodeContext &nc, Value x, int64_t axis, bool keep,
     shape.erase(shape.begin() + axis);
   OpBuilder &b = nc.b();
   return OpT::create(b, nc.loc(), RankedTensorType::get(shape, b.getI64Type()),
-                     x, b.getI64IntegerAttr(axis),
-                     keep ? b.getUnitAttr() : nullptr,
-                     last ? b.getUnitAttr() : nullptr)
+                     x, axis, keep, last)
       .getResult();
 }
 
@@ -141,8 +139,7 @@ LogicalResult convertTopK(NodeContext &nc) {
   OpBuilder &b = nc.b();
   auto op = seq::TopKOp::create(
       b, nc.loc(), t.clone(shape), RankedTensorType::get(shape, b.getI64Type()),
-      nc.input(0), b.getI64IntegerAttr(k), b.getI64IntegerAttr(axis),
-      nc.attrInt("largest", 1) ? b.getUnitAttr() : nullptr);
+      nc.input(0), k, axis, nc.attrInt("largest", 1) != 0);
   nc.setOutput(0, op.getValues());
   nc.setOutput(1, op.getIndices());
   return success();
@@ -159,10 +156,9 @@ LogicalResult convertCumSum(NodeContext &nc) {
   if (failed(vectorAxis(nc, axis, t.getRank())))
     return failure();
   OpBuilder &b = nc.b();
-  nc.setOutput(0, seq::CumSumOp::create(
-                      b, nc.loc(), t, nc.input(0), b.getI64IntegerAttr(axis),
-                      nc.attrInt("exclusive", 0) ? b.getUnitAttr() : nullptr,
-                      nc.attrInt("reverse", 0) ? b.getUnitAttr() : nullptr));
+  nc.setOutput(0, seq::CumSumOp::create(b, nc.loc(), t, nc.input(0), axis,
+                                        nc.attrInt("exclusive", 0) != 0,
+                                        nc.attrInt("reverse", 0) != 0));
   return success();
 }
 
@@ -256,9 +252,9 @@ LogicalResult convertGatherElements(NodeContext &nc) {
     return nc.error() << "indices rank " << it.getRank()
                       << " differs from data rank " << t.getRank();
   OpBuilder &b = nc.b();
-  nc.setOutput(0, seq::GatherElementsOp::create(
-                      b, nc.loc(), t.clone(it.getShape()), nc.input(0),
-                      nc.input(1), b.getI64IntegerAttr(axis)));
+  nc.setOutput(
+      0, seq::GatherElementsOp::create(b, nc.loc(), t.clone(it.getShape()),
+                                       nc.input(0), nc.input(1), axis));
   return success();
 }
 
@@ -304,7 +300,7 @@ LogicalResult convertScatterElements(NodeContext &nc) {
   OpBuilder &b = nc.b();
   nc.setOutput(0, seq::ScatterElementsOp::create(
                       b, nc.loc(), t, nc.input(0), nc.input(1), nc.input(2),
-                      b.getI64IntegerAttr(axis),
+                      seq::getSI64Attr(b, axis),
                       seq::ScatterReductionAttr::get(nc.ctx(), *red)));
   return success();
 }

@@ -76,8 +76,8 @@ FailureOr<Value> nllLoss(NodeContext &nc, Value logp, Value target,
   SmallVector<int64_t> idxShape(outShape);
   idxShape.insert(idxShape.begin() + 1, 1);
   Value idx = nc.reshape(target, idxShape);
-  Value picked = seq::GatherElementsOp::create(b, loc, lt.clone(idxShape), logp,
-                                               idx, b.getI64IntegerAttr(1));
+  Value picked =
+      seq::GatherElementsOp::create(b, loc, lt.clone(idxShape), logp, idx, 1);
   picked = nc.reshape(picked, outShape);
   Value loss = seq::NegOp::create(b, loc, picked);
 
@@ -91,7 +91,7 @@ FailureOr<Value> nllLoss(NodeContext &nc, Value logp, Value target,
       return nc.error() << "weight element type " << wt.getElementType()
                         << " differs from the input's " << elt;
     w = seq::GatherOp::create(b, loc, lt.clone(outShape), nc.input(weightIdx),
-                              target, b.getI64IntegerAttr(0));
+                              target, 0);
   }
   if (ignored) {
     Value zero = nc.scalarConstant(elt, 0.0);
@@ -137,7 +137,7 @@ LogicalResult convertSCELoss(NodeContext &nc) {
                       << shapeStr(t.getShape());
   OpBuilder &b = nc.b();
   Value logp = seq::SoftmaxOp::create(b, nc.loc(), t, nc.input(0),
-                                      b.getI64IntegerAttr(1), b.getUnitAttr());
+                                      /*axis=*/1, /*log=*/true);
   FailureOr<Value> loss = nllLoss(nc, logp, nc.input(1), 2);
   if (failed(loss))
     return failure();

@@ -38,7 +38,7 @@ Value gather(NodeContext &nc, Value data, Value indices, int64_t axis) {
   llvm::append_range(shape, it.getShape());
   llvm::append_range(shape, t.getShape().drop_front(axis + 1));
   return seq::GatherOp::create(nc.b(), nc.loc(), t.clone(shape), data, indices,
-                               nc.b().getI64IntegerAttr(axis));
+                               axis);
 }
 
 /// Appends v's shape with a trailing unit dim.
@@ -495,8 +495,7 @@ LogicalResult convertTreeEnsemble(NodeContext &nc) {
   for (int64_t step = 0; step < maxDepth; ++step) {
     Value feat = gather(nc, featC, cur, 0);
     Value xv = seq::GatherElementsOp::create(b, loc, t.clone({n, numTrees}),
-                                             nc.input(0), feat,
-                                             b.getI64IntegerAttr(1));
+                                             nc.input(0), feat, 1);
     Value split = gather(nc, splitC, cur, 0);
     Value mode = presentModes.size() > 1 ? gather(nc, modeC, cur, 0) : Value();
     Value cond;
@@ -579,7 +578,7 @@ LogicalResult convertTreeEnsemble(NodeContext &nc) {
   case 0:
     break;
   case 1:
-    y = seq::SoftmaxOp::create(b, loc, y, b.getI64IntegerAttr(1), UnitAttr());
+    y = seq::SoftmaxOp::create(b, loc, y, 1, /*log=*/false);
     break;
   case 2:
     y = seq::SigmoidOp::create(b, loc, y);

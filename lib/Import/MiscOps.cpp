@@ -212,8 +212,8 @@ LogicalResult convertReverseSequence(NodeContext &nc) {
   Value idx = seq::SelectOp::create(
       b, loc, seq::LessOp::create(b, loc, pos, lens), rev, pos);
   idx = seq::BroadcastOp::create(b, loc, t.clone(i64), idx);
-  nc.setOutput(0, seq::GatherElementsOp::create(b, loc, t, nc.input(0), idx,
-                                                b.getI64IntegerAttr(timeAxis)));
+  nc.setOutput(
+      0, seq::GatherElementsOp::create(b, loc, t, nc.input(0), idx, timeAxis));
   return success();
 }
 
@@ -293,7 +293,7 @@ LogicalResult convertDet(NodeContext &nc) {
         seq::AbsOp::create(b, loc, col), nc.scalarConstant(elt, -1.0));
     Value p = seq::ArgMaxOp::create(
         b, loc, RankedTensorType::get({batch, 1, 1}, b.getI64Type()), mag,
-        b.getI64IntegerAttr(1), b.getUnitAttr(), nullptr);
+        /*axis=*/1, /*keep_dims=*/true, /*select_last_index=*/false);
     // Swap rows k and p (a no-op when p == k) and flip the sign if p != k.
     Value isP = seq::EqualOp::create(b, loc, rows, p);
     Value rowP = seq::ReduceOp::create(

@@ -93,7 +93,7 @@ LogicalResult convertLayerNorm(NodeContext &nc) {
   OpBuilder &b = nc.b();
   nc.setOutput(0, seq::LayerNormOp::create(
                       b, nc.loc(), t, nc.input(0), nc.input(1), nc.input(2),
-                      b.getI64IntegerAttr(axis),
+                      seq::getSI64Attr(b, axis),
                       b.getF32FloatAttr(nc.attrFloat("epsilon", 1e-5f))));
   return success();
 }
@@ -109,7 +109,7 @@ LogicalResult convertRMSNorm(NodeContext &nc) {
   OpBuilder &b = nc.b();
   nc.setOutput(0, seq::RMSNormOp::create(
                       b, nc.loc(), t, nc.input(0), nc.input(1),
-                      b.getI64IntegerAttr(axis),
+                      seq::getSI64Attr(b, axis),
                       b.getF32FloatAttr(nc.attrFloat("epsilon", 1e-5f))));
   return success();
 }
@@ -241,9 +241,8 @@ template <bool log> LogicalResult convertSoftmax(NodeContext &nc) {
                       << " (flattening) semantics with axis " << axis
                       << " != rank - 1 are not supported";
   OpBuilder &b = nc.b();
-  nc.setOutput(0, seq::SoftmaxOp::create(b, nc.loc(), t, nc.input(0),
-                                         b.getI64IntegerAttr(axis),
-                                         log ? b.getUnitAttr() : UnitAttr()));
+  nc.setOutput(0,
+               seq::SoftmaxOp::create(b, nc.loc(), t, nc.input(0), axis, log));
   return success();
 }
 

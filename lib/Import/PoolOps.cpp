@@ -524,7 +524,7 @@ LogicalResult convertMaxUnpool(NodeContext &nc) {
         b, loc, RankedTensorType::get({count}, b.getI64Type()), idx);
   Value y = seq::ScatterElementsOp::create(
       b, loc, flatT, zeros, idx, nc.reshape(nc.input(0), {count}),
-      b.getI64IntegerAttr(0),
+      seq::getSI64Attr(b, 0),
       seq::ScatterReductionAttr::get(nc.ctx(), seq::ScatterReduction::none));
   y = nc.reshape(y, inferred);
   for (size_t i = 2; i < inferred.size(); ++i)

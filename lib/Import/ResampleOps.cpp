@@ -423,8 +423,7 @@ LogicalResult resizeImpl(NodeContext &nc, const ResizeParams &p,
     if (t.pureGather) {
       shape[a] = outW;
       x = seq::GatherOp::create(b, loc, cur.clone(shape), x,
-                                i64Tensor(nc, {outW}, t.idx),
-                                b.getI64IntegerAttr(a));
+                                i64Tensor(nc, {outW}, t.idx), a);
     } else {
       if (!converted && cur.getElementType() != calc) {
         x = castTo(nc, x, calc);
@@ -436,8 +435,7 @@ LogicalResult resizeImpl(NodeContext &nc, const ResizeParams &p,
       gshape.push_back(t.taps);
       gshape.append(shape.begin() + a + 1, shape.end());
       Value g = seq::GatherOp::create(b, loc, cur.clone(gshape), x,
-                                      i64Tensor(nc, {outW, t.taps}, t.idx),
-                                      b.getI64IntegerAttr(a));
+                                      i64Tensor(nc, {outW, t.taps}, t.idx), a);
       SmallVector<int64_t> wshape(rank + 1, 1);
       wshape[a] = outW;
       wshape[a + 1] = t.taps;
@@ -895,9 +893,9 @@ LogicalResult convertCol2Im(NodeContext &nc) {
   Value x = nc.reshape(nc.input(0), {n, c, k * l});
   x = tensor::ConcatOp::create(b, loc, 2,
                                ValueRange{x, zeros(nc, elt, {n, c, 1})});
-  Value g = seq::GatherOp::create(
-      b, loc, RankedTensorType::get({n, c, p, taps}, elt), x,
-      i64Tensor(nc, {p, taps}, idx), b.getI64IntegerAttr(2));
+  Value g =
+      seq::GatherOp::create(b, loc, RankedTensorType::get({n, c, p, taps}, elt),
+                            x, i64Tensor(nc, {p, taps}, idx), 2);
   Value out = taps == 1 ? nc.reshape(g, {n, c, p})
                         : reduce(nc, g, seq::ReduceKind::sum, 3);
   SmallVector<int64_t> oshape = {n, c};
@@ -1056,9 +1054,9 @@ LogicalResult convertGridSample(NodeContext &nc) {
   for (int64_t i = r - 1; i >= 0; --i) {
     double len = dims[i];
     // Spatial dim i reads grid component r-1-i (x is the last dim).
-    Value g = seq::GatherOp::create(
-        b, loc, RankedTensorType::get({n, out}, gs.elt), grid,
-        i64Tensor(nc, {}, {r - 1 - i}), b.getI64IntegerAttr(2));
+    Value g =
+        seq::GatherOp::create(b, loc, RankedTensorType::get({n, out}, gs.elt),
+                              grid, i64Tensor(nc, {}, {r - 1 - i}), 2);
     g = nc.reshape(g, {n, 1, out});
     Value x =
         align ? gs.mul(gs.mul(gs.add(g, gs.c(1)), gs.c(0.5)), gs.c(len - 1))
@@ -1146,8 +1144,7 @@ LogicalResult convertGridSample(NodeContext &nc) {
   idx = seq::BroadcastOp::create(
       b, loc, RankedTensorType::get({n, ch, combos * out}, i64), idx);
   Value v = seq::GatherElementsOp::create(
-      b, loc, RankedTensorType::get({n, ch, combos * out}, elt), xf, idx,
-      b.getI64IntegerAttr(2));
+      b, loc, RankedTensorType::get({n, ch, combos * out}, elt), xf, idx, 2);
   v = nc.reshape(v, {n, ch, combos, out});
   if (valid) {
     valid = nc.reshape(valid, {n, 1, combos, out});

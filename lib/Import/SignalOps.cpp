@@ -157,8 +157,7 @@ LogicalResult convertConvTranspose(NodeContext &nc) {
   for (int64_t i = 0; i < sdims; ++i)
     if (kdims[i] > 1)
       w = seq::GatherOp::create(b, loc, xt.clone(wShape), w,
-                                reversedIndices(nc, kdims[i]),
-                                b.getI64IntegerAttr(2 + i));
+                                reversedIndices(nc, kdims[i]), 2 + i);
 
   // Dilate the input by the strides.
   Value x = nc.input(0);
@@ -421,9 +420,8 @@ LogicalResult convertSTFT(NodeContext &nc) {
       b, loc,
       DenseElementsAttr::get(
           RankedTensorType::get({frames, fl}, b.getI64Type()), ArrayRef(idx)));
-  Value x =
-      seq::GatherOp::create(b, loc, t.clone({batch, frames, fl, cin}),
-                            nc.input(0), idxConst, b.getI64IntegerAttr(1));
+  Value x = seq::GatherOp::create(b, loc, t.clone({batch, frames, fl, cin}),
+                                  nc.input(0), idxConst, 1);
   if (window)
     x = seq::MulOp::create(b, loc, x, nc.reshape(window, {fl, 1}));
   if (fl * cin * bins * 2 > kMaxDftMatrix)

@@ -69,8 +69,8 @@ void limitAttention(OpBuilder &b, Value cache, Value pos, int64_t t,
       continue;
     // Causal masks must have been bottom-right aligned on the keys the
     // step saw (`keysBefore`), as kv_seqlen aligns them on the valid ones.
-    if (att.getCausal() && static_cast<int64_t>(att.getQueryOffset()) !=
-                               keysBefore - qt.getDimSize(2))
+    if (att.getCausal() &&
+        att.getQueryOffset() != keysBefore - qt.getDimSize(2))
       continue;
     b.setInsertionPoint(att);
     Value len = validLength(b, att.getLoc(), pos, t, qt.getDimSize(0));

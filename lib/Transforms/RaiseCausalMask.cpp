@@ -86,8 +86,8 @@ struct RaiseCausalMask : OpRewritePattern<seq::AttentionOp> {
                                 PatternRewriter &rw) const override {
     Value mask = op.getMask();
     if (!mask || op.getCausal() || op.getKvSeqlen() || op.getScores() ||
-        op.getQueryOffset() != 0 || (int64_t)op.getWindowLeft() >= 0 ||
-        (int64_t)op.getWindowRight() >= 0)
+        op.getQueryOffset() != 0 || op.getWindowLeft() >= 0 ||
+        op.getWindowRight() >= 0)
       return rw.notifyMatchFailure(op, "not a plain masked attention");
     auto q = rankedType(op.getQuery()), k = rankedType(op.getKey());
     if (!q || !k || q.getRank() != 4 || k.getRank() != 4)

@@ -98,7 +98,7 @@ template <typename OpTy> struct RaiseLayerNorm : OpRewritePattern<OpTy> {
           DenseElementsAttr::get(scaleType,
                                  rw.getFloatAttr(type.getElementType(), 1.0)));
       rw.replaceOpWithNewOp<seq::LayerNormOp>(
-          op, type, x, ones, /*bias=*/Value(), rw.getI64IntegerAttr(meanAxis),
+          op, type, x, ones, /*bias=*/Value(), seq::getSI64Attr(rw, meanAxis),
           rw.getF32FloatAttr((float)eps));
       return success();
     }

@@ -56,8 +56,7 @@ static std::optional<int64_t> getScalarInt(Value v) {
 /// data and sets `t` to the index normalized to [0, dim).
 static Value matchGatherStep(Value v, int64_t axis, int64_t &t) {
   auto g = v ? v.getDefiningOp<seq::GatherOp>() : nullptr;
-  if (!g || static_cast<int64_t>(g.getAxis()) != axis ||
-      rankedType(g.getIndices()).getRank() != 0)
+  if (!g || g.getAxis() != axis || rankedType(g.getIndices()).getRank() != 0)
     return {};
   auto dt = rankedType(g.getData());
   std::optional<int64_t> idx = getScalarInt(g.getIndices());
@@ -112,8 +111,7 @@ static Value matchSegsum(Value v) {
   if (vt.getDimSize(r - 2) != n || !isUpperMask(outer.getCond(), n, true))
     return {};
   auto cum = outer.getRhs().getDefiningOp<seq::CumSumOp>();
-  if (!cum || static_cast<int64_t>(cum.getAxis()) != r - 2 ||
-      cum.getExclusive() || cum.getReverse())
+  if (!cum || cum.getAxis() != r - 2 || cum.getExclusive() || cum.getReverse())
     return {};
   auto inner = cum.getInput().getDefiningOp<seq::SelectOp>();
   if (!inner || !isSplat(inner.getLhs(), 0.0) ||

@@ -90,7 +90,7 @@ template <typename OpTy> struct RaiseRMSNorm : OpRewritePattern<OpTy> {
           DenseElementsAttr::get(scaleType,
                                  rw.getFloatAttr(type.getElementType(), 1.0)));
       rw.replaceOpWithNewOp<seq::RMSNormOp>(op, type, x, ones,
-                                            rw.getI64IntegerAttr(axis),
+                                            seq::getSI64Attr(rw, axis),
                                             rw.getF32FloatAttr((float)eps));
       return success();
     }

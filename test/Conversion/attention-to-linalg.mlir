@@ -25,7 +25,7 @@
 // CHECK: arith.cmpf oeq
 // CHECK: arith.divf
 func.func @lens_window(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x6x8xf32>, %l: tensor<2xi64>) -> tensor<2x2x4x8xf32> {
-  %0 = seq.attention %q, %k, %k kv_seqlen %l scale = 0.5 causal {window_left = 2 : i64} : (tensor<2x2x4x8xf32>, tensor<2x2x6x8xf32>, tensor<2x2x6x8xf32>, tensor<2xi64>) -> tensor<2x2x4x8xf32>
+  %0 = seq.attention %q, %k, %k kv_seqlen %l scale = 0.5 causal {window_left = 2 : si64} : (tensor<2x2x4x8xf32>, tensor<2x2x6x8xf32>, tensor<2x2x6x8xf32>, tensor<2xi64>) -> tensor<2x2x4x8xf32>
   return %0 : tensor<2x2x4x8xf32>
 }
 
@@ -39,7 +39,7 @@ func.func @lens_window(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x6x8xf32>, %l: ten
 // CHECK: %[[D:.*]] = arith.subi %[[J]], %[[P]]
 // CHECK: arith.cmpi sle, %[[D]], %c1_i64
 func.func @offset_right_window(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x7x8xf32>) -> tensor<1x2x4x8xf32> {
-  %0 = seq.attention %q, %k, %k scale = 0.5 {query_offset = 3 : i64, window_right = 1 : i64} : (tensor<1x2x4x8xf32>, tensor<1x2x7x8xf32>, tensor<1x2x7x8xf32>) -> tensor<1x2x4x8xf32>
+  %0 = seq.attention %q, %k, %k scale = 0.5 {query_offset = 3 : si64, window_right = 1 : si64} : (tensor<1x2x4x8xf32>, tensor<1x2x7x8xf32>, tensor<1x2x7x8xf32>) -> tensor<1x2x4x8xf32>
   return %0 : tensor<1x2x4x8xf32>
 }
 

@@ -52,6 +52,6 @@ func.func @causal(%q: tensor<1x2x128x16xf32>, %k: tensor<1x2x128x16xf32>) -> ten
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[HI]]
 // CHECK: seq.kv_tiles_dense = 24 : i64, seq.kv_tiles_visited = 8 : i64
 func.func @window(%q: tensor<1x1x128x16xf32>, %k: tensor<1x1x192x16xf32>) -> tensor<1x1x128x16xf32> {
-  %0 = seq.attention %q, %k, %k scale = 0.25 {query_offset = 64 : i64, window_left = 16 : i64, window_right = 0 : i64} : (tensor<1x1x128x16xf32>, tensor<1x1x192x16xf32>, tensor<1x1x192x16xf32>) -> tensor<1x1x128x16xf32>
+  %0 = seq.attention %q, %k, %k scale = 0.25 {query_offset = 64 : si64, window_left = 16 : si64, window_right = 0 : si64} : (tensor<1x1x128x16xf32>, tensor<1x1x192x16xf32>, tensor<1x1x192x16xf32>) -> tensor<1x1x128x16xf32>
   return %0 : tensor<1x1x128x16xf32>
 }

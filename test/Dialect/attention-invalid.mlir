@@ -4,7 +4,7 @@
 
 func.func @offset_negative(%q: tensor<1x2x4x8xf32>) {
   // expected-error @+1 {{query_offset must be >= 0, got -2}}
-  %0 = seq.attention %q, %q, %q scale = 1.0 {query_offset = -2 : i64} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %0 = seq.attention %q, %q, %q scale = 1.0 {query_offset = -2 : si64} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return
 }
 
@@ -12,7 +12,7 @@ func.func @offset_negative(%q: tensor<1x2x4x8xf32>) {
 
 func.func @window_bad(%q: tensor<1x2x4x8xf32>) {
   // expected-error @+1 {{window_left/window_right must be -1 (unbounded) or >= 0, got -3/-1}}
-  %0 = seq.attention %q, %q, %q scale = 1.0 {window_left = -3 : i64} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  %0 = seq.attention %q, %q, %q scale = 1.0 {window_left = -3 : si64} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
   return
 }
 
@@ -36,7 +36,7 @@ func.func @lens_batch(%q: tensor<2x2x4x8xf32>, %l: tensor<3xi64>) {
 
 func.func @lens_with_offset(%q: tensor<1x2x4x8xf32>, %l: tensor<1xi64>) {
   // expected-error @+1 {{query_offset must be 0 when kv_seqlen is given}}
-  %0 = seq.attention %q, %q, %q kv_seqlen %l scale = 1.0 causal {query_offset = 2 : i64} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1xi64>) -> tensor<1x2x4x8xf32>
+  %0 = seq.attention %q, %q, %q kv_seqlen %l scale = 1.0 causal {query_offset = 2 : si64} : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1xi64>) -> tensor<1x2x4x8xf32>
   return
 }
 

@@ -4,7 +4,7 @@
 // 0, finfo.min)), folded to a constant at import: W = 3 keys per query
 // becomes `causal` with window_left = W - 1 = 2.
 // CHECK-LABEL: func @gemma2_window
-// CHECK: seq.attention %{{.*}}, %{{.*}}, %{{.*}} scale = 1.250000e-01 causal {window_left = 2 : i64} :
+// CHECK: seq.attention %{{.*}}, %{{.*}}, %{{.*}} scale = 1.250000e-01 causal {window_left = 2 : si64} :
 // CHECK-NOT: mask
 func.func @gemma2_window(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x2x5x8xf32> {
   %m = arith.constant dense<[[0.0, -3.40282347E+38, -3.40282347E+38, -3.40282347E+38, -3.40282347E+38], [0.0, 0.0, -3.40282347E+38, -3.40282347E+38, -3.40282347E+38], [0.0, 0.0, 0.0, -3.40282347E+38, -3.40282347E+38], [-3.40282347E+38, 0.0, 0.0, 0.0, -3.40282347E+38], [-3.40282347E+38, -3.40282347E+38, 0.0, 0.0, 0.0]]> : tensor<5x5xf32>
@@ -16,7 +16,7 @@ func.func @gemma2_window(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x5x8xf32>, %v: t
 
 // The boolean form, window of one key (each query sees only itself).
 // CHECK-LABEL: func @bool_window
-// CHECK: seq.attention {{.*}} causal {window_left = 0 : i64} :
+// CHECK: seq.attention {{.*}} causal {window_left = 0 : si64} :
 func.func @bool_window(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x5x8xf32>, %v: tensor<1x2x5x8xf32>) -> tensor<1x2x5x8xf32> {
   %m = arith.constant dense<[[true, false, false, false, false], [false, true, false, false, false], [false, false, true, false, false], [false, false, false, true, false], [false, false, false, false, true]]> : tensor<5x5xi1>
   %0 = seq.attention %q, %k, %v mask %m scale = 0.125 : (tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<5x5xi1>) -> tensor<1x2x5x8xf32>

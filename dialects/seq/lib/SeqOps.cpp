@@ -641,13 +641,12 @@ LogicalResult AttentionOp::verifyRegions() {
 
 LogicalResult AttentionOp::verifyPositionalAndScores() {
   auto q = tensorType(getQuery()), k = tensorType(getKey());
-  if (getSignedQueryOffset() < 0)
-    return emitOpError("query_offset must be >= 0, got ")
-           << getSignedQueryOffset();
-  if (getSignedWindowLeft() < -1 || getSignedWindowRight() < -1)
+  if (getQueryOffset() < 0)
+    return emitOpError("query_offset must be >= 0, got ") << getQueryOffset();
+  if (getWindowLeft() < -1 || getWindowRight() < -1)
     return emitOpError("window_left/window_right must be -1 (unbounded) or "
                        ">= 0, got ")
-           << getSignedWindowLeft() << "/" << getSignedWindowRight();
+           << getWindowLeft() << "/" << getWindowRight();
   if (Value lens = getKvSeqlen()) {
     auto lt = tensorType(lens);
     if (lt.getRank() != 1 || !lt.getElementType().isSignlessInteger())
@@ -657,7 +656,7 @@ LogicalResult AttentionOp::verifyPositionalAndScores() {
     if (!dimsCompatible(lt.getDimSize(0), q.getDimSize(0)))
       return emitOpError("kv_seqlen has ")
              << lt.getDimSize(0) << " entries for batch " << q.getDimSize(0);
-    if (getSignedQueryOffset() != 0)
+    if (getQueryOffset() != 0)
       return emitOpError("query_offset must be 0 when kv_seqlen is given "
                          "(the offset is kv_seqlen[b] - Sq)");
   }

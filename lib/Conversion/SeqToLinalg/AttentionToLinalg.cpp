@@ -181,7 +181,7 @@ static Value safeSoftmax(OpBuilder &b, Location loc, Value x) {
 static Value buildAllowed(OpBuilder &b, Location l, seq::AttentionOp op,
                           int64_t sq, Value lens) {
   bool causal = op.getCausal();
-  int64_t left = op.getSignedWindowLeft(), right = op.getSignedWindowRight();
+  int64_t left = op.getWindowLeft(), right = op.getWindowRight();
   if (!causal && left < 0 && right < 0 && !lens)
     return {};
   Type i64 = b.getI64Type();
@@ -197,7 +197,7 @@ static Value buildAllowed(OpBuilder &b, Location l, seq::AttentionOp op,
     lens = arith::ExtSIOp::create(b, l, i64, lens);
   // Absolute query position p = i + offset.
   Value off = lens ? (Value)arith::SubIOp::create(b, l, lens, c(sq))
-                   : (Value)c(op.getSignedQueryOffset());
+                   : (Value)c(op.getQueryOffset());
   Value p = arith::AddIOp::create(b, l, i, off);
   Value allowed;
   auto both = [&](Value cond) {

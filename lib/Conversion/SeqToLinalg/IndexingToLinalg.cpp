@@ -67,8 +67,7 @@ AffineMap leadingDims(MLIRContext *ctx, int64_t numLoops, int64_t n) {
   return AffineMap::get(numLoops, 0, exprs, ctx);
 }
 
-/// `axis` in [0, rank) (the I64Attr getter is unsigned: compare as signed);
-/// the verifier has checked the range.
+/// `axis` in [0, rank); the verifier has checked the range.
 int64_t normAxis(int64_t axis, int64_t rank) {
   return *seq::normalizeAxis(axis, rank);
 }

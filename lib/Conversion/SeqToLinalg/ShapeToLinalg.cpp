@@ -271,8 +271,8 @@ struct GatherLowering : OpRewritePattern<seq::GatherOp> {
     auto data = op.getData().getType();
     auto idxType = op.getIndices().getType();
     auto type = op.getType();
-    int64_t axis = op.getAxis() < 0 ? op.getAxis() + data.getRank()
-                                    : op.getAxis();
+    int64_t axis =
+        *seq::normalizeAxis(op.getAxis(), data.getRank()); // verified
     int64_t q = idxType.getRank(), rank = type.getRank();
     SmallVector<AffineExpr> idxExprs;
     for (int64_t i = 0; i < q; ++i)

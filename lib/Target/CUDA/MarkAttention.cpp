@@ -84,7 +84,7 @@ struct MarkAttentionPass : impl::SeqGpuMarkAttentionBase<MarkAttentionPass> {
       auto call = func::CallOp::create(b, loc, decl, args);
       NamedAttrList attrs;
       attrs.append("scale", op.getScaleAttr());
-      attrs.append("query_offset", op.getQueryOffsetAttr());
+      attrs.append("query_offset", b.getI64IntegerAttr(op.getQueryOffset()));
       if (op.getCausal())
         attrs.append("causal", b.getUnitAttr());
       call->setAttr(kMarkerAttr, attrs.getDictionary(b.getContext()));

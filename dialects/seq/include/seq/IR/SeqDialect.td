@@ -39,4 +39,13 @@ def Seq_Dialect : Dialect {
 class Seq_Op<string mnemonic, list<Trait> traits = []>
     : Op<Seq_Dialect, mnemonic, traits>;
 
+// Axes and positions that may be negative (an axis counting from the end,
+// -1 for "no window"): a signed attribute, so that getters return int64_t
+// and `seq-opt` prints `: si64` in attribute dictionaries. The builder call
+// lets ODS generate builders and setters taking int64_t.
+def Seq_SI64Attr : TypedSignedIntegerAttrBase<SI64, "int64_t",
+                                              "64-bit signed integer attribute"> {
+  let constBuilderCall = "::mlir::seq::getSI64Attr($_builder, $0)";
+}
+
 #endif // SEQ_DIALECT_TD

@@ -37,7 +37,7 @@ class Seq_ArgReduceOp<string mnemonic, string what>
     Ties resolve to the first index, or to the last with
     `select_last_index`. `keep_dims` keeps the reduced axis with size 1.
   }];
-  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+  let arguments = (ins AnyRankedTensor:$input, Seq_SI64Attr:$axis,
                        UnitAttr:$keep_dims, UnitAttr:$select_last_index);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
@@ -57,8 +57,8 @@ def Seq_TopKOp : Seq_Op<"topk", [Pure]> {
     Results are sorted (descending for `largest`, ascending otherwise); equal
     values keep the lower index first. `indices` are i64.
   }];
-  let arguments = (ins AnyRankedTensor:$input, I64Attr:$k, I64Attr:$axis,
-                       UnitAttr:$largest);
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$k,
+                       Seq_SI64Attr:$axis, UnitAttr:$largest);
   let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
   let assemblyFormat = [{
     $input `k` `=` $k `axis` `=` $axis (`largest` $largest^)? attr-dict `:`
@@ -69,7 +69,7 @@ def Seq_TopKOp : Seq_Op<"topk", [Pure]> {
 
 def Seq_CumSumOp : Seq_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
   let summary = "cumulative sum along `axis` (ONNX CumSum)";
-  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+  let arguments = (ins AnyRankedTensor:$input, Seq_SI64Attr:$axis,
                        UnitAttr:$exclusive, UnitAttr:$reverse);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
@@ -82,7 +82,7 @@ def Seq_CumSumOp : Seq_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
 def Seq_GatherElementsOp : Seq_Op<"gather_elements", [Pure]> {
   let summary = "ONNX GatherElements: out[i] = data[i with i[axis] = idx[i]]";
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
-                       I64Attr:$axis);
+                       Seq_SI64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $data `[` $indices `]` `axis` `=` $axis attr-dict `:`
@@ -113,7 +113,7 @@ def Seq_ScatterReduction : I32EnumAttr<"ScatterReduction",
 def Seq_ScatterElementsOp : Seq_Op<"scatter_elements", [Pure]> {
   let summary = "ONNX ScatterElements (updates applied in row-major order)";
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
-                       AnyRankedTensor:$updates, I64Attr:$axis,
+                       AnyRankedTensor:$updates, Seq_SI64Attr:$axis,
                        Seq_ScatterReduction:$reduction);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{

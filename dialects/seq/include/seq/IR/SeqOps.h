@@ -4,6 +4,7 @@
 #define SEQ_IR_SEQOPS_H
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
@@ -22,6 +23,12 @@ FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<ArrayRef<int64_t>> shap
 /// travel signless (`x` and the result); `from`/`to` may be unsigned and
 /// select unsigned semantics.
 Value buildCastScalar(OpBuilder &b, Location loc, Value x, Type from, Type to);
+
+/// A signed 64-bit integer attribute: the type of the ops' axes and other
+/// values that may be negative (Seq_SI64Attr in SeqDialect.td).
+inline IntegerAttr getSI64Attr(Builder b, int64_t value) {
+  return b.getIntegerAttr(b.getIntegerType(64, /*isSigned=*/true), value);
+}
 } // namespace mlir::seq
 
 #define GET_OP_CLASSES

@@ -213,7 +213,7 @@ def Seq_BroadcastOp : Seq_Op<"broadcast", [Pure]> {
 def Seq_GatherOp : Seq_Op<"gather", [Pure]> {
   let summary = "ONNX Gather: index `data` along `axis` (negative indices wrap)";
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices,
-                       I64Attr:$axis);
+                       Seq_SI64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $data `[` $indices `]` `axis` `=` $axis attr-dict `:`
@@ -249,7 +249,8 @@ def Seq_ReduceOp : Seq_Op<"reduce", [Pure]> {
 
 def Seq_SoftmaxOp : Seq_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "softmax (or log-softmax) along `axis`";
-  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, UnitAttr:$log);
+  let arguments = (ins AnyRankedTensor:$input, Seq_SI64Attr:$axis,
+                       UnitAttr:$log);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat =
       "$input `axis` `=` $axis (`log` $log^)? attr-dict `:` type($input)";
@@ -263,7 +264,7 @@ def Seq_LayerNormOp : Seq_Op<"layer_norm", [Pure]> {
     trailing dims starting at `axis`. `scale`/`bias` broadcast to those dims.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
-                       Optional<AnyRankedTensor>:$bias, I64Attr:$axis,
+                       Optional<AnyRankedTensor>:$bias, Seq_SI64Attr:$axis,
                        F32Attr:$epsilon);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
@@ -280,7 +281,7 @@ def Seq_RMSNormOp : Seq_Op<"rms_norm", [Pure]> {
     starting at `axis`.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale,
-                       I64Attr:$axis, F32Attr:$epsilon);
+                       Seq_SI64Attr:$axis, F32Attr:$epsilon);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $scale `axis` `=` $axis `epsilon` `=` $epsilon attr-dict `:`
@@ -345,9 +346,9 @@ def Seq_AttentionOp : Seq_Op<"attention", [RecursiveMemoryEffects,
                        Optional<AnyRankedTensor>:$kv_seqlen,
                        F32Attr:$scale, UnitAttr:$causal,
                        DefaultValuedAttr<F32Attr, "0.0f">:$softcap,
-                       DefaultValuedAttr<I64Attr, "0">:$query_offset,
-                       DefaultValuedAttr<I64Attr, "-1">:$window_left,
-                       DefaultValuedAttr<I64Attr, "-1">:$window_right,
+                       DefaultValuedAttr<Seq_SI64Attr, "0">:$query_offset,
+                       DefaultValuedAttr<Seq_SI64Attr, "-1">:$window_left,
+                       DefaultValuedAttr<Seq_SI64Attr, "-1">:$window_right,
                        OptionalAttr<I64Attr>:$scores_mode,
                        OptionalAttr<TypeAttrOf<AnyFloat>>:$softmax_precision);
   let results = (outs AnyRankedTensor:$result,
@@ -379,7 +380,7 @@ def Seq_AttentionOp : Seq_Op<"attention", [RecursiveMemoryEffects,
     /// simple lowerings can handle.
     bool isPlain() {
       return !getKvSeqlen() && getQueryOffset() == 0 &&
-             getSignedWindowLeft() < 0 && getSignedWindowRight() < 0 &&
+             getWindowLeft() < 0 && getWindowRight() < 0 &&
              !getScores() && !getSoftmaxPrecision() && !hasModifiers();
     }
     /// True when a score_mod or prob_mod region is present.
@@ -392,11 +393,6 @@ def Seq_AttentionOp : Seq_Op<"attention", [RecursiveMemoryEffects,
     /// The [B, Hq, Sq, Skv] scores type in the softmax type (the modifier
     /// regions' argument and yield type).
     ::mlir::RankedTensorType getModifierType();
-    /// I64Attr getters are unsigned; these read the signed values (-1 =
-    /// unbounded).
-    int64_t getSignedQueryOffset() { return getQueryOffsetAttr().getInt(); }
-    int64_t getSignedWindowLeft() { return getWindowLeftAttr().getInt(); }
-    int64_t getSignedWindowRight() { return getWindowRightAttr().getInt(); }
   private:
     ::llvm::LogicalResult verifyPositionalAndScores();
   public:
