@@ -101,13 +101,10 @@ LogicalResult prepareABI(ModuleOp module, StringRef modelName,
 }
 
 LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
-  if (opts.maxSeqLen > 0) {
-    // One stage for now: the step variants run the stages of compile()
-    // inside lib/Driver/Generation.cpp.
-    Stage stage(opts);
-    stage.start("generation artifact (all steps)");
+  // The step variants run the stages of compile(), timed under the same
+  // names, inside lib/Driver/Generation.cpp.
+  if (opts.maxSeqLen > 0)
     return compileGeneration(ctx, opts);
-  }
   AtomicOutput out(opts.outputPath);
   if (opts.emit == EmitKind::Onnx) {
     std::string text;

@@ -5,10 +5,13 @@
 // (docs/generation.md). Each step variant is imported with a run-time past
 // length (lib/Import/RuntimeDims.cpp) and static shapes for a full cache,
 // its past/present tensors become in-place cache updates
-// (seq-kv-cache-state), and it is lowered to its own object. The objects
-// are linked into one shared library with the runtime; `seqc_gen_desc`
-// tells the runtime's session (lib/Runtime/session.c) what each variant's
-// inputs and outputs are.
+// (seq-kv-cache-state), and it is lowered and translated to LLVM IR with
+// names of its own. The variants are linked into one LLVM module, optimized
+// and compiled in partitions on --compile-threads threads like any model
+// (optimizeAndEmitObjects: weights the variants share are emitted once), and
+// linked into one shared library with the runtime; `seqc_gen_desc` tells
+// the runtime's session (lib/Runtime/session.c) what each variant's inputs
+// and outputs are.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +35,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -44,6 +48,24 @@ using namespace mlir;
 
 namespace seqc {
 namespace {
+
+/// `--timing` scope and progress line of one stage, named like compile()'s
+/// stages; a stage every variant runs accumulates over the variants.
+class GenStage {
+public:
+  explicit GenStage(const CompileOptions &opts) : opts(opts) {}
+  void start(StringRef name) {
+    scope.stop();
+    if (opts.onStage)
+      opts.onStage(name);
+    if (opts.timing)
+      scope = opts.timing->nest(name);
+  }
+
+private:
+  const CompileOptions &opts;
+  TimingScope scope;
+};
 
 /// How one step variant is imported.
 struct StepPlan {
@@ -365,11 +387,14 @@ LogicalResult describeRoles(func::FuncOp fn, int variant, StepInfo &info) {
   return success();
 }
 
-/// Keeps only the variant's entry point and description visible in its
-/// object (renamed for variants > 0), so variants link side by side.
+/// Keeps only the variant's entry point and description visible (renamed
+/// for variants > 0) and gives every other definition of variants > 0 the
+/// suffix `_v<variant>`, so the variants link into one module whose pieces
+/// (seqc_graph_part_3_v1...) are partitioned like one model's.
 void isolateVariant(llvm::Module &m, int variant) {
+  std::string suffix = "_v" + std::to_string(variant);
   for (llvm::GlobalValue &gv : m.global_values()) {
-    if (gv.isDeclaration())
+    if (gv.isDeclaration() || gv.getName().starts_with("llvm."))
       continue;
     StringRef n = gv.getName();
     if (n == "seqc_model_entry" || n == "seqc_model_desc") {
@@ -381,23 +406,28 @@ void isolateVariant(llvm::Module &m, int variant) {
     }
     gv.setLinkage(llvm::GlobalValue::InternalLinkage);
     gv.setVisibility(llvm::GlobalValue::DefaultVisibility);
+    if (variant > 0 && gv.hasName())
+      gv.setName(n + suffix);
   }
 }
 
-/// Imports, rewrites and lowers one variant to an object file (or prints
-/// the requested stage of variant 0 into `printed`).
+/// Imports, rewrites and lowers one variant to LLVM IR in `llvmCtx` (or
+/// prints the requested stage of variant 0 into `printed`).
 LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
-                          const StepPlan &plan, int variant,
+                          GenStage &stage, const StepPlan &plan, int variant,
                           ArrayRef<std::string> cacheNames, StepInfo &info,
-                          std::string &objPath, std::string *printed,
-                          std::string *header) {
+                          llvm::LLVMContext &llvmCtx,
+                          std::unique_ptr<llvm::Module> &llvmModule,
+                          std::string *printed, std::string *header) {
   ImportOptions importOpts = plan.import;
   importOpts.modelName = opts.modelName.empty()
                              ? llvm::sys::path::stem(opts.inputPath).str()
                              : opts.modelName;
+  stage.start("import");
   OwningOpRef<ModuleOp> module = importOnnxFile(ctx, plan.path, importOpts);
   if (!module || failed(verify(*module)))
     return failure();
+  stage.start("raising");
   if (opts.fuse && failed(runPipeline(ctx, *module, seqFusionPipeline(), opts)))
     return failure();
   // --quantize: weights (w8|w4) before the caches exist, kv8 after.
@@ -453,6 +483,7 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
     *printed = printModule(*module, opts.printWeights);
     return success();
   }
+  stage.start("lowering to linalg");
   if (failed(runPipeline(ctx, *module,
                          seqToLinalgPipeline(opts.fuse, opts.attentionTiling),
                          opts)))
@@ -463,6 +494,7 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
   }
   if (header)
     *header = generateHeader(fn, importOpts.modelName);
+  stage.start("lowering to LLVM dialect");
   if (failed(prepareABI(*module, importOpts.modelName, fn, "cpu")) ||
       failed(runPipeline(
           ctx, *module,
@@ -477,32 +509,23 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
     *printed = printModule(*module, opts.printWeights);
     return success();
   }
-  llvm::LLVMContext llvmCtx;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(*module, llvmCtx, opts.cpu);
+  // Unoptimized: all variants are optimized together, in partitions.
+  stage.start("LLVM translation");
+  llvmModule = translateForTarget(*module, llvmCtx, opts.cpu);
   if (!llvmModule)
     return failure();
   isolateVariant(*llvmModule, variant);
-  std::string object, error;
-  if (failed(emitObject(*llvmModule, opts.cpu, object, error)))
-    return emitError(module->getLoc()) << error;
-  return writeTempObject(ctx, object, objPath);
+  return success();
 }
 
-/// The object holding `seqc_gen_desc`.
-LogicalResult emitGenDesc(MLIRContext &ctx, const CompileOptions &opts,
-                          StringRef text, std::string &objPath) {
-  llvm::LLVMContext llvmCtx;
-  llvm::Module m("seqc_gen_desc", llvmCtx);
+/// Adds `seqc_gen_desc` (the session's description of the variants).
+void addGenDesc(llvm::Module &m, StringRef text) {
+  llvm::LLVMContext &llvmCtx = m.getContext();
   auto *init = llvm::ConstantDataArray::getString(llvmCtx, text, true);
   auto *g = new llvm::GlobalVariable(m, init->getType(), /*isConstant=*/true,
                                      llvm::GlobalValue::ExternalLinkage, init,
                                      "seqc_gen_desc");
   g->setVisibility(llvm::GlobalValue::HiddenVisibility);
-  std::string object, error;
-  if (failed(emitObject(m, opts.cpu, object, error)))
-    return emitError(UnknownLoc::get(&ctx)) << error;
-  return writeTempObject(ctx, object, objPath);
 }
 
 } // namespace
@@ -565,11 +588,12 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
       }
   }
 
-  std::vector<std::string> objects;
-  llvm::scope_exit cleanup([&] {
-    for (const std::string &o : objects)
-      llvm::sys::fs::remove(o);
-  });
+  if (opts.emit == EmitKind::So && opts.outputPath == "-")
+    return genError(ctx, opts.inputPath)
+           << "a shared library cannot be written to stdout; use -o";
+  GenStage stage(opts);
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> linked;
   std::string desc;
   llvm::raw_string_ostream os(desc);
   std::vector<std::string> cacheNames;
@@ -579,17 +603,22 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
   std::string roles;
   for (auto [k, plan] : llvm::enumerate(plans)) {
     StepInfo info;
-    std::string obj, printed;
+    std::string printed;
+    std::unique_ptr<llvm::Module> step;
     bool printHere = k == 0 && opts.emit != EmitKind::So;
-    if (failed(compileStep(ctx, opts, plan, k, cacheNames, info, obj,
-                           printHere ? &printed : nullptr,
+    if (failed(compileStep(ctx, opts, stage, plan, k, cacheNames, info, llvmCtx,
+                           step, printHere ? &printed : nullptr,
                            k == 0 ? &header : nullptr)))
       return failure();
     if (printHere) {
       llvm::outs() << printed;
       return success();
     }
-    objects.push_back(obj);
+    if (!linked)
+      linked = std::move(step);
+    else if (llvm::Linker::linkModules(*linked, std::move(step)))
+      return genError(ctx, plan.path)
+             << "cannot link step variant " << k << " with the others";
     if (k == 0) {
       cacheNames = info.cacheNames;
       cacheRecords = info.cacheRecords;
@@ -622,13 +651,29 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
   for (const std::string &r : stateRecords)
     os << r << "\n";
   os << roles << "end\n";
+  addGenDesc(*linked, desc);
 
-  std::string descObj;
-  if (failed(emitGenDesc(ctx, opts, desc, descObj)))
-    return failure();
-  objects.push_back(descObj);
+  // One module for all variants: split into --compile-threads partitions,
+  // each optimized and compiled on a thread of its own.
+  stage.start("LLVM optimization and code generation");
+  std::vector<std::string> objects, objPaths;
   std::string error;
-  if (failed(linkSharedLibrary(objects, opts.outputPath, error)))
+  if (failed(optimizeAndEmitObjects(*linked, opts.cpu, objects, error)))
+    return genError(ctx, opts.inputPath) << error;
+  linked.reset();
+  llvm::scope_exit cleanup([&] {
+    for (const std::string &o : objPaths)
+      llvm::sys::fs::remove(o);
+  });
+  for (const std::string &object : objects) {
+    std::string objPath;
+    if (failed(writeTempObject(ctx, object, objPath)))
+      return failure();
+    objPaths.push_back(objPath);
+  }
+  objects.clear();
+  stage.start("link");
+  if (failed(linkSharedLibrary(objPaths, opts.outputPath, error)))
     return emitError(UnknownLoc::get(&ctx)) << error;
   return writeArtifactHeader(ctx, opts.outputPath, header);
 }

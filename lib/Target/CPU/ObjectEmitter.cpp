@@ -213,18 +213,36 @@ static void bytesForLargeConstants(llvm::Module &module) {
 /// their own that holds them as raw bytes: the partitions then carry no
 /// weights through bitcode, and the asm printer writes each weight with one
 /// copy instead of element by element. `module` keeps declarations.
+/// Constants of the same bytes are emitted once (the step variants of a
+/// generation artifact import the same weights; uniqued constants make
+/// equal bytes one llvm::Constant).
 static std::unique_ptr<llvm::Module> takeLargeConstants(llvm::Module &module) {
   auto data = std::make_unique<llvm::Module>(
       module.getModuleIdentifier() + ".weights", module.getContext());
   data->setTargetTriple(module.getTargetTriple());
   data->setDataLayout(module.getDataLayout());
   unsigned unnamed = 0;
+  DenseMap<llvm::Constant *, std::pair<llvm::GlobalVariable *,
+                                       llvm::GlobalVariable *>>
+      emitted; // bytes -> (declaration in `module`, definition in `data`)
   for (llvm::GlobalVariable *gv : largeConstants(module)) {
     llvm::Constant *bytes = asBytes(gv);
     if (!bytes)
       continue;
     // The alignment the global had, explicit or the layout's preference.
     llvm::Align align = module.getDataLayout().getPreferredAlign(gv);
+    auto same = emitted.find(bytes);
+    if (same != emitted.end() &&
+        same->second.first->getAddressSpace() == gv->getAddressSpace()) {
+      auto [decl, def] = same->second;
+      if (align > decl->getAlign().valueOrOne()) {
+        decl->setAlignment(align);
+        def->setAlignment(align);
+      }
+      gv->replaceAllUsesWith(decl);
+      gv->eraseFromParent();
+      continue;
+    }
     auto *decl = new llvm::GlobalVariable(
         module, gv->getValueType(), /*isConstant=*/true,
         llvm::GlobalValue::ExternalLinkage, nullptr, "", nullptr,
@@ -243,6 +261,7 @@ static std::unique_ptr<llvm::Module> takeLargeConstants(llvm::Module &module) {
     def->setAlignment(align);
     def->setVisibility(llvm::GlobalValue::HiddenVisibility);
     def->setDSOLocal(true);
+    emitted.try_emplace(bytes, decl, def);
     gv->eraseFromParent();
   }
   return data;
