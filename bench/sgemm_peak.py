@@ -136,7 +136,9 @@ def model_shapes(cache: Path, build_dir: Path, graph: str, threads: int):
     return [(m, n, k, c, f, sbk, rg) for (m, n, k, f, sbk, rg), c in counts.items()]
 
 
-def peak(exe, threads, isa, reps=5, miters=20):
+def peak(exe, threads, isa, reps=20, miters=1):
+    """Best of many short FMA loops (~15 ms): a long loop on a shared machine
+    includes preemptions that the sgemm calls' medians filter out."""
     out = subprocess.run([str(exe), str(threads), str(reps), str(miters), isa],
                          check=True, capture_output=True, text=True).stdout
     return float(re.search(r"peak_gflops=([\d.]+)", out).group(1))
@@ -276,7 +278,7 @@ def main():
             else:
                 # The same moment's peak, for a load-matched ratio: on a
                 # shared VM the 2-thread FMA rate itself swings 2x.
-                probe = peak(peak_exe, a.threads, isa, reps=2, miters=8)
+                probe = peak(peak_exe, a.threads, isa, reps=8)
                 probes[isa].append(probe)
                 blk_us = 0.0
                 for i, ts in run_driver(exe, isa, a.threads, a.reps, shapes).items():

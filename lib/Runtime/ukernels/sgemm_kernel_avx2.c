@@ -98,12 +98,12 @@ direct_rows(const int R, int64_t kc, const float *restrict a, int64_t lda,
   }
   for (int64_t p = 0; p < kc; ++p) {
     __m256 b0 = _mm256_load_ps(b + p * NR), b1 = _mm256_load_ps(b + p * NR + 8);
-    /* The next B sliver (contiguous after this one), one line per k step:
-     * it is in L1 by the time this row tile ends instead of streaming in
-     * from L3/DRAM under the next one's FMAs (median 78 -> 88 GFLOP/s on one
-     * Zen 4 core, bench/sgemm_peak.py shapes). Prefetches never fault. */
+    /* The next B sliver (contiguous after this one) into L2, one line per k
+     * step: constant weights arrive from DRAM while this sliver computes
+     * instead of stalling its first row tile (L1 would evict this sliver).
+     * Prefetches never fault. */
     _mm_prefetch((const char *)((uintptr_t)(b + p * NR) + kc * NR * 4),
-                 _MM_HINT_T0);
+                 _MM_HINT_T1);
     for (int r = 0; r < R; ++r) {
       __m256 x = _mm256_broadcast_ss(row[r] + p);
       acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
