@@ -368,3 +368,59 @@ func.func @output_read(%a: memref<16x64xf32>, %b: memref<64x32xf32>, %y: memref<
   memref.dealloc %x : memref<16x32xf32>
   return
 }
+
+// The bufferizer reuses a result buffer as the product's scratch; the
+// product is dead once a later op rewrites the whole buffer.
+// CHECK-LABEL: func.func @scratch_result(
+// CHECK: call @seqc_uk_sgemm_ep(
+// CHECK-NOT: call @seqc_uk_sgemm(
+// CHECK: return
+func.func @scratch_result(%a: memref<16x64xf32>, %b: memref<64x32xf32>, %bias: memref<32xf32>, %y: memref<16x32xf32>) {
+  %z = arith.constant 0.0 : f32
+  %t = memref.alloc() : memref<16x32xf32>
+  linalg.fill ins(%z : f32) outs(%y : memref<16x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<16x64xf32>, memref<64x32xf32>) outs(%y : memref<16x32xf32>) {
+  ^bb0(%i: f32, %j: f32, %o: f32):
+    %p = arith.mulf %i, %j : f32
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %bias : memref<16x32xf32>, memref<32xf32>) outs(%t : memref<16x32xf32>) {
+  ^bb0(%i: f32, %c: f32, %o: f32):
+    %s = arith.addf %i, %c : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%t : memref<16x32xf32>) outs(%y : memref<16x32xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %d = arith.addf %i, %i : f32
+    linalg.yield %d : f32
+  }
+  memref.dealloc %t : memref<16x32xf32>
+  return
+}
+
+// Near miss: the product lives in a result buffer that the caller reads.
+// CHECK-LABEL: func.func @result_live_out(
+// CHECK: call @seqc_uk_sgemm(
+// CHECK: linalg.generic
+func.func @result_live_out(%a: memref<16x64xf32>, %b: memref<64x32xf32>, %bias: memref<32xf32>, %y: memref<16x32xf32>, %y2: memref<16x32xf32>) {
+  %z = arith.constant 0.0 : f32
+  linalg.fill ins(%z : f32) outs(%y : memref<16x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<16x64xf32>, memref<64x32xf32>) outs(%y : memref<16x32xf32>) {
+  ^bb0(%i: f32, %j: f32, %o: f32):
+    %p = arith.mulf %i, %j : f32
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %bias : memref<16x32xf32>, memref<32xf32>) outs(%y2 : memref<16x32xf32>) {
+  ^bb0(%i: f32, %c: f32, %o: f32):
+    %s = arith.addf %i, %c : f32
+    linalg.yield %s : f32
+  }
+  return
+}

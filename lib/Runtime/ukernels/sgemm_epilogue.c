@@ -14,6 +14,10 @@
 
 #include <string.h>
 
+/* A micro-tile row is 16 or 32 floats: one vector per iteration (no
+ * interleaving), or the whole row would fall to the scalar remainder. */
+#define SEQC_EP_LOOP _Pragma("clang loop interleave_count(1)")
+
 static inline float ep_exp(float x) {
   x = x < -87.3f ? -87.3f : x;
   x = x > 88.3f ? 88.3f : x;
@@ -70,10 +74,12 @@ static inline __attribute__((always_inline)) void
 act_body(int act, float *restrict x, int64_t n) {
   switch (act) {
   case SEQC_UK_ACT_RELU:
+    SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j)
       x[j] = x[j] > 0.0f ? x[j] : 0.0f;
     break;
   case SEQC_UK_ACT_GELU_TANH:
+    SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j) {
       float v = x[j];
       float u = 0.7978845608028654f * (v + 0.044715f * v * v * v);
@@ -81,18 +87,22 @@ act_body(int act, float *restrict x, int64_t n) {
     }
     break;
   case SEQC_UK_ACT_GELU_ERF:
+    SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j)
       x[j] = 0.5f * x[j] * (1.0f + ep_erf(x[j] * 0.7071067811865476f));
     break;
   case SEQC_UK_ACT_SILU:
+    SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j)
       x[j] = x[j] * ep_sigmoid(x[j]);
     break;
   case SEQC_UK_ACT_SIGMOID:
+    SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j)
       x[j] = ep_sigmoid(x[j]);
     break;
   case SEQC_UK_ACT_TANH:
+    SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j)
       x[j] = ep_tanh(x[j]);
     break;
@@ -155,13 +165,16 @@ int seqc_sgemm_ep_init(seqc_sgemm_ep *ep, const int64_t *d, int isa) {
 static void add_row(float *restrict x, const float *restrict t, int64_t tn,
                     int64_t n) {
   if (tn == 1) {
+    SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j)
       x[j] += t[j];
   } else if (tn == 0) {
     float v = *t;
+    SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j)
       x[j] += v;
   } else {
+    SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j)
       x[j] += t[j * tn];
   }

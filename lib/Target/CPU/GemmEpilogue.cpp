@@ -141,6 +141,28 @@ bool touches(Operation *n, Value root) {
   return found;
 }
 
+/// True if `n` writes every element of `x` without reading `x`: a fill,
+/// or an all-parallel linalg op whose only init is a whole view of `x`
+/// under a permutation and whose body ignores the init's old value.
+bool overwritesWhole(Operation *n, Value x) {
+  auto op = dyn_cast<linalg::LinalgOp>(n);
+  if (!op || !op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
+    return false;
+  OpOperand *init = op.getDpsInitOperand(0);
+  if (!isWholeView(init->get(), x))
+    return false;
+  if (isa<linalg::FillOp>(n))
+    return true;
+  if (op.getNumLoops() != op.getNumParallelLoops() ||
+      !op.getMatchingIndexingMap(init).isPermutation() ||
+      op.payloadUsesValueFromOperand(init))
+    return false;
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (rootOf(in->get()) == x)
+      return false;
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // Body analysis
 //===----------------------------------------------------------------------===//
@@ -383,7 +405,12 @@ std::optional<BodyMatch> matchBody(linalg::GenericOp g, unsigned xInput) {
 std::optional<GemmEpilogue> matchGemmEpilogue(linalg::GenericOp op) {
   Value x = op.getDpsInitOperand(0)->get();
   auto xType = dyn_cast<MemRefType>(x.getType());
-  if (!xType || !x.getDefiningOp<memref::AllocOp>() ||
+  // X: a whole buffer of this block (an allocation, or a function argument
+  // such as a result buffer the bufferizer reuses as scratch).
+  auto xArg = dyn_cast<BlockArgument>(x);
+  bool xFuncArg = xArg && xArg.getOwner()->isEntryBlock() &&
+                  isa<func::FuncOp>(xArg.getOwner()->getParentOp());
+  if (!xType || !(x.getDefiningOp<memref::AllocOp>() || xFuncArg) ||
       x.getParentBlock() != op->getBlock())
     return std::nullopt;
   // The consumer: the next op that touches X. Ops in between are moved
@@ -494,18 +521,18 @@ std::optional<GemmEpilogue> matchGemmEpilogue(linalg::GenericOp op) {
     return std::nullopt;
   if (inPlace)
     return ep;
-  // X must be dead after g: its next toucher frees or refills all of it.
+  // X must be dead after g: its next toucher frees or rewrites all of it
+  // without reading it, or (an allocation) nothing touches it any more.
   for (Operation *n = g->getNextNode(); n; n = n->getNextNode()) {
     if ((isa<ViewLikeOpInterface>(n) && isMemoryEffectFree(n)) ||
         !touches(n, x))
       continue;
-    if (isa<memref::DeallocOp>(n))
-      return ep;
-    if (auto fill = dyn_cast<linalg::FillOp>(n);
-        fill && isWholeView(fill.getDpsInitOperand(0)->get(), x))
+    if (isa<memref::DeallocOp>(n) || overwritesWhole(n, x))
       return ep;
     return std::nullopt;
   }
+  if (xFuncArg)
+    return std::nullopt; // the caller sees it
   return ep;
 }
 
