@@ -19,9 +19,9 @@ static struct {
   int64_t registered, runs, run_ns;
   struct {
     const char *name;
-    int64_t calls, ns, flops;
+    int64_t calls, ns, flops, flags;
   } sites[1];
-} table = {1, 1, "", 0, 0, 0, 0, {{"site", 0, 0, 0}}};
+} table = {1, 1, "", 0, 0, 0, 0, {{"site", 0, 0, 0, 0}}};
 
 static double now(void) {
   struct timespec ts;

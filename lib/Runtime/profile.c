@@ -32,6 +32,7 @@
 typedef struct seqc_prof_site {
   const char *name;
   _Atomic int64_t calls, ns, flops;
+  int64_t flags; /* bit 0: flops are an upper bound */
 } seqc_prof_site;
 
 typedef struct seqc_prof_table {
@@ -173,9 +174,12 @@ static int64_t collect(seqc_profile_row **out) {
       int64_t calls = atomic_load(&s->calls);
       if (!calls)
         continue;
-      rows[k++] =
-          (seqc_profile_row){s->name, t->label, calls, atomic_load(&s->ns),
-                             atomic_load(&s->flops)};
+      rows[k++] = (seqc_profile_row){s->name,
+                                     t->label,
+                                     calls,
+                                     atomic_load(&s->ns),
+                                     atomic_load(&s->flops),
+                                     s->flags & 1};
     }
   pthread_mutex_unlock(&tables_mu);
   if (!rows)
@@ -267,7 +271,8 @@ SEQC_API int64_t seqc_profile_format(char *buf, int64_t capacity,
   for (int64_t i = 0; i < shown; ++i) {
     char gf[32] = "-";
     if (rows[i].flops > 0 && rows[i].ns > 0)
-      snprintf(gf, sizeof gf, "%.1f", (double)rows[i].flops / rows[i].ns);
+      snprintf(gf, sizeof gf, "%s%.1f", rows[i].flops_upper_bound ? "<=" : "",
+               (double)rows[i].flops / rows[i].ns);
     put_row(&b, (double)rows[i].ns * per, (double)rows[i].ns * pct,
             (double)rows[i].calls / (double)runs, gf,
             rows[i].label ? rows[i].label : "", rows[i].name);

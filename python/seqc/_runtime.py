@@ -290,7 +290,9 @@ class Artifact:
         ``(outputs, rows)``: the last run's outputs, and one dict per timed
         site (kernel call, parallel region, loop nest), slowest first, with
         ``name``, ``label``, ``calls``, ``ms`` (per run), ``share`` (of the
-        runs' wall time, %) and ``gflops`` (None where FLOPs are unknown).
+        runs' wall time, %), ``gflops`` (None where FLOPs are unknown) and
+        ``gflops_upper_bound`` (FLOPs of loops with a dynamic trip count at
+        its static upper bound).
         A last row ``name="(outside timed regions)"`` holds the rest."""
         import time
         lib = self._check_open()
@@ -300,7 +302,8 @@ class Artifact:
         class _Row(ctypes.Structure):
             _fields_ = [("name", ctypes.c_char_p), ("label", ctypes.c_char_p),
                         ("calls", ctypes.c_int64), ("ns", ctypes.c_int64),
-                        ("flops", ctypes.c_int64)]
+                        ("flops", ctypes.c_int64),
+                        ("flops_upper_bound", ctypes.c_int64)]
 
         lib.seqc_profile_enable.argtypes = [ctypes.c_int32]
         lib.seqc_profile_rows.restype = ctypes.c_int64
@@ -327,13 +330,14 @@ class Artifact:
                  "label": (r.label or b"").decode(errors="replace"),
                  "calls": r.calls / runs, "ms": r.ns / runs / 1e6,
                  "share": 100.0 * r.ns / wall if wall else 0.0,
-                 "gflops": r.flops / r.ns if r.flops > 0 and r.ns > 0 else None}
+                 "gflops": r.flops / r.ns if r.flops > 0 and r.ns > 0 else None,
+                 "gflops_upper_bound": bool(r.flops_upper_bound)}
                 for r in buf[:n]]
         other = wall - sum(r.ns for r in buf[:n])
         rows.append({"name": "(outside timed regions)", "label": "",
                      "calls": 0, "ms": other / runs / 1e6,
                      "share": 100.0 * other / wall if wall else 0.0,
-                     "gflops": None})
+                     "gflops": None, "gflops_upper_bound": False})
         return outputs, rows
 
     _run_plan = None

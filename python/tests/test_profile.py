@@ -55,12 +55,13 @@ def _seq_run(*args, env=None):
 
 def _table(stdout):
     """The rows of seq-run's profile: (ms, share, calls, gflops, name); the
-    columns are fixed width ("%10.3f %6.1f%% %9s %8s  %s")."""
+    columns are fixed width ("%10.3f %6.1f%% %9s %8s  %s"). GFLOP/s "<=X"
+    (FLOPs at a loop's upper bound) reads as X."""
     lines = stdout.splitlines()
     head = next(i for i, l in enumerate(lines) if l.lstrip().startswith("ms/run"))
     rows = []
     for line in lines[head + 1:]:
-        calls, gf = line[19:28].strip(), line[29:37].strip()
+        calls, gf = line[19:28].strip(), line[29:37].strip().removeprefix("<=")
         rows.append((float(line[:10]), float(line[11:17]),
                      float(calls) if calls else None,
                      float(gf) if gf not in ("", "-") else None, line[39:]))

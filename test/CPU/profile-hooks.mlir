@@ -36,7 +36,10 @@
 // CHECK: llvm.mlir.global private constant @__seqc_prof_table_name0("sgemm 64x128x32 (model.onnx: /mlp/MatMul)\00")
 // CHECK: llvm.mlir.global private constant @__seqc_prof_table_name1("parallel 64x512 [mulf] (model.onnx: /act/Mul)\00")
 // CHECK: llvm.mlir.global private constant @__seqc_prof_table_name2("loops 512 [addf] (model.onnx: /sum/ReduceSum)\00")
-// CHECK: llvm.mlir.global internal @__seqc_prof_table() {{.*}} : !llvm.struct<(i64, i64, ptr, ptr, i64, i64, i64, array<3 x struct<(ptr, i64, i64, i64)>>)>
+// CHECK: llvm.mlir.global internal @__seqc_prof_table() {{.*}} : !llvm.struct<(i64, i64, ptr, ptr, i64, i64, i64, array<3 x struct<(ptr, i64, i64, i64, i64)>>)>
+// Every count is exact: no site has its flags (field 4) set.
+// CHECK-NOT: [7, {{[0-9]+}}, 4]
+// CHECK: llvm.return
 
 // LLVM: llvm.mlir.global private constant @__seqc_prof_table_label("decode\00")
 // LLVM: llvm.mlir.global internal @__seqc_prof_table()
@@ -91,6 +94,30 @@ func.func @rows(%nrows: index, %p: i64, %m: i64) {
   %e = arith.constant 8 : i64
   scf.for %r = %c0 to %nrows step %c1 {
     func.call @seqc_uk_sgemm(%z, %o, %o, %o, %m, %e, %e, %p, %z, %z, %z, %e, %o, %p, %z, %z, %z, %e, %o, %p, %z, %z, %z, %e, %o) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+  }
+  return
+}
+
+// -----
+
+// A loop whose trip count is only bounded (min(n, 8)): FLOPs at the bound,
+// and the site flagged (field 4 = 1) so the report prints "<=" GFLOP/s.
+// CHECK-LABEL: func.func @bounded(
+// CHECK: %[[F:.*]] = arith.constant 8 : i64
+// CHECK: call @seqc_prof_begin
+// CHECK-NEXT: scf.for
+// CHECK: call @seqc_prof_end(%{{.*}}, %{{.*}}, %[[F]])
+// CHECK: @__seqc_prof_table_name0("loops ? [mulf] (profile-hooks.mlir)\00")
+// CHECK: llvm.insertvalue %{{.*}}, %{{.*}}[7, 0, 4]
+func.func @bounded(%a: memref<8xf32>, %n: index, %s: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %m = arith.minsi %n, %c8 : index
+  scf.for %i = %c0 to %m step %c1 {
+    %x = memref.load %a[%i] : memref<8xf32>
+    %y = arith.mulf %x, %s : f32
+    memref.store %y, %a[%i] : memref<8xf32>
   }
   return
 }

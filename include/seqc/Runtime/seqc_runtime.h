@@ -133,6 +133,9 @@ typedef struct seqc_profile_row {
   const char *name;  /* what ran: kernel and sizes, ONNX nodes */
   const char *label; /* the module's label ("" or a generation step's) */
   int64_t calls, ns, flops; /* flops: 0 where not known */
+  /* 1: `flops` counts loops of dynamic trip count at their static upper
+   * bound (e.g. the causal tiled attention): GFLOP/s is an upper bound. */
+  int64_t flops_upper_bound;
 } seqc_profile_row;
 void seqc_profile_enable(int32_t on);
 int32_t seqc_profile_enabled(void);

@@ -10,7 +10,9 @@
 //
 // Table layout (must match struct seqc_prof_table in profile.c):
 //   { i64 version, i64 num_sites, ptr label, ptr next, i64 registered,
-//     i64 runs, i64 run_ns, [N x { ptr name, i64 calls, i64 ns, i64 flops }] }
+//     i64 runs, i64 run_ns,
+//     [N x { ptr name, i64 calls, i64 ns, i64 flops, i64 flags }] }
+// flags bit 0: the site's FLOPs use upper bounds of dynamic trip counts.
 //
 //===----------------------------------------------------------------------===//
 
@@ -92,12 +94,112 @@ int64_t floatLanes(Type t) {
   return t.isFloat() ? 1 : 0;
 }
 
+/// A static bound (upper or lower) of an index/integer value computed from
+/// constants through min/max/add/sub/select and divisions or products by
+/// positive constants: what bounds the tiled attention's causal kv loop.
+std::optional<int64_t> valueBound(Value v, bool upper, int depth = 0) {
+  if (auto c = getConstantIntValue(v))
+    return *c;
+  Operation *def = v.getDefiningOp();
+  if (!def || depth > 16)
+    return std::nullopt;
+  auto rec = [&](Value x, bool up) { return valueBound(x, up, depth + 1); };
+  if (auto c = dyn_cast<arith::IndexCastOp>(def))
+    return rec(c.getIn(), upper);
+  if (auto sel = dyn_cast<arith::SelectOp>(def)) {
+    auto a = rec(sel.getTrueValue(), upper),
+         b = rec(sel.getFalseValue(), upper);
+    if (!a || !b)
+      return std::nullopt;
+    return upper ? std::max(*a, *b) : std::min(*a, *b);
+  }
+  if (def->getNumOperands() != 2)
+    return std::nullopt;
+  Value x = def->getOperand(0), y = def->getOperand(1);
+  bool isMin = isa<arith::MinSIOp, arith::MinUIOp>(def);
+  if (isMin || isa<arith::MaxSIOp, arith::MaxUIOp>(def)) {
+    auto a = rec(x, upper), b = rec(y, upper);
+    if (a && b)
+      return isMin ? std::min(*a, *b) : std::max(*a, *b);
+    // min(a, ?) <= a; max(a, ?) >= a.
+    if (upper == isMin)
+      return a ? a : b;
+    return std::nullopt;
+  }
+  if (isa<arith::AddIOp>(def)) {
+    auto a = rec(x, upper), b = rec(y, upper);
+    return a && b ? std::optional<int64_t>(*a + *b) : std::nullopt;
+  }
+  if (isa<arith::SubIOp>(def)) {
+    auto a = rec(x, upper), b = rec(y, !upper);
+    return a && b ? std::optional<int64_t>(*a - *b) : std::nullopt;
+  }
+  // Monotone in x for a positive constant y.
+  auto c = getConstantIntValue(y);
+  if (!c || *c <= 0)
+    return std::nullopt;
+  auto a = rec(x, upper);
+  if (!a)
+    return std::nullopt;
+  if (isa<arith::MulIOp>(def))
+    return satMul(*a, *c);
+  if (isa<arith::FloorDivSIOp, arith::DivUIOp>(def))
+    return llvm::divideFloorSigned(*a, *c);
+  if (isa<arith::DivSIOp>(def))
+    return *a / *c;
+  if (isa<arith::CeilDivSIOp, arith::CeilDivUIOp>(def))
+    return llvm::divideCeilSigned(*a, *c);
+  return std::nullopt;
+}
+
+/// Trip count of a loop dimension: exact when static, else (with `bounded`
+/// non-null, which is then set) an upper bound from valueBound.
+std::optional<int64_t> tripCount(Value lb, Value ub, Value step,
+                                 bool *bounded) {
+  if (auto t = staticTrip(lb, ub, step))
+    return t;
+  auto s = getConstantIntValue(step);
+  if (!bounded || !s || *s <= 0)
+    return std::nullopt;
+  auto u = valueBound(ub, true), l = valueBound(lb, false);
+  if (!u || !l)
+    return std::nullopt;
+  *bounded = true;
+  return *u > *l ? (*u - *l + *s - 1) / *s : 0;
+}
+
 /// Floating-point operations of one execution of `block`, nested loops'
 /// static trip counts multiplied in; nullopt when a loop that does
-/// floating-point work has a trip count unknown at compile time.
-std::optional<int64_t> blockFlops(Block &block);
+/// floating-point work has a trip count unknown at compile time. With
+/// `bounded`, dynamic trip counts take their static upper bound (and set it).
+std::optional<int64_t> blockFlops(Block &block, bool *bounded = nullptr);
 
-std::optional<int64_t> opFlops(Operation *op) {
+std::optional<int64_t> opFlops(Operation *op, bool *bounded = nullptr) {
+  if (auto call = dyn_cast<func::CallOp>(op)) {
+    // A GEMM kernel inside a loop nest (the tiled attention's QK^T and PV
+    // tiles): 2 * batch * m * n * k of its size operands.
+    unsigned first, last;
+    switch (kindOf(op)) {
+    case Kind::Sgemm:
+      first = 1, last = 6;
+      break;
+    case Kind::Qgemm:
+      first = 1, last = 3;
+      break;
+    default:
+      return 0;
+    }
+    int64_t f = 2;
+    for (unsigned i = first; i <= last; ++i) {
+      std::optional<int64_t> d = getConstantIntValue(call.getOperand(i));
+      if (!d && bounded && (d = valueBound(call.getOperand(i), true)))
+        *bounded = true;
+      if (!d)
+        return std::nullopt;
+      f = satMul(f, std::max<int64_t>(*d, 0));
+    }
+    return f;
+  }
   if (op->getNumRegions() == 0) {
     if (op->getNumResults() != 1)
       return 0;
@@ -114,7 +216,7 @@ std::optional<int64_t> opFlops(Operation *op) {
   int64_t total = 0;
   for (Region &r : op->getRegions())
     for (Block &b : r) {
-      std::optional<int64_t> f = blockFlops(b);
+      std::optional<int64_t> f = blockFlops(b, bounded);
       if (!f)
         return std::nullopt;
       // scf.if and the like: the most expensive branch.
@@ -124,14 +226,15 @@ std::optional<int64_t> opFlops(Operation *op) {
     return 0;
   int64_t trips = 1;
   if (auto f = dyn_cast<scf::ForOp>(op)) {
-    auto t = staticTrip(f.getLowerBound(), f.getUpperBound(), f.getStep());
+    auto t =
+        tripCount(f.getLowerBound(), f.getUpperBound(), f.getStep(), bounded);
     if (!t)
       return std::nullopt;
     trips = *t;
   } else if (auto p = dyn_cast<scf::ParallelOp>(op)) {
     for (auto [l, u, s] :
          llvm::zip(p.getLowerBound(), p.getUpperBound(), p.getStep())) {
-      auto t = staticTrip(l, u, s);
+      auto t = tripCount(l, u, s, bounded);
       if (!t)
         return std::nullopt;
       trips = satMul(trips, *t);
@@ -142,10 +245,10 @@ std::optional<int64_t> opFlops(Operation *op) {
   return satMul(trips, total);
 }
 
-std::optional<int64_t> blockFlops(Block &block) {
+std::optional<int64_t> blockFlops(Block &block, bool *bounded) {
   int64_t total = 0;
   for (Operation &op : block) {
-    std::optional<int64_t> f = opFlops(&op);
+    std::optional<int64_t> f = opFlops(&op, bounded);
     if (!f)
       return std::nullopt;
     total = std::min(total + *f, kSaturated);
@@ -221,6 +324,12 @@ std::string opSummary(Operation *root) {
   root->walk([&](Operation *o) {
     if (isa<memref::StoreOp>(o))
       stores = true;
+    if (kindOf(o) != Kind::None) { // a kernel inside: "sgemm"
+      StringRef callee = cast<func::CallOp>(o).getCallee();
+      callee.consume_front("seqc_uk_");
+      names.insert(callee);
+      return;
+    }
     std::optional<int64_t> f =
         o->getNumRegions() == 0 ? opFlops(o) : std::optional<int64_t>(0);
     if (f && *f > 0)
@@ -267,6 +376,7 @@ std::string nestShape(Operation *loop) {
 struct Site {
   Operation *op;
   std::string name;
+  bool flopsBound = false; // FLOPs from trip-count upper bounds
 };
 
 struct ProfileHooksPass : impl::SeqProfileHooksBase<ProfileHooksPass> {
@@ -283,7 +393,7 @@ struct ProfileHooksPass : impl::SeqProfileHooksBase<ProfileHooksPass> {
 
   /// Per-iteration FLOPs of an outlined body: the innermost loop that
   /// seq-outline-parallel builds around the cloned scf.parallel body.
-  std::optional<int64_t> bodyFlops(func::FuncOp fn) {
+  std::optional<int64_t> bodyFlops(func::FuncOp fn, bool *bounded) {
     if (!fn || fn.isDeclaration())
       return std::nullopt;
     scf::ForOp rows, inner;
@@ -297,7 +407,7 @@ struct ProfileHooksPass : impl::SeqProfileHooksBase<ProfileHooksPass> {
         inner = f;
     if (!inner)
       return std::nullopt;
-    return blockFlops(*inner.getBody());
+    return blockFlops(*inner.getBody(), bounded);
   }
 
   std::string nameOf(Operation *op) {
@@ -367,7 +477,7 @@ struct ProfileHooksPass : impl::SeqProfileHooksBase<ProfileHooksPass> {
   }
 
   /// The FLOPs of one execution of site `op`, as an i64 built before it.
-  Value flopsValue(OpBuilder &b, Operation *op) {
+  Value flopsValue(OpBuilder &b, Operation *op, bool &bounded) {
     Location loc = op->getLoc();
     auto cst = [&](int64_t v) {
       return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
@@ -398,7 +508,7 @@ struct ProfileHooksPass : impl::SeqProfileHooksBase<ProfileHooksPass> {
       return add(routed, mul(th, add(arg(27), arg(31))));
     }
     case Kind::Parallel: {
-      std::optional<int64_t> per = bodyFlops(bodyOf(call));
+      std::optional<int64_t> per = bodyFlops(bodyOf(call), &bounded);
       return per ? mul(arg(0), cst(*per)) : cst(0);
     }
     case Kind::Kernel:
@@ -406,7 +516,7 @@ struct ProfileHooksPass : impl::SeqProfileHooksBase<ProfileHooksPass> {
     case Kind::None:
       break;
     }
-    std::optional<int64_t> f = opFlops(op);
+    std::optional<int64_t> f = opFlops(op, &bounded);
     return cst(f ? *f : 0);
   }
 
@@ -424,7 +534,7 @@ struct ProfileHooksPass : impl::SeqProfileHooksBase<ProfileHooksPass> {
     MLIRContext *ctx = module.getContext();
     Type i64 = IntegerType::get(ctx, 64);
     return LLVM::LLVMStructType::getLiteral(
-        ctx, {LLVM::LLVMPointerType::get(ctx), i64, i64, i64});
+        ctx, {LLVM::LLVMPointerType::get(ctx), i64, i64, i64, i64});
   }
 
   LLVM::LLVMStructType tableType(int64_t n) {
@@ -479,6 +589,9 @@ struct ProfileHooksPass : impl::SeqProfileHooksBase<ProfileHooksPass> {
       Value p = LLVM::AddressOfOp::create(b, loc, ptr, sym);
       agg = LLVM::InsertValueOp::create(b, loc, agg, p,
                                         ArrayRef<int64_t>{7, int64_t(i), 0});
+      if (sites[i].flopsBound) // flags bit 0: FLOPs are an upper bound
+        agg = LLVM::InsertValueOp::create(b, loc, agg, i64(1),
+                                          ArrayRef<int64_t>{7, int64_t(i), 4});
     }
     LLVM::ReturnOp::create(b, loc, agg);
   }
@@ -526,7 +639,7 @@ struct ProfileHooksPass : impl::SeqProfileHooksBase<ProfileHooksPass> {
       OpBuilder b(op);
       // Sizes are operands of the site: computed before it (outside the
       // timed interval), used after.
-      Value flops = flopsValue(b, op);
+      Value flops = flopsValue(b, op, sites[i].flopsBound);
       Value id = arith::ConstantIntOp::create(b, loc, i, 64);
       func::CallOp::create(b, loc, begin, ValueRange{tableRef(b, loc), id});
       b.setInsertionPointAfter(op);
