@@ -62,8 +62,9 @@ void seqc_uk_sgemm_ep(int64_t flags, int64_t b0, int64_t b1, int64_t b2,
 
 #define SEQC_UK_ACT_NONE 0
 #define SEQC_UK_ACT_RELU 1
-#define SEQC_UK_ACT_GELU_TANH 2 /* 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
-#define SEQC_UK_ACT_GELU_ERF 3  /* 0.5 x (1 + erf(x / sqrt(2))) */
+/* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+#define SEQC_UK_ACT_GELU_TANH 2
+#define SEQC_UK_ACT_GELU_ERF 3 /* 0.5 x (1 + erf(x / sqrt(2))) */
 #define SEQC_UK_ACT_SILU 4
 #define SEQC_UK_ACT_SIGMOID 5
 #define SEQC_UK_ACT_TANH 6
