@@ -897,6 +897,10 @@ int main(int argc, char **argv) {
   Profiler prof;
   if (opt.profile >= 0) {
     const char *path = opt.model.c_str();
+    if (!dlsym(a.lib, "seqc_profile_enable"))
+      die("%s: the artifact's runtime cannot profile (built before "
+          "seq-run --profile): recompile it with seqc --profile-hooks",
+          path);
     bind(a.lib, path, "seqc_profile_enable", prof.enable);
     bind(a.lib, path, "seqc_profile_reset", prof.reset);
     bind(a.lib, path, "seqc_profile_rows", prof.rows);
