@@ -3,13 +3,11 @@
 #include "seqc/Driver/Registration.h"
 
 #include "seq/IR/SeqDialect.h"
-#include "seqc/Conversion/MoEPasses.h"
 #include "seqc/Conversion/Passes.h"
 #include "seqc/Conversion/QuantPasses.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Target/CPUPasses.h"
 #include "seqc/Target/CUDA.h"
-#include "seqc/Transforms/KVCacheQuantize.h"
 #include "seqc/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -32,10 +30,8 @@ void registerAllDialects(mlir::DialectRegistry &registry) {
 void registerAllPasses() {
   mlir::registerAllPasses();
   seqc::registerSeqcConversionPasses();
-  seqc::registerMoEPasses();
   seqc::registerQuantPasses();
   seqc::registerQuantizeWeightsPass();
-  seqc::registerKVCacheQuantizePass();
   seqc::registerSeqcTransformsPasses();
   registerPipelines();
   registerSeqcCpuPasses();

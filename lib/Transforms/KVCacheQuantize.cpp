@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "seqc/Transforms/KVCacheQuantize.h"
+#include "seqc/Transforms/Passes.h"
 
 #include "seq/IR/SeqKVCacheOps.h"
 #include "seq/IR/SeqOps.h"
@@ -24,21 +25,12 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DEF_SEQKVCACHEQUANTIZE
+#include "seqc/Transforms/Passes.h.inc"
+
 namespace {
 
-struct KVCacheQuantizePass
-    : PassWrapper<KVCacheQuantizePass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(KVCacheQuantizePass)
-
-  StringRef getArgument() const override { return "seq-kv-cache-quantize"; }
-  StringRef getDescription() const override {
-    return "Store the KV caches of a generation step (seq-kv-cache-state) "
-           "as int8 with one f32 scale per (batch, head, position) row";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<seq::SeqDialect>();
-  }
-
+struct KVCacheQuantizePass : impl::SeqKVCacheQuantizeBase<KVCacheQuantizePass> {
   /// Rewrites one cache argument; `scaleArg` is its new scale cache.
   LogicalResult quantizeCache(BlockArgument cache, BlockArgument scaleArg) {
     OpBuilder b(cache.getContext());
@@ -159,12 +151,6 @@ struct KVCacheQuantizePass
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createKVCacheQuantizePass() {
-  return std::make_unique<KVCacheQuantizePass>();
-}
-
-void registerKVCacheQuantizePass() { PassRegistration<KVCacheQuantizePass>(); }
 
 LogicalResult splitQuantizeSpec(StringRef spec, std::string &weights, bool &kv8,
                                 std::string &error) {

@@ -120,4 +120,19 @@ def SeqProfileHooks : Pass<"seq-profile-hooks", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def SeqLowerMoE : Pass<"seq-lower-moe", "::mlir::ModuleOp"> {
+  let summary = "Lower seq.moe to seqc_uk_moe calls on its buffers and "
+                "seq.moe_gate to softmax/topk";
+  let options = [
+    Option<"generic", "generic", "bool", "false",
+           "Lower seq.moe to the export's gather + batched matmul seq ops "
+           "instead of the CPU runtime kernel">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // SEQC_TARGET_CPU_PASSES

@@ -127,4 +127,35 @@ def SeqGpuHostToDevice : Pass<"seq-gpu-host-to-device", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def SeqGpuMarkQuantMatMul : Pass<"seq-gpu-mark-quant-matmul",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Replace seq.quant_matmul ops by marker calls on [M, K] / "
+                "packed weight buffers (built into CUDA kernels by "
+                "seq-gpu-quant-matmul)";
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def SeqGpuQuantMatMul : Pass<"seq-gpu-quant-matmul", "::mlir::ModuleOp"> {
+  let summary = "Build weight-only int4/int8 matmul kernels (warp-per-column "
+                "GEMV for decode, tf32 mma.sync with in-register "
+                "dequantization otherwise) for seq-gpu-mark-quant-matmul's "
+                "marker calls";
+  let options = [
+    Option<"gemvRows", "gemv-rows", "int64_t", "8",
+           "row counts up to this take the GEMV kernel (CUDA cores), larger "
+           "ones the tf32 mma.sync kernel">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 #endif // SEQC_TARGET_CUDA_PASSES

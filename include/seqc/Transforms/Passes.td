@@ -187,4 +187,16 @@ def SeqReassociateReductions : Pass<"seq-reassociate-reductions"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def SeqKVCacheQuantize : Pass<"seq-kv-cache-quantize", "::mlir::ModuleOp"> {
+  let summary = "Store the KV caches of a generation step (seq-kv-cache-state) "
+                "as int8 with one f32 scale per (batch, head, position) row";
+  let description = [{
+    After seq-kv-cache-state, every float cache argument of @main becomes an
+    i8 cache plus a companion cache of per-row scales (`seqc
+    --quantize=kv8`). Caches read by anything but seq.kv_cache_append, and
+    caches that are not rank-4 f32, are errors.
+  }];
+  let dependentDialects = ["::mlir::seq::SeqDialect"];
+}
+
 #endif // SEQC_TRANSFORMS_PASSES

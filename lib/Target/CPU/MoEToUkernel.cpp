@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "seqc/Conversion/MoEPasses.h"
+#include "seqc/Target/CPUPasses.h"
 
 #include "KernelCall.h"
 
@@ -33,6 +33,9 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DEF_SEQLOWERMOE
+#include "seqc/Target/CPUPasses.h.inc"
+
 namespace {
 
 constexpr StringLiteral kMoE = "seqc_uk_moe";
@@ -318,28 +321,8 @@ void lowerGate(seq::MoEGateOp op) {
   op.erase();
 }
 
-struct LowerMoEPass : PassWrapper<LowerMoEPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerMoEPass)
-
-  LowerMoEPass() = default;
-  LowerMoEPass(const LowerMoEPass &other) : PassWrapper(other) {}
-
-  Option<bool> generic{
-      *this, "generic",
-      llvm::cl::desc("Lower seq.moe to the export's gather + batched matmul "
-                     "seq ops instead of the CPU runtime kernel"),
-      llvm::cl::init(false)};
-
-  StringRef getArgument() const final { return "seq-lower-moe"; }
-  StringRef getDescription() const final {
-    return "Lower seq.moe to seqc_uk_moe calls on its buffers and "
-           "seq.moe_gate to softmax/topk";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<arith::ArithDialect, bufferization::BufferizationDialect,
-                    func::FuncDialect, memref::MemRefDialect,
-                    tensor::TensorDialect>();
-  }
+struct LowerMoEPass : impl::SeqLowerMoEBase<LowerMoEPass> {
+  using SeqLowerMoEBase::SeqLowerMoEBase;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -368,11 +351,5 @@ struct LowerMoEPass : PassWrapper<LowerMoEPass, OperationPass<ModuleOp>> {
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createLowerMoEPass() {
-  return std::make_unique<LowerMoEPass>();
-}
-
-void registerMoEPasses() { PassRegistration<LowerMoEPass>(); }
 
 } // namespace seqc

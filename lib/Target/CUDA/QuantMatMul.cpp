@@ -38,8 +38,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "QuantMatMul.h"
-
 #include "KernelBuilder.h"
 #include "MarkerCall.h"
 #include "MmaFragments.h"
@@ -65,6 +63,11 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DECL_SEQGPUQUANTMATMUL
+#define GEN_PASS_DEF_SEQGPUMARKQUANTMATMUL
+#define GEN_PASS_DEF_SEQGPUQUANTMATMUL
+#include "seqc/Target/CUDAPasses.h.inc"
+
 namespace {
 
 constexpr StringLiteral kQuantMarker = "seq.gpu_quant_matmul";
@@ -82,18 +85,7 @@ static bool isStatic(Value v) {
 }
 
 struct MarkQuantMatMulPass
-    : PassWrapper<MarkQuantMatMulPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MarkQuantMatMulPass)
-  StringRef getArgument() const final { return "seq-gpu-mark-quant-matmul"; }
-  StringRef getDescription() const final {
-    return "Replace seq.quant_matmul ops by marker calls on [M, K] / packed "
-           "weight buffers (built into CUDA kernels by seq-gpu-quant-matmul)";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<bufferization::BufferizationDialect, func::FuncDialect,
-                    memref::MemRefDialect>();
-  }
-
+    : impl::SeqGpuMarkQuantMatMulBase<MarkQuantMatMulPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<seq::QuantMatMulOp> ops;
@@ -517,27 +509,8 @@ static LogicalResult buildQuantKernel(func::CallOp call, int64_t gemvRows) {
   return success();
 }
 
-struct QuantMatMulPass : PassWrapper<QuantMatMulPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(QuantMatMulPass)
-  QuantMatMulPass() = default;
-  QuantMatMulPass(const QuantMatMulPass &other) : PassWrapper(other) {}
-  StringRef getArgument() const final { return "seq-gpu-quant-matmul"; }
-  StringRef getDescription() const final {
-    return "Build weight-only int4/int8 matmul kernels (warp-per-column "
-           "GEMV for decode, tf32 mma.sync with in-register dequantization "
-           "otherwise) for seq-gpu-mark-quant-matmul's marker calls";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, NVVM::NVVMDialect, LLVM::LLVMDialect,
-                    vector::VectorDialect, scf::SCFDialect, arith::ArithDialect,
-                    math::MathDialect, memref::MemRefDialect,
-                    linalg::LinalgDialect>();
-  }
-  Option<int64_t> gemvRows{
-      *this, "gemv-rows",
-      llvm::cl::desc("row counts up to this take the GEMV kernel (CUDA "
-                     "cores), larger ones the tf32 mma.sync kernel"),
-      llvm::cl::init(8)};
+struct QuantMatMulPass : impl::SeqGpuQuantMatMulBase<QuantMatMulPass> {
+  using SeqGpuQuantMatMulBase::SeqGpuQuantMatMulBase;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -558,10 +531,5 @@ struct QuantMatMulPass : PassWrapper<QuantMatMulPass, OperationPass<ModuleOp>> {
 };
 
 } // namespace
-
-void registerCudaQuantMatMulPasses() {
-  PassRegistration<MarkQuantMatMulPass>();
-  PassRegistration<QuantMatMulPass>();
-}
 
 } // namespace seqc
