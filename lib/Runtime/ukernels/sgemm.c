@@ -30,7 +30,7 @@
 
 #define KC                                                                     \
   512 /* one slice for the common k = 512: C is read and written once */
-#define MC 132 /* multiple of every kernel's MR (6, 12) */
+#define MC 132 /* multiple of every kernel's MR (6) */
 #define NC                                                                     \
   128 /* C panel MC x NC (+ the A block) stays in L2 across KC slices */
 

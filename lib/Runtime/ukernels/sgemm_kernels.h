@@ -35,7 +35,7 @@ typedef struct seqc_sgemm_kernel {
  * ISA. */
 extern const seqc_sgemm_kernel seqc_sgemm_kernel_generic;
 #if defined(__x86_64__)
-/* AVX2 + FMA (6 x 16, 12 ymm accumulators) and AVX-512F (12 x 32, 24 zmm
+/* AVX2 + FMA (6 x 16, 12 ymm accumulators) and AVX-512F (6 x 64, 24 zmm
  * accumulators); compiled with target attributes, selected at run time. */
 extern const seqc_sgemm_kernel seqc_sgemm_kernel_avx2;
 extern const seqc_sgemm_kernel seqc_sgemm_kernel_avx512;
