@@ -12,7 +12,9 @@
    -t --threads), so all three share the machine's state; its figure is
    the median per-token time over the blocks. --no-llamacpp skips it.
 2. llama_mid_gen/decode (fp32): seqc `--quantize=w4[:group=G]` vs seqc fp32
-   (skipped, with a message, when this seqc has no --quantize).
+   (skipped, with a message, when this seqc has no --quantize); with
+   --quantize2 SPEC a second spec runs in the same blocks (e.g. `--quantize
+   w4:scale=f32 --quantize2 w4:scale=f16`: f32 vs f16 scales).
 
 Both engines run --threads threads (seqc_set_num_threads / onnxruntime
 intra_op_num_threads, sequential executor), in alternating blocks of --runs
@@ -130,6 +132,9 @@ def main():
     ap.add_argument("--blocks", type=int, default=5)
     ap.add_argument("--quantize", default="w4",
                     help="seqc --quantize value for part 2 (default w4)")
+    ap.add_argument("--quantize2", default="",
+                    help="a second --quantize value timed in the same blocks "
+                    "(part 2), e.g. w4:scale=f16")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--skip-og", action="store_true", help="only part 2")
     ap.add_argument("--no-llamacpp", action="store_true",
@@ -238,13 +243,27 @@ def gen_quantize(a, work):
     ref = f_art.run(**gfeeds)[0]
     q = q_art.run(**gfeeds)[0]
     err, scale, top1 = logits_diff(q, ref)
-    med = compare({"fp32": lambda: f_art.run(**gfeeds),
-                   "quant": lambda: q_art.run(**gfeeds)}, a.runs, a.blocks)
+    runners = {"fp32": lambda: f_art.run(**gfeeds),
+               "quant": lambda: q_art.run(**gfeeds)}
+    if a.quantize2:
+        q2so = gen / "q2.so"
+        compile_so(gen / "model.onnx", q2so, gdims, [f"--quantize={a.quantize2}"])
+        q2_art = seqc.load(q2so, threads=a.threads)
+        runners["quant2"] = lambda: q2_art.run(**gfeeds)
+    med = compare(runners, a.runs, a.blocks)
     print(f"\nllama_mid_gen decode (past {a.past}), qgemm ISA {kernel_isa(qso, gen / 'test_data_set_0')}")
     print(f"  seqc fp32               {med['fp32']:7.3f} ms/token")
     print(f"  seqc --quantize={a.quantize:<8} {med['quant']:7.3f} ms/token")
     print(f"  speedup {med['fp32'] / med['quant']:.2f}x")
     print(f"  logits vs fp32: max abs err {err:.3g} (max |logit| {scale:.3g}), top-1 {top1:.0%}")
+    if a.quantize2:
+        q2 = q2_art.run(**gfeeds)[0]
+        err2, _, top2 = logits_diff(q2, ref)
+        err12, _, top12 = logits_diff(q2, q)
+        print(f"  seqc --quantize={a.quantize2:<8} {med['quant2']:7.3f} ms/token "
+              f"({med['quant2'] / med['quant']:.3f}x of --quantize={a.quantize})")
+        print(f"  logits vs fp32: max abs err {err2:.3g}, top-1 {top2:.0%}; "
+              f"vs --quantize={a.quantize}: {err12:.3g}, top-1 {top12:.0%}")
 
 
 if __name__ == "__main__":
