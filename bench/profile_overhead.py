@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--runs", type=int, default=20, help="timed runs per round")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--rows", type=int, default=30, help="profile rows shown")
+    ap.add_argument("--seqc-arg", action="append", default=[],
+                    help="extra seqc argument for both artifacts (repeatable)")
     a = ap.parse_args()
 
     graph = Path(a.graph)
@@ -64,11 +66,13 @@ def main():
             sh([sys.executable, SHARED / "tools" / "materialize.py", graph, work,
                 "--reference"])
     plain, hooked = work / "plain.so", work / "hooks.so"
-    seqc.compile(str(src / "model.onnx"), str(plain))
-    seqc.compile(str(src / "model.onnx"), str(hooked), extra_args=["--profile-hooks"])
+    seqc.compile(str(src / "model.onnx"), str(plain), extra_args=a.seqc_arg)
+    seqc.compile(str(src / "model.onnx"), str(hooked),
+                 extra_args=[*a.seqc_arg, "--profile-hooks"])
 
     print(isa_line())
-    print(f"model: {graph.name}; threads 2; {a.rounds} rounds x {a.runs} runs, interleaved")
+    print(f"model: {graph.name}; threads 2; {a.rounds} rounds x {a.runs} runs, "
+          f"interleaved; seqc {' '.join(a.seqc_arg) or '(defaults)'}")
     data = src / "test_data_set_0"
     # Same outputs: bitwise between the two artifacts, and vs onnxruntime.
     with seqc.load(plain, threads=2) as p, seqc.load(hooked, threads=2) as h:
