@@ -181,14 +181,14 @@ def _stale(so: Path) -> bool:
     return any(d.exists() and d.stat().st_mtime > so.stat().st_mtime for d in deps)
 
 
-def compile_entry(e: Entry, cache: Path, recompile: bool):
+def compile_entry(e: Entry, cache: Path, recompile: bool, extra=()):
     so = cache / "artifacts" / (e.name.replace("/", "_") + ".so")
     so.parent.mkdir(parents=True, exist_ok=True)
     # The inputs beside the artifact, for profiling it alone (SEQC_UK_TRACE, perf).
     np.savez(so.with_suffix(".feeds.npz"), **e.feeds)
     if not recompile and not _stale(so):
         return so, None
-    args = [x for k, v in e.dims.items() for x in ("--dim", f"{k}={v}")]
+    args = [x for k, v in e.dims.items() for x in ("--dim", f"{k}={v}")] + list(extra)
     t = time.perf_counter()
     seqc.compile(str(e.model), str(so), extra_args=args)
     return so, time.perf_counter() - t
@@ -209,7 +209,7 @@ def ukernel_isa(so: Path) -> str:
 
 def bench(e: Entry, a, cache: Path, probe):
     import onnxruntime as ort
-    so, compile_s = compile_entry(e, cache, a.recompile)
+    so, compile_s = compile_entry(e, cache, a.recompile or bool(a.seqc_arg), a.seqc_arg)
     art = seqc.load(str(so), threads=a.threads)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = a.threads
@@ -254,6 +254,11 @@ def main():
                     help="prefill length of graphs with a symbolic sequence length")
     ap.add_argument("--only", help="regex selecting entries by name")
     ap.add_argument("--recompile", action="store_true")
+    ap.add_argument("--seqc-arg", action="append", default=[], metavar="ARG",
+                    help="extra seqc argument for every entry (repeatable; "
+                         "artifacts are then rebuilt), e.g. --seqc-arg=--split-max-ops=400")
+    ap.add_argument("--markdown", action="store_true",
+                    help="also print the table in Markdown (for bench/NOTES.md)")
     ap.add_argument("--cache", type=Path, default=ROOT / "build" / "bench-cache" / "prefill")
     a = ap.parse_args()
     if not SHARED.is_dir():
@@ -270,7 +275,8 @@ def main():
     probe = lambda: peak_gflops(peak_exe, a.threads, reps=1, miters=4)[0]  # noqa: E731
     print(f"cpu: {cpu_name()}, {os.cpu_count()} CPUs; peak f32 FMA {peak:.1f} GFLOP/s "
           f"({a.threads} threads, {isa}); onnxruntime {ort.__version__}; "
-          f"threads {a.threads}; load average {os.getloadavg()[0]:.2f}", flush=True)
+          f"threads {a.threads}; load average {os.getloadavg()[0]:.2f}"
+          + (f"; seqc args {' '.join(a.seqc_arg)}" if a.seqc_arg else ""), flush=True)
     hdr = (f"{'entry':<26} {'seqc ms':>9} {'ort ms':>9} {'ORT/seqc':>8} {'runs':>4} "
            f"{'load':>9} {'max |diff|':>10} {'match':>5} {'compile s':>9}")
     print(hdr)
@@ -279,7 +285,11 @@ def main():
         try:
             r = bench(e, a, a.cache, probe)
         except Exception as ex:  # report and go on with the others
-            msg = (str(ex).strip().splitlines() or [type(ex).__name__])[0][:150]
+            text = str(ex).strip()
+            code = re.search(r"failed with exit code (-?\d+)", text)
+            err = next((l.strip() for l in text.splitlines() if "error:" in l), None)
+            msg = (err or (f"seqc exited with {code.group(1)}" if code else None)
+                   or (text.splitlines() or [type(ex).__name__])[0])[:150]
             print(f"{e.name:<26} error: {msg}", flush=True)
             rows.append((e, None))
             continue
@@ -292,6 +302,17 @@ def main():
               f"{r['ort_ms'] / r['seqc_ms']:8.2f} {r['runs']:4d} "
               f"{r['load'][0]:4.1f}-{r['load'][1]:<4.1f} {r['err']:10.1e} "
               f"{'yes' if r['ok'] else 'NO':>5} {cs:>9}{tol}", flush=True)
+    if a.markdown:
+        print("\n| entry | seqc ms | ort ms | ORT/seqc | load | max abs diff | match |")
+        print("|---|---|---|---|---|---|---|")
+        for e, r in rows:
+            if not r:
+                print(f"| {e.name} | error | | | | | |")
+                continue
+            tol = "" if e.tol == FP32_TOL else " (int4 tol)"
+            print(f"| {e.name} | {r['seqc_ms']:.3f} | {r['ort_ms']:.3f} | "
+                  f"{r['ort_ms'] / r['seqc_ms']:.2f} | {r['load'][0]:.1f}-{r['load'][1]:.1f} | "
+                  f"{r['err']:.1e}{tol} | {'yes' if r['ok'] else 'NO'} |")
     good = [r for _, r in rows if r]
     below = [e.name for e, r in rows if r and r["ort_ms"] / r["seqc_ms"] < 1.2]
     print(f"sgemm micro-kernel: {kernel or '?'}; load average now "
