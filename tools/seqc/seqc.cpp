@@ -125,10 +125,11 @@ static cl::opt<std::string> quantize(
     "quantize",
     cl::desc("Weight-only quantization of constant matmul weights: w8 or w4, "
              "optionally :group=N (default 128 for w8, 32 for w4) and "
-             ":sym or :asym (default w8 sym, w4 asym); ',kv8' (or kv8 alone, "
-             "with --max-seq-len): int8 KV cache with per-row scales"),
-    cl::value_desc("w8|w4[:group=N][:sym|:asym][,kv8]"), cl::init(""),
-    cl::cat(compileCat));
+             ":sym or :asym (default w8 sym, w4 asym) and :scale=f16 (scales "
+             "stored in f16; default f32); ',kv8' (or kv8 alone, with "
+             "--max-seq-len): int8 KV cache with per-row scales"),
+    cl::value_desc("w8|w4[:group=N][:sym|:asym][:scale=f32|f16][,kv8]"),
+    cl::init(""), cl::cat(compileCat));
 
 static cl::opt<int64_t> maxSeqLen(
     "max-seq-len",
@@ -357,6 +358,11 @@ int main(int argc, char **argv) {
   if (allowTf32 && target != seqc::CompileOptions::Target::CUDA) {
     WithColor::error(errs(), "seqc")
         << "--allow-tf32 applies only to --target=cuda\n";
+    return 1;
+  }
+  if (profileHooks && target != seqc::CompileOptions::Target::CPU) {
+    WithColor::error(errs(), "seqc")
+        << "--profile-hooks applies only to --target=cpu\n";
     return 1;
   }
   opts.printWeights = printWeights;

@@ -80,10 +80,19 @@ def SeqSplitFunctions : Pass<"seq-split-functions", "::mlir::ModuleOp"> {
     size stay in the function and are passed to the runs that use them;
     no cut is made while a value derived from any other stack allocation
     is live, so no function returns a pointer into its own dead frame.
+
+    With `merge-repeats`, runs end at content-defined points (a hash of the
+    last ops' shapes) once they hold `max-ops / 4`, so copies of a layer are
+    cut alike; runs that then differ only in the `memref.global`s they read
+    (and in references to functions of equal text) become one function that
+    takes those globals as arguments, each call passing its own.
   }];
   let options = [
     Option<"maxOps", "max-ops", "int64_t", "250",
-           "Nested operations per outlined function (0: do not split)">
+           "Nested operations per outlined function (0: do not split)">,
+    Option<"mergeRepeats", "merge-repeats", "bool", "true",
+           "Cut at content-defined points and merge runs that differ only "
+           "in the globals they read">
   ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
