@@ -1,6 +1,8 @@
-// RUN: seq-opt --seq-split-functions=max-ops=6 --split-input-file %s | FileCheck %s
+// Greedy runs (merge-repeats=false: cut as soon as a run holds max-ops);
+// split-functions-repeats.mlir tests the content-defined cuts.
+// RUN: seq-opt --seq-split-functions="max-ops=6 merge-repeats=false" --split-input-file %s | FileCheck %s
 // RUN: seq-opt --split-input-file %s \
-// RUN:   --pass-pipeline='builtin.module(seq-split-functions{max-ops=6},convert-func-to-llvm)' \
+// RUN:   --pass-pipeline='builtin.module(seq-split-functions{max-ops=6 merge-repeats=false},convert-func-to-llvm)' \
 // RUN:   | FileCheck %s --check-prefix=LLVM
 // RUN: seq-opt --seq-split-functions=max-ops=0 --split-input-file %s | FileCheck %s --check-prefix=OFF
 
