@@ -12,3 +12,7 @@ module {
     return
   }
 }
+
+// The hooks exist on the CPU target only.
+// RUN: not seqc %s --profile-hooks --target=cuda -o %t.so 2>&1 | FileCheck %s --check-prefix=CUDA
+// CUDA: seqc: error: --profile-hooks applies only to --target=cpu
