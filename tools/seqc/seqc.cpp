@@ -365,11 +365,6 @@ int main(int argc, char **argv) {
         << "--profile-hooks applies only to --target=cpu\n";
     return 1;
   }
-  if (profileHooks && target != seqc::CompileOptions::Target::CPU) {
-    WithColor::error(errs(), "seqc")
-        << "--profile-hooks applies only to --target=cpu\n";
-    return 1;
-  }
   opts.printWeights = printWeights;
   opts.fuse = !noFuse;
   opts.attentionTiling = attentionTiling;
