@@ -4,7 +4,6 @@
 
 #include "seq/IR/SeqDialect.h"
 #include "seqc/Conversion/Passes.h"
-#include "seqc/Conversion/QuantPasses.h"
 #include "seqc/Driver/Pipelines.h"
 #include "seqc/Target/CPUPasses.h"
 #include "seqc/Target/CUDA.h"
@@ -30,8 +29,6 @@ void registerAllDialects(mlir::DialectRegistry &registry) {
 void registerAllPasses() {
   mlir::registerAllPasses();
   seqc::registerSeqcConversionPasses();
-  seqc::registerQuantPasses();
-  seqc::registerQuantizeWeightsPass();
   seqc::registerSeqcTransformsPasses();
   registerPipelines();
   registerSeqcCpuPasses();

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "seqc/Conversion/QuantPasses.h"
+#include "seqc/Transforms/Passes.h"
 
 #include "RaiseUtils.h"
 
@@ -36,33 +37,11 @@
 using namespace mlir;
 
 namespace seqc {
-namespace {
+#define GEN_PASS_DEF_SEQQUANTIZEWEIGHTS
+#define GEN_PASS_DEF_SEQRAISEQDQMATMUL
+#include "seqc/Transforms/Passes.h.inc"
 
-/// The f32 values of a constant (dense or resource blob), row-major.
-std::optional<ArrayRef<float>> constFloats(Value v,
-                                           SmallVectorImpl<float> &storage) {
-  Attribute attr;
-  if (!matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || !res.getType().getElementType().isF32())
-      return std::nullopt;
-    ArrayRef<char> data = blob->getData();
-    if (data.size() != res.getType().getNumElements() * sizeof(float))
-      return std::nullopt;
-    return ArrayRef<float>(reinterpret_cast<const float *>(data.data()),
-                           data.size() / sizeof(float));
-  }
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
-    if (!dense.getElementType().isF32())
-      return std::nullopt;
-    storage.assign(dense.getValues<float>().begin(),
-                   dense.getValues<float>().end());
-    return ArrayRef<float>(storage);
-  }
-  return std::nullopt;
-}
+namespace {
 
 /// f32 -> IEEE binary16 bits, round to nearest even.
 uint16_t toHalf(float v) {
@@ -87,36 +66,8 @@ Value blobConstant(OpBuilder &b, Location loc, RankedTensorType type,
   return arith::ConstantOp::create(b, loc, attr);
 }
 
-struct QuantizeWeightsPass
-    : PassWrapper<QuantizeWeightsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(QuantizeWeightsPass)
-  QuantizeWeightsPass() = default;
-  QuantizeWeightsPass(const QuantizeWeightsPass &other) : PassWrapper(other) {}
-
-  StringRef getArgument() const final { return "seq-quantize-weights"; }
-  StringRef getDescription() const final {
-    return "Quantize constant matmul weights (seq.matmul -> "
-           "seq.quant_matmul)";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<arith::ArithDialect>();
-  }
-
-  Option<int64_t> bits{*this, "bits", llvm::cl::desc("4 or 8"),
-                       llvm::cl::init(4)};
-  Option<int64_t> group{*this, "group",
-                        llvm::cl::desc("block of k per scale (power of 2)"),
-                        llvm::cl::init(32)};
-  Option<bool> asym{*this, "asym",
-                    llvm::cl::desc("asymmetric (zero point per block)"),
-                    llvm::cl::init(true)};
-  Option<bool> f16Scales{*this, "f16-scales",
-                         llvm::cl::desc("store the scales in f16"),
-                         llvm::cl::init(false)};
-  Option<int64_t> minElements{
-      *this, "min-elements",
-      llvm::cl::desc("leave weights with fewer elements in f32"),
-      llvm::cl::init(4096)};
+struct QuantizeWeightsPass : impl::SeqQuantizeWeightsBase<QuantizeWeightsPass> {
+  using SeqQuantizeWeightsBase::SeqQuantizeWeightsBase;
 
   void runOnOperation() override {
     if ((bits != 4 && bits != 8) || group < 16 || (group & (group - 1))) {
@@ -141,7 +92,7 @@ struct QuantizeWeightsPass
         !wt.hasStaticShape() || wt.getNumElements() < minElements)
       return failure();
     SmallVector<float> storage;
-    std::optional<ArrayRef<float>> w = constFloats(op.getRhs(), storage);
+    std::optional<ArrayRef<float>> w = raise::constFloats(op.getRhs(), storage);
     if (!w)
       return failure();
     int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
@@ -272,18 +223,7 @@ Value blockParam(Value v, int64_t &block) {
 /// with blocks of B rows of the [K, N] weight, becomes seq.quant_matmul with
 /// the same integers (shifted to unsigned) and scales: f32 activations, as
 /// QDQ specifies, and no f32 weight at run time.
-struct RaiseQdqMatMulPass
-    : PassWrapper<RaiseQdqMatMulPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(RaiseQdqMatMulPass)
-  StringRef getArgument() const final { return "seq-raise-qdq-matmul"; }
-  StringRef getDescription() const final {
-    return "Blocked DequantizeLinear(constant int4/int8) -> MatMul as "
-           "seq.quant_matmul";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<arith::ArithDialect>();
-  }
-
+struct RaiseQdqMatMulPass : impl::SeqRaiseQdqMatMulBase<RaiseQdqMatMulPass> {
   void runOnOperation() override {
     SmallVector<seq::MatMulOp> todo;
     getOperation().walk([&](seq::MatMulOp op) { todo.push_back(op); });
@@ -335,7 +275,7 @@ struct RaiseQdqMatMulPass
       return failure();
     SmallVector<float> sStore;
     Value sConst = stripCast(scaleSrc);
-    std::optional<ArrayRef<float>> s = constFloats(sConst, sStore);
+    std::optional<ArrayRef<float>> s = raise::constFloats(sConst, sStore);
     if (!q || !s || s->size() != static_cast<size_t>(blocks * n))
       return failure();
     // Unsigned storage: signed values shift by 2^(bits-1), zero points too.
@@ -418,11 +358,6 @@ LogicalResult quantizePipeline(StringRef spec, std::string &pipeline,
              " asym=" + (asym ? "true" : "false") +
              " f16-scales=" + (f16 ? "true" : "false") + "}";
   return success();
-}
-
-void registerQuantizeWeightsPass() {
-  PassRegistration<QuantizeWeightsPass>();
-  PassRegistration<RaiseQdqMatMulPass>();
 }
 
 } // namespace seqc

@@ -397,32 +397,6 @@ struct RaiseDenseExperts : OpRewritePattern<seq::ReduceOp> {
   }
 };
 
-/// The f32 values of a constant (dense or resource blob), row-major.
-static std::optional<ArrayRef<float>>
-constFloats(Value v, SmallVectorImpl<float> &storage) {
-  Attribute attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || !res.getType().getElementType().isF32())
-      return std::nullopt;
-    ArrayRef<char> data = blob->getData();
-    if ((int64_t)data.size() != res.getType().getNumElements() * 4)
-      return std::nullopt;
-    return ArrayRef<float>(reinterpret_cast<const float *>(data.data()),
-                           data.size() / sizeof(float));
-  }
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
-    if (!dense.getElementType().isF32())
-      return std::nullopt;
-    storage.assign(dense.getValues<float>().begin(),
-                   dense.getValues<float>().end());
-    return ArrayRef<float>(storage);
-  }
-  return std::nullopt;
-}
-
 /// One expert of a per-expert chain: y = act(x W1 [, x W3]) W2 with
 /// constant in x out weights (W3: the SwiGLU up projection).
 struct ChainExpert {

@@ -55,6 +55,34 @@ inline std::optional<llvm::SmallVector<int64_t>> constIntValues(mlir::Value v) {
   return std::nullopt;
 }
 
+/// The f32 values of a constant (dense, or a resource blob), row-major;
+/// `storage` holds them when they are not in the blob.
+inline std::optional<llvm::ArrayRef<float>>
+constFloats(mlir::Value v, llvm::SmallVectorImpl<float> &storage) {
+  mlir::Attribute attr;
+  if (!v || !mlir::matchPattern(v, mlir::m_Constant(&attr)))
+    return std::nullopt;
+  if (auto res = mlir::dyn_cast<mlir::DenseResourceElementsAttr>(attr)) {
+    mlir::AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || !res.getType().getElementType().isF32())
+      return std::nullopt;
+    llvm::ArrayRef<char> data = blob->getData();
+    if (data.size() !=
+        static_cast<size_t>(res.getType().getNumElements()) * sizeof(float))
+      return std::nullopt;
+    return llvm::ArrayRef<float>(reinterpret_cast<const float *>(data.data()),
+                                 data.size() / sizeof(float));
+  }
+  if (auto dense = mlir::dyn_cast<mlir::DenseFPElementsAttr>(attr)) {
+    if (!dense.getElementType().isF32())
+      return std::nullopt;
+    storage.assign(dense.getValues<float>().begin(),
+                   dense.getValues<float>().end());
+    return llvm::ArrayRef<float>(storage);
+  }
+  return std::nullopt;
+}
+
 /// The normalized (non-negative) form of `axis` for `rank`, or -1.
 inline int64_t normalizeAxis(int64_t axis, int64_t rank) {
   return mlir::seq::normalizeAxis(axis, rank).value_or(-1);

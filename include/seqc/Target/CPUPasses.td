@@ -144,4 +144,13 @@ def SeqLowerMoE : Pass<"seq-lower-moe", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def SeqLowerQuantMatMul : Pass<"seq-lower-quant-matmul", "::mlir::ModuleOp"> {
+  let summary = "Lower seq.quant_matmul to seqc_uk_qgemm calls on its buffers";
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // SEQC_TARGET_CPU_PASSES

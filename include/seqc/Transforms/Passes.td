@@ -199,4 +199,41 @@ def SeqKVCacheQuantize : Pass<"seq-kv-cache-quantize", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::seq::SeqDialect"];
 }
 
+def SeqQuantizeWeights : Pass<"seq-quantize-weights", "::mlir::ModuleOp"> {
+  let summary = "Quantize constant matmul weights (seq.matmul -> "
+                "seq.quant_matmul)";
+  let description = [{
+    Every seq.matmul with a constant f32 [K, N] weight of at least
+    `min-elements` elements becomes seq.quant_matmul with the weight in
+    blocks of `group` k per scale, `bits`-bit integers and (with `asym`) a
+    zero point per block, the scales in f32 or (with `f16-scales`) f16
+    (`seqc --quantize=w8|w4[:group=N][:sym|:asym][:scale=f16]`).
+  }];
+  let options = [
+    Option<"bits", "bits", "int64_t", "4", "4 or 8">,
+    Option<"group", "group", "int64_t", "32",
+           "block of k per scale (power of 2)">,
+    Option<"asym", "asym", "bool", "true",
+           "asymmetric (zero point per block)">,
+    Option<"f16Scales", "f16-scales", "bool", "false",
+           "store the scales in f16">,
+    Option<"minElements", "min-elements", "int64_t", "4096",
+           "leave weights with fewer elements in f32">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def SeqRaiseQdqMatMul : Pass<"seq-raise-qdq-matmul", "::mlir::ModuleOp"> {
+  let summary = "Blocked DequantizeLinear(constant int4/int8) -> MatMul as "
+                "seq.quant_matmul";
+  let description = [{
+    The import of a blocked DequantizeLinear of constant int4/int8 weights
+    feeding a MatMul, `matmul(x, (cast(Q) - cast(gather(Z))) * gather(S))`
+    (or without Z) with blocks of B rows of the [K, N] weight, becomes
+    seq.quant_matmul with the same integers (shifted to unsigned) and
+    scales; anything else is left alone.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // SEQC_TRANSFORMS_PASSES

@@ -21,7 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "seqc/Conversion/QuantPasses.h"
+#include "seqc/Target/CPUPasses.h"
 
 #include "KernelCall.h"
 
@@ -44,6 +44,8 @@
 using namespace mlir;
 
 namespace seqc {
+#define GEN_PASS_DEF_SEQLOWERQUANTMATMUL
+#include "seqc/Target/CPUPasses.h.inc"
 namespace {
 
 constexpr StringLiteral kQgemm = "seqc_uk_qgemm";
@@ -270,19 +272,7 @@ void lower(seq::QuantMatMulOp op, int64_t callId) {
 }
 
 struct LowerQuantMatMulPass
-    : PassWrapper<LowerQuantMatMulPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerQuantMatMulPass)
-
-  StringRef getArgument() const final { return "seq-lower-quant-matmul"; }
-  StringRef getDescription() const final {
-    return "Lower seq.quant_matmul to seqc_uk_qgemm calls on its buffers";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<arith::ArithDialect, bufferization::BufferizationDialect,
-                    func::FuncDialect, memref::MemRefDialect,
-                    tensor::TensorDialect>();
-  }
-
+    : impl::SeqLowerQuantMatMulBase<LowerQuantMatMulPass> {
   void runOnOperation() override {
     SmallVector<seq::QuantMatMulOp> ops;
     getOperation().walk([&](seq::QuantMatMulOp op) { ops.push_back(op); });
@@ -294,11 +284,5 @@ struct LowerQuantMatMulPass
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createLowerQuantMatMulPass() {
-  return std::make_unique<LowerQuantMatMulPass>();
-}
-
-void registerQuantPasses() { PassRegistration<LowerQuantMatMulPass>(); }
 
 } // namespace seqc
