@@ -8,8 +8,8 @@
  * Compare two runtimes (e.g. before and after a kernel change) by building
  * this file against each and running them alternately in the same session.
  *
- *   cc -O2 -Iinclude bench/qgemm_decode.c build/lib/libseqc_runtime.a \
- *      -lm -lpthread -o qgemm_decode
+ *   cc -O2 -Iinclude -Ilib/Runtime/ukernels bench/qgemm_decode.c \
+ *      build/lib/libseqc_runtime.a -lm -lpthread -o qgemm_decode
  *   ./qgemm_decode [threads=1] [reps=400]
  */
 #define _POSIX_C_SOURCE 200809L
@@ -19,15 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
-                          intptr_t a, int64_t sam, int64_t sak, intptr_t w,
-                          intptr_t scales, intptr_t zp, intptr_t c, int64_t ldc,
-                          int64_t bits, int64_t group);
-void seqc_uk_qgemm_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
-                        const uint8_t *w, const float *scales,
-                        const uint8_t *zp, uint8_t *pw, float *ps, float *pz);
-const char *seqc_uk_qgemm_packed_kernel_name(void);
-void seqc_set_num_threads(int n);
+#include "qgemm_kernels.h"
+#include "seqc/Runtime/seqc_runtime.h"
 
 typedef struct {
   int64_t n, k;

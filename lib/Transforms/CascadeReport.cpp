@@ -24,6 +24,8 @@
 
 #include "seqc/Transforms/Passes.h"
 
+#include "CostReport.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -37,38 +39,6 @@ namespace seqc {
 #include "seqc/Transforms/Passes.h.inc"
 
 namespace {
-
-int64_t bytesOf(Type t) {
-  auto rt = dyn_cast<RankedTensorType>(t);
-  if (!rt || !rt.hasStaticShape())
-    return 0;
-  unsigned bits = rt.getElementType().getIntOrFloatBitWidth();
-  return rt.getNumElements() * std::max(1u, bits / 8);
-}
-
-/// Float work of one execution of a linalg op: (flops, transcendentals).
-std::pair<int64_t, int64_t> opWork(linalg::LinalgOp op) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t points = 1;
-  for (int64_t r : ranges)
-    points *= ShapedType::isDynamic(r) ? 1 : r;
-  int64_t flops = 0, trans = 0;
-  for (Operation &inner : op->getRegion(0).front()) {
-    if (inner.getNumResults() != 1 ||
-        !isa<FloatType>(inner.getResult(0).getType()))
-      continue;
-    if (isa<math::FmaOp>(inner))
-      flops += 2;
-    else if (isa<math::ExpOp, math::Exp2Op, math::TanhOp, math::LogOp,
-                 math::ErfOp>(inner))
-      ++trans; // an exp expanded into a polynomial counts as its flops
-    else if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
-                 arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
-                 arith::MinNumFOp, arith::NegFOp>(inner))
-      ++flops;
-  }
-  return {points * flops, points * trans};
-}
 
 /// Dependence-based pass numbering over the K/V rank.
 struct PassCounter {
@@ -373,25 +343,7 @@ Row analyzeTiled(scf::ForallOp forall) {
   return row;
 }
 
-std::string human(int64_t v) {
-  if (v < 0)
-    return "-";
-  const char *units[] = {"", "K", "M", "G", "T"};
-  double d = v;
-  int u = 0;
-  while (d >= 1000 && u < 4) {
-    d /= 1000;
-    ++u;
-  }
-  return u == 0 ? std::to_string(v) : llvm::formatv("{0:f2}{1}", d, units[u]);
-}
-
 } // namespace
-
-/// The seq.moe rows (MoECostReport.cpp).
-std::string moeCostReport(Operation *root);
-/// The seq.linear_scan rows (ScanCostReport.cpp).
-std::string scanCostReport(Operation *root);
 
 std::string cascadeReport(Operation *root) {
   std::vector<Row> rows;
@@ -426,9 +378,9 @@ std::string cascadeReport(Operation *root) {
         "{0,-3} {1,-13} {2,9} {3,10} {4,12} {5,12} {6,10} {7,10} {8,12} "
         "{9,15} {10}\n",
         i, r.kind, r.kvPasses,
-        r.tilePasses ? std::to_string(r.tilePasses) : "-", human(r.workingSet),
-        human(r.crossBytes), human(r.flops), human(r.trans), human(r.bytes),
-        tiles, r.params);
+        r.tilePasses ? std::to_string(r.tilePasses) : "-",
+        humanCount(r.workingSet), humanCount(r.crossBytes), humanCount(r.flops),
+        humanCount(r.trans), humanCount(r.bytes), tiles, r.params);
   }
   for (auto [i, r] : llvm::enumerate(rows))
     os << "  #" << i << " at " << r.where << "\n";

@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CostReport.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -19,17 +21,6 @@
 using namespace mlir;
 
 namespace seqc {
-
-static std::string humanCount(double v) {
-  const char *units[] = {"", "K", "M", "G", "T"};
-  int u = 0;
-  while (v >= 1000.0 && u < 4) {
-    v /= 1000.0;
-    ++u;
-  }
-  return u == 0 ? llvm::formatv("{0}", (int64_t)v).str()
-                : llvm::formatv("{0:f2}{1}", v, units[u]).str();
-}
 
 std::string moeCostReport(Operation *root) {
   struct Row {

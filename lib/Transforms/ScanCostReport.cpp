@@ -20,6 +20,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CostReport.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -31,35 +33,6 @@ using namespace mlir;
 
 namespace seqc {
 namespace {
-
-int64_t bytesOf(Type t) {
-  auto rt = dyn_cast<RankedTensorType>(t);
-  if (!rt || !rt.hasStaticShape())
-    return 0;
-  unsigned bits = rt.getElementType().getIntOrFloatBitWidth();
-  return rt.getNumElements() * std::max(1u, bits / 8);
-}
-
-/// Float (flops, transcendentals) of one execution of a linalg op.
-std::pair<int64_t, int64_t> opWork(linalg::LinalgOp op) {
-  int64_t points = 1;
-  for (int64_t r : op.getStaticLoopRanges())
-    points *= ShapedType::isDynamic(r) ? 1 : r;
-  int64_t flops = 0, trans = 0;
-  for (Operation &inner : op->getRegion(0).front()) {
-    if (inner.getNumResults() != 1 ||
-        !isa<FloatType>(inner.getResult(0).getType()))
-      continue;
-    if (isa<math::FmaOp>(inner))
-      flops += 2;
-    else if (isa<math::ExpOp, math::LogOp, math::TanhOp>(inner))
-      ++trans;
-    else if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
-                 arith::NegFOp>(inner))
-      ++flops;
-  }
-  return {points * flops, points * trans};
-}
 
 int64_t attrInt(Operation *op, StringRef name) {
   auto a = op->getAttrOfType<IntegerAttr>(name);
@@ -180,19 +153,6 @@ ScanRow analyze(Operation *loop) {
   return row;
 }
 
-std::string human(int64_t v) {
-  if (v < 0)
-    return "-";
-  const char *units[] = {"", "K", "M", "G", "T"};
-  double d = v;
-  int u = 0;
-  while (d >= 1000 && u < 4) {
-    d /= 1000;
-    ++u;
-  }
-  return u == 0 ? std::to_string(v) : llvm::formatv("{0:f2}{1}", d, units[u]);
-}
-
 } // namespace
 
 std::string scanCostReport(Operation *root) {
@@ -216,8 +176,9 @@ std::string scanCostReport(Operation *root) {
                         "{8,10} {9,9} {10,12} {11,10} {12,10} {13,12}\n",
                         i, r.form, r.steps < 0 ? "?" : std::to_string(r.steps),
                         r.chunk, r.heads, r.group, r.dk, r.dv, r.passes,
-                        human(r.state), human(r.workingSet), human(r.flops),
-                        human(r.trans), human(r.bytes));
+                        humanCount(r.state), humanCount(r.workingSet),
+                        humanCount(r.flops), humanCount(r.trans),
+                        humanCount(r.bytes));
   for (auto [i, r] : llvm::enumerate(rows))
     os << "  #" << i << " at " << r.where << "\n";
   return s;

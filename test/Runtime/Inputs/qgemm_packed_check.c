@@ -8,14 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
-                          intptr_t a, int64_t sam, int64_t sak, intptr_t w,
-                          intptr_t scales, intptr_t zp, intptr_t c, int64_t ldc,
-                          int64_t bits, int64_t group);
-void seqc_uk_qgemm_pack(int64_t n, int64_t k, int64_t bits, int64_t group,
-                        const uint8_t *w, const float *scales,
-                        const uint8_t *zp, uint8_t *pw, float *ps, float *pz);
-const char *seqc_uk_qgemm_packed_kernel_name(void);
+#include "qgemm_kernels.h"
+
 
 static unsigned st = 1;
 static unsigned rnd(void) {
