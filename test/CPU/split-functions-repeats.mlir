@@ -375,3 +375,142 @@ func.func @differ(%arg: memref<8xf32>) -> memref<8xf32> {
   func.call_indirect %f5(%a5) : (memref<8xf32>) -> ()
   return %a5 : memref<8xf32>
 }
+
+// -----
+
+// Outlined bodies large enough to be split themselves (split before the
+// graph that calls them): the merged runs keep @big_body0; @big_body1 and
+// @big_body2, no longer referenced, are erased after every split, with
+// their pieces (a function still to split is never erased before it is).
+// CHECK-LABEL: func.func private @big_body0(
+// CHECK: call @big_body0_part(
+// CHECK-NOT: @big_body1
+// CHECK-NOT: @big_body2
+// CHECK: func.func private @big_body3(
+// CHECK: func.func @big(
+// CHECK: call @big_part(
+// CHECK-COUNT-3: call @big_part_12(
+// CHECK: call @big_part_15(
+// CHECK: func.func private @big_part_12(
+// CHECK: constant @big_body0
+memref.global "private" constant @b0 : memref<8xf32> = dense<1.0>
+memref.global "private" constant @b1 : memref<8xf32> = dense<2.0>
+memref.global "private" constant @b2 : memref<8xf32> = dense<3.0>
+memref.global "private" constant @b3 : memref<8xf32> = dense<4.0>
+func.func private @big_body0(%m: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %x0 = memref.load %m[%c0] : memref<8xf32>
+  %y0 = arith.mulf %x0, %x0 : f32
+  memref.store %y0, %m[%c0] : memref<8xf32>
+  %x1 = memref.load %m[%c1] : memref<8xf32>
+  %y1 = arith.mulf %x1, %x1 : f32
+  memref.store %y1, %m[%c1] : memref<8xf32>
+  %x2 = memref.load %m[%c2] : memref<8xf32>
+  %y2 = arith.mulf %x2, %x2 : f32
+  memref.store %y2, %m[%c2] : memref<8xf32>
+  %x3 = memref.load %m[%c3] : memref<8xf32>
+  %y3 = arith.mulf %x3, %x3 : f32
+  memref.store %y3, %m[%c3] : memref<8xf32>
+  return
+}
+func.func private @big_body1(%m: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %x0 = memref.load %m[%c0] : memref<8xf32>
+  %y0 = arith.mulf %x0, %x0 : f32
+  memref.store %y0, %m[%c0] : memref<8xf32>
+  %x1 = memref.load %m[%c1] : memref<8xf32>
+  %y1 = arith.mulf %x1, %x1 : f32
+  memref.store %y1, %m[%c1] : memref<8xf32>
+  %x2 = memref.load %m[%c2] : memref<8xf32>
+  %y2 = arith.mulf %x2, %x2 : f32
+  memref.store %y2, %m[%c2] : memref<8xf32>
+  %x3 = memref.load %m[%c3] : memref<8xf32>
+  %y3 = arith.mulf %x3, %x3 : f32
+  memref.store %y3, %m[%c3] : memref<8xf32>
+  return
+}
+func.func private @big_body2(%m: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %x0 = memref.load %m[%c0] : memref<8xf32>
+  %y0 = arith.mulf %x0, %x0 : f32
+  memref.store %y0, %m[%c0] : memref<8xf32>
+  %x1 = memref.load %m[%c1] : memref<8xf32>
+  %y1 = arith.mulf %x1, %x1 : f32
+  memref.store %y1, %m[%c1] : memref<8xf32>
+  %x2 = memref.load %m[%c2] : memref<8xf32>
+  %y2 = arith.mulf %x2, %x2 : f32
+  memref.store %y2, %m[%c2] : memref<8xf32>
+  %x3 = memref.load %m[%c3] : memref<8xf32>
+  %y3 = arith.mulf %x3, %x3 : f32
+  memref.store %y3, %m[%c3] : memref<8xf32>
+  return
+}
+func.func private @big_body3(%m: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %x0 = memref.load %m[%c0] : memref<8xf32>
+  %y0 = arith.mulf %x0, %x0 : f32
+  memref.store %y0, %m[%c0] : memref<8xf32>
+  %x1 = memref.load %m[%c1] : memref<8xf32>
+  %y1 = arith.mulf %x1, %x1 : f32
+  memref.store %y1, %m[%c1] : memref<8xf32>
+  %x2 = memref.load %m[%c2] : memref<8xf32>
+  %y2 = arith.mulf %x2, %x2 : f32
+  memref.store %y2, %m[%c2] : memref<8xf32>
+  %x3 = memref.load %m[%c3] : memref<8xf32>
+  %y3 = arith.mulf %x3, %x3 : f32
+  memref.store %y3, %m[%c3] : memref<8xf32>
+  return
+}
+func.func @big(%arg: memref<8xf32>) -> memref<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %g0 = memref.get_global @b0 : memref<8xf32>
+  %a0 = memref.alloc() : memref<8xf32>
+  %x0 = memref.load %arg[%c0] : memref<8xf32>
+  %y0 = memref.load %g0[%c0] : memref<8xf32>
+  %s0 = arith.mulf %x0, %y0 : f32
+  memref.store %s0, %a0[%c0] : memref<8xf32>
+  memref.store %s0, %a0[%c1] : memref<8xf32>
+  %f0 = func.constant @big_body0 : (memref<8xf32>) -> ()
+  func.call_indirect %f0(%a0) : (memref<8xf32>) -> ()
+  %g1 = memref.get_global @b1 : memref<8xf32>
+  %a1 = memref.alloc() : memref<8xf32>
+  %x1 = memref.load %a0[%c0] : memref<8xf32>
+  %y1 = memref.load %g1[%c0] : memref<8xf32>
+  %s1 = arith.mulf %x1, %y1 : f32
+  memref.store %s1, %a1[%c0] : memref<8xf32>
+  memref.store %s1, %a1[%c1] : memref<8xf32>
+  %f1 = func.constant @big_body1 : (memref<8xf32>) -> ()
+  func.call_indirect %f1(%a1) : (memref<8xf32>) -> ()
+  %g2 = memref.get_global @b2 : memref<8xf32>
+  %a2 = memref.alloc() : memref<8xf32>
+  %x2 = memref.load %a1[%c0] : memref<8xf32>
+  %y2 = memref.load %g2[%c0] : memref<8xf32>
+  %s2 = arith.mulf %x2, %y2 : f32
+  memref.store %s2, %a2[%c0] : memref<8xf32>
+  memref.store %s2, %a2[%c1] : memref<8xf32>
+  %f2 = func.constant @big_body2 : (memref<8xf32>) -> ()
+  func.call_indirect %f2(%a2) : (memref<8xf32>) -> ()
+  %g3 = memref.get_global @b3 : memref<8xf32>
+  %a3 = memref.alloc() : memref<8xf32>
+  %x3 = memref.load %a2[%c0] : memref<8xf32>
+  %y3 = memref.load %g3[%c0] : memref<8xf32>
+  %s3 = arith.mulf %x3, %y3 : f32
+  memref.store %s3, %a3[%c0] : memref<8xf32>
+  memref.store %s3, %a3[%c1] : memref<8xf32>
+  %f3 = func.constant @big_body3 : (memref<8xf32>) -> ()
+  func.call_indirect %f3(%a3) : (memref<8xf32>) -> ()
+  return %a3 : memref<8xf32>
+}

@@ -391,7 +391,6 @@ private:
     llvm::sort(repeated, [](ArrayRef<unsigned> a, ArrayRef<unsigned> b) {
       return a.front() < b.front();
     });
-    llvm::SetVector<Operation *> maybeDead;
     for (ArrayRef<unsigned> members : repeated) {
       unsigned first = members.front();
       // Which references differ, and whether they may: globals become
@@ -429,29 +428,42 @@ private:
         subgroups[keys[k]].push_back(m);
       for (auto &[key, sub] : subgroups)
         if (sub.size() > 1)
-          mergeGroup(parts, refs, sub, globals, maybeDead);
+          mergeGroup(parts, refs, sub, globals);
     }
-    // Outlined bodies only the merged copies called.
-    if (maybeDead.empty())
-      return;
-    llvm::StringSet<> used;
-    forEachSymbolUse(module, [&](SymbolRefAttr ref) {
-      used.insert(ref.getRootReference().getValue());
-    });
-    for (Operation *op : maybeDead) {
-      auto fn = cast<func::FuncOp>(op);
-      if (fn.isPrivate() && !used.contains(fn.getName())) {
+  }
+
+public:
+  /// Erases the outlined bodies only merged copies called. After every
+  /// split: a body may itself be a function still to split.
+  void eraseDeadFunctions() {
+    // Then the pieces of the erased ones, and so on.
+    while (!maybeDead.empty()) {
+      llvm::StringSet<> used;
+      forEachSymbolUse(module, [&](SymbolRefAttr ref) {
+        used.insert(ref.getRootReference().getValue());
+      });
+      llvm::SetVector<Operation *> dead = std::move(maybeDead);
+      maybeDead.clear();
+      for (Operation *op : dead) {
+        auto fn = cast<func::FuncOp>(op);
+        if (!fn.isPrivate() || used.contains(fn.getName()))
+          continue;
+        forEachSymbolUse(fn, [&](SymbolRefAttr ref) {
+          if (auto f = symbols.lookup<func::FuncOp>(ref.getRootReference()))
+            if (f != fn && !dead.contains(f))
+              maybeDead.insert(f);
+        });
         symbols.erase(fn);
       }
     }
   }
 
+private:
   /// Merges `members` (equal text but for the globals `globals`) into the
   /// first one.
   void mergeGroup(ArrayRef<func::FuncOp> parts,
                   ArrayRef<SmallVector<std::string>> refs,
-                  ArrayRef<unsigned> members, ArrayRef<unsigned> globals,
-                  llvm::SetVector<Operation *> &maybeDead) {
+                  ArrayRef<unsigned> members, ArrayRef<unsigned> globals) {
     func::FuncOp keep = parts[members.front()];
     // Every use of a differing global must be a memref.get_global.
     SmallVector<SmallVector<memref::GetGlobalOp>> reads(globals.size());
@@ -517,6 +529,7 @@ private:
   bool repeats;
   Operation *lastPart = nullptr;
   DenseMap<func::FuncOp, func::CallOp> callOf;
+  llvm::SetVector<Operation *> maybeDead;
   std::map<Operation *, std::string> bodyTexts; // stable references
 };
 
@@ -533,6 +546,7 @@ struct SplitFunctionsPass : impl::SeqSplitFunctionsBase<SplitFunctionsPass> {
     Splitter splitter(module, maxOps, mergeRepeats);
     for (func::FuncOp fn : work)
       splitter.split(fn);
+    splitter.eraseDeadFunctions();
   }
 };
 
