@@ -33,26 +33,6 @@ using namespace mlir;
 
 namespace seqc {
 
-namespace {
-/// One compilation stage: a timer nested under `--timing` and the label of
-/// the progress line. Ends at destruction or at the next stage's start.
-class Stage {
-public:
-  explicit Stage(const CompileOptions &opts) : opts(opts) {}
-  void start(StringRef name) {
-    scope.stop();
-    if (opts.onStage)
-      opts.onStage(name);
-    if (opts.timing)
-      scope = opts.timing->nest(name);
-  }
-
-private:
-  const CompileOptions &opts;
-  TimingScope scope;
-};
-} // namespace
-
 LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module,
                           const std::string &pipeline,
                           const CompileOptions &opts) {
@@ -114,7 +94,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
     return out.write(ctx, text);
   }
 
-  Stage stage(opts);
+  CompileStage stage(opts);
   stage.start("import");
   std::string modelName = defaultModelName(opts);
   ImportOptions importOpts;

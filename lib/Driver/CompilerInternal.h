@@ -7,8 +7,28 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
 
 namespace seqc {
+/// One compilation stage: a timer nested under `--timing` and the label of
+/// the progress line; ends at destruction or at the next stage's start. A
+/// stage name that repeats (generation variants) accumulates in one timer.
+class CompileStage {
+public:
+  explicit CompileStage(const CompileOptions &opts) : opts(opts) {}
+  void start(llvm::StringRef name) {
+    scope.stop();
+    if (opts.onStage)
+      opts.onStage(name);
+    if (opts.timing)
+      scope = opts.timing->nest(name);
+  }
+
+private:
+  const CompileOptions &opts;
+  mlir::TimingScope scope;
+};
+
 /// Runs the textual `pipeline` on `module` with the driver's configuration.
 mlir::LogicalResult runPipeline(mlir::MLIRContext &ctx, mlir::ModuleOp module,
                                 const std::string &pipeline,

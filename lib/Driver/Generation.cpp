@@ -49,24 +49,6 @@ using namespace mlir;
 namespace seqc {
 namespace {
 
-/// `--timing` scope and progress line of one stage, named like compile()'s
-/// stages; a stage every variant runs accumulates over the variants.
-class GenStage {
-public:
-  explicit GenStage(const CompileOptions &opts) : opts(opts) {}
-  void start(StringRef name) {
-    scope.stop();
-    if (opts.onStage)
-      opts.onStage(name);
-    if (opts.timing)
-      scope = opts.timing->nest(name);
-  }
-
-private:
-  const CompileOptions &opts;
-  TimingScope scope;
-};
-
 /// How one step variant is imported.
 struct StepPlan {
   std::string path;
@@ -414,9 +396,9 @@ void isolateVariant(llvm::Module &m, int variant) {
 /// Imports, rewrites and lowers one variant to LLVM IR in `llvmCtx` (or
 /// prints the requested stage of variant 0 into `printed`).
 LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
-                          GenStage &stage, const StepPlan &plan, int variant,
-                          ArrayRef<std::string> cacheNames, StepInfo &info,
-                          llvm::LLVMContext &llvmCtx,
+                          CompileStage &stage, const StepPlan &plan,
+                          int variant, ArrayRef<std::string> cacheNames,
+                          StepInfo &info, llvm::LLVMContext &llvmCtx,
                           std::unique_ptr<llvm::Module> &llvmModule,
                           std::string *printed, std::string *header) {
   ImportOptions importOpts = plan.import;
@@ -591,7 +573,7 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
   if (opts.emit == EmitKind::So && opts.outputPath == "-")
     return genError(ctx, opts.inputPath)
            << "a shared library cannot be written to stdout; use -o";
-  GenStage stage(opts);
+  CompileStage stage(opts);
   llvm::LLVMContext llvmCtx;
   std::unique_ptr<llvm::Module> linked;
   std::string desc;
