@@ -15,7 +15,13 @@ mamba2_24l, generated here from graphs/mamba2_mid by repeating its last
 layer (the residual stream's Add chain marks the layers; each copy gets
 its own copy of the weights). Generation models (qwen2_gen, the
 onnxruntime-genai builds, seedlm) are compiled as generation artifacts
-(--max-seq-len 128), which time as one stage.
+(--max-seq-len 128; a decode graph with a symbolic sequence length also
+gets a prefill-chunk variant, qwen2_gen and llama_mid_gen their prefill
+graph via --prefill): the variants' stages are summed under the same names.
+
+--check runs each non-generation artifact once and compares its outputs
+(seq-run --data): with the model's test_data_set_0 where there is one, else
+with onnxruntime's outputs for random inputs (graphs, mamba2_24l).
 
 Compile time is noisy on a shared machine: the load average at the start
 and after each model is printed, and besides the wall time ("total s") the
@@ -162,8 +168,9 @@ def models(workdir, only):
                 gen + ["--prefill", str(m / "qwen2_gen/prefill/model.onnx")]))
     for name in ("llama_og_fp32", "llama_og_int4"):
         out.append((f"{name} (generation)", m / name / "model.onnx", gen))
-    out.append(("seedlm og_fp32 (generation)",
-                m / "seedlm/og_fp32/model.onnx", gen))
+    for name in ("og_fp32", "og_int4"):
+        out.append((f"seedlm_{name} (generation)",
+                    m / "seedlm" / name / "model.onnx", gen))
     g = SHARED / "graphs"
     for name in ("llama_mid_opset18", "llama_mid_opset23", "mamba_h384_mid",
                  "mamba2_mid", "qwen3_moe_mid", "qwen3_moe_24l"):
@@ -186,6 +193,57 @@ def models(workdir, only):
         keep = set(only.split(","))
         out = [o for o in out if o[0].split()[0] in keep]
     return out
+
+
+def check_outputs(path, so, seq_run):
+    """'ok', 'MISMATCH: ...' or 'not checked: ...' for the artifact `so` of
+    the model at `path`."""
+    path = Path(path)
+    data = path.parent / "test_data_set_0"
+    if not data.is_dir():
+        try:
+            import numpy as np
+            import onnx
+            import onnxruntime as ort
+            from onnx import numpy_helper
+        except ImportError as e:
+            return f"not checked: {e}"
+        data = path.parent / "bench_check_data"
+        if not (data / "output_0.pb").exists():
+            model = onnx.load(str(path), load_external_data=False)
+            inits = {i.name for i in model.graph.initializer}
+            rng = np.random.default_rng(0)
+            feeds = {}
+            for i in model.graph.input:
+                if i.name in inits:
+                    continue
+                t = i.type.tensor_type
+                shape = [d.dim_value if d.dim_value > 0 else 1
+                         for d in t.shape.dim]
+                dtype = onnx.helper.tensor_dtype_to_np_dtype(t.elem_type)
+                feeds[i.name] = (rng.integers(0, 64, shape).astype(dtype)
+                                 if np.issubdtype(dtype, np.integer) else
+                                 rng.standard_normal(shape).astype(dtype))
+            so_opts = ort.SessionOptions()
+            so_opts.intra_op_num_threads = 2
+            sess = ort.InferenceSession(str(path), so_opts,
+                                        providers=["CPUExecutionProvider"])
+            outs = sess.run(None, feeds)
+            data.mkdir(exist_ok=True)
+            for k, (n, v) in enumerate(feeds.items()):
+                (data / f"input_{k}.pb").write_bytes(
+                    numpy_helper.from_array(v, n).SerializeToString())
+            for k, (o, v) in enumerate(zip(sess.get_outputs(), outs)):
+                (data / f"output_{k}.pb").write_bytes(
+                    numpy_helper.from_array(v, o.name).SerializeToString())
+    r = subprocess.run([seq_run, str(so), "--data", str(data), "--threads",
+                        "2"], capture_output=True, text=True)
+    lines = [x for x in (r.stdout + r.stderr).splitlines() if "max_abs_err" in x]
+    if r.returncode != 0 or not lines or any(not x.endswith("OK")
+                                             for x in lines):
+        return "MISMATCH: " + " | ".join(lines or [r.stderr.strip()[-200:]])
+    return "ok (" + ", ".join(x.split(":")[1].split("max_rel")[0].strip()
+                              for x in lines) + ")"
 
 
 def child_cpu():
@@ -221,11 +279,14 @@ SHORT = {"import": "import", "raising": "raise",
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seqc", default=str(REPO / "build/bin/seqc"))
+    ap.add_argument("--seq-run", default=str(REPO / "build/bin/seq-run"))
     ap.add_argument("--workdir", default=str(REPO / "build/bench-cache/compile_time"))
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated names")
     ap.add_argument("--baseline", action="store_true",
                     help="also --split-max-ops=0 --compile-threads=1")
+    ap.add_argument("--check", action="store_true",
+                    help="compare each non-generation artifact's outputs")
     a = ap.parse_args()
     workdir = Path(a.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -267,6 +328,10 @@ def main():
                           stages.items())
             print(f"{name:34} {label:24} {wall:8.2f} {cpu:7.2f}  {st}  "
                   f"{os.getloadavg()[0]:.1f}", flush=True)
+            if a.check and "--max-seq-len" not in args:
+                print(f"{'':34} outputs: "
+                      f"{check_outputs(path, tmp / 'm.so', a.seq_run)}",
+                      flush=True)
 
 
 if __name__ == "__main__":
