@@ -64,7 +64,7 @@ def test_pattern_matches_onnxruntime_and_raises(tmp_path, name):
         # softcap 2.0, HF window W -> causal + window_left = W - 1.
         w = kw.get("window", 3) - 1
         assert re.search(r"seq\.attention .* causal \{softcap = 2\.0+e\+00 : f32, "
-                         rf"window_left = {w} : i64\}}", ir), ir
+                         rf"window_left = {w} : si64\}}", ir), ir
         cascade = subprocess.run(
             [seqc.find_tool("seqc"), str(path), "--emit=cascade", "-o", "-"],
             capture_output=True, text=True, check=True).stdout
