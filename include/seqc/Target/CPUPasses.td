@@ -109,8 +109,10 @@ def SeqProfileHooks : Pass<"seq-profile-hooks", "::mlir::ModuleOp"> {
     `memref.copy`. Loops that call kernels are not units themselves; their
     kernel calls and inner loop nests are. `flops` is computed at run time
     from the kernel's sizes (2mnk for the GEMMs) or from a static count of
-    the floating-point ops of the loop body times its trip counts (0 when
-    not static). Public functions also call `seqc_prof_run_begin/end`.
+    the floating-point ops of the loop body times its trip counts; a
+    dynamic trip count counts at its static upper bound (the site is then
+    flagged), 0 when there is none. Public functions also call
+    `seqc_prof_run_begin/end`.
     The ids index `__seqc_prof_table`, an internal global holding each
     site's name (what ran, static shapes, the ONNX node names of its
     location) and its counters; the runtime registers the table the first
