@@ -80,6 +80,34 @@ LogicalResult prepareABI(ModuleOp module, StringRef modelName,
   return success();
 }
 
+LogicalResult emitAndLinkArtifact(MLIRContext &ctx, Location loc,
+                                  StringRef errorPrefix,
+                                  std::unique_ptr<llvm::Module> llvmModule,
+                                  const CompileOptions &opts, StringRef header,
+                                  CompileStage &stage) {
+  stage.start("LLVM optimization and code generation");
+  std::vector<std::string> objects, objPaths;
+  std::string error;
+  if (failed(optimizeAndEmitObjects(*llvmModule, opts.cpu, objects, error)))
+    return emitError(loc) << errorPrefix << error;
+  llvmModule.reset();
+  llvm::scope_exit removeObjects([&] {
+    for (const std::string &p : objPaths)
+      llvm::sys::fs::remove(p);
+  });
+  for (const std::string &object : objects) {
+    std::string objPath;
+    if (failed(writeTempObject(ctx, object, objPath)))
+      return failure();
+    objPaths.push_back(objPath);
+  }
+  objects.clear();
+  stage.start("link");
+  if (failed(linkSharedLibrary(objPaths, opts.outputPath, error)))
+    return emitError(loc) << errorPrefix << error;
+  return writeArtifactHeader(ctx, opts.outputPath, header);
+}
+
 LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   // The step variants run the stages of compile(), timed under the same
   // names, inside lib/Driver/Generation.cpp.
@@ -231,26 +259,8 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
     return failure();
   Location loc = module->getLoc();
   module = nullptr; // the LLVM module holds everything now (weights too)
-  stage.start("LLVM optimization and code generation");
-  std::vector<std::string> objects, objPaths;
-  if (failed(optimizeAndEmitObjects(*llvmModule, opts.cpu, objects, error)))
-    return emitError(loc) << error;
-  llvmModule.reset();
-  llvm::scope_exit removeObjects([&] {
-    for (const std::string &p : objPaths)
-      llvm::sys::fs::remove(p);
-  });
-  for (const std::string &object : objects) {
-    std::string objPath;
-    if (failed(writeTempObject(ctx, object, objPath)))
-      return failure();
-    objPaths.push_back(objPath);
-  }
-  objects.clear();
-  stage.start("link");
-  if (failed(linkSharedLibrary(objPaths, opts.outputPath, error)))
-    return emitError(loc) << error;
-  return writeArtifactHeader(ctx, opts.outputPath, header);
+  return emitAndLinkArtifact(ctx, loc, "", std::move(llvmModule), opts, header,
+                             stage);
 }
 
 } // namespace seqc

@@ -8,6 +8,11 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/Timing.h"
+#include <memory>
+
+namespace llvm {
+class Module;
+} // namespace llvm
 
 namespace seqc {
 /// One compilation stage: a timer nested under `--timing` and the label of
@@ -39,6 +44,15 @@ std::string printModule(mlir::ModuleOp module, bool printWeights);
 mlir::LogicalResult prepareABI(mlir::ModuleOp module, llvm::StringRef modelName,
                                mlir::func::FuncOp graph,
                                llvm::StringRef target);
+/// The back end of a shared-library artifact: `llvmModule` is optimized and
+/// compiled in --compile-threads partitions, the objects (temporary files,
+/// always removed) are linked into opts.outputPath and its header is written
+/// beside it. Errors are reported at `loc`, after `errorPrefix`.
+mlir::LogicalResult emitAndLinkArtifact(
+    mlir::MLIRContext &ctx, mlir::Location loc, llvm::StringRef errorPrefix,
+    std::unique_ptr<llvm::Module> llvmModule, const CompileOptions &opts,
+    llvm::StringRef header, CompileStage &stage);
+
 /// `seqc --max-seq-len`: the generation artifact (Generation.cpp).
 mlir::LogicalResult compileGeneration(mlir::MLIRContext &ctx,
                                       const CompileOptions &opts);

@@ -637,27 +637,8 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
 
   // One module for all variants: split into --compile-threads partitions,
   // each optimized and compiled on a thread of its own.
-  stage.start("LLVM optimization and code generation");
-  std::vector<std::string> objects, objPaths;
-  std::string error;
-  if (failed(optimizeAndEmitObjects(*linked, opts.cpu, objects, error)))
-    return genError(ctx, opts.inputPath) << error;
-  linked.reset();
-  llvm::scope_exit cleanup([&] {
-    for (const std::string &o : objPaths)
-      llvm::sys::fs::remove(o);
-  });
-  for (const std::string &object : objects) {
-    std::string objPath;
-    if (failed(writeTempObject(ctx, object, objPath)))
-      return failure();
-    objPaths.push_back(objPath);
-  }
-  objects.clear();
-  stage.start("link");
-  if (failed(linkSharedLibrary(objPaths, opts.outputPath, error)))
-    return emitError(UnknownLoc::get(&ctx)) << error;
-  return writeArtifactHeader(ctx, opts.outputPath, header);
+  return emitAndLinkArtifact(ctx, UnknownLoc::get(&ctx), opts.inputPath + ": ",
+                             std::move(linked), opts, header, stage);
 }
 
 } // namespace seqc
