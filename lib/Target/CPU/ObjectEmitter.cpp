@@ -125,17 +125,7 @@ LogicalResult emitObject(llvm::Module &module, const CPUTargetOptions &opts,
   if (!tm)
     return failure();
   bytesForLargeConstants(module);
-  llvm::SmallString<0> buffer;
-  llvm::raw_svector_ostream os(buffer);
-  llvm::legacy::PassManager pm;
-  if (tm->addPassesToEmitFile(pm, os, nullptr,
-                              llvm::CodeGenFileType::ObjectFile)) {
-    error = "the target cannot emit object files";
-    return failure();
-  }
-  pm.run(module);
-  bytes.assign(buffer.begin(), buffer.end());
-  return success();
+  return emitObjectWith(*tm, module, bytes, error);
 }
 
 /// Appends the bytes of `c` (arrays of data, nested or zero) to `out`;
