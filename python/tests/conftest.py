@@ -13,6 +13,14 @@ SHARED = REPO.parent / "shared"
 FAKE_MODEL = REPO / "test" / "Runtime" / "Inputs" / "fake_model.c"
 
 
+def shared_model_dir(name: str) -> Path:
+    """../shared/models/NAME, or a skip with a message where it is absent."""
+    d = SHARED / "models" / name
+    if not d.is_dir():
+        pytest.skip(f"shared test material not available: {d} is absent "
+                    "(only on developer machines and CI)")
+    return d
+
 def runtime_lib() -> Path:
     return Path(os.environ.get("SEQC_RUNTIME_LIB",
                                REPO / "build" / "lib" / "libseqc_runtime.a"))

@@ -15,18 +15,10 @@ import pytest
 import seqc
 from seqc.onnx_io import read_test_data
 
-from conftest import SHARED
+from conftest import shared_model_dir
 
 MODELS = ["gpt2", "mamba2", "qwen3_moe"]
 ONE_FUNCTION = ["--split-max-ops=0", "--compile-threads=1"]
-
-
-def model_dir(name):
-    d = SHARED / "models" / name
-    if not d.is_dir():
-        pytest.skip(f"shared test material not available: {d} is absent "
-                    "(only on developer machines and CI)")
-    return d
 
 
 def run(d, so, args):
@@ -41,7 +33,7 @@ def run(d, so, args):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_split_matches_one_function(name, tmp_path):
-    d = model_dir(name)
+    d = shared_model_dir(name)
     split, refs = run(d, tmp_path / "split.so", ["--compile-threads=2"])
     whole, _ = run(d, tmp_path / "whole.so", ONE_FUNCTION)
     assert len(split) == len(whole) == len(refs)
@@ -53,7 +45,7 @@ def test_split_matches_one_function(name, tmp_path):
 
 
 def test_graph_is_several_functions(tmp_path):
-    d = model_dir("qwen3_moe")
+    d = shared_model_dir("qwen3_moe")
     seqc_bin = seqc.find_tool("seqc")
     ir = subprocess.run([seqc_bin, str(d / "model.onnx"), "--emit=llvm"],
                         check=True, capture_output=True, text=True).stdout
@@ -86,7 +78,7 @@ def test_graph_is_several_functions(tmp_path):
 def test_compile_threads_one_equals_two(tmp_path):
     """The partitioned path (2 threads) and the single-partition path (1
     thread) of the split module compute the same outputs."""
-    d = model_dir("gpt2")
+    d = shared_model_dir("gpt2")
     two, _ = run(d, tmp_path / "two.so", ["--compile-threads=2"])
     one, _ = run(d, tmp_path / "one.so", ["--compile-threads=1"])
     for a, b in zip(two, one):
@@ -94,7 +86,7 @@ def test_compile_threads_one_equals_two(tmp_path):
 
 
 def test_bad_compile_threads_is_a_clean_error(tmp_path):
-    d = model_dir("gpt2")
+    d = shared_model_dir("gpt2")
     r = subprocess.run([seqc.find_tool("seqc"), str(d / "model.onnx"),
                         "--compile-threads=x", "-o", str(tmp_path / "m.so")],
                        capture_output=True, text=True)
@@ -140,7 +132,7 @@ def test_generation_variants_are_one_partitioned_module(tmp_path):
     model (one 'LLVM optimization and code generation' stage, variant 1's
     pieces renamed *_v1 beside variant 0's), their shared weights emitted
     once, and it still generates onnxruntime-genai's greedy ids."""
-    d = model_dir("llama_og_fp32")
+    d = shared_model_dir("llama_og_fp32")
     seqc_bin = seqc.find_tool("seqc")
     so = tmp_path / "gen.so"
     r = subprocess.run([seqc_bin, str(d / "model.onnx"), "--max-seq-len",

@@ -12,23 +12,15 @@ import pytest
 import seqc
 from seqc.onnx_io import read_test_data
 
-from conftest import SHARED
+from conftest import shared_model_dir
 
 # model -> layers (one linear_scan and one causal_conv each)
 MODELS = {"mamba_h96": 3, "mamba2": 2}
 
 
-def model_dir(name):
-    d = SHARED / "models" / name
-    if not d.is_dir():
-        pytest.skip(f"shared test material not available: {d} is absent "
-                    "(only on developer machines and CI)")
-    return d
-
-
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_emit_seq_shows_one_scan_per_layer(name):
-    d = model_dir(name)
+    d = shared_model_dir(name)
     ir = subprocess.run([seqc.find_tool("seqc"), str(d / "model.onnx"),
                          "--emit=seq"], check=True, capture_output=True,
                         text=True).stdout
@@ -54,7 +46,7 @@ def run(d, tmp_path, mode, args):
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_raised_model_matches_reference(name, tmp_path):
-    outs, refs = run(model_dir(name), tmp_path, "raised", ())
+    outs, refs = run(shared_model_dir(name), tmp_path, "raised", ())
     for got, ref in zip(outs, refs):
         np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-5)
 
@@ -62,7 +54,7 @@ def test_raised_model_matches_reference(name, tmp_path):
 # Compiling the unrolled chain (--no-fuse) takes about a minute.
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_raised_matches_unraised_slow(name, tmp_path):
-    d = model_dir(name)
+    d = shared_model_dir(name)
     raised, _ = run(d, tmp_path, "raised", ())
     base, _ = run(d, tmp_path, "unraised", ("--no-fuse",))
     for got, want in zip(raised, base):
