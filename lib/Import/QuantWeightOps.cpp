@@ -116,11 +116,16 @@ LogicalResult convertMatMulNBits(NodeContext &nc) {
   auto aType = cast<RankedTensorType>(a.getType());
   SmallVector<int64_t> outShape(aType.getShape());
   outShape.back() = n;
+  // accuracy_level 4: onnxruntime quantizes A to int8 per block too; for 4
+  // bits and block 32 seqc also follows MLAS's f32 summation order (the op's
+  // reference is onnxruntime's kernel), so the result is bit for bit its own.
+  bool int8Act = nc.attrInt("accuracy_level", 0) == 4;
+  bool mlasOrder = int8Act && bits == 4 && block == 32;
   Value y = seq::QuantMatMulOp::create(
       nc.b(), nc.loc(), aType.clone(outShape), a, nc.input(1), scales, zp,
       nc.b().getI64IntegerAttr(bits), nc.b().getI64IntegerAttr(block),
-      // accuracy_level 4: onnxruntime quantizes A to int8 per block too.
-      nc.attrInt("accuracy_level", 0) == 4 ? nc.b().getUnitAttr() : nullptr);
+      int8Act ? nc.b().getUnitAttr() : nullptr,
+      mlasOrder ? nc.b().getUnitAttr() : nullptr);
   if (vec)
     y = nc.reshape(y, {n});
   y = castTo(nc, y, aElt);

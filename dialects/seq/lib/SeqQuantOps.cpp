@@ -52,6 +52,11 @@ LogicalResult QuantMatMulOp::verify() {
     return emitOpError("bits must be 4 or 8, got ") << bits;
   if (group < 16 || (group & (group - 1)) != 0)
     return emitOpError("group must be a power of two >= 16, got ") << group;
+  if (getMlasOrder() && !(getInt8Activations() && bits == 4 && group == 32))
+    return emitOpError("mlas_order needs int8_activations, bits = 4 and group "
+                       "= 32, got bits = ")
+           << bits << ", group = " << group
+           << (getInt8Activations() ? "" : ", no int8_activations");
   if (x.getRank() < 2 || !x.getElementType().isF32())
     return emitOpError("input must be f32 of rank >= 2 [..., M, K], got ") << x;
   int64_t k = x.getShape().back();

@@ -26,6 +26,11 @@
  * with f16 scales). They are widened in registers, never copied to f32. */
 #define SEQC_QGEMM_F16_SCALES 1
 
+/* flags bit of seqc_uk_qgemm_packed (4 bits, group 32): sum in onnxruntime
+ * MLAS's order for MatMulNBits accuracy_level 4 (its AVX-512 VNNI blklen-32
+ * kernel), so the f32 result is MLAS's bit for bit; see qgemm_packed.c. */
+#define SEQC_QGEMM_MLAS_ORDER 2
+
 /* IEEE binary16 -> f32, exact (portable kernels and scalar scale loads). */
 static inline float qg_half_to_float(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 31,

@@ -25,6 +25,23 @@
  * rounding of the block sums. Chosen like sgemm's (SEQC_UKERNEL=generic|
  * avx2|avx512; avx512 without VNNI runs the AVX2 kernel).
  *
+ * SEQC_QGEMM_MLAS_ORDER (4 bits, group 32; MatMulNBits accuracy_level 4):
+ * the VNNI and portable kernels add in the order of onnxruntime's MLAS
+ * AVX-512 VNNI blklen-32 kernel, so the result is onnxruntime's bit for bit
+ * (the op's reference is that kernel). Per column, 16 f32 lanes per 4 blocks
+ * (128 k): lane 4j + e holds the integer dot product of the 8 k {b..b+3,
+ * b+8..b+11}, b = 64(e/2) + 16j + 4(e%2), and adds it times
+ * (w scale x a scale) of its block with one FMA. Then lanes i + (i + 8);
+ * blocks past the last multiple of 4 add per 4 k into those 8 lanes (lane l:
+ * k 4l..4l+3 of the block); the 8 lanes fold as ((h0+h1)+h2)+h3 +
+ * (((h4+h5)+h6)+h7), or, for the last N % 4 columns (MLAS's one-column
+ * path), as ((h0+h4)+(h2+h6)) + ((h1+h5)+(h3+h7)). The zero point comes
+ * last, as MLAS's separate GEMM over blocks: z = sum_b fma(a scale x sum(q_a),
+ * -(w scale x zp), z) in block order, C = folded + z. In seqc's tile layout a
+ * lane is a group of steps and nibble halves: block B of a 4-block chunk,
+ * steps {2p, 2p+1}, nibble half h is lane 4(2(B%2) + p) + 2(B/2) + h. The
+ * AVX2 kernel ignores the flag (onnxruntime's AVX2 kernel has another order).
+ *
  *===----------------------------------------------------------------------===*/
 
 #include "qgemm_kernels.h"
@@ -57,6 +74,7 @@ typedef struct qp_problem {
   const uint16_t *scales16; /* instead of scales: SEQC_QGEMM_F16_SCALES */
   float *c;
   int64_t ldc;
+  int mlas; /* SEQC_QGEMM_MLAS_ORDER (bits 4, group 32) */
 } qp_problem;
 
 typedef void (*qp_fn)(const qp_problem *p, int64_t r0, int64_t rows, int64_t t0,
@@ -98,6 +116,77 @@ static void qp_generic(const qp_problem *p, int64_t r0, int64_t rows,
       int64_t nv = p->n - t * QP_TILE < QP_TILE ? p->n - t * QP_TILE : QP_TILE;
       for (int64_t j = 0; j < nv; ++j)
         p->c[r * p->ldc + t * QP_TILE + j] = acc[j];
+    }
+}
+
+/* MLAS's lane of (block B of a 4-block chunk, step pair sp, nibble half h). */
+static inline int qp_mlas_lane(int B, int sp, int h) {
+  return 4 * (2 * (B % 2) + sp) + 2 * (B / 2) + h;
+}
+
+/* Column c of n folds like MLAS's 4-column kernel, or its one-column one. */
+static inline float qp_mlas_fold(const float *h, int64_t c, int64_t n) {
+  if (c < n - n % 4)
+    return (((h[0] + h[1]) + h[2]) + h[3]) + (((h[4] + h[5]) + h[6]) + h[7]);
+  return ((h[0] + h[4]) + (h[2] + h[6])) + ((h[1] + h[5]) + (h[3] + h[7]));
+}
+
+/* SEQC_QGEMM_MLAS_ORDER, portable (bits 4, group 32; order above). */
+static void qp_generic_mlas(const qp_problem *p, int64_t r0, int64_t rows,
+                            int64_t t0, int64_t t1) {
+  int64_t full = p->blocks / 4 * 4;
+  for (int64_t t = t0; t < t1; ++t)
+    for (int64_t r = r0; r < r0 + rows; ++r) {
+      float acc[16][QP_TILE] = {{0}}, h[QP_TILE][8];
+      for (int64_t g = 0; g < p->blocks; ++g) {
+        const uint8_t *wp = p->w + (t * p->blocks + g) * p->tile_bytes;
+        const int8_t *x = p->xq + r * p->kpad + g * 32;
+        int64_t so = (t * p->blocks + g) * QP_TILE;
+        float xs = p->xs[r * p->blocks + g];
+        if (g == full) /* the 16 lanes fold to 8 before the last blocks */
+          for (int j = 0; j < QP_TILE; ++j)
+            for (int l = 0; l < 8; ++l)
+              h[j][l] = acc[l][j] + acc[l + 8][j];
+        for (int j = 0; j < QP_TILE; ++j) {
+          float sc = p->scales16 ? qg_half_to_float(p->scales16[so + j])
+                                 : p->scales[so + j];
+          float sab = sc * xs;
+          /* dot[q]: k 4q..4q+3 of the block (step q / 2, nibble half q % 2) */
+          int32_t dot[8] = {0};
+          for (int q = 0; q < 8; ++q)
+            for (int u = 0; u < 4; ++u) {
+              uint8_t b = wp[(q / 2) * 64 + 4 * j + u];
+              dot[q] += (q % 2 ? b >> 4 : b & 15) * x[4 * q + u];
+            }
+          if (g < full)
+            for (int sp = 0; sp < 2; ++sp)
+              for (int hh = 0; hh < 2; ++hh) {
+                float *a = &acc[qp_mlas_lane((int)(g % 4), sp, hh)][j];
+                *a = fmaf((float)(dot[4 * sp + hh] + dot[4 * sp + 2 + hh]), sab,
+                          *a);
+              }
+          else
+            for (int q = 0; q < 8; ++q)
+              h[j][q] = fmaf((float)dot[q], sab, h[j][q]);
+        }
+      }
+      if (full == p->blocks)
+        for (int j = 0; j < QP_TILE; ++j)
+          for (int l = 0; l < 8; ++l)
+            h[j][l] = acc[l][j] + acc[l + 8][j];
+      int64_t nv = p->n - t * QP_TILE < QP_TILE ? p->n - t * QP_TILE : QP_TILE;
+      for (int64_t j = 0; j < nv; ++j) {
+        float z = 0.0f;
+        for (int64_t g = 0; g < p->blocks; ++g) {
+          int64_t o = (t * p->blocks + g) * QP_TILE + j, rb = r * p->blocks + g;
+          float sc =
+              p->scales16 ? qg_half_to_float(p->scales16[o]) : p->scales[o];
+          float zp = p->zp ? p->zp[o] : 8.0f;
+          z = fmaf(p->xs[rb] * p->xsum[rb], -(sc * zp), z);
+        }
+        p->c[r * p->ldc + t * QP_TILE + j] =
+            qp_mlas_fold(h[j], t * QP_TILE + j, p->n) + z;
+      }
     }
 }
 
@@ -189,6 +278,105 @@ VINLINE void qp_step(const qp_problem *p, int64_t r0, int64_t t, const int R,
     for (int r = 0; r < R; ++r)
       _mm512_mask_storeu_ps(p->c + (r0 + r) * p->ldc + n0, mask, acc[i][r]);
   }
+}
+
+/* SEQC_QGEMM_MLAS_ORDER: one tile, one row; acc[lane] holds MLAS's lane
+ * `lane` for the tile's 16 columns (order in the file comment). */
+VINLINE void qp_mlas_step(const qp_problem *p, int64_t r, int64_t t) {
+  const __m512i nib = _mm512_set1_epi8(15);
+  const int64_t blocks = p->blocks, full = blocks / 4 * 4;
+  const int8_t *x = p->xq + r * p->kpad;
+  __m512 acc[16];
+  for (int l = 0; l < 16; ++l)
+    acc[l] = _mm512_setzero_ps();
+  for (int64_t g0 = 0; g0 < full; g0 += 4) {
+#pragma clang loop unroll(full)
+    for (int B = 0; B < 4; ++B) {
+      int64_t g = g0 + B;
+      const uint8_t *wp = p->w + (t * blocks + g) * p->tile_bytes;
+      __m512i d[2][2];
+      for (int sp = 0; sp < 2; ++sp)
+        d[sp][0] = d[sp][1] = _mm512_setzero_si512();
+#pragma clang loop unroll(full)
+      for (int s = 0; s < 4; ++s) {
+        __m512i v = _mm512_loadu_si512((const void *)(wp + s * 64));
+        int32_t x0, x1;
+        memcpy(&x0, x + g * 32 + 8 * s, 4);
+        memcpy(&x1, x + g * 32 + 8 * s + 4, 4);
+        /* high nibbles in place (16 x), shifted back before conversion */
+        d[s / 2][0] = _mm512_dpbusd_epi32(d[s / 2][0], _mm512_and_si512(v, nib),
+                                          _mm512_set1_epi32(x0));
+        d[s / 2][1] = _mm512_dpbusd_epi32(
+            d[s / 2][1], _mm512_andnot_si512(nib, v), _mm512_set1_epi32(x1));
+      }
+      int64_t off = (t * blocks + g) * QP_TILE;
+      __m512 ws = p->scales16 ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                                    (const __m256i *)(p->scales16 + off)))
+                              : _mm512_loadu_ps(p->scales + off);
+      __m512 sab = _mm512_mul_ps(ws, _mm512_set1_ps(p->xs[r * blocks + g]));
+      for (int sp = 0; sp < 2; ++sp) {
+        int l0 = qp_mlas_lane(B, sp, 0), l1 = qp_mlas_lane(B, sp, 1);
+        acc[l0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[sp][0]), sab, acc[l0]);
+        acc[l1] = _mm512_fmadd_ps(
+            _mm512_cvtepi32_ps(_mm512_srai_epi32(d[sp][1], 4)), sab, acc[l1]);
+      }
+    }
+  }
+  __m512 h[8];
+  for (int l = 0; l < 8; ++l)
+    h[l] = _mm512_add_ps(acc[l], acc[l + 8]);
+  for (int64_t g = full; g < blocks; ++g) {
+    const uint8_t *wp = p->w + (t * blocks + g) * p->tile_bytes;
+    int64_t off = (t * blocks + g) * QP_TILE;
+    __m512 ws = p->scales16 ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                                  (const __m256i *)(p->scales16 + off)))
+                            : _mm512_loadu_ps(p->scales + off);
+    __m512 sab = _mm512_mul_ps(ws, _mm512_set1_ps(p->xs[r * blocks + g]));
+    for (int q = 0; q < 8; ++q) {
+      __m512i v = _mm512_loadu_si512((const void *)(wp + (q / 2) * 64));
+      __m512i w = q % 2 ? _mm512_srli_epi16(_mm512_andnot_si512(nib, v), 4)
+                        : _mm512_and_si512(v, nib);
+      int32_t xq;
+      memcpy(&xq, x + g * 32 + 4 * q, 4);
+      __m512i d =
+          _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, _mm512_set1_epi32(xq));
+      h[q] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), sab, h[q]);
+    }
+  }
+  __m512 sum = _mm512_add_ps(
+      _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(h[0], h[1]), h[2]), h[3]),
+      _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(h[4], h[5]), h[6]), h[7]));
+  int64_t n0 = t * QP_TILE;
+  int64_t nv = p->n - n0 < QP_TILE ? p->n - n0 : QP_TILE;
+  int64_t tail = p->n - p->n % 4; /* first column of MLAS's one-column path */
+  if (n0 + nv > tail) {
+    __m512 one = _mm512_add_ps(
+        _mm512_add_ps(_mm512_add_ps(h[0], h[4]), _mm512_add_ps(h[2], h[6])),
+        _mm512_add_ps(_mm512_add_ps(h[1], h[5]), _mm512_add_ps(h[3], h[7])));
+    int64_t from = tail > n0 ? tail - n0 : 0;
+    __mmask16 m = (__mmask16)(0xffffu << from);
+    sum = _mm512_mask_mov_ps(sum, m, one);
+  }
+  __m512 z = _mm512_setzero_ps();
+  const __m512 mid = _mm512_set1_ps(8.0f);
+  for (int64_t g = 0; g < blocks; ++g) {
+    int64_t off = (t * blocks + g) * QP_TILE, rb = r * blocks + g;
+    __m512 ws = p->scales16 ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                                  (const __m256i *)(p->scales16 + off)))
+                            : _mm512_loadu_ps(p->scales + off);
+    __m512 zp = p->zp ? _mm512_loadu_ps(p->zp + off) : mid;
+    __m512 bsum = _mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(ws, zp));
+    z = _mm512_fmadd_ps(_mm512_set1_ps(p->xs[rb] * p->xsum[rb]), bsum, z);
+  }
+  __mmask16 mask = (__mmask16)((1u << nv) - 1);
+  _mm512_mask_storeu_ps(p->c + r * p->ldc + n0, mask, _mm512_add_ps(sum, z));
+}
+
+static VNNI void qp_vnni_mlas(const qp_problem *p, int64_t r0, int64_t rows,
+                              int64_t t0, int64_t t1) {
+  for (int64_t t = t0; t < t1; ++t)
+    for (int64_t r = r0; r < r0 + rows; ++r)
+      qp_mlas_step(p, r, t);
 }
 
 #define QP_ROWS_FN(R, T)                                                       \
@@ -535,6 +723,7 @@ void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
   p.zp = (const float *)zp;
   p.c = (float *)c;
   p.ldc = ldc;
+  p.mlas = (flags & SEQC_QGEMM_MLAS_ORDER) && bits == 4 && group == 32;
   size_t xbytes = (size_t)m * p.kpad;
   char *buf = malloc(xbytes + 2 * sizeof(float) * m * p.blocks + 64);
   if (!buf) {
@@ -565,7 +754,14 @@ void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
   p.xq = (const int8_t *)buf;
   p.xs = xs;
   p.xsum = xsum;
-  qp_job j = {p, qp_selected, 2};
+  qp_fn fn = qp_selected;
+  if (p.mlas && fn == qp_generic)
+    fn = qp_generic_mlas;
+#if defined(__x86_64__)
+  if (p.mlas && fn == qp_vnni)
+    fn = qp_vnni_mlas;
+#endif
+  qp_job j = {p, fn, 2};
   int64_t units = (p.tiles + 1) / 2;
   if (seqc_get_num_threads() > 1 && !seqc_in_parallel_region() &&
       n * p.kpad * m >= (1 << 15))
@@ -579,9 +775,9 @@ void seqc_uk_qgemm_packed(int64_t flags, int64_t m, int64_t n, int64_t k,
         (ts1.tv_sec - ts0.tv_sec) * 1e6 + (ts1.tv_nsec - ts0.tv_nsec) * 1e-3;
     fprintf(stderr,
             "seqc_uk_qgemm_packed[%s]: m=%ld n=%ld k=%ld bits=%ld group=%ld "
-            "zp=%d scales=%s: %.1f us, %.1f GB/s of weights\n",
+            "zp=%d scales=%s%s: %.1f us, %.1f GB/s of weights\n",
             qp_name, (long)m, (long)n, (long)k, (long)bits, (long)group,
-            zp != 0, f16 ? "f16" : "f32", us,
+            zp != 0, f16 ? "f16" : "f32", p.mlas ? " mlas-order" : "", us,
             (double)p.tiles * p.blocks * p.tile_bytes / us * 1e-3);
   }
 }

@@ -54,6 +54,8 @@ constexpr int kQgemmArgs = 14;
 constexpr int64_t kTile = 16;
 // seqc_uk_qgemm*'s flags bit: scales are f16 (qgemm_kernels.h).
 constexpr int64_t kF16Scales = 1;
+// ... and: MLAS's summation order (SEQC_QGEMM_MLAS_ORDER, packed kernel only).
+constexpr int64_t kMlasOrder = 2;
 // Tags each call's operand buffers (cpu::readBuffer: keeps CSE off them).
 constexpr StringLiteral kCallAttr = "seq.qgemm_call";
 
@@ -204,6 +206,8 @@ void lower(seq::QuantMatMulOp op, int64_t callId) {
     zeroPoints = packed->zeroPoints;
   }
   int64_t flags = hasF16Scales(op) ? kF16Scales : 0;
+  if (packed && op.getMlasOrder())
+    flags |= kMlasOrder;
 
   Value xBuf = cpu::readBuffer(b, loc, x, /*dense=*/false, kCallAttr, callId);
   Value wBuf =

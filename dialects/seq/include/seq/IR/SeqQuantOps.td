@@ -37,12 +37,18 @@ def Seq_QuantMatMulOp : Seq_Op<"quant_matmul", [Pure]> {
     block of `group` k to int8 (scale max|x| / 127) and compute exact integer
     block dot products (MatMulNBits accuracy_level 4; AVX-512 VNNI), on a
     weight the compiler repacks for it when it is a constant.
+
+    `mlas_order` (with `int8_activations`, 4 bits, group 32; set for
+    MatMulNBits accuracy_level 4) asks for onnxruntime's MLAS AVX-512 VNNI
+    f32 summation order (partial dot products of 8 k per lane, lanes folded
+    in MLAS's tree, zero points as a separate sum over blocks), so the
+    result equals onnxruntime's bit for bit; same value otherwise.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
                        AnyRankedTensor:$scales,
                        Optional<AnyRankedTensor>:$zero_points,
                        I64Attr:$bits, I64Attr:$group,
-                       UnitAttr:$int8_activations);
+                       UnitAttr:$int8_activations, UnitAttr:$mlas_order);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight `,` $scales (`,` $zero_points^)? `bits` `=` $bits
