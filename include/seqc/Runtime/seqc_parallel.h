@@ -68,6 +68,11 @@ void seqc_uk_sgemm_ep(int64_t flags, int64_t b0, int64_t b1, int64_t b2,
 #define SEQC_UK_ACT_SILU 4
 #define SEQC_UK_ACT_SIGMOID 5
 #define SEQC_UK_ACT_TANH 6
+/* Descriptor word 0 may also carry a gate: with SEQC_UK_EP_GATED the last
+ * term G multiplies the result, through its own activation in bits 16-23:
+ * C = (act(A*B [+ C] + pre) + post) * gact(G) (SwiGLU: up * silu(gate)). */
+#define SEQC_UK_EP_GATED 0x100
+#define SEQC_UK_EP_GATE_ACT_SHIFT 16
 
 /* Name of the micro-kernel seqc_uk_sgemm uses on this CPU ("avx2", ...). */
 const char *seqc_uk_sgemm_kernel_name(void);

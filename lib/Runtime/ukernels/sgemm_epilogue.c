@@ -18,6 +18,9 @@
  * interleaving), or the whole row would fall to the scalar remainder. */
 #define SEQC_EP_LOOP _Pragma("clang loop interleave_count(1)")
 
+/* Columns per step of seqc_sgemm_ep_tile (a micro-tile row fits in one). */
+#define EP_CHUNK 64
+
 static inline float ep_exp(float x) {
   x = x < -87.3f ? -87.3f : x;
   x = x > 88.3f ? 88.3f : x;
@@ -141,10 +144,16 @@ void seqc_sgemm_ep_act(int act, int isa, float *x, int64_t n) {
 
 int seqc_sgemm_ep_init(seqc_sgemm_ep *ep, const int64_t *d, int isa) {
   memset(ep, 0, sizeof *ep);
-  if (d[0] < SEQC_UK_ACT_NONE || d[0] > SEQC_UK_ACT_TANH || d[1] < 0 ||
-      d[1] > SEQC_EP_MAX_TERMS || d[2] < 0 || d[2] > d[1])
+  int64_t act = d[0] & 0xff, gact = (d[0] >> SEQC_UK_EP_GATE_ACT_SHIFT) & 0xff;
+  int gated = (d[0] & SEQC_UK_EP_GATED) != 0;
+  int64_t known =
+      0xff | SEQC_UK_EP_GATED | ((int64_t)0xff << SEQC_UK_EP_GATE_ACT_SHIFT);
+  if ((d[0] & ~known) || act > SEQC_UK_ACT_TANH || gact > SEQC_UK_ACT_TANH ||
+      (!gated && gact) || d[1] < gated || d[1] > SEQC_EP_MAX_TERMS ||
+      d[2] < 0 || d[2] > d[1] - gated)
     return 0;
-  ep->act = (int)d[0];
+  ep->act = (int)act;
+  ep->gact = gated ? (int)gact : -1;
   ep->nterm = (int)d[1];
   ep->npre = (int)d[2];
   ep->isa = isa;
@@ -180,10 +189,27 @@ static void add_row(float *restrict x, const float *restrict t, int64_t tn,
   }
 }
 
+/* x[0:n] *= gact(gate row): the gate goes through a buffer so that the
+ * activation runs as one contiguous vector loop. */
+static void gate_row(const seqc_sgemm_ep *ep, float *restrict x,
+                     const float *restrict g, int64_t tn, int64_t n) {
+  float gb[EP_CHUNK];
+  if (tn == 1)
+    memcpy(gb, g, (size_t)n * sizeof(float));
+  else
+    for (int64_t j = 0; j < n; ++j)
+      gb[j] = g[j * tn];
+  if (ep->gact != SEQC_UK_ACT_NONE)
+    seqc_sgemm_ep_act(ep->gact, ep->isa, gb, n);
+  SEQC_EP_LOOP
+  for (int64_t j = 0; j < n; ++j)
+    x[j] *= gb[j];
+}
+
 void seqc_sgemm_ep_tile(const seqc_sgemm_ep *ep, const float *const *tb,
                         int64_t i0, int64_t j0, float *c, int64_t scm,
                         int64_t scn, int64_t mv, int64_t nv) {
-  enum { W = 64 };
+  enum { W = EP_CHUNK };
   float buf[W];
   for (int64_t i = 0; i < mv; ++i) {
     /* Columns in chunks of W (a micro-tile row is one chunk; the k = 0
@@ -202,8 +228,11 @@ void seqc_sgemm_ep_tile(const seqc_sgemm_ep *ep, const float *const *tb,
         add_row(x, trow[t], ep->tn[t], n);
       if (ep->act != SEQC_UK_ACT_NONE)
         seqc_sgemm_ep_act(ep->act, ep->isa, x, n);
-      for (int t = ep->npre; t < ep->nterm; ++t)
+      int npost = ep->gact >= 0 ? ep->nterm - 1 : ep->nterm;
+      for (int t = ep->npre; t < npost; ++t)
         add_row(x, trow[t], ep->tn[t], n);
+      if (ep->gact >= 0)
+        gate_row(ep, x, trow[npost], ep->tn[npost], n);
       if (scn != 1)
         for (int64_t q = 0; q < n; ++q)
           crow[q * scn] = buf[q];

@@ -6,7 +6,8 @@
  * ("term") is any strided f32 array over C's index space (b0, b1, b2, m, n):
  * stride 0 broadcasts, so a bias per column is (0, 0, 0, 0, 1), a bias per
  * row (0, 0, 0, 1, 0) and a residual has C's own shape. Terms [0, npre) are
- * added before the activation, [npre, nterm) after it.
+ * added before the activation, [npre, nterm) after it; with a gate (gact >=
+ * 0) the last term instead multiplies the result through activation gact.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef SEQC_RUNTIME_SGEMM_EPILOGUE_H
@@ -17,7 +18,8 @@
 #define SEQC_EP_MAX_TERMS 3
 
 typedef struct seqc_sgemm_ep {
-  int act; /* SEQC_UK_ACT_* (seqc_parallel.h) */
+  int act;  /* SEQC_UK_ACT_* (seqc_parallel.h) */
+  int gact; /* -1: no gate; else the last term's activation */
   int nterm, npre;
   int isa; /* 0 generic, 1 avx2, 2 avx512: vector width of the act */
   const float *t[SEQC_EP_MAX_TERMS]; /* base pointers (batch 0) */

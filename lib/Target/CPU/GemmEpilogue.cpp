@@ -336,7 +336,52 @@ std::optional<int64_t> identifyActivation(Value p, Value e) {
 struct BodyMatch {
   int64_t act;
   SmallVector<unsigned> pre, post;
+  int64_t gateAct = -1;
+  unsigned gate = 0; // input index when gateAct >= 0
 };
+
+/// The only block argument `v` depends on, if there is exactly one.
+std::optional<BlockArgument> soleArgument(Value v) {
+  std::optional<BlockArgument> found;
+  SmallVector<Value> work{v};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    Value w = work.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(w)) {
+      if (found && *found != arg)
+        return std::nullopt;
+      found = arg;
+      continue;
+    }
+    Operation *op = w.getDefiningOp();
+    if (!op || !seen.insert(op).second)
+      continue;
+    llvm::append_range(work, op->getOperands());
+  }
+  return found;
+}
+
+/// Splits `yield(mulf(E, F))` with F a known activation of one input G
+/// other than `x` into E and the gate: F's slice and G feed nothing else
+/// because E is later evaluated as a function of x's sum alone.
+std::optional<std::pair<Value, BlockArgument>>
+splitGate(Value e, BlockArgument x, unsigned nIn, int64_t &gateAct) {
+  auto mul = e.getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return std::nullopt;
+  for (auto [f, rest] : {std::pair(mul.getRhs(), mul.getLhs()),
+                         std::pair(mul.getLhs(), mul.getRhs())}) {
+    std::optional<BlockArgument> gArg = soleArgument(f);
+    if (!gArg || *gArg == x || gArg->getArgNumber() >= nIn)
+      continue;
+    std::optional<int64_t> act = identifyActivation(*gArg, f);
+    if (!act)
+      continue;
+    gateAct = *act;
+    return std::pair(rest, *gArg);
+  }
+  return std::nullopt;
+}
 
 std::optional<BodyMatch> matchBody(linalg::GenericOp g, unsigned xInput) {
   Block *body = g.getBlock();
@@ -345,6 +390,14 @@ std::optional<BodyMatch> matchBody(linalg::GenericOp g, unsigned xInput) {
     return std::nullopt; // reads the old output
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
   BlockArgument x = body->getArgument(xInput);
+  // A gate: the result times act(G) (SwiGLU reads the gate product).
+  Value e = yield.getValues()[0];
+  int64_t gateAct = -1;
+  std::optional<BlockArgument> gateArg;
+  if (auto split = splitGate(e, x, nIn, gateAct)) {
+    e = split->first;
+    gateArg = split->second;
+  }
   // P: the largest addf tree over block arguments that contains x.
   Value p = x;
   SmallVector<BlockArgument> pLeaves{x};
@@ -363,6 +416,8 @@ std::optional<BodyMatch> matchBody(linalg::GenericOp g, unsigned xInput) {
   // nodes feed nothing else, so the rest of the body sees P alone.
   llvm::SmallPtrSet<Operation *, 8> tree(pNodes.begin(), pNodes.end());
   llvm::SmallDenseSet<unsigned> seenArgs;
+  if (gateArg)
+    seenArgs.insert(gateArg->getArgNumber());
   for (BlockArgument leaf : pLeaves) {
     if (leaf.getArgNumber() >= nIn ||
         !seenArgs.insert(leaf.getArgNumber()).second)
@@ -380,8 +435,11 @@ std::optional<BodyMatch> matchBody(linalg::GenericOp g, unsigned xInput) {
   for (BlockArgument leaf : pLeaves)
     if (leaf != x)
       m.pre.push_back(leaf.getArgNumber());
-  // One post term: yield(addf(E, q)) with q an input not in P.
-  Value e = yield.getValues()[0];
+  if (gateArg) {
+    m.gateAct = gateAct;
+    m.gate = gateArg->getArgNumber();
+  }
+  // One post term: E = addf(E', q) with q an input not in P.
   if (auto add = e.getDefiningOp<arith::AddFOp>(); add && e != p) {
     for (Value q : {add.getRhs(), add.getLhs()}) {
       auto arg = dyn_cast<BlockArgument>(q);
@@ -517,7 +575,14 @@ std::optional<GemmEpilogue> matchGemmEpilogue(linalg::GenericOp op) {
   if (!addTerms(body->pre, /*pre=*/true))
     return std::nullopt;
   ep.npre = ep.terms.size();
-  if (!addTerms(body->post, /*pre=*/false) || ep.terms.size() > 3)
+  if (!addTerms(body->post, /*pre=*/false))
+    return std::nullopt;
+  if (body->gateAct >= 0) {
+    ep.gateAct = body->gateAct;
+    if (!addTerms({body->gate}, /*pre=*/false))
+      return std::nullopt;
+  }
+  if (ep.terms.size() > 3)
     return std::nullopt;
   if (inPlace)
     return ep;
@@ -534,6 +599,12 @@ std::optional<GemmEpilogue> matchGemmEpilogue(linalg::GenericOp op) {
   if (xFuncArg)
     return std::nullopt; // the caller sees it
   return ep;
+}
+
+int64_t GemmEpilogue::descriptorWord() const {
+  if (gateAct < 0)
+    return act;
+  return act | SEQC_UK_EP_GATED | gateAct << SEQC_UK_EP_GATE_ACT_SHIFT;
 }
 
 linalg::FillOp findZeroFill(linalg::GenericOp op) {

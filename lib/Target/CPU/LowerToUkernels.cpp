@@ -183,7 +183,7 @@ static void callWithEpilogue(OpBuilder &b, Location loc, ModuleOp module,
   auto cst = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
   };
-  store(cst(ep.act));
+  store(cst(ep.descriptorWord()));
   store(cst(ep.terms.size()));
   store(cst(ep.npre));
   for (auto [t, dims] : llvm::zip(ep.terms, ep.termDims)) {
