@@ -72,23 +72,20 @@ def ort_greedy_steps(model_dir, prompt, tokens):
     return np.stack(logits), feeds_per_step
 
 
-def test_og_int4_generate_near_tie(tmp_path):
-    """llama_og_int4's generate.json through a generation artifact. seqc
-    reproduces the first 8 greedy tokens (logits within 1e-6 of
-    onnxruntime's). At the 9th step onnxruntime's top two are token 18
-    (0.5667063) and 432 (0.5650759), 1.6e-3 apart (random weights). seqc's
-    KV cache from the first steps differs from onnxruntime's by 1-2 ulp
-    (f32 accumulation order), which moves layer 0's attention output by 1
-    ulp; one element of it (o_proj input, block 0, element 16) sits at
-    x / scale = -11.49999 (onnxruntime) vs -11.50001 and its int8 rounds to
-    -11 vs -12; the flip grows to 4.8e-3 on the logits and seqc picks 432.
-    Given onnxruntime's own cache at that step, seqc matches it within 1e-6
-    (so the int8 quantization is onnxruntime's, exactly), and onnxruntime
-    given seqc's cache gives seqc's logits. Teacher-forced, 19 of 20 top-1
-    agree. The ulps come from summation order in several ops (RMSNorm first;
-    MatMulNBits reproduced bit for bit only by MLAS's AVX-512 VNNI lane
-    order; rotary, attention): bench/og_int4_first_diff.py,
-    docs/quantization.md."""
+def test_og_int4_generate(tmp_path):
+    """llama_og_int4's generate.json through a generation artifact: all 20
+    greedy tokens of onnxruntime-genai. Step 9 is a near tie (onnxruntime's
+    top two, tokens 18 and 432, are 1.6e-3 apart on random weights) that one
+    int8 activation rounding the other way used to flip (8/20 tokens):
+    MatMulNBits accuracy_level 4 now adds in MLAS's AVX-512 VNNI order
+    (seq.quant_matmul {mlas_order}), bit for bit onnxruntime's result
+    (test_quant_mlas_order.py), so the KV cache that step reads differs from
+    onnxruntime's only by the other ops' ulps (RMSNorm, rotary, attention,
+    SkipSimplifiedLayerNormalization; bench/og_int4_first_diff.py).
+    Teacher-forced on onnxruntime's tokens, the logits of 19 of the 20 steps
+    are within 1e-6 of onnxruntime's (3.6e-7 measured); at step 19 one int8
+    activation still lands on the other side of a rounding boundary (1.6e-3,
+    4.0e-2 below that step's top-1 margin). Same with 1 and 2 threads."""
     import json
     import subprocess
     d = MODELS / "llama_og_int4"
@@ -96,30 +93,19 @@ def test_og_int4_generate_near_tie(tmp_path):
         pytest.skip(f"{d} not found (../shared is not available)")
     g = json.loads((d / "generate.json").read_text())
     prompt, greedy = g["prompt"], g["greedy"]
+    assert len(greedy) == 20
     so = tmp_path / "gen.so"
     r = subprocess.run([seqc.find_tool("seqc"), str(d / "model.onnx"), "--max-seq-len",
                         "64", "-o", str(so)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    want, feeds = ort_greedy_steps(d, prompt, greedy)
-    with seqc.load(so, threads=1) as art:
-        free = art.generate(prompt, max_new_tokens=20)
-        s = art.session()
-        got = [s.prefill(prompt)[0]] + [s.decode([t])[0] for t in greedy[:-1]]
-    got = np.stack(got)
-    assert free[:8] == greedy[:8]
-    np.testing.assert_allclose(got[:8], want[:8], rtol=0, atol=1e-6)
-    top2 = np.argsort(-want[8])[:2]
-    assert top2.tolist() == [18, 432]
-    gap = want[8][18] - want[8][432]
-    assert 0 < gap < 2e-3
-    assert np.abs(got[8] - want[8]).max() < 1e-2  # one int8 flip, grown
-    assert (got.argmax(-1) == want.argmax(-1)).sum() >= 19
-    # With onnxruntime's cache at step 9 the step itself matches.
-    step = feeds[8]
-    past = step["past_key_values.0.key"].shape[2]
-    dims = {"batch_size": 1, "sequence_length": 1, "past_sequence_length": past,
-            "total_sequence_length": past + 1, "kv_cache_dim": 16}
-    args = [x for k, v in dims.items() for x in ("--dim", f"{k}={v}")]
-    plain = seqc.compile(d / "model.onnx", tmp_path / "step.so", extra_args=args,
-                         load=True, threads=1)
-    np.testing.assert_allclose(plain.run(**step)[0][0, -1], want[8], rtol=0, atol=1e-6)
+    want, _ = ort_greedy_steps(d, prompt, greedy)
+    for threads in (1, 2):
+        with seqc.load(so, threads=threads) as art:
+            assert art.generate(prompt, max_new_tokens=20) == greedy, f"threads={threads}"
+            s = art.session()
+            got = [s.prefill(prompt)[0]] + [s.decode([t])[0] for t in greedy[:-1]]
+        got = np.stack(got)
+        err = np.abs(got - want).max(-1)
+        assert (err <= 1e-6).sum() >= 19, err
+        assert err.max() < 5e-3, err
+        assert (got.argmax(-1) == np.array(greedy)).all()

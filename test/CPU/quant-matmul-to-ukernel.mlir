@@ -54,3 +54,15 @@ func.func @same_input(%x: tensor<2x64xf32>, %w: tensor<8x2x16xui8>, %s: tensor<8
   %1 = seq.quant_matmul %x, %w, %s bits = 4 group = 32 : (tensor<2x64xf32>, tensor<8x2x16xui8>, tensor<8x2xf32>) -> tensor<2x8xf32>
   return %0, %1 : tensor<2x8xf32>, tensor<2x8xf32>
 }
+
+// mlas_order (MatMulNBits accuracy_level 4, 4 bits, group 32): the packed
+// kernel's flags carry SEQC_QGEMM_MLAS_ORDER (2).
+// CHECK-LABEL: func.func @packed_mlas_order
+// CHECK: %[[FLAGS:.*]] = arith.constant 2 : i64
+// CHECK: call @seqc_uk_qgemm_packed(%[[FLAGS]],
+func.func @packed_mlas_order(%x: tensor<1x64xf32>) -> tensor<1x16xf32> {
+  %w = arith.constant dense<119> : tensor<16x2x16xui8>
+  %s = arith.constant dense<0.5> : tensor<16x2xf32>
+  %0 = seq.quant_matmul %x, %w, %s bits = 4 group = 32 {int8_activations, mlas_order} : (tensor<1x64xf32>, tensor<16x2x16xui8>, tensor<16x2xf32>) -> tensor<1x16xf32>
+  return %0 : tensor<1x16xf32>
+}

@@ -78,3 +78,19 @@ func.func @result(%x: tensor<2x64xf32>, %w: tensor<16x2x16xui8>, %s: tensor<16x2
   %0 = seq.quant_matmul %x, %w, %s bits = 4 group = 32 : (tensor<2x64xf32>, tensor<16x2x16xui8>, tensor<16x2xf32>) -> tensor<2x8xf32>
   return
 }
+
+// -----
+
+func.func @mlas_order_group(%x: tensor<1x64xf32>, %w: tensor<16x1x32xui8>, %s: tensor<16x1xf32>) {
+  // expected-error @+1 {{mlas_order needs int8_activations, bits = 4 and group = 32, got bits = 4, group = 64}}
+  %0 = seq.quant_matmul %x, %w, %s bits = 4 group = 64 {int8_activations, mlas_order} : (tensor<1x64xf32>, tensor<16x1x32xui8>, tensor<16x1xf32>) -> tensor<1x16xf32>
+  return
+}
+
+// -----
+
+func.func @mlas_order_f32_activations(%x: tensor<1x64xf32>, %w: tensor<16x2x16xui8>, %s: tensor<16x2xf32>) {
+  // expected-error @+1 {{mlas_order needs int8_activations, bits = 4 and group = 32, got bits = 4, group = 32, no int8_activations}}
+  %0 = seq.quant_matmul %x, %w, %s bits = 4 group = 32 {mlas_order} : (tensor<1x64xf32>, tensor<16x2x16xui8>, tensor<16x2xf32>) -> tensor<1x16xf32>
+  return
+}
