@@ -20,6 +20,14 @@
 // contractions have a contiguous, vectorizable innermost loop. Lengths that
 // are not a multiple of the tile are padded; padded keys are masked.
 //
+// Head layout: exporters write Q/K/V as [B, S, H, D] (the projection's
+// output split into heads) and swap S and H with a transpose before the
+// attention, and swap them back after it for the output projection. Such
+// transposes (also through a seq.rope, which is rebuilt in its bshd layout)
+// are not materialized: the tiles are strided slices of the [B, S, H, D]
+// values, and the output tiles are written straight into a [B, S, H, Dv]
+// result that replaces the transposes after the op.
+//
 // Ops carrying anything this lowering does not know (attributes or operands
 // added to seq.attention later) are left for the naive seq-to-linalg pattern.
 //
@@ -98,14 +106,61 @@ static Value tileMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
       {dims(ctx, 3, {0, 1}),
        rhsTransposed ? dims(ctx, 3, {2, 1}) : dims(ctx, 3, {1, 2}),
        dims(ctx, 3, {0, 2})},
-      iters,
-      [](OpBuilder &nb, Location l, ValueRange a) {
+      iters, [](OpBuilder &nb, Location l, ValueRange a) {
         Value p = arith::MulFOp::create(nb, l, a[0], a[1]);
         return SmallVector<Value>{arith::AddFOp::create(nb, l, p, a[2])};
       });
   // Which loop walks the K/V rank: read by seq-cascade-report.
   g->setAttr("seq.kv_dim", b.getI64IntegerAttr(kvLoop));
   return g.getResult(0);
+}
+
+/// A transpose exchanging dims 1 and 2 of a 4-D tensor ([B, S, H, D] <->
+/// [B, H, S, D]).
+static bool isHeadSwap(Operation *op) {
+  auto t = dyn_cast_or_null<seq::TransposeOp>(op);
+  return t && t.getPermutation() == ArrayRef<int64_t>{0, 2, 1, 3};
+}
+
+/// `v` ([B, H, S, D]) in the [B, S, H, D] layout without a copy, or null:
+/// the input of a head-swapping transpose, or, for a seq.rope (this
+/// attention its only user) of such a transpose, the same rope rebuilt in
+/// its bshd layout on the transpose's input.
+static Value lookThroughHeadSwap(OpBuilder &b, Value v) {
+  Operation *def = v.getDefiningOp();
+  if (isHeadSwap(def))
+    return def->getOperand(0);
+  auto rope = dyn_cast_or_null<seq::RopeOp>(def);
+  if (!rope || rope.getLayout() != seq::RopeLayout::bhsd || !rope->hasOneUse())
+    return {};
+  Operation *swap = rope.getInput().getDefiningOp();
+  if (!isHeadSwap(swap))
+    return {};
+  Value x = swap->getOperand(0);
+  Location loc = rope.getLoc();
+  // Without position ids the tables are 4-D in the input's layout.
+  Value cos = rope.getCos(), sin = rope.getSin();
+  if (!rope.getPositionIds()) {
+    auto swapTable = [&](Value t) -> Value {
+      auto tt = cast<RankedTensorType>(t.getType());
+      auto type = tt.clone({tt.getDimSize(0), tt.getDimSize(2),
+                            tt.getDimSize(1), tt.getDimSize(3)});
+      if (tt.getDimSize(1) == 1 || tt.getDimSize(2) == 1)
+        return seq::ReshapeOp::create(b, loc, type, t);
+      return seq::TransposeOp::create(b, loc, type, t,
+                                      ArrayRef<int64_t>{0, 2, 1, 3});
+    };
+    cos = swapTable(rope.getCos());
+    sin = rope.getSin() == rope.getCos() ? cos : swapTable(rope.getSin());
+  }
+  // A clone keeps every other attribute (interleaved, rotary_dim, ...).
+  auto bshd = cast<seq::RopeOp>(b.clone(*rope));
+  bshd.getInputMutable().assign(x);
+  bshd.getCosMutable().assign(cos);
+  bshd.getSinMutable().assign(sin);
+  bshd.getResult().setType(cast<RankedTensorType>(x.getType()));
+  bshd.setLayout(seq::RopeLayout::bshd);
+  return bshd.getResult();
 }
 
 struct Lowering {
@@ -139,6 +194,12 @@ struct Lowering {
   double scale, softcap;
   SmallVector<int64_t> m5; // mask shape as [B, Hkv, G, Sq, Skv] (broadcast)
   scf::ForallOp forall;    // the cascade, once built
+  // Operands read in the [B, S, H, D] layout (see the file comment): the
+  // value in that layout, or null for the op's own [B, H, S, D] operand.
+  Value qBshd, kBshd, vBshd;
+  // Head-swapping transposes of the result, replaced by a [B, S, Hq, Dv]
+  // result when these are its only users.
+  SmallVector<seq::TransposeOp> outSwaps;
 
   Lowering(seq::AttentionOp op, TileConfig cfg)
       : op(op), cfg(cfg), loc(op.getLoc()), ctx(op.getContext()) {}
@@ -294,9 +355,9 @@ struct Lowering {
   /// Query row `i` plus the query offset (static, or run-time in IR).
   int64_t addOffset(ConstOps, int64_t i) { return i + offset; }
   Value addOffset(IROps ops, Value i) {
-    return offsetV ? arith::AddIOp::create(ops.b, ops.loc, i, offsetV)
-                         .getResult()
-                   : ops.add(i, offset);
+    return offsetV
+               ? arith::AddIOp::create(ops.b, ops.loc, i, offsetV).getResult()
+               : ops.add(i, offset);
   }
   /// Tiles holding a valid key: ceil(kv length / Bc).
   int64_t kvTiles(ConstOps) {
@@ -446,9 +507,9 @@ struct Lowering {
                                          arith::SubIOp::create(nb, l, j, p),
                                          idx(nb, l, right)));
             if (padKeys) {
-              Value out = arith::CmpIOp::create(
-                  nb, l, arith::CmpIPredicate::uge, j,
-                  limit ? limit : idx(nb, l, Skv));
+              Value out =
+                  arith::CmpIOp::create(nb, l, arith::CmpIPredicate::uge, j,
+                                        limit ? limit : idx(nb, l, Skv));
               x = arith::SelectOp::create(nb, l, out, negInf, x);
             }
           }
@@ -489,8 +550,10 @@ struct Lowering {
                               {1, 1, Bc, D}, {Bc, D})
                       : slice(b, kt, {bhg[0], bhg[1], b.getIndexAttr(0), j0},
                               {1, 1, D, Bc}, {D, Bc});
-    Value vTile = slice(b, v, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
-                        {1, 1, Bc, Dv}, {Bc, Dv});
+    Value vTile = vBshd ? slice(b, v, {bhg[0], j0, bhg[1], b.getIndexAttr(0)},
+                                {1, Bc, 1, Dv}, {Bc, Dv})
+                        : slice(b, v, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
+                                {1, 1, Bc, Dv}, {Bc, Dv});
     if (kDq)
       kTile = dequantTile(b, kTile, kScales, bhg, j0);
     if (vDq)
@@ -591,11 +654,18 @@ struct Lowering {
     rw.setInsertionPoint(op);
     OpBuilder &b = rw;
 
+    chooseLayouts(b);
     // Operands in cascade layout: Q [B,Hkv,G,SqP,D], Kᵀ [B,Hkv,D,SkvP],
-    // V [B,Hkv,SkvP,Dv], mask [mB,Hkv|1,G|1,SqP|1,SkvP|1].
-    Value q = reshapeTo(b, loc, op.getQuery(), {B, Hkv, G, Sq, D});
-    q = padDim(b, loc, q, 3, SqP, b.getFloatAttr(elt, 0.0));
+    // V [B,Hkv,SkvP,Dv], mask [mB,Hkv|1,G|1,SqP|1,SkvP|1]; Q, V (and K read
+    // by Kᵀ) in the [B, S, H, D] layout instead where chooseLayouts found
+    // them: Q [B,SqP,Hkv,G,D], V [B,SkvP,Hkv,Dv].
     TypedAttr zeroF = b.getFloatAttr(elt, 0.0);
+    Value q = qBshd
+                  ? padDim(b, loc, reshapeTo(b, loc, qBshd, {B, Sq, Hkv, G, D}),
+                           1, SqP, zeroF)
+                  : padDim(b, loc,
+                           reshapeTo(b, loc, op.getQuery(), {B, Hkv, G, Sq, D}),
+                           3, SqP, zeroF);
     TypedAttr zeroI8 = b.getIntegerAttr(b.getIntegerType(8), 0);
     if (kDq)
       kScales = padDim(b, loc, kDq.getScales(), 2, SkvP, zeroF);
@@ -605,19 +675,22 @@ struct Lowering {
         hasKvLen
             ? (kDq ? padDim(b, loc, kDq.getValues(), 2, SkvP, zeroI8)
                    : padDim(b, loc, op.getKey(), 2, SkvP, zeroF))
-            : buildGeneric(b, loc, tensor({B, Hkv, D, Skv}), {op.getKey()},
-                            createEmpty(b, loc, tensor({B, Hkv, D, Skv}), {}),
-                            {dims(ctx, 4, {0, 1, 3, 2}),
-                             AffineMap::getMultiDimIdentityMap(4, ctx)},
-                            iterators(4),
-                            [](OpBuilder &, Location, ValueRange a) {
-                              return SmallVector<Value>{a[0]};
-                            })
-                   .getResult(0);
+            : buildGeneric(b, loc, tensor({B, Hkv, D, Skv}),
+                           {kBshd ? kBshd : op.getKey()},
+                           createEmpty(b, loc, tensor({B, Hkv, D, Skv}), {}),
+                           {kBshd ? dims(ctx, 4, {0, 3, 1, 2})
+                                  : dims(ctx, 4, {0, 1, 3, 2}),
+                            AffineMap::getMultiDimIdentityMap(4, ctx)},
+                           iterators(4),
+                           [](OpBuilder &, Location, ValueRange a) {
+                             return SmallVector<Value>{a[0]};
+                           })
+                  .getResult(0);
     if (!hasKvLen)
       kt = padDim(b, loc, kt, 3, SkvP, b.getFloatAttr(elt, 0.0));
-    Value v = vDq ? padDim(b, loc, vDq.getValues(), 2, SkvP, zeroI8)
-                  : padDim(b, loc, op.getValue(), 2, SkvP, zeroF);
+    Value v = vDq     ? padDim(b, loc, vDq.getValues(), 2, SkvP, zeroI8)
+              : vBshd ? padDim(b, loc, vBshd, 1, SkvP, zeroF)
+                      : padDim(b, loc, op.getValue(), 2, SkvP, zeroF);
     Value mask;
     if (Value m = op.getMask()) {
       auto mt = cast<RankedTensorType>(m.getType());
@@ -640,7 +713,11 @@ struct Lowering {
     // Shared outputs of the forall.
     SmallVector<Value> outs;
     if (parts == 1) {
-      outs.push_back(createEmpty(b, loc, tensor({B, Hkv, G, SqP, Dv}), {}));
+      outs.push_back(createEmpty(
+          b, loc,
+          tensor(outSwaps.empty() ? ArrayRef<int64_t>{B, Hkv, G, SqP, Dv}
+                                  : ArrayRef<int64_t>{B, SqP, Hkv, G, Dv}),
+          {}));
     } else {
       outs.push_back(
           createEmpty(b, loc, tensor({B, Hkv, G, parts, SqP, Dv}), {}));
@@ -685,8 +762,11 @@ struct Lowering {
         if (dynamicOffset)
           offsetV = arith::SubIOp::create(b, loc, kvLen, idx(b, loc, SqOut));
       }
-      Value qTile = slice(b, q, {ivs[0], ivs[1], ivs[2], i0, b.getIndexAttr(0)},
-                          {1, 1, 1, Br, D}, {Br, D});
+      Value qTile =
+          qBshd ? slice(b, q, {ivs[0], i0, ivs[1], ivs[2], b.getIndexAttr(0)},
+                        {1, Br, 1, 1, D}, {Br, D})
+                : slice(b, q, {ivs[0], ivs[1], ivs[2], i0, b.getIndexAttr(0)},
+                        {1, 1, 1, Br, D}, {Br, D});
       // Without softcap, scale * (Q K) = (scale * Q) K: scaling the Q tile
       // once costs Br*D multiplies instead of Br*Bc per K/V tile.
       if (softcap <= 0) {
@@ -755,8 +835,12 @@ struct Lowering {
                                })
                       .getResult(0);
         b.setInsertionPointToStart(forall.getTerminator().getBody());
-        insert(b, o, forall.getRegionIterArgs()[0],
-               {ivs[0], ivs[1], ivs[2], i0, zero}, {1, 1, 1, Br, Dv});
+        if (outSwaps.empty())
+          insert(b, o, forall.getRegionIterArgs()[0],
+                 {ivs[0], ivs[1], ivs[2], i0, zero}, {1, 1, 1, Br, Dv});
+        else
+          insert(b, o, forall.getRegionIterArgs()[0],
+                 {ivs[0], i0, ivs[1], ivs[2], zero}, {1, Br, 1, 1, Dv});
       } else {
         ArrayRef<BlockArgument> sh = forall.getRegionIterArgs();
         insert(b, acc, sh[0], {ivs[0], ivs[1], ivs[2], ivs[4], i0, zero},
@@ -768,6 +852,23 @@ struct Lowering {
       }
     }
 
+    if (!outSwaps.empty()) {
+      // [B, SqP, Hkv, G, Dv] -> [B, Sq, Hq, Dv]: what the transposes gave.
+      Value o = forall.getResult(0);
+      if (SqP != Sq)
+        o = tensor::ExtractSliceOp::create(
+            b, loc, tensor({B, Sq, Hkv, G, Dv}), o,
+            SmallVector<OpFoldResult>(5, b.getIndexAttr(0)),
+            SmallVector<OpFoldResult>{b.getIndexAttr(B), b.getIndexAttr(Sq),
+                                      b.getIndexAttr(Hkv), b.getIndexAttr(G),
+                                      b.getIndexAttr(Dv)},
+            SmallVector<OpFoldResult>(5, b.getIndexAttr(1)));
+      o = reshapeTo(b, loc, o, {B, Sq, Hq, Dv});
+      for (seq::TransposeOp t : outSwaps)
+        rw.replaceOp(t, o);
+      eraseWithDeadOperands(rw);
+      return success();
+    }
     Value o = parts == 1 ? forall.getResult(0)
                          : merge(b, forall.getResult(0), forall.getResult(1),
                                  forall.getResult(2));
@@ -781,6 +882,41 @@ struct Lowering {
           SmallVector<OpFoldResult>(5, b.getIndexAttr(1)));
     rw.replaceOp(op, reshapeTo(b, loc, o, {B, Hq, SqOut, Dv}));
     return success();
+  }
+
+  /// Which operands are read, and the result written, in the [B, S, H, D]
+  /// layout (see the file comment). Decode's folded heads (Sq = G) and
+  /// split-K keep the [B, H, S, D] forms; a KV cache is read as it is.
+  void chooseLayouts(OpBuilder &b) {
+    if (SqOut != Sq)
+      return;
+    qBshd = lookThroughHeadSwap(b, op.getQuery());
+    if (!hasKvLen) {
+      kBshd = lookThroughHeadSwap(b, op.getKey());
+      vBshd = lookThroughHeadSwap(b, op.getValue());
+    }
+    if (parts != 1 || op->use_empty() ||
+        !llvm::all_of(op->getUsers(), isHeadSwap))
+      return;
+    for (Operation *user : op->getUsers())
+      outSwaps.push_back(cast<seq::TransposeOp>(user));
+  }
+
+  /// Erases the op (its result no longer used) and the head swaps and ropes
+  /// feeding it that nothing else reads any more.
+  void eraseWithDeadOperands(RewriterBase &rw) {
+    SmallVector<Operation *> work;
+    for (Value v : op->getOperands())
+      work.push_back(v.getDefiningOp());
+    rw.eraseOp(op);
+    while (!work.empty()) {
+      Operation *d = work.pop_back_val();
+      if (!d || !isa<seq::TransposeOp, seq::RopeOp>(d) || !d->use_empty())
+        continue;
+      for (Value v : d->getOperands())
+        work.push_back(v.getDefiningOp());
+      rw.eraseOp(d);
+    }
   }
 
   /// Log-sum-exp merge of the split-K partials (acc, m, l) over the parts
