@@ -50,7 +50,10 @@ SHARED = REPO.parent / "shared"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchutil import isa_line  # noqa: E402
 
-STAGE_RE = re.compile(r"^\s*([0-9.]+) \(\s*[0-9.]+%\)\s+(.+?)\s*$")
+# "wall (pct) name", or "user (pct) wall (pct) name" once a stage ran on
+# several threads (the generation variants' lowering): the wall column.
+STAGE_RE = re.compile(r"^\s*(?:[0-9.]+ \(\s*[0-9.]+%\)\s+)?"
+                      r"([0-9.]+) \(\s*[0-9.]+%\)\s+(.+?)\s*$")
 
 
 def materialize(graph_dir, out):
@@ -273,7 +276,8 @@ SHORT = {"import": "import", "raising": "raise",
          "LLVM optimization and code generation": "opt+cg",
          "LLVM translation and optimization": "opt",
          "code generation": "codegen", "link": "link",
-         "generation artifact (all steps)": "gen-all"}
+         "generation artifact (all steps)": "gen-all",
+         "waiting for the other step variants": "wait"}
 
 
 def main():

@@ -42,7 +42,11 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
+#include <thread>
 
 using namespace mlir;
 
@@ -55,8 +59,6 @@ struct StepPlan {
   int64_t tokens = 1; // T: positions one call appends
   bool fresh = false; // a prefill graph without past: only at position 0
   bool kv = false;    // has KV caches (a past length or scatter caches)
-  /// The decode step's state outputs (a fresh prefill fills them).
-  std::vector<std::string> stateNames;
   ImportOptions import;
 };
 
@@ -393,20 +395,60 @@ void isolateVariant(llvm::Module &m, int variant) {
   }
 }
 
-/// Imports, rewrites and lowers one variant to LLVM IR in `llvmCtx` (or
-/// prints the requested stage of variant 0 into `printed`).
-LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
-                          CompileStage &stage, const StepPlan &plan,
-                          int variant, ArrayRef<std::string> cacheNames,
-                          StepInfo &info, llvm::LLVMContext &llvmCtx,
-                          std::unique_ptr<llvm::Module> &llvmModule,
-                          std::string *printed, std::string *header) {
+/// The decode step's (variant 0's) caches and recurrent states: the other
+/// variants need them before their own cache passes (a fresh prefill fills
+/// them) and may be lowered on other threads meanwhile.
+class DecodeNames {
+public:
+  /// Null: variant 0 failed (and reported why). Only the first call counts.
+  void publish(const StepInfo *info) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (done)
+      return;
+    done = true;
+    if (info) {
+      ok = true;
+      caches = info->cacheNames;
+      states = info->stateNames;
+    }
+    cv.notify_all();
+  }
+  /// False when variant 0 failed.
+  bool wait(std::vector<std::string> &cacheNames,
+            std::vector<std::string> &stateNames) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    cacheNames = caches;
+    stateNames = states;
+    return ok;
+  }
+
+private:
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false, ok = false;
+  std::vector<std::string> caches, states;
+};
+
+/// Imports, rewrites and lowers one variant to the LLVM dialect in `ctx`
+/// (or prints the requested stage of variant 0 into `printed`). Variant 0
+/// publishes its caches and states to `decode`; the others wait for them.
+LogicalResult lowerStep(MLIRContext &ctx, const CompileOptions &opts,
+                        CompileStage &stage, const StepPlan &plan, int variant,
+                        DecodeNames &decode, StepInfo &info,
+                        OwningOpRef<ModuleOp> &module, std::string *printed,
+                        std::string *header) {
+  // Whatever way variant 0 fails, the variants waiting for it stop.
+  llvm::scope_exit failDecode([&] {
+    if (variant == 0)
+      decode.publish(nullptr);
+  });
   ImportOptions importOpts = plan.import;
   importOpts.modelName = opts.modelName.empty()
                              ? llvm::sys::path::stem(opts.inputPath).str()
                              : opts.modelName;
   stage.start("import");
-  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, plan.path, importOpts);
+  module = importOnnxFile(ctx, plan.path, importOpts);
   if (!module || failed(verify(*module)))
     return failure();
   stage.start("raising");
@@ -424,11 +466,15 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
     if (!pipeline.empty() && failed(runPipeline(ctx, *module, pipeline, opts)))
       return failure();
   }
+  std::vector<std::string> cacheNames, stateNames;
+  if (variant > 0 && !decode.wait(cacheNames, stateNames))
+    return failure(); // variant 0 reports why
   std::string cachePass =
       "seq-kv-cache-state{block-size=" + std::to_string(opts.kvBlockSize);
   // kv8: the decode step's second half of caches are the scales.
-  ArrayRef<std::string> presentNames =
-      kv8 ? cacheNames.take_front(cacheNames.size() / 2) : cacheNames;
+  ArrayRef<std::string> presentNames(cacheNames);
+  if (kv8)
+    presentNames = presentNames.take_front(cacheNames.size() / 2);
   if (plan.fresh)
     cachePass += " max-len=" + std::to_string(opts.maxSeqLen) +
                  " present-names=" + llvm::join(presentNames, ",");
@@ -438,8 +484,8 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
   // Recurrent states (seq-ssm-state) first; then KV caches, if the step
   // has any.
   std::string statePass = "seq-ssm-state";
-  if (plan.fresh && !plan.stateNames.empty())
-    statePass += "{present-names=" + llvm::join(plan.stateNames, ",") + "}";
+  if (plan.fresh && !stateNames.empty())
+    statePass += "{present-names=" + llvm::join(stateNames, ",") + "}";
   if (failed(runPipeline(ctx, *module, statePass, opts)))
     return failure();
   if (auto names = (*module)->getAttrOfType<ArrayAttr>("seq.state_names"))
@@ -451,13 +497,13 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
   if (auto names = (*module)->getAttrOfType<ArrayAttr>("seq.cache_names"))
     for (Attribute a : names)
       info.cacheNames.push_back(cast<StringAttr>(a).getValue().str());
-  if (!cacheNames.empty() &&
-      info.cacheNames !=
-          std::vector<std::string>(cacheNames.begin(), cacheNames.end()))
+  if (!cacheNames.empty() && info.cacheNames != cacheNames)
     return genError(ctx, plan.path)
            << "the step's caches (" << llvm::join(info.cacheNames, ", ")
            << ") differ from the decode step's ("
            << llvm::join(cacheNames, ", ") << ")";
+  if (variant == 0)
+    decode.publish(&info);
   auto fn = (*module).lookupSymbol<func::FuncOp>("main");
   if (failed(describeRoles(fn, variant, info)))
     return failure();
@@ -487,16 +533,8 @@ LogicalResult compileStep(MLIRContext &ctx, const CompileOptions &opts,
                                 : "prefill-T" + std::to_string(plan.tokens))),
           opts)))
     return failure();
-  if (printed && opts.emit == EmitKind::LLVMDialect) {
+  if (printed && opts.emit == EmitKind::LLVMDialect)
     *printed = printModule(*module, opts.printWeights);
-    return success();
-  }
-  // Unoptimized: all variants are optimized together, in partitions.
-  stage.start("LLVM translation");
-  llvmModule = translateForTarget(*module, llvmCtx, opts.cpu);
-  if (!llvmModule)
-    return failure();
-  isolateVariant(*llvmModule, variant);
   return success();
 }
 
@@ -574,40 +612,99 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
     return genError(ctx, opts.inputPath)
            << "a shared library cannot be written to stdout; use -o";
   CompileStage stage(opts);
+  DecodeNames decode;
+  std::string header;
+  if (opts.emit != EmitKind::So) {
+    // Only the decode step is printed.
+    std::string printed;
+    StepInfo info;
+    OwningOpRef<ModuleOp> module;
+    if (failed(lowerStep(ctx, opts, stage, plans[0], 0, decode, info, module,
+                         &printed, &header)))
+      return failure();
+    llvm::outs() << printed;
+    return success();
+  }
+
+  // Variants 1.. are lowered on --compile-threads - 1 other threads while
+  // this one lowers and translates variant 0; each has an MLIRContext of its
+  // own (IR is not shared across threads) whose diagnostics wait until the
+  // variants before it are known to have compiled. LLVM translation stays
+  // on this thread, in one LLVMContext: weights the variants share are then
+  // one uniqued constant, emitted once.
+  struct Variant {
+    std::unique_ptr<MLIRContext> ctx; // null: the driver's context
+    OwningOpRef<ModuleOp> module;
+    StepInfo info;
+    std::vector<Diagnostic> diagnostics;
+    bool ok = false;
+  };
+  std::vector<Variant> variants(plans.size());
+  size_t threads = std::min<size_t>(opts.cpu.compileThreads, plans.size());
+  bool ctxThreads = ctx.isMultithreadingEnabled();
+  if (threads > 1 && ctxThreads)
+    ctx.disableMultithreading(); // one thread per variant, no more
+  llvm::scope_exit restoreThreads([&] {
+    if (threads > 1 && ctxThreads)
+      ctx.enableMultithreading();
+  });
+  std::atomic<size_t> next{1};
+  auto lowerOthers = [&] {
+    for (size_t k; (k = next++) < plans.size();) {
+      Variant &v = variants[k];
+      v.ctx = std::make_unique<MLIRContext>(ctx.getDialectRegistry(),
+                                            MLIRContext::Threading::DISABLED);
+      v.ctx->loadAllAvailableDialects();
+      v.ctx->getDiagEngine().registerHandler([&v](Diagnostic &d) {
+        v.diagnostics.push_back(std::move(d));
+        return success();
+      });
+      CompileStage variantStage(opts);
+      v.ok = succeeded(lowerStep(*v.ctx, opts, variantStage, plans[k], k,
+                                 decode, v.info, v.module, nullptr, nullptr));
+    }
+  };
+  std::vector<std::thread> pool;
+  llvm::scope_exit joinPool([&] {
+    for (std::thread &t : pool)
+      t.join();
+  });
+  for (size_t i = 1; i < threads; ++i)
+    pool.emplace_back(lowerOthers);
+
   llvm::LLVMContext llvmCtx;
   std::unique_ptr<llvm::Module> linked;
   std::string desc;
   llvm::raw_string_ostream os(desc);
-  std::vector<std::string> cacheNames;
-  std::string header;
   int64_t vocab = 0;
   std::vector<std::string> cacheRecords, stateNames, stateRecords;
   std::string roles;
   for (auto [k, plan] : llvm::enumerate(plans)) {
-    StepInfo info;
-    std::string printed;
-    std::unique_ptr<llvm::Module> step;
-    bool printHere = k == 0 && opts.emit != EmitKind::So;
-    if (failed(compileStep(ctx, opts, stage, plan, k, cacheNames, info, llvmCtx,
-                           step, printHere ? &printed : nullptr,
-                           k == 0 ? &header : nullptr)))
-      return failure();
-    if (printHere) {
-      llvm::outs() << printed;
-      return success();
-    }
-    if (!linked)
-      linked = std::move(step);
-    else if (llvm::Linker::linkModules(*linked, std::move(step)))
-      return genError(ctx, plan.path)
-             << "cannot link step variant " << k << " with the others";
+    Variant &v = variants[k];
     if (k == 0) {
-      cacheNames = info.cacheNames;
+      v.ok = succeeded(lowerStep(ctx, opts, stage, plan, 0, decode, v.info,
+                                 v.module, nullptr, &header));
+    } else if (threads > 1) {
+      if (k == 1) {
+        stage.start("waiting for the other step variants");
+        for (std::thread &t : pool)
+          t.join();
+        pool.clear();
+      }
+      for (Diagnostic &d : v.diagnostics)
+        ctx.getDiagEngine().emit(std::move(d));
+      v.diagnostics.clear();
+    } else {
+      v.ok = succeeded(lowerStep(ctx, opts, stage, plan, k, decode, v.info,
+                                 v.module, nullptr, nullptr));
+    }
+    if (!v.ok)
+      return failure();
+    const StepInfo &info = v.info;
+    if (k == 0) {
       cacheRecords = info.cacheRecords;
       stateNames = info.stateNames;
       stateRecords = info.stateRecords;
-      for (StepPlan &p : llvm::drop_begin(plans))
-        p.stateNames = stateNames;
       vocab = info.vocab;
     } else if (info.stateNames != stateNames) {
       return genError(ctx, plan.path) << "the step's recurrent states ("
@@ -619,6 +716,19 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
              << "the step's vocabulary (" << info.vocab
              << ") differs from the decode step's (" << vocab << ")";
     }
+    // Unoptimized: all variants are optimized together, in partitions.
+    stage.start("LLVM translation");
+    std::unique_ptr<llvm::Module> step =
+        translateForTarget(*v.module, llvmCtx, opts.cpu);
+    if (!step)
+      return failure();
+    v.module = nullptr; // the LLVM module holds everything now
+    isolateVariant(*step, k);
+    if (!linked)
+      linked = std::move(step);
+    else if (llvm::Linker::linkModules(*linked, std::move(step)))
+      return genError(ctx, plan.path)
+             << "cannot link step variant " << k << " with the others";
     roles += "variant " + std::to_string(k) + " " +
              std::to_string(plan.tokens) + " " + (plan.fresh ? "1" : "0") +
              "\n" + info.roles;
