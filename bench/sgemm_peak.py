@@ -21,6 +21,13 @@ One run, `--threads` threads (default 2):
    its 2-thread FMA rate moves with the neighbours' load).
 
   PYTHONPATH=python python3 bench/sgemm_peak.py [--blocks 6] [--reps 10]
+
+`--shapes small` (or a list like `16x192x512,1x2048x192`) times given shapes
+instead of the model's (constant B, `--count` distinct weights each): the
+small-M table (m = 16 x n in {192, 320, 512, 2048} x k in {192, 512}, the
+seedlm prefill's matmuls, and m = 1..32 at two widths). onnxruntime's column
+is then its MatMul's time per node without the per-run overhead: the slope
+(T(count MatMuls) - T(1 MatMul)) / (count - 1) of two graphs' run medians.
 """
 import argparse
 import collections
@@ -51,10 +58,12 @@ def cc():
     return os.environ.get("CC") or shutil.which("clang-22") or shutil.which("cc")
 
 
-def build(cache: Path, build_dir: Path):
+def build(cache: Path, build_dir: Path, runtime: str):
     peak = cache / "peak_flops"
     subprocess.run([cc(), "-O2", str(ROOT / "bench/peak_flops.c"), "-o", str(peak),
                     "-lpthread"], check=True)
+    if runtime == "worktree":
+        return peak, build_baseline(cache, "worktree")
     drv = cache / "sgemm_peak"
     lib = build_dir / "lib/libseqc_runtime.a"
     if not lib.exists():
@@ -66,19 +75,27 @@ def build(cache: Path, build_dir: Path):
 
 def build_baseline(cache: Path, rev: str):
     """The driver linked with the sgemm runtime sources of git revision rev
-    (sgemm*.c, its headers, the thread pool), for before/after columns."""
+    (sgemm*.c, its headers, the thread pool), for before/after columns; rev
+    "worktree": the checkout's files as they are (no build/ needed)."""
     src = cache / f"base-{rev}"
     src.mkdir(parents=True, exist_ok=True)
-    names = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", rev,
-                            "lib/Runtime/ukernels/", "lib/Runtime/threadpool.c"],
-                           check=True, capture_output=True, text=True).stdout.split()
+    if rev == "worktree":
+        names = [str(p.relative_to(ROOT)) for p in sorted(
+            (ROOT / "lib/Runtime/ukernels").iterdir())] + ["lib/Runtime/threadpool.c"]
+    else:
+        names = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", rev,
+                                "lib/Runtime/ukernels/", "lib/Runtime/threadpool.c"],
+                               check=True, capture_output=True, text=True).stdout.split()
     files = []
     for name in names:
         base = name.rsplit("/", 1)[-1]
         if not (base.startswith("sgemm") or base == "threadpool.c"):
             continue
-        blob = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{name}"],
-                              check=True, capture_output=True).stdout
+        if rev == "worktree":
+            blob = (ROOT / name).read_bytes()
+        else:
+            blob = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{name}"],
+                                  check=True, capture_output=True).stdout
         (src / base).write_bytes(blob)
         if base.endswith(".c"):
             files.append(str(src / base))
@@ -172,11 +189,25 @@ def check(check_dir: Path, shapes):
     return worst
 
 
-def ort_session(shape, threads):
+SMALL = [(16, n, k) for k in (192, 512) for n in (192, 320, 512, 2048)] + \
+    [(m, n, 192) for n in (512, 2048) for m in (1, 2, 4, 8, 12, 24, 32)]
+
+
+def given_shapes(spec: str, count: int):
+    """--shapes: 'small' or 'MxNxK,...': constant B, `count` weights each."""
+    dims = SMALL if spec == "small" else \
+        [tuple(int(x) for x in t.split("x")) for t in spec.split(",")]
+    if any(len(d) != 3 or min(d) < 1 for d in dims):
+        sys.exit(f"error: --shapes wants 'small' or MxNxK,... (got {spec!r})")
+    return [(m, n, k, count, 2, n, 0) for m, n, k in dims]
+
+
+def ort_session(shape, threads, count=None):
     import onnx
     import onnxruntime as ort
     from onnx import TensorProto as T, helper, numpy_helper
-    m, n, k, count, flags, _, _ = shape
+    m, n, k, count0, flags, _, _ = shape
+    count = count or count0
     rng = np.random.default_rng(0)
     const = bool(flags & 2)
     nodes, inits, ins = [], [], [helper.make_tensor_value_info("A", T.FLOAT, [m, k])]
@@ -215,6 +246,14 @@ def main():
     ap.add_argument("--blocks", type=int, default=6)
     ap.add_argument("--reps", type=int, default=10, help="model passes per block")
     ap.add_argument("--graph", default="llama_mid_opset18")
+    ap.add_argument("--shapes", help="'small' or MxNxK,...: these shapes (constant B) "
+                    "instead of the graph's")
+    ap.add_argument("--count", type=int, default=8,
+                    help="with --shapes: distinct weights per shape (and MatMuls in "
+                    "onnxruntime's graph)")
+    ap.add_argument("--runtime", choices=["build", "worktree"], default="build",
+                    help="link the driver with build/'s libseqc_runtime.a or compile "
+                    "the checkout's sgemm sources directly")
     ap.add_argument("--build", type=Path, default=ROOT / "build")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "seqc-sgemm-peak")
     ap.add_argument("--no-ort", action="store_true")
@@ -232,16 +271,20 @@ def main():
     a.cache.mkdir(parents=True, exist_ok=True)
     load0 = os.getloadavg()[0]
     print(isa_line())
-    peak_exe, drv = build(a.cache, a.build)
-    shapes = model_shapes(a.cache, a.build, a.graph, a.threads)
+    peak_exe, drv = build(a.cache, a.build, a.runtime)
+    if a.shapes and a.count < 2:
+        sys.exit("error: --count must be >= 2 (onnxruntime's per-node slope)")
+    shapes = given_shapes(a.shapes, a.count) if a.shapes else \
+        model_shapes(a.cache, a.build, a.graph, a.threads)
     shapes.sort(key=lambda s: -s[0] * s[1] * s[2] * s[3])
     isas = cpu_isas()
     if not isas:
         sys.exit("error: neither AVX2+FMA nor AVX-512F: nothing to measure")
     flops = [2.0 * m * n * k for m, n, k, *_ in shapes]
     total = sum(f * s[3] for f, s in zip(flops, shapes))
-    print(f"{a.graph}: {len(shapes)} distinct matmul shapes, {total / 1e9:.3f} GFLOP "
-          f"per prefill; threads={a.threads}, blocks={a.blocks}, reps={a.reps}")
+    what = f"--shapes {a.shapes}" if a.shapes else a.graph
+    print(f"{what}: {len(shapes)} distinct matmul shapes, {total / 1e9:.3f} GFLOP "
+          f"per pass; threads={a.threads}, blocks={a.blocks}, reps={a.reps}")
 
     pk = {isa: peak(peak_exe, a.threads, isa) for isa in isas}
     for isa in isas:
@@ -259,8 +302,11 @@ def main():
         base = build_baseline(a.cache, a.baseline)
         variants += [(f"{isa}@{a.baseline[:7]}", base, isa) for isa in isas]
     ort = [] if a.no_ort else [ort_session(s, a.threads) for s in shapes]
+    # With --shapes: also one MatMul per graph, for the per-node slope.
+    ort1 = [ort_session(s, a.threads, 1) for s in shapes] if ort and a.shapes else []
     us = {v[0]: collections.defaultdict(list) for v in variants}
     ort_us = collections.defaultdict(list)
+    ort_run = collections.defaultdict(list)  # whole runs: [count MatMuls], [1]
     probes = {isa: [] for isa in isas}
     matched = {v[0]: [] for v in variants}
     order = variants + ([] if a.no_ort else [("ort", None, None)])
@@ -268,11 +314,16 @@ def main():
         for who, exe, isa in order:
             if who == "ort":
                 for i, (sess, feed) in enumerate(ort):
-                    sess.run(None, feed)
-                    for _ in range(a.reps):
-                        t = time.perf_counter()
-                        sess.run(None, feed)
-                        ort_us[i].append((time.perf_counter() - t) * 1e6 / shapes[i][3])
+                    pairs = [(sess, feed, 0)] + ([(*ort1[i], 1)] if ort1 else [])
+                    for ss, fd, which in pairs:
+                        ss.run(None, fd)
+                        for _ in range(a.reps):
+                            t = time.perf_counter()
+                            ss.run(None, fd)
+                            dt = (time.perf_counter() - t) * 1e6
+                            ort_run[i, which].append(dt)
+                            if which == 0:
+                                ort_us[i].append(dt / shapes[i][3])
                 time.sleep(0.2)  # onnxruntime's workers spin after a run
             else:
                 # The same moment's peak, for a load-matched ratio: on a
@@ -293,11 +344,16 @@ def main():
         pk["avx512"] = max(pk["avx512"], pk["avx2"])
 
     best = max(pk.values())
+    if ort1:  # per-node time without the per-run overhead
+        for i, s in enumerate(shapes):
+            slope = (statistics.median(ort_run[i, 0]) -
+                     statistics.median(ort_run[i, 1])) / (s[3] - 1)
+            ort_us[i] = [max(slope, 1e-3)]
     hdr = f"{'shape m x n x k':>18} {'flags':>5} {'calls':>5} "
     for who, _, _ in variants:
         hdr += f" | {who + ' GF/s':>12} {'%peak':>6}"
     if ort:
-        hdr += f" | {'ort GF/s':>9} {'%peak':>6}"
+        hdr += f" | {'ort GF/s':>9} {'%peak':>6} {'us':>7} | ort/{variants[0][0]}"
     print(hdr)
     tot_us = {v[0]: 0.0 for v in variants}
     tot_ort = 0.0
@@ -313,7 +369,8 @@ def main():
             med = statistics.median(ort_us[i])
             tot_ort += med * cnt
             gf = flops[i] / med * 1e-3
-            line += f" | {gf:9.1f} {100 * gf / best:5.1f}%"
+            line += f" | {gf:9.1f} {100 * gf / best:5.1f}% {med:7.1f} | " \
+                f"{med / statistics.median(us[variants[0][0]][i]):.2f}"
         print(line)
     line = f"{'FLOP-weighted':>18} {'':>5} {sum(s[3] for s in shapes):>5} "
     for who, _, isa in variants:
@@ -337,7 +394,11 @@ def main():
           "one thread each, spread over the pool; GFLOP/s = all of them / wall time")
     if ort:
         print(f"onnxruntime MatMul: {tot_ort / 1e3:.2f} ms (% of the best ISA peak, "
-              f"{best:.1f} GFLOP/s)")
+              f"{best:.1f} GFLOP/s)" + (
+                  "; per node: (T(count MatMuls) - T(1)) / (count - 1), run medians"
+                  if ort1 else ""))
+        for who, _, _ in variants:
+            print(f"onnxruntime / {who} (time, FLOP-weighted): {tot_ort / tot_us[who]:.2f}")
     print(f"load average: {os.getloadavg()[0]:.2f} (at the start: {load0:.2f})")
 
 
