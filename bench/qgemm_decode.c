@@ -7,10 +7,13 @@
  * chose (SEQC_UKERNEL=generic|avx2|avx512 forces one), min / p10 / median.
  * Compare two runtimes (e.g. before and after a kernel change) by building
  * this file against each and running them alternately in the same session.
+ * Each repetition runs the set twice, with flags 0 (seqc's order) and
+ * SEQC_QGEMM_MLAS_ORDER (MatMulNBits accuracy_level 4's MLAS order), in
+ * alternating order, timed separately; `rows` > 1 times prefill-like calls.
  *
  *   cc -O2 -Iinclude -Ilib/Runtime/ukernels bench/qgemm_decode.c \
  *      build/lib/libseqc_runtime.a -lm -lpthread -o qgemm_decode
- *   ./qgemm_decode [threads=1] [reps=400]
+ *   ./qgemm_decode [threads=1] [reps=400] [rows=1]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -42,8 +45,11 @@ static int cmp(const void *a, const void *b) {
 int main(int argc, char **argv) {
   int threads = argc > 1 ? atoi(argv[1]) : 1;
   int reps = argc > 2 ? atoi(argv[2]) : 400;
+  int rows = argc > 3 ? atoi(argv[3]) : 1;
   if (reps < 1)
     reps = 1;
+  if (rows < 1)
+    rows = 1;
   seqc_set_num_threads(threads);
   const int64_t bits = 4, group = 32;
   const int64_t layer[4][2] = {
@@ -72,24 +78,33 @@ int main(int argc, char **argv) {
     free(w);
     free(s);
   }
-  float *a = malloc(sizeof(float) * 1408), *c = malloc(sizeof(float) * 4096);
-  for (int i = 0; i < 1408; ++i)
+  float *a = malloc(sizeof(float) * 1408 * rows),
+        *c = malloc(sizeof(float) * 4096 * rows);
+  for (int i = 0; i < 1408 * rows; ++i)
     a[i] = (float)(rand() % 2001 - 1000) * 1e-3f;
-  double *ts = malloc(sizeof(double) * reps), check = 0;
-  for (int r = 0; r < reps; ++r) {
-    double t0 = now_ms();
-    for (int i = 0; i < nm; ++i)
-      seqc_uk_qgemm_packed(0, 1, ms[i].n, ms[i].k, (intptr_t)a, ms[i].k, 1,
-                           (intptr_t)ms[i].pw, (intptr_t)ms[i].ps, 0,
-                           (intptr_t)c, ms[i].n, bits, group);
-    ts[r] = now_ms() - t0;
-    check += c[r % 4096];
+  const int64_t flags[2] = {0, SEQC_QGEMM_MLAS_ORDER};
+  double *ts[2] = {malloc(sizeof(double) * reps),
+                   malloc(sizeof(double) * reps)};
+  double check[2] = {0, 0};
+  for (int r = 0; r < reps; ++r)
+    for (int o = 0; o < 2; ++o) {
+      int f = (r + o) % 2; /* alternate which order runs first */
+      double t0 = now_ms();
+      for (int i = 0; i < nm; ++i)
+        seqc_uk_qgemm_packed(flags[f], rows, ms[i].n, ms[i].k, (intptr_t)a,
+                             ms[i].k, 1, (intptr_t)ms[i].pw, (intptr_t)ms[i].ps,
+                             0, (intptr_t)c, ms[i].n, bits, group);
+      ts[f][r] = now_ms() - t0;
+      check[f] += c[r % 4096];
+    }
+  for (int f = 0; f < 2; ++f) {
+    qsort(ts[f], reps, sizeof(double), cmp);
+    printf("qgemm_packed[%s] flags=%ld llama_mid %d row(s), %d matmuls, %.1f "
+           "MB, %d thread(s), %d reps: min %.1f us, p10 %.1f us, median %.1f "
+           "us (checksum %.6g)\n",
+           seqc_uk_qgemm_packed_kernel_name(), (long)flags[f], rows, nm,
+           bytes / 1e6, threads, reps, ts[f][0] * 1e3, ts[f][reps / 10] * 1e3,
+           ts[f][reps / 2] * 1e3, check[f]);
   }
-  qsort(ts, reps, sizeof(double), cmp);
-  printf("qgemm_packed[%s] llama_mid decode, %d matmuls, %.1f MB, %d "
-         "thread(s), %d reps: min %.1f us, p10 %.1f us, median %.1f us "
-         "(checksum %.6g)\n",
-         seqc_uk_qgemm_packed_kernel_name(), nm, bytes / 1e6, threads, reps,
-         ts[0] * 1e3, ts[reps / 10] * 1e3, ts[reps / 2] * 1e3, check);
   return 0;
 }

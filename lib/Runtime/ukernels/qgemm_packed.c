@@ -286,9 +286,17 @@ VINLINE void qp_mlas_step(const qp_problem *p, int64_t r, int64_t t) {
   const __m512i nib = _mm512_set1_epi8(15);
   const int64_t blocks = p->blocks, full = blocks / 4 * 4;
   const int8_t *x = p->xq + r * p->kpad;
-  __m512 acc[16];
+  const __m512 mid = _mm512_set1_ps(8.0f);
+  __m512 acc[16], z = _mm512_setzero_ps();
   for (int l = 0; l < 16; ++l)
     acc[l] = _mm512_setzero_ps();
+  /* The zero-point sum runs in block order alongside (its own chain, so the
+   * same sum as MLAS's separate pass): z -= (a scale x sum q_a) x (w scale x
+   * zp), i.e. fma(., -(w scale x zp), z) exactly. */
+#define QP_MLAS_ZSUM(g, ws)                                                    \
+  z = _mm512_fnmadd_ps(                                                        \
+      _mm512_set1_ps(p->xs[r * blocks + (g)] * p->xsum[r * blocks + (g)]),     \
+      _mm512_mul_ps(ws, p->zp ? _mm512_loadu_ps(p->zp + off) : mid), z)
   for (int64_t g0 = 0; g0 < full; g0 += 4) {
 #pragma clang loop unroll(full)
     for (int B = 0; B < 4; ++B) {
@@ -314,6 +322,7 @@ VINLINE void qp_mlas_step(const qp_problem *p, int64_t r, int64_t t) {
                                     (const __m256i *)(p->scales16 + off)))
                               : _mm512_loadu_ps(p->scales + off);
       __m512 sab = _mm512_mul_ps(ws, _mm512_set1_ps(p->xs[r * blocks + g]));
+      QP_MLAS_ZSUM(g, ws);
       for (int sp = 0; sp < 2; ++sp) {
         int l0 = qp_mlas_lane(B, sp, 0), l1 = qp_mlas_lane(B, sp, 1);
         acc[l0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[sp][0]), sab, acc[l0]);
@@ -332,6 +341,7 @@ VINLINE void qp_mlas_step(const qp_problem *p, int64_t r, int64_t t) {
                                   (const __m256i *)(p->scales16 + off)))
                             : _mm512_loadu_ps(p->scales + off);
     __m512 sab = _mm512_mul_ps(ws, _mm512_set1_ps(p->xs[r * blocks + g]));
+    QP_MLAS_ZSUM(g, ws);
     for (int q = 0; q < 8; ++q) {
       __m512i v = _mm512_loadu_si512((const void *)(wp + (q / 2) * 64));
       __m512i w = q % 2 ? _mm512_srli_epi16(_mm512_andnot_si512(nib, v), 4)
@@ -357,17 +367,7 @@ VINLINE void qp_mlas_step(const qp_problem *p, int64_t r, int64_t t) {
     __mmask16 m = (__mmask16)(0xffffu << from);
     sum = _mm512_mask_mov_ps(sum, m, one);
   }
-  __m512 z = _mm512_setzero_ps();
-  const __m512 mid = _mm512_set1_ps(8.0f);
-  for (int64_t g = 0; g < blocks; ++g) {
-    int64_t off = (t * blocks + g) * QP_TILE, rb = r * blocks + g;
-    __m512 ws = p->scales16 ? _mm512_cvtph_ps(_mm256_loadu_si256(
-                                  (const __m256i *)(p->scales16 + off)))
-                            : _mm512_loadu_ps(p->scales + off);
-    __m512 zp = p->zp ? _mm512_loadu_ps(p->zp + off) : mid;
-    __m512 bsum = _mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(ws, zp));
-    z = _mm512_fmadd_ps(_mm512_set1_ps(p->xs[rb] * p->xsum[rb]), bsum, z);
-  }
+#undef QP_MLAS_ZSUM
   __mmask16 mask = (__mmask16)((1u << nv) - 1);
   _mm512_mask_storeu_ps(p->c + r * p->ldc + n0, mask, _mm512_add_ps(sum, z));
 }
