@@ -18,9 +18,17 @@ to show what a bitwise match would need:
     per half -> half0 + half1;
   - the zero point afterwards, as an f32 GEMM over blocks:
     C += sum_b (scale_a[b] * sum(q_a[b])) * (-scale_b[b] * zp).
-seqc's kernels keep exact per-block integer dot products including the
-zero point, ((dot - zp * sum q_a) * (scale_b * scale_a)) accumulated over
-blocks: the same value up to f32 rounding, not the same bits.
+Since 57b9cf6 seqc computes MatMulNBits accuracy_level 4 (4 bits, block 32)
+in exactly this order (seq.quant_matmul {mlas_order}; qgemm_packed.c), so
+its MatMulNBits rows print 0 differing elements; llama_og_int4's generation
+then reproduces all 20 greedy tokens of generate.json.
+
+The next op that differs, SimplifiedLayerNormalization, is re-derived too
+(numpy, matches onnxruntime 1.32 bit for bit on every row): the sum of
+squares in 8 f32 lanes (lane l: elements l, l+8, ..., one FMA each), lanes
+folded by halves (8 -> 4 -> 2 -> 1), a tail of n % 8 elements added with
+scalar FMAs after the fold, mean = sum / n, r = 1 / sqrt(mean + eps) in
+f32, y = (x * r) * w. seqc's lowering still sums in its own order (1-2 ulp).
 
   PYTHONPATH=python python3 bench/og_int4_first_diff.py
 """
@@ -90,6 +98,26 @@ def mlas_matmulnbits(a, bq, scales):
                 z = fma(F(sa[r, b] * F(q[r, 32 * b:32 * b + 32].sum())), F(-s[col, b] * F(8)), z)
             c[r, col] = F(F(t0 + t1) + z)
     return c
+
+
+def ort_rmsnorm(x, w, eps):
+    """onnxruntime 1.32's SimplifiedLayerNormalization (f32) on rows of x."""
+    def fma(a, b, c):  # f32 * f32 is exact in f64
+        return F(np.float64(a) * np.float64(b) + np.float64(c))
+    x = np.ascontiguousarray(x, F).reshape(-1, w.size)
+    n, y = w.size, np.empty_like(x)
+    for r in range(x.shape[0]):
+        v, acc = x[r], np.zeros(8, F)
+        for i in range(0, n // 8 * 8, 8):
+            acc = np.array([fma(v[i + j], v[i + j], acc[j]) for j in range(8)], F)
+        while acc.size > 1:
+            acc = F(acc[:acc.size // 2] + acc[acc.size // 2:])
+        s = acc[0]
+        for t in v[n // 8 * 8:]:
+            s = fma(t, t, s)
+        rr = F(F(1) / F(np.sqrt(F(F(s / F(n)) + F(eps)))))
+        y[r] = F(F(v * rr) * w)
+    return y
 
 
 def main():
@@ -162,6 +190,13 @@ def main():
             for o, a, b in zip(o_names, r, s):
                 nd, mu = bitdiff(a, b)
                 print(f"  {node.op_type:34s} {o:48s} {nd:5d}/{a.size:<5d} max ulp {mu}")
+            if node.op_type == "SimplifiedLayerNormalization":
+                w = numpy_helper.to_array(inits[node.input[1]])
+                eps = next(a.f for a in node.attribute if a.name == "epsilon")
+                emu = ort_rmsnorm(vals[node.input[0]], w, eps)
+                nd, mu = bitdiff(r[0].reshape(emu.shape), emu)
+                print(f"  {'  numpy, onnxruntime order':34s} {o_names[0]:48s} {nd:5d}/{emu.size:<5d} "
+                      f"max ulp {mu} (vs onnxruntime)")
             if node.op_type == "MatMulNBits" and node.name.endswith("qkv_proj/MatMul_Q4"):
                 bq = numpy_helper.to_array(inits[node.input[1]])
                 sc = numpy_helper.to_array(inits[node.input[2]])
