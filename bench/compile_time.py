@@ -36,7 +36,6 @@ the same run.
 import argparse
 import os
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -249,25 +248,29 @@ def check_outputs(path, so, seq_run):
                               for x in lines) + ")"
 
 
-def child_cpu():
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return ru.ru_utime + ru.ru_stime
-
-
-def compile_once(seqc, path, args, out):
-    """(wall s, CPU s of all threads, {stage: wall s}) or (None, error)."""
-    t0, c0 = time.perf_counter(), child_cpu()
-    r = subprocess.run([seqc, str(path), "--timing", "-o", str(out)] + args,
-                       capture_output=True, text=True)
-    wall, cpu = time.perf_counter() - t0, child_cpu() - c0
-    if r.returncode != 0:
-        return None, r.stderr.strip().splitlines()[-1][:200]
+def compile_once(seqc, path, args, out, env=None):
+    """(wall s, CPU s of all threads, {stage: wall s}, sys s, max RSS MB)
+    or (None, error); CPU, sys and RSS from wait4: seqc and the linker it
+    runs (RSS: the larger of the two)."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        p = subprocess.Popen([seqc, str(path), "--timing", "-o", str(out)] +
+                             args, stdout=subprocess.DEVNULL, stderr=err,
+                             env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t0
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+    if p.returncode != 0:
+        return None, (stderr.strip().splitlines() or ["?"])[-1][:200]
     stages = {}
-    for line in r.stderr.splitlines():
+    for line in stderr.splitlines():
         m = STAGE_RE.match(line)
         if m and m.group(2) not in ("Total", "Rest"):
             stages[m.group(2)] = float(m.group(1))
-    return (wall, cpu, stages), None
+    return (wall, ru.ru_utime + ru.ru_stime, stages, ru.ru_stime,
+            ru.ru_maxrss / 1024), None
 
 
 SHORT = {"import": "import", "raising": "raise",
@@ -291,18 +294,27 @@ def main():
                     help="also --split-max-ops=0 --compile-threads=1")
     ap.add_argument("--check", action="store_true",
                     help="compare each non-generation artifact's outputs")
+    ap.add_argument("--peer-env", default="",
+                    help="VAR=VALUE: also compile with this environment "
+                    "variable set (e.g. SEQC_WEIGHTS_VIA_ASM=1), the two "
+                    "configs alternating within each rep, with --sleep "
+                    "seconds before each compile")
+    ap.add_argument("--sleep", type=float, default=0.0)
     a = ap.parse_args()
     workdir = Path(a.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     print(isa_line())
     print(f"seqc {a.seqc}; median of {a.reps}; load average "
           f"{os.getloadavg()[0]:.1f} at start")
-    configs = [("split, 2 threads", [])]
+    configs = [("split, 2 threads", [], None)]
     if a.baseline:
         configs.append(("one function, 1 thread",
-                        ["--split-max-ops=0", "--compile-threads=1"]))
-    print(f"{'model':34} {'config':24} {'total s':>8} {'cpu s':>7}  "
-          "stages (wall s)  load after")
+                        ["--split-max-ops=0", "--compile-threads=1"], None))
+    if a.peer_env:
+        var, _, val = a.peer_env.partition("=")
+        configs.append((a.peer_env, [], dict(os.environ, **{var: val})))
+    print(f"{'model':34} {'config':24} {'total s':>8} {'cpu s':>7} "
+          f"{'sys s':>6} {'RSS MB':>7}  stages (wall s)  load after")
     tmp = Path(tempfile.mkdtemp(prefix="seqc-ct-"))
     for name, path, args in models(workdir, a.only):
         try:
@@ -315,26 +327,32 @@ def main():
         if any(x.endswith("llama_mid_gen_prefill/model.onnx") for x in args):
             materialize(SHARED / "graphs/llama_mid_gen/prefill",
                         workdir / "llama_mid_gen_prefill")
-        for label, extra in configs:
-            runs, err = [], None
-            for _ in range(a.reps):
+        runs = {label: [] for label, _, _ in configs}
+        errs = {}
+        for _ in range(a.reps):  # configs alternate: same load for each
+            for k, (label, extra, env) in enumerate(configs):
+                if label in errs:
+                    continue
+                time.sleep(a.sleep)
                 res, err = compile_once(a.seqc, path, args + extra,
-                                        tmp / "m.so")
+                                        tmp / f"m{k}.so", env)
                 if res is None:
-                    break
-                runs.append(res)
-            if err:
-                print(f"{name:34} {label:24} FAILED: {err}")
+                    errs[label] = err
+                else:
+                    runs[label].append(res)
+        for k, (label, extra, env) in enumerate(configs):
+            if label in errs:
+                print(f"{name:34} {label:24} FAILED: {errs[label]}")
                 continue
-            runs.sort(key=lambda r: r[0])
-            wall, cpu, stages = runs[len(runs) // 2]
+            rs = sorted(runs[label], key=lambda r: r[0])
+            wall, cpu, stages, sys_s, rss = rs[len(rs) // 2]
             st = " ".join(f"{SHORT.get(k, k)}={v:.2f}" for k, v in
                           stages.items())
-            print(f"{name:34} {label:24} {wall:8.2f} {cpu:7.2f}  {st}  "
-                  f"{os.getloadavg()[0]:.1f}", flush=True)
+            print(f"{name:34} {label:24} {wall:8.2f} {cpu:7.2f} {sys_s:6.2f} "
+                  f"{rss:7.0f}  {st}  {os.getloadavg()[0]:.1f}", flush=True)
             if a.check and "--max-seq-len" not in args:
                 print(f"{'':34} outputs: "
-                      f"{check_outputs(path, tmp / 'm.so', a.seq_run)}",
+                      f"{check_outputs(path, tmp / f'm{k}.so', a.seq_run)}",
                       flush=True)
 
 

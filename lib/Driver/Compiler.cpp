@@ -86,10 +86,13 @@ LogicalResult emitAndLinkArtifact(MLIRContext &ctx, Location loc,
                                   const CompileOptions &opts, StringRef header,
                                   CompileStage &stage) {
   stage.start("LLVM optimization and code generation");
-  std::vector<std::string> objects, objPaths;
+  std::vector<std::string> objects, objPaths(1);
   std::string error;
-  if (failed(optimizeAndEmitObjects(*llvmModule, opts.cpu, objects, error)))
+  if (failed(optimizeAndEmitObjects(*llvmModule, opts.cpu, objects,
+                                    objPaths[0], error)))
     return emitError(loc) << errorPrefix << error;
+  if (objPaths[0].empty()) // no weights object file
+    objPaths.clear();
   llvmModule.reset();
   llvm::scope_exit removeObjects([&] {
     for (const std::string &p : objPaths)

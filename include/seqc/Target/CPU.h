@@ -43,10 +43,14 @@ std::unique_ptr<llvm::Module> translateForTarget(mlir::ModuleOp module,
 /// `opts.compileThreads` threads: size-balanced partitions, each optimized
 /// and compiled in its own LLVM context, plus one object holding the large
 /// constants (weights) as raw bytes. Linked together they behave as
-/// emitObject(translateAndOptimize(...)). Consumes `module`.
+/// emitObject(translateAndOptimize(...)). Consumes `module`. On ELF x86-64
+/// and AArch64 the weights object is written straight to a temporary file,
+/// `weightsPath` (empty when there is none; the caller removes it; removed
+/// here on failure), else it is one of `objects`.
 mlir::LogicalResult optimizeAndEmitObjects(llvm::Module &module,
                                            const CPUTargetOptions &opts,
                                            std::vector<std::string> &objects,
+                                           std::string &weightsPath,
                                            std::string &error);
 
 /// Links `objectPath` with the seqc runtime into the shared library
