@@ -160,8 +160,8 @@ def peak(exe, threads, isa, reps=20, miters=1):
     return float(re.search(r"peak_gflops=([\d.]+)", out).group(1))
 
 
-def run_driver(drv, isa, threads, reps, shapes, check_dir=None):
-    env = dict(os.environ, SEQC_UKERNEL=isa)
+def run_driver(drv, isa, threads, reps, shapes, check_dir=None, cpu_time=False):
+    env = dict(os.environ, SEQC_UKERNEL=isa, SGEMM_PEAK_CPU_TIME="1" if cpu_time else "0")
     env.pop("SEQC_UK_TRACE", None)
     args = [str(drv), str(threads), str(reps), str(check_dir or "-")]
     args += [",".join(map(str, s)) for s in shapes]
@@ -257,6 +257,10 @@ def main():
     ap.add_argument("--build", type=Path, default=ROOT / "build")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "seqc-sgemm-peak")
     ap.add_argument("--no-ort", action="store_true")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="with --threads 1: time the sgemm calls by the thread's CPU "
+                    "time (what other processes on a shared machine preempt is not "
+                    "counted; onnxruntime stays wall time)")
     ap.add_argument("--baseline", metavar="REV",
                     help="also time the sgemm runtime of this git revision (before/after)")
     ap.add_argument("--wait-load", type=float, default=0,
@@ -272,6 +276,8 @@ def main():
     load0 = os.getloadavg()[0]
     print(isa_line())
     peak_exe, drv = build(a.cache, a.build, a.runtime)
+    if a.cpu_time and a.threads != 1:
+        sys.exit("error: --cpu-time needs --threads 1")
     if a.shapes and a.count < 2:
         sys.exit("error: --count must be >= 2 (onnxruntime's per-node slope)")
     shapes = given_shapes(a.shapes, a.count) if a.shapes else \
@@ -331,7 +337,8 @@ def main():
                 probe = peak(peak_exe, a.threads, isa, reps=8)
                 probes[isa].append(probe)
                 blk_us = 0.0
-                for i, ts in run_driver(exe, isa, a.threads, a.reps, shapes).items():
+                for i, ts in run_driver(exe, isa, a.threads, a.reps, shapes,
+                                        cpu_time=a.cpu_time).items():
                     us[who][i] += ts
                     blk_us += statistics.median(ts) * shapes[i][3]
                 matched[who].append(total / blk_us * 1e-3 / probe)
@@ -384,7 +391,8 @@ def main():
         print(f"{isa}: peak {pk[isa]:.1f} GFLOP/s (best of before/after and {a.blocks} "
               f"probes {min(probes[isa]):.0f}-{max(probes[isa]):.0f})")
     for who, _, isa in variants:
-        print(f"{who}: matmuls of one prefill {tot_us[who] / 1e3:.2f} ms = "
+        print(f"{who}: matmuls of one {'pass' if a.shapes else 'prefill'} "
+              f"{tot_us[who] / 1e3:.2f} ms = "
               f"{total / tot_us[who] * 1e-3:.1f} GFLOP/s = "
               f"{100 * total / tot_us[who] * 1e-3 / pk[isa]:.1f}% of the {isa} peak; "
               f"load-matched (each block / the {isa} peak probed right before it): "
