@@ -143,6 +143,22 @@ def SeqFuseElementwise : Pass<"seq-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SeqFuseProjections : Pass<"seq-fuse-projections"> {
+  let summary = "One matmul for projections of the same input (q, k, v)";
+  let description = [{
+    `seq.matmul`s that multiply the same value by 2-D f32 constants of the
+    same K (a llama attention's separate q, k and v projections) become one
+    matmul by the constants concatenated along N at compile time, and each
+    result a `tensor.extract_slice` of its columns: one GEMM packs the input
+    once, and the narrow k/v products (N = 128 on llama_mid) run at the
+    wide product's rate. Projections whose results meet in one op (SwiGLU's
+    gate and up) are left alone: seq-lower-to-ukernels makes that op the up
+    product's gated epilogue instead.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def SeqCloneSharedFills : Pass<"seq-clone-shared-fills"> {
   let summary = "Give every user of a shared linalg.fill its own fill";
   let description = [{

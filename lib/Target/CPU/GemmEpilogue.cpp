@@ -27,6 +27,7 @@
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <cmath>
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -391,10 +392,13 @@ std::optional<BodyMatch> matchBody(linalg::GenericOp g, unsigned xInput) {
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
   BlockArgument x = body->getArgument(xInput);
   // A gate: the result times act(G) (SwiGLU reads the gate product).
+  // $SEQC_GEMM_GATED=0 turns gates off (before/after benchmarks).
   Value e = yield.getValues()[0];
   int64_t gateAct = -1;
   std::optional<BlockArgument> gateArg;
-  if (auto split = splitGate(e, x, nIn, gateAct)) {
+  const char *gatedEnv = std::getenv("SEQC_GEMM_GATED");
+  bool gated = !(gatedEnv && StringRef(gatedEnv) == "0");
+  if (auto split = gated ? splitGate(e, x, nIn, gateAct) : std::nullopt) {
     e = split->first;
     gateArg = split->second;
   }
