@@ -261,6 +261,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &opts) {
   if (!llvmModule)
     return failure();
   Location loc = module->getLoc();
+  releaseWeightBlobs(*module);
   module = nullptr; // the LLVM module holds everything now (weights too)
   return emitAndLinkArtifact(ctx, loc, "", std::move(llvmModule), opts, header,
                              stage);

@@ -39,6 +39,12 @@ std::unique_ptr<llvm::Module> translateForTarget(mlir::ModuleOp module,
                                                  llvm::LLVMContext &ctx,
                                                  const CPUTargetOptions &opts);
 
+/// After translation: frees the resource blobs (weights) that `module`'s
+/// globals hold, which the LLVM module has copied; their attributes are
+/// then empty. The memory is reused by code generation and the weights
+/// object instead of fresh pages.
+void releaseWeightBlobs(mlir::ModuleOp module);
+
 /// Optimizes and emits a translated module as several objects, on up to
 /// `opts.compileThreads` threads: size-balanced partitions, each optimized
 /// and compiled in its own LLVM context, plus one object holding the large

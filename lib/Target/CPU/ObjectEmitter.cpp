@@ -2,7 +2,10 @@
 
 #include "seqc/Target/CPU.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -103,6 +106,15 @@ translateAndOptimize(ModuleOp module, llvm::LLVMContext &ctx,
     return nullptr;
   }
   return llvmModule;
+}
+
+void releaseWeightBlobs(ModuleOp module) {
+  module.walk([](LLVM::GlobalOp global) {
+    if (auto blob = dyn_cast_or_null<DenseResourceElementsAttr>(
+            global.getValueOrNull()))
+      if (auto *entry = blob.getRawHandle().getResource())
+        entry->setBlob(AsmResourceBlob());
+  });
 }
 
 static LogicalResult emitObjectWith(llvm::TargetMachine &tm,
