@@ -13,6 +13,8 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#define _DEFAULT_SOURCE /* madvise's MADV_HUGEPAGE */
+
 #include "sgemm_epilogue.h"
 #include "sgemm_kernels.h"
 
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #if defined(__x86_64__)
@@ -369,6 +372,27 @@ typedef struct bcache_entry {
   float *packed;
 } bcache_entry;
 
+/* Packed weights in 2 MiB pages where the system gives them on request
+ * (transparent huge pages "madvise"): the micro-kernels stream each B sliver
+ * from DRAM once, and with 4 KiB pages that stream stalls at every page (a
+ * TLB miss; hardware prefetchers stop at page ends). Rounded up to whole
+ * huge pages when that wastes at most a third, else only the whole ones. */
+static void *packed_alloc(size_t bytes) {
+  size_t huge = (size_t)1 << 21;
+  if (bytes < huge / 2)
+    return aligned_alloc(64, (size_t)round_up((int64_t)bytes, 64));
+  size_t up = (size_t)round_up((int64_t)bytes, (int64_t)huge);
+  size_t size = (up - bytes) * 3 <= bytes ? up : round_up((int64_t)bytes, 64);
+  void *p = NULL;
+  if (posix_memalign(&p, huge, size) != 0)
+    return NULL;
+#if defined(MADV_HUGEPAGE)
+  if (size / huge)
+    madvise(p, size / huge * huge, MADV_HUGEPAGE); /* a hint: may fail */
+#endif
+  return p;
+}
+
 static pthread_mutex_t bcache_mu = PTHREAD_MUTEX_INITIALIZER;
 static bcache_entry *bcache;
 static size_t bcache_len, bcache_cap;
@@ -393,8 +417,9 @@ static float *packed_constant_b(const gemm2d *g) {
     bcache_cap = cap;
   }
   int64_t nPad = round_up(g->n, g->kern->nr), slices = (g->k + KC - 1) / KC;
-  out = aligned_alloc(
-      64, (size_t)round_up((int64_t)(slices * KC * nPad * sizeof(float)), 64));
+  /* Slice q at q * nPad * KC holds nPad * min(KC, k - q * KC) floats: the
+   * last one ends at nPad * k. */
+  out = packed_alloc((size_t)(nPad * g->k) * sizeof(float));
   if (!out)
     goto done;
   for (int64_t q = 0; q < slices; ++q)
