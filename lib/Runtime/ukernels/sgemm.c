@@ -36,7 +36,6 @@
 #define MC 132 /* multiple of every kernel's MR (6) */
 #define NC                                                                     \
   128 /* C panel MC x NC (+ the A block) stays in L2 across KC slices */
-#define SMALL_M 36 /* up to this many rows, threads split N only */
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
@@ -202,29 +201,23 @@ static void zero_or_keep(const gemm2d *g) {
     seqc_sgemm_ep_tile(g->ep, g->et, 0, 0, g->c, g->scm, g->scn, g->m, g->n);
 }
 
-/* C[i0:i0+mc, j0:j0+nc] like macro_tile, A read in place from row i0,
- * column p0. bp's slivers start at column jb; j0 may lie inside one (a
- * small-M split at the kernel's `ncol` granularity): tiles never straddle
- * two slivers. */
+/* C[i0:i0+mc, ...] like macro_tile, A read in place from row i0, column p0. */
 static void macro_tile_direct(const gemm2d *g, int64_t i0, int64_t mc,
-                              int64_t j0, int64_t nc, int64_t jb, int64_t p0,
-                              int64_t kc, const float *bp, int accumulate,
+                              int64_t j0, int64_t nc, int64_t p0, int64_t kc,
+                              const float *bp, int accumulate,
                               const seqc_sgemm_ep *ep) {
   int mr = g->kern->mr, nr = g->kern->nr;
   const float *a = g->a + i0 * g->sam + p0;
-  for (int64_t j = j0, w; j < j0 + nc; j += w) {
-    int64_t off = (j - jb) % nr;
-    w = min64(nr - off, j0 + nc - j);
-    const float *bs = bp + (j - jb - off) * kc + off;
+  for (int64_t jr = 0; jr < nc; jr += nr)
     for (int64_t ir = 0; ir < mc; ir += mr) {
-      float *ct = g->c + (i0 + ir) * g->scm + j * g->scn;
-      g->kern->direct(kc, a + ir * g->sam, g->sam, bs, ct, g->scm, g->scn,
-                      min64(mr, mc - ir), w, accumulate);
+      float *ct = g->c + (i0 + ir) * g->scm + (j0 + jr) * g->scn;
+      g->kern->direct(kc, a + ir * g->sam, g->sam, bp + jr * kc, ct, g->scm,
+                      g->scn, min64(mr, mc - ir), min64(nr, nc - jr),
+                      accumulate);
       if (ep)
-        seqc_sgemm_ep_tile(ep, g->et, i0 + ir, j, ct, g->scm, g->scn,
-                           min64(mr, mc - ir), w);
+        seqc_sgemm_ep_tile(ep, g->et, i0 + ir, j0 + jr, ct, g->scm, g->scn,
+                           min64(mr, mc - ir), min64(nr, nc - jr));
     }
-  }
 }
 
 /* C[i0:i1, j0:j1] (+)= A * B in BLIS loop order: NC-wide column panels, KC
@@ -232,8 +225,7 @@ static void macro_tile_direct(const gemm2d *g, int64_t i0, int64_t mc,
  * MC-row blocks of A (in L2), then MR x NR micro-tiles. A is read in place
  * when the kernel can (unit k stride), else packed per block. `bpre` is B
  * already packed for the whole problem (a cached constant: slice q at
- * bpre + q * nPad * KC, column j's sliver at + j * kc) or NULL. j0 is a
- * multiple of NR unless A is read in place (see macro_tile_direct). */
+ * bpre + q * nPad * KC, column j's sliver at + j * kc) or NULL. */
 static void gemm_block(const gemm2d *g, int64_t i0, int64_t i1, int64_t j0,
                        int64_t j1, const float *bpre) {
   int mr = g->kern->mr, nr = g->kern->nr;
@@ -264,10 +256,7 @@ static void gemm_block(const gemm2d *g, int64_t i0, int64_t i1, int64_t j0,
       for (int64_t ic = i0; ic < i1; ic += MC) {
         int64_t mc = min64(MC, i1 - ic);
         if (direct) {
-          /* The cached slivers start at column 0, a packed panel at jc. */
-          const float *base = bpre ? bpre + (pc / KC) * nPad * KC : bp;
-          macro_tile_direct(g, ic, mc, jc, nc, bpre ? 0 : jc, pc, kc, base, acc,
-                            ep);
+          macro_tile_direct(g, ic, mc, jc, nc, pc, kc, bpanel, acc, ep);
           continue;
         }
         pack_a(g, ic, mc, pc, kc, ap);
@@ -283,17 +272,6 @@ static void gemm_serial(const gemm2d *g) {
   gemm_block(g, 0, g->m, 0, g->n, NULL);
 }
 
-/* Columns at which the kernel's in-place-A tile may start inside a B sliver
- * (its `direct` loads only the 16-column vectors covering nv, row stride
- * NR); NR when it needs whole slivers. */
-static int64_t direct_ncol(const seqc_sgemm_kernel *k) {
-#if defined(__x86_64__)
-  if (k == &seqc_sgemm_kernel_avx512)
-    return 16;
-#endif
-  return k->nr;
-}
-
 /* Threaded: C split into blocks that share nothing, so one pool barrier per
  * call. Columns first (each task packs only its own B columns and streams
  * its own B panel), rows when that balances the threads better: the grid is
@@ -304,19 +282,18 @@ typedef struct blocks {
   const gemm2d *g;
   const float *bpre;
   int64_t mUnits, nUnits, mt, nt;
-  int64_t cu; /* columns per unit: NR, or the kernel's ncol for small M */
 } blocks;
 
 static void block_task(void *ctx, int64_t begin, int64_t end) {
   blocks *p = ctx;
   const gemm2d *g = p->g;
-  int64_t mr = g->kern->mr;
+  int64_t mr = g->kern->mr, nr = g->kern->nr;
   for (int64_t t = begin; t < end; ++t) {
     int64_t ti = t / p->nt, tj = t % p->nt;
     int64_t i0 = ti * p->mUnits / p->mt * mr,
             i1 = min64((ti + 1) * p->mUnits / p->mt * mr, g->m);
-    int64_t j0 = tj * p->nUnits / p->nt * p->cu,
-            j1 = min64((tj + 1) * p->nUnits / p->nt * p->cu, g->n);
+    int64_t j0 = tj * p->nUnits / p->nt * nr,
+            j1 = min64((tj + 1) * p->nUnits / p->nt * nr, g->n);
     gemm_block(g, i0, i1, j0, j1, p->bpre);
   }
 }
@@ -327,22 +304,7 @@ static void gemm_parallel(const gemm2d *g, int threads, const float *bpre) {
   int mr = g->kern->mr, nr = g->kern->nr;
   int64_t nUnits = (g->n + nr - 1) / nr, mUnits = (g->m + mr - 1) / mr;
   int64_t want = (int64_t)tasks_per_thread * threads;
-  blocks p = {g, bpre, mUnits, nUnits, 1, 1, nr};
-  if (g->m <= SMALL_M) {
-    /* Few rows: B's traffic dominates, so each task takes its own columns
-     * (all rows) and B is read once. In units of `ncol` columns when the
-     * in-place-A kernel can start inside a sliver, so that n = 192 or 320
-     * splits evenly over two threads instead of 2:1 or 3:2 slivers; and
-     * only one task per thread until tasks get two slivers wide (a task
-     * edge inside a sliver means narrower, slower tiles there). */
-    if (g->kern->direct && g->sak == 1)
-      p.cu = direct_ncol(g->kern);
-    p.nUnits = (g->n + p.cu - 1) / p.cu;
-    int64_t wide = g->n / (2 * nr) > threads ? g->n / (2 * nr) : threads;
-    p.nt = min64(p.nUnits, min64(want, wide));
-    seqc_parallel_for(p.nt, block_task, &p);
-    return;
-  }
+  blocks p = {g, bpre, mUnits, nUnits, 1, 1};
   double best = -1;
   for (int64_t nt = min64(nUnits, want); nt >= 1; --nt) {
     int64_t mt = min64(mUnits, (want + nt - 1) / nt), tasks = nt * mt;
@@ -375,21 +337,42 @@ typedef struct bcache_entry {
 /* Packed weights in 2 MiB pages where the system gives them on request
  * (transparent huge pages "madvise"): the micro-kernels stream each B sliver
  * from DRAM once, and with 4 KiB pages that stream stalls at every page (a
- * TLB miss; hardware prefetchers stop at page ends). Rounded up to whole
- * huge pages when that wastes at most a third, else only the whole ones. */
-static void *packed_alloc(size_t bytes) {
-  size_t huge = (size_t)1 << 21;
-  if (bytes < huge / 2)
-    return aligned_alloc(64, (size_t)round_up((int64_t)bytes, 64));
-  size_t up = (size_t)round_up((int64_t)bytes, (int64_t)huge);
-  size_t size = (up - bytes) * 3 <= bytes ? up : round_up((int64_t)bytes, 64);
+ * TLB miss; hardware prefetchers stop at page ends). Weights up to 4 MiB
+ * share 16 MiB arenas (a small weight alone would waste most of its huge
+ * page); larger ones get their own, rounded up to whole huge pages when that
+ * wastes at most a fifth, else only their whole huge pages are advised.
+ * Called with bcache_mu held; never freed (like the cache). */
+#define HUGE_PAGE ((size_t)1 << 21)
+#define ARENA (8 * HUGE_PAGE)
+
+static void *huge_alloc(size_t size) {
   void *p = NULL;
-  if (posix_memalign(&p, huge, size) != 0)
+  if (posix_memalign(&p, HUGE_PAGE, size) != 0)
     return NULL;
 #if defined(MADV_HUGEPAGE)
-  if (size / huge)
-    madvise(p, size / huge * huge, MADV_HUGEPAGE); /* a hint: may fail */
+  if (size >= HUGE_PAGE) /* a hint: may fail */
+    madvise(p, size / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
 #endif
+  return p;
+}
+
+static void *packed_alloc(size_t bytes) {
+  static char *arena;
+  static size_t arena_used = ARENA;
+  bytes = (size_t)round_up((int64_t)bytes, 4096);
+  if (bytes > ARENA / 4) {
+    size_t up = (size_t)round_up((int64_t)bytes, (int64_t)HUGE_PAGE);
+    return huge_alloc((up - bytes) * 5 <= bytes ? up : bytes);
+  }
+  if (arena_used + bytes > ARENA) {
+    char *fresh = huge_alloc(ARENA);
+    if (!fresh)
+      return NULL;
+    arena = fresh;
+    arena_used = 0;
+  }
+  void *p = arena + arena_used;
+  arena_used += bytes;
   return p;
 }
 

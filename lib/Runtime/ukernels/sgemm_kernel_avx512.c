@@ -77,9 +77,7 @@ TARGET static void kernel_avx512(int64_t kc, const float *restrict a,
 /* A in place, R <= MR rows (constant per instantiation, so the arrays live
  * in registers): a decode step's M = 1 computes one row instead of a tile of
  * padding, and an edge tile (m % 6) exactly its rows. Only the B vectors the
- * tile's nv columns need are loaded and multiplied, so `b` may also point
- * 16, 32 or 48 columns into a sliver (row stride still NR: sgemm.c's
- * small-M split). */
+ * tile's nv columns need are loaded and multiplied. */
 TARGET static inline __attribute__((always_inline)) void
 direct_rows(const int R, const int V, int64_t kc, const float *restrict a,
             int64_t lda, const float *restrict b, float *c, int64_t scm,
@@ -103,8 +101,8 @@ direct_rows(const int R, const int V, int64_t kc, const float *restrict a,
     /* The first quarter of the next B sliver (contiguous after this one)
      * into L2, one line per k step: constant weights arrive from DRAM while
      * this sliver's row tiles compute (every row tile asks for the same
-     * quarter; all four quarters measured no different, one Zen 4 core).
-     * Prefetches never fault. */
+     * quarter; covering the whole sliver measured no better). Prefetches
+     * never fault. */
     _mm_prefetch((const char *)((uintptr_t)(b + p * 16) + kc * NR * 4),
                  _MM_HINT_T1);
 #pragma clang loop unroll(full)

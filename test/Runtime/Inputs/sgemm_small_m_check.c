@@ -1,9 +1,9 @@
-/* seqc_uk_sgemm with few rows (m <= 40: threads split N only, and the
- * AVX-512 in-place-A tiles may start inside a packed B sliver) against a
- * double-precision reference: widths that split unevenly (80, 192, 320,
- * ...), several K slices (k > 512), A in place and transposed (packed),
- * the constant-B cache, accumulate, k = 0, 1-3 threads; C has padding
- * columns that must stay untouched. Run once per micro-kernel. */
+/* seqc_uk_sgemm with few rows (m <= 40: decode steps, small prefills)
+ * against a double-precision reference: widths that split unevenly over the
+ * threads (80, 192, 320, ...), several K slices (k > 512, including the
+ * packed constant B's last, shorter slice), A in place and transposed
+ * (packed), the constant-B cache, accumulate, k = 0, 1-3 threads; C has
+ * padding columns that must stay untouched. Run once per micro-kernel. */
 #include "seqc/Runtime/seqc_parallel.h"
 #include <math.h>
 #include <stdio.h>
