@@ -1,4 +1,5 @@
 // RUN: seq-opt --seq-tile-attention="approx-exp=false" %s --split-input-file | FileCheck %s
+// RUN: seq-opt --seq-tile-attention="approx-exp=false head-layout=false" %s --split-input-file | FileCheck %s --check-prefix=OFF
 // Head-swapping transposes around seq.attention (Q/K/V as [B, S, H, D] ->
 // [B, H, S, D], the output back) are not materialized: the tiles are
 // strided slices of the [B, S, H, D] values, a rope of a swapped input is
@@ -14,18 +15,26 @@
 // CHECK: %[[K:.*]] = seq.rope %[[XK]], %{{.*}}, %{{.*}} layout = bshd : (tensor<1x128x2x16xf32>, {{.*}}) -> tensor<1x128x2x16xf32>
 // CHECK-NOT: seq.transpose
 // CHECK: tensor.expand_shape {{.*}} output_shape [1, 128, 2, 2, 16]
-// Kᵀ [B, Hkv, D, S] is read from the bshd rope.
-// CHECK: linalg.generic {{.*}} ins(%[[K]] : tensor<1x128x2x16xf32>) outs(%{{.*}} : tensor<1x2x16x128xf32>)
-// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %[[G:.*]], %{{.*}}) in (1, 2, 2, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x128x2x2x16xf32>)
-// CHECK: tensor.extract_slice %{{.*}}[%[[B]], %[[I0:.*]], %[[H]], %[[G]], 0] [1, 64, 1, 1, 16] [1, 1, 1, 1, 1] : tensor<1x128x2x2x16xf32> to tensor<64x16xf32>
+// No Kᵀ: the stacked tiles read K's [64, 16] rows from the bshd rope.
+// CHECK-NOT: tensor<1x2x16x128xf32>
+// The two query heads of a K/V head are stacked into one tile (see
+// tile-attention-stack-heads.mlir): their rows are contiguous in bshd.
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}, %{{.*}}) in (1, 2, 1, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x128x2x2x16xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[%[[B]], %[[I0:.*]], %[[H]], 0, 0] [1, 64, 1, 2, 16] [1, 1, 1, 1, 1] : tensor<1x128x2x2x16xf32> to tensor<64x2x16xf32>
 // CHECK: scf.for
-// CHECK: tensor.extract_slice %[[XV]][%[[B]], %{{.*}}, %[[H]], 0] [1, 64, 1, 16] [1, 1, 1, 1] : tensor<1x128x2x16xf32> to tensor<64x16xf32>
+// CHECK: tensor.extract_slice %[[K]][%[[B]], %[[J0:.*]], %[[H]], 0] [1, 64, 1, 16] [1, 1, 1, 1] : tensor<1x128x2x16xf32> to tensor<64x16xf32>
+// CHECK: tensor.extract_slice %[[XV]][%[[B]], %[[J0]], %[[H]], 0] [1, 64, 1, 16] [1, 1, 1, 1] : tensor<1x128x2x16xf32> to tensor<64x16xf32>
 // CHECK: scf.forall.in_parallel
-// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[B]], %[[I0]], %[[H]], %[[G]], 0] [1, 64, 1, 1, 16]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[B]], %[[I0]], %[[H]], 0, 0] [1, 64, 1, 2, 16]
 // CHECK-NOT: seq.transpose
 // CHECK: %[[R:.*]] = tensor.expand_shape {{.*}} output_shape [1, 128, 4, 16] : tensor<8192xf32> into tensor<1x128x4x16xf32>
 // CHECK-NOT: seq.
 // CHECK: return %[[R]] : tensor<1x128x4x16xf32>
+// head-layout=false: the transposes stay (as before the option existed).
+// OFF-LABEL: func @llama_layout
+// OFF-COUNT-3: seq.transpose %arg
+// OFF: scf.forall
+// OFF: seq.transpose %{{.*}} [0, 2, 1, 3] : tensor<1x4x128x16xf32> -> tensor<1x128x4x16xf32>
 func.func @llama_layout(%xq: tensor<1x128x4x16xf32>, %xk: tensor<1x128x2x16xf32>, %xv: tensor<1x128x2x16xf32>, %cos: tensor<1x1x128x16xf32>, %sin: tensor<1x1x128x16xf32>) -> tensor<1x128x4x16xf32> {
   %qt = seq.transpose %xq [0, 2, 1, 3] : tensor<1x128x4x16xf32> -> tensor<1x4x128x16xf32>
   %q = seq.rope %qt, %cos, %sin : (tensor<1x4x128x16xf32>, tensor<1x1x128x16xf32>, tensor<1x1x128x16xf32>) -> tensor<1x4x128x16xf32>

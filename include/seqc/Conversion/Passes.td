@@ -47,7 +47,12 @@ def SeqTileAttention : Pass<"seq-tile-attention"> {
     Option<"skipMasked", "skip-masked", "bool", "true",
            "Skip K/V tiles that the causal mask hides entirely">,
     Option<"approxExp", "approx-exp", "bool", "true",
-           "Expand the cascade's f32 exp into a vectorizable polynomial">
+           "Expand the cascade's f32 exp into a vectorizable polynomial">,
+    Option<"headLayout", "head-layout", "bool", "true",
+           "Read Q/K/V and write the output in the [B, S, H, D] layout that "
+           "head-swapping transposes around the op come from">,
+    Option<"stackHeads", "stack-heads", "bool", "true",
+           "Stack the G query heads of a K/V head into one query tile (GQA)">
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",

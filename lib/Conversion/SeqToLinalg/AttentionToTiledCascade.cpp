@@ -17,8 +17,14 @@
 //
 // Every buffer in the loop is tile sized, so working memory does not grow
 // with the sequence length. K is transposed once ([.., D, Skv]) so both tile
-// contractions have a contiguous, vectorizable innermost loop. Lengths that
-// are not a multiple of the tile are padded; padded keys are masked.
+// contractions have a contiguous, vectorizable innermost loop, unless the
+// micro-kernel reads K's [Bc, D] tiles in place (a KV cache; stacked GQA
+// tiles, below). Lengths that are not a multiple of the tile are padded;
+// padded keys are masked.
+//
+// GQA: the G query heads that share a K/V head are stacked into one
+// [Br * G, D] query tile, so every K/V tile is read (and packed by the
+// micro-kernel) once per K/V head, by products G times taller.
 //
 // Head layout: exporters write Q/K/V as [B, S, H, D] (the projection's
 // output split into heads) and swap S and H with a transpose before the
@@ -58,7 +64,7 @@ using namespace lowering;
 
 struct TileConfig {
   int64_t blockQ, blockKv, splitKv;
-  bool skipMasked;
+  bool skipMasked, headLayout, stackHeads;
 };
 
 static AffineMap dims(MLIRContext *ctx, unsigned n, ArrayRef<unsigned> ids) {
@@ -172,6 +178,16 @@ struct Lowering {
   int64_t B, Hq, Sq, D, Hkv, Skv, Dv, G;
   int64_t SqOut; // the op's query length (Sq is G when the heads fold in)
   int64_t Br, Bc, nQ, nKv, SqP, SkvP, parts, tilesPerPart;
+  // GQA heads stacked into one query tile: the G query heads of a K/V head
+  // are the rows of one [Br * G, D] tile (row r: query i0 + r / G of head
+  // r % G), so each K/V tile is packed and multiplied once per K/V head, by
+  // products G times taller. R is the tile's row count (Br or Br * G).
+  bool stack = false;
+  int64_t R;
+  // K read as [Bc, D] row tiles (the contraction's B transposed, packed per
+  // tile by the micro-kernel) instead of [D, Bc] tiles of a materialized Kᵀ:
+  // a KV cache, and f32 stacked tiles, whose packing serves all G heads.
+  bool kRows = false;
   bool causal, positional, boolMask = false, skip;
   bool qPrescaled = false;     // scale multiplied into the Q tile
   bool interior = false;       // building the loop over fully visible tiles
@@ -303,6 +319,11 @@ struct Lowering {
     parts = std::clamp<int64_t>(parts, 1, nKv);
     tilesPerPart = llvm::divideCeil(nKv, parts);
     parts = llvm::divideCeil(nKv, tilesPerPart); // no statically empty part
+    // A mask would need its rows repeated per head; split-K keeps per-head
+    // partials.
+    stack = cfg.stackHeads && G > 1 && !op.getMask() && parts == 1;
+    R = stack ? Br * G : Br;
+    kRows = hasKvLen || (stack && elt.isF32());
     return success();
   }
 
@@ -488,10 +509,14 @@ struct Lowering {
             using P = arith::CmpIPredicate;
             Value j = arith::AddIOp::create(nb, l, j0,
                                             linalg::IndexOp::create(nb, l, 1));
-            // Absolute query position p = i + query_offset.
+            // Absolute query position p = i + query_offset (row r is query
+            // r / G of a stacked tile).
+            Value row = linalg::IndexOp::create(nb, l, 0);
+            if (stack)
+              row = arith::DivUIOp::create(nb, l, row, idx(nb, l, G));
             Value p = arith::AddIOp::create(
                 nb, l, i0,
-                arith::AddIOp::create(nb, l, linalg::IndexOp::create(nb, l, 0),
+                arith::AddIOp::create(nb, l, row,
                                       offsetV ? offsetV : idx(nb, l, offset)));
             auto hide = [&](Value cond) {
               x = arith::SelectOp::create(nb, l, cond, negInf, x);
@@ -543,13 +568,15 @@ struct Lowering {
                               ValueRange bhg, Value i0) {
     Value m = carried[0], l = carried[1], acc = carried[2];
     Value j0 = arith::MulIOp::create(b, loc, t, idx(b, loc, Bc));
-    // A KV cache is read in place ([Bc, D] tiles of K); otherwise Kᵀ was
-    // materialized once for contiguous [D, Bc] tiles.
-    Value kTile = hasKvLen
-                      ? slice(b, kt, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
-                              {1, 1, Bc, D}, {Bc, D})
-                      : slice(b, kt, {bhg[0], bhg[1], b.getIndexAttr(0), j0},
-                              {1, 1, D, Bc}, {D, Bc});
+    // A KV cache and stacked f32 tiles read K in place ([Bc, D] tiles);
+    // otherwise Kᵀ was materialized once for contiguous [D, Bc] tiles.
+    Value kTile = !kRows ? slice(b, kt, {bhg[0], bhg[1], b.getIndexAttr(0), j0},
+                                 {1, 1, D, Bc}, {D, Bc})
+                  : kBshd
+                      ? slice(b, kt, {bhg[0], j0, bhg[1], b.getIndexAttr(0)},
+                              {1, Bc, 1, D}, {Bc, D})
+                      : slice(b, kt, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
+                              {1, 1, Bc, D}, {Bc, D});
     Value vTile = vBshd ? slice(b, v, {bhg[0], j0, bhg[1], b.getIndexAttr(0)},
                                 {1, Bc, 1, Dv}, {Bc, Dv})
                         : slice(b, v, {bhg[0], bhg[1], j0, b.getIndexAttr(0)},
@@ -575,8 +602,8 @@ struct Lowering {
       maskTile = slice(b, mask, off, sizes, shape2);
     }
 
-    Value s = tileMatmul(b, loc, qTile, kTile, filled(b, {Br, Bc}, 0.0),
-                         /*kvLoop=*/2, /*rhsTransposed=*/hasKvLen);
+    Value s = tileMatmul(b, loc, qTile, kTile, filled(b, {R, Bc}, 0.0),
+                         /*kvLoop=*/2, /*rhsTransposed=*/kRows);
     Value x = logits(b, s, maskTile, i0, j0);
 
     AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
@@ -593,14 +620,14 @@ struct Lowering {
     auto reassoc =
         arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::reassoc);
     Value tileMax =
-        buildGeneric(b, loc, m.getType(), {x}, filledNegInf(b, {Br}),
-                     {id2, row}, redIters,
+        buildGeneric(b, loc, m.getType(), {x}, filledNegInf(b, {R}), {id2, row},
+                     redIters,
                      [&](OpBuilder &nb, Location l, ValueRange a) {
                        return SmallVector<Value>{arith::MaximumFOp::create(
                            nb, l, a[0], a[1], reassoc)};
                      })
             .getResult(0);
-    Value empty1 = createEmpty(b, loc, tensor({Br}), {});
+    Value empty1 = createEmpty(b, loc, tensor({R}), {});
     auto stats = buildGeneric(
         b, loc, {m.getType(), m.getType(), m.getType()}, {tileMax},
         {m, empty1, empty1}, {id1, id1, id1, id1}, iterators(1),
@@ -672,9 +699,11 @@ struct Lowering {
     if (vDq)
       vScales = padDim(b, loc, vDq.getScales(), 2, SkvP, zeroF);
     Value kt =
-        hasKvLen
-            ? (kDq ? padDim(b, loc, kDq.getValues(), 2, SkvP, zeroI8)
-                   : padDim(b, loc, op.getKey(), 2, SkvP, zeroF))
+        hasKvLen ? (kDq ? padDim(b, loc, kDq.getValues(), 2, SkvP, zeroI8)
+                        : padDim(b, loc, op.getKey(), 2, SkvP, zeroF))
+        : kRows
+            ? (kBshd ? padDim(b, loc, kBshd, 1, SkvP, zeroF)
+                     : padDim(b, loc, op.getKey(), 2, SkvP, zeroF))
             : buildGeneric(b, loc, tensor({B, Hkv, D, Skv}),
                            {kBshd ? kBshd : op.getKey()},
                            createEmpty(b, loc, tensor({B, Hkv, D, Skv}), {}),
@@ -686,7 +715,7 @@ struct Lowering {
                              return SmallVector<Value>{a[0]};
                            })
                   .getResult(0);
-    if (!hasKvLen)
+    if (!kRows)
       kt = padDim(b, loc, kt, 3, SkvP, b.getFloatAttr(elt, 0.0));
     Value v = vDq     ? padDim(b, loc, vDq.getValues(), 2, SkvP, zeroI8)
               : vBshd ? padDim(b, loc, vBshd, 1, SkvP, zeroF)
@@ -725,7 +754,8 @@ struct Lowering {
       outs.push_back(createEmpty(b, loc, tensor({B, Hkv, G, parts, SqP}), {}));
     }
     SmallVector<OpFoldResult> ubs{b.getIndexAttr(B), b.getIndexAttr(Hkv),
-                                  b.getIndexAttr(G), b.getIndexAttr(nQ)};
+                                  b.getIndexAttr(stack ? 1 : G),
+                                  b.getIndexAttr(nQ)};
     // The K/V part goes outermost: the innermost parallel dim may be kept
     // whole by the CPU threading (and unit dims fold away), and split-K
     // exists to give decode more parallel work than (b, h, g).
@@ -762,14 +792,41 @@ struct Lowering {
         if (dynamicOffset)
           offsetV = arith::SubIOp::create(b, loc, kvLen, idx(b, loc, SqOut));
       }
-      Value qTile =
-          qBshd ? slice(b, q, {ivs[0], i0, ivs[1], ivs[2], b.getIndexAttr(0)},
-                        {1, Br, 1, 1, D}, {Br, D})
-                : slice(b, q, {ivs[0], ivs[1], ivs[2], i0, b.getIndexAttr(0)},
-                        {1, 1, 1, Br, D}, {Br, D});
+      Value qTile;
+      if (!stack)
+        qTile =
+            qBshd ? slice(b, q, {ivs[0], i0, ivs[1], ivs[2], b.getIndexAttr(0)},
+                          {1, Br, 1, 1, D}, {Br, D})
+                  : slice(b, q, {ivs[0], ivs[1], ivs[2], i0, b.getIndexAttr(0)},
+                          {1, 1, 1, Br, D}, {Br, D});
       // Without softcap, scale * (Q K) = (scale * Q) K: scaling the Q tile
       // once costs Br*D multiplies instead of Br*Bc per K/V tile.
-      if (softcap <= 0) {
+      if (stack) {
+        // The G heads' [Br, D] tiles as one [Br, G, D] (rows (i, g)),
+        // scaled on the way, viewed as [Br * G, D].
+        auto zeroA = b.getIndexAttr(0);
+        Value heads = qBshd ? slice(b, q, {ivs[0], i0, ivs[1], zeroA, zeroA},
+                                    {1, Br, 1, G, D}, {Br, G, D})
+                            : slice(b, q, {ivs[0], ivs[1], zeroA, i0, zeroA},
+                                    {1, 1, G, Br, D}, {G, Br, D});
+        bool scaled = softcap <= 0;
+        qTile = buildGeneric(b, loc, tensor({Br, G, D}), {heads},
+                             createEmpty(b, loc, tensor({Br, G, D}), {}),
+                             {qBshd ? AffineMap::getMultiDimIdentityMap(3, ctx)
+                                    : dims(ctx, 3, {1, 0, 2}),
+                              AffineMap::getMultiDimIdentityMap(3, ctx)},
+                             iterators(3),
+                             [&](OpBuilder &nb, Location l, ValueRange a) {
+                               return SmallVector<Value>{
+                                   scaled ? (Value)arith::MulFOp::create(
+                                                nb, l, a[0],
+                                                floatConst(nb, l, elt, scale))
+                                          : a[0]};
+                             })
+                    .getResult(0);
+        qTile = reshapeTo(b, loc, qTile, {R, D});
+        qPrescaled = scaled;
+      } else if (softcap <= 0) {
         AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
         qTile = buildGeneric(b, loc, qTile.getType(), {qTile},
                              createEmpty(b, loc, tensor({Br, D}), {}),
@@ -792,8 +849,8 @@ struct Lowering {
         lo = arith::MaxSIOp::create(b, loc, lo, pLo);
         hi = arith::MinSIOp::create(b, loc, hi, pHi);
       }
-      SmallVector<Value> carried{filledNegInf(b, {Br}), filled(b, {Br}, 0.0),
-                                 filled(b, {Br, Dv}, 0.0)};
+      SmallVector<Value> carried{filledNegInf(b, {R}), filled(b, {R}, 0.0),
+                                 filled(b, {R, Dv}, 0.0)};
       auto tileLoop = [&](Value from, Value to, bool inner) {
         interior = inner;
         auto loop = scf::ForOp::create(
@@ -824,7 +881,35 @@ struct Lowering {
       b.setInsertionPointToStart(forall.getTerminator().getBody());
       auto zero = b.getIndexAttr(0);
       SmallVector<OpFoldResult> bhg{ivs[0], ivs[1], ivs[2]};
-      if (parts == 1) {
+      if (stack) {
+        // O = acc / l as [Br, G, Dv] (bshd result) or [G, Br, Dv].
+        b.setInsertionPoint(forall.getTerminator());
+        Value acc3 = reshapeTo(b, loc, acc, {Br, G, Dv});
+        Value l2 = reshapeTo(b, loc, l, {Br, G});
+        bool bshdOut = !outSwaps.empty();
+        SmallVector<int64_t> oShape = bshdOut ? SmallVector<int64_t>{Br, G, Dv}
+                                              : SmallVector<int64_t>{G, Br, Dv};
+        // Loops over the result's dims; acc3 and l2 are indexed (i, g).
+        Value o = buildGeneric(
+                      b, loc, tensor(oShape), {acc3, l2},
+                      createEmpty(b, loc, tensor(oShape), {}),
+                      {bshdOut ? AffineMap::getMultiDimIdentityMap(3, ctx)
+                               : dims(ctx, 3, {1, 0, 2}),
+                       bshdOut ? dims(ctx, 3, {0, 1}) : dims(ctx, 3, {1, 0}),
+                       AffineMap::getMultiDimIdentityMap(3, ctx)},
+                      iterators(3),
+                      [&](OpBuilder &nb, Location l, ValueRange a) {
+                        return SmallVector<Value>{safeDiv(nb, l, a[0], a[1])};
+                      })
+                      .getResult(0);
+        b.setInsertionPointToStart(forall.getTerminator().getBody());
+        if (bshdOut)
+          insert(b, o, forall.getRegionIterArgs()[0],
+                 {ivs[0], i0, ivs[1], zero, zero}, {1, Br, 1, G, Dv});
+        else
+          insert(b, o, forall.getRegionIterArgs()[0],
+                 {ivs[0], ivs[1], zero, i0, zero}, {1, 1, G, Br, Dv});
+      } else if (parts == 1) {
         b.setInsertionPoint(forall.getTerminator());
         Value o = buildGeneric(b, loc, acc.getType(), {acc, l},
                                createEmpty(b, loc, tensor({Br, Dv}), {}),
@@ -888,7 +973,7 @@ struct Lowering {
   /// layout (see the file comment). Decode's folded heads (Sq = G) and
   /// split-K keep the [B, H, S, D] forms; a KV cache is read as it is.
   void chooseLayouts(OpBuilder &b) {
-    if (SqOut != Sq)
+    if (!cfg.headLayout || SqOut != Sq)
       return;
     qBshd = lookThroughHeadSwap(b, op.getQuery());
     if (!hasKvLen) {
@@ -988,7 +1073,8 @@ struct Lowering {
 struct SeqTileAttentionPass : impl::SeqTileAttentionBase<SeqTileAttentionPass> {
   using SeqTileAttentionBase::SeqTileAttentionBase;
   void runOnOperation() override {
-    TileConfig cfg{blockQ, blockKv, splitKv, skipMasked};
+    TileConfig cfg{blockQ,     blockKv,    splitKv,
+                   skipMasked, headLayout, stackHeads};
     SmallVector<seq::AttentionOp> ops;
     getOperation()->walk([&](seq::AttentionOp op) { ops.push_back(op); });
     IRRewriter rw(&getContext());
