@@ -269,3 +269,87 @@ func.func @too_many_terms(%a: memref<16x64xf32>, %b: memref<64x32xf32>, %t0: mem
   memref.dealloc %x : memref<16x32xf32>
   return
 }
+
+// The last llama_mid layer as bufferized: the up product's fill sits
+// earlier and SwiGLU writes in place on the gate. The gate product takes
+// the epilogue (silu(C) * up, 4 | 0x100 = 260) past the up product, which
+// writes nothing the gate product reads; the up product stays plain.
+// CHECK-LABEL: func.func @swiglu_on_gate(
+// CHECK: call @seqc_uk_sgemm(
+// CHECK: memref.alloca_scope
+// CHECK-NEXT: memref.alloca() : memref<21xi64>
+// CHECK-NEXT: arith.constant 260 : i64
+// CHECK: call @seqc_uk_sgemm_ep(
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @swiglu_on_gate(%a: memref<16x64xf32>, %wg: memref<64x32xf32>, %wu: memref<64x32xf32>, %y: memref<16x32xf32>) {
+  %z = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %up = memref.alloc() : memref<16x32xf32>
+  linalg.fill ins(%z : f32) outs(%up : memref<16x32xf32>)
+  %gate = memref.alloc() : memref<16x32xf32>
+  linalg.fill ins(%z : f32) outs(%gate : memref<16x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %wg : memref<16x64xf32>, memref<64x32xf32>) outs(%gate : memref<16x32xf32>) {
+  ^bb0(%i: f32, %j: f32, %o: f32):
+    %p = arith.mulf %i, %j : f32
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %wu : memref<16x64xf32>, memref<64x32xf32>) outs(%up : memref<16x32xf32>) {
+  ^bb0(%i: f32, %j: f32, %o: f32):
+    %p = arith.mulf %i, %j : f32
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%gate, %up : memref<16x32xf32>, memref<16x32xf32>) outs(%gate : memref<16x32xf32>) {
+  ^bb0(%g: f32, %u: f32, %o: f32):
+    %n = arith.negf %g : f32
+    %e = math.exp %n : f32
+    %d = arith.addf %e, %one : f32
+    %r = arith.divf %one, %d : f32
+    %s = arith.mulf %g, %r : f32
+    %t = arith.mulf %s, %u : f32
+    linalg.yield %t : f32
+  }
+  memref.copy %gate, %y : memref<16x32xf32> to memref<16x32xf32>
+  memref.dealloc %gate : memref<16x32xf32>
+  memref.dealloc %up : memref<16x32xf32>
+  return
+}
+
+// Near miss: the op between the product and its consumer writes the
+// product's A operand (the call cannot move past it).
+// CHECK-LABEL: func.func @between_writes_a(
+// CHECK-NOT: seqc_uk_sgemm_ep
+// CHECK: call @seqc_uk_sgemm(
+// CHECK: linalg.fill
+// CHECK: linalg.generic
+// CHECK: return
+func.func @between_writes_a(%b: memref<64x32xf32>, %g: memref<16x32xf32>, %y: memref<16x32xf32>) {
+  %z = arith.constant 0.0 : f32
+  %a = memref.alloc() : memref<16x64xf32>
+  linalg.fill ins(%z : f32) outs(%a : memref<16x64xf32>)
+  %x = memref.alloc() : memref<16x32xf32>
+  linalg.fill ins(%z : f32) outs(%x : memref<16x32xf32>)
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<16x64xf32>, memref<64x32xf32>) outs(%x : memref<16x32xf32>) {
+  ^bb0(%i: f32, %j: f32, %o: f32):
+    %p = arith.mulf %i, %j : f32
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.fill ins(%z : f32) outs(%a : memref<16x64xf32>)
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %g : memref<16x32xf32>, memref<16x32xf32>) outs(%y : memref<16x32xf32>) {
+  ^bb0(%c: f32, %v: f32, %o: f32):
+    %th = math.tanh %v : f32
+    %r = arith.mulf %c, %th : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %x : memref<16x32xf32>
+  memref.dealloc %a : memref<16x64xf32>
+  return
+}

@@ -164,6 +164,19 @@ bool overwritesWhole(Operation *n, Value x) {
   return true;
 }
 
+/// True if `n` is a linalg op (e.g. SwiGLU's other projection, or its
+/// fill) that writes no buffer `op` reads, so `op` may run after it.
+bool writesElsewhere(Operation *n, linalg::LinalgOp op) {
+  auto l = dyn_cast<linalg::LinalgOp>(n);
+  if (!l || !l.hasPureBufferSemantics())
+    return false;
+  for (OpOperand &init : l.getDpsInitsMutable())
+    for (OpOperand *in : op.getDpsInputOperands())
+      if (mayAlias(rootOf(init.get()), rootOf(in->get())))
+        return false;
+  return true;
+}
+
 //===----------------------------------------------------------------------===//
 // Body analysis
 //===----------------------------------------------------------------------===//
@@ -475,8 +488,9 @@ std::optional<GemmEpilogue> matchGemmEpilogue(linalg::GenericOp op) {
   if (!xType || !(x.getDefiningOp<memref::AllocOp>() || xFuncArg) ||
       x.getParentBlock() != op->getBlock())
     return std::nullopt;
-  // The consumer: the next op that touches X. Ops in between are moved
-  // after the fused call, so they must not touch memory.
+  // The consumer: the next op that touches X. The fused call runs in its
+  // place, after the ops in between: they must be free of memory effects
+  // or linalg ops writing nothing the contraction reads.
   linalg::GenericOp g;
   for (Operation *n = op->getNextNode(); n; n = n->getNextNode()) {
     if (isa<ViewLikeOpInterface>(n) && isMemoryEffectFree(n))
@@ -485,7 +499,8 @@ std::optional<GemmEpilogue> matchGemmEpilogue(linalg::GenericOp op) {
       g = dyn_cast<linalg::GenericOp>(n);
       break;
     }
-    if (!isMemoryEffectFree(n) && !isa<memref::AllocOp>(n))
+    if (!isMemoryEffectFree(n) && !isa<memref::AllocOp>(n) &&
+        !writesElsewhere(n, op))
       return std::nullopt;
   }
   if (!g || !g.hasPureBufferSemantics() || g.getNumDpsInits() != 1 ||
