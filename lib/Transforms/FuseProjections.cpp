@@ -64,6 +64,27 @@ bool resultsMeet(ArrayRef<seq::MatMulOp> group) {
   return false;
 }
 
+/// The bias add `mm + b` (b a 1-D f32 constant over the columns) that is
+/// the only user of `mm`, with b's values, if there is one.
+seq::AddOp biasAdd(seq::MatMulOp mm, SmallVectorImpl<float> &storage,
+                   ArrayRef<float> &bias) {
+  if (!mm->hasOneUse())
+    return {};
+  auto add = dyn_cast<seq::AddOp>(*mm->user_begin());
+  if (!add || add.getType() != mm.getType())
+    return {};
+  Value other = add.getLhs() == mm.getResult() ? add.getRhs() : add.getLhs();
+  auto t = dyn_cast<RankedTensorType>(other.getType());
+  int64_t n = cast<RankedTensorType>(mm.getType()).getShape().back();
+  if (!t || t.getRank() != 1 || t.getDimSize(0) != n)
+    return {};
+  std::optional<ArrayRef<float>> v = raise::constFloats(other, storage);
+  if (!v)
+    return {};
+  bias = *v;
+  return add;
+}
+
 LogicalResult fuse(MutableArrayRef<seq::MatMulOp> group) {
   SmallVector<SmallVector<float>> storage(group.size());
   SmallVector<ArrayRef<float>> weights;
@@ -86,6 +107,21 @@ LogicalResult fuse(MutableArrayRef<seq::MatMulOp> group) {
       int64_t n = cast<RankedTensorType>(mm.getRhs().getType()).getDimSize(1);
       dst = std::copy_n(v.data() + r * n, n, dst);
     }
+  // Biases (Qwen2's q/k/v) are concatenated too, so that the fused GEMM
+  // keeps them as its epilogue; a projection without one adds zeros.
+  SmallVector<SmallVector<float>> biasStorage(group.size());
+  SmallVector<seq::AddOp> adds;
+  std::vector<float> biasCat;
+  for (auto [i, mm] : llvm::enumerate(group)) {
+    ArrayRef<float> bias;
+    adds.push_back(biasAdd(mm, biasStorage[i], bias));
+    int64_t n = cast<RankedTensorType>(mm.getType()).getShape().back();
+    if (adds.back())
+      biasCat.insert(biasCat.end(), bias.begin(), bias.end());
+    else
+      biasCat.insert(biasCat.end(), n, 0.0f);
+  }
+  bool anyBias = llvm::any_of(adds, [](seq::AddOp a) { return bool(a); });
   seq::MatMulOp first = group.front();
   OpBuilder b(first);
   Location loc =
@@ -103,12 +139,22 @@ LogicalResult fuse(MutableArrayRef<seq::MatMulOp> group) {
   auto xType = cast<RankedTensorType>(first.getLhs().getType());
   SmallVector<int64_t> shape(xType.getShape());
   shape.back() = total;
-  Value y = seq::MatMulOp::create(b, loc, RankedTensorType::get(shape, f32),
-                                  first.getLhs(), w);
+  auto yType = RankedTensorType::get(shape, f32);
+  Value y = seq::MatMulOp::create(b, loc, yType, first.getLhs(), w);
+  if (anyBias) {
+    ArrayRef<char> biasBytes(reinterpret_cast<const char *>(biasCat.data()),
+                             biasCat.size() * sizeof(float));
+    Value bias = arith::ConstantOp::create(
+        b, loc,
+        DenseResourceElementsAttr::get(
+            RankedTensorType::get({total}, f32), "fused_projection_bias",
+            HeapAsmResourceBlob::allocateAndCopyWithAlign(biasBytes, 64)));
+    y = seq::AddOp::create(b, loc, yType, y, bias);
+  }
   // Each result: its columns of y (leading dims as they are, dynamic ones
   // through tensor.dim).
   int64_t rank = xType.getRank(), offset = 0;
-  for (seq::MatMulOp mm : group) {
+  for (auto [mm, add] : llvm::zip(group, adds)) {
     b.setInsertionPoint(mm);
     auto rType = cast<RankedTensorType>(mm.getType());
     SmallVector<OpFoldResult> offs(rank, b.getIndexAttr(0)), sizes,
@@ -124,7 +170,12 @@ LogicalResult fuse(MutableArrayRef<seq::MatMulOp> group) {
     offset += rType.getShape().back();
     Value slice = tensor::ExtractSliceOp::create(b, mm.getLoc(), rType, y, offs,
                                                  sizes, strides);
-    mm.replaceAllUsesWith(slice);
+    if (add) {
+      add.getResult().replaceAllUsesWith(slice);
+      add.erase();
+    } else {
+      mm.getResult().replaceAllUsesWith(slice); // + 0 where others have bias
+    }
     mm.erase();
   }
   return success();

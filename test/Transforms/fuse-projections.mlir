@@ -75,3 +75,28 @@ func.func @f16(%x: tensor<4x2xf16>) -> (tensor<4x2xf16>, tensor<4x2xf16>) {
   %b = seq.matmul %x, %w1 : (tensor<4x2xf16>, tensor<2x2xf16>) -> tensor<4x2xf16>
   return %a, %b : tensor<4x2xf16>, tensor<4x2xf16>
 }
+
+// -----
+
+// Qwen2's biased q/k/v: the biases are concatenated too (zeros for a
+// projection without one), so the fused product keeps one bias add, which
+// seq-lower-to-ukernels folds into the GEMM's epilogue.
+// CHECK-LABEL: func.func @biased(
+// CHECK: %[[W:.*]] = arith.constant dense_resource<fused_projection> : tensor<2x3xf32>
+// CHECK: %[[M:.*]] = seq.matmul %{{.*}}, %[[W]]
+// CHECK: %[[B:.*]] = arith.constant dense_resource<fused_projection_bias> : tensor<3xf32>
+// CHECK: %[[Y:.*]] = seq.add %[[M]], %[[B]] : (tensor<4x3xf32>, tensor<3xf32>) -> tensor<4x3xf32>
+// CHECK: %[[S0:.*]] = tensor.extract_slice %[[Y]][0, 0] [4, 1] [1, 1]
+// CHECK: %[[S1:.*]] = tensor.extract_slice %[[Y]][0, 1] [4, 2] [1, 1]
+// CHECK-NOT: seq.add
+// CHECK: return %[[S0]], %[[S1]]
+// CHECK: fused_projection_bias: "0x{{[0-9A-F]+}}000000400000000000000000"
+func.func @biased(%x: tensor<4x2xf32>) -> (tensor<4x1xf32>, tensor<4x2xf32>) {
+  %w0 = arith.constant dense<[[1.0], [2.0]]> : tensor<2x1xf32>
+  %w1 = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %b0 = arith.constant dense<[2.0]> : tensor<1xf32>
+  %a = seq.matmul %x, %w0 : (tensor<4x2xf32>, tensor<2x1xf32>) -> tensor<4x1xf32>
+  %ab = seq.add %b0, %a : (tensor<1xf32>, tensor<4x1xf32>) -> tensor<4x1xf32>
+  %c = seq.matmul %x, %w1 : (tensor<4x2xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+  return %ab, %c : tensor<4x1xf32>, tensor<4x2xf32>
+}
