@@ -360,7 +360,7 @@ def main():
     for who, _, _ in variants:
         hdr += f" | {who + ' GF/s':>12} {'%peak':>6}"
     if ort:
-        hdr += f" | {'ort GF/s':>9} {'%peak':>6} {'us':>7} | ort/{variants[0][0]}"
+        hdr += f" | {'ort GF/s':>9} {'%peak':>6} {'us':>7} | ort/{isas[-1]}"
     print(hdr)
     tot_us = {v[0]: 0.0 for v in variants}
     tot_ort = 0.0
@@ -377,7 +377,7 @@ def main():
             tot_ort += med * cnt
             gf = flops[i] / med * 1e-3
             line += f" | {gf:9.1f} {100 * gf / best:5.1f}% {med:7.1f} | " \
-                f"{med / statistics.median(us[variants[0][0]][i]):.2f}"
+                f"{med / statistics.median(us[isas[-1]][i]):.2f}"
         print(line)
     line = f"{'FLOP-weighted':>18} {'':>5} {sum(s[3] for s in shapes):>5} "
     for who, _, isa in variants:
