@@ -95,6 +95,11 @@ direct_rows(const int R, int64_t kc, const float *restrict a, int64_t lda,
      * loop (extra address arithmetic per k step) instead of using six base
      * registers indexed by p. */
     __asm__("" : "+r"(row[r]));
+    /* C's tile row now: outputs of constant-weight products are cold, and
+     * the tile's load (accumulate) or store after the k loop would wait on
+     * memory. */
+    _mm_prefetch((const char *)(c + r * scm), _MM_HINT_T0);
+    _mm_prefetch((const char *)(c + r * scm + (NR - 1) * scn), _MM_HINT_T0);
   }
   /* Two k steps per iteration: the 6x16 step is 12 FMAs in 6 cycles and
    * ~24 instructions, so loop overhead is a tenth of the issue slots (one
