@@ -19,13 +19,13 @@
 // CHECK-NOT: tensor<1x2x16x128xf32>
 // The two query heads of a K/V head are stacked into one tile (see
 // tile-attention-stack-heads.mlir): their rows are contiguous in bshd.
-// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}, %{{.*}}) in (1, 2, 1, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x128x2x2x16xf32>)
-// CHECK: tensor.extract_slice %{{.*}}[%[[B]], %[[I0:.*]], %[[H]], 0, 0] [1, 64, 1, 2, 16] [1, 1, 1, 1, 1] : tensor<1x128x2x2x16xf32> to tensor<64x2x16xf32>
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}, %{{.*}}) in (1, 2, 1, 4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x128x2x2x16xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[%[[B]], %[[I0:.*]], %[[H]], 0, 0] [1, 32, 1, 2, 16] [1, 1, 1, 1, 1] : tensor<1x128x2x2x16xf32> to tensor<32x2x16xf32>
 // CHECK: scf.for
 // CHECK: tensor.extract_slice %[[K]][%[[B]], %[[J0:.*]], %[[H]], 0] [1, 64, 1, 16] [1, 1, 1, 1] : tensor<1x128x2x16xf32> to tensor<64x16xf32>
 // CHECK: tensor.extract_slice %[[XV]][%[[B]], %[[J0]], %[[H]], 0] [1, 64, 1, 16] [1, 1, 1, 1] : tensor<1x128x2x16xf32> to tensor<64x16xf32>
 // CHECK: scf.forall.in_parallel
-// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[B]], %[[I0]], %[[H]], 0, 0] [1, 64, 1, 2, 16]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[B]], %[[I0]], %[[H]], 0, 0] [1, 32, 1, 2, 16]
 // CHECK-NOT: seq.transpose
 // CHECK: %[[R:.*]] = tensor.expand_shape {{.*}} output_shape [1, 128, 4, 16] : tensor<8192xf32> into tensor<1x128x4x16xf32>
 // CHECK-NOT: seq.

@@ -11,28 +11,30 @@
 // K is read in place ([Bc, D] row tiles packed by the micro-kernel once for
 // all G heads), not transposed first.
 // CHECK-NOT: tensor<1x2x16x128xf32>
-// One task per (batch, K/V head, query tile): the group extent is 1.
-// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}, %[[T:.*]]) in (1, 2, 1, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x2x4x128x16xf32>)
-// CHECK: %[[I0:.*]] = arith.muli %[[T]], %c64
+// One task per (batch, K/V head, query tile): the group extent is 1. With
+// 64-row query tiles there would be 4 tasks: they are halved to 32 rows
+// (128 once stacked) for 8.
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}, %[[T:.*]]) in (1, 2, 1, 4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x2x4x128x16xf32>)
+// CHECK: %[[I0:.*]] = arith.muli %[[T]], %c32
 // The group's [G, Br, D] query rows, scaled and reordered to (i, g).
-// CHECK: %[[QS:.*]] = tensor.extract_slice %{{.*}}[%[[B]], %[[H]], 0, %[[I0]], 0] [1, 1, 4, 64, 16] [1, 1, 1, 1, 1] : tensor<1x2x4x128x16xf32> to tensor<4x64x16xf32>
-// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[QS]] : tensor<4x64x16xf32>) outs(%{{.*}} : tensor<64x4x16xf32>)
+// CHECK: %[[QS:.*]] = tensor.extract_slice %{{.*}}[%[[B]], %[[H]], 0, %[[I0]], 0] [1, 1, 4, 32, 16] [1, 1, 1, 1, 1] : tensor<1x2x4x128x16xf32> to tensor<4x32x16xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[QS]] : tensor<4x32x16xf32>) outs(%{{.*}} : tensor<32x4x16xf32>)
 // CHECK: arith.mulf
-// CHECK: tensor.expand_shape {{.*}} output_shape [256, 16]
-// CHECK: scf.for {{.*}} -> (tensor<256xf32>, tensor<256xf32>, tensor<256x16xf32>)
+// CHECK: tensor.expand_shape {{.*}} output_shape [128, 16]
+// CHECK: scf.for {{.*}} -> (tensor<128xf32>, tensor<128xf32>, tensor<128x16xf32>)
 // CHECK: %[[KT:.*]] = tensor.extract_slice %arg1[%[[B]], %[[H]], %{{.*}}, 0] [1, 1, 64, 16] [1, 1, 1, 1] : tensor<1x2x128x16xf32> to tensor<64x16xf32>
-// CHECK: linalg.generic {indexing_maps = [#[[QD]], #[[KD]], #[[QK]]], {{.*}} ins(%{{.*}}, %[[KT]] : tensor<256x16xf32>, tensor<64x16xf32>) outs(%{{.*}} : tensor<256x64xf32>) {{.*}}seq.kv_dim = 2
+// CHECK: linalg.generic {indexing_maps = [#[[QD]], #[[KD]], #[[QK]]], {{.*}} ins(%{{.*}}, %[[KT]] : tensor<128x16xf32>, tensor<64x16xf32>) outs(%{{.*}} : tensor<128x64xf32>) {{.*}}seq.kv_dim = 2
 // On the diagonal's edge tiles, the row's query position is r / G.
 // CHECK: %[[ROW:.*]] = linalg.index 0
 // CHECK: arith.divui %[[ROW]], %c4
 // CHECK: arith.cmpi sgt
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<256x64xf32>, tensor<64x16xf32>) outs(%{{.*}} : tensor<256x16xf32>) {{.*}}seq.kv_dim = 1
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<128x64xf32>, tensor<64x16xf32>) outs(%{{.*}} : tensor<128x16xf32>) {{.*}}seq.kv_dim = 1
 // CHECK: } {seq.kv_tile_loop}
 // O = acc / l, written as [G, Br, Dv] for the [B, Hkv, G, S, Dv] result.
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64x4x16xf32>, tensor<64x4xf32>) outs(%{{.*}} : tensor<4x64x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<32x4x16xf32>, tensor<32x4xf32>) outs(%{{.*}} : tensor<4x32x16xf32>)
 // CHECK: arith.divf
-// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[B]], %[[H]], 0, %[[I0]], 0] [1, 1, 4, 64, 16]
-// CHECK: seq.kv_tiles_dense = 32 : i64, seq.kv_tiles_visited = 24 : i64
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[B]], %[[H]], 0, %[[I0]], 0] [1, 1, 4, 32, 16]
+// CHECK: seq.block_kv = 64 : i64, seq.block_q = 32 : i64, seq.cascade = "online", seq.kv_tiles_dense = 64 : i64, seq.kv_tiles_visited = 48 : i64
 // OFF-LABEL: func @gqa_causal
 // OFF: scf.forall ({{.*}}) in (1, 2, 4, 2)
 // OFF-NOT: arith.divui
@@ -40,6 +42,18 @@
 func.func @gqa_causal(%q: tensor<1x8x128x16xf32>, %k: tensor<1x2x128x16xf32>, %v: tensor<1x2x128x16xf32>) -> tensor<1x8x128x16xf32> {
   %0 = seq.attention %q, %k, %v scale = 0.25 causal : (tensor<1x8x128x16xf32>, tensor<1x2x128x16xf32>, tensor<1x2x128x16xf32>) -> tensor<1x8x128x16xf32>
   return %0 : tensor<1x8x128x16xf32>
+}
+
+// -----
+
+// Enough tasks (2 K/V heads x 8 query tiles): 64-row tiles, 256 rows stacked.
+// CHECK-LABEL: func @gqa_long
+// CHECK: scf.forall ({{.*}}) in (1, 2, 1, 8)
+// CHECK: scf.for {{.*}} -> (tensor<256xf32>, tensor<256xf32>, tensor<256x16xf32>)
+// CHECK: seq.block_q = 64 : i64
+func.func @gqa_long(%q: tensor<1x8x512x16xf32>, %k: tensor<1x2x512x16xf32>, %v: tensor<1x2x512x16xf32>) -> tensor<1x8x512x16xf32> {
+  %0 = seq.attention %q, %k, %v scale = 0.25 causal : (tensor<1x8x512x16xf32>, tensor<1x2x512x16xf32>, tensor<1x2x512x16xf32>) -> tensor<1x8x512x16xf32>
+  return %0 : tensor<1x8x512x16xf32>
 }
 
 // -----

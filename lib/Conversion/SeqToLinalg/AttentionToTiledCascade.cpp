@@ -322,6 +322,15 @@ struct Lowering {
     // A mask would need its rows repeated per head; split-K keeps per-head
     // partials.
     stack = cfg.stackHeads && G > 1 && !op.getMask() && parts == 1;
+    // Stacked tasks are G times bigger: fewer than 8 leave 2 threads
+    // without slack for imbalance (S = 128 with 2 K/V heads: 4). Shorter
+    // query tiles (still >= 64 rows once stacked) give more tasks, and
+    // the same work (causal tiles are skipped at a finer grain).
+    while (stack && B * Hkv * nQ < 8 && Br % 2 == 0 && (Br / 2) * G >= 64) {
+      Br /= 2;
+      nQ = llvm::divideCeil(Sq, Br);
+      SqP = nQ * Br;
+    }
     R = stack ? Br * G : Br;
     kRows = hasKvLen || (stack && elt.isF32());
     return success();
