@@ -41,6 +41,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/IPO/MergeFunctions.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -538,6 +539,21 @@ LogicalResult lowerStep(MLIRContext &ctx, const CompileOptions &opts,
   return success();
 }
 
+/// Layers outline identical parallel bodies (llama_mid's decode step: its
+/// four attentions, 45 KB of code each), and so may the variants: one copy
+/// of each is optimized and compiled. Their addresses only go to the thread
+/// pool, never compared, so they are unnamed_addr and the copies' uses take
+/// the one left (MergeFunctions erases the copies, no thunks).
+void mergeIdenticalFunctions(llvm::Module &m) {
+  std::vector<llvm::Function *> local;
+  for (llvm::Function &f : m)
+    if (!f.isDeclaration() && f.hasLocalLinkage()) {
+      f.setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+      local.push_back(&f);
+    }
+  llvm::MergeFunctionsPass::runOnFunctions(local);
+}
+
 /// Adds `seqc_gen_desc` (the session's description of the variants).
 void addGenDesc(llvm::Module &m, StringRef text) {
   llvm::LLVMContext &llvmCtx = m.getContext();
@@ -744,6 +760,7 @@ LogicalResult compileGeneration(MLIRContext &ctx, const CompileOptions &opts) {
     os << r << "\n";
   os << roles << "end\n";
   addGenDesc(*linked, desc);
+  mergeIdenticalFunctions(*linked);
 
   // One module for all variants: split into --compile-threads partitions,
   // each optimized and compiled on a thread of its own.
