@@ -52,7 +52,7 @@ from benchutil import isa_line  # noqa: E402
 # "wall (pct) name", or "user (pct) wall (pct) name" once a stage ran on
 # several threads (the generation variants' lowering): the wall column.
 STAGE_RE = re.compile(r"^\s*(?:-?[0-9.]+ \(\s*-?[0-9.]+%\)\s+)?"
-                      r"([0-9.]+) \(\s*[0-9.]+%\)\s+(.+?)\s*$")
+                      r"(-?[0-9.]+) \(\s*-?[0-9.]+%\)\s+(.+?)\s*$")
 
 
 def materialize(graph_dir, out):

@@ -139,8 +139,8 @@ def test_generation_variants_are_one_partitioned_module(tmp_path):
                         "128", "--timing", "-o", str(so)], check=True,
                        capture_output=True, text=True)
     # Parallel stages (the variants' lowering) add a user-time column.
-    stages = re.findall(r"^\s*(?:-?[0-9.]+ \(\s*-?[0-9.]+%\)\s+)?[0-9.]+ "
-                        r"\(\s*[0-9.]+%\)\s+(.+?)\s*$", r.stderr, re.M)
+    stages = re.findall(r"^\s*(?:-?[0-9.]+ \(\s*-?[0-9.]+%\)\s+)?-?[0-9.]+ "
+                        r"\(\s*-?[0-9.]+%\)\s+(.+?)\s*$", r.stderr, re.M)
     assert stages.count("LLVM optimization and code generation") == 1, stages
     assert "lowering to LLVM dialect" in stages, stages
     # Both variants' weights are the same bytes: once in the artifact.
