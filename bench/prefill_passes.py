@@ -6,9 +6,10 @@ materialized, and the models in ../shared/models) matching --only is
 compiled three times with the same seqc:
   base   SEQC_FUSE_PROJECTIONS=0 SEQC_GEMM_GATED=0: q/k/v as separate GEMMs,
          SwiGLU's silu(gate) * up as its own pass over [S, I]
-  gated  SEQC_FUSE_PROJECTIONS=0: silu(gate) * up is the up GEMM's gated
-         epilogue (seq-lower-to-ukernels)
-  all    the default: also seq-fuse-projections (one GEMM for q, k, v)
+  gated  SEQC_FUSE_PROJECTIONS=0 (the default): silu(gate) * up is the up
+         GEMM's gated epilogue (seq-lower-to-ukernels)
+  all    SEQC_FUSE_PROJECTIONS=1: also seq-fuse-projections (one GEMM for
+         q, k, v; off by default)
 The three artifacts and an onnxruntime session run the same inputs at
 --threads threads in alternating blocks (medians of every block's runs);
 every output is compared with onnxruntime (max abs diff printed). The
@@ -39,7 +40,7 @@ from prefill_vs_ort import SHARED, collect  # noqa: E402
 
 VARIANTS = (("base", {"SEQC_FUSE_PROJECTIONS": "0", "SEQC_GEMM_GATED": "0"}),
             ("gated", {"SEQC_FUSE_PROJECTIONS": "0"}),
-            ("all", {}))
+            ("all", {"SEQC_FUSE_PROJECTIONS": "1"}))
 
 
 def compile_variant(e, so, env):

@@ -24,7 +24,7 @@ std::string seqToLinalgPipeline(bool tiledAttention,
   // seq-tile-attention first: what it does not handle stays seq.attention
   // and gets the naive cascade from seq-to-linalg.
   return std::string("canonicalize,cse,") +
-         // Projections of one input (q, k, v) -> one GEMM.
+         // Projections of one input (q, k, v) -> one GEMM (off by default).
          "seq-fuse-projections," +
          (tiledAttention ? "seq-tile-attention{" + tileOptions + "}," : "") +
          // seq.moe -> grouped expert GEMM calls (lib/Target/CPU).

@@ -1,5 +1,7 @@
-// RUN: seq-opt --seq-fuse-projections --split-input-file %s | FileCheck %s
-// RUN: env SEQC_FUSE_PROJECTIONS=0 seq-opt --seq-fuse-projections --split-input-file %s | FileCheck %s --check-prefix=OFF
+// RUN: seq-opt --seq-fuse-projections=enable=true --split-input-file %s | FileCheck %s
+// RUN: env SEQC_FUSE_PROJECTIONS=1 seq-opt --seq-fuse-projections --split-input-file %s | FileCheck %s
+// RUN: seq-opt --seq-fuse-projections --split-input-file %s | FileCheck %s --check-prefix=OFF
+// RUN: env SEQC_FUSE_PROJECTIONS=0 seq-opt --seq-fuse-projections=enable=true --split-input-file %s | FileCheck %s --check-prefix=OFF
 
 // q, k and v projections of one input: one matmul by the weights
 // concatenated along N (row r = row r of each weight in turn), each result

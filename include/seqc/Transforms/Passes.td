@@ -153,8 +153,15 @@ def SeqFuseProjections : Pass<"seq-fuse-projections"> {
     once, and the narrow k/v products (N = 128 on llama_mid) run at the
     wide product's rate. Projections whose results meet in one op (SwiGLU's
     gate and up) are left alone: seq-lower-to-ukernels makes that op the up
-    product's gated epilogue instead.
+    product's gated epilogue instead. Bias adds by 1-D constants are
+    concatenated too. In the default pipeline but off (measured no faster
+    on llama_mid): `enable=true` or $SEQC_FUSE_PROJECTIONS=1 turns it on,
+    $SEQC_FUSE_PROJECTIONS=0 off.
   }];
+  let options = [
+    Option<"enable", "enable", "bool", /*default=*/"false",
+           "Fuse (without $SEQC_FUSE_PROJECTIONS, which overrides it)">,
+  ];
   let dependentDialects = ["::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];
 }

@@ -171,8 +171,8 @@ int seqc_sgemm_ep_init(seqc_sgemm_ep *ep, const int64_t *d, int isa) {
 }
 
 /* x[0:n] += term row (stride tn; 0 = one broadcast value). */
-static void add_row(float *restrict x, const float *restrict t, int64_t tn,
-                    int64_t n) {
+static inline __attribute__((always_inline)) void
+add_row(float *restrict x, const float *restrict t, int64_t tn, int64_t n) {
   if (tn == 1) {
     SEQC_EP_LOOP
     for (int64_t j = 0; j < n; ++j)
@@ -191,26 +191,32 @@ static void add_row(float *restrict x, const float *restrict t, int64_t tn,
 
 /* x[0:n] *= gact(gate row): the gate goes through a buffer so that the
  * activation runs as one contiguous vector loop. */
-static void gate_row(const seqc_sgemm_ep *ep, float *restrict x,
-                     const float *restrict g, int64_t tn, int64_t n) {
+static inline __attribute__((always_inline)) void
+gate_row(int gact, float *restrict x, const float *restrict g, int64_t tn,
+         int64_t n) {
   float gb[EP_CHUNK];
   if (tn == 1)
     memcpy(gb, g, (size_t)n * sizeof(float));
   else
     for (int64_t j = 0; j < n; ++j)
       gb[j] = g[j * tn];
-  if (ep->gact != SEQC_UK_ACT_NONE)
-    seqc_sgemm_ep_act(ep->gact, ep->isa, gb, n);
+  act_body(gact, gb, n);
   SEQC_EP_LOOP
   for (int64_t j = 0; j < n; ++j)
     x[j] *= gb[j];
 }
 
-void seqc_sgemm_ep_tile(const seqc_sgemm_ep *ep, const float *const *tb,
-                        int64_t i0, int64_t j0, float *c, int64_t scm,
-                        int64_t scn, int64_t mv, int64_t nv) {
+/* The whole tile in one function per ISA, the activations inlined: a call
+ * and an ISA dispatch per row cost more than the row's arithmetic (the
+ * epilogue made 128x1408x512 with SwiGLU's gate 16% slower than the plain
+ * GEMM; bench/sgemm_ep_cost.c). */
+static inline __attribute__((always_inline)) void
+tile_body(const seqc_sgemm_ep *ep, const float *const *tb, int64_t i0,
+          int64_t j0, float *c, int64_t scm, int64_t scn, int64_t mv,
+          int64_t nv) {
   enum { W = EP_CHUNK };
   float buf[W];
+  int npost = ep->gact >= 0 ? ep->nterm - 1 : ep->nterm;
   for (int64_t i = 0; i < mv; ++i) {
     /* Columns in chunks of W (a micro-tile row is one chunk; the k = 0
      * path passes whole rows of C). */
@@ -222,20 +228,60 @@ void seqc_sgemm_ep_tile(const seqc_sgemm_ep *ep, const float *const *tb,
         for (int64_t q = 0; q < n; ++q)
           buf[q] = crow[q * scn];
       const float *trow[SEQC_EP_MAX_TERMS];
-      for (int t = 0; t < ep->nterm; ++t)
+      for (int t = 0; t < ep->nterm; ++t) {
         trow[t] = tb[t] + (i0 + i) * ep->tm[t] + (j0 + j) * ep->tn[t];
+        /* The next micro-tile down reads the rows mv below (one row of a
+         * term per row of C, far apart): fetch them while this one works. */
+        if (ep->tm[t] != 0 && ep->tn[t] == 1) {
+          const float *next = trow[t] + mv * ep->tm[t];
+          for (int64_t q = 0; q < n; q += 16)
+            __builtin_prefetch(next + q);
+        }
+      }
       for (int t = 0; t < ep->npre; ++t)
         add_row(x, trow[t], ep->tn[t], n);
-      if (ep->act != SEQC_UK_ACT_NONE)
-        seqc_sgemm_ep_act(ep->act, ep->isa, x, n);
-      int npost = ep->gact >= 0 ? ep->nterm - 1 : ep->nterm;
+      act_body(ep->act, x, n);
       for (int t = ep->npre; t < npost; ++t)
         add_row(x, trow[t], ep->tn[t], n);
       if (ep->gact >= 0)
-        gate_row(ep, x, trow[npost], ep->tn[npost], n);
+        gate_row(ep->gact, x, trow[npost], ep->tn[npost], n);
       if (scn != 1)
         for (int64_t q = 0; q < n; ++q)
           crow[q * scn] = buf[q];
     }
   }
+}
+
+static void tile_generic(const seqc_sgemm_ep *ep, const float *const *tb,
+                         int64_t i0, int64_t j0, float *c, int64_t scm,
+                         int64_t scn, int64_t mv, int64_t nv) {
+  tile_body(ep, tb, i0, j0, c, scm, scn, mv, nv);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static void
+tile_avx2(const seqc_sgemm_ep *ep, const float *const *tb, int64_t i0,
+          int64_t j0, float *c, int64_t scm, int64_t scn, int64_t mv,
+          int64_t nv) {
+  tile_body(ep, tb, i0, j0, c, scm, scn, mv, nv);
+}
+
+__attribute__((target("avx512f"))) static void
+tile_avx512(const seqc_sgemm_ep *ep, const float *const *tb, int64_t i0,
+            int64_t j0, float *c, int64_t scm, int64_t scn, int64_t mv,
+            int64_t nv) {
+  tile_body(ep, tb, i0, j0, c, scm, scn, mv, nv);
+}
+#endif
+
+void seqc_sgemm_ep_tile(const seqc_sgemm_ep *ep, const float *const *tb,
+                        int64_t i0, int64_t j0, float *c, int64_t scm,
+                        int64_t scn, int64_t mv, int64_t nv) {
+#if defined(__x86_64__)
+  if (ep->isa == 2)
+    return tile_avx512(ep, tb, i0, j0, c, scm, scn, mv, nv);
+  if (ep->isa == 1)
+    return tile_avx2(ep, tb, i0, j0, c, scm, scn, mv, nv);
+#endif
+  tile_generic(ep, tb, i0, j0, c, scm, scn, mv, nv);
 }
